@@ -1,0 +1,15 @@
+/* The `rerun` command line: one function per subcommand group, each taking
+ * the arguments after its name and returning the process exit code. */
+#ifndef RR_CLI_H
+#define RR_CLI_H
+
+#define RR_VERSION_STRING "0.1.0"
+/* The Rerun release whose formats and protocols we speak. */
+#define RR_RERUN_COMPAT_VERSION "0.33.0"
+
+/* Prints "rerun: <message>" to stderr (one line); returns 1 for `return`. */
+int rr_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int rr_cli_arrow(int argc, char **argv);
+
+#endif

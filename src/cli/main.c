@@ -1,0 +1,50 @@
+/* The `rerun` binary: dispatches to subcommand groups (cli.h). Later layers
+ * (rrd, query, serve, viewer) add their groups here. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int rr_cli_fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rerun: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "rerun-c %s (speaks Rerun %s formats)\n"
+            "\n"
+            "usage: rerun <command> [args]\n"
+            "\n"
+            "commands:\n"
+            "  arrow to-json FILE             print an Arrow IPC stream or file as integration JSON\n"
+            "  arrow from-json FILE.json -o OUT [--file] [--compression lz4|zstd]\n"
+            "                                 write integration JSON as an IPC stream (or file)\n"
+            "  --version                      print the version\n",
+            RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("rerun-c %s (Rerun %s compatible)\n", RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "arrow")) return rr_cli_arrow(argc - 2, argv + 2);
+    rr_cli_fail("unknown command '%s' (try --help)", cmd);
+    return 2;
+}
