@@ -20,14 +20,24 @@
 /* Sizes in bytes of each buffer of each node, in the depth-first pre-order
  * the IPC format uses (a node's buffers, then its children's; dictionaries are
  * separate messages and not included). Pass NULL when unknown: then only
- * logical checks are done (buffers are assumed large enough). */
+ * logical checks are done (buffers are assumed large enough).
+ *
+ * For a record batch (a root "+s" array) the list may leave out the root's
+ * own validity buffer, as an IPC RecordBatch message does: when count is one
+ * less than the whole tree's buffer count, the sizes start at the first
+ * column. Otherwise count must equal the tree's buffer count exactly. A
+ * validity buffer that is present must be large enough (pass NULL for an
+ * absent one, e.g. one of size 0). */
 typedef struct rr_arrow_buffer_sizes {
     const int64_t *sizes;
     int64_t count;
 } rr_arrow_buffer_sizes_t;
 
-/* Full validation. On failure the error names the path ("column 'a' >
- * child 'item'"), the slot and what is wrong. */
+/* Full validation. On failure the error (RR_ERR_INVALID_DATA) names the
+ * path ("column 'a' > child 'item'"), the slot and what is wrong. A root with
+ * an empty name is a record batch (its children are the columns); a root
+ * with a name is itself the column. Slots in messages are logical (relative
+ * to the array's offset). */
 rr_status_t rr_arrow_validate(const struct ArrowSchema *schema, const struct ArrowArray *array,
                               rr_error_t *err);
 
@@ -37,7 +47,9 @@ rr_status_t rr_arrow_validate_sized(const struct ArrowSchema *schema,
                                     const struct ArrowArray *array,
                                     const rr_arrow_buffer_sizes_t *sizes, rr_error_t *err);
 
-/* Checks the string data of a utf8 / large_utf8 array is valid UTF-8. */
+/* Checks the string data of every utf8 / large_utf8 array in the tree
+ * (children and dictionaries too) is valid UTF-8, after a full structural
+ * validation. Reads every string byte: not run on IPC reads. */
 rr_status_t rr_arrow_validate_utf8(const struct ArrowSchema *schema,
                                    const struct ArrowArray *array, rr_error_t *err);
 
