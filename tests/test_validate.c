@@ -621,6 +621,42 @@ static void test_dictionary(void **state) {
     rr_arrow_schema_release(&s);
 }
 
+static void test_dictionary_edges(void **state) {
+    (void)state;
+    struct ArrowSchema s;
+    struct ArrowArray a;
+    rr_error_t err = {0};
+    sch(&s, "c", "d", 0);
+    sch(rr_arrow_schema_add_dictionary(&s, &err), "i", "", 0);
+    /* a dictionary longer than the index type can address */
+    int32_t *big = calloc(300, sizeof *big);
+    arr(&a, 2, 0, true, 3);
+    int8_t *idx = rr_arrow_array_alloc_buffer(&a, 1, 3);
+    idx[0] = 127;
+    idx[1] = 0;
+    idx[2] = 5;
+    mk_i32(a.dictionary, big, 300, NULL);
+    expect_ok(&s, &a);
+    idx[1] = -128;
+    expect_fail(&s, &a, "slot 1: dictionary index -128 is outside the dictionary (length 300)");
+    rr_arrow_array_release(&a);
+    /* an empty dictionary: only null slots are possible */
+    arr(&a, 2, 0, true, 3);
+    rr_arrow_array_alloc_buffer(&a, 1, 3);
+    mk_i32(a.dictionary, big, 0, NULL);
+    set_validity(&a, "000");
+    expect_ok(&s, &a);
+    rr_arrow_array_release(&a);
+    arr(&a, 2, 0, true, 3);
+    rr_arrow_array_alloc_buffer(&a, 1, 3);
+    mk_i32(a.dictionary, big, 0, NULL);
+    set_validity(&a, "001");
+    expect_fail(&s, &a, "slot 2: dictionary index 0 is outside the dictionary (length 0)");
+    rr_arrow_array_release(&a);
+    free(big);
+    rr_arrow_schema_release(&s);
+}
+
 static void test_sizes_argument(void **state) {
     (void)state;
     struct ArrowSchema s;
@@ -731,7 +767,7 @@ int main(void) {
         cmocka_unit_test(test_null_type),      cmocka_unit_test(test_strings),
         cmocka_unit_test(test_long_offsets),   cmocka_unit_test(test_lists),
         cmocka_unit_test(test_fixed_size_list_struct), cmocka_unit_test(test_map),
-        cmocka_unit_test(test_unions),         cmocka_unit_test(test_dictionary),
+        cmocka_unit_test(test_unions),         cmocka_unit_test(test_dictionary),      cmocka_unit_test(test_dictionary_edges),
         cmocka_unit_test(test_sizes_argument), cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_utf8),
     };
