@@ -672,12 +672,72 @@ static void test_bad_calls(void **state) {
     rr_arrow_schema_release(&s);
 }
 
+/* Many values: geometric growth, 64-bit offsets, zeroed padding to 64 bytes,
+ * and nulls that reach nested children through a union. */
+static void test_growth_and_padding(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    struct ArrowSchema s;
+    sch(&s, "+s", "", 2);
+    sch(s.children[0], "U", "text", 0);
+    struct ArrowSchema *u = sch(s.children[1], "+us:1,2", "u", 2);
+    struct ArrowSchema *p = sch(u->children[0], "+s", "pair", 2);
+    sch(p->children[0], "i", "a", 0);
+    sch(sch(p->children[1], "+w:0", "empty", 1)->children[0], "n", "item", 0);
+    sch(u->children[1], "g", "x", 0); /* never chosen */
+    rr_arrow_builder_t *b;
+    assert_rr_ok(rr_arrow_builder_new(&s, &b, &err), &err);
+    rr_arrow_builder_t *text = rr_arrow_builder_child(b, 0), *ub = rr_arrow_builder_child(b, 1);
+    rr_arrow_builder_t *pair = rr_arrow_builder_child(ub, 0);
+    const int64_t n = 1001;
+    for (int64_t i = 0; i < n; i++) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "%lld", (long long)(i * i));
+        if (i % 10 == 9) assert_rr_ok(rr_arrow_builder_append_null(text, &err), &err);
+        else assert_rr_ok(rr_arrow_builder_append_str(text, buf, (size_t)len, &err), &err);
+        if (i % 3 == 0) {
+            assert_rr_ok(rr_arrow_builder_append_null(ub, &err), &err);
+        } else {
+            assert_rr_ok(rr_arrow_builder_append_int(rr_arrow_builder_child(pair, 0), i, &err), &err);
+            assert_rr_ok(rr_arrow_builder_finish_element(rr_arrow_builder_child(pair, 1), &err),
+                         &err);
+            assert_rr_ok(rr_arrow_builder_finish_element(pair, &err), &err);
+            assert_rr_ok(rr_arrow_builder_finish_union_element(ub, 1, &err), &err);
+        }
+        assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
+    }
+    struct ArrowArray a;
+    assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+    assert_rr_ok(rr_arrow_validate(&s, &a, &err), &err);
+    const struct ArrowArray *t = a.children[0];
+    assert_int_equal(t->null_count, 100);
+    const int64_t *off = t->buffers[1];
+    assert_int_equal(off[2] - off[1], 1); /* "1" */
+    assert_memory_equal((const char *)t->buffers[2] + off[1000], "1000000", 7);
+    /* offsets: 1002 * 8 bytes, padded with zeros to a multiple of 64 */
+    const uint8_t *ob = t->buffers[1];
+    for (size_t i = 1002 * 8; i < 8064; i++) assert_int_equal(ob[i], 0);
+    /* validity: bits past the length are clear */
+    const uint8_t *vb = t->buffers[0];
+    assert_int_equal(vb[125] & 0xfe, 0);
+    assert_int_equal(vb[126] | vb[127], 0);
+    const struct ArrowArray *ua = a.children[1];
+    assert_int_equal(ua->children[0]->length, n);
+    assert_int_equal(ua->children[0]->null_count, 334);
+    assert_int_equal(ua->children[0]->children[0]->null_count, 334);
+    assert_int_equal(ua->children[0]->children[1]->length, n);
+    assert_int_equal(ua->children[1]->null_count, n);
+    rr_arrow_array_release(&a);
+    rr_arrow_builder_free(b);
+    rr_arrow_schema_release(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_types),      cmocka_unit_test(test_primitive_buffers),
         cmocka_unit_test(test_float16),        cmocka_unit_test(test_nested_layouts),
         cmocka_unit_test(test_unions),         cmocka_unit_test(test_dictionary),
-        cmocka_unit_test(test_bad_calls),
+        cmocka_unit_test(test_bad_calls),      cmocka_unit_test(test_growth_and_padding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * Every public call first checks everything that could make it wrong, then
  * reserves what it will write (which may fail only for lack of memory and
  * changes no logical content), and only then writes: so a rejected call
- * leaves the builder as it was. */
+ * leaves the builder as it was. The one exception is running out of memory
+ * half-way through a null that fills several nested children. */
 #include "arrow/builder.h"
 
 #include <inttypes.h>
