@@ -26,6 +26,7 @@ static void usage(FILE *f) {
             "  arrow to-json FILE             print an Arrow IPC stream or file as integration JSON\n"
             "  arrow from-json FILE.json -o OUT [--file] [--compression lz4|zstd]\n"
             "                                 write integration JSON as an IPC stream (or file)\n"
+            "  arrow diff A B                 compare two IPC/JSON files as data (exit 1: differ)\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
