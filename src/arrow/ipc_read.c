@@ -928,7 +928,7 @@ static rr_status_t read_dictionary(rr_arrow_ipc_reader_t *r, const ipc_msg_t *m,
         if (st != RR_OK) return prefixed(st, err, "dictionary %lld delta: ", (long long)id);
         rr_arrow_array_move(&joined, &values);
     }
-    rr_arrow_blob_t *holder;
+    rr_arrow_blob_t *holder = NULL;
     RR_TRY(hold_array(&values, &holder, err));
     rr_arrow_blob_release(d->holder);
     d->holder = holder;

@@ -755,7 +755,7 @@ static rr_status_t read_column_body(reader_t *R, const rr_json_value_t *jf,
         uint8_t *dst = rr_arrow_array_alloc_buffer(a, 1, (size_t)count * (size_t)bytes);
         if (!dst) return nomem(R);
         for (int64_t i = 0; i < count; i++) {
-            double d;
+            double d = 0;
             RR_TRY(elem_double(R, v[i], i, t.id == RR_ARROW_FLOAT, &d));
             if (t.id == RR_ARROW_HALF_FLOAT) {
                 uint16_t h = double_to_half(d);
@@ -882,7 +882,7 @@ static rr_status_t read_column_body(reader_t *R, const rr_json_value_t *jf,
         int64_t id;
         RR_TRY(member(R, jf, "dictionary", RR_JSON_OBJECT, true, &jd));
         RR_TRY(member_int(R, jd, "id", INT64_MIN, INT64_MAX, true, 0, &id));
-        struct ArrowArray *dict;
+        struct ArrowArray *dict = NULL;
         RR_TRY(build_dict(R, id, jcol, &dict));
         RR_TRY(rr_arrow_array_share(dict, a->dictionary, R->err));
     }
