@@ -902,7 +902,9 @@ static rr_status_t read_column(reader_t *R, const rr_json_value_t *jf,
     if (check_name && strcmp(jname->u.string.ptr, schema->name ? schema->name : ""))
         return rfail(R, jname, RR_ERR_INVALID_DATA, "column \"%.40s\" where the field is \"%.40s\"",
                      jname->u.string.ptr, schema->name ? schema->name : "");
+    size_t old = path_push(R, "(\"%.40s\")", jname->u.string.ptr);
     rr_status_t st = read_column_body(R, jf, schema, jcol, count, depth, a);
+    path_pop(R, old);
     if (st != RR_OK) rr_arrow_array_release(a);
     return st;
 }
