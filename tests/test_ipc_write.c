@@ -376,6 +376,7 @@ static void test_stream_framing(void **state) {
             assert_int_equal(rr_fb_read_i64(rr_fb_vector_elem(&bufs, 3) + 8), 51 * 4);
         }
         rr_buf_free(&out);
+        roundtrip(&s, &batch, 1, &o);
     }
     rr_arrow_array_release(&batch);
     rr_arrow_schema_release(&s);
@@ -904,6 +905,48 @@ static void test_dictionaries(void **state) {
     rr_arrow_schema_release(&s);
 }
 
+/* Dictionaries that are slices of a bigger array: a prefix then the whole
+ * (a delta), and a window that moves (a replacement). */
+static void test_dictionary_slices(void **state) {
+    (void)state;
+    struct ArrowSchema s;
+    dict_schema(&s);
+    static const char *w[] = {"red", "green", "blue", "cyan", "magenta"};
+    struct ArrowArray b[3];
+    for (int i = 0; i < 3; i++) dict_batch(&b[i], w, 5, 6, 1);
+    /* batch 0: color dictionary = w[0..3), indices kept below 3 */
+    struct ArrowArray *col = b[0].children[0];
+    col->dictionary->length = 3;
+    col->dictionary->null_count = -1;
+    int32_t *ix = (int32_t *)col->buffers[1];
+    for (int64_t i = 0; i < col->length; i++) ix[i] %= 3;
+    /* batch 2: color dictionary = w[1..4) */
+    col = b[2].children[0];
+    col->dictionary->offset = 1;
+    col->dictionary->length = 3;
+    col->dictionary->null_count = -1;
+    ix = (int32_t *)col->buffers[1];
+    for (int64_t i = 0; i < col->length; i++) ix[i] %= 3;
+
+    rr_error_t err = {0};
+    rr_buf_t out = {0};
+    rr_arrow_ipc_write_options_t o = {.compression = RR_ARROW_COMPRESSION_LZ4_FRAME};
+    assert_rr_ok(rr_arrow_ipc_write_table(&out, &s, b, 3, &o, &err), &err);
+    int n_delta;
+    /* batch 0: color + tags; batch 1: color delta; batch 2: color replacement */
+    assert_int_equal(count_dict_messages(out.data, out.len, 0, &n_delta), 4);
+    assert_int_equal(n_delta, 1);
+    rr_buf_free(&out);
+    roundtrip(&s, b, 3, &o);
+    o.file_format = true;
+    roundtrip(&s, b, 2, &o);
+    assert_int_equal(rr_arrow_ipc_write_table(&out, &s, b, 3, &o, &err), RR_ERR_UNSUPPORTED);
+    assert_int_equal(out.len, 0);
+    rr_buf_free(&out);
+    for (int i = 0; i < 3; i++) rr_arrow_array_release(&b[i]);
+    rr_arrow_schema_release(&s);
+}
+
 /* Field and schema metadata, names, nullability and the dictionary flags
  * reach the schema message. */
 static void test_schema_details(void **state) {
@@ -1075,6 +1118,7 @@ int main(void) {
         cmocka_unit_test(test_roundtrip_null_heavy),
         cmocka_unit_test(test_compression_buffers),
         cmocka_unit_test(test_dictionaries),
+        cmocka_unit_test(test_dictionary_slices),
         cmocka_unit_test(test_schema_details),
         cmocka_unit_test(test_bad_arguments),
     };
