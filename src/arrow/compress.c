@@ -2,6 +2,8 @@
  * Debian liblz4 and libzstd. */
 #include "arrow/compress.h"
 
+#include <stdbool.h>
+
 #include <lz4frame.h>
 #include <zstd.h>
 
@@ -12,23 +14,30 @@ static rr_status_t lz4_decompress(const uint8_t *src, size_t src_len, uint8_t *d
         return rr_error_set(err, RR_ERR_NOMEM, "cannot create an LZ4 decompression context");
     size_t in_pos = 0, out_pos = 0;
     rr_status_t st = RR_OK;
+    /* Once dst is full the frame may still hold its end mark and checksum:
+     * keep feeding it with a scratch output, which must stay empty. */
+    uint8_t scratch[64];
     for (;;) {
-        size_t in_n = src_len - in_pos, out_n = dst_len - out_pos;
-        size_t r = LZ4F_decompress(ctx, dst + out_pos, &out_n, src + in_pos, &in_n, NULL);
+        bool full = out_pos == dst_len;
+        size_t in_n = src_len - in_pos, out_n = full ? sizeof scratch : dst_len - out_pos;
+        size_t r = LZ4F_decompress(ctx, full ? scratch : dst + out_pos, &out_n, src + in_pos,
+                                   &in_n, NULL);
         if (LZ4F_isError(r)) {
             st = rr_error_set(err, RR_ERR_INVALID_DATA, "corrupt LZ4 frame at input byte %zu: %s",
                               in_pos, LZ4F_getErrorName(r));
             break;
         }
         in_pos += in_n;
-        out_pos += out_n;
+        if (full && out_n > 0) {
+            st = rr_error_set(err, RR_ERR_INVALID_DATA,
+                              "LZ4 frame decodes to more than the declared %zu bytes", dst_len);
+            break;
+        }
+        out_pos += full ? 0 : out_n;
         if (r == 0) break; /* frame complete */
         if (in_n == 0 && out_n == 0) {
-            st = rr_error_set(err, out_pos == dst_len ? RR_ERR_INVALID_DATA : RR_ERR_TRUNCATED,
-                              out_pos == dst_len
-                                  ? "LZ4 frame decodes to more than the declared %zu bytes"
-                                  : "LZ4 frame ends early (%zu of %zu bytes decoded)",
-                              out_pos == dst_len ? dst_len : out_pos, dst_len);
+            st = rr_error_set(err, RR_ERR_TRUNCATED,
+                              "LZ4 frame ends early (%zu of %zu bytes decoded)", out_pos, dst_len);
             break;
         }
     }

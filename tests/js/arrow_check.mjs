@@ -3,8 +3,23 @@
 //   node arrow_check.mjs same A.stream B.stream   both read to the same data
 //   node arrow_check.mjs rewrite IN.stream OUT.stream
 //                                                 apache-arrow re-encodes IN
+// Decompression comes from two more independent implementations (lz4js,
+// fzstd), registered with apache-arrow's codec registry.
 import { readFileSync, writeFileSync } from "node:fs";
-import { tableFromIPC, tableToIPC } from "apache-arrow";
+import {
+  CompressionType,
+  compressionRegistry,
+  tableFromIPC,
+  tableToIPC,
+} from "apache-arrow";
+import * as lz4 from "lz4js";
+import * as fzstd from "fzstd";
+
+compressionRegistry.set(CompressionType.LZ4_FRAME, {
+  decode: (data) => Uint8Array.from(lz4.decompress(data)),
+});
+// fzstd may hand back a view at an unaligned offset; arrow needs 8-byte alignment.
+compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => new Uint8Array(fzstd.decompress(data)) });
 
 // A canonical, JSON-able form of one value as apache-arrow hands it out.
 function canon(v) {
@@ -14,6 +29,13 @@ function canon(v) {
   if (typeof v === "string" || typeof v === "boolean") return v;
   if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString("hex") };
   if (ArrayBuffer.isView(v)) return Array.from(v, canon);
+  // A Vector (list items, map entries): per slot, so that null slots are null
+  // whatever bytes lie under them.
+  if (typeof v.get === "function" && typeof v.isValid === "function" && typeof v.length === "number") {
+    const out = [];
+    for (let i = 0; i < v.length; i++) out.push(v.isValid(i) ? canon(v.get(i)) : null);
+    return out;
+  }
   if (v instanceof Map) return { map: [...v.entries()].map(([k, x]) => [canon(k), canon(x)]) };
   if (typeof v.toArray === "function") return Array.from(v.toArray(), canon);
   if (typeof v.toJSON === "function") {
