@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arrow/array.h"
+#include "arrow/builder.h"
 #include "arrow/compare.h"
 #include "arrow/fb_reader.h"
 #include "arrow/ipc.h"
@@ -376,6 +377,94 @@ static void test_legacy_framing(void **state) {
     }
 }
 
+/* ---------------- dictionary deltas and replacements ---------------- */
+
+/* Offset of stream message `index` (0 = schema) and its metadata. */
+static size_t stream_message(const uint8_t *d, size_t len, int index, rr_fb_table_t *msg) {
+    size_t off = 0;
+    for (int i = 0;; i++) {
+        assert_true(off + 8 <= len);
+        int32_t ml = rr_fb_read_i32(d + off + 4);
+        assert_rr_ok(rr_fb_root(d + off + 8, (size_t)ml, "Message", msg, NULL), &(rr_error_t){0});
+        if (i == index) return off;
+        off += 8 + (size_t)ml + (size_t)rr_fb_field_i64(msg, RR_FB_MESSAGE_BODY_LENGTH, 0);
+    }
+}
+
+
+/* One batch of a dictionary<int32, utf8> column "d". */
+static void dict_batch(const struct ArrowSchema *schema, const int32_t *idx, int n_idx,
+                       const char *const *dict, int n_dict, struct ArrowArray *out) {
+    rr_arrow_builder_t *b;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_arrow_builder_new(schema, &b, &err), &err);
+    rr_arrow_builder_t *col = rr_arrow_builder_child(b, 0);
+    rr_arrow_builder_t *values = rr_arrow_builder_dictionary(col);
+    for (int i = 0; i < n_dict; i++)
+        assert_rr_ok(rr_arrow_builder_append_bytes(values, dict[i], strlen(dict[i]), &err), &err);
+    for (int i = 0; i < n_idx; i++) {
+        assert_rr_ok(rr_arrow_builder_append_int(col, idx[i], &err), &err);
+        assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
+    }
+    assert_rr_ok(rr_arrow_builder_finish(b, out, &err), &err);
+    rr_arrow_builder_free(b);
+}
+
+static void test_dictionary_delta_and_replacement(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    struct ArrowSchema schema;
+    assert_rr_ok(rr_arrow_schema_init(&schema, "+s", "", 0, 1, &err), &err);
+    assert_rr_ok(rr_arrow_schema_init(schema.children[0], "i", "d", ARROW_FLAG_NULLABLE, 0, &err),
+                 &err);
+    struct ArrowSchema *dv = rr_arrow_schema_add_dictionary(schema.children[0], &err);
+    assert_non_null(dv);
+    assert_rr_ok(rr_arrow_schema_init(dv, "u", "", ARROW_FLAG_NULLABLE, 0, &err), &err);
+
+    const char *d1[] = {"a", "b"}, *d2[] = {"a", "b", "c"}, *d3[] = {"z"};
+    const int32_t i1[] = {0, 1}, i2[] = {2, 0, 1}, i3[] = {0};
+    struct ArrowArray batches[3];
+    dict_batch(&schema, i1, 2, d1, 2, &batches[0]);
+    dict_batch(&schema, i2, 3, d2, 3, &batches[1]); /* extends: a delta */
+    dict_batch(&schema, i3, 1, d3, 1, &batches[2]); /* differs: a replacement */
+
+    for (int file = 0; file < 2; file++) {
+        /* The file format allows deltas but not replacements. */
+        int64_t n = file ? 2 : 3;
+        rr_buf_t out = {0};
+        rr_arrow_ipc_write_options_t opts = {.file_format = file};
+        assert_rr_ok(rr_arrow_ipc_write_table(&out, &schema, batches, n, &opts, &err), &err);
+        if (!file) {
+            /* Make sure the writer really sent a delta for the reader to join. */
+            int deltas = 0;
+            rr_fb_table_t msg, hdr;
+            for (int m = 0; m < 7; m++) {
+                stream_message(out.data, out.len, m, &msg);
+                if (rr_fb_field_u8(&msg, RR_FB_MESSAGE_HEADER_TYPE, 0) !=
+                    RR_FB_HEADER_DICTIONARY_BATCH)
+                    continue;
+                assert_rr_ok(rr_fb_field_table(&msg, RR_FB_MESSAGE_HEADER, "h", &hdr, &err), &err);
+                deltas += rr_fb_field_bool(&hdr, RR_FB_DICT_BATCH_IS_DELTA, false);
+            }
+            assert_int_equal(deltas, 1);
+        }
+        rr_arrow_table_t t;
+        assert_rr_ok(read_bytes(out.data, out.len, &t, &err), &err);
+        assert_int_equal(t.n_batches, n);
+        for (int64_t k = 0; k < n; k++) {
+            if (!rr_arrow_array_equal(&schema, &batches[k], &t.schema, &t.batches[k], &err))
+                fail_msg("%s batch %lld: %s", file ? "file" : "stream", (long long)k, err.msg);
+        }
+        /* The delta was concatenated: the second batch sees all three values. */
+        assert_int_equal(t.batches[1].children[0]->dictionary->length, 3);
+        if (!file) assert_int_equal(t.batches[2].children[0]->dictionary->length, 1);
+        rr_arrow_table_release(&t);
+        rr_buf_free(&out);
+    }
+    for (int k = 0; k < 3; k++) rr_arrow_array_release(&batches[k]);
+    rr_arrow_schema_release(&schema);
+}
+
 /* ---------------- bad input ---------------- */
 
 /* Full batch count of a gold input, for telling a clean short read from an
@@ -453,18 +542,6 @@ static void test_byte_flips(void **state) {
     }
     printf("byte flips: %d errors, %d still readable\n", errors, oks);
     assert_true(errors > 0);
-}
-
-/* Offset of stream message `index` (0 = schema) and its metadata. */
-static size_t stream_message(const uint8_t *d, size_t len, int index, rr_fb_table_t *msg) {
-    size_t off = 0;
-    for (int i = 0;; i++) {
-        assert_true(off + 8 <= len);
-        int32_t ml = rr_fb_read_i32(d + off + 4);
-        assert_rr_ok(rr_fb_root(d + off + 8, (size_t)ml, "Message", msg, NULL), &(rr_error_t){0});
-        if (i == index) return off;
-        off += 8 + (size_t)ml + (size_t)rr_fb_field_i64(msg, RR_FB_MESSAGE_BODY_LENGTH, 0);
-    }
 }
 
 static void test_error_names_message_and_field(void **state) {
@@ -657,6 +734,7 @@ int main(void) {
         cmocka_unit_test(test_schema_details),
         cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_legacy_framing),
+        cmocka_unit_test(test_dictionary_delta_and_replacement),
         cmocka_unit_test(test_error_names_message_and_field),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_byte_flips),

@@ -712,7 +712,7 @@ static rr_status_t load_buffer(batch_ctx_t *c, struct ArrowArray *a, int k,
         if (ulen != -1) {
             int64_t ratio = c->codec == RR_ARROW_COMPRESSION_LZ4_FRAME ? LZ4_MAX_RATIO
                                                                        : ZSTD_MAX_RATIO;
-            if (ulen < 0 || ulen > MAX_DECOMPRESSED || ulen > len * ratio + 4096)
+            if (ulen < 0 || ulen > MAX_DECOMPRESSED || (ulen - 4096) / ratio > len)
                 return rr_error_set(err, RR_ERR_INVALID_DATA,
                                     "field '%s': compressed buffer %u of %lld bytes declares an "
                                     "implausible %lld bytes uncompressed",
@@ -798,11 +798,12 @@ static rr_status_t read_array(batch_ctx_t *c, const struct ArrowSchema *s, struc
                           (long long)nulls);
         goto fail;
     }
-    const struct ArrowSchema *vs = s->dictionary ? s->dictionary : s;
+    /* A dictionary-encoded field is its index array here: no children (the
+     * values' children travel in the dictionary batch). */
     for (int64_t i = 0; i < nc && st == RR_OK; i++) {
-        size_t saved = path_push(c->path, sizeof c->path, vs->children[i]->name,
-                                 strlen(vs->children[i]->name));
-        st = read_array(c, vs->children[i], a->children[i], depth + 1, err);
+        size_t saved = path_push(c->path, sizeof c->path, s->children[i]->name,
+                                 strlen(s->children[i]->name));
+        st = read_array(c, s->children[i], a->children[i], depth + 1, err);
         c->path[saved] = '\0';
     }
     if (st != RR_OK) goto fail;
