@@ -5,11 +5,14 @@
  * exactly), checked compact and 64-byte aligned, and compared slot by slot
  * with the input it came from: a one-slot slice of the output must equal
  * (rr_arrow_array_equal) the one-slot slice of the input it names. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arrow/array.h"
 #include "arrow/compare.h"
+#include "arrow/ipc.h"
 #include "arrow/kernels.h"
 #include "arrow/schema.h"
 #include "arrow/type.h"
@@ -791,6 +794,113 @@ static void test_offset_overflow(void **state) {
     rr_arrow_schema_release(&s);
 }
 
+/* ---- the Arrow integration gold files: real data of every type ---- */
+
+static void free_ctx(void *ctx) { free(ctx); }
+
+/* Runs every kernel over each batch of one stream and checks the results. */
+static bool kernels_on_stream(const char *path) {
+    size_t len = 0;
+    uint8_t *bytes = rr_test_read_file(path, &len);
+    assert_non_null(bytes);
+    rr_arrow_blob_t *blob = rr_arrow_blob_wrap(bytes, len, free_ctx, bytes);
+    rr_arrow_table_t t;
+    rr_error_t err = {0};
+    rr_status_t st = rr_arrow_ipc_read_table(blob, &t, &err);
+    rr_arrow_blob_release(blob);
+    if (st != RR_OK) {
+        printf("kernels gold: %s: not read (%s), skipped\n", path, err.msg);
+        return false;
+    }
+    struct ArrowSchema *s = &t.schema;
+    int64_t total = 0;
+    for (int64_t b = 0; b < t.n_batches; b++) {
+        struct ArrowArray *a = &t.batches[b];
+        int64_t n = a->length;
+        total += n;
+        /* reversed, with a null in the middle */
+        int64_t *idx = malloc((size_t)(n + 1) * sizeof *idx);
+        for (int64_t i = 0; i < n; i++) idx[i + (i >= n / 2)] = n - 1 - i;
+        idx[n / 2] = -1;
+        struct ArrowArray out, ref;
+        assert_rr_ok(rr_arrow_take(s, a, idx, n + 1, &out, &err), &err);
+        check_result(s, &out);
+        check_slots(s, a, &out, idx, n + 1);
+        rr_arrow_array_release(&out);
+        /* every third slot */
+        uint8_t *mask = calloc((size_t)rr_arrow_bitmap_bytes(n) + 1, 1);
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (i % 3 != 1) {
+                rr_arrow_bit_set(mask, i, true);
+                idx[m++] = i;
+            }
+        assert_rr_ok(rr_arrow_filter(s, a, mask, &out, &err), &err);
+        check_result(s, &out);
+        assert_rr_ok(rr_arrow_take(s, a, idx, m, &ref, &err), &err);
+        expect_equal(s, &out, &ref);
+        rr_arrow_array_release(&ref);
+        rr_arrow_array_release(&out);
+        free(mask);
+        free(idx);
+    }
+    /* all batches in one, and each batch back out of it by a slice */
+    const struct ArrowArray **parts = malloc((size_t)(t.n_batches + 1) * sizeof *parts);
+    for (int64_t b = 0; b < t.n_batches; b++) parts[b] = &t.batches[b];
+    struct ArrowArray all;
+    assert_rr_ok(rr_arrow_concat(s, parts, t.n_batches, &all, &err), &err);
+    check_result(s, &all);
+    assert_int_equal(all.length, total);
+    int64_t at = 0;
+    for (int64_t b = 0; b < t.n_batches; b++) {
+        struct ArrowArray piece;
+        assert_rr_ok(rr_arrow_slice(s, &all, at, t.batches[b].length, &piece, &err), &err);
+        if (!rr_arrow_array_equal(s, &piece, s, &t.batches[b], &err))
+            fail_msg("%s: batch %lld after concat: %s", path, (long long)b, err.msg);
+        at += t.batches[b].length;
+        rr_arrow_array_release(&piece);
+    }
+    rr_arrow_array_release(&all);
+    free(parts);
+    rr_arrow_table_release(&t);
+    return true;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_gold_streams(void **state) {
+    (void)state;
+    const char *root = rr_test_data_dir();
+    char dir[1024];
+    if (root) snprintf(dir, sizeof dir, "%s/arrow-ipc/1.0.0-littleendian", root);
+    DIR *d = root ? opendir(dir) : NULL;
+    if (!d) {
+        printf("kernels gold: SKIPPED: no Arrow test data (RR_TESTDATA/arrow-ipc)\n");
+        skip();
+        return;
+    }
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 256) {
+        size_t l = strlen(e->d_name);
+        if (l > 7 && !strcmp(e->d_name + l - 7, ".stream")) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    assert_true(n > 10);
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        done += kernels_on_stream(path);
+        free(names[i]);
+    }
+    printf("kernels gold: take, filter, concat and slice checked on %zu of %zu streams\n", done, n);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_take_all_types),
@@ -802,6 +912,7 @@ int main(void) {
         cmocka_unit_test(test_nested_dictionary_concat),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_offset_overflow),
+        cmocka_unit_test(test_gold_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
