@@ -609,6 +609,39 @@ static void test_error_names_message_and_field(void **state) {
     free(d);
 }
 
+/* Two fields claiming one dictionary id is an error naming both. */
+static void test_duplicate_dictionary_id(void **state) {
+    (void)state;
+    if (!rr_test_data_dir()) skip();
+    size_t len;
+    uint8_t *d = read_gold("1.0.0-littleendian", "generated_dictionary.stream", &len);
+    rr_fb_table_t msg, schema, field, enc;
+    stream_message(d, len, 0, &msg);
+    assert_rr_ok(rr_fb_field_table(&msg, RR_FB_MESSAGE_HEADER, "h", &schema, NULL),
+                 &(rr_error_t){0});
+    rr_fb_vector_t fields;
+    assert_rr_ok(rr_fb_field_vector(&schema, RR_FB_SCHEMA_FIELDS, 4, "f", &fields, NULL),
+                 &(rr_error_t){0});
+    bool changed = false;
+    for (uint32_t i = 0; i < fields.len && !changed; i++) {
+        assert_rr_ok(rr_fb_vector_table(&fields, i, "f", &field, NULL), &(rr_error_t){0});
+        assert_rr_ok(rr_fb_field_table(&field, RR_FB_FIELD_DICTIONARY, "d", &enc, NULL),
+                     &(rr_error_t){0});
+        if (rr_fb_field_i64(&enc, RR_FB_DICT_ID, 0) == 1) {
+            uint16_t off = rr_fb_read_u16(enc.buf + enc.vtable + 4 + 2 * RR_FB_DICT_ID);
+            memset((uint8_t *)enc.buf + enc.pos + off, 0, 8);
+            changed = true;
+        }
+    }
+    assert_true(changed);
+    rr_arrow_table_t t;
+    rr_error_t err = {0};
+    assert_int_equal(read_bytes(d, len, &t, &err), RR_ERR_INVALID_DATA);
+    if (!strstr(err.msg, "dictionary id 0 is used by two fields"))
+        fail_msg("unexpected message: %s", err.msg);
+    free(d);
+}
+
 static void test_limits(void **state) {
     (void)state;
     rr_arrow_table_t t;
@@ -736,6 +769,7 @@ int main(void) {
         cmocka_unit_test(test_legacy_framing),
         cmocka_unit_test(test_dictionary_delta_and_replacement),
         cmocka_unit_test(test_error_names_message_and_field),
+        cmocka_unit_test(test_duplicate_dictionary_id),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_byte_flips),
     };

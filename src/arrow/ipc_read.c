@@ -55,7 +55,8 @@ struct rr_arrow_ipc_reader {
     size_t len;
     struct ArrowSchema schema;
     int16_t version;
-    dict_entry_t *dicts;
+    dict_entry_t *dicts; /* sorted by id once the schema is read */
+    dict_entry_t **dicts_by_field; /* the same, sorted by field pointer */
     int32_t n_dicts, cap_dicts;
     rr_arrow_compression_t compression;
     bool done;
@@ -434,13 +435,10 @@ static rr_status_t read_type(uint8_t type_type, const rr_fb_table_t *tt, const c
     return RR_OK;
 }
 
+/* Appends a dictionary; uniqueness is checked once all are known
+ * (finish_dicts), so that a schema of many dictionaries stays linear. */
 static rr_status_t add_dict(rr_arrow_ipc_reader_t *r, int64_t id, const struct ArrowSchema *field,
-                            const char *path, rr_error_t *err) {
-    for (int32_t i = 0; i < r->n_dicts; i++)
-        if (r->dicts[i].id == id)
-            return rr_error_set(err, RR_ERR_INVALID_DATA,
-                                "field '%s': dictionary id %lld is used by two fields", path,
-                                (long long)id);
+                            rr_error_t *err) {
     if (r->n_dicts == r->cap_dicts) {
         int32_t cap = r->cap_dicts ? r->cap_dicts * 2 : 4;
         dict_entry_t *d = realloc(r->dicts, (size_t)cap * sizeof *d);
@@ -449,6 +447,35 @@ static rr_status_t add_dict(rr_arrow_ipc_reader_t *r, int64_t id, const struct A
         r->cap_dicts = cap;
     }
     r->dicts[r->n_dicts++] = (dict_entry_t){.id = id, .field = field, .value = field->dictionary};
+    return RR_OK;
+}
+
+static int cmp_dict_id(const void *a, const void *b) {
+    int64_t x = ((const dict_entry_t *)a)->id, y = ((const dict_entry_t *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int cmp_dict_field(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)(*(dict_entry_t *const *)a)->field;
+    uintptr_t y = (uintptr_t)(*(dict_entry_t *const *)b)->field;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the dictionaries for lookup by id and by field, and checks each id
+ * is used once. */
+static rr_status_t finish_dicts(rr_arrow_ipc_reader_t *r, rr_error_t *err) {
+    if (r->n_dicts == 0) return RR_OK;
+    qsort(r->dicts, (size_t)r->n_dicts, sizeof *r->dicts, cmp_dict_id);
+    for (int32_t i = 1; i < r->n_dicts; i++)
+        if (r->dicts[i].id == r->dicts[i - 1].id)
+            return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                "dictionary id %lld is used by two fields ('%s' and '%s')",
+                                (long long)r->dicts[i].id, r->dicts[i - 1].field->name,
+                                r->dicts[i].field->name);
+    r->dicts_by_field = malloc((size_t)r->n_dicts * sizeof *r->dicts_by_field);
+    if (!r->dicts_by_field) return rr_error_set(err, RR_ERR_NOMEM, "out of memory for dictionaries");
+    for (int32_t i = 0; i < r->n_dicts; i++) r->dicts_by_field[i] = &r->dicts[i];
+    qsort(r->dicts_by_field, (size_t)r->n_dicts, sizeof *r->dicts_by_field, cmp_dict_field);
     return RR_OK;
 }
 
@@ -566,7 +593,7 @@ static rr_status_t convert_field(schema_ctx_t *c, const rr_fb_table_t *f, struct
         /* Dictionary values may hold nulls whatever the field says. */
         value_flags |= ARROW_FLAG_NULLABLE;
         if ((st = rr_arrow_schema_init_type(holder, &t, "", value_flags, n_kids, err)) != RR_OK ||
-            (st = add_dict(c->r, rr_fb_field_i64(&dict, RR_FB_DICT_ID, 0), out, path, err)) !=
+            (st = add_dict(c->r, rr_fb_field_i64(&dict, RR_FB_DICT_ID, 0), out, err)) !=
                 RR_OK)
             goto fail;
     } else {
@@ -608,9 +635,12 @@ static rr_status_t convert_schema(rr_arrow_ipc_reader_t *r, const rr_fb_table_t 
     RR_TRY(rr_fb_field_vector(s, RR_FB_SCHEMA_FIELDS, 4, "Schema.fields", &fields, err));
     rr_status_t st = rr_arrow_schema_init(&r->schema, "+s", "", 0, fields.len, err);
     if (st != RR_OK) return st;
-    schema_ctx_t c = {.r = r, .budget = (int64_t)(metadata_len / 4) + 1};
+    /* A Field costs well over 16 bytes of flatbuffer; more fields than that
+     * means tables shared to multiply the work. */
+    schema_ctx_t c = {.r = r, .budget = (int64_t)(metadata_len / 16) + 1};
     st = read_metadata(s, RR_FB_SCHEMA_CUSTOM_METADATA, "Schema.custom_metadata", &r->schema, err);
     if (st == RR_OK) st = convert_children(&c, &fields, &r->schema, 0, err);
+    if (st == RR_OK) st = finish_dicts(r, err);
     if (st != RR_OK) {
         rr_arrow_schema_release(&r->schema);
         r->n_dicts = 0;
@@ -634,15 +664,17 @@ typedef struct batch_ctx {
 } batch_ctx_t;
 
 static dict_entry_t *find_dict_by_field(rr_arrow_ipc_reader_t *r, const struct ArrowSchema *f) {
-    for (int32_t i = 0; i < r->n_dicts; i++)
-        if (r->dicts[i].field == f) return &r->dicts[i];
-    return NULL;
+    dict_entry_t key = {.field = f}, *pk = &key;
+    dict_entry_t **hit = r->n_dicts ? bsearch(&pk, r->dicts_by_field, (size_t)r->n_dicts,
+                                              sizeof *r->dicts_by_field, cmp_dict_field)
+                                    : NULL;
+    return hit ? *hit : NULL;
 }
 
 static dict_entry_t *find_dict_by_id(rr_arrow_ipc_reader_t *r, int64_t id) {
-    for (int32_t i = 0; i < r->n_dicts; i++)
-        if (r->dicts[i].id == id) return &r->dicts[i];
-    return NULL;
+    dict_entry_t key = {.id = id};
+    return r->n_dicts ? bsearch(&key, r->dicts, (size_t)r->n_dicts, sizeof *r->dicts, cmp_dict_id)
+                      : NULL;
 }
 
 /* dst becomes an array of ours pointing at src's buffers, keeping holder
@@ -858,7 +890,7 @@ static rr_status_t read_record_batch(rr_arrow_ipc_reader_t *r, const ipc_msg_t *
             return rr_error_set(err, RR_ERR_UNSUPPORTED, "BodyCompression.method %u",
                                 (unsigned)method);
     }
-    r->compression = c.codec;
+    if (!single) r->compression = c.codec;
     c.sizes = malloc(((size_t)c.buffers.len + 1) * sizeof *c.sizes);
     if (!c.sizes) return rr_error_set(err, RR_ERR_NOMEM, "out of memory reading a batch");
     rr_status_t st;
@@ -1029,6 +1061,7 @@ void rr_arrow_ipc_reader_free(rr_arrow_ipc_reader_t *r) {
     if (!r) return;
     for (int32_t i = 0; i < r->n_dicts; i++) rr_arrow_blob_release(r->dicts[i].holder);
     free(r->dicts);
+    free(r->dicts_by_field);
     rr_arrow_schema_release(&r->schema);
     rr_arrow_blob_release(r->blob);
     free(r);
@@ -1044,8 +1077,10 @@ rr_arrow_compression_t rr_arrow_ipc_reader_compression(const rr_arrow_ipc_reader
 
 size_t rr_arrow_ipc_reader_offset(const rr_arrow_ipc_reader_t *r) {
     if (!r->file_format) return r->offset;
-    if (r->next_block < r->file_batches.len)
-        return (size_t)rr_fb_read_i64(rr_fb_vector_elem(&r->file_batches, r->next_block));
+    if (r->next_block < r->file_batches.len) {
+        int64_t off = rr_fb_read_i64(rr_fb_vector_elem(&r->file_batches, r->next_block));
+        if (off >= 0 && (uint64_t)off < r->footer_start) return (size_t)off;
+    }
     return r->footer_start;
 }
 
