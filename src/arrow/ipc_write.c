@@ -93,19 +93,6 @@ struct rr_arrow_ipc_writer {
 };
 
 /* Prepends context to err (when given) and returns st unchanged. */
-__attribute__((format(printf, 3, 4))) static rr_status_t with_prefix(rr_status_t st,
-                                                                     rr_error_t *err,
-                                                                     const char *fmt, ...) {
-    if (err) {
-        char head[RR_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(head, sizeof head, fmt, ap);
-        va_end(ap);
-        rr_error_prefix(err, "%s", head);
-    }
-    return st;
-}
 
 /* ------------------------------------------------------------------ */
 /* schema checks                                                        */
@@ -166,7 +153,7 @@ static rr_status_t check_field(const struct ArrowSchema *s, int depth, rr_error_
         const struct ArrowSchema *c = vs->children[i];
         if (!c) return rr_error_set(err, RR_ERR_INVALID_ARG, "child %lld is NULL", (long long)i);
         rr_status_t st = check_field(c, depth + 1, err);
-        if (st != RR_OK) return with_prefix(st, err, "child '%s': ", field_name(c));
+        if (st != RR_OK) return rr_error_wrap(st, err, "child '%s': ", field_name(c));
     }
     return RR_OK;
 }
@@ -592,7 +579,7 @@ static rr_status_t encode_child(rr_arrow_ipc_writer_t *w, encoding_t *e,
     int64_t off = 0;
     rr_status_t st = child_range(c, start, n, &off, err);
     if (st == RR_OK) st = encode_node(w, e, s, c, off, n, depth + 1, err);
-    if (st != RR_OK) return with_prefix(st, err, "child '%s': ", field_name(s));
+    if (st != RR_OK) return rr_error_wrap(st, err, "child '%s': ", field_name(s));
     return RR_OK;
 }
 
@@ -892,7 +879,7 @@ static rr_status_t plan_dict(rr_arrow_ipc_writer_t *w, dict_state_t *d,
     encoding_clear(e);
     rr_status_t st = encode_node(w, e, vs, dict, dict->offset, dict->length, 0, err);
     if (st == RR_OK) st = encoding_image(e, &d->pending_image, err);
-    if (st != RR_OK) return with_prefix(st, err, "dictionary %lld: ", (long long)id);
+    if (st != RR_OK) return rr_error_wrap(st, err, "dictionary %lld: ", (long long)id);
     d->pending = dict;
     d->action = DICT_FULL;
     if (!d->sent) return RR_OK;
@@ -910,7 +897,7 @@ static rr_status_t plan_dict(rr_arrow_ipc_writer_t *w, dict_state_t *d,
         bool same = st == RR_OK && prefix.len == d->image.len &&
                     memcmp(prefix.data, d->image.data, prefix.len) == 0;
         rr_buf_free(&prefix);
-        if (st != RR_OK) return with_prefix(st, err, "dictionary %lld: ", (long long)id);
+        if (st != RR_OK) return rr_error_wrap(st, err, "dictionary %lld: ", (long long)id);
         if (same) {
             d->action = DICT_DELTA;
             return RR_OK;
@@ -947,7 +934,7 @@ static rr_status_t plan_dicts(rr_arrow_ipc_writer_t *w, const struct ArrowSchema
     for (int64_t i = 0; i < vs->n_children; i++) {
         rr_status_t st = plan_dicts(w, vs->children[i], va->children[i], depth + 1, err);
         if (st != RR_OK)
-            return with_prefix(st, err, "child '%s': ", field_name(vs->children[i]));
+            return rr_error_wrap(st, err, "child '%s': ", field_name(vs->children[i]));
     }
     if (id >= 0) RR_TRY(plan_dict(w, &w->dicts[id], va, id, err));
     return RR_OK;
@@ -1048,7 +1035,7 @@ rr_status_t rr_arrow_ipc_writer_open(rr_buf_t *out, const struct ArrowSchema *sc
             return rr_error_set(err, RR_ERR_INVALID_ARG, "IPC writer: column %lld is NULL",
                                 (long long)i);
         rr_status_t st = check_field(c, 0, err);
-        if (st != RR_OK) return with_prefix(st, err, "IPC writer: column '%s': ", field_name(c));
+        if (st != RR_OK) return rr_error_wrap(st, err, "IPC writer: column '%s': ", field_name(c));
     }
 
     rr_arrow_ipc_writer_t *w = calloc(1, sizeof *w);
@@ -1133,7 +1120,7 @@ rr_status_t rr_arrow_ipc_writer_write(rr_arrow_ipc_writer_t *w, const struct Arr
         if (st == RR_OK) st = encode_node(w, e, s->children[i], c, off, batch->length, 0, err);
         if (st == RR_OK && w->n_dicts > 0) st = plan_dicts(w, s->children[i], c, 0, err);
         if (st != RR_OK)
-            with_prefix(st, err, "IPC writer: column '%s': ", field_name(s->children[i]));
+            rr_error_wrap(st, err, "IPC writer: column '%s': ", field_name(s->children[i]));
     }
     if (st == RR_OK && w->n_dicts > 0) {
         st = send_dicts(w, err);
@@ -1224,7 +1211,7 @@ rr_status_t rr_arrow_ipc_write_table(rr_buf_t *out, const struct ArrowSchema *sc
         if (st != RR_OK) {
             rr_arrow_ipc_writer_free(w);
             out->len = saved;
-            return with_prefix(st, err, "batch %lld: ", (long long)i);
+            return rr_error_wrap(st, err, "batch %lld: ", (long long)i);
         }
     }
     rr_status_t st = rr_arrow_ipc_writer_finish(w, err);

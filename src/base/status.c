@@ -35,21 +35,33 @@ rr_status_t rr_error_set(rr_error_t *err, rr_status_t code, const char *fmt, ...
     return code;
 }
 
-rr_status_t rr_error_prefix(rr_error_t *err, const char *fmt, ...) {
-    if (!err) return RR_ERR_INTERNAL;
+static void prefix_v(rr_error_t *err, const char *fmt, va_list ap) {
     char head[RR_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(head, sizeof head, fmt, ap);
-    va_end(ap);
-    if (n < 0) return err->code;
+    if (vsnprintf(head, sizeof head, fmt, ap) < 0) return;
     size_t hl = strlen(head), ml = strlen(err->msg);
     if (hl >= sizeof err->msg) hl = sizeof err->msg - 1;
     if (hl + ml >= sizeof err->msg) ml = sizeof err->msg - 1 - hl;
     memmove(err->msg + hl, err->msg, ml);
     memcpy(err->msg, head, hl);
     err->msg[hl + ml] = '\0';
+}
+
+rr_status_t rr_error_prefix(rr_error_t *err, const char *fmt, ...) {
+    if (!err) return RR_ERR_INTERNAL;
+    va_list ap;
+    va_start(ap, fmt);
+    prefix_v(err, fmt, ap);
+    va_end(ap);
     return err->code;
+}
+
+rr_status_t rr_error_wrap(rr_status_t st, rr_error_t *err, const char *fmt, ...) {
+    if (!err) return st;
+    va_list ap;
+    va_start(ap, fmt);
+    prefix_v(err, fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 void rr_error_clear(rr_error_t *err) {

@@ -42,6 +42,11 @@ rr_status_t rr_error_setv(rr_error_t *err, rr_status_t code, const char *fmt, va
 rr_status_t rr_error_prefix(rr_error_t *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prefixes context to err's message (when err is given) and returns st:
+ * `return rr_error_wrap(st, err, "message %d: ", i);` as an error travels up. */
+rr_status_t rr_error_wrap(rr_status_t st, rr_error_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 void rr_error_clear(rr_error_t *err);
 
 /* Propagate a non-OK status. */
