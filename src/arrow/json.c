@@ -31,6 +31,7 @@
 #include "arrow/schema.h"
 #include "arrow/type.h"
 #include "arrow/validate.h"
+#include "base/errpath.h"
 #include "base/json.h"
 
 /* ====================== shared helpers ====================== */
@@ -145,28 +146,11 @@ typedef struct dict_slot {
 
 typedef struct reader {
     rr_error_t *err;
-    char path[1024];
-    size_t plen;
+    rr_errpath_t path;
     dict_slot_t *dicts;
     size_t ndicts, capdicts;
 } reader_t;
 
-static size_t path_push(reader_t *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t path_push(reader_t *R, const char *fmt, ...) {
-    size_t old = R->plen;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(R->path + R->plen, sizeof R->path - R->plen, fmt, ap);
-    va_end(ap);
-    if (n > 0) R->plen += (size_t)n;
-    if (R->plen >= sizeof R->path) R->plen = sizeof R->path - 1;
-    return old;
-}
-
-static void path_pop(reader_t *R, size_t old) {
-    R->plen = old;
-    R->path[old] = '\0';
-}
 
 static rr_status_t rfail(reader_t *R, const rr_json_value_t *at, rr_status_t code, const char *fmt,
                          ...) __attribute__((format(printf, 4, 5)));
@@ -179,8 +163,8 @@ static rr_status_t rfail(reader_t *R, const rr_json_value_t *at, rr_status_t cod
     va_end(ap);
     if (at)
         return rr_error_set(R->err, code, "arrow json: %s (line %u, column %u): %s",
-                            R->plen ? R->path : "<document>", at->line, at->column, msg);
-    return rr_error_set(R->err, code, "arrow json: %s: %s", R->plen ? R->path : "<document>", msg);
+                            rr_errpath_str(&R->path, "<document>"), at->line, at->column, msg);
+    return rr_error_set(R->err, code, "arrow json: %s: %s", rr_errpath_str(&R->path, "<document>"), msg);
 }
 
 static rr_status_t nomem(reader_t *R) {
@@ -390,7 +374,7 @@ static rr_status_t read_metadata(reader_t *R, const rr_json_value_t *owner,
     rr_status_t st = RR_OK;
     for (int32_t i = 0; i < n && st == RR_OK; i++) {
         const rr_json_value_t *e = md->u.array.items[i], *k, *v;
-        size_t old = path_push(R, ".metadata[%d]", (int)i);
+        size_t old = rr_errpath_push(&R->path, ".metadata[%d]", (int)i);
         if (e->type != RR_JSON_OBJECT)
             st = rfail(R, e, RR_ERR_INVALID_DATA, "metadata entry must be an object");
         if (st == RR_OK) st = member(R, e, "key", RR_JSON_STRING, true, &k);
@@ -403,7 +387,7 @@ static rr_status_t read_metadata(reader_t *R, const rr_json_value_t *owner,
             kv[i].value = v->u.string.ptr;
             kv[i].value_len = (int32_t)v->u.string.len;
         }
-        path_pop(R, old);
+        rr_errpath_pop(&R->path, old);
     }
     if (st == RR_OK) st = rr_arrow_schema_set_metadata(s, kv, n, R->err);
     free(kv);
@@ -443,9 +427,9 @@ static rr_status_t read_field(reader_t *R, const rr_json_value_t *jf, struct Arr
 static rr_status_t read_children(reader_t *R, const rr_json_value_t *jch, struct ArrowSchema *s,
                                  int depth) {
     for (int64_t i = 0; i < s->n_children; i++) {
-        size_t old = path_push(R, ".children[%lld]", (long long)i);
+        size_t old = rr_errpath_push(&R->path, ".children[%lld]", (long long)i);
         rr_status_t st = read_field(R, jch->u.array.items[i], s->children[i], depth + 1);
-        path_pop(R, old);
+        rr_errpath_pop(&R->path, old);
         RR_TRY(st);
     }
     return RR_OK;
@@ -458,7 +442,7 @@ static rr_status_t read_field(reader_t *R, const rr_json_value_t *jf, struct Arr
     const rr_json_value_t *jname, *jtype, *jch, *jdict;
     bool nullable;
     RR_TRY(member(R, jf, "name", RR_JSON_STRING, true, &jname));
-    size_t old = path_push(R, "(\"%.40s\")", jname->u.string.ptr);
+    size_t old = rr_errpath_push(&R->path, "(\"%.40s\")", jname->u.string.ptr);
     rr_status_t st = member_bool(R, jf, "nullable", true, false, &nullable);
     if (st == RR_OK) st = member(R, jf, "type", RR_JSON_OBJECT, true, &jtype);
     if (st == RR_OK) st = member(R, jf, "children", RR_JSON_ARRAY, true, &jch);
@@ -496,14 +480,14 @@ static rr_status_t read_field(reader_t *R, const rr_json_value_t *jf, struct Arr
         bool ordered;
         const rr_json_value_t *jidx;
         rr_arrow_type_t it;
-        size_t o2 = path_push(R, ".dictionary");
+        size_t o2 = rr_errpath_push(&R->path, ".dictionary");
         st = member_int(R, jdict, "id", INT64_MIN, INT64_MAX, true, 0, &id);
         if (st == RR_OK) st = member_bool(R, jdict, "isOrdered", false, false, &ordered);
         if (st == RR_OK) st = member(R, jdict, "indexType", RR_JSON_OBJECT, true, &jidx);
         if (st == RR_OK) st = read_type(R, jidx, &it);
         if (st == RR_OK && (it.id < RR_ARROW_INT8 || it.id > RR_ARROW_UINT64))
             st = rfail(R, jidx, RR_ERR_INVALID_DATA, "dictionary indexType must be an integer");
-        path_pop(R, o2);
+        rr_errpath_pop(&R->path, o2);
         if (st != RR_OK) goto done;
         if (ordered) flags |= ARROW_FLAG_DICTIONARY_ORDERED;
         st = rr_arrow_schema_init_type(out, &it, jname->u.string.ptr, flags, 0, R->err);
@@ -519,7 +503,7 @@ static rr_status_t read_field(reader_t *R, const rr_json_value_t *jf, struct Arr
     }
     if (st == RR_OK) st = read_metadata(R, jf, out);
 done:
-    path_pop(R, old);
+    rr_errpath_pop(&R->path, old);
     return st;
 }
 
@@ -870,10 +854,10 @@ static rr_status_t read_column_body(reader_t *R, const rr_json_value_t *jf,
             return rfail(R, jch, RR_ERR_INVALID_DATA, "%zu children, the field has %lld",
                          jch->u.array.count, (long long)nch);
         for (int64_t i = 0; i < nch; i++) {
-            size_t old = path_push(R, ".children[%lld]", (long long)i);
+            size_t old = rr_errpath_push(&R->path, ".children[%lld]", (long long)i);
             rr_status_t st = read_column(R, jfch->u.array.items[i], vs->children[i],
                                          jch->u.array.items[i], true, depth + 1, a->children[i]);
-            path_pop(R, old);
+            rr_errpath_pop(&R->path, old);
             RR_TRY(st);
         }
     }
@@ -902,9 +886,9 @@ static rr_status_t read_column(reader_t *R, const rr_json_value_t *jf,
     if (check_name && strcmp(jname->u.string.ptr, schema->name ? schema->name : ""))
         return rfail(R, jname, RR_ERR_INVALID_DATA, "column \"%.40s\" where the field is \"%.40s\"",
                      jname->u.string.ptr, schema->name ? schema->name : "");
-    size_t old = path_push(R, "(\"%.40s\")", jname->u.string.ptr);
+    size_t old = rr_errpath_push(&R->path, "(\"%.40s\")", jname->u.string.ptr);
     rr_status_t st = read_column_body(R, jf, schema, jcol, count, depth, a);
-    path_pop(R, old);
+    rr_errpath_pop(&R->path, old);
     if (st != RR_OK) rr_arrow_array_release(a);
     return st;
 }
@@ -929,11 +913,9 @@ static rr_status_t build_dict(reader_t *R, int64_t id, const rr_json_value_t *at
         return rfail(R, at, RR_ERR_INVALID_DATA, "dictionary id %lld is missing from \"dictionaries\"",
                      (long long)id);
     d->state = 1;
-    char saved[sizeof R->path];
-    size_t saved_len = R->plen;
-    memcpy(saved, R->path, saved_len + 1);
-    path_pop(R, 0);
-    path_push(R, "dictionaries(id %lld).data", (long long)id);
+    rr_errpath_t saved = R->path;
+    rr_errpath_pop(&R->path, 0);
+    rr_errpath_push(&R->path, "dictionaries(id %lld).data", (long long)id);
     const rr_json_value_t *jdata = d->jdata, *jcols;
     const rr_json_value_t *jfield = d->jfield;
     struct ArrowSchema *vs = d->value_schema;
@@ -948,7 +930,7 @@ static rr_status_t build_dict(reader_t *R, int64_t id, const rr_json_value_t *at
      * stands in for its type and children, minus the "dictionary" key that
      * would make it recurse into itself. */
     if (st == RR_OK) {
-        path_push(R, ".columns[0]");
+        rr_errpath_push(&R->path, ".columns[0]");
         struct ArrowSchema plain = *vs;
         plain.dictionary = NULL;
         st = read_column(R, jfield, &plain, jcols->u.array.items[0], false, 0, &arr);
@@ -967,8 +949,7 @@ static rr_status_t build_dict(reader_t *R, int64_t id, const rr_json_value_t *at
         rr_arrow_array_release(&arr);
         d->state = 0;
     }
-    memcpy(R->path, saved, saved_len + 1);
-    R->plen = saved_len;
+    R->path = saved;
     return st;
 }
 
@@ -988,24 +969,24 @@ static rr_status_t read_document(reader_t *R, const rr_json_value_t *doc, rr_arr
     RR_TRY(member(R, doc, "schema", RR_JSON_OBJECT, true, &js));
     RR_TRY(member(R, doc, "batches", RR_JSON_ARRAY, true, &jbatches));
     RR_TRY(member(R, doc, "dictionaries", RR_JSON_ARRAY, false, &jdicts));
-    path_push(R, "schema");
+    rr_errpath_push(&R->path, "schema");
     RR_TRY(member(R, js, "fields", RR_JSON_ARRAY, true, &jfields));
     int64_t nf = (int64_t)jfields->u.array.count;
     RR_TRY(rr_arrow_schema_init(&out->schema, "+s", "", 0, nf, R->err));
     for (int64_t i = 0; i < nf; i++) {
-        size_t old = path_push(R, ".fields[%lld]", (long long)i);
+        size_t old = rr_errpath_push(&R->path, ".fields[%lld]", (long long)i);
         rr_status_t st = read_field(R, jfields->u.array.items[i], out->schema.children[i], 0);
-        path_pop(R, old);
+        rr_errpath_pop(&R->path, old);
         RR_TRY(st);
     }
     RR_TRY(read_metadata(R, js, &out->schema));
-    path_pop(R, 0);
+    rr_errpath_pop(&R->path, 0);
 
     if (jdicts) {
         for (size_t i = 0; i < jdicts->u.array.count; i++) {
             const rr_json_value_t *e = jdicts->u.array.items[i], *jdata;
-            path_pop(R, 0);
-            path_push(R, "dictionaries[%zu]", i);
+            rr_errpath_pop(&R->path, 0);
+            rr_errpath_push(&R->path, "dictionaries[%zu]", i);
             if (e->type != RR_JSON_OBJECT)
                 return rfail(R, e, RR_ERR_INVALID_DATA, "dictionary must be an object");
             int64_t id;
@@ -1022,7 +1003,7 @@ static rr_status_t read_document(reader_t *R, const rr_json_value_t *doc, rr_arr
                              (long long)id);
             d->jdata = jdata;
         }
-        path_pop(R, 0);
+        rr_errpath_pop(&R->path, 0);
     }
 
     size_t nb = jbatches->u.array.count;
@@ -1030,8 +1011,8 @@ static rr_status_t read_document(reader_t *R, const rr_json_value_t *doc, rr_arr
     if (!out->batches) return nomem(R);
     for (size_t b = 0; b < nb; b++) {
         const rr_json_value_t *jb = jbatches->u.array.items[b], *jcols;
-        path_pop(R, 0);
-        path_push(R, "batches[%zu]", b);
+        rr_errpath_pop(&R->path, 0);
+        rr_errpath_push(&R->path, "batches[%zu]", b);
         if (jb->type != RR_JSON_OBJECT)
             return rfail(R, jb, RR_ERR_INVALID_DATA, "batch must be an object");
         int64_t count;
@@ -1045,14 +1026,14 @@ static rr_status_t read_document(reader_t *R, const rr_json_value_t *doc, rr_arr
         out->n_batches = (int64_t)b + 1;
         ba->length = count;
         for (int64_t i = 0; i < nf; i++) {
-            size_t old = path_push(R, ".columns[%lld]", (long long)i);
+            size_t old = rr_errpath_push(&R->path, ".columns[%lld]", (long long)i);
             RR_TRY(read_column(R, jfields->u.array.items[i], out->schema.children[i],
                                jcols->u.array.items[i], true, 0, ba->children[i]));
             if (ba->children[i]->length != count)
                 return rfail(R, jcols->u.array.items[i], RR_ERR_INVALID_DATA,
                              "column count %lld, batch count %lld",
                              (long long)ba->children[i]->length, (long long)count);
-            path_pop(R, old);
+            rr_errpath_pop(&R->path, old);
         }
         rr_status_t st = rr_arrow_validate(&out->schema, ba, R->err);
         if (st != RR_OK) return rr_error_prefix(R->err, "arrow json: batches[%zu]: ", b);
@@ -1094,8 +1075,7 @@ typedef struct dict_out {
 
 typedef struct writer {
     rr_error_t *err;
-    char path[512];
-    size_t plen;
+    rr_errpath_t path;
     dict_out_t *dicts;
     size_t ndicts, capdicts;
 } writer_t;
@@ -1108,25 +1088,9 @@ static rr_status_t wfail(writer_t *W, rr_status_t code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return rr_error_set(W->err, code, "arrow json write: %s: %s", W->plen ? W->path : "<table>", msg);
+    return rr_error_set(W->err, code, "arrow json write: %s: %s", rr_errpath_str(&W->path, "<table>"), msg);
 }
 
-static size_t wpath_push(writer_t *W, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t wpath_push(writer_t *W, const char *fmt, ...) {
-    size_t old = W->plen;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(W->path + W->plen, sizeof W->path - W->plen, fmt, ap);
-    va_end(ap);
-    if (n > 0) W->plen += (size_t)n;
-    if (W->plen >= sizeof W->path) W->plen = sizeof W->path - 1;
-    return old;
-}
-
-static void wpath_pop(writer_t *W, size_t old) {
-    W->plen = old;
-    W->path[old] = '\0';
-}
 
 static rr_status_t assign_ids(writer_t *W, const struct ArrowSchema *s, int depth) {
     if (depth > 64) return wfail(W, RR_ERR_INVALID_DATA, "schema nested deeper than 64");
@@ -1304,7 +1268,7 @@ static rr_status_t write_field(writer_t *W, rr_json_writer_t *w, const struct Ar
     rr_arrow_type_t t;
     RR_TRY(rr_arrow_type_parse(vs->format, &t, W->err));
     const char *name = s->name ? s->name : "";
-    size_t old = wpath_push(W, "%s'%.40s'", W->plen ? "." : "", name);
+    size_t old = rr_errpath_push(&W->path, "%s'%.40s'", W->path.len ? "." : "", name);
     if (rr_utf8_valid_prefix(name, strlen(name)) != strlen(name))
         return wfail(W, RR_ERR_INVALID_DATA, "field name is not valid UTF-8");
     rr_json_begin_object(w);
@@ -1334,7 +1298,7 @@ static rr_status_t write_field(writer_t *W, rr_json_writer_t *w, const struct Ar
     }
     write_metadata(w, s->metadata);
     rr_json_end_object(w);
-    wpath_pop(W, old);
+    rr_errpath_pop(&W->path, old);
     return RR_OK;
 }
 
@@ -1366,7 +1330,7 @@ static rr_status_t write_column(writer_t *W, rr_json_writer_t *w, const struct A
     rr_arrow_type_t t;
     RR_TRY(rr_arrow_type_parse(s->format, &t, W->err));
     rr_arrow_layout_t l = rr_arrow_type_layout(&t);
-    size_t old = wpath_push(W, "%s'%.40s'", W->plen ? "." : "", name);
+    size_t old = rr_errpath_push(&W->path, "%s'%.40s'", W->path.len ? "." : "", name);
     rr_json_begin_object(w);
     rr_json_key(w, "name");
     rr_json_string(w, name);
@@ -1616,7 +1580,7 @@ static rr_status_t write_column(writer_t *W, rr_json_writer_t *w, const struct A
     }
 end:
     rr_json_end_object(w);
-    wpath_pop(W, old);
+    rr_errpath_pop(&W->path, old);
     if (w->status != RR_OK) return rr_json_writer_finish(w, W->err);
     return RR_OK;
 }
@@ -1673,10 +1637,10 @@ static rr_status_t write_document(writer_t *W, const rr_arrow_table_t *table, rr
         return wfail(W, RR_ERR_INVALID_ARG, "the table schema must be a struct (\"+s\")");
     RR_TRY(assign_ids(W, s, 0));
     for (int64_t b = 0; b < table->n_batches; b++) {
-        size_t old = wpath_push(W, "batches[%lld]", (long long)b);
+        size_t old = rr_errpath_push(&W->path, "batches[%lld]", (long long)b);
         RR_TRY(rr_arrow_validate(s, &table->batches[b], W->err));
         RR_TRY(gather(W, s, &table->batches[b]));
-        wpath_pop(W, old);
+        rr_errpath_pop(&W->path, old);
     }
     rr_buf_t tmp = {0};
     rr_status_t st = RR_OK;
@@ -1686,9 +1650,9 @@ static rr_status_t write_document(writer_t *W, const rr_arrow_table_t *table, rr
     rr_json_key(w, "fields");
     rr_json_begin_array(w);
     for (int64_t i = 0; i < s->n_children && st == RR_OK; i++) {
-        size_t old = wpath_push(W, "schema.fields[%lld]", (long long)i);
+        size_t old = rr_errpath_push(&W->path, "schema.fields[%lld]", (long long)i);
         st = write_field(W, w, s->children[i]);
-        wpath_pop(W, old);
+        rr_errpath_pop(&W->path, old);
     }
     rr_json_end_array(w);
     write_metadata(w, s->metadata);
@@ -1705,7 +1669,7 @@ static rr_status_t write_document(writer_t *W, const rr_arrow_table_t *table, rr
         }
         char name[32];
         snprintf(name, sizeof name, "DICT%lld", (long long)W->dicts[i].id);
-        size_t old = wpath_push(W, "dictionaries[%zu]", i);
+        size_t old = rr_errpath_push(&W->path, "dictionaries[%zu]", i);
         rr_json_begin_object(w);
         rr_json_key(w, "id");
         rr_json_int(w, W->dicts[i].id);
@@ -1720,14 +1684,14 @@ static rr_status_t write_document(writer_t *W, const rr_arrow_table_t *table, rr
         rr_json_end_array(w);
         rr_json_end_object(w);
         rr_json_end_object(w);
-        wpath_pop(W, old);
+        rr_errpath_pop(&W->path, old);
     }
     if (any) rr_json_end_array(w);
     rr_json_key(w, "batches");
     rr_json_begin_array(w);
     for (int64_t b = 0; b < table->n_batches && st == RR_OK; b++) {
         const struct ArrowArray *ba = &table->batches[b];
-        size_t old = wpath_push(W, "batches[%lld]", (long long)b);
+        size_t old = rr_errpath_push(&W->path, "batches[%lld]", (long long)b);
         rr_json_begin_object(w);
         rr_json_key(w, "count");
         rr_json_int(w, ba->length);
@@ -1740,7 +1704,7 @@ static rr_status_t write_document(writer_t *W, const rr_arrow_table_t *table, rr
         }
         rr_json_end_array(w);
         rr_json_end_object(w);
-        wpath_pop(W, old);
+        rr_errpath_pop(&W->path, old);
     }
     rr_json_end_array(w);
     rr_json_end_object(w);
