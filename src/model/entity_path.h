@@ -22,15 +22,21 @@ typedef struct rr_entity_path {
     uint64_t hash;   /* of the parts; equal paths hash equal */
 } rr_entity_path_t;
 
-/* Strict parse, as Rerun's EntityPath::from_str / parse_strict: the leading
- * '/' is optional, "" and "/" are the root, a trailing '/' is allowed, empty
- * parts ("a//b") are an error, and characters outside the bare set must be
- * escaped. Errors name the byte position. *out is zeroed on failure. */
+/* Strict parse, as Rerun's EntityPath::parse_strict: "/" is the root, the
+ * leading '/' is optional, "" is an error, and so are empty parts ("a//b"), a
+ * trailing '/', an unescaped ':' (a component path), "[#N]" (an instance),
+ * bad escapes, invalid UTF-8, and characters outside the bare set (letters,
+ * digits, '_', '-', '.'). Escapes: \n \r \t, \u{XXXX} (exactly four hex
+ * digits), and a backslash before any ASCII punctuation or space. Errors name
+ * the byte position. *out is zeroed on failure. */
 rr_status_t rr_entity_path_parse(const char *s, size_t len, rr_entity_path_t *out, rr_error_t *err);
 
-/* Forgiving parse, as Rerun's EntityPath::parse_forgiving: never fails on
- * content (bad escapes and disallowed characters are taken literally, empty
- * parts are dropped). Fails only on allocation. */
+/* Forgiving parse, as Rerun's EntityPath::parse_forgiving (how Rerun reads
+ * "rerun:entity_path"): never fails on content. Empty parts are dropped, any
+ * character is taken bare, an unknown escape "\c" gives c, a bad \u escape
+ * and a trailing backslash are kept literally. Invalid UTF-8 bytes become
+ * U+FFFD (Rust strings cannot hold them). Parts are NUL-terminated, so NUL
+ * bytes are dropped and \u{0000} is kept literally. Fails only on allocation. */
 rr_status_t rr_entity_path_parse_forgiving(const char *s, size_t len, rr_entity_path_t *out,
                                            rr_error_t *err);
 
@@ -45,16 +51,20 @@ rr_status_t rr_entity_path_copy(const rr_entity_path_t *src, rr_entity_path_t *d
                                 rr_error_t *err);
 void rr_entity_path_free(rr_entity_path_t *p); /* NULL-safe, zeroes */
 
-/* Escapes one part as Rerun prints it (malloc'ed; free with free()). */
+/* Escapes one part as Rerun prints it: letters, digits, '_', '-', '.' bare;
+ * \n \r \t; '\' before ASCII punctuation and space; \u{XXXX} (upper-case
+ * hex, at least four digits) for the rest. malloc'ed; NULL on failure. */
 char *rr_entity_path_escape_part(const char *part);
 
 static inline bool rr_entity_path_is_root(const rr_entity_path_t *p) { return p->n_parts == 0; }
 
 bool rr_entity_path_equal(const rr_entity_path_t *a, const rr_entity_path_t *b);
-/* Orders part by part (byte-wise), shorter prefix first. */
+/* A total order: part by part, byte-wise, a prefix first. (Rerun's UI order
+ * uses natural ordering with "__" parts last; this one is for sorting and
+ * lookups.) */
 int rr_entity_path_cmp(const rr_entity_path_t *a, const rr_entity_path_t *b);
 
-/* The parent (root's parent is root). */
+/* The parent; the root has none (RR_ERR_INVALID_ARG), as Rerun's None. */
 rr_status_t rr_entity_path_parent(const rr_entity_path_t *p, rr_entity_path_t *out,
                                   rr_error_t *err);
 /* p joined with one more (unescaped) part. */
