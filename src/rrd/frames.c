@@ -1,0 +1,274 @@
+/* .rrd framing (stream header, message header, stream footer, footer checksum)
+ * and the ArrowMsg payload codec (Arrow IPC stream + LZ4 block). Layout in
+ * frames.h. */
+#include "rrd/frames.h"
+
+#include <limits.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "arrow/array.h"
+#include "arrow/ipc.h"
+#include "arrow/schema.h"
+
+static void put_u64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint64_t get_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void rr_rrd_stream_header_write(const rr_rrd_stream_header_t *h, uint8_t out[12]) {
+    memcpy(out, RR_RRD_FOURCC, 4);
+    memcpy(out + 4, h->version, 4);
+    out[8] = (uint8_t)h->compression;
+    out[9] = 2; /* protobuf */
+    out[10] = 0;
+    out[11] = 0;
+}
+
+static void fourcc_str(const uint8_t *p, char out[17]) {
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            out[n++] = (char)p[i];
+        else
+            n += snprintf(out + n, 5, "\\x%02x", p[i]);
+    }
+    out[n] = 0;
+}
+
+rr_status_t rr_rrd_stream_header_parse(const uint8_t in[12], uint64_t offset,
+                                       rr_rrd_stream_header_t *out, rr_error_t *err) {
+    if (memcmp(in, "RRF0", 4) == 0 || memcmp(in, "RRF1", 4) == 0)
+        return rr_error_set(err, RR_ERR_UNSUPPORTED,
+                            "offset %llu: .rrd stream of an old format (%.4s), before Rerun 0.23",
+                            (unsigned long long)offset, (const char *)in);
+    if (memcmp(in, RR_RRD_FOURCC, 4) != 0) {
+        char s[17];
+        fourcc_str(in, s);
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "offset %llu: not an .rrd stream (magic \"%s\", expected \"RRF2\")",
+                            (unsigned long long)offset, s);
+    }
+    memcpy(out->version, in + 4, 4);
+    if (in[4] == 0 && in[5] < 23)
+        return rr_error_set(err, RR_ERR_UNSUPPORTED,
+                            "offset %llu: .rrd stream version %u.%u.%u is older than 0.23, "
+                            "which Rerun 0.33 no longer reads",
+                            (unsigned long long)offset, in[4], in[5], in[6]);
+    if (in[8] > 1)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "offset %llu: unknown compression option %u",
+                            (unsigned long long)(offset + 8), in[8]);
+    if (in[9] != 2)
+        return rr_error_set(err, in[9] == 1 ? RR_ERR_UNSUPPORTED : RR_ERR_INVALID_DATA,
+                            "offset %llu: serializer %u (%s), expected 2 (protobuf)",
+                            (unsigned long long)(offset + 9), in[9],
+                            in[9] == 1 ? "MsgPack, removed" : "unknown");
+    if (in[10] || in[11])
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "offset %llu: reserved option bytes are %02x %02x, expected 00 00",
+                            (unsigned long long)(offset + 10), in[10], in[11]);
+    out->compression = (rr_rrd_compression_t)in[8];
+    return RR_OK;
+}
+
+void rr_rrd_message_header_write(uint64_t kind, uint64_t len, uint8_t out[16]) {
+    put_u64(out, kind);
+    put_u64(out + 8, len);
+}
+
+void rr_rrd_message_header_read(const uint8_t in[16], uint64_t *kind, uint64_t *len) {
+    *kind = get_u64(in);
+    *len = get_u64(in + 8);
+}
+
+void rr_rrd_stream_footer_write(const rr_rrd_stream_footer_t *f, uint8_t out[32]) {
+    put_u64(out, f->footer_start);
+    put_u64(out + 8, f->footer_len);
+    put_u32(out + 16, f->crc);
+    memcpy(out + 20, "RRF2FOOT", 8);
+    put_u32(out + 28, 1);
+}
+
+rr_status_t rr_rrd_stream_footer_parse(const uint8_t in[32], uint64_t offset,
+                                       rr_rrd_stream_footer_t *out, rr_error_t *err) {
+    if (memcmp(in + 20, "RRF2FOOT", 8) != 0) {
+        char a[17], b[17];
+        fourcc_str(in + 20, a);
+        fourcc_str(in + 24, b);
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "offset %llu: stream footer magic \"%s%s\", expected \"RRF2FOOT\"",
+                            (unsigned long long)(offset + 20), a, b);
+    }
+    uint32_t n = get_u32(in + 28);
+    if (n != 1)
+        return rr_error_set(err, n == 0 ? RR_ERR_INVALID_DATA : RR_ERR_UNSUPPORTED,
+                            "offset %llu: stream footer points at %u RRD footers, expected 1",
+                            (unsigned long long)(offset + 28), n);
+    out->footer_start = get_u64(in);
+    out->footer_len = get_u64(in + 8);
+    out->crc = get_u32(in + 16);
+    return RR_OK;
+}
+
+uint32_t rr_rrd_footer_crc(const void *data, size_t len) {
+    return XXH32(data, len, RR_RRD_FOOTER_CRC_SEED);
+}
+
+/* ---------------- payloads ---------------- */
+
+rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                                  bool lz4, rr_arrow_msg_t *msg, rr_error_t *err) {
+    rr_buf_t ipc = {0};
+    rr_arrow_ipc_write_options_t opts = {0};
+    RR_TRY(rr_arrow_ipc_write_table(&ipc, schema, batch, 1, &opts, err));
+    msg->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
+    msg->uncompressed_size = ipc.len;
+    if (!lz4) {
+        msg->compression = RR_PAYLOAD_COMPRESSION_NONE;
+        msg->payload = malloc(ipc.len ? ipc.len : 1);
+        if (!msg->payload) {
+            rr_buf_free(&ipc);
+            return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
+        }
+        memcpy(msg->payload, ipc.data, ipc.len);
+        msg->payload_len = ipc.len;
+        rr_buf_free(&ipc);
+        return RR_OK;
+    }
+    if (ipc.len > (size_t)LZ4_MAX_INPUT_SIZE) {
+        size_t n = ipc.len;
+        rr_buf_free(&ipc);
+        return rr_error_set(err, RR_ERR_UNSUPPORTED,
+                            "ArrowMsg payload: %zu bytes is more than one LZ4 block holds (%d)", n,
+                            LZ4_MAX_INPUT_SIZE);
+    }
+    int bound = LZ4_compressBound((int)ipc.len);
+    uint8_t *dst = malloc((size_t)bound);
+    if (!dst) {
+        rr_buf_free(&ipc);
+        return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
+    }
+    int n = LZ4_compress_default((const char *)ipc.data, (char *)dst, (int)ipc.len, bound);
+    rr_buf_free(&ipc);
+    if (n <= 0) {
+        free(dst);
+        return rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");
+    }
+    uint8_t *shrunk = realloc(dst, (size_t)n);
+    msg->payload = shrunk ? shrunk : dst;
+    msg->payload_len = (size_t)n;
+    msg->compression = RR_PAYLOAD_COMPRESSION_LZ4;
+    return RR_OK;
+}
+
+static void free_aligned_ctx(void *ctx) { rr_free_aligned(ctx); }
+
+rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
+                                  struct ArrowSchema *schema, struct ArrowArray *batch,
+                                  rr_error_t *err) {
+    memset(schema, 0, sizeof *schema);
+    memset(batch, 0, sizeof *batch);
+    if (msg->encoding != RR_PAYLOAD_ENCODING_ARROW_IPC)
+        return rr_error_set(err, RR_ERR_UNSUPPORTED, "ArrowMsg: payload encoding %d, expected 1 (Arrow IPC)",
+                            (int)msg->encoding);
+    if (max_size == 0 || max_size > (uint64_t)INT_MAX) max_size = (uint64_t)INT_MAX;
+    rr_arrow_blob_t *blob = NULL;
+    if (msg->compression == RR_PAYLOAD_COMPRESSION_LZ4) {
+        uint64_t want = msg->uncompressed_size;
+        /* One LZ4 sequence expands to at most 255 bytes per input byte. */
+        uint64_t reachable = (uint64_t)msg->payload_len * 255u + 16u;
+        if (want > max_size)
+            return rr_error_set(err, RR_ERR_NOMEM,
+                                "ArrowMsg: uncompressed_size %llu is above the limit %llu",
+                                (unsigned long long)want, (unsigned long long)max_size);
+        if (want > reachable || msg->payload_len > (size_t)INT_MAX)
+            return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                "ArrowMsg: uncompressed_size %llu cannot come from %zu LZ4 bytes",
+                                (unsigned long long)want, msg->payload_len);
+        uint8_t *dst = rr_alloc_aligned((size_t)want);
+        if (!dst) return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
+        int n = LZ4_decompress_safe((const char *)msg->payload, (char *)dst, (int)msg->payload_len,
+                                    (int)want);
+        if (n < 0 || (uint64_t)n != want) {
+            rr_free_aligned(dst);
+            return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                "ArrowMsg: corrupt LZ4 block (%zu bytes, %s %llu)",
+                                msg->payload_len, n < 0 ? "expected" : "short of",
+                                (unsigned long long)want);
+        }
+        blob = rr_arrow_blob_wrap(dst, (size_t)want, free_aligned_ctx, dst);
+        if (!blob) {
+            rr_free_aligned(dst);
+            return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
+        }
+    } else if (msg->compression == RR_PAYLOAD_COMPRESSION_NONE ||
+               msg->compression == RR_PAYLOAD_COMPRESSION_UNSPECIFIED) {
+        blob = rr_arrow_blob_copy(msg->payload ? (const void *)msg->payload : "", msg->payload_len);
+        if (!blob) return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
+    } else {
+        return rr_error_set(err, RR_ERR_UNSUPPORTED, "ArrowMsg: unknown compression %d",
+                            (int)msg->compression);
+    }
+    rr_arrow_table_t table;
+    memset(&table, 0, sizeof table);
+    rr_status_t st = rr_arrow_ipc_read_table(blob, &table, err);
+    rr_arrow_blob_release(blob);
+    if (st != RR_OK) return rr_error_prefix(err, "ArrowMsg payload: ");
+    if (table.n_batches < 1) {
+        rr_arrow_table_release(&table);
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "ArrowMsg payload: IPC stream has no record batch");
+    }
+    rr_arrow_schema_move(&table.schema, schema);
+    rr_arrow_array_move(&table.batches[0], batch);
+    rr_arrow_table_release(&table);
+    return RR_OK;
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool rr_rrd_schema_chunk_id(const struct ArrowSchema *schema, rr_tuid_t *out) {
+    rr_arrow_kv_t kv;
+    if (!rr_arrow_metadata_find(schema->metadata, "rerun:id", &kv) &&
+        !rr_arrow_metadata_find(schema->metadata, "rerun.id", &kv))
+        return false;
+    if (kv.value_len < 1 || kv.value_len > 32) return false;
+    uint64_t hi = 0, lo = 0;
+    for (int32_t i = 0; i < kv.value_len; i++) {
+        int v = hexval(kv.value[i]);
+        if (v < 0) return false;
+        hi = hi << 4 | lo >> 60;
+        lo = lo << 4 | (uint64_t)v;
+    }
+    out->time_ns = hi;
+    out->inc = lo;
+    return true;
+}
+
+bool rr_rrd_schema_is_static(const struct ArrowSchema *schema) {
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        rr_arrow_kv_t kv;
+        if (rr_arrow_metadata_find(schema->children[i]->metadata, "rerun:kind", &kv) &&
+            ((kv.value_len == 5 && memcmp(kv.value, "index", 5) == 0) ||
+             (kv.value_len == 4 && memcmp(kv.value, "time", 4) == 0)))
+            return false;
+    }
+    return true;
+}
