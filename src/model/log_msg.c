@@ -531,8 +531,8 @@ done:
 static rr_status_t manifest_from_pb(PbRrdManifest *pb, size_t index, rr_rrd_manifest_msg_t *out,
                                     rr_error_t *err) {
     memset(out, 0, sizeof *out);
-    if (store_id_from_pb(pb->store_id, "RrdManifest", &out->store_id, err) != RR_OK)
-        return rr_error_prefix(err, "manifest %zu: ", index);
+    rr_status_t st = store_id_from_pb(pb->store_id, "RrdManifest", &out->store_id, err);
+    if (st != RR_OK) return rr_error_wrap(st, err, "manifest %zu: ", index);
     if (pb->sorbet_schema) {
         out->has_sorbet_schema = true;
         out->sorbet_schema_ipc = steal_bytes(&pb->sorbet_schema->arrow_schema,

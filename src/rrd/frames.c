@@ -226,7 +226,7 @@ rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
     memset(&table, 0, sizeof table);
     rr_status_t st = rr_arrow_ipc_read_table(blob, &table, err);
     rr_arrow_blob_release(blob);
-    if (st != RR_OK) return rr_error_prefix(err, "ArrowMsg payload: ");
+    if (st != RR_OK) return rr_error_wrap(st, err, "ArrowMsg payload: ");
     if (table.n_batches < 1) {
         rr_arrow_table_release(&table);
         return rr_error_set(err, RR_ERR_INVALID_DATA, "ArrowMsg payload: IPC stream has no record batch");
