@@ -240,6 +240,41 @@ static void roundtrip_all_ways(const struct ArrowSchema *schema, const struct Ar
 /* ------------------------------------------------------------------ */
 /* flatbuffer builder                                                   */
 
+/* Strings whose bytes end exactly at the buffer's capacity once needed room
+ * for their length prefix too (a heap overflow before the fix). */
+static void test_fb_builder_strings_at_capacity(void **state) {
+    (void)state;
+    char text[2100];
+    memset(text, 'a', sizeof text);
+    rr_error_t err = {0};
+    for (size_t first = 0; first < 40; first++)
+        for (size_t len = 1000; len < 1040; len++) {
+            rr_fb_builder_t b;
+            rr_fb_init(&b);
+            rr_fb_ref_t s0 = rr_fb_create_string(&b, text, first);
+            rr_fb_ref_t s1 = rr_fb_create_string(&b, text, len);
+            rr_fb_start_table(&b);
+            rr_fb_add_ref(&b, 0, s0);
+            rr_fb_add_ref(&b, 1, s1);
+            rr_fb_ref_t root = rr_fb_end_table(&b);
+            const uint8_t *data;
+            size_t n;
+            assert_rr_ok(rr_fb_finish(&b, root, &data, &n, &err), &err);
+            uint8_t *copy = rr_alloc_aligned(n);
+            memcpy(copy, data, n);
+            rr_fb_table_t t;
+            const char *s;
+            size_t sl;
+            assert_rr_ok(rr_fb_root(copy, n, "root", &t, &err), &err);
+            assert_rr_ok(rr_fb_field_string(&t, 1, "s1", &s, &sl, &err), &err);
+            assert_int_equal(sl, len);
+            assert_rr_ok(rr_fb_field_string(&t, 0, "s0", &s, &sl, &err), &err);
+            assert_int_equal(sl, first);
+            rr_free_aligned(copy);
+            rr_fb_free(&b);
+        }
+}
+
 static void test_fb_builder_roundtrip(void **state) {
     (void)state;
     rr_fb_builder_t b;
@@ -1110,6 +1145,7 @@ static void test_bad_arguments(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fb_builder_roundtrip),
+        cmocka_unit_test(test_fb_builder_strings_at_capacity),
         cmocka_unit_test(test_stream_framing),
         cmocka_unit_test(test_file_framing),
         cmocka_unit_test(test_empty_table),

@@ -78,7 +78,8 @@ static void fb_push_ref(rr_fb_builder_t *b, rr_fb_ref_t ref) {
 
 rr_fb_ref_t rr_fb_create_string(rr_fb_builder_t *b, const char *s, size_t len) {
     assert(!b->in_table);
-    if (len > FB_MAX_SIZE || !fb_prep(b, 4, len + 1)) {
+    /* Align for the bytes and NUL, then make room for the length before them. */
+    if (len > FB_MAX_SIZE || !fb_prep(b, 4, len + 1) || !fb_grow(b, len + 1 + 4)) {
         b->failed = true;
         return 0;
     }
