@@ -27,6 +27,11 @@ static void usage(FILE *f) {
             "  arrow from-json FILE.json -o OUT [--file] [--compression lz4|zstd]\n"
             "                                 write integration JSON as an IPC stream (or file)\n"
             "  arrow diff A B                 compare two IPC/JSON files as data (exit 1: differ)\n"
+            "  rrd print [-v] FILE...         stores and chunks of .rrd recordings (-v: the data)\n"
+            "  rrd stats FILE...              counts, sizes, compression, per-entity totals\n"
+            "  rrd verify FILE...             decode and check everything; ok or the first fault\n"
+            "  rrd merge -o OUT FILE...       all recordings of the inputs in one file\n"
+            "  rrd compact -o OUT FILE        rewrite with larger chunks (see rrd --help)\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
@@ -46,6 +51,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(cmd, "arrow")) return rr_cli_arrow(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rrd")) return rr_cli_rrd(argc - 2, argv + 2);
     rr_cli_fail("unknown command '%s' (try --help)", cmd);
     return 2;
 }
