@@ -1,7 +1,7 @@
 /* Arrow IPC: the streaming format and the file format, read and written.
  *
  * Messages are flatbuffers (Schema.fbs, Message.fbs, File.fbs of the Arrow
- * format), encoded and decoded by our own code in flatbuf.h. Reading is
+ * format), decoded by our own fb_reader.h and encoded by fb_builder.h. Reading is
  * zero-copy where the layout allows: arrays point into the input blob and
  * keep it alive; only compressed buffers and buffers whose alignment the
  * platform cannot use are copied. Every array read is validated before it is
