@@ -1,0 +1,218 @@
+/* rerun-c: log multimodal data (points, images, transforms, scalars, text, ...)
+ * from C programs into Rerun recordings (.rrd files, stdout, memory, or a live
+ * viewer). The only header a user includes. Plain C11.
+ *
+ *   rr_recording_stream_t *rec;
+ *   rr_recording_stream_new("my_app", NULL, &rec, NULL);
+ *   rr_save(rec, "out.rrd", NULL);
+ *   rr_set_time_sequence(rec, "frame", 42);
+ *   rr_archetype_t *points;
+ *   rr_points3d_new(&points, xyz, n, RR_COPY, NULL);
+ *   rr_points3d_set_colors(points, rgba, n, RR_COPY, NULL);
+ *   rr_log(rec, "world/points", points, NULL);
+ *   rr_archetype_free(points);
+ *   rr_recording_stream_free(rec);   (flushes and closes every sink)
+ *
+ * Errors: every function that can fail returns an rr_status_t and, when err
+ * is not NULL, fills it with a message naming what was wrong. A wrong
+ * argument never aborts the program; it is also logged once to stderr.
+ *
+ * Ownership: functions taking `rr_copy_mode_t` copy the data (RR_COPY) or
+ * borrow it until the call that consumes it returns (RR_BORROW: the pointer
+ * must stay valid until rr_log / rr_send_columns of that archetype returns, or
+ * until the archetype is freed). Objects made by *_new are freed by the
+ * matching *_free. Arrow arrays passed in follow the Arrow C Data Interface:
+ * ownership moves to rerun-c, which calls their release callback. */
+#ifndef RERUN_H
+#define RERUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Status and errors (shared with the library's internals).            */
+
+#include "rerun_status.h"
+
+/* ------------------------------------------------------------------ */
+/* Recording streams                                                   */
+
+typedef struct rr_recording_stream rr_recording_stream_t;
+
+typedef enum rr_store_kind {
+    RR_STORE_KIND_RECORDING = 1,
+    RR_STORE_KIND_BLUEPRINT = 2,
+} rr_store_kind_t;
+
+/* Batching: row logging is gathered into chunks, flushed when any threshold
+ * is reached. Zero fields take Rerun's defaults, overridden by the
+ * environment (RERUN_FLUSH_TICK_SECS, RERUN_FLUSH_NUM_BYTES,
+ * RERUN_FLUSH_NUM_ROWS), overridden by non-zero fields here. */
+typedef struct rr_batcher_config {
+    uint64_t flush_tick_ns;   /* time since the oldest pending row */
+    uint64_t flush_num_bytes; /* pending bytes */
+    uint64_t flush_num_rows;  /* pending rows */
+    /* No background thread at all (embedded targets): chunks are flushed
+     * only by thresholds checked at log time and by rr_flush. */
+    bool no_threads;
+} rr_batcher_config_t;
+
+typedef struct rr_recording_options {
+    const char *recording_id; /* NULL: a fresh random id */
+    rr_store_kind_t store_kind; /* 0 means RR_STORE_KIND_RECORDING */
+    rr_batcher_config_t batcher;
+    /* Do not log `log_time` / `log_tick` automatically with every row. */
+    bool no_default_timelines;
+} rr_recording_options_t;
+
+/* A new stream for application_id; opts may be NULL. It has no sink until
+ * one is added (rr_save, rr_stdout, rr_memory_sink, rr_add_sink): rows logged
+ * before are kept and sent to the first sink added. */
+rr_status_t rr_recording_stream_new(const char *application_id, const rr_recording_options_t *opts,
+                                    rr_recording_stream_t **out, rr_error_t *err);
+/* Flushes, closes every sink, frees. NULL-safe. */
+void rr_recording_stream_free(rr_recording_stream_t *rec);
+
+/* The process-wide default stream used when a function is given rec == NULL. */
+void rr_set_global_recording(rr_recording_stream_t *rec);
+rr_recording_stream_t *rr_global_recording(void);
+
+const char *rr_recording_id(const rr_recording_stream_t *rec);
+const char *rr_application_id(const rr_recording_stream_t *rec);
+
+/* ------------------------------------------------------------------ */
+/* Sinks                                                               */
+
+/* Writes an .rrd file (replaced if it exists). */
+rr_status_t rr_save(rr_recording_stream_t *rec, const char *path, rr_error_t *err);
+/* Writes the .rrd stream to standard output (to pipe into `rerun rrd ...`). */
+rr_status_t rr_stdout(rr_recording_stream_t *rec, rr_error_t *err);
+
+/* An in-memory .rrd: take its bytes at any time (after rr_flush for all rows). */
+typedef struct rr_memory_sink rr_memory_sink_t;
+rr_status_t rr_memory_sink(rr_recording_stream_t *rec, rr_memory_sink_t **out, rr_error_t *err);
+/* Bytes written so far (valid until the next log call or free). */
+const uint8_t *rr_memory_sink_data(rr_memory_sink_t *sink, size_t *len);
+
+/* A sink of your own (the gRPC sink plugs in here). Messages arrive in order,
+ * each a complete .rrd message: its kind (1 SetStoreInfo, 2 ArrowMsg, 3
+ * BlueprintActivationCommand) and protobuf body, exactly as an .rrd frame
+ * carries them. Callbacks run on the batcher's thread (or the logging thread
+ * when no_threads) and must not call back into the stream. */
+typedef struct rr_sink_vtable {
+    rr_status_t (*write_message)(void *ctx, uint32_t kind, const uint8_t *body, size_t len,
+                                 rr_error_t *err);
+    rr_status_t (*flush)(void *ctx, rr_error_t *err);   /* may be NULL */
+    void (*close)(void *ctx);                           /* may be NULL; called once */
+} rr_sink_vtable_t;
+rr_status_t rr_add_sink(rr_recording_stream_t *rec, const rr_sink_vtable_t *sink, void *ctx,
+                        rr_error_t *err);
+
+/* Sends every pending row to every sink and waits until they took it. */
+rr_status_t rr_flush(rr_recording_stream_t *rec, rr_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Time. Per thread and per stream, as in Rerun.                       */
+
+rr_status_t rr_set_time_sequence(rr_recording_stream_t *rec, const char *timeline, int64_t seq);
+rr_status_t rr_set_time_duration_ns(rr_recording_stream_t *rec, const char *timeline, int64_t ns);
+rr_status_t rr_set_time_timestamp_ns(rr_recording_stream_t *rec, const char *timeline,
+                                     int64_t ns_since_epoch);
+rr_status_t rr_disable_timeline(rr_recording_stream_t *rec, const char *timeline);
+rr_status_t rr_reset_time(rr_recording_stream_t *rec);
+
+/* ------------------------------------------------------------------ */
+/* Archetypes and component batches                                    */
+
+typedef enum rr_copy_mode {
+    RR_COPY = 0,
+    RR_BORROW = 1,
+} rr_copy_mode_t;
+
+/* Names of a component: e.g. archetype "rerun.archetypes.Points3D",
+ * component "Points3D:positions", component type "rerun.components.Position3D".
+ * archetype and component_type may be NULL. */
+typedef struct rr_component_descriptor {
+    const char *archetype;
+    const char *component;
+    const char *component_type;
+} rr_component_descriptor_t;
+
+/* A set of component batches to log at one entity: what every generated
+ * archetype builder (rr_points3d_new, ...) makes, and what rr_log takes.
+ * Opaque; free with rr_archetype_free. */
+typedef struct rr_archetype rr_archetype_t;
+
+/* An empty set for archetype (e.g. "rerun.archetypes.Points3D"; NULL for
+ * loose components). */
+rr_status_t rr_archetype_new(const char *archetype, rr_archetype_t **out, rr_error_t *err);
+void rr_archetype_free(rr_archetype_t *a); /* NULL-safe */
+
+struct ArrowSchema;
+struct ArrowArray;
+
+/* Adds (or replaces, by component name) a batch of instances: `array` holds
+ * the instances (not wrapped in a list) and its schema gives their datatype;
+ * ownership of both moves in (their release callbacks are called by us),
+ * also on failure. */
+rr_status_t rr_archetype_add_arrow(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                   struct ArrowSchema *schema, struct ArrowArray *array,
+                                   rr_error_t *err);
+/* Adds an empty batch (zero instances) for the component: logging it clears
+ * that component at the entity (partial updates and clears). */
+rr_status_t rr_archetype_add_empty(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                   const char *arrow_format, rr_error_t *err);
+
+/* Logs the archetype's batches at entity_path for the current time of this
+ * thread; `a` stays the caller's. rec NULL: the global stream. */
+rr_status_t rr_log(rr_recording_stream_t *rec, const char *entity_path, const rr_archetype_t *a,
+                   rr_error_t *err);
+/* Same, as static data (no timeline; the latest static write wins). */
+rr_status_t rr_log_static(rr_recording_stream_t *rec, const char *entity_path,
+                          const rr_archetype_t *a, rr_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Columnar logging (send_columns)                                     */
+
+typedef enum rr_time_type {
+    RR_TIME_SEQUENCE = 0,
+    RR_TIME_DURATION_NS = 1,
+    RR_TIME_TIMESTAMP_NS = 2,
+} rr_time_type_t;
+
+typedef struct rr_time_column {
+    const char *timeline;
+    rr_time_type_t type;
+    const int64_t *times; /* one per row */
+    size_t n_rows;
+} rr_time_column_t;
+
+/* Logs n_rows rows at once: row i has the times times[*][i] and, for every
+ * component batch of `a`, lengths[i] consecutive instances of that batch
+ * (each component batch of `a` must hold the sum of its lengths).
+ * lengths_per_batch[k] is the lengths array of batch k in the order the
+ * batches were added; NULL for a batch means one instance per row. */
+rr_status_t rr_send_columns(rr_recording_stream_t *rec, const char *entity_path,
+                            const rr_time_column_t *time_columns, size_t n_time_columns,
+                            const rr_archetype_t *a, const uint32_t *const *lengths_per_batch,
+                            rr_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* Library                                                             */
+
+/* "0.1.0 (Rerun 0.33.0 formats)". */
+const char *rr_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* The generated builders of Rerun's 49 archetypes: rr_points3d_new, ... */
+#include "rerun_archetypes.h"
+
+#endif
