@@ -20,7 +20,8 @@
  *               rr_chunk_from_record_batch); LZ4 off and on.
  * Throughput counts the recording's uncompressed .rrd bytes for every
  * figure (so LZ4 on and off compare on the same data), and each is also
- * given as a ratio to the raw figure of the same direction. Chunks are built
+ * given as a ratio to the raw figure of the same direction. BENCH_ONLY=points
+ * or BENCH_ONLY=scalars runs one of the two. Chunks are built
  * before timing (a pool of distinct chunks written round-robin): building
  * them is the SDK's work, not the codec's. */
 #include <errno.h>
@@ -404,7 +405,9 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/bench_rrd.%d.rrd", dir, (int)getpid());
     double target = mib * 1048576;
 
+    const char *only = getenv("BENCH_ONLY");
     /* (a) large point batches: ~1.6 MB of Arrow data per chunk. */
+    if (!only || !strcmp(only, "points")) {
     recording_t pts = {.name = "points", .n_pool = 16};
     pts.pool = calloc((size_t)pts.n_pool, sizeof *pts.pool);
     if (!pts.pool) die("out of memory", NULL);
@@ -431,8 +434,10 @@ int main(int argc, char **argv) {
     pts.rows = pts.n_chunks * PTS_ROWS;
     run_case(&pts, path, reps, 0.5);
     free_pool(&pts);
+    }
 
     /* (b) many small chunks: one scalar each. */
+    if (!only || !strcmp(only, "scalars")) {
     recording_t sc = {.name = "scalars", .n_pool = 1024};
     sc.pool = calloc((size_t)sc.n_pool, sizeof *sc.pool);
     if (!sc.pool) die("out of memory", NULL);
@@ -459,5 +464,6 @@ int main(int argc, char **argv) {
     sc.rows = sc.n_chunks;
     run_case(&sc, path, reps, 0);
     free_pool(&sc);
+    }
     return 0;
 }
