@@ -44,10 +44,15 @@ extern "C" {
 
 typedef struct rr_recording_stream rr_recording_stream_t;
 
+/* The library's own sources share a few definitions with this header
+ * (src/model/log_msg.h, time.h, component.h: same names, values and layout);
+ * they include those first and the guards below keep one definition. */
+#ifndef RR_MODEL_LOG_MSG_H
 typedef enum rr_store_kind {
     RR_STORE_KIND_RECORDING = 1,
     RR_STORE_KIND_BLUEPRINT = 2,
 } rr_store_kind_t;
+#endif
 
 /* Batching: row logging is gathered into chunks, flushed when any threshold
  * is reached. Zero fields take Rerun's defaults, overridden by the
@@ -137,11 +142,13 @@ typedef enum rr_copy_mode {
 /* Names of a component: e.g. archetype "rerun.archetypes.Points3D",
  * component "Points3D:positions", component type "rerun.components.Position3D".
  * archetype and component_type may be NULL. */
+#ifndef RR_MODEL_COMPONENT_H
 typedef struct rr_component_descriptor {
     const char *archetype;
     const char *component;
     const char *component_type;
 } rr_component_descriptor_t;
+#endif
 
 /* A set of component batches to log at one entity: what every generated
  * archetype builder (rr_points3d_new, ...) makes, and what rr_log takes.
@@ -168,10 +175,39 @@ rr_status_t rr_archetype_add_arrow(rr_archetype_t *a, const rr_component_descrip
 rr_status_t rr_archetype_add_empty(rr_archetype_t *a, const rr_component_descriptor_t *desc,
                                    const char *arrow_format, rr_error_t *err);
 
+/* Same as rr_archetype_add_arrow, for buffers that point into the caller's
+ * memory (RR_BORROW): they must stay valid until the rr_log /
+ * rr_send_columns that consumes the archetype returns, or until it is freed;
+ * logging copies them. Arrays added with rr_archetype_add_arrow are instead
+ * shared (reference counted) by the rows logged from them, never copied. */
+rr_status_t rr_archetype_add_arrow_borrowed(rr_archetype_t *a,
+                                            const rr_component_descriptor_t *desc,
+                                            struct ArrowSchema *schema, struct ArrowArray *array,
+                                            rr_error_t *err);
+/* Like rr_archetype_add_empty for any datatype, nested ones included
+ * (schema is the instance type; it is copied, the caller keeps it). */
+rr_status_t rr_archetype_add_empty_like(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                        const struct ArrowSchema *schema, rr_error_t *err);
+/* The number of component batches, and the instance count of batch i (in
+ * the order they were added; -1 when i is out of range). */
+size_t rr_archetype_num_batches(const rr_archetype_t *a);
+int64_t rr_archetype_batch_length(const rr_archetype_t *a, size_t i);
+
+/* The library's internal logger (src/base/log.h) owns the C symbol `rr_log`,
+ * so this function links under another name; callers just write rr_log. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RR_STR2_(x) #x
+#define RR_STR_(x) RR_STR2_(x)
+#define RR_LINK_NAME_(name) __asm__(RR_STR_(__USER_LABEL_PREFIX__) name)
+#else
+#define RR_LINK_NAME_(name)
+#endif
+
 /* Logs the archetype's batches at entity_path for the current time of this
- * thread; `a` stays the caller's. rec NULL: the global stream. */
+ * thread (plus log_time and log_tick unless turned off); `a` stays the
+ * caller's. rec NULL: the global stream. */
 rr_status_t rr_log(rr_recording_stream_t *rec, const char *entity_path, const rr_archetype_t *a,
-                   rr_error_t *err);
+                   rr_error_t *err) RR_LINK_NAME_("rr_log_archetype");
 /* Same, as static data (no timeline; the latest static write wins). */
 rr_status_t rr_log_static(rr_recording_stream_t *rec, const char *entity_path,
                           const rr_archetype_t *a, rr_error_t *err);
@@ -179,11 +215,13 @@ rr_status_t rr_log_static(rr_recording_stream_t *rec, const char *entity_path,
 /* ------------------------------------------------------------------ */
 /* Columnar logging (send_columns)                                     */
 
+#ifndef RR_MODEL_TIME_H
 typedef enum rr_time_type {
     RR_TIME_SEQUENCE = 0,
     RR_TIME_DURATION_NS = 1,
     RR_TIME_TIMESTAMP_NS = 2,
 } rr_time_type_t;
+#endif
 
 typedef struct rr_time_column {
     const char *timeline;

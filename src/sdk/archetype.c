@@ -1,0 +1,323 @@
+/* The archetype container: a list of component batches (descriptor, instance
+ * datatype, instances) that the generated builders fill and rr_log /
+ * rr_send_columns read. Instances live in refcounted cells so that logging
+ * the same archetype many times shares the data instead of copying it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arrow/array.h"
+#include "arrow/schema.h"
+#include "arrow/type.h"
+#include "sdk/sdk_internal.h"
+
+/* ---- cells ---- */
+
+static int64_t fixed_bits(const rr_arrow_type_t *t) {
+    switch (t->id) {
+    case RR_ARROW_BOOL: return 1;
+    case RR_ARROW_INT8: case RR_ARROW_UINT8: return 8;
+    case RR_ARROW_INT16: case RR_ARROW_UINT16: case RR_ARROW_HALF_FLOAT: return 16;
+    case RR_ARROW_INT32: case RR_ARROW_UINT32: case RR_ARROW_FLOAT: case RR_ARROW_DATE32:
+    case RR_ARROW_TIME32: case RR_ARROW_INTERVAL_MONTHS: case RR_ARROW_DECIMAL32: return 32;
+    case RR_ARROW_INT64: case RR_ARROW_UINT64: case RR_ARROW_DOUBLE: case RR_ARROW_DATE64:
+    case RR_ARROW_TIME64: case RR_ARROW_TIMESTAMP: case RR_ARROW_DURATION:
+    case RR_ARROW_INTERVAL_DAY_TIME: case RR_ARROW_DECIMAL64: return 64;
+    case RR_ARROW_INTERVAL_MONTH_DAY_NANO: case RR_ARROW_DECIMAL128: return 128;
+    case RR_ARROW_DECIMAL256: return 256;
+    case RR_ARROW_FIXED_SIZE_BINARY: return (int64_t)t->fixed_size * 8;
+    default: return 0;
+    }
+}
+
+/* Walks the layout: validity bitmaps, fixed-width values, offsets plus the
+ * data they reach, and children (over the range the parent reaches). */
+static int64_t bytes_of(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t offset,
+                        int64_t length, int depth) {
+    if (!s || !a || !s->format || depth > 64 || length <= 0) return 0;
+    rr_arrow_type_t t;
+    if (rr_arrow_type_parse(s->format, &t, NULL) != RR_OK) return 0;
+    int64_t total = a->null_count != 0 && a->n_buffers > 0 && a->buffers && a->buffers[0]
+                        ? (length + 7) / 8
+                        : 0;
+    int64_t start = offset + a->offset;
+    int64_t bits = fixed_bits(&t);
+    if (s->dictionary) return total + length * bits / 8;
+    switch (t.id) {
+    case RR_ARROW_NA: return 0;
+    case RR_ARROW_STRING: case RR_ARROW_BINARY:
+        if (a->n_buffers >= 3 && a->buffers && a->buffers[1]) {
+            const int32_t *o = a->buffers[1];
+            total += 4 * (length + 1) + (int64_t)(o[start + length] - o[start]);
+        }
+        return total;
+    case RR_ARROW_LARGE_STRING: case RR_ARROW_LARGE_BINARY:
+        if (a->n_buffers >= 3 && a->buffers && a->buffers[1]) {
+            const int64_t *o = a->buffers[1];
+            total += 8 * (length + 1) + (o[start + length] - o[start]);
+        }
+        return total;
+    case RR_ARROW_LIST: case RR_ARROW_MAP:
+        if (a->n_buffers >= 2 && a->buffers && a->buffers[1] && a->n_children == 1 &&
+            s->n_children == 1) {
+            const int32_t *o = a->buffers[1];
+            total += 4 * (length + 1) +
+                     bytes_of(s->children[0], a->children[0], o[start], o[start + length] - o[start],
+                              depth + 1);
+        }
+        return total;
+    case RR_ARROW_LARGE_LIST:
+        if (a->n_buffers >= 2 && a->buffers && a->buffers[1] && a->n_children == 1 &&
+            s->n_children == 1) {
+            const int64_t *o = a->buffers[1];
+            total += 8 * (length + 1) + bytes_of(s->children[0], a->children[0], o[start],
+                                                 o[start + length] - o[start], depth + 1);
+        }
+        return total;
+    case RR_ARROW_FIXED_SIZE_LIST:
+        if (a->n_children == 1 && s->n_children == 1)
+            total += bytes_of(s->children[0], a->children[0], start * t.fixed_size,
+                              length * t.fixed_size, depth + 1);
+        return total;
+    case RR_ARROW_STRUCT:
+        for (int64_t i = 0; i < a->n_children && i < s->n_children; i++)
+            total += bytes_of(s->children[i], a->children[i], start, length, depth + 1);
+        return total;
+    case RR_ARROW_SPARSE_UNION: case RR_ARROW_DENSE_UNION:
+        total += length * (t.id == RR_ARROW_DENSE_UNION ? 5 : 1);
+        for (int64_t i = 0; i < a->n_children && i < s->n_children; i++) {
+            const struct ArrowArray *c = a->children[i];
+            total += bytes_of(s->children[i], c, 0, c ? c->length - c->offset : 0, depth + 1);
+        }
+        return total;
+    default:
+        return total + (length * bits + 7) / 8;
+    }
+}
+
+int64_t rr_sdk_array_bytes(const struct ArrowSchema *schema, const struct ArrowArray *array) {
+    return bytes_of(schema, array, 0, array ? array->length : 0, 0);
+}
+
+rr_sdk_cell_t *rr_sdk_cell_new(struct ArrowArray *array, const struct ArrowSchema *schema) {
+    rr_sdk_cell_t *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    atomic_init(&c->refs, 1);
+    rr_arrow_array_move(array, &c->array);
+    c->bytes = rr_sdk_array_bytes(schema, &c->array);
+    return c;
+}
+
+void rr_sdk_cell_release(rr_sdk_cell_t *c) {
+    if (!c) return;
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) return;
+    rr_arrow_array_release(&c->array);
+    free(c);
+}
+
+/* ---- the container ---- */
+
+rr_status_t rr_archetype_new(const char *archetype, rr_archetype_t **out, rr_error_t *err) {
+    if (!out) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "rr_archetype_new: out is NULL");
+    *out = NULL;
+    rr_archetype_t *a = calloc(1, sizeof *a);
+    if (!a) return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
+    if (archetype && !(a->name = strdup(archetype))) {
+        free(a);
+        return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
+    }
+    *out = a;
+    return RR_OK;
+}
+
+static void batch_free(rr_sdk_batch_t *b) {
+    rr_component_descriptor_free(&b->desc);
+    rr_arrow_schema_release(&b->schema);
+    rr_sdk_cell_release(b->cell);
+    memset(b, 0, sizeof *b);
+}
+
+void rr_archetype_free(rr_archetype_t *a) {
+    if (!a) return;
+    for (size_t i = 0; i < a->n; i++) batch_free(&a->batches[i]);
+    free(a->batches);
+    free(a->name);
+    free(a);
+}
+
+size_t rr_archetype_num_batches(const rr_archetype_t *a) { return a ? a->n : 0; }
+
+int64_t rr_archetype_batch_length(const rr_archetype_t *a, size_t i) {
+    if (!a || i >= a->n) return -1;
+    return a->batches[i].cell->array.length;
+}
+
+static void release_inputs(struct ArrowSchema *schema, struct ArrowArray *array) {
+    if (schema && schema->release) schema->release(schema);
+    if (array && array->release) array->release(array);
+}
+
+/* Checks the arguments every add function shares; on failure releases the
+ * inputs (ownership moved in also then). */
+static rr_status_t check_desc(const char *fn, rr_archetype_t *a,
+                              const rr_component_descriptor_t *desc, rr_error_t *err) {
+    if (!a) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: archetype is NULL", fn);
+    if (!desc) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: descriptor is NULL", fn);
+    if (!desc->component || !desc->component[0])
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: descriptor without a component name", fn);
+    return RR_OK;
+}
+
+static rr_status_t add_batch(const char *fn, rr_archetype_t *a,
+                             const rr_component_descriptor_t *desc, struct ArrowSchema *schema,
+                             struct ArrowArray *array, bool borrowed, rr_error_t *err) {
+    rr_status_t st = check_desc(fn, a, desc, err);
+    if (st != RR_OK) {
+        release_inputs(schema, array);
+        return st;
+    }
+    if (!schema || !schema->release || !array || !array->release) {
+        release_inputs(schema, array);
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': %s is NULL or released", fn,
+                    desc->component, !schema || !schema->release ? "schema" : "array");
+    }
+    rr_arrow_type_t t;
+    rr_error_t e;
+    if (rr_arrow_type_parse(schema->format ? schema->format : "", &t, &e) != RR_OK) {
+        release_inputs(schema, array);
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': %s", fn, desc->component,
+                    e.msg);
+    }
+    if (array->length < 0 || array->offset < 0) {
+        release_inputs(schema, array);
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': negative length or offset", fn,
+                    desc->component);
+    }
+
+    rr_sdk_batch_t b;
+    memset(&b, 0, sizeof b);
+    b.borrowed = borrowed;
+    st = rr_component_descriptor_init(&b.desc, desc->archetype, desc->component,
+                                      desc->component_type, err);
+    if (st != RR_OK) {
+        release_inputs(schema, array);
+        return st;
+    }
+    rr_arrow_schema_move(schema, &b.schema);
+    b.cell = rr_sdk_cell_new(array, &b.schema);
+    if (!b.cell) {
+        release_inputs(NULL, array);
+        batch_free(&b);
+        return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+    }
+
+    for (size_t i = 0; i < a->n; i++) {
+        if (strcmp(a->batches[i].desc.component, b.desc.component) == 0) {
+            batch_free(&a->batches[i]);
+            a->batches[i] = b;
+            return RR_OK;
+        }
+    }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4;
+        rr_sdk_batch_t *nb = realloc(a->batches, cap * sizeof *nb);
+        if (!nb) {
+            batch_free(&b);
+            return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+        }
+        a->batches = nb;
+        a->cap = cap;
+    }
+    a->batches[a->n++] = b;
+    return RR_OK;
+}
+
+rr_status_t rr_archetype_add_arrow(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                   struct ArrowSchema *schema, struct ArrowArray *array,
+                                   rr_error_t *err) {
+    return add_batch("rr_archetype_add_arrow", a, desc, schema, array, false, err);
+}
+
+rr_status_t rr_archetype_add_arrow_borrowed(rr_archetype_t *a,
+                                            const rr_component_descriptor_t *desc,
+                                            struct ArrowSchema *schema, struct ArrowArray *array,
+                                            rr_error_t *err) {
+    return add_batch("rr_archetype_add_arrow_borrowed", a, desc, schema, array, true, err);
+}
+
+/* An empty array of any type: the layout's buffers left NULL (valid for a
+ * zero-length array) except offsets, which need their one 0 entry, and
+ * children made empty the same way. */
+static rr_status_t empty_array(const struct ArrowSchema *s, struct ArrowArray *out, int depth,
+                               rr_error_t *err) {
+    if (depth > 64) return rr_error_set(err, RR_ERR_INVALID_ARG, "datatype nested too deep");
+    RR_TRY(rr_arrow_array_init_for(out, s, err));
+    rr_arrow_type_t t;
+    rr_status_t st = rr_arrow_type_parse(s->format, &t, err);
+    if (st == RR_OK) {
+        size_t off = 0;
+        switch (t.id) {
+        case RR_ARROW_STRING: case RR_ARROW_BINARY: case RR_ARROW_LIST: case RR_ARROW_MAP:
+            off = 4; break;
+        case RR_ARROW_LARGE_STRING: case RR_ARROW_LARGE_BINARY: case RR_ARROW_LARGE_LIST:
+            off = 8; break;
+        default: break;
+        }
+        if (off && !rr_arrow_array_alloc_buffer(out, 1, off))
+            st = rr_error_set(err, RR_ERR_NOMEM, "out of memory");
+    }
+    for (int64_t i = 0; st == RR_OK && i < out->n_children && i < s->n_children; i++)
+        st = empty_array(s->children[i], out->children[i], depth + 1, err);
+    if (st == RR_OK && s->dictionary && out->dictionary)
+        st = empty_array(s->dictionary, out->dictionary, depth + 1, err);
+    if (st != RR_OK) rr_arrow_array_release(out);
+    return st;
+}
+
+rr_status_t rr_archetype_add_empty_like(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                        const struct ArrowSchema *schema, rr_error_t *err) {
+    static const char fn[] = "rr_archetype_add_empty_like";
+    RR_TRY(check_desc(fn, a, desc, err));
+    if (!schema || !schema->release || !schema->format)
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': schema is NULL or released", fn,
+                    desc->component);
+    struct ArrowSchema s;
+    rr_error_t e;
+    if (rr_arrow_schema_copy(schema, &s, &e) != RR_OK)
+        RR_SDK_FAIL(err, e.code, "%s: component '%s': %s", fn, desc->component, e.msg);
+    struct ArrowArray arr;
+    if (empty_array(&s, &arr, 0, &e) != RR_OK) {
+        rr_arrow_schema_release(&s);
+        RR_SDK_FAIL(err, e.code, "%s: component '%s': %s", fn, desc->component, e.msg);
+    }
+    return add_batch(fn, a, desc, &s, &arr, false, err);
+}
+
+rr_status_t rr_archetype_add_empty(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                   const char *arrow_format, rr_error_t *err) {
+    static const char fn[] = "rr_archetype_add_empty";
+    RR_TRY(check_desc(fn, a, desc, err));
+    if (!arrow_format)
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': arrow_format is NULL", fn,
+                    desc->component);
+    rr_arrow_type_t t;
+    rr_error_t e;
+    if (rr_arrow_type_parse(arrow_format, &t, &e) != RR_OK)
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: component '%s': %s", fn, desc->component,
+                    e.msg);
+    switch (t.id) {
+    case RR_ARROW_LIST: case RR_ARROW_LARGE_LIST: case RR_ARROW_FIXED_SIZE_LIST:
+    case RR_ARROW_STRUCT: case RR_ARROW_SPARSE_UNION: case RR_ARROW_DENSE_UNION: case RR_ARROW_MAP:
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG,
+                    "%s: component '%s': nested format '%s' needs its children "
+                    "(use rr_archetype_add_empty_like)",
+                    fn, desc->component, arrow_format);
+    default: break;
+    }
+    struct ArrowSchema s;
+    RR_TRY(rr_arrow_schema_init(&s, arrow_format, "", ARROW_FLAG_NULLABLE, 0, err));
+    rr_status_t st = rr_archetype_add_empty_like(a, desc, &s, err);
+    rr_arrow_schema_release(&s);
+    return st;
+}
