@@ -29,7 +29,7 @@ rr_log_level_t rr_log_get_level(void) {
     return (rr_log_level_t)l;
 }
 
-void rr_log(rr_log_level_t level, const char *fmt, ...) {
+void rr_log_write(rr_log_level_t level, const char *fmt, ...) {
     if (level > rr_log_get_level()) return;
     static const char *names[] = {"error", "warn", "info", "debug"};
     char line[1024];
