@@ -6,7 +6,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test bench fuzz demo clean
+.PHONY: all deps build test bench fuzz demo clean generate
 
 all: build
 
@@ -33,6 +33,13 @@ fuzz: deps
 
 demo: build
 	@scripts/demo
+
+# Regenerates the archetype code (include/rerun_archetypes.h,
+# src/sdk/generated/) from types/ with tools/typegen.
+generate: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build --target typegen -j $(JOBS)
+	@build/tools/typegen . .
 
 clean:
 	rm -rf build
