@@ -73,6 +73,9 @@ typedef struct rr_recording_options {
     rr_batcher_config_t batcher;
     /* Do not log `log_time` / `log_tick` automatically with every row. */
     bool no_default_timelines;
+    /* Do not send the RecordingInfo properties (start time, at
+     * /__properties) that Rerun sends with every new recording. */
+    bool no_properties;
 } rr_recording_options_t;
 
 /* A new stream for application_id; opts may be NULL. It has no sink until

@@ -18,6 +18,12 @@
 #include "model/entity_path.h"
 #include "model/log_msg.h"
 #include "model/time.h"
+/* The generated builders' header names public types after datatypes
+ * (rr_entity_path_t...) that the model headers also define; the SDK core
+ * does not use the builders, so it leaves that header out. */
+#ifndef RERUN_ARCHETYPES_H
+#define RERUN_ARCHETYPES_H
+#endif
 #include "rerun.h"
 
 /* ---- instance arrays ---- */
@@ -69,5 +75,72 @@ void rr_sdk_log_warn(const char *msg);
         static atomic_bool rr_sdk_site_;                                                       \
         return rr_sdk_fail((err), &rr_sdk_site_, (code), __VA_ARGS__);                         \
     } while (0)
+
+/* ---- batcher ---- */
+
+typedef struct rr_sdk_batcher_config {
+    uint64_t flush_tick_ns;
+    uint64_t flush_num_bytes;
+    uint64_t flush_num_rows;
+    uint64_t chunk_max_rows_if_unsorted;
+    bool no_threads;
+} rr_sdk_batcher_config_t;
+
+/* Rerun's defaults (re_chunk batcher.rs ChunkBatcherConfig::DEFAULT). */
+#define RR_SDK_DEFAULT_FLUSH_TICK_NS 200000000ull
+#define RR_SDK_DEFAULT_FLUSH_NUM_BYTES (2ull * 1024 * 1024)
+#define RR_SDK_DEFAULT_FLUSH_NUM_ROWS UINT64_MAX
+#define RR_SDK_DEFAULT_CHUNK_MAX_ROWS_IF_UNSORTED 8192ull
+
+/* Defaults, then RERUN_FLUSH_TICK_SECS / RERUN_FLUSH_NUM_BYTES /
+ * RERUN_FLUSH_NUM_ROWS / RERUN_CHUNK_MAX_ROWS_IF_UNSORTED, then the non-zero
+ * fields of api (may be NULL). A malformed variable is logged and ignored. */
+void rr_sdk_batcher_config_resolve(const rr_batcher_config_t *api, rr_sdk_batcher_config_t *out);
+
+/* One time of a row: rows carry them sorted by timeline name. */
+typedef struct rr_sdk_time {
+    const char *name;
+    rr_time_type_t type;
+    int64_t value;
+} rr_sdk_time_t;
+
+/* Receives every chunk the batcher makes, in order, one call at a time
+ * (under the batcher's output lock); takes ownership of the chunk. */
+typedef void (*rr_sdk_emit_fn)(void *ctx, rr_chunk_t *chunk);
+
+typedef struct rr_sdk_batcher rr_sdk_batcher_t;
+
+rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_fn emit, void *ctx,
+                               rr_sdk_batcher_t **out, rr_error_t *err);
+/* Flushes everything, stops the thread, frees. NULL-safe. */
+void rr_sdk_batcher_free(rr_sdk_batcher_t *b);
+
+/* Adds one row at entity (a strictly parsed path; a bad one is
+ * RR_ERR_INVALID_ARG naming it) with the given times (none: static) and one
+ * cell per batch of a. */
+rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
+                                    const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
+                                    const rr_archetype_t *a, rr_error_t *err);
+/* Queues a finished chunk (columnar logging); taken in all cases. */
+void rr_sdk_batcher_push_chunk(rr_sdk_batcher_t *b, rr_chunk_t *chunk);
+/* Every pending row becomes chunks and reaches emit before this returns. */
+void rr_sdk_batcher_flush(rr_sdk_batcher_t *b);
+/* Holds off emit while the caller changes what emit writes to. */
+void rr_sdk_batcher_lock_output(rr_sdk_batcher_t *b);
+void rr_sdk_batcher_unlock_output(rr_sdk_batcher_t *b);
+
+/* A list column of n rows, row i holding arrays[i] (all of type item): the
+ * list schema ("+l" over a copy of item) and array. */
+rr_status_t rr_sdk_list_column(const struct ArrowSchema *item,
+                               const struct ArrowArray *const *arrays, int64_t n,
+                               struct ArrowSchema *list_schema, struct ArrowArray *list,
+                               rr_error_t *err);
+
+/* A deep copy of an instance array into fresh buffers (for borrowed data). */
+rr_status_t rr_sdk_copy_array(const struct ArrowSchema *schema, const struct ArrowArray *src,
+                              struct ArrowArray *dst, rr_error_t *err);
+
+uint64_t rr_sdk_now_ns(void);          /* monotonic */
+int64_t rr_sdk_wall_clock_ns(void);    /* since the Unix epoch */
 
 #endif

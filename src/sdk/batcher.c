@@ -1,0 +1,726 @@
+/* The batcher: turns logged rows into chunks, as Rerun's ChunkBatcher
+ * (crates/store/re_chunk/src/batcher.rs). Rows gather per entity; an
+ * entity's pending rows are cut into chunks when they reach flush_num_rows
+ * rows or flush_num_bytes bytes, and every entity's are at each flush tick
+ * and on rr_flush. Within an entity, rows with the same timelines and the
+ * same component columns (names and datatypes) go into one chunk, split
+ * further (as Rerun) every chunk_max_rows_if_unsorted rows once a timeline is
+ * out of order.
+ *
+ * Logging threads only append under `mu`: a row keeps references to the
+ * archetype's instance cells, no copy. Building chunks (concatenating the
+ * cells) and handing them to emit happen on the background thread, or, with
+ * no_threads, on the logging thread that crosses a threshold and in
+ * rr_flush. `out_mu` keeps emit calls one at a time and in queue order; lock
+ * order is out_mu before mu. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arrow/array.h"
+#include "arrow/kernels.h"
+#include "arrow/schema.h"
+#include "sdk/sdk_internal.h"
+
+uint64_t rr_sdk_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int64_t rr_sdk_wall_clock_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
+}
+
+/* ---- configuration ---- */
+
+static void warn_env(const char *name, const char *value) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "ignoring %s=%s: not a valid value", name, value);
+    rr_sdk_log_warn(msg);
+}
+
+/* "123", "2MiB", "10MB", "1.5 GB": decimal (kB, MB, GB, TB) and binary
+ * (KiB, MiB, GiB, TiB) units, as Rerun's re_format::parse_bytes. */
+static bool parse_bytes(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v < 0) return false;
+    while (*end == ' ') end++;
+    static const struct { const char *unit; double mul; } units[] = {
+        {"", 1},          {"B", 1},          {"kB", 1e3},          {"KB", 1e3},
+        {"MB", 1e6},      {"GB", 1e9},       {"TB", 1e12},         {"KiB", 1024.0},
+        {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            double r = v * units[i].mul;
+            *out = r >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == 0) return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno) return false;
+    *out = v;
+    return true;
+}
+
+void rr_sdk_batcher_config_resolve(const rr_batcher_config_t *api, rr_sdk_batcher_config_t *out) {
+    out->flush_tick_ns = RR_SDK_DEFAULT_FLUSH_TICK_NS;
+    out->flush_num_bytes = RR_SDK_DEFAULT_FLUSH_NUM_BYTES;
+    out->flush_num_rows = RR_SDK_DEFAULT_FLUSH_NUM_ROWS;
+    out->chunk_max_rows_if_unsorted = RR_SDK_DEFAULT_CHUNK_MAX_ROWS_IF_UNSORTED;
+    out->no_threads = false;
+    const char *s;
+    if ((s = getenv("RERUN_FLUSH_TICK_SECS"))) {
+        char *end;
+        errno = 0;
+        double secs = strtod(s, &end);
+        if (end == s || *end || errno || !(secs >= 0) || secs > 1e9)
+            warn_env("RERUN_FLUSH_TICK_SECS", s);
+        else
+            out->flush_tick_ns = (uint64_t)(secs * 1e9);
+    }
+    uint64_t v;
+    if ((s = getenv("RERUN_FLUSH_NUM_BYTES"))) {
+        if (parse_bytes(s, &v)) out->flush_num_bytes = v;
+        else warn_env("RERUN_FLUSH_NUM_BYTES", s);
+    }
+    if ((s = getenv("RERUN_FLUSH_NUM_ROWS"))) {
+        if (parse_u64(s, &v)) out->flush_num_rows = v;
+        else warn_env("RERUN_FLUSH_NUM_ROWS", s);
+    }
+    if ((s = getenv("RERUN_CHUNK_MAX_ROWS_IF_UNSORTED"))) {
+        if (parse_u64(s, &v)) out->chunk_max_rows_if_unsorted = v;
+        else warn_env("RERUN_CHUNK_MAX_ROWS_IF_UNSORTED", s);
+    }
+    if (api) {
+        if (api->flush_tick_ns) out->flush_tick_ns = api->flush_tick_ns;
+        if (api->flush_num_bytes) out->flush_num_bytes = api->flush_num_bytes;
+        if (api->flush_num_rows) out->flush_num_rows = api->flush_num_rows;
+        out->no_threads = api->no_threads;
+    }
+    /* A zero tick would spin the thread; the smallest useful one is 1 ms. */
+    if (out->flush_tick_ns < 1000000) out->flush_tick_ns = 1000000;
+}
+
+/* ---- pending rows ---- */
+
+typedef struct shape_col {
+    rr_component_descriptor_t desc;
+    struct ArrowSchema schema; /* instance type */
+} shape_col_t;
+
+/* Rows of one entity with one set of timelines and component columns. Never
+ * freed before the batcher: queued rows point at their shape. */
+typedef struct shape {
+    struct shape *next;
+    size_t n_times;
+    rr_timeline_t *timelines; /* sorted by name */
+    size_t n_cols;
+    shape_col_t *cols;
+    /* pending rows */
+    size_t n_rows, cap;
+    rr_tuid_t *row_ids;
+    int64_t *times;         /* n_rows x n_times */
+    rr_sdk_cell_t **cells;  /* n_rows x n_cols, one reference each */
+} shape_t;
+
+typedef struct entity {
+    struct entity *hnext;
+    uint64_t hash;
+    char *raw; /* the string as logged */
+    rr_entity_path_t path;
+    shape_t *shapes;
+    uint64_t n_rows, n_bytes;
+} entity_t;
+
+/* A queued unit of output: the detached rows of one shape, or a chunk. */
+typedef struct ready {
+    struct ready *next;
+    entity_t *ent;
+    shape_t *shape;
+    size_t n_rows;
+    rr_tuid_t *row_ids;
+    int64_t *times;
+    rr_sdk_cell_t **cells;
+    rr_chunk_t *chunk;
+} ready_t;
+
+struct rr_sdk_batcher {
+    rr_sdk_batcher_config_t cfg;
+    rr_sdk_emit_fn emit;
+    void *ctx;
+
+    pthread_mutex_t mu;     /* entities, shapes, the queue */
+    pthread_mutex_t out_mu; /* emit */
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool has_thread, stop, skip_next_tick;
+    uint64_t last_tick_ns;
+
+    entity_t **buckets;
+    size_t n_buckets, n_entities;
+    ready_t *q_head, *q_tail;
+};
+
+static uint64_t hash_str(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static void shape_free(shape_t *s) {
+    for (size_t i = 0; i < s->n_times; i++) rr_timeline_free(&s->timelines[i]);
+    free(s->timelines);
+    for (size_t i = 0; i < s->n_cols; i++) {
+        rr_component_descriptor_free(&s->cols[i].desc);
+        rr_arrow_schema_release(&s->cols[i].schema);
+    }
+    free(s->cols);
+    for (size_t i = 0; i < s->n_rows * s->n_cols; i++) rr_sdk_cell_release(s->cells[i]);
+    free(s->row_ids);
+    free(s->times);
+    free(s->cells);
+    free(s);
+}
+
+static void ready_free(ready_t *r) {
+    if (r->shape)
+        for (size_t i = 0; i < r->n_rows * r->shape->n_cols; i++) rr_sdk_cell_release(r->cells[i]);
+    free(r->row_ids);
+    free(r->times);
+    free(r->cells);
+    rr_chunk_free(r->chunk);
+    free(r);
+}
+
+static void enqueue(rr_sdk_batcher_t *b, ready_t *r) {
+    if (b->q_tail) b->q_tail->next = r;
+    else b->q_head = r;
+    b->q_tail = r;
+}
+
+/* Moves an entity's pending rows into the queue (under mu). */
+static void detach_entity(rr_sdk_batcher_t *b, entity_t *e) {
+    if (!e->n_rows) return;
+    for (shape_t *s = e->shapes; s; s = s->next) {
+        if (!s->n_rows) continue;
+        ready_t *r = calloc(1, sizeof *r);
+        if (!r) {
+            /* Keep the rows: the next flush tries again. */
+            rr_sdk_log_warn("batcher: out of memory queueing rows; retrying at the next flush");
+            return;
+        }
+        r->ent = e;
+        r->shape = s;
+        r->n_rows = s->n_rows;
+        r->row_ids = s->row_ids;
+        r->times = s->times;
+        r->cells = s->cells;
+        s->row_ids = NULL;
+        s->times = NULL;
+        s->cells = NULL;
+        s->n_rows = s->cap = 0;
+        enqueue(b, r);
+    }
+    e->n_rows = e->n_bytes = 0;
+}
+
+static void detach_all(rr_sdk_batcher_t *b) {
+    for (size_t i = 0; i < b->n_buckets; i++)
+        for (entity_t *e = b->buckets[i]; e; e = e->hnext) detach_entity(b, e);
+}
+
+/* ---- chunks ---- */
+
+rr_status_t rr_sdk_copy_array(const struct ArrowSchema *schema, const struct ArrowArray *src,
+                              struct ArrowArray *dst, rr_error_t *err) {
+    const struct ArrowArray *one[1] = {src};
+    return rr_arrow_concat(schema, one, 1, dst, err);
+}
+
+rr_status_t rr_sdk_list_column(const struct ArrowSchema *item,
+                               const struct ArrowArray *const *arrays, int64_t n,
+                               struct ArrowSchema *list_schema, struct ArrowArray *list,
+                               rr_error_t *err) {
+    memset(list_schema, 0, sizeof *list_schema);
+    memset(list, 0, sizeof *list);
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; i++) total += arrays[i]->length;
+    if (total > INT32_MAX)
+        return rr_error_set(err, RR_ERR_INVALID_ARG,
+                            "%lld instances in one chunk column (at most %d)", (long long)total,
+                            INT32_MAX);
+    struct ArrowArray values;
+    RR_TRY(rr_arrow_concat(item, arrays, n, &values, err));
+    rr_status_t st = rr_arrow_schema_init(list_schema, "+l", "", ARROW_FLAG_NULLABLE, 1, err);
+    if (st == RR_OK) st = rr_arrow_schema_copy(item, list_schema->children[0], err);
+    if (st == RR_OK) st = rr_arrow_schema_set_name(list_schema->children[0], "item", err);
+    if (st == RR_OK) st = rr_arrow_array_init(list, 2, 1, false, err);
+    int32_t *off = NULL;
+    if (st == RR_OK) {
+        off = rr_arrow_array_alloc_buffer(list, 1, (size_t)(n + 1) * sizeof(int32_t));
+        if (!off) st = rr_error_set(err, RR_ERR_NOMEM, "out of memory building a list column");
+    }
+    if (st != RR_OK) {
+        rr_arrow_array_release(&values);
+        rr_arrow_array_release(list);
+        rr_arrow_schema_release(list_schema);
+        return st;
+    }
+    off[0] = 0;
+    for (int64_t i = 0; i < n; i++) off[i + 1] = off[i] + (int32_t)arrays[i]->length;
+    list->length = n;
+    list->null_count = 0;
+    rr_arrow_array_move(&values, list->children[0]);
+    return RR_OK;
+}
+
+/* Rows [from, to) of a detached shape as one chunk. */
+static rr_status_t build_chunk(const ready_t *r, size_t from, size_t to, rr_chunk_t **out,
+                               rr_error_t *err) {
+    const shape_t *s = r->shape;
+    size_t n = to - from;
+    rr_chunk_t *c;
+    RR_TRY(rr_chunk_new(rr_tuid_new(), &r->ent->path, (int64_t)n, r->row_ids + from, &c, err));
+    rr_status_t st = RR_OK;
+    int64_t *col = NULL;
+    const struct ArrowArray **arrs = NULL;
+    if (s->n_times && !(col = malloc(n * sizeof *col))) st = RR_ERR_NOMEM;
+    if (st == RR_OK && s->n_cols && !(arrs = malloc(n * sizeof *arrs))) st = RR_ERR_NOMEM;
+    if (st == RR_ERR_NOMEM) rr_error_set(err, st, "out of memory building a chunk");
+    for (size_t t = 0; st == RR_OK && t < s->n_times; t++) {
+        for (size_t i = 0; i < n; i++) col[i] = r->times[(from + i) * s->n_times + t];
+        st = rr_chunk_add_index(c, s->timelines[t].name, s->timelines[t].type, col, err);
+    }
+    for (size_t k = 0; st == RR_OK && k < s->n_cols; k++) {
+        for (size_t i = 0; i < n; i++) arrs[i] = &r->cells[(from + i) * s->n_cols + k]->array;
+        struct ArrowSchema ls;
+        struct ArrowArray la;
+        st = rr_sdk_list_column(&s->cols[k].schema, arrs, (int64_t)n, &ls, &la, err);
+        if (st == RR_OK) {
+            st = rr_chunk_add_component(c, &s->cols[k].desc, &ls, &la, err);
+            rr_arrow_schema_release(&ls);
+        }
+        if (st != RR_OK)
+            rr_error_prefix(err, "component '%s': ", s->cols[k].desc.component);
+    }
+    free(col);
+    free(arrs);
+    if (st != RR_OK) {
+        rr_chunk_free(c);
+        return rr_error_wrap(st, err, "entity '%s': ", r->ent->path.str);
+    }
+    *out = c;
+    return RR_OK;
+}
+
+/* Emits a queued unit as one or more chunks (under out_mu, not mu). */
+static void process(rr_sdk_batcher_t *b, ready_t *r) {
+    rr_error_t err;
+    if (r->chunk) {
+        rr_chunk_t *c = r->chunk;
+        r->chunk = NULL;
+        b->emit(b->ctx, c);
+        return;
+    }
+    const shape_t *s = r->shape;
+    size_t from = 0;
+    /* Per timeline: is it sorted so far within the current chunk. */
+    bool unsorted = false;
+    uint64_t max_rows = b->cfg.chunk_max_rows_if_unsorted;
+    for (size_t i = 1; i <= r->n_rows; i++) {
+        if (i < r->n_rows) {
+            for (size_t t = 0; !unsorted && t < s->n_times; t++)
+                if (i > from && r->times[i * s->n_times + t] < r->times[(i - 1) * s->n_times + t])
+                    unsorted = true;
+            if (!(unsorted && i - from >= max_rows)) continue;
+        }
+        rr_chunk_t *c;
+        if (build_chunk(r, from, i, &c, &err) == RR_OK) {
+            b->emit(b->ctx, c);
+        } else {
+            char msg[RR_ERROR_MSG_MAX + 64];
+            snprintf(msg, sizeof msg, "batcher: dropping rows: %s", err.msg);
+            rr_sdk_log_warn(msg);
+        }
+        from = i;
+        unsorted = false;
+    }
+}
+
+/* Takes the whole queue and emits it. Caller holds out_mu, not mu. */
+static void drain(rr_sdk_batcher_t *b) {
+    pthread_mutex_lock(&b->mu);
+    ready_t *q = b->q_head;
+    b->q_head = b->q_tail = NULL;
+    pthread_mutex_unlock(&b->mu);
+    while (q) {
+        ready_t *next = q->next;
+        process(b, q);
+        ready_free(q);
+        q = next;
+    }
+}
+
+static void *thread_main(void *arg) {
+    rr_sdk_batcher_t *b = arg;
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        uint64_t now = rr_sdk_now_ns();
+        uint64_t deadline = b->last_tick_ns + b->cfg.flush_tick_ns;
+        if (!b->q_head && now < deadline) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            uint64_t wait = deadline - now;
+            ts.tv_sec += (time_t)(wait / 1000000000ull);
+            ts.tv_nsec += (long)(wait % 1000000000ull);
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&b->wake, &b->mu, &ts);
+            continue;
+        }
+        if (now >= deadline) {
+            /* As Rerun: a flush for rows or bytes makes the next tick skip. */
+            if (!b->skip_next_tick) detach_all(b);
+            b->skip_next_tick = false;
+            b->last_tick_ns = now;
+        }
+        if (b->q_head) {
+            pthread_mutex_unlock(&b->mu);
+            pthread_mutex_lock(&b->out_mu);
+            drain(b);
+            pthread_mutex_unlock(&b->out_mu);
+            pthread_mutex_lock(&b->mu);
+        }
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_fn emit, void *ctx,
+                               rr_sdk_batcher_t **out, rr_error_t *err) {
+    rr_sdk_batcher_t *b = calloc(1, sizeof *b);
+    if (!b) return rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+    b->cfg = *cfg;
+    b->emit = emit;
+    b->ctx = ctx;
+    b->n_buckets = 64;
+    b->buckets = calloc(b->n_buckets, sizeof *b->buckets);
+    if (!b->buckets) {
+        free(b);
+        return rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+    }
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_mutex_init(&b->out_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    b->last_tick_ns = rr_sdk_now_ns();
+    if (!cfg->no_threads) {
+        int rc = pthread_create(&b->thread, NULL, thread_main, b);
+        if (rc != 0) {
+            pthread_cond_destroy(&b->wake);
+            pthread_mutex_destroy(&b->mu);
+            pthread_mutex_destroy(&b->out_mu);
+            free(b->buckets);
+            free(b);
+            return rr_error_set(err, RR_ERR_IO, "batcher: cannot start its thread: %s",
+                                strerror(rc));
+        }
+        b->has_thread = true;
+    }
+    *out = b;
+    return RR_OK;
+}
+
+void rr_sdk_batcher_flush(rr_sdk_batcher_t *b) {
+    pthread_mutex_lock(&b->out_mu);
+    pthread_mutex_lock(&b->mu);
+    detach_all(b);
+    b->skip_next_tick = true;
+    pthread_mutex_unlock(&b->mu);
+    drain(b);
+    pthread_mutex_unlock(&b->out_mu);
+}
+
+void rr_sdk_batcher_free(rr_sdk_batcher_t *b) {
+    if (!b) return;
+    if (b->has_thread) {
+        pthread_mutex_lock(&b->mu);
+        b->stop = true;
+        pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->mu);
+        pthread_join(b->thread, NULL);
+    }
+    rr_sdk_batcher_flush(b);
+    for (size_t i = 0; i < b->n_buckets; i++) {
+        entity_t *e = b->buckets[i];
+        while (e) {
+            entity_t *next = e->hnext;
+            shape_t *s = e->shapes;
+            while (s) {
+                shape_t *sn = s->next;
+                shape_free(s);
+                s = sn;
+            }
+            rr_entity_path_free(&e->path);
+            free(e->raw);
+            free(e);
+            e = next;
+        }
+    }
+    free(b->buckets);
+    pthread_cond_destroy(&b->wake);
+    pthread_mutex_destroy(&b->mu);
+    pthread_mutex_destroy(&b->out_mu);
+    free(b);
+}
+
+void rr_sdk_batcher_lock_output(rr_sdk_batcher_t *b) { pthread_mutex_lock(&b->out_mu); }
+void rr_sdk_batcher_unlock_output(rr_sdk_batcher_t *b) { pthread_mutex_unlock(&b->out_mu); }
+
+/* ---- rows ---- */
+
+/* Datatypes compared by their format strings, recursively (names and
+ * metadata of the instance type do not make a different column). */
+static bool same_type(const struct ArrowSchema *a, const struct ArrowSchema *b) {
+    if (strcmp(a->format, b->format) != 0 || a->n_children != b->n_children) return false;
+    if (!a->dictionary != !b->dictionary) return false;
+    if (a->dictionary && !same_type(a->dictionary, b->dictionary)) return false;
+    for (int64_t i = 0; i < a->n_children; i++)
+        if (!same_type(a->children[i], b->children[i])) return false;
+    return true;
+}
+
+static bool str_eq(const char *a, const char *b) {
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool shape_matches(const shape_t *s, const rr_sdk_time_t *times, size_t n_times,
+                          const rr_archetype_t *a) {
+    if (s->n_times != n_times || s->n_cols != a->n) return false;
+    for (size_t i = 0; i < n_times; i++)
+        if (s->timelines[i].type != times[i].type || strcmp(s->timelines[i].name, times[i].name))
+            return false;
+    for (size_t k = 0; k < a->n; k++) {
+        const rr_component_descriptor_t *x = &s->cols[k].desc, *y = &a->batches[k].desc;
+        if (strcmp(x->component, y->component) || !str_eq(x->archetype, y->archetype) ||
+            !str_eq(x->component_type, y->component_type) ||
+            !same_type(&s->cols[k].schema, &a->batches[k].schema))
+            return false;
+    }
+    return true;
+}
+
+static shape_t *shape_new(const rr_sdk_time_t *times, size_t n_times, const rr_archetype_t *a,
+                          rr_error_t *err) {
+    shape_t *s = calloc(1, sizeof *s);
+    if (!s) goto nomem;
+    if (n_times && !(s->timelines = calloc(n_times, sizeof *s->timelines))) goto nomem;
+    for (size_t i = 0; i < n_times; i++) {
+        if (rr_timeline_init(&s->timelines[i], times[i].name, times[i].type, err) != RR_OK)
+            goto fail;
+        s->n_times = i + 1;
+    }
+    if (a->n && !(s->cols = calloc(a->n, sizeof *s->cols))) goto nomem;
+    for (size_t k = 0; k < a->n; k++) {
+        if (rr_component_descriptor_copy(&a->batches[k].desc, &s->cols[k].desc, err) != RR_OK)
+            goto fail;
+        if (rr_arrow_schema_copy(&a->batches[k].schema, &s->cols[k].schema, err) != RR_OK) {
+            rr_component_descriptor_free(&s->cols[k].desc);
+            goto fail;
+        }
+        s->n_cols = k + 1;
+    }
+    return s;
+nomem:
+    rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+fail:
+    if (s) shape_free(s);
+    return NULL;
+}
+
+static rr_status_t grow_buckets(rr_sdk_batcher_t *b) {
+    size_t n = b->n_buckets * 2;
+    entity_t **nb = calloc(n, sizeof *nb);
+    if (!nb) return RR_ERR_NOMEM;
+    for (size_t i = 0; i < b->n_buckets; i++) {
+        entity_t *e = b->buckets[i];
+        while (e) {
+            entity_t *next = e->hnext;
+            e->hnext = nb[e->hash & (n - 1)];
+            nb[e->hash & (n - 1)] = e;
+            e = next;
+        }
+    }
+    free(b->buckets);
+    b->buckets = nb;
+    b->n_buckets = n;
+    return RR_OK;
+}
+
+/* The entity for a logged path string (under mu). */
+static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *err) {
+    uint64_t h = hash_str(raw);
+    for (entity_t *e = b->buckets[h & (b->n_buckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->raw, raw) == 0) return e;
+    entity_t *e = calloc(1, sizeof *e);
+    if (!e || !(e->raw = strdup(raw))) {
+        free(e);
+        rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+        return NULL;
+    }
+    rr_error_t pe;
+    if (rr_entity_path_parse(raw, strlen(raw), &e->path, &pe) != RR_OK) {
+        free(e->raw);
+        free(e);
+        rr_error_set(err, RR_ERR_INVALID_ARG, "bad entity path \"%s\": %s", raw, pe.msg);
+        return NULL;
+    }
+    e->hash = h;
+    if (b->n_entities >= b->n_buckets) (void)grow_buckets(b);
+    e->hnext = b->buckets[h & (b->n_buckets - 1)];
+    b->buckets[h & (b->n_buckets - 1)] = e;
+    b->n_entities++;
+    return e;
+}
+
+static rr_status_t shape_reserve(shape_t *s) {
+    if (s->n_rows < s->cap) return RR_OK;
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    rr_tuid_t *ids = realloc(s->row_ids, cap * sizeof *ids);
+    if (!ids) return RR_ERR_NOMEM;
+    s->row_ids = ids;
+    if (s->n_times) {
+        int64_t *t = realloc(s->times, cap * s->n_times * sizeof *t);
+        if (!t) return RR_ERR_NOMEM;
+        s->times = t;
+    }
+    if (s->n_cols) {
+        rr_sdk_cell_t **c = realloc(s->cells, cap * s->n_cols * sizeof *c);
+        if (!c) return RR_ERR_NOMEM;
+        s->cells = c;
+    }
+    s->cap = cap;
+    return RR_OK;
+}
+
+rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
+                                    const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
+                                    const rr_archetype_t *a, rr_error_t *err) {
+    /* Borrowed instances are copied before taking the lock. */
+    rr_sdk_cell_t *local[16];
+    rr_sdk_cell_t **cells = a->n <= 16 ? local : malloc(a->n * sizeof *cells);
+    if (!cells) return rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+    int64_t bytes = 16 + 8 * (int64_t)n_times;
+    rr_status_t st = RR_OK;
+    size_t k = 0;
+    for (; k < a->n; k++) {
+        const rr_sdk_batch_t *bt = &a->batches[k];
+        if (!bt->borrowed) {
+            rr_sdk_cell_retain(bt->cell);
+            cells[k] = bt->cell;
+        } else {
+            struct ArrowArray copy;
+            st = rr_sdk_copy_array(&bt->schema, &bt->cell->array, &copy, err);
+            if (st != RR_OK) break;
+            if (!(cells[k] = rr_sdk_cell_new(&copy, &bt->schema))) {
+                rr_arrow_array_release(&copy);
+                st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+                break;
+            }
+        }
+        bytes += cells[k]->bytes;
+    }
+    if (st != RR_OK) {
+        while (k > 0) rr_sdk_cell_release(cells[--k]);
+        if (cells != local) free(cells);
+        return st;
+    }
+
+    bool due = false;
+    pthread_mutex_lock(&b->mu);
+    entity_t *e = entity_for(b, entity, err);
+    shape_t *s = NULL;
+    if (!e) {
+        st = err ? err->code : RR_ERR_INVALID_ARG;
+    } else {
+        for (s = e->shapes; s && !shape_matches(s, times, n_times, a); s = s->next) {
+        }
+        if (!s) {
+            if ((s = shape_new(times, n_times, a, err))) {
+                s->next = e->shapes;
+                e->shapes = s;
+            } else {
+                st = err ? err->code : RR_ERR_NOMEM;
+            }
+        }
+        if (s && shape_reserve(s) != RR_OK)
+            st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+    }
+    if (st == RR_OK) {
+        size_t i = s->n_rows++;
+        s->row_ids[i] = row_id;
+        for (size_t t = 0; t < n_times; t++) s->times[i * n_times + t] = times[t].value;
+        memcpy(&s->cells[i * a->n], cells, a->n * sizeof *cells);
+        e->n_rows++;
+        e->n_bytes += (uint64_t)bytes;
+        if (e->n_rows >= b->cfg.flush_num_rows || e->n_bytes >= b->cfg.flush_num_bytes) {
+            detach_entity(b, e);
+            b->skip_next_tick = true;
+            due = true;
+        } else if (!b->has_thread && rr_sdk_now_ns() - b->last_tick_ns >= b->cfg.flush_tick_ns) {
+            detach_all(b);
+            b->last_tick_ns = rr_sdk_now_ns();
+            due = true;
+        }
+        if (due && b->has_thread) pthread_cond_signal(&b->wake);
+    }
+    pthread_mutex_unlock(&b->mu);
+    if (st != RR_OK)
+        for (k = 0; k < a->n; k++) rr_sdk_cell_release(cells[k]);
+    if (cells != local) free(cells);
+    if (due && !b->has_thread) {
+        pthread_mutex_lock(&b->out_mu);
+        drain(b);
+        pthread_mutex_unlock(&b->out_mu);
+    }
+    return st;
+}
+
+void rr_sdk_batcher_push_chunk(rr_sdk_batcher_t *b, rr_chunk_t *chunk) {
+    ready_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        rr_sdk_log_warn("batcher: out of memory queueing a chunk; it is dropped");
+        rr_chunk_free(chunk);
+        return;
+    }
+    r->chunk = chunk;
+    pthread_mutex_lock(&b->mu);
+    enqueue(b, r);
+    if (b->has_thread) pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->mu);
+    if (!b->has_thread) {
+        pthread_mutex_lock(&b->out_mu);
+        drain(b);
+        pthread_mutex_unlock(&b->out_mu);
+    }
+}

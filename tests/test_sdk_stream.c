@@ -1,0 +1,798 @@
+/* Tests of recording streams, the batcher and the sinks: rows logged with
+ * various times reach a memory sink as the expected chunks (decoded with the
+ * .rrd decoder and the chunk conversion); row, byte and time thresholds give
+ * the expected chunk counts; no_threads mode; four threads logging at once
+ * with their own times; send_columns; static rows; several sinks getting the
+ * same bytes; rows logged before the first sink; files readable after flush
+ * and complete (footer) after free; wrong arguments. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arrow/array.h"
+#include "arrow/builder.h"
+#include "arrow/schema.h"
+#include "rrd/decoder.h"
+#include "rrd/frames.h"
+#include "sdk/sdk_internal.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+static const rr_component_descriptor_t k_pos = {
+    (char *)"rerun.archetypes.Points3D", (char *)"Points3D:positions",
+    (char *)"rerun.components.Position3D"};
+static const rr_component_descriptor_t k_col = {
+    (char *)"rerun.archetypes.Points3D", (char *)"Points3D:colors",
+    (char *)"rerun.components.Color"};
+
+/* A Points3D-like archetype: n positions (FixedSizeList(3, f32)) starting at
+ * x0, and with_colors: n u32 colours. */
+static rr_archetype_t *points(int64_t n, float x0, bool with_colors) {
+    rr_error_t err = {0};
+    rr_archetype_t *a;
+    assert_rr_ok(rr_archetype_new("rerun.archetypes.Points3D", &a, &err), &err);
+    struct ArrowSchema s;
+    assert_rr_ok(rr_arrow_schema_init(&s, "+w:3", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
+    assert_rr_ok(rr_arrow_schema_init(s.children[0], "f", "item", ARROW_FLAG_NULLABLE, 0, &err),
+                 &err);
+    rr_arrow_builder_t *b;
+    assert_rr_ok(rr_arrow_builder_new(&s, &b, &err), &err);
+    for (int64_t i = 0; i < n; i++) {
+        float xyz[3] = {x0 + (float)i, 0, 0};
+        assert_rr_ok(rr_arrow_builder_append_values(rr_arrow_builder_child(b, 0), xyz, 3, NULL,
+                                                    &err),
+                     &err);
+        assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
+    }
+    struct ArrowArray arr;
+    assert_rr_ok(rr_arrow_builder_finish(b, &arr, &err), &err);
+    rr_arrow_builder_free(b);
+    assert_rr_ok(rr_archetype_add_arrow(a, &k_pos, &s, &arr, &err), &err);
+    if (with_colors) {
+        struct ArrowSchema cs;
+        assert_rr_ok(rr_arrow_schema_init(&cs, "I", "", ARROW_FLAG_NULLABLE, 0, &err), &err);
+        assert_rr_ok(rr_arrow_builder_new(&cs, &b, &err), &err);
+        for (int64_t i = 0; i < n; i++)
+            assert_rr_ok(rr_arrow_builder_append_uint(b, 0xff0000ffu, &err), &err);
+        assert_rr_ok(rr_arrow_builder_finish(b, &arr, &err), &err);
+        rr_arrow_builder_free(b);
+        assert_rr_ok(rr_archetype_add_arrow(a, &k_col, &cs, &arr, &err), &err);
+    }
+    return a;
+}
+
+typedef struct decoded {
+    size_t n_msgs;
+    rr_log_msg_kind_t kinds[4096];
+    rr_store_info_t info; /* the first SetStoreInfo */
+    size_t n_chunks;
+    rr_chunk_t *chunks[4096];
+} decoded_t;
+
+static rr_status_t on_msg(void *ctx, rr_rrd_message_t *m, rr_error_t *err) {
+    decoded_t *d = ctx;
+    if (d->n_msgs < 4096) d->kinds[d->n_msgs] = m->msg.kind;
+    d->n_msgs++;
+    if (m->msg.kind == RR_LOG_MSG_SET_STORE_INFO && !d->info.store_id.application_id) {
+        d->info = m->msg.u.set_store_info.info;
+        memset(&m->msg.u.set_store_info.info, 0, sizeof m->msg.u.set_store_info.info);
+    }
+    if (m->msg.kind == RR_LOG_MSG_ARROW) {
+        struct ArrowSchema s;
+        struct ArrowArray b;
+        rr_status_t st = rr_rrd_payload_decode(&m->msg.u.arrow, 0, &s, &b, err);
+        if (st == RR_OK) {
+            rr_chunk_t *c;
+            st = rr_chunk_from_record_batch(&s, &b, &c, err);
+            rr_arrow_schema_release(&s);
+            /* The properties chunk is checked on its own. */
+            if (st == RR_OK && strcmp(c->entity_path.str, "/__properties") == 0 && d->n_chunks) {
+                rr_chunk_free(c);
+            } else if (st == RR_OK) {
+                assert_true(d->n_chunks < 4096);
+                d->chunks[d->n_chunks++] = c;
+            }
+        }
+        if (st != RR_OK) {
+            rr_rrd_message_free(m);
+            return st;
+        }
+    }
+    rr_rrd_message_free(m);
+    return RR_OK;
+}
+
+static decoded_t *decode(const uint8_t *data, size_t len) {
+    decoded_t *d = calloc(1, sizeof *d);
+    rr_error_t err = {0};
+    assert_rr_ok(rr_rrd_decode_all(data, len, on_msg, d, &err), &err);
+    return d;
+}
+
+static decoded_t *decode_sink(rr_recording_stream_t *rec, rr_memory_sink_t *m) {
+    rr_error_t err = {0};
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    size_t len;
+    const uint8_t *data = rr_memory_sink_data(m, &len);
+    return decode(data, len);
+}
+
+static void decoded_free(decoded_t *d) {
+    for (size_t i = 0; i < d->n_chunks; i++) rr_chunk_free(d->chunks[i]);
+    rr_store_info_free(&d->info);
+    free(d);
+}
+
+static int64_t total_rows(const decoded_t *d) {
+    int64_t n = 0;
+    for (size_t i = 0; i < d->n_chunks; i++) n += d->chunks[i]->num_rows;
+    return n;
+}
+
+/* A stream without the properties chunk (most tests count chunks). */
+static rr_recording_stream_t *stream(const rr_recording_options_t *o_in) {
+    rr_recording_options_t o;
+    memset(&o, 0, sizeof o);
+    if (o_in) o = *o_in;
+    o.no_properties = true;
+    rr_recording_stream_t *rec;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("test_app", &o, &rec, &err), &err);
+    return rec;
+}
+
+static int64_t list_len(const rr_chunk_component_t *c, int64_t row) {
+    const int32_t *off = c->array.buffers[1];
+    int64_t i = c->array.offset + row;
+    return off[i + 1] - off[i];
+}
+
+/* ---- tests ---- */
+
+static void test_rows_and_times(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec;
+    rr_recording_options_t o = {.recording_id = "my_recording"};
+    assert_rr_ok(rr_recording_stream_new("test_app", &o, &rec, &err), &err);
+    assert_string_equal(rr_recording_id(rec), "my_recording");
+    assert_string_equal(rr_application_id(rec), "test_app");
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    int64_t before = rr_sdk_wall_clock_ns();
+    for (int i = 0; i < 10; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", 100 + i), &err);
+        assert_rr_ok(rr_set_time_duration_ns(rec, "sim", i * 1000), &err);
+        rr_archetype_t *a = points(1 + i % 3, (float)i, i < 5);
+        assert_rr_ok(rr_log(rec, "world/points", a, &err), &err);
+        rr_archetype_free(a);
+    }
+    int64_t after = rr_sdk_wall_clock_ns();
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->kinds[0], RR_LOG_MSG_SET_STORE_INFO);
+    assert_string_equal(d->info.store_id.application_id, "test_app");
+    assert_string_equal(d->info.store_id.recording_id, "my_recording");
+    assert_int_equal(d->info.store_id.kind, RR_STORE_KIND_RECORDING);
+    assert_int_equal(d->info.source_kind, RR_STORE_SOURCE_C_SDK);
+    /* The properties chunk first, then two shapes: with colours, without. */
+    assert_int_equal(d->n_chunks, 3);
+    assert_string_equal(d->chunks[0]->entity_path.str, "/__properties");
+    assert_true(rr_chunk_is_static(d->chunks[0]));
+    const rr_chunk_component_t *st = rr_chunk_find_component(d->chunks[0], "RecordingInfo:start_time");
+    assert_non_null(st);
+    assert_int_equal(total_rows(d), 11);
+    int64_t frame_seen = 0;
+    for (size_t k = 1; k < d->n_chunks; k++) {
+        const rr_chunk_t *c = d->chunks[k];
+        assert_string_equal(c->entity_path.str, "/world/points");
+        assert_int_equal(c->n_indexes, 4);
+        const rr_chunk_index_t *fr = rr_chunk_find_index(c, "frame");
+        const rr_chunk_index_t *tick = rr_chunk_find_index(c, "log_tick");
+        const rr_chunk_index_t *lt = rr_chunk_find_index(c, "log_time");
+        const rr_chunk_index_t *sim = rr_chunk_find_index(c, "sim");
+        assert_non_null(fr);
+        assert_non_null(tick);
+        assert_non_null(lt);
+        assert_non_null(sim);
+        assert_int_equal(fr->timeline.type, RR_TIME_SEQUENCE);
+        assert_int_equal(tick->timeline.type, RR_TIME_SEQUENCE);
+        assert_int_equal(lt->timeline.type, RR_TIME_TIMESTAMP_NS);
+        assert_int_equal(sim->timeline.type, RR_TIME_DURATION_NS);
+        bool colours = rr_chunk_find_component(c, "Points3D:colors") != NULL;
+        assert_int_equal(c->num_rows, 5);
+        const rr_chunk_component_t *pos = rr_chunk_find_component(c, "Points3D:positions");
+        assert_non_null(pos);
+        assert_string_equal(pos->descr.component_type, "rerun.components.Position3D");
+        for (int64_t r = 0; r < c->num_rows; r++) {
+            int64_t f = rr_chunk_index_value(fr, r) - 100;
+            assert_true(colours ? f < 5 : f >= 5);
+            assert_int_equal(rr_chunk_index_value(sim, r), f * 1000);
+            /* Stream tick: the 10 log calls are ticks 0..9. */
+            assert_int_equal(rr_chunk_index_value(tick, r), f);
+            int64_t t = rr_chunk_index_value(lt, r);
+            assert_true(t >= before && t <= after);
+            assert_int_equal(list_len(pos, r), 1 + f % 3);
+            frame_seen |= 1 << f;
+        }
+    }
+    assert_int_equal(frame_seen, 0x3ff);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+static void test_random_recording_id(void **state) {
+    (void)state;
+    rr_recording_stream_t *a = stream(NULL), *b = stream(NULL);
+    const char *ia = rr_recording_id(a), *ib = rr_recording_id(b);
+    assert_int_equal(strlen(ia), 36);
+    assert_memory_equal(ia, "rec_", 4);
+    for (int i = 4; i < 36; i++) assert_non_null(strchr("0123456789abcdef", ia[i]));
+    assert_int_equal(ia[4 + 12], '4'); /* UUID v4 */
+    assert_string_not_equal(ia, ib);
+    rr_recording_stream_free(a);
+    rr_recording_stream_free(b);
+}
+
+static void test_no_default_timelines_and_static(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_options_t o = {.no_default_timelines = true};
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(2, 0, false);
+    assert_rr_ok(rr_log(rec, "no_time", a, &err), &err); /* no timeline at all: static */
+    assert_rr_ok(rr_set_time_timestamp_ns(rec, "ts", 1700000000000000000ll), &err);
+    assert_rr_ok(rr_log(rec, "timed", a, &err), &err);
+    assert_rr_ok(rr_log_static(rec, "static", a, &err), &err);
+    assert_rr_ok(rr_disable_timeline(rec, "ts"), &err);
+    assert_rr_ok(rr_log(rec, "timed", a, &err), &err);
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 4);
+    int n_static = 0;
+    for (size_t i = 0; i < d->n_chunks; i++) {
+        const rr_chunk_t *c = d->chunks[i];
+        if (rr_chunk_is_static(c)) {
+            n_static++;
+            continue;
+        }
+        assert_string_equal(c->entity_path.str, "/timed");
+        assert_int_equal(c->n_indexes, 1);
+        assert_string_equal(c->indexes[0].timeline.name, "ts");
+        assert_int_equal(c->indexes[0].timeline.type, RR_TIME_TIMESTAMP_NS);
+        assert_int_equal(rr_chunk_index_value(&c->indexes[0], 0), 1700000000000000000ll);
+    }
+    assert_int_equal(n_static, 3);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+static void test_reset_time(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    assert_rr_ok(rr_set_time_sequence(rec, "frame", 1), &err);
+    assert_rr_ok(rr_reset_time(rec), &err);
+    assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 1);
+    assert_int_equal(d->chunks[0]->n_indexes, 2); /* log_tick, log_time */
+    assert_null(rr_chunk_find_index(d->chunks[0], "frame"));
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+/* Messages in a memory sink, without decoding chunks (counts while logging). */
+static size_t count_chunks(rr_memory_sink_t *m) {
+    size_t len;
+    const uint8_t *data = rr_memory_sink_data(m, &len);
+    decoded_t *d = decode(data, len);
+    size_t n = d->n_chunks;
+    decoded_free(d);
+    return n;
+}
+
+static void test_row_threshold_no_threads(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_options_t o = {.batcher = {.flush_num_rows = 4, .flush_tick_ns = 3600000000000ull,
+                                            .no_threads = true}};
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    for (int i = 0; i < 10; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+        /* No thread: thresholds act inside rr_log itself. */
+        assert_int_equal(count_chunks(m), (size_t)(i + 1) / 4);
+    }
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 3);
+    assert_int_equal(d->chunks[0]->num_rows, 4);
+    assert_int_equal(d->chunks[1]->num_rows, 4);
+    assert_int_equal(d->chunks[2]->num_rows, 2);
+    for (size_t k = 0; k < 3; k++)
+        for (int64_t r = 0; r < d->chunks[k]->num_rows; r++)
+            assert_int_equal(rr_chunk_index_value(rr_chunk_find_index(d->chunks[k], "frame"), r),
+                             (int64_t)k * 4 + r);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+static void test_byte_threshold(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    /* A row of one point is 16 (row id) + 3 x 8 (times) + 12 bytes = 52. */
+    rr_recording_options_t o = {.batcher = {.flush_num_bytes = 100,
+                                            .flush_tick_ns = 3600000000000ull,
+                                            .no_threads = true}};
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    for (int i = 0; i < 6; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    }
+    assert_int_equal(count_chunks(m), 3);
+    rr_archetype_free(a);
+    rr_recording_stream_free(rec);
+}
+
+static void test_env_config(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    setenv("RERUN_FLUSH_NUM_ROWS", "3", 1);
+    setenv("RERUN_FLUSH_TICK_SECS", "3600", 1);
+    setenv("RERUN_FLUSH_NUM_BYTES", "1MiB", 1);
+    rr_sdk_batcher_config_t cfg;
+    rr_sdk_batcher_config_resolve(NULL, &cfg);
+    assert_int_equal(cfg.flush_num_rows, 3);
+    assert_int_equal(cfg.flush_num_bytes, 1048576);
+    assert_int_equal(cfg.flush_tick_ns, 3600000000000ull);
+    /* The API overrides the environment. */
+    rr_batcher_config_t api = {.flush_num_rows = 7};
+    rr_sdk_batcher_config_resolve(&api, &cfg);
+    assert_int_equal(cfg.flush_num_rows, 7);
+    setenv("RERUN_FLUSH_NUM_BYTES", "lots", 1);
+    rr_sdk_batcher_config_resolve(NULL, &cfg);
+    assert_int_equal(cfg.flush_num_bytes, RR_SDK_DEFAULT_FLUSH_NUM_BYTES);
+
+    rr_recording_options_t o = {.batcher = {.no_threads = true}};
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    for (int i = 0; i < 7; i++) assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    assert_int_equal(count_chunks(m), 2);
+    rr_archetype_free(a);
+    rr_recording_stream_free(rec);
+    unsetenv("RERUN_FLUSH_NUM_ROWS");
+    unsetenv("RERUN_FLUSH_TICK_SECS");
+    unsetenv("RERUN_FLUSH_NUM_BYTES");
+    rr_sdk_batcher_config_resolve(NULL, &cfg);
+    assert_int_equal(cfg.flush_tick_ns, RR_SDK_DEFAULT_FLUSH_TICK_NS);
+    assert_int_equal(cfg.flush_num_bytes, 2 * 1024 * 1024);
+    assert_int_equal(cfg.flush_num_rows, UINT64_MAX);
+}
+
+static void test_time_threshold(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    /* Background thread, 20 ms tick: rows arrive without rr_flush. */
+    rr_recording_options_t o = {.batcher = {.flush_tick_ns = 20000000}};
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    size_t n = 0;
+    for (int i = 0; i < 200 && n == 0; i++) {
+        usleep(5000);
+        n = count_chunks(m);
+    }
+    assert_int_equal(n, 1);
+    assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    for (int i = 0; i < 200 && n == 1; i++) {
+        usleep(5000);
+        n = count_chunks(m);
+    }
+    assert_int_equal(n, 2);
+    rr_archetype_free(a);
+    rr_recording_stream_free(rec);
+
+    /* Without threads, the tick is checked at log time. */
+    rr_recording_options_t o2 = {.batcher = {.flush_tick_ns = 20000000, .no_threads = true}};
+    rec = stream(&o2);
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    a = points(1, 0, false);
+    assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    assert_int_equal(count_chunks(m), 0);
+    usleep(30000);
+    assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    assert_int_equal(count_chunks(m), 1);
+    rr_archetype_free(a);
+    rr_recording_stream_free(rec);
+}
+
+static void test_unsorted_split(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    setenv("RERUN_CHUNK_MAX_ROWS_IF_UNSORTED", "4", 1);
+    rr_recording_options_t o = {.batcher = {.no_threads = true}};
+    rr_recording_stream_t *rec = stream(&o);
+    unsetenv("RERUN_CHUNK_MAX_ROWS_IF_UNSORTED");
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    for (int i = 0; i < 10; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", 100 - i), &err);
+        assert_rr_ok(rr_log(rec, "e", a, &err), &err);
+    }
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 3);
+    assert_int_equal(total_rows(d), 10);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+typedef struct thread_arg {
+    rr_recording_stream_t *rec;
+    int id;
+    int n;
+    rr_archetype_t *a;
+} thread_arg_t;
+
+static void *logger(void *p) {
+    thread_arg_t *t = p;
+    char path[32];
+    snprintf(path, sizeof path, "thread/%d", t->id);
+    for (int j = 0; j < t->n; j++) {
+        rr_set_time_sequence(t->rec, "frame", t->id * 100000 + j);
+        if (rr_log(t->rec, path, t->a, NULL) != RR_OK) abort();
+    }
+    return NULL;
+}
+
+static void test_threads(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    for (int mode = 0; mode < 2; mode++) {
+        rr_recording_options_t o = {.batcher = {.flush_num_rows = 97, .no_threads = mode == 1}};
+        rr_recording_stream_t *rec = stream(&o);
+        rr_memory_sink_t *m;
+        assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+        /* The main thread's time is its own. */
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", -5), &err);
+        rr_archetype_t *a = points(1, 0, false);
+        pthread_t th[4];
+        thread_arg_t args[4];
+        for (int i = 0; i < 4; i++) {
+            args[i] = (thread_arg_t){rec, i + 1, 2000, a};
+            assert_int_equal(pthread_create(&th[i], NULL, logger, &args[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+        assert_rr_ok(rr_log(rec, "main", a, &err), &err);
+        rr_archetype_free(a);
+        decoded_t *d = decode_sink(rec, m);
+        assert_int_equal(total_rows(d), 4 * 2000 + 1);
+        uint8_t *seen = calloc(4 * 2000, 1);
+        int64_t ticks = 0;
+        for (size_t k = 0; k < d->n_chunks; k++) {
+            const rr_chunk_t *c = d->chunks[k];
+            const rr_chunk_index_t *fr = rr_chunk_find_index(c, "frame");
+            assert_non_null(fr);
+            if (strcmp(c->entity_path.str, "/main") == 0) {
+                assert_int_equal(rr_chunk_index_value(fr, 0), -5);
+                continue;
+            }
+            int id = c->entity_path.str[8] - '0';
+            for (int64_t r = 0; r < c->num_rows; r++) {
+                int64_t f = rr_chunk_index_value(fr, r);
+                assert_int_equal(f / 100000, id);
+                int64_t j = f % 100000;
+                /* Each thread's rows keep their order. */
+                if (r > 0) assert_true(f > rr_chunk_index_value(fr, r - 1));
+                assert_false(seen[(id - 1) * 2000 + j]);
+                seen[(id - 1) * 2000 + j] = 1;
+                ticks += rr_chunk_index_value(rr_chunk_find_index(c, "log_tick"), r);
+            }
+        }
+        for (int i = 0; i < 8000; i++) assert_true(seen[i]);
+        /* Ticks 0..7999 handed out once each to the thread rows (the
+         * main row came last: 8000). */
+        assert_int_equal(ticks, (int64_t)7999 * 8000 / 2);
+        free(seen);
+        decoded_free(d);
+        rr_recording_stream_free(rec);
+    }
+}
+
+static void test_send_columns(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(6, 0, true);
+    int64_t frames[3] = {10, 20, 30};
+    int64_t ts[3] = {1000, 2000, 3000};
+    rr_time_column_t tcs[2] = {{"frame", RR_TIME_SEQUENCE, frames, 3},
+                               {"t", RR_TIME_TIMESTAMP_NS, ts, 3}};
+    uint32_t lens[3] = {1, 2, 3};
+    const uint32_t *lp[2] = {lens, lens};
+    assert_rr_ok(rr_send_columns(rec, "cols", tcs, 2, a, lp, &err), &err);
+
+    /* Mismatched lengths, rows, duplicate timelines, bad paths: errors. */
+    uint32_t bad[3] = {1, 1, 1};
+    const uint32_t *lb[2] = {bad, lens};
+    assert_int_equal(rr_send_columns(rec, "cols", tcs, 2, a, lb, &err), RR_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "Points3D:positions"));
+    rr_time_column_t short_tc[2] = {{"frame", RR_TIME_SEQUENCE, frames, 3},
+                                    {"t", RR_TIME_TIMESTAMP_NS, ts, 2}};
+    assert_int_equal(rr_send_columns(rec, "cols", short_tc, 2, a, lp, &err), RR_ERR_INVALID_ARG);
+    rr_time_column_t dup[2] = {{"frame", RR_TIME_SEQUENCE, frames, 3},
+                               {"frame", RR_TIME_SEQUENCE, frames, 3}};
+    assert_int_equal(rr_send_columns(rec, "cols", dup, 2, a, lp, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_send_columns(rec, "a//b", tcs, 2, a, lp, &err), RR_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "a//b"));
+    assert_int_equal(rr_send_columns(rec, "cols", tcs, 2, NULL, lp, &err), RR_ERR_INVALID_ARG);
+    /* One instance per row: NULL lengths; no time column: static rows. */
+    rr_archetype_t *one = points(3, 0, false);
+    assert_rr_ok(rr_send_columns(rec, "static_cols", NULL, 0, one, NULL, &err), &err);
+    rr_archetype_free(one);
+    rr_archetype_free(a);
+
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 2);
+    const rr_chunk_t *c = d->chunks[0];
+    assert_string_equal(c->entity_path.str, "/cols");
+    assert_int_equal(c->num_rows, 3);
+    assert_int_equal(c->n_indexes, 2); /* no log_time / log_tick, as Rerun */
+    const rr_chunk_index_t *fr = rr_chunk_find_index(c, "frame");
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rr_chunk_index_value(fr, i), frames[i]);
+        assert_int_equal(rr_chunk_index_value(rr_chunk_find_index(c, "t"), i), ts[i]);
+        assert_int_equal(list_len(rr_chunk_find_component(c, "Points3D:positions"), i), i + 1);
+        assert_int_equal(list_len(rr_chunk_find_component(c, "Points3D:colors"), i), i + 1);
+    }
+    const rr_chunk_component_t *pos = rr_chunk_find_component(c, "Points3D:positions");
+    const float *xyz = pos->array.children[0]->children[0]->buffers[1];
+    assert_true(xyz[3 * 5] == 5.0f);
+    assert_true(rr_chunk_is_static(d->chunks[1]));
+    assert_int_equal(d->chunks[1]->num_rows, 3);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+typedef struct collect {
+    rr_buf_t frames;
+    int flushes, closes;
+} collect_t;
+
+static rr_status_t collect_write(void *ctx, uint32_t kind, const uint8_t *body, size_t len,
+                                 rr_error_t *err) {
+    collect_t *c = ctx;
+    uint8_t h[16];
+    rr_rrd_message_header_write(kind, len, h);
+    if (rr_buf_append(&c->frames, h, 16) != RR_OK || rr_buf_append(&c->frames, body, len) != RR_OK)
+        return rr_error_set(err, RR_ERR_NOMEM, "collect");
+    return RR_OK;
+}
+static rr_status_t collect_flush(void *ctx, rr_error_t *err) {
+    (void)err;
+    ((collect_t *)ctx)->flushes++;
+    return RR_OK;
+}
+static void collect_close(void *ctx) { ((collect_t *)ctx)->closes++; }
+
+static void test_several_sinks(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_memory_sink_t *m1, *m2;
+    assert_rr_ok(rr_memory_sink(rec, &m1, &err), &err);
+    assert_rr_ok(rr_memory_sink(rec, &m2, &err), &err);
+    collect_t col = {0};
+    rr_sink_vtable_t vt = {collect_write, collect_flush, collect_close};
+    assert_rr_ok(rr_add_sink(rec, &vt, &col, &err), &err);
+    char path[] = "/tmp/rr_test_sdk_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_rr_ok(rr_save(rec, path, &err), &err);
+    rr_archetype_t *a = points(3, 1, true);
+    for (int i = 0; i < 20; i++) {
+        rr_set_time_sequence(rec, "frame", i);
+        assert_rr_ok(rr_log(rec, i % 2 ? "a" : "b", a, &err), &err);
+    }
+    rr_archetype_free(a);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    assert_int_equal(col.flushes, 1);
+    size_t l1, l2;
+    const uint8_t *d1 = rr_memory_sink_data(m1, &l1);
+    const uint8_t *d2 = rr_memory_sink_data(m2, &l2);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(d1, d2, l1);
+    /* The custom sink got the same messages, minus the stream header. */
+    assert_int_equal(col.frames.len, l1 - 12);
+    assert_memory_equal(col.frames.data, d1 + 12, l1 - 12);
+    /* The file so far is the same bytes and reads to a clean end. */
+    size_t fl;
+    uint8_t *fdata = rr_test_read_file(path, &fl);
+    assert_non_null(fdata);
+    assert_int_equal(fl, l1);
+    assert_memory_equal(fdata, d1, l1);
+    free(fdata);
+    decoded_t *d = decode(d1, l1);
+    assert_int_equal(total_rows(d), 20);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+    assert_int_equal(col.closes, 1);
+    rr_buf_free(&col.frames);
+    /* Closed: End + footer, checked by the decoder. */
+    fdata = rr_test_read_file(path, &fl);
+    assert_true(fl > l1);
+    rr_rrd_decoder_t *dec;
+    assert_rr_ok(rr_rrd_decoder_new(NULL, &dec, &err), &err);
+    assert_rr_ok(rr_rrd_decoder_push(dec, fdata, fl, &err), &err);
+    bool got = true;
+    while (got) {
+        rr_rrd_message_t msg;
+        assert_rr_ok(rr_rrd_decoder_next(dec, &msg, &got, &err), &err);
+        if (got) rr_rrd_message_free(&msg);
+    }
+    assert_rr_ok(rr_rrd_decoder_finish(dec, &err), &err);
+    assert_int_equal(rr_rrd_decoder_footer_count(dec), 1);
+    rr_rrd_decoder_free(dec);
+    free(fdata);
+    unlink(path);
+}
+
+static void test_rows_before_sink(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec;
+    assert_rr_ok(rr_recording_stream_new("late", NULL, &rec, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    for (int i = 0; i < 5; i++) assert_rr_ok(rr_log(rec, "early", a, &err), &err);
+    assert_rr_ok(rr_flush(rec, &err), &err); /* chunks made and held */
+    for (int i = 0; i < 3; i++) assert_rr_ok(rr_log(rec, "early", a, &err), &err);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_memory_sink_t *m2;
+    assert_rr_ok(rr_memory_sink(rec, &m2, &err), &err);
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->kinds[0], RR_LOG_MSG_SET_STORE_INFO);
+    assert_string_equal(d->chunks[0]->entity_path.str, "/__properties");
+    assert_int_equal(total_rows(d), 1 + 8);
+    decoded_free(d);
+    /* The second sink gets only what came after it. */
+    size_t len;
+    const uint8_t *data = rr_memory_sink_data(m2, &len);
+    d = decode(data, len);
+    assert_int_equal(total_rows(d), 3);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+static void test_global_and_bad_args(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_archetype_t *a = points(1, 0, false);
+    /* No global stream yet. */
+    rr_set_global_recording(NULL);
+    assert_int_equal(rr_log(NULL, "x", a, &err), RR_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "no recording stream"));
+    assert_int_equal(rr_set_time_sequence(NULL, "f", 1), RR_ERR_INVALID_ARG);
+    assert_null(rr_recording_id(NULL));
+
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_set_global_recording(rec);
+    assert_ptr_equal(rr_global_recording(), rec);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(NULL, &m, &err), &err);
+    assert_rr_ok(rr_set_time_sequence(NULL, "frame", 3), &err);
+    assert_rr_ok(rr_log(NULL, "global", a, &err), &err);
+
+    assert_int_equal(rr_log(rec, "bad//path", a, &err), RR_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "bad//path"));
+    assert_int_equal(rr_log(rec, "", a, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_log(rec, NULL, a, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_log(rec, "x", NULL, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_log(rec, "bad//path", a, NULL), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_set_time_sequence(rec, NULL, 1), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_set_time_sequence(rec, "f", INT64_MIN), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_save(rec, NULL, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_save(rec, "/nonexistent_dir/x.rrd", &err), RR_ERR_IO);
+    assert_non_null(strstr(err.msg, "/nonexistent_dir/x.rrd"));
+    assert_int_equal(rr_add_sink(rec, NULL, NULL, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_memory_sink(rec, NULL, &err), RR_ERR_INVALID_ARG);
+    rr_recording_stream_t *r2;
+    assert_int_equal(rr_recording_stream_new(NULL, NULL, &r2, &err), RR_ERR_INVALID_ARG);
+    assert_int_equal(rr_recording_stream_new("x", NULL, NULL, &err), RR_ERR_INVALID_ARG);
+    rr_recording_options_t o = {.store_kind = 7};
+    assert_int_equal(rr_recording_stream_new("x", &o, &r2, &err), RR_ERR_INVALID_ARG);
+    /* An empty archetype logs nothing. */
+    rr_archetype_t *empty;
+    assert_rr_ok(rr_archetype_new(NULL, &empty, &err), &err);
+    assert_rr_ok(rr_log(rec, "nothing", empty, &err), &err);
+    rr_archetype_free(empty);
+
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(d->n_chunks, 1);
+    assert_string_equal(d->chunks[0]->entity_path.str, "/global");
+    assert_int_equal(rr_chunk_index_value(rr_chunk_find_index(d->chunks[0], "frame"), 0), 3);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+    assert_null(rr_global_recording()); /* freeing the global stream unsets it */
+    rr_recording_stream_free(NULL);
+    rr_archetype_free(a);
+}
+
+/* Borrowed instances are copied at log time: changing the caller's memory
+ * after rr_log does not change what was logged. */
+static void test_borrowed(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    float user[3] = {7, 8, 9};
+    rr_archetype_t *a;
+    assert_rr_ok(rr_archetype_new(NULL, &a, &err), &err);
+    struct ArrowSchema s;
+    assert_rr_ok(rr_arrow_schema_init(&s, "+w:3", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
+    assert_rr_ok(rr_arrow_schema_init(s.children[0], "f", "item", ARROW_FLAG_NULLABLE, 0, &err),
+                 &err);
+    struct ArrowArray arr;
+    assert_rr_ok(rr_arrow_array_init(&arr, 1, 1, false, &err), &err);
+    arr.length = 1;
+    assert_rr_ok(rr_arrow_array_init(arr.children[0], 2, 0, false, &err), &err);
+    arr.children[0]->length = 3;
+    rr_arrow_array_set_buffer_blob(arr.children[0], 1, user, NULL);
+    assert_rr_ok(rr_archetype_add_arrow_borrowed(a, &k_pos, &s, &arr, &err), &err);
+    assert_rr_ok(rr_log(rec, "b", a, &err), &err);
+    rr_archetype_free(a);
+    user[0] = -1;
+    decoded_t *d = decode_sink(rec, m);
+    const rr_chunk_component_t *pos = rr_chunk_find_component(d->chunks[0], "Points3D:positions");
+    const float *xyz = pos->array.children[0]->children[0]->buffers[1];
+    assert_true(xyz[pos->array.children[0]->children[0]->offset] == 7.0f);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_and_times),
+        cmocka_unit_test(test_random_recording_id),
+        cmocka_unit_test(test_no_default_timelines_and_static),
+        cmocka_unit_test(test_reset_time),
+        cmocka_unit_test(test_row_threshold_no_threads),
+        cmocka_unit_test(test_byte_threshold),
+        cmocka_unit_test(test_env_config),
+        cmocka_unit_test(test_time_threshold),
+        cmocka_unit_test(test_unsorted_split),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_send_columns),
+        cmocka_unit_test(test_several_sinks),
+        cmocka_unit_test(test_rows_before_sink),
+        cmocka_unit_test(test_global_and_bad_args),
+        cmocka_unit_test(test_borrowed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
