@@ -1234,7 +1234,9 @@ int rr_cli_rrd(int argc, char **argv) {
         return 2;
     }
     const char *sub = argv[0];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+    bool help = !strcmp(sub, "help");
+    for (int i = 0; i < argc; i++) help = help || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+    if (help) {
         fputs(RRD_USAGE, stdout);
         return 0;
     }
