@@ -6,7 +6,9 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test bench fuzz demo clean generate
+PREFIX ?= /usr/local
+
+.PHONY: all deps build test bench fuzz demo install clean generate
 
 all: build
 
@@ -40,6 +42,11 @@ generate: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build --target typegen -j $(JOBS)
 	@build/tools/typegen . .
+
+# The SDK for other programs: librerun.a, rerun.h (+ rerun_status.h,
+# rerun_archetypes.h) and lib/pkgconfig/rerun.pc under PREFIX.
+install: build
+	@cmake --install build --prefix "$(PREFIX)"
 
 clean:
 	rm -rf build

@@ -685,12 +685,12 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
     if (st == RR_ERR_INVALID_ARG) {
         /* A bad entity path: log it once (the batcher only filled err). */
         static atomic_bool site;
-        rr_error_t e;
-        if (!err) {
-            rr_error_set(&e, st, "bad entity path \"%s\"", entity_path);
-            err = &e;
-        }
-        return rr_sdk_fail(err, &site, st, "%s: %s", fn, err->msg);
+        char msg[RR_ERROR_MSG_MAX];
+        if (err)
+            snprintf(msg, sizeof msg, "%s", err->msg);
+        else
+            snprintf(msg, sizeof msg, "bad entity path \"%s\"", entity_path);
+        return rr_sdk_fail(err, &site, st, "%s: %s", fn, msg);
     }
     return st;
 }
