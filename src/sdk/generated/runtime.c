@@ -243,7 +243,7 @@ static rr_status_t set_data(struct ArrowArray *a, int64_t i, const void *data, s
     }
     void *p = rr_arrow_array_alloc_buffer(a, i, bytes);
     if (p == NULL) return rr_error_set(err, RR_ERR_NOMEM, "out of memory (%zu bytes)", bytes);
-    if (bytes) memcpy(p, data, bytes);
+    if (bytes && data) memcpy(p, data, bytes); /* no data: filled in by the caller */
     return RR_OK;
 }
 
