@@ -866,6 +866,39 @@ static void test_bad_arguments(void **state) {
     assert_null(a);
 }
 
+/* The builders' batches go through the SDK's rr_log into an .rrd. */
+static void test_log_through_sdk(void **state) {
+    (void)state;
+    rr_recording_options_t opts = {.batcher = {.no_threads = true}};
+    rr_recording_stream_t *rec;
+    rr_memory_sink_t *sink;
+    rr_error_t err;
+    assert_rr_ok(rr_recording_stream_new("test_archetypes", &opts, &rec, &err), &err);
+    assert_rr_ok(rr_memory_sink(rec, &sink, &err), &err);
+    rr_archetype_t *a;
+    float xyz[2][3] = {{1, 2, 3}, {4, 5, 6}};
+    assert_rr_ok(rr_points3d_new(&a, xyz, 2, RR_BORROW, &err), &err);
+    assert_rr_ok(rr_log(rec, "points", a, &err), &err);
+    xyz[0][0] = 99; /* borrowed: the logged row was copied */
+    rr_archetype_free(a);
+    float vals[4] = {1, 2, 3, 4};
+    uint64_t shape[1] = {4};
+    rr_tensor_data_t td = {.shape = {shape, 1}, .buffer = {RR_TENSOR_BUFFER_F32, vals, 4}};
+    assert_rr_ok(rr_bar_chart_new(&a, &td, RR_COPY, &err), &err);
+    assert_rr_ok(rr_log(rec, "chart", a, &err), &err);
+    rr_archetype_free(a);
+    for (size_t k = 0; k < N_EXP_ARCHS; k++) {
+        assert_rr_ok(EXP_ARCHS[k].clear_fields(&a, &err), &err);
+        assert_rr_ok(rr_log(rec, "cleared", a, &err), &err);
+        rr_archetype_free(a);
+    }
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    size_t len = 0;
+    assert_non_null(rr_memory_sink_data(sink, &len));
+    assert_true(len > 1000);
+    rr_recording_stream_free(rec);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_component_datatypes),
@@ -875,6 +908,7 @@ int main(void) {
         cmocka_unit_test(test_borrow),
         cmocka_unit_test(test_nested_values),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_log_through_sdk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
