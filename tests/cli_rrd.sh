@@ -33,6 +33,10 @@ run() {
         fail "$name: exit $rc, expected $want (stderr: $(head -c 300 "$TMP/$name.err"))"
         return 1
     fi
+    if grep -qE "Sanitizer|runtime error" "$TMP/$name.err"; then
+        fail "$name: sanitizer report: $(head -c 600 "$TMP/$name.err")"
+        return 1
+    fi
     return 0
 }
 
@@ -176,6 +180,40 @@ damaged footer "$TMP/all-chunks.txt"
 
 # Stats of a damaged file: figures of what decoded, and the fault.
 run stats-truncated 1 "$RERUN" rrd stats "$TMP/truncated.rrd" && one_line stats-truncated
+# A complete SetStoreInfo, then the first chunk cut: a store without entities.
+head -c 1000 "$TMP/a.rrd" >"$TMP/stub.rrd"
+run stats-stub 1 "$RERUN" rrd stats "$TMP/stub.rrd" && one_line stats-stub
+
+# Random damage (seeded): every command ends with ok or one line naming the
+# fault, never a crash or a sanitizer report.
+python3 - "$TMP/a.rrd" "$TMP" <<'EOF'
+import random, sys
+d = open(sys.argv[1], 'rb').read()
+rnd = random.Random(3)
+for i in range(24):
+    b = bytearray(d)
+    for _ in range(rnd.choice([1, 1, 4, 32])):
+        p = rnd.randrange(len(b))
+        b[p] ^= 1 << rnd.randrange(8)
+    if i % 5 == 4:
+        b = b[:rnd.randrange(len(b))]
+    open('%s/random%d.rrd' % (sys.argv[2], i), 'wb').write(b)
+EOF
+for i in $(seq 0 23); do
+    f="$TMP/random$i.rrd"
+    for cmd in "print -v" "stats" "verify" "compact -o $TMP/random-out.rrd --max-rows 30"; do
+        # shellcheck disable=SC2086
+        "$RERUN" rrd $cmd "$f" >"$TMP/random.out" 2>"$TMP/random.err"
+        rc=$?
+        if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+            fail "random$i: rrd $cmd: exit $rc: $(head -c 300 "$TMP/random.err")"
+        elif grep -qE "Sanitizer|runtime error" "$TMP/random.err"; then
+            fail "random$i: rrd $cmd: sanitizer report: $(head -c 600 "$TMP/random.err")"
+        elif [ "$rc" = 1 ] && [ "$(wc -l <"$TMP/random.err")" != 1 ]; then
+            fail "random$i: rrd $cmd: expected one line on stderr: $(head -c 300 "$TMP/random.err")"
+        fi
+    done
+done
 
 # ---- several files, stdin, concatenation ----
 cat "$TMP/a.rrd" "$TMP/b.rrd" >"$TMP/ab.rrd"

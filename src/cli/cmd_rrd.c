@@ -578,7 +578,7 @@ static void print_stats(const char *name, uint64_t file_bytes, stores_t *stores)
         printf("\n  messages=%" PRId64 " chunks=%" PRId64 " rows=%" PRId64 " disk_bytes=%" PRIu64
                " arrow_bytes=%" PRIu64 " compression_ratio=%.2f\n",
                st->messages, st->chunks, st->rows, st->disk, st->arrow, ratio(st->arrow, st->disk));
-        qsort(st->ents, st->n_ents, sizeof *st->ents, cmp_entity);
+        if (st->n_ents > 1) qsort(st->ents, st->n_ents, sizeof *st->ents, cmp_entity);
         for (size_t e = 0; e < st->n_ents; e++) {
             const entity_stats_t *en = &st->ents[e];
             printf("  entity %s chunks=%" PRId64 " rows=%" PRId64 " disk_bytes=%" PRIu64
