@@ -632,6 +632,11 @@ typedef struct seen_chunk {
     uint64_t body_offset; /* absolute */
     uint64_t body_len;
     uint64_t uncompressed;
+    int64_t n_ranges; /* per timeline of the chunk */
+    struct seen_range {
+        char *timeline;
+        rr_time_range_t range;
+    } *ranges;
 } seen_chunk_t;
 
 typedef struct verify_ctx {
@@ -645,7 +650,11 @@ typedef struct verify_ctx {
 } verify_ctx_t;
 
 static void verify_ctx_free(verify_ctx_t *v) {
-    for (size_t i = 0; i < v->n_seen; i++) free(v->seen[i].entity);
+    for (size_t i = 0; i < v->n_seen; i++) {
+        free(v->seen[i].entity);
+        for (int64_t k = 0; k < v->seen[i].n_ranges; k++) free(v->seen[i].ranges[k].timeline);
+        free(v->seen[i].ranges);
+    }
     free(v->seen);
     free(v->stream_start);
     stores_free(&v->stores);
@@ -699,11 +708,22 @@ static rr_status_t verify_msg(void *vctx, rr_rrd_message_t *m, rr_error_t *err) 
         seen_chunk_t *s = &v->seen[v->n_seen];
         *s = (seen_chunk_t){m->stream_index, st, c->id, strdup(c->entity_path.str),
                             rr_chunk_is_static(c), (uint64_t)c->num_rows, m->body_offset,
-                            m->body_len, a->uncompressed_size};
-        if (!s->entity)
-            status = rr_error_set(err, RR_ERR_NOMEM, "out of memory");
-        else
+                            m->body_len, a->uncompressed_size, 0, NULL};
+        if (s->entity && c->n_indexes) {
+            s->ranges = calloc((size_t)c->n_indexes, sizeof *s->ranges);
+            for (int64_t k = 0; s->ranges && k < c->n_indexes; k++, s->n_ranges++) {
+                s->ranges[k].range = c->indexes[k].range;
+                if (!(s->ranges[k].timeline = strdup(c->indexes[k].timeline.name))) break;
+            }
+        }
+        if (s->entity && s->n_ranges == c->n_indexes) {
             v->n_seen++;
+        } else {
+            free(s->entity);
+            for (int64_t k = 0; k < s->n_ranges; k++) free(s->ranges[k].timeline);
+            free(s->ranges);
+            status = rr_error_set(err, RR_ERR_NOMEM, "out of memory");
+        }
         st->chunks++;
         st->rows += c->num_rows;
         v->rows += c->num_rows;
@@ -728,6 +748,63 @@ static seen_chunk_t *find_seen(verify_ctx_t *v, uint32_t stream, uint64_t rel) {
     if (lo < v->n_seen && v->seen[lo].body_offset == abs_off && v->seen[lo].stream == stream)
         return &v->seen[lo];
     return NULL;
+}
+
+/* The manifest column of a timeline's start or end, named as Rerun's
+ * RawRrdManifest names it ("<timeline>:start", with ',', ' ', '-', '.', '\\'
+ * made '_' and leading '_' dropped); -1 when absent. */
+static int64_t range_column(const struct ArrowSchema *data_schema, const char *timeline,
+                            const char *suffix) {
+    size_t n = strlen(timeline) + strlen(suffix) + 2;
+    char *name = malloc(n);
+    if (!name) return -1;
+    snprintf(name, n, "%s%s%s", timeline, timeline[0] ? ":" : "", suffix);
+    for (char *p = name; *p; p++)
+        if (strchr(", -.\\", *p)) *p = '_';
+    const char *trimmed = name + strspn(name, "_");
+    int64_t found = -1;
+    for (int64_t c = 0; c < data_schema->n_children && found < 0; c++)
+        if (data_schema->children[c]->name && !strcmp(data_schema->children[c]->name, trimmed))
+            found = c;
+    free(name);
+    return found;
+}
+
+/* Entry i's start/end on each of its chunk's timelines equal the chunk's. */
+static rr_status_t check_ranges(const rr_rrd_manifest_t *mf, int64_t i, const seen_chunk_t *s,
+                                rr_error_t *err) {
+    /* Entry i is row i of the manifest table, spread over its batches. */
+    int64_t b = 0, r = i;
+    while (b < mf->n_batches && r >= mf->batches[b].length) r -= mf->batches[b++].length;
+    if (b == mf->n_batches)
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "offset %" PRIu64 ": footer manifest table has no row %" PRId64,
+                            s->body_offset, i);
+    const struct ArrowArray *batch = &mf->batches[b];
+    for (int64_t k = 0; k < s->n_ranges; k++) {
+        for (int e = 0; e < 2; e++) {
+            const char *what = e ? "end" : "start";
+            int64_t c = range_column(&mf->data_schema, s->ranges[k].timeline, what);
+            const struct ArrowArray *col = c >= 0 && c < batch->n_children ? batch->children[c] : NULL;
+            rr_time_type_t type;
+            if (!col || !rr_time_type_from_arrow_format(mf->data_schema.children[c]->format, &type))
+                return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                    "offset %" PRIu64 ": chunk %s: the footer manifest has no "
+                                    "time column '%s:%s'",
+                                    s->body_offset, s->entity, s->ranges[k].timeline, what);
+            int64_t at = batch->offset + r;
+            int64_t want = e ? s->ranges[k].range.max : s->ranges[k].range.min;
+            bool valid = rr_arrow_array_is_valid(col, at);
+            int64_t got = valid ? ((const int64_t *)col->buffers[1])[col->offset + at] : 0;
+            if (!valid || got != want)
+                return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                    "offset %" PRIu64 ": chunk %s: the footer manifest's %s:%s is "
+                                    "%s%" PRId64 ", the chunk's %" PRId64,
+                                    s->body_offset, s->entity, s->ranges[k].timeline, what,
+                                    valid ? "" : "null ", got, want);
+        }
+    }
+    return RR_OK;
 }
 
 static rr_status_t check_manifest(verify_ctx_t *v, const rr_rrd_manifest_t *mf, uint32_t stream,
@@ -772,6 +849,7 @@ static rr_status_t check_manifest(verify_ctx_t *v, const rr_rrd_manifest_t *mf, 
                                 "offset %" PRIu64 ": chunk %s: the footer manifest's %s differs "
                                 "from the chunk's",
                                 s->body_offset, s->entity, what);
+        RR_TRY(check_ranges(mf, i, s, err));
     }
     return RR_OK;
 }
