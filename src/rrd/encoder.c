@@ -24,6 +24,7 @@ struct rr_rrd_writer {
     rr_rrd_writer_options_t opts;
     uint64_t written;
     rr_buf_t scratch;
+    rr_buf_t payload; /* the current ArrowMsg payload, reused */
     bool footer_disabled;
     size_t n_manifests;
     store_manifest_t *manifests;
@@ -174,7 +175,9 @@ rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *s
     memset(&msg, 0, sizeof msg);
     msg.kind = RR_LOG_MSG_ARROW;
     rr_arrow_msg_t *a = &msg.u.arrow;
-    st = rr_rrd_payload_encode(&schema, &batch, !w->opts.no_compression, a, err);
+    w->payload.len = 0;
+    st = rr_rrd_payload_encode_buf(&schema, &batch, !w->opts.no_compression, &w->payload, a, err);
+    uint64_t body_offset = 0, body_len = 0;
     if (st == RR_OK) {
         a->store_id = *store; /* borrowed for encoding */
         a->has_chunk_id = true;
@@ -183,22 +186,43 @@ rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *s
         a->is_static = rr_chunk_is_static(chunk);
         st = start_scratch(w, err);
     }
+    /* The protobuf without the payload, then field 5 by hand, so that the
+     * payload goes to the sink straight from where it was encoded. Field
+     * order does not matter to protobuf readers. */
+    size_t payload_len = a->payload_len;
+    a->payload_len = 0;
     if (st == RR_OK) st = rr_log_msg_encode(&msg, &w->scratch, err);
-    uint64_t body_offset = w->written + RR_RRD_MESSAGE_HEADER_SIZE;
-    uint64_t body_len = w->scratch.len - RR_RRD_MESSAGE_HEADER_SIZE;
-    if (st == RR_OK) st = emit_framed(w, RR_LOG_MSG_ARROW, err);
+    if (st == RR_OK) {
+        uint8_t tag[11];
+        size_t n = 0;
+        tag[n++] = 0x2a;
+        uint64_t v = payload_len;
+        do {
+            uint8_t byte = v & 0x7f;
+            v >>= 7;
+            tag[n++] = (uint8_t)(byte | (v ? 0x80 : 0));
+        } while (v);
+        if (rr_buf_append(&w->scratch, tag, n) != RR_OK)
+            st = rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
+    }
+    if (st == RR_OK) {
+        body_offset = w->written + RR_RRD_MESSAGE_HEADER_SIZE;
+        body_len = w->scratch.len - RR_RRD_MESSAGE_HEADER_SIZE + payload_len;
+        rr_rrd_message_header_write(RR_LOG_MSG_ARROW, body_len, w->scratch.data);
+        st = emit(w, w->scratch.data, w->scratch.len, err);
+    }
+    if (st == RR_OK) st = emit(w, w->payload.data, payload_len, err);
     if (st == RR_OK && !w->opts.no_footer && !w->footer_disabled) {
         rr_rrd_manifest_builder_t *b = manifest_for(w, store, err);
         st = b ? rr_rrd_manifest_builder_add(b, chunk, &schema, body_offset, body_len,
                                              a->uncompressed_size, err)
                : (err ? err->code : RR_ERR_NOMEM);
     }
-    free(a->payload);
     rr_arrow_array_release(&batch);
     rr_arrow_schema_release(&schema);
-    if (st != RR_OK) return rr_error_wrap(st, err, "chunk %016llx%016llx: ",
-                                            (unsigned long long)chunk->id.time_ns,
-                                            (unsigned long long)chunk->id.inc);
+    if (st != RR_OK)
+        return rr_error_wrap(st, err, "chunk %016llx%016llx: ", (unsigned long long)chunk->id.time_ns,
+                             (unsigned long long)chunk->id.inc);
     return RR_OK;
 }
 
@@ -247,5 +271,6 @@ void rr_rrd_writer_free(rr_rrd_writer_t *w) {
     }
     free(w->manifests);
     rr_buf_free(&w->scratch);
+    rr_buf_free(&w->payload);
     free(w);
 }

@@ -129,48 +129,66 @@ uint32_t rr_rrd_footer_crc(const void *data, size_t len) {
 
 /* ---------------- payloads ---------------- */
 
-rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct ArrowArray *batch,
-                                  bool lz4, rr_arrow_msg_t *msg, rr_error_t *err) {
-    rr_buf_t ipc = {0};
+rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
+                                      const struct ArrowArray *batch, bool lz4, rr_buf_t *payload,
+                                      rr_arrow_msg_t *msg, rr_error_t *err) {
     rr_arrow_ipc_write_options_t opts = {0};
-    RR_TRY(rr_arrow_ipc_write_table(&ipc, schema, batch, 1, &opts, err));
-    msg->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
-    msg->uncompressed_size = ipc.len;
     if (!lz4) {
+        size_t at = payload->len;
+        RR_TRY(rr_arrow_ipc_write_table(payload, schema, batch, 1, &opts, err));
+        msg->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
         msg->compression = RR_PAYLOAD_COMPRESSION_NONE;
-        msg->payload = malloc(ipc.len ? ipc.len : 1);
-        if (!msg->payload) {
-            rr_buf_free(&ipc);
-            return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
-        }
-        memcpy(msg->payload, ipc.data, ipc.len);
-        msg->payload_len = ipc.len;
-        rr_buf_free(&ipc);
+        msg->uncompressed_size = payload->len - at;
+        msg->payload = payload->data + at;
+        msg->payload_len = payload->len - at;
         return RR_OK;
     }
+    rr_buf_t ipc = {0};
+    RR_TRY(rr_arrow_ipc_write_table(&ipc, schema, batch, 1, &opts, err));
+    rr_status_t st = RR_OK;
     if (ipc.len > (size_t)LZ4_MAX_INPUT_SIZE) {
-        size_t n = ipc.len;
-        rr_buf_free(&ipc);
-        return rr_error_set(err, RR_ERR_UNSUPPORTED,
-                            "ArrowMsg payload: %zu bytes is more than one LZ4 block holds (%d)", n,
-                            LZ4_MAX_INPUT_SIZE);
+        st = rr_error_set(err, RR_ERR_UNSUPPORTED,
+                          "ArrowMsg payload: %zu bytes is more than one LZ4 block holds (%d)",
+                          ipc.len, LZ4_MAX_INPUT_SIZE);
+        goto done;
     }
     int bound = LZ4_compressBound((int)ipc.len);
-    uint8_t *dst = malloc((size_t)bound);
-    if (!dst) {
-        rr_buf_free(&ipc);
+    size_t at = payload->len;
+    if (rr_buf_reserve(payload, (size_t)bound) != RR_OK) {
+        st = rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
+        goto done;
+    }
+    int n = LZ4_compress_default((const char *)ipc.data, (char *)payload->data + at, (int)ipc.len,
+                                 bound);
+    if (n <= 0) {
+        st = rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");
+        goto done;
+    }
+    payload->len = at + (size_t)n;
+    msg->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
+    msg->compression = RR_PAYLOAD_COMPRESSION_LZ4;
+    msg->uncompressed_size = ipc.len;
+    msg->payload = payload->data + at;
+    msg->payload_len = (size_t)n;
+done:
+    rr_buf_free(&ipc);
+    return st;
+}
+
+rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                                  bool lz4, rr_arrow_msg_t *msg, rr_error_t *err) {
+    rr_buf_t buf = {0};
+    RR_TRY(rr_rrd_payload_encode_buf(schema, batch, lz4, &buf, msg, err));
+    uint8_t *copy = malloc(msg->payload_len ? msg->payload_len : 1);
+    if (!copy) {
+        rr_buf_free(&buf);
+        msg->payload = NULL;
+        msg->payload_len = 0;
         return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
     }
-    int n = LZ4_compress_default((const char *)ipc.data, (char *)dst, (int)ipc.len, bound);
-    rr_buf_free(&ipc);
-    if (n <= 0) {
-        free(dst);
-        return rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");
-    }
-    uint8_t *shrunk = realloc(dst, (size_t)n);
-    msg->payload = shrunk ? shrunk : dst;
-    msg->payload_len = (size_t)n;
-    msg->compression = RR_PAYLOAD_COMPRESSION_LZ4;
+    memcpy(copy, msg->payload, msg->payload_len);
+    msg->payload = copy;
+    rr_buf_free(&buf);
     return RR_OK;
 }
 

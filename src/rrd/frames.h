@@ -79,6 +79,12 @@ uint32_t rr_rrd_footer_crc(const void *data, size_t len);
  * encoding. Store id, chunk id and is_static are left to the caller. */
 rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct ArrowArray *batch,
                                   bool lz4, rr_arrow_msg_t *msg, rr_error_t *err);
+/* Same, with the payload written to *payload (appended; the caller owns and
+ * frees it) and msg->payload pointing into it: no copy of the IPC bytes when
+ * not compressing. msg->payload is valid until *payload changes. */
+rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
+                                      const struct ArrowArray *batch, bool lz4, rr_buf_t *payload,
+                                      rr_arrow_msg_t *msg, rr_error_t *err);
 /* Decompresses (when LZ4) and reads the payload's one record batch into
  * *schema and *batch (both owned by the caller). Sizes are checked before any
  * allocation: an uncompressed_size the LZ4 block cannot produce, or above
