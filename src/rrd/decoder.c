@@ -44,6 +44,7 @@ void rr_rrd_message_free(rr_rrd_message_t *m) {
 
 rr_status_t rr_rrd_decoder_new(const rr_rrd_decoder_options_t *opts, rr_rrd_decoder_t **out,
                                rr_error_t *err) {
+    *out = NULL;
     rr_rrd_decoder_t *d = calloc(1, sizeof *d);
     if (!d) return rr_error_set(err, RR_ERR_NOMEM, "rrd decoder: out of memory");
     if (opts) d->opts = *opts;
@@ -305,7 +306,7 @@ const rr_rrd_footer_msg_t *rr_rrd_decoder_footer(const rr_rrd_decoder_t *d, size
 
 rr_status_t rr_rrd_decode_all(const void *data, size_t len, rr_rrd_message_fn fn, void *ctx,
                               rr_error_t *err) {
-    rr_rrd_decoder_t *d;
+    rr_rrd_decoder_t *d = NULL;
     RR_TRY(rr_rrd_decoder_new(NULL, &d, err));
     rr_status_t st = rr_rrd_decoder_push(d, data, len, err);
     while (st == RR_OK) {
