@@ -176,6 +176,48 @@ static void test_footer_round_trip(void **state) {
     rr_buf_free(&out);
 }
 
+/* Shapes the official encoder writes: fields in another order, a Rust SDK
+ * source with its CrateInfo extra, and (files before 0.25) the application id
+ * only in StoreInfo's deprecated field 1. */
+static void test_foreign_shapes(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    const uint8_t arrow[] = {
+        0x0a, 0x0a, 0x08, 0x01, 0x12, 0x01, 'r', 0x1a, 0x03, 0x0a, 0x01, 'a', /* store_id */
+        0x32, 0x12, 0x09, 7, 0, 0, 0, 0, 0, 0, 0, 0x11, 9, 0, 0, 0, 0, 0, 0, 0, /* chunk_id (6) */
+        0x10, 0x02, 0x18, 0x05, 0x20, 0x01, 0x2a, 0x03, 'x', 'y', 'z', 0x38, 0x01,
+    };
+    rr_log_msg_t m;
+    assert_rr_ok(rr_log_msg_decode(RR_LOG_MSG_ARROW, arrow, sizeof arrow, &m, &err), &err);
+    assert_string_equal(m.u.arrow.store_id.application_id, "a");
+    assert_int_equal(m.u.arrow.chunk_id.time_ns, 7);
+    assert_int_equal(m.u.arrow.chunk_id.inc, 9);
+    assert_int_equal(m.u.arrow.compression, RR_PAYLOAD_COMPRESSION_LZ4);
+    assert_int_equal(m.u.arrow.uncompressed_size, 5);
+    assert_int_equal(m.u.arrow.payload_len, 3);
+    assert_true(m.u.arrow.is_static);
+    rr_log_msg_free(&m);
+
+    const uint8_t info[] = {
+        0x0a, 0x00,                                     /* row_id: all defaults */
+        0x12, 0x1c,                                     /* info */
+        0x0a, 0x05, 0x0a, 0x03, 'o', 'l', 'd',          /* legacy application_id */
+        0x12, 0x05, 0x08, 0x01, 0x12, 0x01, 'r',        /* store_id without application id */
+        0x2a, 0x0a, 0x08, 0x03, 0x12, 0x06, 0x0a, 0x04, /* Rust SDK, extra = */
+        0x0a, 0x02, '1', '9',                           /*   CrateInfo{rustc_version "19"} */
+        0x32, 0x00,                                     /* store_version: bits 0 */
+    };
+    assert_rr_ok(rr_log_msg_decode(RR_LOG_MSG_SET_STORE_INFO, info, sizeof info, &m, &err), &err);
+    const rr_store_info_t *i = &m.u.set_store_info.info;
+    assert_string_equal(i->store_id.application_id, "old");
+    assert_string_equal(i->store_id.recording_id, "r");
+    assert_int_equal(i->source_kind, RR_STORE_SOURCE_RUST_SDK);
+    assert_int_equal(i->source_extra_len, 4);
+    assert_memory_equal(i->source_extra, "\x0a\x02" "19", 4);
+    assert_true(i->has_version);
+    rr_log_msg_free(&m);
+}
+
 static void test_malformed(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -211,6 +253,7 @@ int main(void) {
         cmocka_unit_test(test_arrow_msg_round_trip),
         cmocka_unit_test(test_blueprint_activation),
         cmocka_unit_test(test_footer_round_trip),
+        cmocka_unit_test(test_foreign_shapes),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
