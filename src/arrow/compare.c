@@ -96,6 +96,13 @@ static bool bit_valid(const struct ArrowArray *a, int64_t i) {
     return v == NULL || a->null_count == 0 || rr_arrow_bit_get(v, a->offset + i);
 }
 
+/* When neither side has a null, every slot is valid and nested children can
+ * be compared as one run. This also bounds the work for struct arrays with
+ * no buffers (a batch of no columns), whose length memory does not bound. */
+static bool all_valid(const struct ArrowArray *a, const struct ArrowArray *b) {
+    return (!buf(a, 0) || a->null_count == 0) && (!buf(b, 0) || b->null_count == 0);
+}
+
 static bool has_validity(rr_arrow_type_id_t id) {
     return id != RR_ARROW_NA && id != RR_ARROW_SPARSE_UNION && id != RR_ARROW_DENSE_UNION;
 }
@@ -443,8 +450,9 @@ static bool eq_list(cmp_ctx_t *c, bool large, const struct ArrowSchema *sa,
 static bool eq_fixed_list(cmp_ctx_t *c, int32_t size, const struct ArrowSchema *sa,
                           const struct ArrowArray *a, int64_t ai, const struct ArrowSchema *sb,
                           const struct ArrowArray *b, int64_t bi, int64_t n) {
-    int64_t run = -1;
-    for (int64_t s = 0; s <= n; s++) {
+    bool one_run = all_valid(a, b);
+    int64_t run = one_run ? 0 : -1;
+    for (int64_t s = one_run ? n : 0; s <= n; s++) {
         bool both = false;
         if (s < n && !eq_validity(c, a, ai + s, b, bi + s, &both)) return false;
         if (both) {
@@ -468,8 +476,9 @@ static bool eq_struct(cmp_ctx_t *c, const struct ArrowSchema *sa, const struct A
     if (a->n_children != sa->n_children || b->n_children != sb->n_children)
         return differ(c, -1, "struct array has %" PRId64 " / %" PRId64 " children, schema %" PRId64,
                       a->n_children, b->n_children, sa->n_children);
-    int64_t run = -1;
-    for (int64_t s = 0; s <= n; s++) {
+    bool one_run = all_valid(a, b);
+    int64_t run = one_run ? 0 : -1;
+    for (int64_t s = one_run ? n : 0; s <= n; s++) {
         bool both = false;
         if (s < n && !eq_validity(c, a, ai + s, b, bi + s, &both)) return false;
         if (both) {

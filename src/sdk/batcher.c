@@ -349,7 +349,7 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
                     unsorted = true;
             if (!(unsorted && i - from >= max_rows)) continue;
         }
-        rr_chunk_t *c;
+        rr_chunk_t *c = NULL;
         if (build_chunk(r, from, i, &c, &err) == RR_OK) {
             b->emit(b->ctx, c);
         } else {

@@ -478,12 +478,14 @@ static void decl(const texpr_t *t, const char *name, char *out, size_t cap) {
 /* A human description of a type expression for the header's comments. */
 static void describe(const texpr_t *t, char *out, size_t cap) {
     char in[256];
+    int n = 0; /* a description cut short is still a fine comment */
     switch (t->kind) {
-    case X_PRIM: snprintf(out, cap, "%s", t->prim); break;
-    case X_NAMED: snprintf(out, cap, "%s", t->def->name); break;
-    case X_FSL: describe(t->item, in, sizeof in); snprintf(out, cap, "[%s; %d]", in, t->n); break;
-    case X_LIST: describe(t->item, in, sizeof in); snprintf(out, cap, "[%s]", in); break;
+    case X_PRIM: n = snprintf(out, cap, "%s", t->prim); break;
+    case X_NAMED: n = snprintf(out, cap, "%s", t->def->name); break;
+    case X_FSL: describe(t->item, in, sizeof in); n = snprintf(out, cap, "[%.200s; %d]", in, t->n); break;
+    case X_LIST: describe(t->item, in, sizeof in); n = snprintf(out, cap, "[%.200s]", in); break;
     }
+    (void)n;
 }
 
 /* Follows named aliases to the structural type expression. */
