@@ -196,21 +196,11 @@ rr_status_t rr_archetype_add_empty_like(rr_archetype_t *a, const rr_component_de
 size_t rr_archetype_num_batches(const rr_archetype_t *a);
 int64_t rr_archetype_batch_length(const rr_archetype_t *a, size_t i);
 
-/* The library's internal logger (src/base/log.h) owns the C symbol `rr_log`,
- * so this function links under another name; callers just write rr_log. */
-#if defined(__GNUC__) || defined(__clang__)
-#define RR_STR2_(x) #x
-#define RR_STR_(x) RR_STR2_(x)
-#define RR_LINK_NAME_(name) __asm__(RR_STR_(__USER_LABEL_PREFIX__) name)
-#else
-#define RR_LINK_NAME_(name)
-#endif
-
 /* Logs the archetype's batches at entity_path for the current time of this
  * thread (plus log_time and log_tick unless turned off); `a` stays the
  * caller's. rec NULL: the global stream. */
 rr_status_t rr_log(rr_recording_stream_t *rec, const char *entity_path, const rr_archetype_t *a,
-                   rr_error_t *err) RR_LINK_NAME_("rr_log_archetype");
+                   rr_error_t *err);
 /* Same, as static data (no timeline; the latest static write wins). */
 rr_status_t rr_log_static(rr_recording_stream_t *rec, const char *entity_path,
                           const rr_archetype_t *a, rr_error_t *err);

@@ -4,10 +4,6 @@
  * the generator), construction with sample data, the values that come out,
  * borrowing, and wrong arguments rejected with a message. */
 #include "sdk/sdk_internal.h"
-/* sdk_internal.h leaves the builders' header out (written when its names
- * clashed with the model's; they no longer do): take it in here. */
-#undef RERUN_ARCHETYPES_H
-#include "rerun_archetypes.h"
 #include "sdk/generated/types.h"
 
 #include <math.h>

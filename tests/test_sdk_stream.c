@@ -672,20 +672,31 @@ static void test_rows_before_sink(void **state) {
     for (int i = 0; i < 3; i++) assert_rr_ok(rr_log(rec, "early", a, &err), &err);
     rr_memory_sink_t *m;
     assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    /* A second sink added before more rows are logged gets the same backlog. */
     rr_memory_sink_t *m2;
     assert_rr_ok(rr_memory_sink(rec, &m2, &err), &err);
-    rr_archetype_free(a);
     decoded_t *d = decode_sink(rec, m);
     assert_int_equal(d->kinds[0], RR_LOG_MSG_SET_STORE_INFO);
     assert_string_equal(d->chunks[0]->entity_path.str, "/__properties");
     assert_int_equal(total_rows(d), 1 + 8);
     decoded_free(d);
-    /* The second sink gets only what came after it. */
     size_t len;
     const uint8_t *data = rr_memory_sink_data(m2, &len);
     d = decode(data, len);
-    assert_int_equal(total_rows(d), 3);
+    assert_int_equal(total_rows(d), 1 + 8);
     decoded_free(d);
+    /* Once rows went to sinks, a sink added later gets only what follows it. */
+    assert_rr_ok(rr_log(rec, "early", a, &err), &err);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_memory_sink_t *m3;
+    assert_rr_ok(rr_memory_sink(rec, &m3, &err), &err);
+    for (int i = 0; i < 2; i++) assert_rr_ok(rr_log(rec, "early", a, &err), &err);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    data = rr_memory_sink_data(m3, &len);
+    d = decode(data, len);
+    assert_int_equal(total_rows(d), 2);
+    decoded_free(d);
+    rr_archetype_free(a);
     rr_recording_stream_free(rec);
 }
 

@@ -163,67 +163,94 @@ static rr_rrd_manifest_builder_t *manifest_for(rr_rrd_writer_t *w, const rr_stor
     return m->builder;
 }
 
-rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *store,
-                                      const rr_chunk_t *chunk, rr_error_t *err) {
-    struct ArrowSchema schema;
-    struct ArrowArray batch;
-    memset(&schema, 0, sizeof schema);
-    memset(&batch, 0, sizeof batch);
-    rr_status_t st = rr_chunk_to_record_batch(chunk, &schema, &batch, err);
-    if (st != RR_OK) return st;
+/* The ArrowMsg of a chunk, in two parts so a writer can send the payload
+ * from where it was encoded: `head` gets the protobuf without the payload and
+ * then field 5's tag and length (field order does not matter to protobuf
+ * readers); `payload` (emptied first) gets the payload. *a is filled (its
+ * store id borrowed); schema and batch are the chunk's record batch, left
+ * for the caller to release also on failure. */
+static rr_status_t chunk_msg(const rr_store_id_t *store, const rr_chunk_t *chunk, bool compress,
+                             struct ArrowSchema *schema, struct ArrowArray *batch,
+                             rr_arrow_msg_t *a, rr_buf_t *head, rr_buf_t *payload,
+                             rr_error_t *err) {
+    memset(schema, 0, sizeof *schema);
+    memset(batch, 0, sizeof *batch);
+    RR_TRY(rr_chunk_to_record_batch(chunk, schema, batch, err));
     rr_log_msg_t msg;
     memset(&msg, 0, sizeof msg);
     msg.kind = RR_LOG_MSG_ARROW;
-    rr_arrow_msg_t *a = &msg.u.arrow;
-    w->payload.len = 0;
-    st = rr_rrd_payload_encode_buf(&schema, &batch, !w->opts.no_compression, &w->payload, a, err);
+    payload->len = 0;
+    RR_TRY(rr_rrd_payload_encode_buf(schema, batch, compress, payload, &msg.u.arrow, err));
+    msg.u.arrow.store_id = *store;
+    msg.u.arrow.has_chunk_id = true;
+    msg.u.arrow.chunk_id = chunk->id;
+    msg.u.arrow.has_is_static = true;
+    msg.u.arrow.is_static = rr_chunk_is_static(chunk);
+    size_t payload_len = msg.u.arrow.payload_len;
+    msg.u.arrow.payload_len = 0;
+    RR_TRY(rr_log_msg_encode(&msg, head, err));
+    msg.u.arrow.payload_len = payload_len;
+    *a = msg.u.arrow;
+    uint8_t tag[11];
+    size_t n = 0;
+    tag[n++] = 0x2a; /* field 5, length-delimited */
+    uint64_t v = payload_len;
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        tag[n++] = (uint8_t)(byte | (v ? 0x80 : 0));
+    } while (v);
+    if (rr_buf_append(head, tag, n) != RR_OK)
+        return rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
+    return RR_OK;
+}
+
+static rr_status_t wrap_chunk_error(rr_status_t st, const rr_chunk_t *chunk, rr_error_t *err) {
+    return rr_error_wrap(st, err, "chunk %016llx%016llx: ", (unsigned long long)chunk->id.time_ns,
+                         (unsigned long long)chunk->id.inc);
+}
+
+rr_status_t rr_rrd_chunk_body_encode(const rr_store_id_t *store, const rr_chunk_t *chunk,
+                                     bool compress, rr_buf_t *out, rr_error_t *err) {
+    struct ArrowSchema schema = {0};
+    struct ArrowArray batch = {0};
+    rr_arrow_msg_t a;
+    rr_buf_t payload = {0};
+    rr_status_t st = chunk_msg(store, chunk, compress, &schema, &batch, &a, out, &payload, err);
+    if (st == RR_OK && rr_buf_append(out, payload.data, a.payload_len) != RR_OK)
+        st = rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
+    rr_buf_free(&payload);
+    rr_arrow_array_release(&batch);
+    rr_arrow_schema_release(&schema);
+    return st == RR_OK ? RR_OK : wrap_chunk_error(st, chunk, err);
+}
+
+rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *store,
+                                      const rr_chunk_t *chunk, rr_error_t *err) {
+    struct ArrowSchema schema = {0};
+    struct ArrowArray batch = {0};
+    rr_arrow_msg_t a;
+    rr_status_t st = start_scratch(w, err);
+    if (st == RR_OK)
+        st = chunk_msg(store, chunk, !w->opts.no_compression, &schema, &batch, &a, &w->scratch,
+                       &w->payload, err);
     uint64_t body_offset = 0, body_len = 0;
     if (st == RR_OK) {
-        a->store_id = *store; /* borrowed for encoding */
-        a->has_chunk_id = true;
-        a->chunk_id = chunk->id;
-        a->has_is_static = true;
-        a->is_static = rr_chunk_is_static(chunk);
-        st = start_scratch(w, err);
-    }
-    /* The protobuf without the payload, then field 5 by hand, so that the
-     * payload goes to the sink straight from where it was encoded. Field
-     * order does not matter to protobuf readers. */
-    size_t payload_len = a->payload_len;
-    a->payload_len = 0;
-    if (st == RR_OK) st = rr_log_msg_encode(&msg, &w->scratch, err);
-    if (st == RR_OK) {
-        uint8_t tag[11];
-        size_t n = 0;
-        tag[n++] = 0x2a;
-        uint64_t v = payload_len;
-        do {
-            uint8_t byte = v & 0x7f;
-            v >>= 7;
-            tag[n++] = (uint8_t)(byte | (v ? 0x80 : 0));
-        } while (v);
-        if (rr_buf_append(&w->scratch, tag, n) != RR_OK)
-            st = rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
-    }
-    if (st == RR_OK) {
         body_offset = w->written + RR_RRD_MESSAGE_HEADER_SIZE;
-        body_len = w->scratch.len - RR_RRD_MESSAGE_HEADER_SIZE + payload_len;
+        body_len = w->scratch.len - RR_RRD_MESSAGE_HEADER_SIZE + a.payload_len;
         rr_rrd_message_header_write(RR_LOG_MSG_ARROW, body_len, w->scratch.data);
         st = emit(w, w->scratch.data, w->scratch.len, err);
     }
-    if (st == RR_OK) st = emit(w, w->payload.data, payload_len, err);
+    if (st == RR_OK) st = emit(w, w->payload.data, a.payload_len, err);
     if (st == RR_OK && !w->opts.no_footer && !w->footer_disabled) {
         rr_rrd_manifest_builder_t *b = manifest_for(w, store, err);
         st = b ? rr_rrd_manifest_builder_add(b, chunk, &schema, body_offset, body_len,
-                                             a->uncompressed_size, err)
+                                             a.uncompressed_size, err)
                : (err ? err->code : RR_ERR_NOMEM);
     }
     rr_arrow_array_release(&batch);
     rr_arrow_schema_release(&schema);
-    if (st != RR_OK)
-        return rr_error_wrap(st, err, "chunk %016llx%016llx: ", (unsigned long long)chunk->id.time_ns,
-                             (unsigned long long)chunk->id.inc);
-    return RR_OK;
+    return st == RR_OK ? RR_OK : wrap_chunk_error(st, chunk, err);
 }
 
 static rr_status_t write_footer(rr_rrd_writer_t *w, rr_error_t *err) {

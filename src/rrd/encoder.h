@@ -51,6 +51,10 @@ rr_status_t rr_rrd_writer_set_store_info(rr_rrd_writer_t *w, const rr_store_info
  * LZ4 unless turned off), and an entry in that store's manifest. */
 rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *store,
                                       const rr_chunk_t *chunk, rr_error_t *err);
+/* The protobuf body of the ArrowMsg the writer writes for a chunk (appended
+ * to out): what a message sink other than a file gets, byte for byte. */
+rr_status_t rr_rrd_chunk_body_encode(const rr_store_id_t *store, const rr_chunk_t *chunk,
+                                     bool compress, rr_buf_t *out, rr_error_t *err);
 /* Any message as given. An ArrowMsg written this way has no manifest entry,
  * so the writer then omits the footer (as Rerun does for raw messages). */
 rr_status_t rr_rrd_writer_write_msg(rr_rrd_writer_t *w, const rr_log_msg_t *msg, rr_error_t *err);

@@ -10,7 +10,8 @@
  * with no_default_timelines. Static rows carry no time.
  *
  * Sinks get SetStoreInfo first, then every chunk in order. Chunks made before
- * any sink exists are held and go to the first sink. Each .rrd sink has its
+ * any sink exists are held and go to every sink added before live output
+ * begins. Each .rrd sink has its
  * own rrd writer (same bytes for the same messages: the SetStoreInfo is built
  * once, LZ4 is deterministic); custom sinks get each message's protobuf body,
  * encoded once for all of them. */
@@ -60,8 +61,7 @@ struct rr_recording_stream {
     size_t n_sinks;
     sink_t *sinks;
     size_t n_held, cap_held;
-    rr_chunk_t **held; /* chunks made before the first sink */
-    bool had_sink;
+    rr_chunk_t **held; /* chunks made before the first sink (see add_sink) */
     rr_log_msg_t store_info;    /* SetStoreInfo, one row id for every sink */
     rr_buf_t store_info_body;   /* its protobuf body (custom sinks) */
     rr_status_t sink_status;    /* first sink error since the last rr_flush */
@@ -85,35 +85,13 @@ static void sink_failed(rr_recording_stream_t *rec, sink_t *s, const rr_error_t 
     }
 }
 
-/* The ArrowMsg body of a chunk, as the rrd writer encodes it. */
-static rr_status_t chunk_body(const rr_recording_stream_t *rec, const rr_chunk_t *c, rr_buf_t *out,
-                              rr_error_t *err) {
-    struct ArrowSchema schema;
-    struct ArrowArray batch;
-    RR_TRY(rr_chunk_to_record_batch(c, &schema, &batch, err));
-    rr_log_msg_t msg;
-    memset(&msg, 0, sizeof msg);
-    msg.kind = RR_LOG_MSG_ARROW;
-    rr_status_t st = rr_rrd_payload_encode(&schema, &batch, true, &msg.u.arrow, err);
-    if (st == RR_OK) {
-        msg.u.arrow.store_id = rec->store_id; /* borrowed for encoding */
-        msg.u.arrow.has_chunk_id = true;
-        msg.u.arrow.chunk_id = c->id;
-        msg.u.arrow.has_is_static = true;
-        msg.u.arrow.is_static = rr_chunk_is_static(c);
-        st = rr_log_msg_encode(&msg, out, err);
-    }
-    free(msg.u.arrow.payload);
-    rr_arrow_array_release(&batch);
-    rr_arrow_schema_release(&schema);
-    return st;
-}
 
-static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c) {
+/* Writes c to sinks [first, n_sinks). */
+static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c, size_t first) {
     rr_buf_t body = {0};
     bool encoded = false;
     rr_error_t e;
-    for (size_t i = 0; i < rec->n_sinks; i++) {
+    for (size_t i = first; i < rec->n_sinks; i++) {
         sink_t *s = &rec->sinks[i];
         if (s->failed) continue;
         if (s->w) {
@@ -122,7 +100,7 @@ static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c) {
             continue;
         }
         if (!encoded) {
-            if (chunk_body(rec, c, &body, &e) != RR_OK) {
+            if (rr_rrd_chunk_body_encode(&rec->store_id, c, true, &body, &e) != RR_OK) {
                 sink_failed(rec, s, &e);
                 continue;
             }
@@ -138,10 +116,17 @@ static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c) {
     rr_buf_free(&body);
 }
 
+static void drop_held(rr_recording_stream_t *rec) {
+    for (size_t i = 0; i < rec->n_held; i++) rr_chunk_free(rec->held[i]);
+    free(rec->held);
+    rec->held = NULL;
+    rec->n_held = rec->cap_held = 0;
+}
+
 /* The batcher's output (under its output lock). */
 static void emit(void *ctx, rr_chunk_t *c) {
     rr_recording_stream_t *rec = ctx;
-    if (!rec->had_sink) {
+    if (rec->n_sinks == 0) {
         if (rec->n_held == rec->cap_held) {
             size_t cap = rec->cap_held ? rec->cap_held * 2 : 16;
             rr_chunk_t **h = realloc(rec->held, cap * sizeof *h);
@@ -156,7 +141,9 @@ static void emit(void *ctx, rr_chunk_t *c) {
         rec->held[rec->n_held++] = c;
         return;
     }
-    write_chunk(rec, c);
+    /* Live output begins: sinks added from now on start here. */
+    drop_held(rec);
+    write_chunk(rec, c, 0);
     rr_chunk_free(c);
 }
 
@@ -186,8 +173,13 @@ static void sink_close(rr_recording_stream_t *rec, sink_t *s) {
 }
 
 /* Adds a sink (its writer already open, or a custom one): SetStoreInfo, then
- * the held chunks when it is the first. Takes s in all cases. */
+ * the chunks made before the first sink. Every sink added before rows are
+ * logged to a sink gets those, so sinks added one after the other see the
+ * same bytes however the batcher's thread is timed. Takes s in all cases. */
 static rr_status_t add_sink(rr_recording_stream_t *rec, sink_t *s, rr_error_t *err) {
+    /* Rows still in the batcher from before the first sink join the held
+     * chunks now, not whenever the batcher's thread next ticks. */
+    rr_sdk_batcher_flush(rec->batcher);
     rr_sdk_batcher_lock_output(rec->batcher);
     rr_status_t st;
     if (s->w) {
@@ -209,16 +201,7 @@ static rr_status_t add_sink(rr_recording_stream_t *rec, sink_t *s, rr_error_t *e
     }
     rec->sinks = ns;
     rec->sinks[rec->n_sinks++] = *s;
-    if (!rec->had_sink) {
-        rec->had_sink = true;
-        for (size_t i = 0; i < rec->n_held; i++) {
-            write_chunk(rec, rec->held[i]);
-            rr_chunk_free(rec->held[i]);
-        }
-        free(rec->held);
-        rec->held = NULL;
-        rec->n_held = rec->cap_held = 0;
-    }
+    for (size_t i = 0; i < rec->n_held; i++) write_chunk(rec, rec->held[i], rec->n_sinks - 1);
     rr_sdk_batcher_unlock_output(rec->batcher);
     return RR_OK;
 }
@@ -623,8 +606,7 @@ void rr_recording_stream_free(rr_recording_stream_t *rec) {
     }
     for (size_t i = 0; i < rec->n_sinks; i++) sink_close(rec, &rec->sinks[i]);
     free(rec->sinks);
-    for (size_t i = 0; i < rec->n_held; i++) rr_chunk_free(rec->held[i]);
-    free(rec->held);
+    drop_held(rec);
     rr_buf_free(&rec->store_info_body);
     rr_store_id_free(&rec->store_id);
     tl_forget(rec->serial);

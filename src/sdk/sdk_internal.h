@@ -3,8 +3,7 @@
  *
  * The model headers come first: include/rerun.h then skips its copies of the
  * definitions it shares with them (store kind, time type, component
- * descriptor). None of the SDK files that include this one may include
- * base/log.h, whose rr_log is another function (see sdk_log.c). */
+ * descriptor). */
 #ifndef RR_SDK_INTERNAL_H
 #define RR_SDK_INTERNAL_H
 
@@ -18,12 +17,6 @@
 #include "model/entity_path.h"
 #include "model/log_msg.h"
 #include "model/time.h"
-/* The generated builders' header names public types after datatypes
- * (rr_entity_path_t...) that the model headers also define; the SDK core
- * does not use the builders, so it leaves that header out. */
-#ifndef RERUN_ARCHETYPES_H
-#define RERUN_ARCHETYPES_H
-#endif
 #include "rerun.h"
 
 /* ---- instance arrays ---- */

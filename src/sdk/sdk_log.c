@@ -1,7 +1,5 @@
 /* The SDK's error reporting: a wrong argument fills the caller's error and
- * is logged once per call site through the library's logger. This file
- * includes base/log.h and not rerun.h: the two headers each declare an
- * rr_log (the logger here, the public logging call there). */
+ * is logged once per call site through the library's logger (base/log.h). */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
