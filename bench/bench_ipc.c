@@ -19,27 +19,7 @@
 #include "arrow/ipc.h"
 #include "arrow/schema.h"
 #include "base/mem.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void die(const char *what, const rr_error_t *err) {
-    fprintf(stderr, "bench_ipc: %s: %s\n", what, err ? err->msg : "failed");
-    exit(1);
-}
+#include "bench_util.h"
 
 /* Sum of the buffer bytes an array references (its logical extent). */
 static int64_t array_bytes(const struct ArrowArray *a, int id) {
@@ -67,20 +47,20 @@ typedef struct column {
 
 static void make_schema(struct ArrowSchema *s, int id) {
     rr_error_t err = {0};
-    if (rr_arrow_schema_init(s, "+s", "", 0, 1, &err)) die("schema", &err);
+    if (rr_arrow_schema_init(s, "+s", "", 0, 1, &err)) bench_die("bench_ipc", "schema", &err);
     struct ArrowSchema *c = s->children[0];
     switch (id) {
     case 0:
-        if (rr_arrow_schema_init(c, "f", "scalar", 0, 0, &err)) die("schema", &err);
+        if (rr_arrow_schema_init(c, "f", "scalar", 0, 0, &err)) bench_die("bench_ipc", "schema", &err);
         break;
     case 1:
         if (rr_arrow_schema_init(c, "+l", "points", 0, 1, &err) ||
             rr_arrow_schema_init(c->children[0], "+w:3", "item", 0, 1, &err) ||
             rr_arrow_schema_init(c->children[0]->children[0], "f", "item", 0, 0, &err))
-            die("schema", &err);
+            bench_die("bench_ipc", "schema", &err);
         break;
     default:
-        if (rr_arrow_schema_init(c, "u", "label", 0, 0, &err)) die("schema", &err);
+        if (rr_arrow_schema_init(c, "u", "label", 0, 0, &err)) bench_die("bench_ipc", "schema", &err);
         break;
     }
 }
@@ -92,17 +72,17 @@ static void make_column(struct ArrowArray *a, int id, int64_t rows) {
 #define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
     switch (id) {
     case 0: {
-        if (rr_arrow_array_init(a, 2, 0, false, &err)) die("array", &err);
+        if (rr_arrow_array_init(a, 2, 0, false, &err)) bench_die("bench_ipc", "array", &err);
         float *v = rr_arrow_array_alloc_buffer(a, 1, (size_t)rows * 4);
-        if (!v) die("out of memory", NULL);
+        if (!v) bench_die("bench_ipc", "out of memory", NULL);
         for (int64_t i = 0; i < rows; i++) v[i] = (float)(NEXT() >> 40) * 1e-3f;
         break;
     }
     case 1: {
         /* 0..4 points per row, 2 on average */
-        if (rr_arrow_array_init(a, 2, 1, false, &err)) die("array", &err);
+        if (rr_arrow_array_init(a, 2, 1, false, &err)) bench_die("bench_ipc", "array", &err);
         int32_t *o = rr_arrow_array_alloc_buffer(a, 1, (size_t)(rows + 1) * 4);
-        if (!o) die("out of memory", NULL);
+        if (!o) bench_die("bench_ipc", "out of memory", NULL);
         int64_t pts = 0;
         for (int64_t i = 0; i < rows; i++) {
             o[i] = (int32_t)pts;
@@ -110,22 +90,22 @@ static void make_column(struct ArrowArray *a, int id, int64_t rows) {
         }
         o[rows] = (int32_t)pts;
         struct ArrowArray *fsl = a->children[0];
-        if (rr_arrow_array_init(fsl, 1, 1, false, &err)) die("array", &err);
+        if (rr_arrow_array_init(fsl, 1, 1, false, &err)) bench_die("bench_ipc", "array", &err);
         fsl->length = pts;
         struct ArrowArray *f = fsl->children[0];
-        if (rr_arrow_array_init(f, 2, 0, false, &err)) die("array", &err);
+        if (rr_arrow_array_init(f, 2, 0, false, &err)) bench_die("bench_ipc", "array", &err);
         f->length = pts * 3;
         float *v = rr_arrow_array_alloc_buffer(f, 1, (size_t)pts * 12);
-        if (!v) die("out of memory", NULL);
+        if (!v) bench_die("bench_ipc", "out of memory", NULL);
         for (int64_t i = 0; i < pts * 3; i++) v[i] = (float)i * 0.25f;
         break;
     }
     default: {
         /* 8..24 bytes per string, 16 on average */
-        if (rr_arrow_array_init(a, 3, 0, false, &err)) die("array", &err);
+        if (rr_arrow_array_init(a, 3, 0, false, &err)) bench_die("bench_ipc", "array", &err);
         int32_t *o = rr_arrow_array_alloc_buffer(a, 1, (size_t)(rows + 1) * 4);
         char *d = rr_arrow_array_alloc_buffer(a, 2, (size_t)rows * 24);
-        if (!o || !d) die("out of memory", NULL);
+        if (!o || !d) bench_die("bench_ipc", "out of memory", NULL);
         int64_t pos = 0;
         for (int64_t i = 0; i < rows; i++) {
             o[i] = (int32_t)pos;
@@ -145,7 +125,7 @@ static void make_column(struct ArrowArray *a, int id, int64_t rows) {
 /* Wraps a column into a one-column batch (moved in). */
 static void make_batch(struct ArrowArray *b, struct ArrowArray *col) {
     rr_error_t err = {0};
-    if (rr_arrow_array_init(b, 1, 1, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(b, 1, 1, false, &err)) bench_die("bench_ipc", "array", &err);
     b->length = col->length;
     b->null_count = 0;
     rr_arrow_array_move(col, b->children[0]);
@@ -183,32 +163,23 @@ static int collect_spans(column_t *cols, span_t *spans) {
     return n;
 }
 
-static void print_line(const char *what, double bytes, double secs, double memcpy_gbs,
-                       double goal) {
-    double gbs = bytes / secs / 1e9;
-    double ratio = gbs / memcpy_gbs;
-    printf("%-22s %9.2f GB/s  ratio %7.2fx memcpy", what, gbs, ratio);
-    if (goal > 0) printf("  (goal >= %.1fx: %s)", goal, ratio >= goal ? "met" : "MISSED");
-    printf("\n");
-}
-
 /* Median seconds of rr_arrow_ipc_read_table over an encoded stream. */
 static double time_decode(const rr_buf_t *enc, int reps, int64_t expect_rows) {
     double *t = malloc((size_t)reps * sizeof *t);
     rr_error_t err = {0};
     for (int r = 0; r < reps; r++) {
         rr_arrow_blob_t *blob = rr_arrow_blob_wrap(enc->data, enc->len, NULL, NULL);
-        if (!blob) die("out of memory", NULL);
+        if (!blob) bench_die("bench_ipc", "out of memory", NULL);
         rr_arrow_table_t tab;
-        double t0 = now_s();
-        if (rr_arrow_ipc_read_table(blob, &tab, &err)) die("decode", &err);
-        t[r] = now_s() - t0;
+        double t0 = bench_now_s();
+        if (rr_arrow_ipc_read_table(blob, &tab, &err)) bench_die("bench_ipc", "decode", &err);
+        t[r] = bench_now_s() - t0;
         if (tab.n_batches != 1 || tab.batches[0].length != expect_rows)
-            die("decode: wrong shape", NULL);
+            bench_die("bench_ipc", "decode: wrong shape", NULL);
         rr_arrow_table_release(&tab);
         rr_arrow_blob_release(blob);
     }
-    double m = median(t, reps);
+    double m = bench_median(t, reps);
     free(t);
     return m;
 }
@@ -241,17 +212,17 @@ int main(int argc, char **argv) {
     /* The whole batch: a three-column schema and a batch sharing the columns. */
     rr_error_t err = {0};
     struct ArrowSchema all_schema;
-    if (rr_arrow_schema_init(&all_schema, "+s", "", 0, 3, &err)) die("schema", &err);
+    if (rr_arrow_schema_init(&all_schema, "+s", "", 0, 3, &err)) bench_die("bench_ipc", "schema", &err);
     for (int c = 0; c < 3; c++)
         if (rr_arrow_schema_copy(cols[c].schema.children[0], all_schema.children[c], &err))
-            die("schema", &err);
+            bench_die("bench_ipc", "schema", &err);
     struct ArrowArray all;
-    if (rr_arrow_array_init(&all, 1, 3, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(&all, 1, 3, false, &err)) bench_die("bench_ipc", "array", &err);
     all.length = rows;
     all.null_count = 0;
     for (int c = 0; c < 3; c++)
         if (rr_arrow_array_share(cols[c].batch.children[0], all.children[c], &err))
-            die("share", &err);
+            bench_die("bench_ipc", "share", &err);
     int64_t total = cols[0].bytes + cols[1].bytes + cols[2].bytes;
     printf("bench_ipc: %lld rows, %.1f MiB of Arrow buffers (float32 %.1f, points %.1f, "
            "utf8 %.1f MiB); median of %d (decode %d) runs\n",
@@ -262,19 +233,19 @@ int main(int argc, char **argv) {
     span_t spans[8];
     int n_spans = collect_spans(cols, spans);
     uint8_t *dst = rr_alloc_aligned((size_t)total + 4096);
-    if (!dst) die("out of memory", NULL);
+    if (!dst) bench_die("bench_ipc", "out of memory", NULL);
     memset(dst, 1, (size_t)total + 4096);
     double *t = malloc((size_t)reps * sizeof *t);
     for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
         size_t pos = 0;
         for (int s = 0; s < n_spans; s++) {
             memcpy(dst + pos, spans[s].p, spans[s].len);
             pos += spans[s].len;
         }
-        t[r] = now_s() - t0;
+        t[r] = bench_now_s() - t0;
     }
-    double memcpy_s = median(t, reps);
+    double memcpy_s = bench_median(t, reps);
     double memcpy_gbs = (double)total / memcpy_s / 1e9;
     rr_free_aligned(dst);
     printf("%-22s %9.2f GB/s\n", "memcpy", memcpy_gbs);
@@ -282,29 +253,29 @@ int main(int argc, char **argv) {
     /* encode: into a buffer reserved (and faulted in) by a first run. */
     rr_buf_t enc = {0};
     rr_arrow_ipc_write_options_t opts = {0};
-    if (rr_arrow_ipc_write_table(&enc, &all_schema, &all, 1, &opts, &err)) die("encode", &err);
+    if (rr_arrow_ipc_write_table(&enc, &all_schema, &all, 1, &opts, &err)) bench_die("bench_ipc", "encode", &err);
     memset(enc.data, 0, enc.cap);
     for (int r = 0; r < reps; r++) {
         enc.len = 0;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         if (rr_arrow_ipc_write_table(&enc, &all_schema, &all, 1, &opts, &err))
-            die("encode", &err);
-        t[r] = now_s() - t0;
+            bench_die("bench_ipc", "encode", &err);
+        t[r] = bench_now_s() - t0;
     }
-    print_line("encode all", (double)total, median(t, reps), memcpy_gbs, 0.5);
+    bench_print_line("encode all", (double)total, bench_median(t, reps), memcpy_gbs, "memcpy", 0.5);
 
     /* decode: each column alone, then the whole batch. */
     rr_buf_t one = {0};
     for (int c = 0; c < 3; c++) {
         one.len = 0;
         if (rr_arrow_ipc_write_table(&one, &cols[c].schema, &cols[c].batch, 1, &opts, &err))
-            die("encode", &err);
+            bench_die("bench_ipc", "encode", &err);
         double s = time_decode(&one, decode_reps, rows);
         char label[64];
         snprintf(label, sizeof label, "decode %s", cols[c].name);
-        print_line(label, (double)cols[c].bytes, s, memcpy_gbs, c == 0 ? 5.0 : 1.0);
+        bench_print_line(label, (double)cols[c].bytes, s, memcpy_gbs, "memcpy", c == 0 ? 5.0 : 1.0);
     }
-    print_line("decode all", (double)total, time_decode(&enc, decode_reps, rows), memcpy_gbs,
+    bench_print_line("decode all", (double)total, time_decode(&enc, decode_reps, rows), memcpy_gbs, "memcpy",
                1.0);
 
     free(t);

@@ -39,29 +39,8 @@
 #include "model/chunk.h"
 #include "rrd/decoder.h"
 #include "rrd/encoder.h"
+#include "bench_util.h"
 
-#define PIECE (1u << 20)
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void die(const char *what, const rr_error_t *err) {
-    fprintf(stderr, "bench_rrd: %s: %s\n", what, err ? err->msg : strerror(errno));
-    exit(1);
-}
 
 /* ---------------- the recordings ---------------- */
 
@@ -86,21 +65,21 @@ static uint64_t next_rand(void) {
 static rr_entity_path_t entity(const char *s) {
     rr_entity_path_t ep;
     rr_error_t err = {0};
-    if (rr_entity_path_parse(s, strlen(s), &ep, &err)) die("entity path", &err);
+    if (rr_entity_path_parse(s, strlen(s), &ep, &err)) bench_die("bench_rrd", "entity path", &err);
     return ep;
 }
 
 /* list<item> with the item schema filled by the caller. */
 static struct ArrowSchema *list_type(struct ArrowSchema *s) {
     rr_error_t err = {0};
-    if (rr_arrow_schema_init(s, "+l", "", 0, 1, &err)) die("schema", &err);
+    if (rr_arrow_schema_init(s, "+l", "", 0, 1, &err)) bench_die("bench_rrd", "schema", &err);
     return s->children[0];
 }
 
 /* Offsets 0, per, 2 per, ... for rows lists of per items each. */
 static void even_offsets(struct ArrowArray *list, int64_t rows, int64_t per) {
     int32_t *o = rr_arrow_array_alloc_buffer(list, 1, (size_t)(rows + 1) * 4);
-    if (!o) die("out of memory", NULL);
+    if (!o) bench_die("bench_rrd", "out of memory", NULL);
     for (int64_t i = 0; i <= rows; i++) o[i] = (int32_t)(i * per);
     list->length = rows;
     list->null_count = 0;
@@ -115,41 +94,41 @@ static rr_chunk_t *points_chunk(int64_t first_frame) {
     rr_error_t err = {0};
     rr_entity_path_t ep = entity("/world/points");
     rr_chunk_t *c;
-    if (rr_chunk_new(rr_tuid_new(), &ep, PTS_ROWS, NULL, &c, &err)) die("chunk", &err);
+    if (rr_chunk_new(rr_tuid_new(), &ep, PTS_ROWS, NULL, &c, &err)) bench_die("bench_rrd", "chunk", &err);
     rr_entity_path_free(&ep);
     int64_t frames[PTS_ROWS];
     for (int i = 0; i < PTS_ROWS; i++) frames[i] = first_frame + i;
-    if (rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, frames, &err)) die("index", &err);
+    if (rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, frames, &err)) bench_die("bench_rrd", "index", &err);
     const int64_t n = (int64_t)PTS_ROWS * PTS_PER_ROW;
 
     struct ArrowSchema pos_t, col_t;
     struct ArrowSchema *fsl_t = list_type(&pos_t);
     if (rr_arrow_schema_init(fsl_t, "+w:3", "item", ARROW_FLAG_NULLABLE, 1, &err) ||
         rr_arrow_schema_init(fsl_t->children[0], "f", "item", 0, 0, &err))
-        die("schema", &err);
+        bench_die("bench_rrd", "schema", &err);
     if (rr_arrow_schema_init(list_type(&col_t), "I", "item", ARROW_FLAG_NULLABLE, 0, &err))
-        die("schema", &err);
+        bench_die("bench_rrd", "schema", &err);
 
     struct ArrowArray pos, col;
-    if (rr_arrow_array_init(&pos, 2, 1, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(&pos, 2, 1, false, &err)) bench_die("bench_rrd", "array", &err);
     even_offsets(&pos, PTS_ROWS, PTS_PER_ROW);
     struct ArrowArray *fsl = pos.children[0];
-    if (rr_arrow_array_init(fsl, 1, 1, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(fsl, 1, 1, false, &err)) bench_die("bench_rrd", "array", &err);
     fsl->length = n;
     struct ArrowArray *xyz = fsl->children[0];
-    if (rr_arrow_array_init(xyz, 2, 0, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(xyz, 2, 0, false, &err)) bench_die("bench_rrd", "array", &err);
     xyz->length = n * 3;
     float *v = rr_arrow_array_alloc_buffer(xyz, 1, (size_t)n * 12);
-    if (!v) die("out of memory", NULL);
+    if (!v) bench_die("bench_rrd", "out of memory", NULL);
     for (int64_t i = 0; i < n * 3; i++) v[i] = (float)(next_rand() >> 40) * (1.0f / 16777216.0f);
 
-    if (rr_arrow_array_init(&col, 2, 1, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(&col, 2, 1, false, &err)) bench_die("bench_rrd", "array", &err);
     even_offsets(&col, PTS_ROWS, PTS_PER_ROW);
     struct ArrowArray *rgba = col.children[0];
-    if (rr_arrow_array_init(rgba, 2, 0, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(rgba, 2, 0, false, &err)) bench_die("bench_rrd", "array", &err);
     rgba->length = n;
     uint32_t *cv = rr_arrow_array_alloc_buffer(rgba, 1, (size_t)n * 4);
-    if (!cv) die("out of memory", NULL);
+    if (!cv) bench_die("bench_rrd", "out of memory", NULL);
     for (int64_t i = 0; i < n; i++) cv[i] = ((uint32_t)(i % PTS_PER_ROW) * 255 / PTS_PER_ROW) << 24 | 0x8040ffu;
 
     rr_component_descriptor_t dp, dc;
@@ -157,10 +136,10 @@ static rr_chunk_t *points_chunk(int64_t first_frame) {
                                      "rerun.components.Position3D", &err) ||
         rr_component_descriptor_init(&dc, "rerun.archetypes.Points3D", "Points3D:colors",
                                      "rerun.components.Color", &err))
-        die("descriptor", &err);
+        bench_die("bench_rrd", "descriptor", &err);
     if (rr_chunk_add_component(c, &dp, &pos_t, &pos, &err) ||
         rr_chunk_add_component(c, &dc, &col_t, &col, &err))
-        die("component", &err);
+        bench_die("bench_rrd", "component", &err);
     rr_component_descriptor_free(&dp);
     rr_component_descriptor_free(&dc);
     rr_arrow_schema_release(&pos_t);
@@ -173,27 +152,27 @@ static rr_chunk_t *scalar_chunk(int64_t k) {
     rr_error_t err = {0};
     rr_entity_path_t ep = entity("/plots/signal");
     rr_chunk_t *c;
-    if (rr_chunk_new(rr_tuid_new(), &ep, 1, NULL, &c, &err)) die("chunk", &err);
+    if (rr_chunk_new(rr_tuid_new(), &ep, 1, NULL, &c, &err)) bench_die("bench_rrd", "chunk", &err);
     rr_entity_path_free(&ep);
     int64_t t = 1700000000000000000LL + k * 1000000;
-    if (rr_chunk_add_index(c, "log_time", RR_TIME_TIMESTAMP_NS, &t, &err)) die("index", &err);
+    if (rr_chunk_add_index(c, "log_time", RR_TIME_TIMESTAMP_NS, &t, &err)) bench_die("bench_rrd", "index", &err);
     struct ArrowSchema type;
     if (rr_arrow_schema_init(list_type(&type), "g", "item", ARROW_FLAG_NULLABLE, 0, &err))
-        die("schema", &err);
+        bench_die("bench_rrd", "schema", &err);
     struct ArrowArray list;
-    if (rr_arrow_array_init(&list, 2, 1, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(&list, 2, 1, false, &err)) bench_die("bench_rrd", "array", &err);
     even_offsets(&list, 1, 1);
     struct ArrowArray *vals = list.children[0];
-    if (rr_arrow_array_init(vals, 2, 0, false, &err)) die("array", &err);
+    if (rr_arrow_array_init(vals, 2, 0, false, &err)) bench_die("bench_rrd", "array", &err);
     vals->length = 1;
     double *d = rr_arrow_array_alloc_buffer(vals, 1, 8);
-    if (!d) die("out of memory", NULL);
+    if (!d) bench_die("bench_rrd", "out of memory", NULL);
     d[0] = sin(0.01 * (double)k);
     rr_component_descriptor_t ds;
     if (rr_component_descriptor_init(&ds, "rerun.archetypes.Scalars", "Scalars:scalars",
                                      "rerun.components.Scalar", &err))
-        die("descriptor", &err);
-    if (rr_chunk_add_component(c, &ds, &type, &list, &err)) die("component", &err);
+        bench_die("bench_rrd", "descriptor", &err);
+    if (rr_chunk_add_component(c, &ds, &type, &list, &err)) bench_die("bench_rrd", "component", &err);
     rr_component_descriptor_free(&ds);
     rr_arrow_schema_release(&type);
     return c;
@@ -201,78 +180,30 @@ static rr_chunk_t *scalar_chunk(int64_t k) {
 
 /* ---------------- timed work ---------------- */
 
-static int open_new(const char *path) {
-    unlink(path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) die(path, NULL);
-    return fd;
-}
-
-static void write_all(int fd, const uint8_t *p, size_t len) {
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) die("write", NULL);
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Seconds to write bytes raw to a new file. */
-static double raw_write(const char *path, const uint8_t *buf, uint64_t bytes) {
-    double t0 = now_s();
-    int fd = open_new(path);
-    for (uint64_t done = 0; done < bytes;) {
-        size_t n = bytes - done < PIECE ? (size_t)(bytes - done) : PIECE;
-        write_all(fd, buf, n);
-        done += n;
-    }
-    if (close(fd) != 0) die("close", NULL);
-    return now_s() - t0;
-}
-
-/* Seconds to read a file raw; *bytes gets its size. */
-static double raw_read(const char *path, uint8_t *buf, uint64_t *bytes) {
-    double t0 = now_s();
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) die(path, NULL);
-    uint64_t total = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, PIECE);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) die("read", NULL);
-        if (n == 0) break;
-        total += (uint64_t)n;
-    }
-    close(fd);
-    *bytes = total;
-    return now_s() - t0;
-}
-
 /* Seconds to write the recording as .rrd; *bytes gets the file size. */
 static double rrd_write(const char *path, const recording_t *rec, bool lz4, uint64_t *bytes) {
     rr_error_t err = {0};
     rr_store_id_t store;
     if (rr_store_id_init(&store, RR_STORE_KIND_RECORDING, "bench_rrd", rec->name, &err))
-        die("store id", &err);
+        bench_die("bench_rrd", "store id", &err);
     rr_store_info_t info;
     memset(&info, 0, sizeof info);
     info.store_id = store;
     rr_rrd_writer_options_t opts;
     memset(&opts, 0, sizeof opts);
     opts.no_compression = !lz4;
-    double t0 = now_s();
-    int fd = open_new(path);
+    double t0 = bench_now_s();
+    int fd = bench_open_new(path);
     rr_rrd_writer_t *w;
     if (rr_rrd_writer_open_fd(fd, &opts, &w, &err) || rr_rrd_writer_set_store_info(w, &info, &err))
-        die("rrd writer", &err);
+        bench_die("bench_rrd", "rrd writer", &err);
     for (int64_t i = 0; i < rec->n_chunks; i++)
         if (rr_rrd_writer_write_chunk(w, &store, rec->pool[i % rec->n_pool], &err))
-            die("write chunk", &err);
+            bench_die("bench_rrd", "write chunk", &err);
     *bytes = rr_rrd_writer_bytes_written(w);
-    if (rr_rrd_writer_finish(w, &err)) die("rrd writer finish", &err);
-    if (close(fd) != 0) die("close", NULL);
-    double t = now_s() - t0;
+    if (rr_rrd_writer_finish(w, &err)) bench_die("bench_rrd", "rrd writer finish", &err);
+    if (close(fd) != 0) bench_die("bench_rrd", "close", NULL);
+    double t = bench_now_s() - t0;
     rr_store_id_free(&store);
     return t;
 }
@@ -281,28 +212,28 @@ static double rrd_write(const char *path, const recording_t *rec, bool lz4, uint
 static double rrd_read(const char *path, const recording_t *rec, uint8_t *buf) {
     rr_error_t err = {0};
     int64_t rows = 0, chunks = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) die(path, NULL);
+    if (fd < 0) bench_die("bench_rrd", path, NULL);
     rr_rrd_decoder_t *dec;
-    if (rr_rrd_decoder_new(NULL, &dec, &err)) die("decoder", &err);
+    if (rr_rrd_decoder_new(NULL, &dec, &err)) bench_die("bench_rrd", "decoder", &err);
     for (;;) {
-        ssize_t n = read(fd, buf, PIECE);
+        ssize_t n = read(fd, buf, BENCH_PIECE);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) die("read", NULL);
+        if (n < 0) bench_die("bench_rrd", "read", NULL);
         if (n == 0) break;
-        if (rr_rrd_decoder_push(dec, buf, (size_t)n, &err)) die("push", &err);
+        if (rr_rrd_decoder_push(dec, buf, (size_t)n, &err)) bench_die("bench_rrd", "push", &err);
         for (;;) {
             rr_rrd_message_t m;
             bool got;
-            if (rr_rrd_decoder_next(dec, &m, &got, &err)) die("decode", &err);
+            if (rr_rrd_decoder_next(dec, &m, &got, &err)) bench_die("bench_rrd", "decode", &err);
             if (!got) break;
             if (m.msg.kind == RR_LOG_MSG_ARROW) {
                 struct ArrowSchema schema;
                 struct ArrowArray batch;
                 rr_chunk_t *c;
-                if (rr_rrd_payload_decode(&m.msg.u.arrow, 0, &schema, &batch, &err)) die("payload", &err);
-                if (rr_chunk_from_record_batch(&schema, &batch, &c, &err)) die("chunk", &err);
+                if (rr_rrd_payload_decode(&m.msg.u.arrow, 0, &schema, &batch, &err)) bench_die("bench_rrd", "payload", &err);
+                if (rr_chunk_from_record_batch(&schema, &batch, &c, &err)) bench_die("bench_rrd", "chunk", &err);
                 rows += c->num_rows;
                 chunks++;
                 rr_chunk_free(c);
@@ -311,10 +242,10 @@ static double rrd_read(const char *path, const recording_t *rec, uint8_t *buf) {
             rr_rrd_message_free(&m);
         }
     }
-    if (rr_rrd_decoder_finish(dec, &err)) die("decoder finish", &err);
+    if (rr_rrd_decoder_finish(dec, &err)) bench_die("bench_rrd", "decoder finish", &err);
     rr_rrd_decoder_free(dec);
     close(fd);
-    double t = now_s() - t0;
+    double t = bench_now_s() - t0;
     if (rows != rec->rows || chunks != rec->n_chunks) {
         fprintf(stderr, "bench_rrd: read back %lld rows in %lld chunks, expected %lld in %lld\n",
                 (long long)rows, (long long)chunks, (long long)rec->rows, (long long)rec->n_chunks);
@@ -323,25 +254,13 @@ static double rrd_read(const char *path, const recording_t *rec, uint8_t *buf) {
     return t;
 }
 
-static void print_line(const char *what, double bytes, double secs, double raw_gbs,
-                       const char *raw_name, double goal) {
-    double gbs = bytes / secs / 1e9;
-    printf("%-28s %8.2f GB/s", what, gbs);
-    if (raw_gbs > 0) {
-        double ratio = gbs / raw_gbs;
-        printf("  ratio %5.2fx %s", ratio, raw_name);
-        if (goal > 0) printf("  (goal >= %.1fx: %s)", goal, ratio >= goal ? "met" : "MISSED");
-    }
-    printf("\n");
-}
-
 static void run_case(recording_t *rec, const char *path, int reps, double goal_write_off) {
-    uint8_t *buf = rr_alloc_aligned(PIECE);
-    if (!buf) die("out of memory", NULL);
-    memset(buf, 0x5a, PIECE);
+    uint8_t *buf = rr_alloc_aligned(BENCH_PIECE);
+    if (!buf) bench_die("bench_rrd", "out of memory", NULL);
+    memset(buf, 0x5a, BENCH_PIECE);
     double *t = malloc((size_t)reps * sizeof *t);
     double tw[2], tr[2];
-    if (!t) die("out of memory", NULL);
+    if (!t) bench_die("bench_rrd", "out of memory", NULL);
 
     /* A first write of each kind sizes the recording and warms the allocator. */
     rrd_write(path, rec, true, &rec->lz4_bytes);
@@ -352,32 +271,32 @@ static void run_case(recording_t *rec, const char *path, int reps, double goal_w
            rec->name, (long long)rec->n_chunks, (long long)rec->rows, bytes / 1048576,
            (double)rec->lz4_bytes / 1048576, bytes / (double)rec->lz4_bytes, reps, path);
 
-    for (int r = 0; r < reps; r++) t[r] = raw_write(path, buf, rec->rrd_bytes);
-    double raw_w = bytes / median(t, reps) / 1e9;
+    for (int r = 0; r < reps; r++) t[r] = bench_raw_write(path, buf, rec->rrd_bytes);
+    double raw_w = bytes / bench_median(t, reps) / 1e9;
     uint64_t got = 0;
-    for (int r = 0; r < reps; r++) t[r] = raw_read(path, buf, &got);
-    if (got != rec->rrd_bytes) die("raw read: short file", NULL);
-    double raw_r = bytes / median(t, reps) / 1e9;
+    for (int r = 0; r < reps; r++) t[r] = bench_raw_read(path, buf, &got);
+    if (got != rec->rrd_bytes) bench_die("bench_rrd", "raw read: short file", NULL);
+    double raw_r = bytes / bench_median(t, reps) / 1e9;
 
     for (int lz4 = 0; lz4 < 2; lz4++) {
         uint64_t size;
         for (int r = 0; r < reps; r++) t[r] = rrd_write(path, rec, lz4, &size);
-        tw[lz4] = median(t, reps);
+        tw[lz4] = bench_median(t, reps);
         for (int r = 0; r < reps; r++) t[r] = rrd_read(path, rec, buf);
-        tr[lz4] = median(t, reps);
+        tr[lz4] = bench_median(t, reps);
     }
     unlink(path);
     char label[64];
-    print_line("raw write(2)", bytes, bytes / raw_w / 1e9, 0, "", 0);
-    print_line("raw read(2)", bytes, bytes / raw_r / 1e9, 0, "", 0);
+    bench_print_line("raw write(2)", bytes, bytes / raw_w / 1e9, 0, "", 0);
+    bench_print_line("raw read(2)", bytes, bytes / raw_r / 1e9, 0, "", 0);
     snprintf(label, sizeof label, "%s write lz4 off", rec->name);
-    print_line(label, bytes, tw[0], raw_w, "raw write", goal_write_off);
+    bench_print_line(label, bytes, tw[0], raw_w, "raw write", goal_write_off);
     snprintf(label, sizeof label, "%s write lz4 on", rec->name);
-    print_line(label, bytes, tw[1], raw_w, "raw write", 0);
+    bench_print_line(label, bytes, tw[1], raw_w, "raw write", 0);
     snprintf(label, sizeof label, "%s read lz4 off", rec->name);
-    print_line(label, bytes, tr[0], raw_r, "raw read", goal_write_off);
+    bench_print_line(label, bytes, tr[0], raw_r, "raw read", goal_write_off);
     snprintf(label, sizeof label, "%s read lz4 on", rec->name);
-    print_line(label, bytes, tr[1], raw_r, "raw read", 0);
+    bench_print_line(label, bytes, tr[1], raw_r, "raw read", 0);
     fflush(stdout);
     free(t);
     rr_free_aligned(buf);
@@ -410,7 +329,7 @@ int main(int argc, char **argv) {
     if (!only || !strcmp(only, "points")) {
     recording_t pts = {.name = "points", .n_pool = 16};
     pts.pool = calloc((size_t)pts.n_pool, sizeof *pts.pool);
-    if (!pts.pool) die("out of memory", NULL);
+    if (!pts.pool) bench_die("bench_rrd", "out of memory", NULL);
     for (int i = 0; i < pts.n_pool; i++) pts.pool[i] = points_chunk((int64_t)i * PTS_ROWS);
     /* Size the chunk count from one chunk's encoded size. */
     {
@@ -421,9 +340,9 @@ int main(int argc, char **argv) {
         rr_store_id_t s;
         if (rr_store_id_init(&s, RR_STORE_KIND_RECORDING, "bench_rrd", "size", &err) ||
             rr_rrd_writer_open_buf(&one, &o, &w, &err))
-            die("sizing", &err);
+            bench_die("bench_rrd", "sizing", &err);
         uint64_t before = rr_rrd_writer_bytes_written(w);
-        if (rr_rrd_writer_write_chunk(w, &s, pts.pool[0], &err)) die("sizing", &err);
+        if (rr_rrd_writer_write_chunk(w, &s, pts.pool[0], &err)) bench_die("bench_rrd", "sizing", &err);
         uint64_t per = rr_rrd_writer_bytes_written(w) - before;
         rr_rrd_writer_free(w);
         rr_store_id_free(&s);
@@ -440,7 +359,7 @@ int main(int argc, char **argv) {
     if (!only || !strcmp(only, "scalars")) {
     recording_t sc = {.name = "scalars", .n_pool = 1024};
     sc.pool = calloc((size_t)sc.n_pool, sizeof *sc.pool);
-    if (!sc.pool) die("out of memory", NULL);
+    if (!sc.pool) bench_die("bench_rrd", "out of memory", NULL);
     for (int i = 0; i < sc.n_pool; i++) sc.pool[i] = scalar_chunk(i);
     {
         rr_buf_t one = {0};
@@ -450,9 +369,9 @@ int main(int argc, char **argv) {
         rr_store_id_t s;
         if (rr_store_id_init(&s, RR_STORE_KIND_RECORDING, "bench_rrd", "size", &err) ||
             rr_rrd_writer_open_buf(&one, &o, &w, &err))
-            die("sizing", &err);
+            bench_die("bench_rrd", "sizing", &err);
         uint64_t before = rr_rrd_writer_bytes_written(w);
-        if (rr_rrd_writer_write_chunk(w, &s, sc.pool[0], &err)) die("sizing", &err);
+        if (rr_rrd_writer_write_chunk(w, &s, sc.pool[0], &err)) bench_die("bench_rrd", "sizing", &err);
         uint64_t per = rr_rrd_writer_bytes_written(w) - before;
         rr_rrd_writer_free(w);
         rr_store_id_free(&s);
