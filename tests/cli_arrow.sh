@@ -16,32 +16,9 @@ if [ ! -x "$RERUN" ]; then
     exit 1
 fi
 
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "cli_arrow: FAIL: $*"; failures=$((failures + 1)); }
-
-# run NAME EXPECTED_RC CMD... : runs, keeps stdout/stderr in $TMP/NAME.{out,err}
-run() {
-    local name="$1" want="$2"
-    shift 2
-    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        fail "$name: exit $rc, expected $want (stderr: $(head -c 300 "$TMP/$name.err"))"
-        return 1
-    fi
-    return 0
-}
-
-# one_line NAME : stderr of NAME is exactly one non-empty line
-one_line() {
-    local n
-    n=$(wc -l <"$TMP/$1.err")
-    if [ "$n" != 1 ] || [ ! -s "$TMP/$1.err" ]; then
-        fail "$1: expected exactly one line on stderr, got $n: $(head -c 300 "$TMP/$1.err")"
-    fi
-}
+NAME=cli_arrow
+# shellcheck source=lib/cli_check.sh
+. "$(dirname "$0")/lib/cli_check.sh"
 
 for name in generated_primitive generated_nested_dictionary generated_union generated_decimal256; do
     src="$GOLD/$name.stream"
@@ -103,9 +80,4 @@ run usage-diff 2 "$RERUN" arrow diff "$GOLD/generated_primitive.stream"
 run usage-sub 2 "$RERUN" arrow frobnicate
 run help 0 "$RERUN" arrow --help
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_arrow: $failures check(s) failed"
-    exit 1
-fi
-echo "cli_arrow: all checks passed"
-exit 0
+finish

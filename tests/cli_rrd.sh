@@ -18,36 +18,9 @@ for exe in "$RERUN" "$DEMO"; do
     fi
 done
 
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() { echo "cli_rrd: FAIL: $*"; failures=$((failures + 1)); }
-
-# run NAME EXPECTED_RC CMD... : runs, keeps stdout/stderr in $TMP/NAME.{out,err}
-run() {
-    local name="$1" want="$2"
-    shift 2
-    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        fail "$name: exit $rc, expected $want (stderr: $(head -c 300 "$TMP/$name.err"))"
-        return 1
-    fi
-    if grep -qE "Sanitizer|runtime error" "$TMP/$name.err"; then
-        fail "$name: sanitizer report: $(head -c 600 "$TMP/$name.err")"
-        return 1
-    fi
-    return 0
-}
-
-# one_line NAME : stderr of NAME is exactly one non-empty line
-one_line() {
-    local n
-    n=$(wc -l <"$TMP/$1.err")
-    if [ "$n" != 1 ] || [ ! -s "$TMP/$1.err" ]; then
-        fail "$1: expected exactly one line on stderr, got $n: $(head -c 300 "$TMP/$1.err")"
-    fi
-}
+NAME=cli_rrd
+# shellcheck source=lib/cli_check.sh
+. "$(dirname "$0")/lib/cli_check.sh"
 
 # field FILE KEY : the values of KEY=... on the lines of FILE
 field() { grep -o " $2=[^ ]*" "$1" | cut -d= -f2-; }
@@ -290,9 +263,4 @@ run usage-compact-two 2 "$RERUN" rrd compact -o "$TMP/x.rrd" "$TMP/a.rrd" "$TMP/
 run usage-compact-rows 2 "$RERUN" rrd compact -o "$TMP/x.rrd" --max-rows -3 "$TMP/a.rrd"
 run help 0 "$RERUN" rrd --help
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_rrd: $failures check(s) failed"
-    exit 1
-fi
-echo "cli_rrd: all checks passed"
-exit 0
+finish
