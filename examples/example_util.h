@@ -1,0 +1,129 @@
+/* What every example shares, like Rerun's script helpers: the command line
+ * (--save PATH, --stdout, --recording-id ID, plus options of the example's
+ * own), the recording stream with its sink, and the final flush with its
+ * error report. Header-only, because CMake builds every example source as its
+ * own program; it uses only the public header, as a user's program would.
+ *
+ *   rr_recording_stream_t *rec = example_start("points3d", argc, argv, NULL);
+ *   ... log, collecting the first failure in err ...
+ *   return example_finish(rec, failed ? &err : NULL);
+ */
+#ifndef RR_EXAMPLE_UTIL_H
+#define RR_EXAMPLE_UTIL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rerun.h"
+
+/* An option of the example's own: "--NAME VALUE" stores VALUE in *value. */
+typedef struct example_option {
+    const char *name; /* without the leading "--" */
+    const char **value;
+    const char *help; /* one line for the usage text */
+} example_option_t;
+
+/* The example's name and where its recording goes, for example_finish. */
+static const char *example_name_ = "example";
+static char example_where_[4096];
+
+static void example_usage_(FILE *to, const example_option_t *extra) {
+    fprintf(to,
+            "usage: %s [--save PATH | --stdout] [--recording-id ID]", example_name_);
+    for (const example_option_t *o = extra; o && o->name; o++) fprintf(to, " [--%s VALUE]", o->name);
+    fprintf(to,
+            "\n  --save PATH         write the recording to PATH (default: ./%s.rrd)\n"
+            "  --stdout            write the .rrd stream to standard output\n"
+            "                      (pipe it into `rerun rrd ...` or the viewer)\n"
+            "  --recording-id ID   log into recording ID (default: a fresh random id);\n"
+            "                      processes given the same ID make one recording\n",
+            example_name_);
+    for (const example_option_t *o = extra; o && o->name; o++)
+        fprintf(to, "  --%-17s %s\n", o->name, o->help);
+}
+
+static void example_bad_args_(const char *what, const char *arg, const example_option_t *extra) {
+    fprintf(stderr, "%s: %s%s%s\n", example_name_, what, arg ? ": " : "", arg ? arg : "");
+    example_usage_(stderr, extra);
+    exit(2);
+}
+
+/* Parses the command line (prints usage and exits 2 on a bad argument, 0 on
+ * --help), creates the stream "rerun_example_NAME" and gives it its sink.
+ * Exits 1 with the message when the stream or its sink cannot be made. */
+static rr_recording_stream_t *example_start(const char *name, int argc, char **argv,
+                                            const example_option_t *extra) {
+    example_name_ = name;
+    const char *save = NULL, *recording_id = NULL;
+    bool to_stdout = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            example_usage_(stdout, extra);
+            exit(0);
+        }
+        if (!strcmp(a, "--stdout")) {
+            to_stdout = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) example_bad_args_("unexpected argument", a, extra);
+        const char **dst = NULL;
+        if (!strcmp(a, "--save")) dst = &save;
+        else if (!strcmp(a, "--recording-id")) dst = &recording_id;
+        for (const example_option_t *o = extra; !dst && o && o->name; o++)
+            if (!strcmp(a + 2, o->name)) dst = o->value;
+        if (!dst) example_bad_args_("unknown option", a, extra);
+        if (i + 1 >= argc || argv[i + 1][0] == '\0') example_bad_args_("missing value of", a, extra);
+        *dst = argv[++i];
+    }
+    if (save && to_stdout) example_bad_args_("--save and --stdout exclude each other", NULL, extra);
+
+    char app_id[256];
+    snprintf(app_id, sizeof app_id, "rerun_example_%s", name);
+    rr_recording_options_t opts = {.recording_id = recording_id};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    rr_status_t st = rr_recording_stream_new(app_id, &opts, &rec, &err);
+    if (st == RR_OK) {
+        if (to_stdout) {
+            snprintf(example_where_, sizeof example_where_, "standard output");
+            st = rr_stdout(rec, &err);
+        } else {
+            if (!save) {
+                snprintf(example_where_, sizeof example_where_, "%s.rrd", name);
+                save = example_where_;
+            } else {
+                snprintf(example_where_, sizeof example_where_, "%s", save);
+            }
+            st = rr_save(rec, save, &err);
+        }
+    }
+    if (st != RR_OK) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        rr_recording_stream_free(rec);
+        exit(1);
+    }
+    return rec;
+}
+
+/* Ends the example: with failure NULL, flushes every row to the sink,
+ * closes it, says where the recording went (on stderr when it went to
+ * stdout) and returns 0; otherwise prints the failure and returns 1. */
+static int example_finish(rr_recording_stream_t *rec, const rr_error_t *failure) {
+    rr_error_t err = {0};
+    if (!failure && rr_flush(rec, &err) != RR_OK) failure = &err;
+    const char *id = rr_recording_id(rec);
+    if (failure) {
+        fprintf(stderr, "%s: %s\n", example_name_, failure->msg);
+        rr_recording_stream_free(rec);
+        return 1;
+    }
+    FILE *to = strcmp(example_where_, "standard output") ? stdout : stderr;
+    fprintf(to, "%s: recording %s written to %s\n", example_name_, id, example_where_);
+    rr_recording_stream_free(rec);
+    return 0;
+}
+
+#endif
