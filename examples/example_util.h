@@ -25,11 +25,15 @@ typedef struct example_option {
     const char *help; /* one line for the usage text */
 } example_option_t;
 
+/* The recording id used when --recording-id is not given; NULL (the
+ * default) makes a fresh random one. Set it before example_start. */
+static const char *example_default_recording_id = NULL;
+
 /* The example's name and where its recording goes, for example_finish. */
 static const char *example_name_ = "example";
 static char example_where_[4096];
 
-static void example_usage_(FILE *to, const example_option_t *extra) {
+static inline void example_usage_(FILE *to, const example_option_t *extra) {
     fprintf(to,
             "usage: %s [--save PATH | --stdout] [--recording-id ID]", example_name_);
     for (const example_option_t *o = extra; o && o->name; o++) fprintf(to, " [--%s VALUE]", o->name);
@@ -37,14 +41,15 @@ static void example_usage_(FILE *to, const example_option_t *extra) {
             "\n  --save PATH         write the recording to PATH (default: ./%s.rrd)\n"
             "  --stdout            write the .rrd stream to standard output\n"
             "                      (pipe it into `rerun rrd ...` or the viewer)\n"
-            "  --recording-id ID   log into recording ID (default: a fresh random id);\n"
+            "  --recording-id ID   log into recording ID (default: %s);\n"
             "                      processes given the same ID make one recording\n",
-            example_name_);
+            example_name_,
+            example_default_recording_id ? example_default_recording_id : "a fresh random id");
     for (const example_option_t *o = extra; o && o->name; o++)
         fprintf(to, "  --%-17s %s\n", o->name, o->help);
 }
 
-static void example_bad_args_(const char *what, const char *arg, const example_option_t *extra) {
+static inline void example_bad_args_(const char *what, const char *arg, const example_option_t *extra) {
     fprintf(stderr, "%s: %s%s%s\n", example_name_, what, arg ? ": " : "", arg ? arg : "");
     example_usage_(stderr, extra);
     exit(2);
@@ -53,7 +58,7 @@ static void example_bad_args_(const char *what, const char *arg, const example_o
 /* Parses the command line (prints usage and exits 2 on a bad argument, 0 on
  * --help), creates the stream "rerun_example_NAME" and gives it its sink.
  * Exits 1 with the message when the stream or its sink cannot be made. */
-static rr_recording_stream_t *example_start(const char *name, int argc, char **argv,
+static inline rr_recording_stream_t *example_start(const char *name, int argc, char **argv,
                                             const example_option_t *extra) {
     example_name_ = name;
     const char *save = NULL, *recording_id = NULL;
@@ -82,6 +87,7 @@ static rr_recording_stream_t *example_start(const char *name, int argc, char **a
 
     char app_id[256];
     snprintf(app_id, sizeof app_id, "rerun_example_%s", name);
+    if (!recording_id) recording_id = example_default_recording_id;
     rr_recording_options_t opts = {.recording_id = recording_id};
     rr_recording_stream_t *rec = NULL;
     rr_error_t err = {0};
@@ -108,10 +114,19 @@ static rr_recording_stream_t *example_start(const char *name, int argc, char **a
     return rec;
 }
 
+/* For the calls that return a status but take no rr_error_t (the time
+ * setters): true when st is a failure, with err saying which call failed. */
+static inline bool example_failed(rr_status_t st, rr_error_t *err, const char *what) {
+    if (st == RR_OK) return false;
+    err->code = st;
+    snprintf(err->msg, sizeof err->msg, "%s failed (status %d)", what, (int)st);
+    return true;
+}
+
 /* Ends the example: with failure NULL, flushes every row to the sink,
  * closes it, says where the recording went (on stderr when it went to
  * stdout) and returns 0; otherwise prints the failure and returns 1. */
-static int example_finish(rr_recording_stream_t *rec, const rr_error_t *failure) {
+static inline int example_finish(rr_recording_stream_t *rec, const rr_error_t *failure) {
     rr_error_t err = {0};
     if (!failure && rr_flush(rec, &err) != RR_OK) failure = &err;
     const char *id = rr_recording_id(rec);
