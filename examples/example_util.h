@@ -32,6 +32,7 @@ static const char *example_default_recording_id = NULL;
 /* The example's name and where its recording goes, for example_finish. */
 static const char *example_name_ = "example";
 static char example_where_[4096];
+static bool example_to_stdout_ = false;
 
 static inline void example_usage_(FILE *to, const example_option_t *extra) {
     fprintf(to,
@@ -94,6 +95,7 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
     rr_status_t st = rr_recording_stream_new(app_id, &opts, &rec, &err);
     if (st == RR_OK) {
         if (to_stdout) {
+            example_to_stdout_ = true;
             snprintf(example_where_, sizeof example_where_, "standard output");
             st = rr_stdout(rec, &err);
         } else {
@@ -135,7 +137,8 @@ static inline int example_finish(rr_recording_stream_t *rec, const rr_error_t *f
         rr_recording_stream_free(rec);
         return 1;
     }
-    FILE *to = strcmp(example_where_, "standard output") ? stdout : stderr;
+    /* With --stdout, standard output carries the recording alone. */
+    FILE *to = example_to_stdout_ ? stderr : stdout;
     fprintf(to, "%s: recording %s written to %s\n", example_name_, id, example_where_);
     rr_recording_stream_free(rec);
     return 0;
