@@ -3,6 +3,7 @@
  * rr_send_columns read. Instances live in refcounted cells so that logging
  * the same archetype many times shares the data instead of copying it. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,14 +117,100 @@ void rr_sdk_cell_release(rr_sdk_cell_t *c) {
     free(c);
 }
 
+/* ---- flat values ---- */
+
+/* Fixed-width primitives whose values are plain bytes (no bit-packing). */
+static uint32_t prim_width(const char *format) {
+    rr_arrow_type_t t;
+    if (!format || rr_arrow_type_parse(format, &t, NULL) != RR_OK) return 0;
+    switch (t.id) {
+    case RR_ARROW_INT8: case RR_ARROW_UINT8: case RR_ARROW_INT16: case RR_ARROW_UINT16:
+    case RR_ARROW_HALF_FLOAT: case RR_ARROW_INT32: case RR_ARROW_UINT32: case RR_ARROW_FLOAT:
+    case RR_ARROW_INT64: case RR_ARROW_UINT64: case RR_ARROW_DOUBLE:
+        return (uint32_t)(fixed_bits(&t) / 8);
+    default: return 0;
+    }
+}
+
+uint32_t rr_sdk_flat_width(const struct ArrowSchema *s) {
+    if (!s || !s->format || s->dictionary) return 0;
+    if (strncmp(s->format, "+w:", 3) != 0) return prim_width(s->format);
+    rr_arrow_type_t t;
+    if (rr_arrow_type_parse(s->format, &t, NULL) != RR_OK || s->n_children != 1 ||
+        !s->children[0] || s->children[0]->dictionary || t.fixed_size <= 0)
+        return 0;
+    uint32_t w = prim_width(s->children[0]->format);
+    return w && (uint64_t)w * (uint64_t)t.fixed_size <= UINT32_MAX / 2
+               ? w * (uint32_t)t.fixed_size
+               : 0;
+}
+
+static bool no_nulls(const struct ArrowArray *a) {
+    return a->null_count == 0 || a->n_buffers < 1 || !a->buffers || !a->buffers[0];
+}
+
+const void *rr_sdk_flat_values(const struct ArrowArray *a, uint32_t width,
+                               const struct ArrowSchema *s) {
+    if (!no_nulls(a)) return NULL;
+    if (strncmp(s->format, "+w:", 3) != 0)
+        return a->n_buffers >= 2 && a->buffers[1]
+                   ? (const uint8_t *)a->buffers[1] + a->offset * (int64_t)width
+                   : NULL;
+    if (a->n_children != 1 || !a->children[0]) return NULL;
+    const struct ArrowArray *c = a->children[0];
+    if (!no_nulls(c) || c->n_buffers < 2 || !c->buffers[1]) return NULL;
+    uint32_t iw = prim_width(s->children[0]->format);
+    return (const uint8_t *)c->buffers[1] + c->offset * (int64_t)iw + a->offset * (int64_t)width;
+}
+
+/* A flat batch as an Arrow array of its type (a copy of the bytes). */
+static rr_status_t flat_to_array(const rr_sdk_batch_t *b, struct ArrowArray *out,
+                                 rr_error_t *err) {
+    const struct ArrowSchema *s = rr_sdk_batch_schema(b);
+    size_t bytes = (size_t)b->length * b->width;
+    bool fsl = strncmp(s->format, "+w:", 3) == 0;
+    RR_TRY(rr_arrow_array_init(out, fsl ? 1 : 2, fsl ? 1 : 0, false, err));
+    out->length = b->length;
+    struct ArrowArray *leaf = out;
+    int64_t leaf_len = b->length;
+    rr_status_t st = RR_OK;
+    if (fsl) {
+        uint32_t iw = prim_width(s->children[0]->format);
+        leaf = out->children[0];
+        leaf_len = (int64_t)(bytes / iw);
+        st = rr_arrow_array_init(leaf, 2, 0, false, err);
+        leaf->length = leaf_len;
+    }
+    void *p = NULL;
+    if (st == RR_OK && !(p = rr_arrow_array_alloc_buffer(leaf, 1, bytes ? bytes : 1)))
+        st = rr_error_set(err, RR_ERR_NOMEM, "out of memory copying %zu bytes", bytes);
+    if (st != RR_OK) {
+        rr_arrow_array_release(out);
+        return st;
+    }
+    if (bytes) memcpy(p, rr_sdk_batch_data(b), bytes);
+    return RR_OK;
+}
+
+rr_status_t rr_sdk_batch_values(const rr_sdk_batch_t *b, struct ArrowArray *out, rr_error_t *err) {
+    if (b->width) return flat_to_array(b, out, err);
+    return rr_sdk_copy_array(rr_sdk_batch_schema(b), &b->cell->array, out, err);
+}
+
 /* ---- the container ---- */
 
-rr_status_t rr_archetype_new(const char *archetype, rr_archetype_t **out, rr_error_t *err) {
+static rr_status_t archetype_new(const char *archetype, bool static_name, rr_archetype_t **out,
+                                 rr_error_t *err) {
     if (!out) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "rr_archetype_new: out is NULL");
     *out = NULL;
-    rr_archetype_t *a = calloc(1, sizeof *a);
+    rr_archetype_t *a = malloc(sizeof *a);
     if (!a) return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
-    if (archetype && !(a->name = strdup(archetype))) {
+    a->n = 0;
+    a->cap = sizeof a->first / sizeof a->first[0];
+    a->batches = a->first;
+    a->static_name = static_name || !archetype;
+    a->name = archetype;
+    if (archetype && !static_name && !(a->name = strdup(archetype))) {
         free(a);
         return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
     }
@@ -131,18 +218,29 @@ rr_status_t rr_archetype_new(const char *archetype, rr_archetype_t **out, rr_err
     return RR_OK;
 }
 
+rr_status_t rr_archetype_new(const char *archetype, rr_archetype_t **out, rr_error_t *err) {
+    return archetype_new(archetype, false, out, err);
+}
+
+rr_status_t rr_sdk_archetype_new_static(const char *name, rr_archetype_t **out, rr_error_t *err) {
+    return archetype_new(name, true, out, err);
+}
+
 static void batch_free(rr_sdk_batch_t *b) {
-    rr_component_descriptor_free(&b->desc);
-    rr_arrow_schema_release(&b->schema);
-    rr_sdk_cell_release(b->cell);
-    memset(b, 0, sizeof *b);
+    if (!b->static_desc) rr_component_descriptor_free(&b->desc);
+    if (!b->shared) rr_arrow_schema_release(&b->schema);
+    if (!b->width) rr_sdk_cell_release(b->cell);
+    if (b->owns_ext) free((void *)b->ext);
+    b->cell = NULL;
+    b->ext = NULL;
+    b->owns_ext = false;
 }
 
 void rr_archetype_free(rr_archetype_t *a) {
     if (!a) return;
     for (size_t i = 0; i < a->n; i++) batch_free(&a->batches[i]);
-    free(a->batches);
-    free(a->name);
+    if (a->batches != a->first) free(a->batches);
+    if (!a->static_name) free((char *)a->name);
     free(a);
 }
 
@@ -150,7 +248,7 @@ size_t rr_archetype_num_batches(const rr_archetype_t *a) { return a ? a->n : 0; 
 
 int64_t rr_archetype_batch_length(const rr_archetype_t *a, size_t i) {
     if (!a || i >= a->n) return -1;
-    return a->batches[i].cell->array.length;
+    return a->batches[i].length;
 }
 
 static void release_inputs(struct ArrowSchema *schema, struct ArrowArray *array) {
@@ -166,6 +264,84 @@ static rr_status_t check_desc(const char *fn, rr_archetype_t *a,
     if (!desc) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: descriptor is NULL", fn);
     if (!desc->component || !desc->component[0])
         RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: descriptor without a component name", fn);
+    return RR_OK;
+}
+
+/* Points a flat batch's Arrow view at its bytes (after every move). */
+static void flat_view_fix(rr_sdk_batch_t *b) {
+    rr_sdk_flat_view_t *v = &b->view;
+    const void *data = b->length ? rr_sdk_batch_data(b) : NULL;
+    b->cell = &v->cell;
+    struct ArrowArray *top = &v->cell.array;
+    top->buffers = v->bufs;
+    if (b->schema.n_children == 1) {
+        v->children[0] = &v->child;
+        top->children = v->children;
+        v->child.buffers = v->child_bufs;
+        v->child_bufs[1] = data;
+    } else {
+        v->bufs[1] = data;
+    }
+}
+
+/* A dummy release: the view's memory belongs to the batch. */
+static void view_release(struct ArrowArray *a) { a->release = NULL; }
+
+static void flat_view_init(rr_sdk_batch_t *b) {
+    rr_sdk_flat_view_t *v = &b->view;
+    memset(v, 0, sizeof *v);
+    atomic_init(&v->cell.refs, 1);
+    v->cell.bytes = b->length * (int64_t)b->width;
+    struct ArrowArray *top = &v->cell.array;
+    top->length = b->length;
+    top->release = view_release;
+    if (b->schema.n_children == 1) { /* a fixed-size list */
+        top->n_buffers = 1;
+        top->n_children = 1;
+        v->child.n_buffers = 2;
+        v->child.length = b->width ? b->length * (int64_t)(b->width / rr_sdk_flat_width(
+                                         b->schema.children[0]))
+                                   : 0;
+        v->child.release = view_release;
+    } else {
+        top->n_buffers = 2;
+    }
+}
+
+static rr_sdk_batch_t *place(rr_sdk_batch_t *dst, const rr_sdk_batch_t *b) {
+    *dst = *b;
+    if (dst->width) flat_view_fix(dst);
+    return dst;
+}
+
+/* Puts a finished batch in a (taken: freed on failure), replacing a batch
+ * of the same component. */
+static rr_status_t put_batch(const char *fn, rr_archetype_t *a, rr_sdk_batch_t *b,
+                             rr_error_t *err) {
+    for (size_t i = 0; i < a->n; i++) {
+        const char *c = a->batches[i].desc.component;
+        if (c == b->desc.component || strcmp(c, b->desc.component) == 0) {
+            batch_free(&a->batches[i]);
+            place(&a->batches[i], b);
+            return RR_OK;
+        }
+    }
+    if (a->n == a->cap) {
+        size_t cap = a->cap * 2;
+        rr_sdk_batch_t *nb = a->batches == a->first ? malloc(cap * sizeof *nb)
+                                                    : realloc(a->batches, cap * sizeof *nb);
+        if (!nb) {
+            batch_free(b);
+            return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+        }
+        bool moved = a->batches == a->first || nb != a->batches;
+        if (a->batches == a->first) memcpy(nb, a->first, a->n * sizeof *nb);
+        a->batches = nb;
+        a->cap = cap;
+        for (size_t i = 0; moved && i < a->n; i++)
+            if (nb[i].width) flat_view_fix(&nb[i]);
+    }
+    place(&a->batches[a->n++], b);
     return RR_OK;
 }
 
@@ -196,7 +372,7 @@ static rr_status_t add_batch(const char *fn, rr_archetype_t *a,
     }
 
     rr_sdk_batch_t b;
-    memset(&b, 0, sizeof b);
+    memset(&b, 0, offsetof(rr_sdk_batch_t, small));
     b.borrowed = borrowed;
     st = rr_component_descriptor_init(&b.desc, desc->archetype, desc->component,
                                       desc->component_type, err);
@@ -205,32 +381,68 @@ static rr_status_t add_batch(const char *fn, rr_archetype_t *a,
         return st;
     }
     rr_arrow_schema_move(schema, &b.schema);
+    b.length = array->length;
     b.cell = rr_sdk_cell_new(array, &b.schema);
     if (!b.cell) {
         release_inputs(NULL, array);
         batch_free(&b);
         return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
     }
+    return put_batch(fn, a, &b, err);
+}
 
-    for (size_t i = 0; i < a->n; i++) {
-        if (strcmp(a->batches[i].desc.component, b.desc.component) == 0) {
-            batch_free(&a->batches[i]);
-            a->batches[i] = b;
-            return RR_OK;
-        }
+rr_status_t rr_sdk_archetype_add_flat(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                      const struct ArrowSchema *schema, const void *data,
+                                      int64_t n, uint32_t width, bool borrow, rr_error_t *err) {
+    static const char fn[] = "rr_archetype_add";
+    RR_TRY(check_desc(fn, a, desc, err));
+    rr_sdk_batch_t b;
+    memset(&b, 0, offsetof(rr_sdk_batch_t, small));
+    b.desc = *desc;
+    b.static_desc = true;
+    b.shared = schema;
+    b.schema = *schema;
+    b.width = width;
+    b.length = n;
+    size_t bytes = (size_t)n * width;
+    if (borrow && data) {
+        b.ext = data;
+        b.borrowed = true;
+    } else if (bytes > sizeof b.small) {
+        void *p = malloc(bytes);
+        if (!p) return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory (%zu bytes)", fn, bytes);
+        memcpy(p, data, bytes);
+        b.ext = p;
+        b.owns_ext = true;
+    } else if (bytes) {
+        memcpy(b.small, data, bytes);
     }
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 4;
-        rr_sdk_batch_t *nb = realloc(a->batches, cap * sizeof *nb);
-        if (!nb) {
-            batch_free(&b);
-            return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
-        }
-        a->batches = nb;
-        a->cap = cap;
+    flat_view_init(&b);
+    return put_batch(fn, a, &b, err);
+}
+
+rr_status_t rr_sdk_archetype_add_shared(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                        const struct ArrowSchema *schema, struct ArrowArray *array,
+                                        bool borrowed, rr_error_t *err) {
+    static const char fn[] = "rr_archetype_add";
+    rr_status_t st = check_desc(fn, a, desc, err);
+    if (st != RR_OK) {
+        release_inputs(NULL, array);
+        return st;
     }
-    a->batches[a->n++] = b;
-    return RR_OK;
+    rr_sdk_batch_t b;
+    memset(&b, 0, offsetof(rr_sdk_batch_t, small));
+    b.desc = *desc;
+    b.static_desc = true;
+    b.shared = schema;
+    b.schema = *schema;
+    b.borrowed = borrowed;
+    b.length = array->length;
+    if (!(b.cell = rr_sdk_cell_new(array, schema))) {
+        release_inputs(NULL, array);
+        return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+    }
+    return put_batch(fn, a, &b, err);
 }
 
 rr_status_t rr_archetype_add_arrow(rr_archetype_t *a, const rr_component_descriptor_t *desc,

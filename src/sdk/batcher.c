@@ -121,7 +121,31 @@ void rr_sdk_batcher_config_resolve(const rr_batcher_config_t *api, rr_sdk_batche
 typedef struct shape_col {
     rr_component_descriptor_t desc;
     struct ArrowSchema schema; /* instance type */
+    /* For generated batches (static descriptor strings, shared schema) the
+     * pointers the column was made from: the same pointers match without
+     * comparing strings. NULL otherwise. */
+    const char *src_archetype, *src_component, *src_type;
+    const struct ArrowSchema *src_schema;
+    uint32_t width; /* flat column: bytes per instance; 0: a column of cells */
 } shape_col_t;
+
+/* Pending values of one column: a flat column appends each row's bytes to
+ * one growable buffer (the chunk's values buffer later, no copy); a column
+ * of cells keeps a reference per row. */
+typedef struct pcol {
+    int32_t *offs;         /* flat: n + 1 instance offsets */
+    uint8_t *data;         /* flat: the values */
+    size_t len, cap;       /* flat: bytes */
+    rr_sdk_cell_t **cells; /* cells: one per row */
+} pcol_t;
+
+/* The pending rows of a shape, moved out whole when they are queued. */
+typedef struct rows {
+    size_t n, cap;
+    rr_tuid_t *row_ids;
+    int64_t *times; /* n x n_times */
+    pcol_t *cols;   /* n_cols */
+} rows_t;
 
 /* Rows of one entity with one set of timelines and component columns. Never
  * freed before the batcher: queued rows point at their shape. */
@@ -131,11 +155,7 @@ typedef struct shape {
     rr_timeline_t *timelines; /* sorted by name */
     size_t n_cols;
     shape_col_t *cols;
-    /* pending rows */
-    size_t n_rows, cap;
-    rr_tuid_t *row_ids;
-    int64_t *times;         /* n_rows x n_times */
-    rr_sdk_cell_t **cells;  /* n_rows x n_cols, one reference each */
+    rows_t rows;
 } shape_t;
 
 typedef struct entity {
@@ -144,6 +164,7 @@ typedef struct entity {
     char *raw; /* the string as logged */
     rr_entity_path_t path;
     shape_t *shapes;
+    shape_t *last; /* the shape of the entity's last row */
     uint64_t n_rows, n_bytes;
 } entity_t;
 
@@ -152,10 +173,7 @@ typedef struct ready {
     struct ready *next;
     entity_t *ent;
     shape_t *shape;
-    size_t n_rows;
-    rr_tuid_t *row_ids;
-    int64_t *times;
-    rr_sdk_cell_t **cells;
+    rows_t rows;
     rr_chunk_t *chunk;
 } ready_t;
 
@@ -170,9 +188,11 @@ struct rr_sdk_batcher {
     pthread_t thread;
     bool has_thread, stop, skip_next_tick;
     uint64_t last_tick_ns;
+    uint64_t last_tick_row_ns; /* no_threads: the row id time of the last tick */
 
     entity_t **buckets;
     size_t n_buckets, n_entities;
+    entity_t *last_ent; /* the entity of the last row */
     ready_t *q_head, *q_tail;
 };
 
@@ -182,27 +202,35 @@ static uint64_t hash_str(const char *s) {
     return h;
 }
 
+static void rows_free(rows_t *r, size_t n_cols) {
+    for (size_t k = 0; r->cols && k < n_cols; k++) {
+        pcol_t *p = &r->cols[k];
+        if (p->cells)
+            for (size_t i = 0; i < r->n; i++) rr_sdk_cell_release(p->cells[i]);
+        free(p->cells);
+        free(p->offs);
+        free(p->data);
+    }
+    free(r->cols);
+    free(r->row_ids);
+    free(r->times);
+    memset(r, 0, sizeof *r);
+}
+
 static void shape_free(shape_t *s) {
     for (size_t i = 0; i < s->n_times; i++) rr_timeline_free(&s->timelines[i]);
     free(s->timelines);
+    rows_free(&s->rows, s->n_cols);
     for (size_t i = 0; i < s->n_cols; i++) {
         rr_component_descriptor_free(&s->cols[i].desc);
         rr_arrow_schema_release(&s->cols[i].schema);
     }
     free(s->cols);
-    for (size_t i = 0; i < s->n_rows * s->n_cols; i++) rr_sdk_cell_release(s->cells[i]);
-    free(s->row_ids);
-    free(s->times);
-    free(s->cells);
     free(s);
 }
 
 static void ready_free(ready_t *r) {
-    if (r->shape)
-        for (size_t i = 0; i < r->n_rows * r->shape->n_cols; i++) rr_sdk_cell_release(r->cells[i]);
-    free(r->row_ids);
-    free(r->times);
-    free(r->cells);
+    if (r->shape) rows_free(&r->rows, r->shape->n_cols);
     rr_chunk_free(r->chunk);
     free(r);
 }
@@ -217,7 +245,7 @@ static void enqueue(rr_sdk_batcher_t *b, ready_t *r) {
 static void detach_entity(rr_sdk_batcher_t *b, entity_t *e) {
     if (!e->n_rows) return;
     for (shape_t *s = e->shapes; s; s = s->next) {
-        if (!s->n_rows) continue;
+        if (!s->rows.n) continue;
         ready_t *r = calloc(1, sizeof *r);
         if (!r) {
             /* Keep the rows: the next flush tries again. */
@@ -226,14 +254,8 @@ static void detach_entity(rr_sdk_batcher_t *b, entity_t *e) {
         }
         r->ent = e;
         r->shape = s;
-        r->n_rows = s->n_rows;
-        r->row_ids = s->row_ids;
-        r->times = s->times;
-        r->cells = s->cells;
-        s->row_ids = NULL;
-        s->times = NULL;
-        s->cells = NULL;
-        s->n_rows = s->cap = 0;
+        r->rows = s->rows;
+        memset(&s->rows, 0, sizeof s->rows);
         enqueue(b, r);
     }
     e->n_rows = e->n_bytes = 0;
@@ -289,13 +311,55 @@ rr_status_t rr_sdk_list_column(const struct ArrowSchema *item,
     return RR_OK;
 }
 
-/* Rows [from, to) of a detached shape as one chunk. */
-static rr_status_t build_chunk(const ready_t *r, size_t from, size_t to, rr_chunk_t **out,
-                               rr_error_t *err) {
+/* Rows [from, to) of a flat column as a list column: offsets rebased, the
+ * values a slice of blob (shared, not copied). */
+static rr_status_t flat_column(const shape_col_t *c, const pcol_t *p, rr_arrow_blob_t *blob,
+                               size_t from, size_t to, struct ArrowSchema *ls,
+                               struct ArrowArray *la, rr_error_t *err) {
+    memset(ls, 0, sizeof *ls);
+    memset(la, 0, sizeof *la);
+    size_t n = to - from;
+    int32_t base = p->offs[from];
+    int64_t inst = p->offs[to] - base;
+    const uint8_t *values = blob ? (const uint8_t *)blob->data + (size_t)base * c->width : NULL;
+    bool fsl = strncmp(c->schema.format, "+w:", 3) == 0;
+    rr_status_t st = rr_arrow_schema_init(ls, "+l", "", ARROW_FLAG_NULLABLE, 1, err);
+    if (st == RR_OK) st = rr_arrow_schema_copy(&c->schema, ls->children[0], err);
+    if (st == RR_OK) st = rr_arrow_schema_set_name(ls->children[0], "item", err);
+    if (st == RR_OK) st = rr_arrow_array_init(la, 2, 1, false, err);
+    int32_t *off = NULL;
+    if (st == RR_OK && !(off = rr_arrow_array_alloc_buffer(la, 1, (n + 1) * sizeof *off)))
+        st = rr_error_set(err, RR_ERR_NOMEM, "out of memory building a list column");
+    struct ArrowArray *v = st == RR_OK ? la->children[0] : NULL;
+    if (st == RR_OK) st = rr_arrow_array_init(v, fsl ? 1 : 2, fsl ? 1 : 0, false, err);
+    if (st == RR_OK) {
+        for (size_t i = 0; i <= n; i++) off[i] = p->offs[from + i] - base;
+        la->length = (int64_t)n;
+        v->length = inst;
+        struct ArrowArray *leaf = v;
+        if (fsl) {
+            leaf = v->children[0];
+            st = rr_arrow_array_init(leaf, 2, 0, false, err);
+            leaf->length = inst * (int64_t)(c->width / rr_sdk_flat_width(c->schema.children[0]));
+        }
+        if (st == RR_OK && values && inst) rr_arrow_array_set_buffer_blob(leaf, 1, values, blob);
+    }
+    if (st != RR_OK) {
+        rr_arrow_array_release(la);
+        rr_arrow_schema_release(ls);
+    }
+    return st;
+}
+
+/* Rows [from, to) of a detached shape as one chunk; blobs[k] holds flat
+ * column k's values. */
+static rr_status_t build_chunk(const ready_t *r, rr_arrow_blob_t *const *blobs, size_t from,
+                               size_t to, rr_chunk_t **out, rr_error_t *err) {
     const shape_t *s = r->shape;
+    const rows_t *rw = &r->rows;
     size_t n = to - from;
     rr_chunk_t *c;
-    RR_TRY(rr_chunk_new(rr_tuid_new(), &r->ent->path, (int64_t)n, r->row_ids + from, &c, err));
+    RR_TRY(rr_chunk_new(rr_tuid_new(), &r->ent->path, (int64_t)n, rw->row_ids + from, &c, err));
     rr_status_t st = RR_OK;
     int64_t *col = NULL;
     const struct ArrowArray **arrs = NULL;
@@ -303,14 +367,19 @@ static rr_status_t build_chunk(const ready_t *r, size_t from, size_t to, rr_chun
     if (st == RR_OK && s->n_cols && !(arrs = malloc(n * sizeof *arrs))) st = RR_ERR_NOMEM;
     if (st == RR_ERR_NOMEM) rr_error_set(err, st, "out of memory building a chunk");
     for (size_t t = 0; st == RR_OK && t < s->n_times; t++) {
-        for (size_t i = 0; i < n; i++) col[i] = r->times[(from + i) * s->n_times + t];
+        for (size_t i = 0; i < n; i++) col[i] = rw->times[(from + i) * s->n_times + t];
         st = rr_chunk_add_index(c, s->timelines[t].name, s->timelines[t].type, col, err);
     }
     for (size_t k = 0; st == RR_OK && k < s->n_cols; k++) {
-        for (size_t i = 0; i < n; i++) arrs[i] = &r->cells[(from + i) * s->n_cols + k]->array;
+        const pcol_t *p = &rw->cols[k];
         struct ArrowSchema ls;
         struct ArrowArray la;
-        st = rr_sdk_list_column(&s->cols[k].schema, arrs, (int64_t)n, &ls, &la, err);
+        if (s->cols[k].width) {
+            st = flat_column(&s->cols[k], p, blobs[k], from, to, &ls, &la, err);
+        } else {
+            for (size_t i = 0; i < n; i++) arrs[i] = &p->cells[from + i]->array;
+            st = rr_sdk_list_column(&s->cols[k].schema, arrs, (int64_t)n, &ls, &la, err);
+        }
         if (st == RR_OK) {
             st = rr_chunk_add_component(c, &s->cols[k].desc, &ls, &la, err);
             rr_arrow_schema_release(&ls);
@@ -328,6 +397,8 @@ static rr_status_t build_chunk(const ready_t *r, size_t from, size_t to, rr_chun
     return RR_OK;
 }
 
+static void free_ctx(void *p) { free(p); }
+
 /* Emits a queued unit as one or more chunks (under out_mu, not mu). */
 static void process(rr_sdk_batcher_t *b, ready_t *r) {
     rr_error_t err;
@@ -338,19 +409,40 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
         return;
     }
     const shape_t *s = r->shape;
+    rows_t *rw = &r->rows;
+    /* Flat columns' values pass to the chunks by reference. */
+    rr_arrow_blob_t *local[16];
+    rr_arrow_blob_t **blobs = s->n_cols <= 16 ? local : calloc(s->n_cols, sizeof *blobs);
+    bool ok = blobs != NULL;
+    for (size_t k = 0; ok && k < s->n_cols; k++) {
+        pcol_t *p = &rw->cols[k];
+        blobs[k] = NULL;
+        if (!s->cols[k].width || !p->data) continue;
+        if (!(blobs[k] = rr_arrow_blob_wrap(p->data, p->len, free_ctx, p->data))) {
+            ok = false;
+            for (size_t j = 0; j < k; j++) rr_arrow_blob_release(blobs[j]);
+        } else {
+            p->data = NULL;
+        }
+    }
+    if (!ok) {
+        rr_sdk_log_warn("batcher: dropping rows: out of memory building a chunk");
+        if (blobs != local) free(blobs);
+        return;
+    }
     size_t from = 0;
     /* Per timeline: is it sorted so far within the current chunk. */
     bool unsorted = false;
     uint64_t max_rows = b->cfg.chunk_max_rows_if_unsorted;
-    for (size_t i = 1; i <= r->n_rows; i++) {
-        if (i < r->n_rows) {
+    for (size_t i = 1; i <= rw->n; i++) {
+        if (i < rw->n) {
             for (size_t t = 0; !unsorted && t < s->n_times; t++)
-                if (i > from && r->times[i * s->n_times + t] < r->times[(i - 1) * s->n_times + t])
+                if (i > from && rw->times[i * s->n_times + t] < rw->times[(i - 1) * s->n_times + t])
                     unsorted = true;
             if (!(unsorted && i - from >= max_rows)) continue;
         }
         rr_chunk_t *c = NULL;
-        if (build_chunk(r, from, i, &c, &err) == RR_OK) {
+        if (build_chunk(r, blobs, from, i, &c, &err) == RR_OK) {
             b->emit(b->ctx, c);
         } else {
             char msg[RR_ERROR_MSG_MAX + 64];
@@ -360,6 +452,8 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
         from = i;
         unsorted = false;
     }
+    for (size_t k = 0; k < s->n_cols; k++) rr_arrow_blob_release(blobs[k]);
+    if (blobs != local) free(blobs);
 }
 
 /* Takes the whole queue and emits it. Caller holds out_mu, not mu. */
@@ -434,6 +528,7 @@ rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_f
     pthread_cond_init(&b->wake, &ca);
     pthread_condattr_destroy(&ca);
     b->last_tick_ns = rr_sdk_now_ns();
+    b->last_tick_row_ns = rr_tuid_new().time_ns;
     if (!cfg->no_threads) {
         int rc = pthread_create(&b->thread, NULL, thread_main, b);
         if (rc != 0) {
@@ -514,19 +609,37 @@ static bool str_eq(const char *a, const char *b) {
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+/* Whether a cell batch can go into a flat column of width bytes: its values
+ * without nulls (*values: the first instance's bytes). */
+static bool cell_flat(const rr_sdk_batch_t *bt, uint32_t width, const void **values) {
+    *values = NULL;
+    if (bt->cell->array.length == 0) return true;
+    *values = rr_sdk_flat_values(&bt->cell->array, width, rr_sdk_batch_schema(bt));
+    return *values != NULL;
+}
+
+static bool col_matches(const shape_col_t *c, const rr_sdk_batch_t *bt) {
+    const struct ArrowSchema *bs = rr_sdk_batch_schema(bt);
+    bool same = c->src_schema && bt->static_desc && bt->shared == c->src_schema &&
+                bt->desc.component == c->src_component &&
+                bt->desc.archetype == c->src_archetype && bt->desc.component_type == c->src_type;
+    if (!same && (!str_eq(c->desc.component, bt->desc.component) ||
+                  !str_eq(c->desc.archetype, bt->desc.archetype) ||
+                  !str_eq(c->desc.component_type, bt->desc.component_type) ||
+                  !same_type(&c->schema, bs)))
+        return false;
+    const void *v;
+    return !c->width || bt->width || cell_flat(bt, c->width, &v);
+}
+
 static bool shape_matches(const shape_t *s, const rr_sdk_time_t *times, size_t n_times,
                           const rr_archetype_t *a) {
     if (s->n_times != n_times || s->n_cols != a->n) return false;
     for (size_t i = 0; i < n_times; i++)
         if (s->timelines[i].type != times[i].type || strcmp(s->timelines[i].name, times[i].name))
             return false;
-    for (size_t k = 0; k < a->n; k++) {
-        const rr_component_descriptor_t *x = &s->cols[k].desc, *y = &a->batches[k].desc;
-        if (strcmp(x->component, y->component) || !str_eq(x->archetype, y->archetype) ||
-            !str_eq(x->component_type, y->component_type) ||
-            !same_type(&s->cols[k].schema, &a->batches[k].schema))
-            return false;
-    }
+    for (size_t k = 0; k < a->n; k++)
+        if (!col_matches(&s->cols[k], &a->batches[k])) return false;
     return true;
 }
 
@@ -542,13 +655,22 @@ static shape_t *shape_new(const rr_sdk_time_t *times, size_t n_times, const rr_a
     }
     if (a->n && !(s->cols = calloc(a->n, sizeof *s->cols))) goto nomem;
     for (size_t k = 0; k < a->n; k++) {
-        if (rr_component_descriptor_copy(&a->batches[k].desc, &s->cols[k].desc, err) != RR_OK)
-            goto fail;
-        if (rr_arrow_schema_copy(&a->batches[k].schema, &s->cols[k].schema, err) != RR_OK) {
-            rr_component_descriptor_free(&s->cols[k].desc);
+        const rr_sdk_batch_t *bt = &a->batches[k];
+        shape_col_t *c = &s->cols[k];
+        if (rr_component_descriptor_copy(&bt->desc, &c->desc, err) != RR_OK) goto fail;
+        if (rr_arrow_schema_copy(rr_sdk_batch_schema(bt), &c->schema, err) != RR_OK) {
+            rr_component_descriptor_free(&c->desc);
             goto fail;
         }
         s->n_cols = k + 1;
+        /* A flat batch makes a flat column; cells a column of cells. */
+        c->width = bt->width;
+        if (bt->static_desc && bt->shared) {
+            c->src_archetype = bt->desc.archetype;
+            c->src_component = bt->desc.component;
+            c->src_type = bt->desc.component_type;
+            c->src_schema = bt->shared;
+        }
     }
     return s;
 nomem:
@@ -579,9 +701,10 @@ static rr_status_t grow_buckets(rr_sdk_batcher_t *b) {
 
 /* The entity for a logged path string (under mu). */
 static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *err) {
+    if (b->last_ent && strcmp(b->last_ent->raw, raw) == 0) return b->last_ent;
     uint64_t h = hash_str(raw);
     for (entity_t *e = b->buckets[h & (b->n_buckets - 1)]; e; e = e->hnext)
-        if (e->hash == h && strcmp(e->raw, raw) == 0) return e;
+        if (e->hash == h && strcmp(e->raw, raw) == 0) return b->last_ent = e;
     entity_t *e = calloc(1, sizeof *e);
     if (!e || !(e->raw = strdup(raw))) {
         free(e);
@@ -600,33 +723,118 @@ static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *er
     e->hnext = b->buckets[h & (b->n_buckets - 1)];
     b->buckets[h & (b->n_buckets - 1)] = e;
     b->n_entities++;
-    return e;
+    return b->last_ent = e;
 }
 
-static rr_status_t shape_reserve(shape_t *s) {
-    if (s->n_rows < s->cap) return RR_OK;
-    size_t cap = s->cap ? s->cap * 2 : 16;
-    rr_tuid_t *ids = realloc(s->row_ids, cap * sizeof *ids);
+/* Room for one more row in every per-row array. */
+static rr_status_t rows_reserve(const shape_t *s, rows_t *r) {
+    if (!r->cols && s->n_cols && !(r->cols = calloc(s->n_cols, sizeof *r->cols)))
+        return RR_ERR_NOMEM;
+    if (r->n < r->cap) return RR_OK;
+    size_t cap = r->cap ? r->cap * 2 : 16;
+    rr_tuid_t *ids = realloc(r->row_ids, cap * sizeof *ids);
     if (!ids) return RR_ERR_NOMEM;
-    s->row_ids = ids;
+    r->row_ids = ids;
     if (s->n_times) {
-        int64_t *t = realloc(s->times, cap * s->n_times * sizeof *t);
+        int64_t *t = realloc(r->times, cap * s->n_times * sizeof *t);
         if (!t) return RR_ERR_NOMEM;
-        s->times = t;
+        r->times = t;
     }
-    if (s->n_cols) {
-        rr_sdk_cell_t **c = realloc(s->cells, cap * s->n_cols * sizeof *c);
-        if (!c) return RR_ERR_NOMEM;
-        s->cells = c;
+    for (size_t k = 0; k < s->n_cols; k++) {
+        pcol_t *p = &r->cols[k];
+        if (s->cols[k].width) {
+            int32_t *o = realloc(p->offs, (cap + 1) * sizeof *o);
+            if (!o) return RR_ERR_NOMEM;
+            if (!p->offs) o[0] = 0;
+            p->offs = o;
+        } else {
+            rr_sdk_cell_t **c = realloc(p->cells, cap * sizeof *c);
+            if (!c) return RR_ERR_NOMEM;
+            p->cells = c;
+        }
     }
-    s->cap = cap;
+    r->cap = cap;
+    return RR_OK;
+}
+
+/* Appends bytes to a flat column. */
+static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t inst,
+                               uint32_t width) {
+    size_t bytes = (size_t)inst * width;
+    if (p->len + bytes > p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        if (cap < p->len + bytes) cap = p->len + bytes;
+        uint8_t *d = realloc(p->data, cap);
+        if (!d) return RR_ERR_NOMEM;
+        p->data = d;
+        p->cap = cap;
+    }
+    if (bytes) memcpy(p->data + p->len, data, bytes);
+    p->len += bytes;
+    p->offs[row + 1] = p->offs[row] + (int32_t)inst;
+    return RR_OK;
+}
+
+/* Whether a row adds more instances to a flat column than 32-bit list
+ * offsets hold: the pending rows must go first. */
+static bool flat_full(const shape_t *s, const rows_t *r, const rr_archetype_t *a) {
+    if (!r->n) return false;
+    for (size_t k = 0; k < s->n_cols; k++)
+        if (s->cols[k].width && (int64_t)r->cols[k].offs[r->n] + a->batches[k].length > INT32_MAX)
+            return true;
+    return false;
+}
+
+/* Appends the row (under mu; s has room). cells[k]: the reference made for a
+ * cell batch, used up by a column of cells. */
+static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t *times,
+                              const rr_archetype_t *a, rr_sdk_cell_t **cells, rr_error_t *err) {
+    rows_t *r = &s->rows;
+    size_t i = r->n;
+    for (size_t k = 0; k < s->n_cols; k++) {
+        const rr_sdk_batch_t *bt = &a->batches[k];
+        pcol_t *p = &r->cols[k];
+        rr_status_t st = RR_OK;
+        if (s->cols[k].width) {
+            const void *v = bt->width ? rr_sdk_batch_data(bt) : NULL;
+            if (!bt->width) cell_flat(bt, s->cols[k].width, &v);
+            st = flat_append(p, i, v, bt->length, s->cols[k].width);
+        } else if (cells[k]) {
+            p->cells[i] = cells[k];
+            cells[k] = NULL;
+        } else {
+            /* A flat batch in a column of cells. */
+            struct ArrowArray arr;
+            st = rr_sdk_batch_values(bt, &arr, err);
+            if (st == RR_OK && !(p->cells[i] = rr_sdk_cell_new(&arr, rr_sdk_batch_schema(bt)))) {
+                rr_arrow_array_release(&arr);
+                st = RR_ERR_NOMEM;
+            }
+        }
+        if (st != RR_OK) {
+            /* Undo the columns already appended. */
+            for (size_t j = 0; j < k; j++)
+                if (s->cols[j].width) {
+                    pcol_t *q = &r->cols[j];
+                    q->len -= (size_t)(q->offs[i + 1] - q->offs[i]) * s->cols[j].width;
+                } else {
+                    rr_sdk_cell_release(r->cols[j].cells[i]);
+                }
+            return st == RR_ERR_NOMEM ? rr_error_set(err, st, "batcher: out of memory") : st;
+        }
+    }
+    r->row_ids[i] = row_id;
+    for (size_t t = 0; t < s->n_times; t++) r->times[i * s->n_times + t] = times[t].value;
+    r->n = i + 1;
     return RR_OK;
 }
 
 rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                                     const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err) {
-    /* Borrowed instances are copied before taking the lock. */
+    /* Cell batches: a reference, or a copy of borrowed instances, made
+     * before taking the lock. Flat batches are copied into the pending
+     * column under it. */
     rr_sdk_cell_t *local[16];
     rr_sdk_cell_t **cells = a->n <= 16 ? local : malloc(a->n * sizeof *cells);
     if (!cells) return rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
@@ -635,20 +843,29 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
     size_t k = 0;
     for (; k < a->n; k++) {
         const rr_sdk_batch_t *bt = &a->batches[k];
-        if (!bt->borrowed) {
+        cells[k] = NULL;
+        if (bt->width) {
+            if (bt->length > INT32_MAX) {
+                st = rr_error_set(err, RR_ERR_INVALID_ARG,
+                                  "component '%s': %lld instances in one row (at most %d)",
+                                  bt->desc.component, (long long)bt->length, INT32_MAX);
+                break;
+            }
+            bytes += 4 + bt->length * (int64_t)bt->width;
+        } else if (!bt->borrowed) {
             rr_sdk_cell_retain(bt->cell);
             cells[k] = bt->cell;
         } else {
             struct ArrowArray copy;
-            st = rr_sdk_copy_array(&bt->schema, &bt->cell->array, &copy, err);
+            st = rr_sdk_copy_array(rr_sdk_batch_schema(bt), &bt->cell->array, &copy, err);
             if (st != RR_OK) break;
-            if (!(cells[k] = rr_sdk_cell_new(&copy, &bt->schema))) {
+            if (!(cells[k] = rr_sdk_cell_new(&copy, rr_sdk_batch_schema(bt)))) {
                 rr_arrow_array_release(&copy);
                 st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
                 break;
             }
         }
-        bytes += cells[k]->bytes;
+        if (cells[k]) bytes += cells[k]->bytes;
     }
     if (st != RR_OK) {
         while (k > 0) rr_sdk_cell_release(cells[--k]);
@@ -663,8 +880,10 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
     if (!e) {
         st = err ? err->code : RR_ERR_INVALID_ARG;
     } else {
-        for (s = e->shapes; s && !shape_matches(s, times, n_times, a); s = s->next) {
-        }
+        s = e->last;
+        if (!s || !shape_matches(s, times, n_times, a))
+            for (s = e->shapes; s && !shape_matches(s, times, n_times, a); s = s->next) {
+            }
         if (!s) {
             if ((s = shape_new(times, n_times, a, err))) {
                 s->next = e->shapes;
@@ -673,30 +892,34 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                 st = err ? err->code : RR_ERR_NOMEM;
             }
         }
-        if (s && shape_reserve(s) != RR_OK)
+        if (s && flat_full(s, &s->rows, a)) {
+            detach_entity(b, e);
+            b->skip_next_tick = true;
+            due = true;
+        }
+        if (s && rows_reserve(s, &s->rows) != RR_OK)
             st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+        if (st == RR_OK) st = append_row(s, row_id, times, a, cells, err);
     }
     if (st == RR_OK) {
-        size_t i = s->n_rows++;
-        s->row_ids[i] = row_id;
-        for (size_t t = 0; t < n_times; t++) s->times[i * n_times + t] = times[t].value;
-        memcpy(&s->cells[i * a->n], cells, a->n * sizeof *cells);
+        e->last = s;
         e->n_rows++;
         e->n_bytes += (uint64_t)bytes;
         if (e->n_rows >= b->cfg.flush_num_rows || e->n_bytes >= b->cfg.flush_num_bytes) {
             detach_entity(b, e);
             b->skip_next_tick = true;
             due = true;
-        } else if (!b->has_thread && rr_sdk_now_ns() - b->last_tick_ns >= b->cfg.flush_tick_ns) {
+        } else if (!b->has_thread && row_id.time_ns - b->last_tick_row_ns >= b->cfg.flush_tick_ns) {
+            /* The row id's time is the clock read of this call (monotonic:
+             * TUIDs never go back). */
             detach_all(b);
-            b->last_tick_ns = rr_sdk_now_ns();
+            b->last_tick_row_ns = row_id.time_ns;
             due = true;
         }
-        if (due && b->has_thread) pthread_cond_signal(&b->wake);
     }
+    if (due && b->has_thread) pthread_cond_signal(&b->wake);
     pthread_mutex_unlock(&b->mu);
-    if (st != RR_OK)
-        for (k = 0; k < a->n; k++) rr_sdk_cell_release(cells[k]);
+    for (k = 0; k < a->n; k++) rr_sdk_cell_release(cells[k]);
     if (cells != local) free(cells);
     if (due && !b->has_thread) {
         pthread_mutex_lock(&b->out_mu);

@@ -639,6 +639,7 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
     int64_t tick = atomic_fetch_add_explicit(&rec->tick, 1, memory_order_relaxed);
     if (a->n == 0) return RR_OK;
 
+    rr_tuid_t row_id = rr_tuid_new();
     rr_sdk_time_t local[16];
     rr_sdk_time_t *times = local;
     size_t n = 0;
@@ -653,7 +654,9 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
         rr_sdk_time_t defs[2] = {{"log_tick", RR_TIME_SEQUENCE, tick},
                                  {"log_time", RR_TIME_TIMESTAMP_NS, 0}};
         size_t nd = rec->default_timelines ? 2 : 0, di = 0;
-        if (nd) defs[1].value = rr_sdk_wall_clock_ns();
+        /* One clock read per call: log_time is the row id's time (the
+         * wall clock at the first id, advanced by the monotonic clock). */
+        if (nd) defs[1].value = (int64_t)row_id.time_ns;
         for (size_t i = 0; s && i < s->n; i++) {
             while (di < nd && strcmp(defs[di].name, s->times[i].name) < 0) times[n++] = defs[di++];
             if (di < nd && strcmp(defs[di].name, s->times[i].name) == 0) continue;
@@ -662,7 +665,7 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
         while (di < nd) times[n++] = defs[di++];
     }
     rr_status_t st =
-        rr_sdk_batcher_push_row(rec->batcher, entity_path, times, n, rr_tuid_new(), a, err);
+        rr_sdk_batcher_push_row(rec->batcher, entity_path, times, n, row_id, a, err);
     if (times != local) free(times);
     if (st == RR_ERR_INVALID_ARG) {
         /* A bad entity path: log it once (the batcher only filled err). */
@@ -744,7 +747,7 @@ rr_status_t rr_send_columns(rr_recording_stream_t *rec, const char *entity_path,
         if (st != RR_OK) break;
     }
     for (size_t k = 0; st == RR_OK && n_rows < 0 && k < a->n; k++)
-        if (!lengths_per_batch || !lengths_per_batch[k]) n_rows = a->batches[k].cell->array.length;
+        if (!lengths_per_batch || !lengths_per_batch[k]) n_rows = a->batches[k].length;
     if (st == RR_OK && n_rows < 0) {
         st = RR_ERR_INVALID_ARG;
         rr_error_set(&pe, st, "no time column and every batch has lengths: the row count is unknown");
@@ -757,7 +760,7 @@ rr_status_t rr_send_columns(rr_recording_stream_t *rec, const char *entity_path,
             for (int64_t i = 0; i < n_rows; i++) sum += len[i];
         else
             sum = n_rows;
-        int64_t have = a->batches[k].cell->array.length;
+        int64_t have = a->batches[k].length;
         if (sum != have) {
             st = RR_ERR_INVALID_ARG;
             rr_error_set(&pe, st, "component '%s' has %lld instances, its lengths sum to %lld",
@@ -786,13 +789,13 @@ rr_status_t rr_send_columns(rr_recording_stream_t *rec, const char *entity_path,
         const uint32_t *len = lengths_per_batch ? lengths_per_batch[k] : NULL;
         /* The list's values: a copy of the batch (it stays the caller's). */
         struct ArrowArray values;
-        st = rr_sdk_copy_array(&bt->schema, &bt->cell->array, &values, err);
+        st = rr_sdk_batch_values(bt, &values, err);
         struct ArrowSchema ls;
         struct ArrowArray la;
         memset(&ls, 0, sizeof ls);
         memset(&la, 0, sizeof la);
         if (st == RR_OK) st = rr_arrow_schema_init(&ls, "+l", "", ARROW_FLAG_NULLABLE, 1, err);
-        if (st == RR_OK) st = rr_arrow_schema_copy(&bt->schema, ls.children[0], err);
+        if (st == RR_OK) st = rr_arrow_schema_copy(rr_sdk_batch_schema(bt), ls.children[0], err);
         if (st == RR_OK) st = rr_arrow_schema_set_name(ls.children[0], "item", err);
         if (st == RR_OK) st = rr_arrow_array_init(&la, 2, 1, false, err);
         int32_t *off = NULL;

@@ -41,18 +41,84 @@ int64_t rr_sdk_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
 
 /* ---- archetypes ---- */
 
+/* Flat batches up to this many bytes live inside the batch itself. */
+#define RR_SDK_SMALL_BYTES 48
+
+/* One component batch. Two forms:
+ *  - flat: fixed-width values without nulls (a primitive or a fixed-size list
+ *    of one), kept as plain bytes (`width` bytes per instance): inline for
+ *    small batches, else a heap copy or the caller's memory (borrowed). The
+ *    batcher appends these bytes to its pending columns; no Arrow array is
+ *    made per batch.
+ *  - cell: any other array, in a refcounted cell rows take references to.
+ * The descriptor strings are owned, or static (the generated code's tables,
+ * never freed); the instance type is owned, or a view of a shared one (made
+ * once per datatype by the generated runtime, never freed).
+ * A flat batch also shows its bytes as an Arrow array (`cell` points at
+ * `view`, inside the batch, no allocation; never released or retained) for
+ * readers that want one; put_batch sets its pointers where the batch lands. */
+typedef struct rr_sdk_flat_view {
+    rr_sdk_cell_t cell;
+    struct ArrowArray child; /* fixed-size lists: the values */
+    struct ArrowArray *children[1];
+    const void *bufs[2], *child_bufs[2];
+} rr_sdk_flat_view_t;
+
 typedef struct rr_sdk_batch {
-    rr_component_descriptor_t desc; /* owned strings */
-    struct ArrowSchema schema;      /* the instance type (owned) */
-    rr_sdk_cell_t *cell;            /* one reference */
-    bool borrowed;                  /* buffers in caller memory: copy when logging */
+    rr_component_descriptor_t desc;   /* owned strings unless static_desc */
+    bool static_desc;
+    bool borrowed;                    /* data in caller memory: copy when logging */
+    uint32_t width;                   /* flat: bytes per instance; 0: a cell batch */
+    int64_t length;                   /* instances */
+    const struct ArrowSchema *shared; /* the shared instance type, or NULL */
+    struct ArrowSchema schema;        /* owned, or a copy of *shared (never released) */
+    rr_sdk_cell_t *cell;              /* cell batches: one reference; flat: &view.cell */
+    const void *ext;                  /* flat data outside the batch (NULL: small) */
+    bool owns_ext;                    /* ext is our malloc'd copy */
+    _Alignas(16) uint8_t small[RR_SDK_SMALL_BYTES];
+    rr_sdk_flat_view_t view;
 } rr_sdk_batch_t;
 
+static inline const struct ArrowSchema *rr_sdk_batch_schema(const rr_sdk_batch_t *b) {
+    return &b->schema;
+}
+static inline const void *rr_sdk_batch_data(const rr_sdk_batch_t *b) {
+    return b->ext ? b->ext : b->small;
+}
+
 struct rr_archetype {
-    char *name; /* NULL for loose components */
+    const char *name; /* NULL for loose components */
+    bool static_name; /* name has static storage (not freed) */
     size_t n, cap;
     rr_sdk_batch_t *batches;
+    rr_sdk_batch_t first[3]; /* the batches until a fourth: no allocation */
 };
+
+/* Bytes per instance when values of this instance type can be flat (a
+ * fixed-width primitive other than bool, or a fixed-size list of one); 0
+ * otherwise. */
+uint32_t rr_sdk_flat_width(const struct ArrowSchema *s);
+
+/* For the generated builders: starts an archetype whose name has static
+ * storage. */
+rr_status_t rr_sdk_archetype_new_static(const char *name, rr_archetype_t **out, rr_error_t *err);
+/* Adds a flat batch of n instances of width bytes: copied (inline when
+ * small), or borrowed when borrow. desc has static storage; schema is shared
+ * (outlives a) and flat (rr_sdk_flat_width(schema) == width). */
+rr_status_t rr_sdk_archetype_add_flat(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                      const struct ArrowSchema *schema, const void *data,
+                                      int64_t n, uint32_t width, bool borrow, rr_error_t *err);
+/* Adds a cell batch (array TAKEN in all cases) with a static descriptor and
+ * a shared schema. */
+rr_status_t rr_sdk_archetype_add_shared(rr_archetype_t *a, const rr_component_descriptor_t *desc,
+                                        const struct ArrowSchema *schema, struct ArrowArray *array,
+                                        bool borrowed, rr_error_t *err);
+/* The instances of a batch as a fresh array (a copy: caller releases). */
+rr_status_t rr_sdk_batch_values(const rr_sdk_batch_t *b, struct ArrowArray *out, rr_error_t *err);
+/* Reads the values of a nulls-free flat array (width bytes per instance):
+ * a pointer to its first instance, or NULL when it has nulls. */
+const void *rr_sdk_flat_values(const struct ArrowArray *a, uint32_t width,
+                               const struct ArrowSchema *s);
 
 /* ---- errors ---- */
 

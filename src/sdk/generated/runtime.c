@@ -12,6 +12,8 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -345,11 +347,12 @@ static rr_status_t fast_array(const rr_gen_component_t *c, const void *values, s
 
 /* ---- entry points ---- */
 
-rr_status_t rr_gen_batch(const rr_gen_component_t *c, const void *values, size_t n,
-                         rr_copy_mode_t mode, const char *fn, struct ArrowSchema *schema,
-                         struct ArrowArray *array, bool *borrowed, rr_error_t *err) {
+/* The array of n values, for a schema of the component's datatype. */
+static rr_status_t gen_array(const rr_gen_component_t *c, const void *values, size_t n,
+                             rr_copy_mode_t mode, const char *fn,
+                             const struct ArrowSchema *schema, struct ArrowArray *array,
+                             bool *borrowed, rr_error_t *err) {
     *borrowed = false;
-    memset(schema, 0, sizeof *schema);
     memset(array, 0, sizeof *array);
     rr_status_t st = RR_OK;
     if (values == NULL && n > 0) {
@@ -360,7 +363,6 @@ rr_status_t rr_gen_batch(const rr_gen_component_t *c, const void *values, size_t
     } else if (n > (size_t)INT64_MAX / 16) {
         st = rr_error_set(err, RR_ERR_INVALID_ARG, "count %zu too large", n);
     }
-    if (st == RR_OK) st = rr_gen_schema(c->type, "", schema, err);
     if (st == RR_OK) {
         if (fast_path(c->type)) {
             st = fast_array(c, values, n, mode, borrowed, array, err);
@@ -378,10 +380,25 @@ rr_status_t rr_gen_batch(const rr_gen_component_t *c, const void *values, size_t
         }
     }
     if (st != RR_OK) {
-        rr_arrow_schema_release(schema);
         rr_arrow_array_release(array);
         if (err) rr_error_prefix(err, "%s: %s: ", fn, c->desc.component);
     }
+    return st;
+}
+
+rr_status_t rr_gen_batch(const rr_gen_component_t *c, const void *values, size_t n,
+                         rr_copy_mode_t mode, const char *fn, struct ArrowSchema *schema,
+                         struct ArrowArray *array, bool *borrowed, rr_error_t *err) {
+    *borrowed = false;
+    memset(array, 0, sizeof *array);
+    rr_status_t st = rr_gen_schema(c->type, "", schema, err);
+    if (st != RR_OK) {
+        memset(schema, 0, sizeof *schema);
+        if (err) rr_error_prefix(err, "%s: %s: ", fn, c->desc.component);
+        return st;
+    }
+    st = gen_array(c, values, n, mode, fn, schema, array, borrowed, err);
+    if (st != RR_OK) rr_arrow_schema_release(schema);
     return st;
 }
 
@@ -393,6 +410,93 @@ static rr_status_t report(rr_error_t *err, const rr_error_t *e, atomic_bool *sit
     return rr_sdk_fail(err, site, st, "%s", msg);
 }
 
+/* One schema per datatype, made on first use and shared by every batch of
+ * that type (read-only, never freed): builders then allocate no schema per
+ * call. Open addressing on the type's address; readers take no lock. */
+#define SHARED_SLOTS 256
+static _Atomic(const rr_gen_type_t *) shared_keys[SHARED_SLOTS];
+static struct ArrowSchema *shared_vals[SHARED_SLOTS];
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t shared_slot(const rr_gen_type_t *t) {
+    return (size_t)(((uintptr_t)t >> 4) * 0x9E3779B97F4A7C15ull >> 56) % SHARED_SLOTS;
+}
+
+static const struct ArrowSchema *shared_schema(const rr_gen_type_t *t, rr_error_t *err) {
+    size_t i = shared_slot(t);
+    for (size_t k = 0; k < SHARED_SLOTS; k++, i = (i + 1) % SHARED_SLOTS) {
+        const rr_gen_type_t *key = atomic_load_explicit(&shared_keys[i], memory_order_acquire);
+        if (key == t) return shared_vals[i];
+        if (key == NULL) break;
+    }
+    pthread_mutex_lock(&shared_mu);
+    i = shared_slot(t);
+    const struct ArrowSchema *found = NULL;
+    for (size_t k = 0; k < SHARED_SLOTS; k++, i = (i + 1) % SHARED_SLOTS) {
+        const rr_gen_type_t *key = atomic_load_explicit(&shared_keys[i], memory_order_relaxed);
+        if (key == t) {
+            found = shared_vals[i];
+            break;
+        }
+        if (key != NULL) continue;
+        struct ArrowSchema *s = malloc(sizeof *s);
+        if (s == NULL) {
+            rr_error_set(err, RR_ERR_NOMEM, "out of memory");
+        } else if (rr_gen_schema(t, "", s, err) != RR_OK) {
+            free(s);
+            s = NULL;
+        }
+        if (s != NULL) {
+            shared_vals[i] = s;
+            atomic_store_explicit(&shared_keys[i], t, memory_order_release);
+        }
+        found = s;
+        break;
+    }
+    pthread_mutex_unlock(&shared_mu);
+    if (found == NULL && err != NULL && err->code == RR_OK)
+        rr_error_set(err, RR_ERR_NOMEM, "too many datatypes");
+    return found;
+}
+
+/* Flat batches (fixed-width values, or fixed-size lists of them): checked
+ * here, then kept as plain bytes by the archetype. */
+static bool flat_batch(const rr_gen_type_t *t) {
+    return flat_prim(t) || (t->kind == RR_GEN_FSL && flat_prim(t->fields[0].type));
+}
+
+static rr_status_t add_flat(rr_archetype_t *a, const rr_gen_component_t *c, const void *values,
+                            size_t n, rr_copy_mode_t mode, const char *fn, rr_error_t *err) {
+    const rr_gen_type_t *t = c->type;
+    rr_status_t st = RR_OK;
+    size_t k = t->kind == RR_GEN_FSL ? (size_t)t->fixed_size : 1;
+    const rr_gen_type_t *item = t->kind == RR_GEN_FSL ? t->fields[0].type : t;
+    if (values == NULL && n > 0) {
+        st = rr_error_set(err, RR_ERR_INVALID_ARG, "NULL pointer with count %zu", n);
+    } else if (mode != RR_COPY && mode != RR_BORROW) {
+        st = rr_error_set(err, RR_ERR_INVALID_ARG, "copy mode %d is neither RR_COPY nor RR_BORROW",
+                          (int)mode);
+    } else if (n > (size_t)INT64_MAX / 16 / k / item->c_size) {
+        st = rr_error_set(err, RR_ERR_INVALID_ARG, "count %zu too large", n);
+    } else if (c->finite) {
+        int64_t bad = first_non_finite(item, values, n * k);
+        if (bad >= 0 && k == 1)
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "instance %" PRId64 " is NaN or infinite",
+                              bad);
+        else if (bad >= 0)
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "instance %" PRId64
+                              ": NaN or infinite value", bad / (int64_t)k);
+    }
+    const struct ArrowSchema *schema = NULL;
+    if (st == RR_OK && (schema = shared_schema(t, err)) == NULL) st = RR_ERR_NOMEM;
+    if (st != RR_OK) {
+        if (err) rr_error_prefix(err, "%s: %s: ", fn, c->desc.component);
+        return st;
+    }
+    return rr_sdk_archetype_add_flat(a, &c->desc, schema, values, (int64_t)n,
+                                     (uint32_t)(k * item->c_size), mode == RR_BORROW, err);
+}
+
 rr_status_t rr_gen_add(rr_archetype_t *a, const rr_gen_component_t *c, const void *values,
                        size_t n, rr_copy_mode_t mode, const char *fn, rr_error_t *err) {
     static atomic_bool site;
@@ -402,14 +506,17 @@ rr_status_t rr_gen_add(rr_archetype_t *a, const rr_gen_component_t *c, const voi
         rr_error_set(e, RR_ERR_INVALID_ARG, "%s: %s: NULL archetype", fn, c->desc.component);
         return report(err, e, &site, RR_ERR_INVALID_ARG);
     }
-    struct ArrowSchema schema;
-    struct ArrowArray array;
-    bool borrowed;
-    rr_status_t st = rr_gen_batch(c, values, n, mode, fn, &schema, &array, &borrowed, e);
-    if (st == RR_OK && borrowed)
-        st = rr_archetype_add_arrow_borrowed(a, &c->desc, &schema, &array, e);
-    else if (st == RR_OK)
-        st = rr_archetype_add_arrow(a, &c->desc, &schema, &array, e);
+    rr_status_t st;
+    if (flat_batch(c->type)) {
+        st = add_flat(a, c, values, n, mode, fn, e);
+    } else {
+        struct ArrowArray array;
+        bool borrowed;
+        const struct ArrowSchema *shared = shared_schema(c->type, e);
+        st = shared ? gen_array(c, values, n, mode, fn, shared, &array, &borrowed, e)
+                    : RR_ERR_NOMEM;
+        if (st == RR_OK) st = rr_sdk_archetype_add_shared(a, &c->desc, shared, &array, borrowed, e);
+    }
     return st == RR_OK ? RR_OK : report(err, e, &site, st);
 }
 
@@ -428,7 +535,7 @@ rr_status_t rr_gen_begin(const char *archetype, rr_archetype_t **out, const char
         return report(err, e, &site, RR_ERR_INVALID_ARG);
     }
     *out = NULL;
-    rr_status_t st = rr_archetype_new(archetype, out, e);
+    rr_status_t st = rr_sdk_archetype_new_static(archetype, out, e);
     return st == RR_OK ? RR_OK : report(err, e, &site, st);
 }
 
