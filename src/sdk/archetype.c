@@ -287,53 +287,27 @@ static void flat_view_fix(rr_sdk_batch_t *b) {
 /* A dummy release: the view's memory belongs to the batch. */
 static void view_release(struct ArrowArray *a) { a->release = NULL; }
 
-static void flat_view_init(rr_sdk_batch_t *b) {
-    rr_sdk_flat_view_t *v = &b->view;
-    memset(v, 0, sizeof *v);
-    atomic_init(&v->cell.refs, 1);
-    v->cell.bytes = b->length * (int64_t)b->width;
-    struct ArrowArray *top = &v->cell.array;
-    top->length = b->length;
-    top->release = view_release;
-    if (b->schema.n_children == 1) { /* a fixed-size list */
-        top->n_buffers = 1;
-        top->n_children = 1;
-        v->child.n_buffers = 2;
-        v->child.length = b->width ? b->length * (int64_t)(b->width / rr_sdk_flat_width(
-                                         b->schema.children[0]))
-                                   : 0;
-        v->child.release = view_release;
-    } else {
-        top->n_buffers = 2;
-    }
-}
-
 static rr_sdk_batch_t *place(rr_sdk_batch_t *dst, const rr_sdk_batch_t *b) {
     *dst = *b;
     if (dst->width) flat_view_fix(dst);
     return dst;
 }
 
-/* Puts a finished batch in a (taken: freed on failure), replacing a batch
- * of the same component. */
-static rr_status_t put_batch(const char *fn, rr_archetype_t *a, rr_sdk_batch_t *b,
-                             rr_error_t *err) {
+/* The slot a batch of this component goes to: the old batch of the
+ * component (freed) or a new one at the end. NULL when out of memory. */
+static rr_sdk_batch_t *slot_for(rr_archetype_t *a, const char *component) {
     for (size_t i = 0; i < a->n; i++) {
         const char *c = a->batches[i].desc.component;
-        if (c == b->desc.component || strcmp(c, b->desc.component) == 0) {
+        if (c == component || strcmp(c, component) == 0) {
             batch_free(&a->batches[i]);
-            place(&a->batches[i], b);
-            return RR_OK;
+            return &a->batches[i];
         }
     }
     if (a->n == a->cap) {
         size_t cap = a->cap * 2;
         rr_sdk_batch_t *nb = a->batches == a->first ? malloc(cap * sizeof *nb)
                                                     : realloc(a->batches, cap * sizeof *nb);
-        if (!nb) {
-            batch_free(b);
-            return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
-        }
+        if (!nb) return NULL;
         bool moved = a->batches == a->first || nb != a->batches;
         if (a->batches == a->first) memcpy(nb, a->first, a->n * sizeof *nb);
         a->batches = nb;
@@ -341,7 +315,19 @@ static rr_status_t put_batch(const char *fn, rr_archetype_t *a, rr_sdk_batch_t *
         for (size_t i = 0; moved && i < a->n; i++)
             if (nb[i].width) flat_view_fix(&nb[i]);
     }
-    place(&a->batches[a->n++], b);
+    return &a->batches[a->n++];
+}
+
+/* Puts a finished batch in a (taken: freed on failure), replacing a batch
+ * of the same component. */
+static rr_status_t put_batch(const char *fn, rr_archetype_t *a, rr_sdk_batch_t *b,
+                             rr_error_t *err) {
+    rr_sdk_batch_t *slot = slot_for(a, b->desc.component);
+    if (!slot) {
+        batch_free(b);
+        return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+    }
+    place(slot, b);
     return RR_OK;
 }
 
@@ -393,32 +379,71 @@ static rr_status_t add_batch(const char *fn, rr_archetype_t *a,
 
 rr_status_t rr_sdk_archetype_add_flat(rr_archetype_t *a, const rr_component_descriptor_t *desc,
                                       const struct ArrowSchema *schema, const void *data,
-                                      int64_t n, uint32_t width, bool borrow, rr_error_t *err) {
+                                      int64_t n, uint32_t width, uint32_t item_width, bool borrow,
+                                      rr_error_t *err) {
     static const char fn[] = "rr_archetype_add";
     RR_TRY(check_desc(fn, a, desc, err));
-    rr_sdk_batch_t b;
-    memset(&b, 0, offsetof(rr_sdk_batch_t, small));
-    b.desc = *desc;
-    b.static_desc = true;
-    b.shared = schema;
-    b.schema = *schema;
-    b.width = width;
-    b.length = n;
     size_t bytes = (size_t)n * width;
+    const void *ext = NULL;
+    bool owns = false;
     if (borrow && data) {
-        b.ext = data;
-        b.borrowed = true;
-    } else if (bytes > sizeof b.small) {
+        ext = data;
+    } else if (bytes > RR_SDK_SMALL_BYTES) {
         void *p = malloc(bytes);
         if (!p) return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory (%zu bytes)", fn, bytes);
         memcpy(p, data, bytes);
-        b.ext = p;
-        b.owns_ext = true;
-    } else if (bytes) {
-        memcpy(b.small, data, bytes);
+        ext = p;
+        owns = true;
     }
-    flat_view_init(&b);
-    return put_batch(fn, a, &b, err);
+    /* Built where it lands: a batch is large (it carries its view). */
+    rr_sdk_batch_t *b = slot_for(a, desc->component);
+    if (!b) {
+        if (owns) free((void *)ext);
+        return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+    }
+    b->desc = *desc;
+    b->static_desc = true;
+    b->borrowed = borrow && data;
+    b->width = width;
+    b->length = n;
+    b->shared = schema;
+    b->schema = *schema;
+    b->ext = ext;
+    b->owns_ext = owns;
+    if (!ext && bytes) memcpy(b->small, data, bytes);
+
+    rr_sdk_flat_view_t *v = &b->view;
+    atomic_init(&v->cell.refs, 1);
+    v->cell.bytes = (int64_t)bytes;
+    struct ArrowArray *top = &v->cell.array;
+    top->length = n;
+    top->null_count = 0;
+    top->offset = 0;
+    top->dictionary = NULL;
+    top->private_data = NULL;
+    top->release = view_release;
+    v->bufs[0] = NULL;
+    if (schema->n_children == 1) { /* a fixed-size list */
+        top->n_buffers = 1;
+        top->n_children = 1;
+        struct ArrowArray *c = &v->child;
+        c->length = n * (int64_t)(width / item_width);
+        c->null_count = 0;
+        c->offset = 0;
+        c->n_buffers = 2;
+        c->n_children = 0;
+        c->children = NULL;
+        c->dictionary = NULL;
+        c->private_data = NULL;
+        c->release = view_release;
+        v->child_bufs[0] = NULL;
+    } else {
+        top->n_buffers = 2;
+        top->n_children = 0;
+        top->children = NULL;
+    }
+    flat_view_fix(b);
+    return RR_OK;
 }
 
 rr_status_t rr_sdk_archetype_add_shared(rr_archetype_t *a, const rr_component_descriptor_t *desc,

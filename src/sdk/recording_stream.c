@@ -629,6 +629,44 @@ const char *rr_version_string(void) { return "0.1.0 (Rerun 0.33.0 formats)"; }
 
 /* ---- logging ---- */
 
+/* strcmp, deciding on the first byte when it differs (the usual case when
+ * merging "log_tick"/"log_time" into a thread's timelines). */
+static inline int name_cmp(const char *a, const char *b) {
+    if (a[0] != b[0]) return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+    return strcmp(a, b);
+}
+
+/* Row ids come from a per-thread generator, as Rerun's RowId::new: the
+ * first id of a thread is a global rr_tuid_new() (time base and a random
+ * increment), then time advances with the monotonic clock and the increment
+ * by one, with no lock. Ids are strictly increasing within a thread; across
+ * threads they are unique (the increments start at random 63-bit values). */
+static _Thread_local struct {
+    bool started;
+    int64_t mono_to_tuid; /* tuid time minus CLOCK_MONOTONIC */
+    rr_tuid_t last;
+} t_rowid;
+
+static rr_tuid_t next_row_id(void) {
+    if (!t_rowid.started) {
+        rr_tuid_t first = rr_tuid_new();
+        t_rowid.mono_to_tuid = (int64_t)first.time_ns - (int64_t)rr_sdk_now_ns();
+        t_rowid.last = first;
+        t_rowid.started = true;
+        /* Room to count up without reaching another thread's start. */
+        uint64_t r = 0;
+        if (getrandom(&r, sizeof r, 0) == (ssize_t)sizeof r)
+            t_rowid.last.inc = r & ~(UINT64_C(1) << 63);
+        return t_rowid.last;
+    }
+    rr_tuid_t t = {(uint64_t)((int64_t)rr_sdk_now_ns() + t_rowid.mono_to_tuid),
+                   t_rowid.last.inc + 1};
+    if (t.time_ns < t_rowid.last.time_ns) t.time_ns = t_rowid.last.time_ns;
+    if (t.inc == 0) t.time_ns++;
+    t_rowid.last = t;
+    return t;
+}
+
 static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const char *entity_path,
                            const rr_archetype_t *a, bool is_static, rr_error_t *err) {
     NEED_REC(rec, fn, err);
@@ -639,7 +677,7 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
     int64_t tick = atomic_fetch_add_explicit(&rec->tick, 1, memory_order_relaxed);
     if (a->n == 0) return RR_OK;
 
-    rr_tuid_t row_id = rr_tuid_new();
+    rr_tuid_t row_id = next_row_id();
     rr_sdk_time_t local[16];
     rr_sdk_time_t *times = local;
     size_t n = 0;
@@ -658,8 +696,8 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
          * wall clock at the first id, advanced by the monotonic clock). */
         if (nd) defs[1].value = (int64_t)row_id.time_ns;
         for (size_t i = 0; s && i < s->n; i++) {
-            while (di < nd && strcmp(defs[di].name, s->times[i].name) < 0) times[n++] = defs[di++];
-            if (di < nd && strcmp(defs[di].name, s->times[i].name) == 0) continue;
+            while (di < nd && name_cmp(defs[di].name, s->times[i].name) < 0) times[n++] = defs[di++];
+            if (di < nd && name_cmp(defs[di].name, s->times[i].name) == 0) continue;
             times[n++] = (rr_sdk_time_t){s->times[i].name, s->times[i].type, s->times[i].value};
         }
         while (di < nd) times[n++] = defs[di++];

@@ -102,12 +102,14 @@ uint32_t rr_sdk_flat_width(const struct ArrowSchema *s);
 /* For the generated builders: starts an archetype whose name has static
  * storage. */
 rr_status_t rr_sdk_archetype_new_static(const char *name, rr_archetype_t **out, rr_error_t *err);
-/* Adds a flat batch of n instances of width bytes: copied (inline when
- * small), or borrowed when borrow. desc has static storage; schema is shared
+/* Adds a flat batch of n instances of width bytes (item_width: bytes of
+ * one primitive value; width for primitives): copied (inline when small),
+ * or borrowed when borrow. desc has static storage; schema is shared
  * (outlives a) and flat (rr_sdk_flat_width(schema) == width). */
 rr_status_t rr_sdk_archetype_add_flat(rr_archetype_t *a, const rr_component_descriptor_t *desc,
                                       const struct ArrowSchema *schema, const void *data,
-                                      int64_t n, uint32_t width, bool borrow, rr_error_t *err);
+                                      int64_t n, uint32_t width, uint32_t item_width, bool borrow,
+                                      rr_error_t *err);
 /* Adds a cell batch (array TAKEN in all cases) with a static descriptor and
  * a shared schema. */
 rr_status_t rr_sdk_archetype_add_shared(rr_archetype_t *a, const rr_component_descriptor_t *desc,

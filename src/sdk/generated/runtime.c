@@ -494,7 +494,8 @@ static rr_status_t add_flat(rr_archetype_t *a, const rr_gen_component_t *c, cons
         return st;
     }
     return rr_sdk_archetype_add_flat(a, &c->desc, schema, values, (int64_t)n,
-                                     (uint32_t)(k * item->c_size), mode == RR_BORROW, err);
+                                     (uint32_t)(k * item->c_size), (uint32_t)item->c_size,
+                                     mode == RR_BORROW, err);
 }
 
 rr_status_t rr_gen_add(rr_archetype_t *a, const rr_gen_component_t *c, const void *values,
