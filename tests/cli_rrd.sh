@@ -154,8 +154,8 @@ damaged footer "$TMP/all-chunks.txt"
 # Stats of a damaged file: figures of what decoded, and the fault.
 run stats-truncated 1 "$RERUN" rrd stats "$TMP/truncated.rrd" && one_line stats-truncated
 # A complete SetStoreInfo, then the first chunk cut: a store without entities.
-head -c 1000 "$TMP/a.rrd" >"$TMP/stub.rrd"
-run stats-stub 1 "$RERUN" rrd stats "$TMP/stub.rrd" && one_line stats-stub
+head -c 1000 "$TMP/a.rrd" >"$TMP/head1000.rrd"
+run stats-head1000 1 "$RERUN" rrd stats "$TMP/head1000.rrd" && one_line stats-head1000
 
 # Random damage (seeded): every command ends with ok or one line naming the
 # fault, never a crash or a sanitizer report.
