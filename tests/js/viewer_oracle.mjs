@@ -12,7 +12,10 @@
 //    "recording_open_events": [...every recording_open event, in order...],
 //    "active_recording": "...", "active_timeline": "..." | null,
 //    "timelines": {"NAME": {"min": .., "max": ..} | null, ...},
-//    "console_errors": [...], "rrd_bytes_served": N}
+//    "data_errors": [...], "console_errors": [...], "console_warnings": [...],
+//    "rrd_bytes_served": N}
+// data_errors are the console lines in which the viewer says it could not
+// decode the data (before recording_open they fail the run at once).
 // Time values are as the viewer returns them: JS numbers (doubles), so
 // nanosecond timestamps past 2^53 come back rounded to the nearest double;
 // compare them with Number(BigInt(expected)). (Should a viewer return
@@ -49,6 +52,11 @@ const VIEW_HEIGHT = 720;
 const SETTLE_POLL_MS = 200;
 const SETTLE_STABLE_MS = 1000;
 const SETTLE_MAX_MS = 15000;
+
+// How the viewer (its Rust log, forwarded to the console as warnings) says
+// it could not decode the data, e.g. "WARN re_viewer::app: Data source has
+// left unexpectedly: Failed to decode .rrd file: Codec error: ...".
+const DATA_ERROR = /Data source has left unexpectedly|Failed to decode|Codec error/i;
 
 const MIME = {
   ".js": "text/javascript; charset=utf-8",
@@ -183,11 +191,15 @@ async function run(opts, resources, deadline) {
   const page = await resources.browser.newPage({ viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT } });
 
   const consoleErrors = [];
+  const consoleWarnings = [];
   let viewerFailure = null;
+  const dataErrors = [];
   page.on("console", (msg) => {
-    if (msg.type() !== "error") return;
     const text = oneLine(msg.text());
-    consoleErrors.push(text);
+    if (msg.type() === "warning") consoleWarnings.push(text);
+    else if (msg.type() === "error") consoleErrors.push(text);
+    else return;
+    if (DATA_ERROR.test(text)) dataErrors.push(text);
     if (text.startsWith("WebViewer failure")) viewerFailure = text;
   });
   page.on("pageerror", (err) => {
@@ -205,6 +217,7 @@ async function run(opts, resources, deadline) {
 
   // Wait for the first recording_open (or a failure of the viewer).
   let state;
+  let servedAt = null;
   for (;;) {
     state = await page.evaluate(() => ({
       n: window.__oracle?.events.length ?? 0,
@@ -213,9 +226,17 @@ async function run(opts, resources, deadline) {
     if (state.start_error) throw new Error(`viewer did not start: ${oneLine(state.start_error)}`);
     if (viewerFailure) throw new Error(`viewer failed: ${viewerFailure}`);
     if (state.n > 0) break;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for recording_open (rrd served: ${rrdServed !== null}; ` +
-        `console errors: ${JSON.stringify(consoleErrors)})`);
+    if (dataErrors.length > 0) throw new Error(`viewer could not decode the file: ${dataErrors.join(" | ")}`);
+    // A file the viewer rejects opens nothing and, often, says nothing on the
+    // console (the viewer shows a notification): give up some time after the
+    // whole file was served rather than at the deadline.
+    if (rrdServed !== null && servedAt === null) servedAt = Date.now();
+    const gaveUp = servedAt !== null && Date.now() - servedAt > SETTLE_MAX_MS;
+    if (gaveUp || Date.now() > deadline) {
+      throw new Error((gaveUp
+        ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the whole file (${rrdServed} bytes) was served`
+        : `timed out waiting for recording_open (file served: ${rrdServed !== null})`) +
+        `; console errors: ${JSON.stringify(consoleErrors)}; warnings: ${JSON.stringify(consoleWarnings)}`);
     }
     await sleep(SETTLE_POLL_MS);
   }
@@ -277,7 +298,9 @@ async function run(opts, resources, deadline) {
     active_recording: last.rec,
     active_timeline: jsonSafe(last.active_timeline),
     timelines: jsonSafe(last.ranges),
+    data_errors: dataErrors,
     console_errors: consoleErrors,
+    console_warnings: consoleWarnings,
     rrd_bytes_served: rrdServed,
   };
 }
