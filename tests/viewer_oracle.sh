@@ -14,12 +14,14 @@
 #     build/examples/rrd_demo exists. Its contract:
 #       rrd_demo OUT.rrd   writes one recording to OUT.rrd, exits 0, and prints
 #                          nothing else (stdout and stderr are ignored);
-#       application id     "rerun_c_rrd_demo"; the recording id is the demo's
+#       application id     "rerun_c_demo"; the recording id is the demo's
 #                          choice (read back from the file by
 #                          tests/js/rrd_store_info.mjs, a hand decoder);
 #       `frame`            a sequence timeline with data at 0..99 exactly;
-#       `log_time`         a timestamp timeline stamped with the wall clock
-#                          while the demo runs (checked to lie within the run).
+#       `log_time`         a timestamp timeline starting at the wall clock
+#                          while the demo runs (checked: its start lies within
+#                          the run) and spanning the demo's simulated seconds
+#                          (checked: at most 10 s).
 #
 # Skips (exit 77) only when Chromium or tests/js/node_modules is absent, and
 # says why; a machine set up by scripts/install-deps runs it.
@@ -132,16 +134,17 @@ if [ -x "$demo" ]; then
     if [ -z "$demo_rec" ]; then
       echo "FAIL rrd_demo: no recording SetStoreInfo found in the file (hand decoder: ${ids:-error})"; fail=1
     elif oracle rrd_demo "$tmp/rrd_demo.rrd" --timeline frame --timeline log_time; then
-      expect rrd_demo "{\"recording_open\": {\"application_id\": \"rerun_c_rrd_demo\", \"recording_id\": \"$demo_rec\"},
+      expect rrd_demo "{\"recording_open\": {\"application_id\": \"rerun_c_demo\", \"recording_id\": \"$demo_rec\"},
                         \"timelines\": {\"frame\": {\"min\": 0, \"max\": 99}},
                         \"data_errors\": []}" || fail=1
-      # log_time lies within the demo's run (whole milliseconds of slack for the doubles).
+      # log_time starts within the demo's run (a millisecond of slack for the
+      # doubles) and spans at most the demo's 10 simulated seconds.
       node -e '
         const [file, lo, hi] = process.argv.slice(1);
         const r = JSON.parse(require("fs").readFileSync(file, "utf8")).timelines.log_time;
         const min = Number(BigInt(lo)) - 1e6, max = Number(BigInt(hi)) + 1e6;
-        if (!r || !(r.min >= min && r.min <= r.max && r.max <= max)) {
-          console.log(`FAIL rrd_demo: log_time range ${JSON.stringify(r)} is not within the run [${lo}, ${hi}] ns`);
+        if (!r || !(r.min >= min && r.min <= max && r.min <= r.max && r.max - r.min <= 10e9)) {
+          console.log(`FAIL rrd_demo: log_time range ${JSON.stringify(r)} does not start within the run [${lo}, ${hi}] ns`);
           process.exit(1);
         }
         console.log("rrd_demo: log_time within the run: ok");
