@@ -1039,6 +1039,10 @@ void rr_store_row_values_range(const rr_store_row_t *r, int64_t *start, int64_t 
 }
 
 rr_status_t rr_store_row_cell(const rr_store_row_t *r, struct ArrowArray *out, rr_error_t *err) {
+    memset(out, 0, sizeof *out);
+    if (!r->chunk || r->column < 0 || r->column >= r->chunk->n_components || r->row < 0 ||
+        r->row >= r->chunk->num_rows)
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "store: cell of an empty or bad row");
     const rr_chunk_component_t *cc = &r->chunk->components[r->column];
     int64_t idx = r->row;
     return rr_arrow_take(&cc->type, &cc->array, &idx, 1, out, err);

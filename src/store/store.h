@@ -131,9 +131,11 @@ static inline bool rr_store_row_is_static(const rr_store_row_t *r) {
 static inline const rr_chunk_component_t *rr_store_row_component(const rr_store_row_t *r) {
     return &r->chunk->components[r->column];
 }
-/* The cell as a list array of length 1 (zero-copy slice sharing the chunk's
- * buffers; its datatype is rr_store_row_component(r)->type). *out is owned by
- * the caller (release it) and outlives the store. */
+/* The cell as a list array of length 1 (a compact copy of that one row, so
+ * it outlives the store; its datatype is rr_store_row_component(r)->type).
+ * *out is owned by the caller (release it). For zero-copy reading use the
+ * chunk's column with rr_store_row_values_range. RR_ERR_INVALID_ARG for a
+ * zeroed row (a query that found nothing). */
 rr_status_t rr_store_row_cell(const rr_store_row_t *r, struct ArrowArray *out, rr_error_t *err);
 /* Instances in the cell (the list's length at that row; 0 for an empty list). */
 int64_t rr_store_row_num_instances(const rr_store_row_t *r);

@@ -1,0 +1,603 @@
+/* Chunk store tests: latest-at (raw and with clears) and range checked
+ * against a naive reference that scans every row on thousands of randomized
+ * recordings (fixed seed; random entities, timelines, times with ties, row ids
+ * out of order, static writes, clears, null and empty cells, compaction on,
+ * off and with tiny thresholds); events; GC under a memory limit; a
+ * recording written by an example loads through the .rrd decoder. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "arrow/array.h"
+#include "arrow/builder.h"
+#include "arrow/schema.h"
+#include "store/store.h"
+
+/* ---------------- random recordings and the reference ---------------- */
+
+#define N_ENT 4
+#define N_TL 2
+#define N_COMP 4 /* x: list<i64>, p: list<fsl<3,f32>>, s: list<utf8>, clear: list<bool> */
+#define C_CLEAR 3
+
+static const char *ENT[N_ENT] = {"/a", "/a/b", "/a/b/c", "/d"};
+static const char *TL[N_TL] = {"frame", "time"};
+static const char *COMP[N_COMP] = {"T:x", "T:p", "T:s", RR_STORE_CLEAR_COMPONENT};
+
+enum { ABSENT = 0, NUL = 1, EMPTY = 2, VALS = 3 };
+
+typedef struct ref_row {
+    int ent;
+    bool is_static;
+    bool has_tl[N_TL];
+    int64_t t[N_TL];
+    rr_tuid_t rid;
+    int state[N_COMP];
+    int64_t val[N_COMP]; /* clear: 1 true, 0 false */
+} ref_row_t;
+
+typedef struct ref {
+    ref_row_t *rows;
+    size_t n, cap;
+} ref_t;
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static uint32_t rnd(uint32_t n) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static struct ArrowSchema comp_type[N_COMP];
+static rr_entity_path_t ent_path[N_ENT];
+
+static void setup_types(void) {
+    rr_error_t err = {0};
+    const char *child[N_COMP] = {"l", "+w:3", "u", "b"};
+    for (int c = 0; c < N_COMP; c++) {
+        if (comp_type[c].release) continue;
+        assert_rr_ok(rr_arrow_schema_init(&comp_type[c], "+l", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
+        assert_rr_ok(rr_arrow_schema_init(comp_type[c].children[0], child[c], "item",
+                                          ARROW_FLAG_NULLABLE, c == 1 ? 1 : 0, &err),
+                     &err);
+        if (c == 1)
+            assert_rr_ok(rr_arrow_schema_init(comp_type[c].children[0]->children[0], "f", "item",
+                                              ARROW_FLAG_NULLABLE, 0, &err),
+                         &err);
+    }
+    for (int e = 0; e < N_ENT; e++)
+        if (!ent_path[e].str)
+            assert_rr_ok(rr_entity_path_parse(ENT[e], strlen(ENT[e]), &ent_path[e], &err), &err);
+}
+
+static void teardown_types(void) {
+    for (int c = 0; c < N_COMP; c++) rr_arrow_schema_release(&comp_type[c]);
+    for (int e = 0; e < N_ENT; e++) rr_entity_path_free(&ent_path[e]);
+}
+
+static void build_cell(rr_arrow_builder_t *b, int comp, int state, int64_t v) {
+    rr_error_t err = {0};
+    if (state == NUL) {
+        assert_rr_ok(rr_arrow_builder_append_null(b, &err), &err);
+        return;
+    }
+    rr_arrow_builder_t *ch = rr_arrow_builder_child(b, 0);
+    if (state == VALS) {
+        if (comp == 0) {
+            assert_rr_ok(rr_arrow_builder_append_int(ch, v, &err), &err);
+        } else if (comp == 1) {
+            rr_arrow_builder_t *g = rr_arrow_builder_child(ch, 0);
+            for (int k = 0; k < 3; k++)
+                assert_rr_ok(rr_arrow_builder_append_double(g, (double)(v + k), &err), &err);
+            assert_rr_ok(rr_arrow_builder_finish_element(ch, &err), &err);
+        } else if (comp == 2) {
+            char s[32];
+            int n = snprintf(s, sizeof s, "v%lld", (long long)v);
+            assert_rr_ok(rr_arrow_builder_append_str(ch, s, (size_t)n, &err), &err);
+        } else {
+            assert_rr_ok(rr_arrow_builder_append_bool(ch, v != 0, &err), &err);
+        }
+    }
+    assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
+}
+
+static uint64_t next_inc = 1, next_val = 1;
+
+/* A random chunk; its rows go into the reference too. */
+static rr_chunk_t *random_chunk(ref_t *ref, bool allow_strings) {
+    rr_error_t err = {0};
+    int ent = (int)rnd(N_ENT);
+    bool is_static = rnd(10) == 0;
+    int n = 1 + (int)rnd(rnd(4) == 0 ? 12 : 4);
+    bool has_tl[N_TL] = {!is_static, !is_static && rnd(2) == 0};
+    bool has_comp[N_COMP];
+    int ncomp = 0;
+    for (int c = 0; c < N_COMP; c++) {
+        has_comp[c] = rnd(100) < (c == 2 ? (allow_strings ? 20 : 0) : c == C_CLEAR ? 15 : 60);
+        ncomp += has_comp[c];
+    }
+    if (!ncomp) has_comp[0] = true;
+    rr_tuid_t rids[16];
+    int64_t times[N_TL][16];
+    for (int i = 0; i < n; i++) {
+        rids[i] = (rr_tuid_t){1000 + rnd(40), next_inc++};
+        for (int k = 0; k < N_TL; k++) times[k][i] = (int64_t)rnd(30);
+    }
+    /* Sometimes sorted, as the batcher would make them. */
+    if (rnd(2)) {
+        for (int k = 0; k < N_TL; k++)
+            for (int i = 1; i < n; i++)
+                for (int j = i; j > 0 && times[k][j - 1] > times[k][j]; j--) {
+                    int64_t x = times[k][j];
+                    times[k][j] = times[k][j - 1];
+                    times[k][j - 1] = x;
+                }
+    }
+    rr_chunk_t *c = NULL;
+    assert_rr_ok(rr_chunk_new((rr_tuid_t){5, next_inc++}, &ent_path[ent], n, rids, &c, &err), &err);
+    for (int k = 0; k < N_TL; k++)
+        if (has_tl[k]) assert_rr_ok(rr_chunk_add_index(c, TL[k], RR_TIME_SEQUENCE, times[k], &err), &err);
+    size_t base = ref->n;
+    for (int i = 0; i < n; i++) {
+        if (ref->n == ref->cap) {
+            ref->cap = ref->cap ? ref->cap * 2 : 256;
+            ref->rows = realloc(ref->rows, ref->cap * sizeof *ref->rows);
+        }
+        ref_row_t *r = &ref->rows[ref->n++];
+        memset(r, 0, sizeof *r);
+        r->ent = ent;
+        r->is_static = is_static;
+        for (int k = 0; k < N_TL; k++) {
+            r->has_tl[k] = has_tl[k];
+            r->t[k] = times[k][i];
+        }
+        r->rid = rids[i];
+    }
+    for (int cc = 0; cc < N_COMP; cc++) {
+        if (!has_comp[cc]) continue;
+        rr_arrow_builder_t *b = NULL;
+        assert_rr_ok(rr_arrow_builder_new(&comp_type[cc], &b, &err), &err);
+        for (int i = 0; i < n; i++) {
+            ref_row_t *r = &ref->rows[base + (size_t)i];
+            uint32_t p = rnd(10);
+            r->state[cc] = p < 2 ? NUL : p < 3 ? EMPTY : VALS;
+            r->val[cc] = cc == C_CLEAR ? (int64_t)rnd(2) : (int64_t)next_val++;
+            build_cell(b, cc, r->state[cc], r->val[cc]);
+        }
+        struct ArrowArray a;
+        assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+        rr_arrow_builder_free(b);
+        rr_component_descriptor_t d;
+        assert_rr_ok(rr_component_descriptor_init(&d, "T", COMP[cc], NULL, &err), &err);
+        assert_rr_ok(rr_chunk_add_component(c, &d, &comp_type[cc], &a, &err), &err);
+        rr_component_descriptor_free(&d);
+    }
+    return c;
+}
+
+/* (time, row id) ordering with static above all, as the store and re_query do. */
+static int idx_cmp(int64_t ta, rr_tuid_t ra, int64_t tb, rr_tuid_t rb) {
+    bool sa = ta == RR_TIME_STATIC, sb = tb == RR_TIME_STATIC;
+    if (sa != sb) return sa ? 1 : -1;
+    if (!sa && ta != tb) return ta < tb ? -1 : 1;
+    return rr_tuid_cmp(ra, rb);
+}
+
+static const ref_row_t *ref_static(const ref_t *ref, int ent, int comp) {
+    const ref_row_t *best = NULL;
+    for (size_t i = 0; i < ref->n; i++) {
+        const ref_row_t *r = &ref->rows[i];
+        if (r->ent != ent || !r->is_static || r->state[comp] == ABSENT || r->state[comp] == NUL)
+            continue;
+        if (!best || rr_tuid_cmp(r->rid, best->rid) > 0) best = r;
+    }
+    return best;
+}
+
+/* Raw latest-at: returns the row and its index time. */
+static const ref_row_t *ref_latest(const ref_t *ref, int ent, int tl, int64_t t, int comp,
+                                   int64_t *time) {
+    const ref_row_t *st = ref_static(ref, ent, comp);
+    if (st) {
+        *time = RR_TIME_STATIC;
+        return st;
+    }
+    const ref_row_t *best = NULL;
+    for (size_t i = 0; i < ref->n; i++) {
+        const ref_row_t *r = &ref->rows[i];
+        if (r->ent != ent || r->is_static || !r->has_tl[tl] || r->t[tl] > t) continue;
+        if (r->state[comp] == ABSENT || r->state[comp] == NUL) continue;
+        if (!best || idx_cmp(r->t[tl], r->rid, best->t[tl], best->rid) > 0) best = r;
+    }
+    if (best) *time = best->t[tl];
+    return best;
+}
+
+static int ent_of_depth(int ent, int depth) {
+    /* "/a/b/c" -> depth 0 "/" (not an entity here), 1 "/a", 2 "/a/b". */
+    static const int parts[N_ENT] = {1, 2, 3, 1};
+    if (depth == parts[ent]) return ent;
+    if (ent == 3) return -1; /* "/d" has only the root above it */
+    return depth == 1 ? 0 : depth == 2 ? 1 : -1;
+}
+
+static const ref_row_t *ref_query(const ref_t *ref, int ent, int tl, int64_t t, int comp,
+                                  int64_t *time) {
+    static const int parts[N_ENT] = {1, 2, 3, 1};
+    bool any = false;
+    int64_t ct = 0;
+    rr_tuid_t crid = {0, 0};
+    for (int depth = parts[ent]; depth >= 0; depth--) {
+        int e = ent_of_depth(ent, depth);
+        if (e < 0) continue;
+        int64_t tt;
+        const ref_row_t *c = ref_latest(ref, e, tl, t, C_CLEAR, &tt);
+        if (!c) continue;
+        bool rec = c->state[C_CLEAR] == VALS && c->val[C_CLEAR] == 1;
+        if (e != ent && !rec) continue;
+        if (!any || idx_cmp(tt, c->rid, ct, crid) > 0) {
+            ct = tt;
+            crid = c->rid;
+            any = true;
+        }
+    }
+    const ref_row_t *r = ref_latest(ref, ent, tl, t, comp, time);
+    if (r && any && comp != C_CLEAR && idx_cmp(*time, r->rid, ct, crid) <= 0) return NULL;
+    return r;
+}
+
+static int ref_row_cmp_tl;
+static int ref_sort(const void *a, const void *b) {
+    const ref_row_t *x = *(const ref_row_t *const *)a, *y = *(const ref_row_t *const *)b;
+    return idx_cmp(x->t[ref_row_cmp_tl], x->rid, y->t[ref_row_cmp_tl], y->rid);
+}
+
+/* Checks the cell a store row points at holds what the reference says. */
+static void check_cell(const rr_store_row_t *r, const ref_row_t *want, int comp) {
+    int64_t start, len;
+    rr_store_row_values_range(r, &start, &len);
+    if (want->state[comp] == EMPTY) {
+        assert_int_equal(len, 0);
+        return;
+    }
+    assert_int_equal(len, 1);
+    const struct ArrowArray *ch = rr_store_row_component(r)->array.children[0];
+    if (comp == 0) {
+        assert_int_equal(((const int64_t *)ch->buffers[1])[ch->offset + start], want->val[comp]);
+    } else if (comp == 1) {
+        const struct ArrowArray *g = ch->children[0];
+        const float *f = (const float *)g->buffers[1] + g->offset + (ch->offset + start) * 3;
+        assert_true(f[0] == (float)want->val[comp] && f[2] == (float)(want->val[comp] + 2));
+    }
+}
+
+static int64_t n_checks;
+
+static void check_store(const rr_store_t *s, const ref_t *ref) {
+    rr_error_t err = {0};
+    rr_store_rows_t rows;
+    rr_store_rows_init(&rows);
+    const ref_row_t **want = malloc((ref->n + 1) * sizeof *want);
+    for (int e = 0; e < N_ENT; e++) {
+        for (int tl = 0; tl < N_TL; tl++) {
+            for (int64_t t = -1; t <= 31; t += 1 + (int64_t)rnd(4)) {
+                rr_store_row_t out[N_COMP];
+                bool found[N_COMP];
+                rr_store_query_latest_at(s, &ent_path[e], TL[tl], t, COMP, N_COMP, out, found);
+                for (int c = 0; c < N_COMP; c++) {
+                    int64_t wt;
+                    rr_store_row_t r;
+                    const ref_row_t *w = ref_latest(ref, e, tl, t, c, &wt);
+                    bool got = rr_store_latest_at(s, &ent_path[e], TL[tl], t, COMP[c], &r);
+                    n_checks++;
+                    if ((w != NULL) != got)
+                        fail_msg("latest-at %s %s@%lld %s: store %d reference %d", ENT[e], TL[tl],
+                                 (long long)t, COMP[c], got, w != NULL);
+                    if (w) {
+                        if (rr_tuid_cmp(r.row_id, w->rid) != 0 || r.time != wt)
+                            fail_msg("latest-at %s %s@%lld %s: row %llu@%lld, reference %llu@%lld",
+                                     ENT[e], TL[tl], (long long)t, COMP[c],
+                                     (unsigned long long)r.row_id.inc, (long long)r.time,
+                                     (unsigned long long)w->rid.inc, (long long)wt);
+                        check_cell(&r, w, c);
+                    }
+                    const ref_row_t *q = ref_query(ref, e, tl, t, c, &wt);
+                    if ((q != NULL) != found[c])
+                        fail_msg("query latest-at (clears) %s %s@%lld %s: store %d reference %d",
+                                 ENT[e], TL[tl], (long long)t, COMP[c], found[c], q != NULL);
+                    if (q) assert_true(rr_tuid_cmp(out[c].row_id, q->rid) == 0);
+                }
+            }
+            for (int rep = 0; rep < 3; rep++) {
+                int64_t a = (int64_t)rnd(34) - 2, b = a + (int64_t)rnd(15);
+                if (rep == 2) {
+                    a = INT64_MIN;
+                    b = INT64_MAX;
+                }
+                for (int c = 0; c < N_COMP; c++) {
+                    rr_store_rows_clear(&rows);
+                    assert_rr_ok(rr_store_range(s, &ent_path[e], TL[tl], (rr_time_range_t){a, b},
+                                                COMP[c], &rows, &err),
+                                 &err);
+                    n_checks++;
+                    size_t nw = 0;
+                    const ref_row_t *st = ref_static(ref, e, c);
+                    if (st) {
+                        want[nw++] = st;
+                    } else {
+                        for (size_t i = 0; i < ref->n; i++) {
+                            const ref_row_t *r = &ref->rows[i];
+                            if (r->ent != e || r->is_static || !r->has_tl[tl]) continue;
+                            if (r->state[c] == ABSENT || r->state[c] == NUL) continue;
+                            if (r->t[tl] < a || r->t[tl] > b) continue;
+                            want[nw++] = r;
+                        }
+                        ref_row_cmp_tl = tl;
+                        qsort(want, nw, sizeof *want, ref_sort);
+                    }
+                    if (rows.n != nw)
+                        fail_msg("range %s %s [%lld,%lld] %s: %zu rows, reference %zu", ENT[e],
+                                 TL[tl], (long long)a, (long long)b, COMP[c], rows.n, nw);
+                    for (size_t i = 0; i < nw; i++) {
+                        assert_true(rr_tuid_cmp(rows.rows[i].row_id, want[i]->rid) == 0);
+                        assert_int_equal(rows.rows[i].time, st ? RR_TIME_STATIC : want[i]->t[tl]);
+                        check_cell(&rows.rows[i], want[i], c);
+                    }
+                }
+            }
+        }
+    }
+    free(want);
+    rr_store_rows_free(&rows);
+}
+
+static void run_property(const rr_store_config_t *cfg, int recordings, bool strings) {
+    setup_types();
+    rr_error_t err = {0};
+    for (int rec = 0; rec < recordings; rec++) {
+        rr_store_t *s = NULL;
+        assert_rr_ok(rr_store_new(NULL, cfg, &s, &err), &err);
+        ref_t ref = {0};
+        int n_chunks = 1 + (int)rnd(rnd(3) == 0 ? 60 : 12);
+        for (int i = 0; i < n_chunks; i++) {
+            rr_chunk_t *c = random_chunk(&ref, strings);
+            assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
+            if (rnd(8) == 0) check_store(s, &ref);
+        }
+        check_store(s, &ref);
+        free(ref.rows);
+        rr_store_free(s);
+    }
+}
+
+static void test_property_default(void **state) {
+    (void)state;
+    run_property(NULL, 400, true);
+}
+
+static void test_property_no_compaction(void **state) {
+    (void)state;
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    cfg.chunk_max_bytes = cfg.chunk_max_rows = cfg.chunk_max_rows_if_unsorted = 0;
+    run_property(&cfg, 300, true);
+}
+
+static void test_property_tiny_thresholds(void **state) {
+    (void)state;
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    cfg.chunk_max_rows = 24;
+    cfg.chunk_max_rows_if_unsorted = 10;
+    run_property(&cfg, 300, false);
+    run_property(NULL, 200, false);
+    print_message("%lld query checks against the reference\n", (long long)n_checks);
+}
+
+/* ---------------- scalar chunks (events, GC) ---------------- */
+
+static rr_chunk_t *scalar_chunk(const char *path, int64_t t0, int64_t n, bool is_static) {
+    rr_error_t err = {0};
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse(path, strlen(path), &p, &err), &err);
+    rr_chunk_t *c = NULL;
+    assert_rr_ok(rr_chunk_new(rr_tuid_new(), &p, n, NULL, &c, &err), &err);
+    rr_entity_path_free(&p);
+    int64_t *t = malloc((size_t)n * sizeof *t);
+    for (int64_t i = 0; i < n; i++) t[i] = t0 + i;
+    if (!is_static) assert_rr_ok(rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, t, &err), &err);
+    rr_arrow_builder_t *b = NULL;
+    setup_types();
+    assert_rr_ok(rr_arrow_builder_new(&comp_type[0], &b, &err), &err);
+    for (int64_t i = 0; i < n; i++) build_cell(b, 0, VALS, t0 + i);
+    struct ArrowArray a;
+    assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+    rr_arrow_builder_free(b);
+    rr_component_descriptor_t d;
+    assert_rr_ok(rr_component_descriptor_init(&d, "T", "T:x", NULL, &err), &err);
+    assert_rr_ok(rr_chunk_add_component(c, &d, &comp_type[0], &a, &err), &err);
+    rr_component_descriptor_free(&d);
+    free(t);
+    return c;
+}
+
+typedef struct ev_log {
+    int added, compacted, removed;
+    size_t last_from;
+} ev_log_t;
+
+static void on_event(void *ctx, const rr_store_event_t *ev) {
+    ev_log_t *l = ctx;
+    if (ev->kind == RR_STORE_EVENT_ADDED) l->added++;
+    if (ev->kind == RR_STORE_EVENT_COMPACTED) {
+        l->compacted++;
+        l->last_from = ev->n_compacted_from;
+        assert_true(rr_tuid_cmp(ev->chunk_id, ev->chunk->id) == 0);
+    }
+    if (ev->kind == RR_STORE_EVENT_REMOVED) l->removed++;
+}
+
+static void test_events(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_store_t *s = NULL;
+    assert_rr_ok(rr_store_new(NULL, NULL, &s, &err), &err);
+    ev_log_t log = {0};
+    uint32_t h = rr_store_subscribe(s, on_event, &log);
+    assert_true(h > 0);
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/x", 0, 3, false), &err), &err);
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/x", 3, 3, false), &err), &err);
+    assert_int_equal(log.added, 1);
+    assert_int_equal(log.compacted, 1);
+    assert_int_equal(log.last_from, 2);
+    assert_int_equal(rr_store_num_chunks(s), 1);
+    /* A duplicate id is ignored. */
+    rr_chunk_t *c = scalar_chunk("/x", 100, 2, false);
+    rr_tuid_t id = c->id;
+    assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
+    /* compaction turned it into the merged chunk: its id is gone, a new one exists */
+    assert_null(rr_store_find_chunk(s, id));
+    assert_int_equal(log.compacted, 2);
+    /* Static overwrite drops the older static chunk. */
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/y", 0, 1, true), &err), &err);
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/y", 5, 1, true), &err), &err);
+    assert_int_equal(log.added, 3);
+    assert_int_equal(log.removed, 1);
+    rr_store_row_t r;
+    assert_true(rr_store_latest_at(s, &(rr_entity_path_t){0}, "frame", 0, "T:x", &r) == false);
+    /* GC of everything temporal with nothing protected. */
+    rr_store_gc_options_t o = {.drop_at_least_fraction = 1.0, .protect_latest = 0};
+    rr_store_gc_report_t rep;
+    assert_rr_ok(rr_store_gc(s, &o, &rep, &err), &err);
+    assert_int_equal(rep.chunks_dropped, 1);
+    assert_int_equal(rep.rows_dropped, 8);
+    assert_true(rep.bytes_dropped > 0);
+    assert_int_equal(log.removed, 2);
+    assert_int_equal(rr_store_num_chunks(s), 1); /* the static one */
+    rr_store_unsubscribe(s, h);
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/x", 0, 3, false), &err), &err);
+    assert_int_equal(log.added, 3);
+    rr_store_free(s);
+}
+
+static void test_gc_limit(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    const uint64_t limit = 4u << 20;
+    cfg.gc_limit_bytes = limit;
+    rr_store_t *s = NULL;
+    assert_rr_ok(rr_store_new(NULL, &cfg, &s, &err), &err);
+    assert_rr_ok(rr_store_insert_chunk(s, scalar_chunk("/static", 7, 1, true), &err), &err);
+    /* Four times the limit in 100-row chunks over two entities. */
+    uint64_t fed = 0;
+    int64_t t = 0;
+    uint64_t peak = 0;
+    while (fed < 4 * limit) {
+        rr_chunk_t *c = scalar_chunk(t % 200 < 100 ? "/a" : "/b", t, 100, false);
+        fed += (uint64_t)rr_chunk_byte_size(c);
+        assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
+        uint64_t m = rr_store_memory_bytes(s);
+        if (m > peak) peak = m;
+        assert_true(m <= limit);
+        t += 100;
+    }
+    rr_store_stats_t st;
+    rr_store_get_stats(s, &st);
+    assert_true(st.gc_chunks_dropped > 0);
+    assert_true(st.total_bytes <= limit);
+    print_message("fed %llu bytes, peak %llu, limit %llu, %llu chunks dropped in %llu GCs\n",
+                  (unsigned long long)fed, (unsigned long long)peak, (unsigned long long)limit,
+                  (unsigned long long)st.gc_chunks_dropped, (unsigned long long)st.gc_runs);
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse("/static", 7, &p, &err), &err);
+    rr_store_row_t r;
+    assert_true(rr_store_latest_at(s, &p, "frame", 0, "T:x", &r));
+    assert_true(rr_store_row_is_static(&r));
+    rr_entity_path_free(&p);
+    /* The newest frame of each entity answers. */
+    assert_rr_ok(rr_entity_path_parse("/b", 2, &p, &err), &err);
+    assert_true(rr_store_latest_at(s, &p, "frame", t, "T:x", &r));
+    assert_int_equal(r.time, t - 1);
+    rr_time_range_t tr;
+    assert_true(rr_store_time_range(s, &p, "frame", &tr));
+    assert_int_equal(tr.max, t - 1);
+    assert_true(tr.min > 0); /* the oldest went */
+    rr_entity_path_free(&p);
+    rr_store_free(s);
+}
+
+/* ---------------- a recording written by an example ---------------- */
+
+static void test_example_recording(void **state) {
+    (void)state;
+    const char *bd = getenv("RR_BUILD_DIR");
+    if (!bd) {
+        print_message("RR_BUILD_DIR not set: skipping\n");
+        skip();
+    }
+    char cmd[1024], path[512];
+    snprintf(path, sizeof path, "%s/test_store_points3d.rrd", bd);
+    snprintf(cmd, sizeof cmd, "%s/examples/points3d --save %s --recording-id store-test", bd, path);
+    if (system(cmd) != 0) {
+        print_message("cannot run %s: skipping\n", cmd);
+        skip();
+    }
+    rr_error_t err = {0};
+    rr_store_set_t *set = NULL;
+    assert_rr_ok(rr_store_set_new(NULL, &set, &err), &err);
+    assert_rr_ok(rr_store_set_load_rrd_file(set, path, &err), &err);
+    /* Loading the same file again merges into the same store (duplicates ignored). */
+    assert_rr_ok(rr_store_set_load_rrd_file(set, path, &err), &err);
+    assert_int_equal(rr_store_set_count(set), 1);
+    rr_store_t *s = rr_store_set_get(set, 0);
+    assert_string_equal(rr_store_store_id(s)->recording_id, "store-test");
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse("/drifting", 9, &p, &err), &err);
+    assert_true(rr_store_has_entity(s, &p));
+    rr_store_row_t r;
+    assert_true(rr_store_latest_at(s, &p, "frame", 1000, "Points3D:positions", &r));
+    assert_int_equal(r.time, 29);
+    assert_int_equal(rr_store_row_num_instances(&r), 10);
+    assert_true(rr_store_latest_at(s, &p, "frame", 12, "Points3D:labels", &r));
+    assert_int_equal(r.time, 12);
+    struct ArrowArray cell;
+    assert_rr_ok(rr_store_row_cell(&r, &cell, &err), &err);
+    assert_int_equal(cell.length, 1);
+    rr_arrow_array_release(&cell);
+    assert_false(rr_store_latest_at(s, &p, "frame", -1, "Points3D:positions", &r));
+    assert_int_equal(rr_store_row_cell(&r, &cell, &err), RR_ERR_INVALID_ARG);
+    rr_store_rows_t rows;
+    rr_store_rows_init(&rows);
+    assert_rr_ok(rr_store_range(s, &p, "frame", (rr_time_range_t){0, 29}, "Points3D:positions",
+                                &rows, &err),
+                 &err);
+    assert_int_equal(rows.n, 30);
+    for (size_t i = 0; i < rows.n; i++) assert_int_equal(rows.rows[i].time, (int64_t)i);
+    rr_store_rows_free(&rows);
+    rr_time_range_t tr;
+    assert_true(rr_store_time_range(s, NULL, "frame", &tr));
+    assert_int_equal(tr.min, 0);
+    assert_int_equal(tr.max, 29);
+    rr_entity_path_free(&p);
+    rr_store_set_free(set);
+    remove(path);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_property_default),
+        cmocka_unit_test(test_property_no_compaction),
+        cmocka_unit_test(test_property_tiny_thresholds),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_gc_limit),
+        cmocka_unit_test(test_example_recording),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    teardown_types();
+    return rc;
+}
