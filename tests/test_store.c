@@ -357,6 +357,7 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
 static void run_property(const rr_store_config_t *cfg, int recordings, bool strings) {
     setup_types();
     rr_error_t err = {0};
+    uint64_t compactions = 0;
     for (int rec = 0; rec < recordings; rec++) {
         rr_store_t *s = NULL;
         assert_rr_ok(rr_store_new(NULL, cfg, &s, &err), &err);
@@ -368,9 +369,18 @@ static void run_property(const rr_store_config_t *cfg, int recordings, bool stri
             if (rnd(8) == 0) check_store(s, &ref);
         }
         check_store(s, &ref);
+        rr_store_stats_t st;
+        rr_store_get_stats(s, &st);
+        compactions += st.num_compactions;
         free(ref.rows);
         rr_store_free(s);
     }
+    bool compaction = !cfg || cfg->chunk_max_rows || cfg->chunk_max_bytes;
+    print_message("%d recordings, %llu compactions\n", recordings, (unsigned long long)compactions);
+    if (compaction)
+        assert_true(compactions > 0);
+    else
+        assert_int_equal(compactions, 0);
 }
 
 static void test_property_default(void **state) {
