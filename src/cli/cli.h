@@ -12,5 +12,6 @@ int rr_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int rr_cli_arrow(int argc, char **argv);
 int rr_cli_rrd(int argc, char **argv);
+int rr_cli_query(int argc, char **argv);
 
 #endif

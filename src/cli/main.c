@@ -32,6 +32,9 @@ static void usage(FILE *f) {
             "  rrd verify FILE...             decode and check everything; ok or the first fault\n"
             "  rrd merge -o OUT FILE...       all recordings of the inputs in one file\n"
             "  rrd compact -o OUT FILE        rewrite with larger chunks (see rrd --help)\n"
+            "  query FILE... --index TIMELINE [--contents FILTER] [--range A..B] [--fill]\n"
+            "        [--format table|csv|arrow|json] [-o OUT]\n"
+            "                                 the recording as a table (see query --help)\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
@@ -52,6 +55,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "arrow")) return rr_cli_arrow(argc - 2, argv + 2);
     if (!strcmp(cmd, "rrd")) return rr_cli_rrd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "query")) return rr_cli_query(argc - 2, argv + 2);
     rr_cli_fail("unknown command '%s' (try --help)", cmd);
     return 2;
 }
