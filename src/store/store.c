@@ -40,9 +40,15 @@ typedef struct schunk {
     bool is_static, dead, protect;
 } schunk_t;
 
+/* The pointers a lookup needs are copied in, so a query touches the entry
+ * and the chunk's buffers, not the chain of structs in between. */
 typedef struct ix_entry {
     int64_t min, max;
     schunk_t *sc;
+    const int64_t *times;       /* the index column's values (offset applied) */
+    const int32_t *order;       /* (time, row id) order, NULL when physical */
+    const uint8_t *row_ids;     /* 16 bytes per row (offset applied) */
+    const struct ArrowArray *list;
     int32_t col, k;
 } ix_entry_t;
 
@@ -558,7 +564,9 @@ static rr_status_t index_chunk(rr_store_t *s, schunk_t *sc, rr_error_t *err) {
             if (rr_time_range_is_empty(r)) continue;
             ecomp_t *ec = find_comp(sc->ent, c->components[j].descr.component);
             tindex_t *ti = ec ? comp_tindex(s, ec, tl) : NULL;
-            ix_entry_t en = {r.min, r.max, sc, (int32_t)j, (int32_t)k};
+            ix_entry_t en = {r.min, r.max, sc, times_of(c, k),
+                             sc->order ? sc->order[k] : NULL, row_id_ptr(c, 0),
+                             &c->components[j].array, (int32_t)j, (int32_t)k};
             if (!ti || !tindex_add(s, ti, en)) return nomem(err, "index");
         }
     }
@@ -902,7 +910,7 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
             return st;
         }
     }
-    entity_t *e;
+    entity_t *e = NULL;
     rr_status_t st = get_entity(s, &c->entity_path, &e, err);
     for (int64_t j = 0; j < c->n_components && st == RR_OK; j++) {
         ecomp_t *ec;
@@ -1099,20 +1107,27 @@ bool rr_store_latest_at(const rr_store_t *s, const rr_entity_path_t *entity, con
     for (size_t i = lo; i-- > 0;) {
         if (found && ti->pmax[i] < best_t) break;
         const ix_entry_t *en = &ti->e[i];
-        const schunk_t *sc = en->sc;
         if (found && en->max < best_t) continue;
-        int64_t p = upper_time(sc, en->k, t);
-        const int64_t *tm = times_of(sc->c, en->k);
-        while (p-- > 0) {
-            int64_t row = ord_row(sc, en->k, p);
+        const int64_t *tm = en->times;
+        const int32_t *ord = en->order;
+        int64_t a = 0, b = en->sc->c->num_rows;
+        while (a < b) {
+            int64_t mid = a + (b - a) / 2;
+            if (tm[ord ? ord[mid] : mid] <= t)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        for (int64_t p = a; p-- > 0;) {
+            int64_t row = ord ? ord[p] : p;
             if (found && tm[row] < best_t) break;
-            if (!cell_valid(sc->c, en->col, row)) continue;
-            const uint8_t *rid = row_id_ptr(sc->c, row);
+            if (!rr_arrow_array_is_valid(en->list, row)) continue;
+            const uint8_t *rid = en->row_ids + 16 * row;
             if (!found || tm[row] > best_t || memcmp(rid, best_rid, 16) > 0) {
                 found = true;
                 best_t = tm[row];
                 best_rid = rid;
-                out->chunk = sc->c;
+                out->chunk = en->sc->c;
                 out->row = row;
                 out->column = en->col;
                 out->time = tm[row];
