@@ -15,9 +15,12 @@
  *   write       rr_rrd_writer over a file descriptor: SetStoreInfo, every
  *               chunk (record batch, Arrow IPC, LZ4 block when on, protobuf
  *               frame, manifest entry), End + footer; LZ4 off and on;
- *   read        read(2) in 1 MiB pieces into the streaming decoder, every
- *               ArrowMsg decoded down to its chunk (rr_rrd_payload_decode +
- *               rr_chunk_from_record_batch); LZ4 off and on.
+ *   read        the streaming decoder reading the file (read(2) through
+ *               rr_rrd_decoder_read_fd: a large message's body straight
+ *               into its own buffer, the rest in 64 KiB pieces), every
+ *               ArrowMsg decoded down to its chunk (rr_rrd_decoder_next_ref +
+ *               rr_rrd_payload_decode_blob + rr_chunk_from_record_batch);
+ *               LZ4 off and on.
  * Throughput counts the recording's uncompressed .rrd bytes for every
  * figure (so LZ4 on and off compare on the same data), and each is also
  * given as a ratio to the raw figure of the same direction. BENCH_ONLY=points
@@ -209,7 +212,7 @@ static double rrd_write(const char *path, const recording_t *rec, bool lz4, uint
 }
 
 /* Seconds to decode the file down to chunks; checks the row count. */
-static double rrd_read(const char *path, const recording_t *rec, uint8_t *buf) {
+static double rrd_read(const char *path, const recording_t *rec) {
     rr_error_t err = {0};
     int64_t rows = 0, chunks = 0;
     double t0 = bench_now_s();
@@ -218,21 +221,19 @@ static double rrd_read(const char *path, const recording_t *rec, uint8_t *buf) {
     rr_rrd_decoder_t *dec;
     if (rr_rrd_decoder_new(NULL, &dec, &err)) bench_die("bench_rrd", "decoder", &err);
     for (;;) {
-        ssize_t n = read(fd, buf, BENCH_PIECE);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) bench_die("bench_rrd", "read", NULL);
+        size_t n;
+        if (rr_rrd_decoder_read_fd(dec, fd, &n, &err)) bench_die("bench_rrd", "read", &err);
         if (n == 0) break;
-        if (rr_rrd_decoder_push(dec, buf, (size_t)n, &err)) bench_die("bench_rrd", "push", &err);
         for (;;) {
             rr_rrd_message_t m;
             bool got;
-            if (rr_rrd_decoder_next(dec, &m, &got, &err)) bench_die("bench_rrd", "decode", &err);
+            if (rr_rrd_decoder_next_ref(dec, &m, &got, &err)) bench_die("bench_rrd", "decode", &err);
             if (!got) break;
             if (m.msg.kind == RR_LOG_MSG_ARROW) {
                 struct ArrowSchema schema;
                 struct ArrowArray batch;
                 rr_chunk_t *c;
-                if (rr_rrd_payload_decode(&m.msg.u.arrow, 0, &schema, &batch, &err)) bench_die("bench_rrd", "payload", &err);
+                if (rr_rrd_payload_decode_blob(&m.msg.u.arrow, m.blob, 0, &schema, &batch, &err)) bench_die("bench_rrd", "payload", &err);
                 if (rr_chunk_from_record_batch(&schema, &batch, &c, &err)) bench_die("bench_rrd", "chunk", &err);
                 rows += c->num_rows;
                 chunks++;
@@ -282,7 +283,7 @@ static void run_case(recording_t *rec, const char *path, int reps, double goal_w
         uint64_t size;
         for (int r = 0; r < reps; r++) t[r] = rrd_write(path, rec, lz4, &size);
         tw[lz4] = bench_median(t, reps);
-        for (int r = 0; r < reps; r++) t[r] = rrd_read(path, rec, buf);
+        for (int r = 0; r < reps; r++) t[r] = rrd_read(path, rec);
         tr[lz4] = bench_median(t, reps);
     }
     unlink(path);

@@ -9,6 +9,7 @@
  * come from protobuf-c's default allocator, i.e. malloc. */
 #include "model/log_msg.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -303,6 +304,139 @@ static rr_status_t decode_arrow_msg(PbArrowMsg *pb, rr_arrow_msg_t *out, rr_erro
     out->has_is_static = pb->has_is_static;
     out->is_static = pb->has_is_static && pb->is_static;
     return RR_OK;
+}
+
+/* ArrowMsg without the payload copy. protobuf-c copies every bytes field while
+ * unpacking, which for a chunk payload (megabytes) costs more than the rest of
+ * reading it. So the body is scanned field by field, the payload fields (5)
+ * are cut out, and protobuf-c unpacks the small rest: every other field keeps
+ * its exact semantics. Like protobuf-c, the last payload field wins. The scan follows
+ * protobuf-c 1.4's rules (tags of at most 5 bytes whose first byte names a
+ * field, varints of at most 10 bytes, length prefixes of at most 5 bytes and
+ * INT_MAX, groups refused), so that a body is refused exactly when
+ * rr_log_msg_decode refuses it. */
+
+enum { ARROW_MSG_PAYLOAD_FIELD = 5, PB_WT_VARINT = 0, PB_WT_64 = 1, PB_WT_LEN = 2, PB_WT_32 = 5 };
+
+static bool pb_varint(const uint8_t *p, size_t len, size_t *pos, int max_bytes, uint64_t *v) {
+    uint64_t r = 0;
+    for (int i = 0; i < max_bytes; i++) {
+        if (*pos >= len) return false;
+        uint8_t b = p[(*pos)++];
+        if (i < 10) r |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One field at *pos: its number, wire type and (length-delimited) value span;
+ * *pos moves past it. false when malformed or cut. */
+static bool pb_field(const uint8_t *p, size_t len, size_t *pos, uint32_t *field, int *wt,
+                     size_t *val_at, size_t *val_len) {
+    uint64_t tag, v;
+    size_t tag_at = *pos;
+    /* protobuf-c refuses a first tag byte of field 0 and keeps the low 32
+     * bits of the field number. */
+    if (!pb_varint(p, len, pos, 5, &tag) || (p[tag_at] & 0xf8) == 0) return false;
+    *field = (uint32_t)(tag >> 3);
+    *wt = (int)(tag & 7);
+    switch (*wt) {
+    case PB_WT_VARINT: return pb_varint(p, len, pos, 10, &v);
+    case PB_WT_64:
+        if (len - *pos < 8) return false;
+        *pos += 8;
+        return true;
+    case PB_WT_32:
+        if (len - *pos < 4) return false;
+        *pos += 4;
+        return true;
+    case PB_WT_LEN:
+        if (!pb_varint(p, len, pos, 5, &v) || v > INT_MAX || v > len - *pos) return false;
+        *val_at = *pos;
+        *val_len = (size_t)v;
+        *pos += (size_t)v;
+        return true;
+    default: return false; /* groups and reserved wire types */
+    }
+}
+
+bool rr_arrow_msg_payload_offset(const uint8_t *data, size_t len, size_t *offset) {
+    size_t pos = 0;
+    while (pos < len) {
+        uint32_t field;
+        int wt;
+        size_t at = 0, n = 0;
+        size_t start = pos;
+        /* A payload that runs past the bytes given still starts here. */
+        uint64_t tag, plen;
+        if (pb_varint(data, len, &start, 5, &tag) && tag == (ARROW_MSG_PAYLOAD_FIELD << 3 | PB_WT_LEN) &&
+            pb_varint(data, len, &start, 5, &plen)) {
+            *offset = start;
+            return true;
+        }
+        if (!pb_field(data, len, &pos, &field, &wt, &at, &n)) return false;
+    }
+    return false;
+}
+
+rr_status_t rr_arrow_msg_decode_borrowed(const uint8_t *data, size_t len, rr_arrow_msg_t *out,
+                                         rr_error_t *err) {
+    memset(out, 0, sizeof *out);
+    /* Pass 1: find the payload fields and the size of the rest. */
+    size_t pos = 0, rest = 0, pay_at = 0, pay_len = 0;
+    bool have_payload = false;
+    while (pos < len) {
+        size_t start = pos, at = 0, n = 0;
+        uint32_t field;
+        int wt;
+        if (!pb_field(data, len, &pos, &field, &wt, &at, &n)) return bad_protobuf(err, "ArrowMsg", len);
+        if (field == ARROW_MSG_PAYLOAD_FIELD && wt == PB_WT_LEN) {
+            have_payload = true;
+            pay_at = at;
+            pay_len = n;
+        } else {
+            rest += pos - start;
+        }
+    }
+    /* Pass 2: the rest, contiguous, for protobuf-c. */
+    uint8_t small[512] = {0};
+    uint8_t *tmp = rest <= sizeof small ? small : malloc(rest);
+    if (!tmp) return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
+    size_t w = 0;
+    pos = 0;
+    while (pos < len) {
+        size_t start = pos, at = 0, n = 0;
+        uint32_t field = 0;
+        int wt = 0;
+        (void)pb_field(data, len, &pos, &field, &wt, &at, &n); /* checked in pass 1 */
+        if (field == ARROW_MSG_PAYLOAD_FIELD && wt == PB_WT_LEN) continue;
+        memcpy(tmp + w, data + start, pos - start);
+        w += pos - start;
+    }
+    PbArrowMsg *pb = rerun__log_msg__v1alpha1__arrow_msg__unpack(NULL, w, tmp);
+    if (tmp != small) free(tmp);
+    if (!pb) return bad_protobuf(err, "ArrowMsg", len);
+    rr_status_t st = decode_arrow_msg(pb, out, err);
+    rerun__log_msg__v1alpha1__arrow_msg__free_unpacked(pb, NULL);
+    if (st != RR_OK) {
+        rr_arrow_msg_free_borrowed(out);
+        return st;
+    }
+    /* protobuf-c leaves an empty bytes field without storage: so do we. */
+    if (have_payload && pay_len > 0) {
+        out->payload = (uint8_t *)data + pay_at;
+        out->payload_len = pay_len;
+    }
+    return RR_OK;
+}
+
+void rr_arrow_msg_free_borrowed(rr_arrow_msg_t *msg) {
+    if (!msg) return;
+    rr_store_id_free(&msg->store_id);
+    memset(msg, 0, sizeof *msg);
 }
 
 /* ---------------- BlueprintActivationCommand ---------------- */

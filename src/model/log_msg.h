@@ -134,6 +134,19 @@ rr_status_t rr_log_msg_encode(const rr_log_msg_t *msg, rr_buf_t *out, rr_error_t
  * message. On error *out is left freed. */
 rr_status_t rr_log_msg_decode(rr_log_msg_kind_t kind, const uint8_t *data, size_t len,
                               rr_log_msg_t *out, rr_error_t *err);
+/* Decodes an ArrowMsg body without copying its payload: out->payload points
+ * into data (borrowed: valid while data is, never to be freed), everything
+ * else is owned as after rr_log_msg_decode. Accepts and refuses exactly what
+ * rr_log_msg_decode does, with the same errors. Free with
+ * rr_arrow_msg_free_borrowed. */
+rr_status_t rr_arrow_msg_decode_borrowed(const uint8_t *data, size_t len, rr_arrow_msg_t *out,
+                                         rr_error_t *err);
+void rr_arrow_msg_free_borrowed(rr_arrow_msg_t *msg); /* NULL-safe, zeroes; leaves payload alone */
+/* Where the payload bytes (field 5) begin in an ArrowMsg body, judged from
+ * its first len bytes: true with *offset when the field starts there. A
+ * placement hint (to align the payload in memory before the body is read),
+ * not a validation. */
+bool rr_arrow_msg_payload_offset(const uint8_t *data, size_t len, size_t *offset);
 /* The same messages wrapped in the LogMsg oneof (the gRPC transport's form). */
 rr_status_t rr_log_msg_encode_wrapped(const rr_log_msg_t *msg, rr_buf_t *out, rr_error_t *err);
 rr_status_t rr_log_msg_decode_wrapped(const uint8_t *data, size_t len, rr_log_msg_t *out,

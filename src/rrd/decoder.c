@@ -1,10 +1,30 @@
 /* Streaming .rrd decoder (decoder.h): a push-driven state machine over a byte
  * queue. Bytes are appended to one buffer; frames are decoded in place once
- * complete, so a message body is never copied before protobuf-c reads it. */
+ * complete, so a message body is never copied before protobuf-c reads it.
+ *
+ * A large ArrowMsg body is not queued: once its first bytes show where the
+ * payload starts, it gets a blob of its own (the payload 64-byte aligned in
+ * it) and the rest of its bytes go straight there, so that next_ref can hand
+ * that blob out and the record batch reads the payload in place. The queue
+ * is empty while such a body fills: bytes after it are queued only once it
+ * is complete, which keeps stream order. */
 #include "rrd/decoder.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* ArrowMsg bodies of this size get their own buffer. Above the upper bound
+ * they are queued like the rest, so that a header alone cannot make the
+ * decoder reserve more than this. */
+#define BIG_BODY_MIN ((uint64_t)64 << 10)
+#define BIG_BODY_MAX ((uint64_t)64 << 20)
+/* Body bytes looked at to find the payload before placing the body. */
+#define BIG_BODY_PEEK 1024
+/* read_fd's read size into the queue: small, so that little of a large body
+ * lands in the queue before its header has been seen. */
+#define READ_PIECE ((size_t)64 << 10)
 
 typedef enum dec_state {
     ST_FIRST_HEADER,   /* offset 0: a stream header is required */
@@ -34,10 +54,17 @@ struct rr_rrd_decoder {
     rr_error_t fatal;
     size_t n_footers;
     rr_rrd_footer_msg_t *footers;
+    rr_arrow_blob_t *blk; /* the large body being filled, or NULL */
+    size_t blk_pad;       /* the body starts at blk->data + blk_pad */
+    size_t blk_fill;      /* body bytes in it so far */
 };
 
 void rr_rrd_message_free(rr_rrd_message_t *m) {
     if (!m) return;
+    if (m->blob) {
+        if (m->msg.kind == RR_LOG_MSG_ARROW) m->msg.u.arrow.payload = NULL;
+        rr_arrow_blob_release(m->blob);
+    }
     rr_log_msg_free(&m->msg);
     memset(m, 0, sizeof *m);
 }
@@ -57,15 +84,15 @@ rr_status_t rr_rrd_decoder_new(const rr_rrd_decoder_options_t *opts, rr_rrd_deco
 void rr_rrd_decoder_free(rr_rrd_decoder_t *d) {
     if (!d) return;
     rr_buf_free(&d->buf);
+    rr_arrow_blob_release(d->blk);
     for (size_t i = 0; i < d->n_footers; i++) rr_rrd_footer_free(&d->footers[i]);
     free(d->footers);
     free(d);
 }
 
-rr_status_t rr_rrd_decoder_push(rr_rrd_decoder_t *d, const void *data, size_t len, rr_error_t *err) {
-    if (len == 0 || d->state == ST_FAILED) return RR_OK;
-    /* Drop consumed bytes when they are most of the buffer, so that moves stay
-     * amortised linear even for byte-at-a-time input. */
+/* Drops consumed bytes when they are most of the buffer, so that moves stay
+ * amortised linear even for byte-at-a-time input. */
+static void compact(rr_rrd_decoder_t *d) {
     if (d->pos > 0 && d->pos >= d->buf.len / 2) {
         size_t keep = d->buf.len - d->pos;
         memmove(d->buf.data, d->buf.data + d->pos, keep);
@@ -73,6 +100,28 @@ rr_status_t rr_rrd_decoder_push(rr_rrd_decoder_t *d, const void *data, size_t le
         d->base += d->pos;
         d->pos = 0;
     }
+}
+
+static uint8_t *blk_body(const rr_rrd_decoder_t *d) { return (uint8_t *)d->blk->data + d->blk_pad; }
+static bool blk_filling(const rr_rrd_decoder_t *d) { return d->blk && d->blk_fill < d->len; }
+
+/* Bytes that went straight into the large body count as consumed. */
+static void blk_took(rr_rrd_decoder_t *d, size_t n) {
+    d->blk_fill += n;
+    d->base += n;
+}
+
+rr_status_t rr_rrd_decoder_push(rr_rrd_decoder_t *d, const void *data, size_t len, rr_error_t *err) {
+    if (len == 0 || d->state == ST_FAILED) return RR_OK;
+    if (blk_filling(d)) {
+        size_t n = (size_t)(d->len - d->blk_fill) < len ? (size_t)(d->len - d->blk_fill) : len;
+        memcpy(blk_body(d) + d->blk_fill, data, n);
+        blk_took(d, n);
+        data = (const uint8_t *)data + n;
+        len -= n;
+        if (len == 0) return RR_OK;
+    }
+    compact(d);
     if (rr_buf_append(&d->buf, data, len) != RR_OK)
         return rr_error_set(err, RR_ERR_NOMEM, "rrd decoder: cannot buffer %zu more bytes", len);
     return RR_OK;
@@ -81,6 +130,62 @@ rr_status_t rr_rrd_decoder_push(rr_rrd_decoder_t *d, const void *data, size_t le
 static size_t avail(const rr_rrd_decoder_t *d) { return d->buf.len - d->pos; }
 static const uint8_t *cur(const rr_rrd_decoder_t *d) { return d->buf.data + d->pos; }
 static uint64_t offset_now(const rr_rrd_decoder_t *d) { return d->base + d->pos; }
+
+rr_status_t rr_rrd_decoder_read_fd(rr_rrd_decoder_t *d, int fd, size_t *n_read, rr_error_t *err) {
+    *n_read = 0;
+    if (d->state == ST_FAILED) return RR_OK;
+    uint8_t *dst;
+    size_t room;
+    bool direct = blk_filling(d);
+    if (direct) {
+        dst = blk_body(d) + d->blk_fill;
+        room = (size_t)(d->len - d->blk_fill);
+    } else {
+        compact(d);
+        if (rr_buf_reserve(&d->buf, READ_PIECE) != RR_OK)
+            return rr_error_set(err, RR_ERR_NOMEM, "rrd decoder: cannot buffer %zu more bytes",
+                                READ_PIECE);
+        dst = d->buf.data + d->buf.len;
+        room = READ_PIECE;
+    }
+    ssize_t n;
+    do n = read(fd, dst, room);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return rr_error_set(err, RR_ERR_IO, "offset %llu: read failed: %s",
+                            (unsigned long long)(direct ? d->base : d->base + d->buf.len),
+                            strerror(errno));
+    if (direct) blk_took(d, (size_t)n);
+    else d->buf.len += (size_t)n;
+    *n_read = (size_t)n;
+    return RR_OK;
+}
+
+/* For a large ArrowMsg body only partly queued: once enough of it is in to
+ * see where the payload starts, moves it into a blob of its own, placed so
+ * that the payload is 64-byte aligned (the IPC reader uses 8-byte aligned
+ * buffers in place; the writer aligns them to 64 from the payload's start). */
+static rr_status_t maybe_start_blk(rr_rrd_decoder_t *d, rr_error_t *err) {
+    if (d->kind != RR_LOG_MSG_ARROW || d->len < BIG_BODY_MIN || d->len > BIG_BODY_MAX) return RR_OK;
+    size_t have = avail(d);
+    if (have < BIG_BODY_PEEK) return RR_OK;
+    size_t at = 0;
+    if (!rr_arrow_msg_payload_offset(cur(d), have, &at)) at = 0;
+    size_t pad = (RR_ALIGNMENT - at % RR_ALIGNMENT) % RR_ALIGNMENT;
+    rr_arrow_blob_t *b = rr_arrow_blob_new(pad + (size_t)d->len);
+    if (!b)
+        return rr_error_set(err, RR_ERR_NOMEM, "offset %llu: no memory for a %llu-byte message",
+                            (unsigned long long)d->msg_offset, (unsigned long long)d->len);
+    d->blk = b;
+    d->blk_pad = pad;
+    d->blk_fill = have;
+    memcpy(blk_body(d), cur(d), have);
+    /* The queue is now empty: restart it after these bytes. */
+    d->base += d->buf.len;
+    d->buf.len = 0;
+    d->pos = 0;
+    return RR_OK;
+}
 
 static rr_status_t fail_with(rr_rrd_decoder_t *d, const rr_error_t *local, rr_error_t *err) {
     d->state = ST_FAILED;
@@ -123,8 +228,30 @@ static rr_status_t keep_footer(rr_rrd_decoder_t *d, rr_rrd_footer_msg_t *f, rr_e
     return RR_OK;
 }
 
-rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
-                                rr_error_t *err) {
+/* An ArrowMsg for next_ref: payload in place (in the large body's blob, now
+ * the message's) or copied once into an aligned blob (from the queue). */
+static rr_status_t decode_ref(rr_rrd_decoder_t *d, const uint8_t *body, size_t len,
+                              rr_rrd_message_t *out, rr_error_t *err) {
+    rr_arrow_msg_t *a = &out->msg.u.arrow;
+    out->msg.kind = RR_LOG_MSG_ARROW;
+    RR_TRY(rr_arrow_msg_decode_borrowed(body, len, a, err));
+    if (!a->payload) return RR_OK;
+    if (d->blk) {
+        out->blob = d->blk;
+        d->blk = NULL;
+        return RR_OK;
+    }
+    out->blob = rr_arrow_blob_copy(a->payload, a->payload_len);
+    if (!out->blob) {
+        rr_arrow_msg_free_borrowed(a);
+        return rr_error_set(err, RR_ERR_NOMEM, "out of memory for a %zu-byte payload", a->payload_len);
+    }
+    a->payload = (uint8_t *)out->blob->data;
+    return RR_OK;
+}
+
+static rr_status_t next_impl(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got, bool ref,
+                             rr_error_t *err) {
     *got = false;
     memset(out, 0, sizeof *out);
     for (;;) {
@@ -171,9 +298,16 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
         }
 
         case ST_MSG_BODY: {
-            if (avail(d) < d->len) return RR_OK;
-            const uint8_t *body = cur(d);
-            uint64_t body_offset = offset_now(d);
+            const uint8_t *body;
+            if (d->blk) {
+                if (d->blk_fill < d->len) return RR_OK;
+                body = blk_body(d);
+            } else if (avail(d) >= d->len) {
+                body = cur(d);
+            } else {
+                return maybe_start_blk(d, err);
+            }
+            uint64_t body_offset = d->msg_offset + RR_RRD_MESSAGE_HEADER_SIZE;
             size_t len = (size_t)d->len;
             if (d->kind == RR_RRD_KIND_END) {
                 d->end_had_body = len > 0;
@@ -195,8 +329,18 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
                 break;
             }
             rr_error_t local;
-            rr_status_t st = rr_log_msg_decode((rr_log_msg_kind_t)d->kind, body, len, &out->msg, &local);
-            d->pos += len;
+            bool from_blk = d->blk != NULL;
+            rr_status_t st =
+                ref && d->kind == RR_LOG_MSG_ARROW
+                    ? decode_ref(d, body, len, out, &local)
+                    : rr_log_msg_decode((rr_log_msg_kind_t)d->kind, body, len, &out->msg, &local);
+            if (from_blk) {
+                /* Its bytes were counted as consumed when they came in. */
+                rr_arrow_blob_release(d->blk); /* NULL when handed out */
+                d->blk = NULL;
+            } else {
+                d->pos += len;
+            }
             d->state = ST_MSG_HEADER;
             if (st != RR_OK) {
                 rr_error_set(err, st, "offset %llu: %s message: %s",
@@ -255,9 +399,19 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
     }
 }
 
+rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
+                                rr_error_t *err) {
+    return next_impl(d, out, got, false, err);
+}
+
+rr_status_t rr_rrd_decoder_next_ref(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
+                                    rr_error_t *err) {
+    return next_impl(d, out, got, true, err);
+}
+
 rr_status_t rr_rrd_decoder_finish(rr_rrd_decoder_t *d, rr_error_t *err) {
     uint64_t at = offset_now(d);
-    size_t left = avail(d);
+    size_t left = d->blk ? d->blk_fill : avail(d);
     switch (d->state) {
     case ST_FAILED:
         if (err) *err = d->fatal;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arrow/array.h"
 #include "base/status.h"
 #include "model/log_msg.h"
 #include "rrd/frames.h"
@@ -40,6 +41,11 @@ typedef struct rr_rrd_message {
     uint64_t body_len;
     uint32_t stream_index;   /* 0 for the first stream, +1 per concatenated stream */
     uint8_t version[4];      /* of the stream's header */
+    /* Set only by rr_rrd_decoder_next_ref for an ArrowMsg with a payload: a
+     * reference to the memory msg.u.arrow.payload points into (the payload
+     * is then not separately owned). Give it to rr_rrd_payload_decode_blob
+     * so the record batch reads the payload where it lies. */
+    rr_arrow_blob_t *blob;
 } rr_rrd_message_t;
 
 void rr_rrd_message_free(rr_rrd_message_t *m); /* NULL-safe, zeroes */
@@ -56,6 +62,25 @@ rr_status_t rr_rrd_decoder_push(rr_rrd_decoder_t *d, const void *data, size_t le
  * false when more bytes are needed, or an error (see the top comment). */
 rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
                                 rr_error_t *err);
+
+/* Same, but an ArrowMsg's payload is not copied out of the protobuf body:
+ * out->blob holds it (see rr_rrd_message_t). A large ArrowMsg body (64 KiB
+ * to 64 MiB) gets a buffer of its own as soon as its first bytes are in,
+ * placed so that the payload is 64-byte aligned, and later bytes are pushed
+ * (or read, rr_rrd_decoder_read_fd) straight into it: with
+ * rr_rrd_payload_decode_blob its columns are then read where the bytes
+ * first landed. A small one's payload is copied once, into an aligned blob.
+ * Free the message with rr_rrd_message_free. */
+rr_status_t rr_rrd_decoder_next_ref(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
+                                    rr_error_t *err);
+
+/* Reads once from fd (read(2), retried on EINTR) into the decoder, instead of
+ * push: straight into a large message's own buffer while one is filling
+ * (the rest of its body at once), else up to 64 KiB into the queue, so that
+ * the bytes of a large message are copied once, by the kernel. *n_read is 0
+ * at end of file (and once the decoder has failed: next() says why).
+ * RR_ERR_IO naming the offset when read fails, RR_ERR_NOMEM. */
+rr_status_t rr_rrd_decoder_read_fd(rr_rrd_decoder_t *d, int fd, size_t *n_read, rr_error_t *err);
 
 /* Says the input has ended. RR_OK when it ended between frames (after a
  * header, a message, an End or a footer); RR_ERR_TRUNCATED naming the offset

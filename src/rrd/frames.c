@@ -194,9 +194,17 @@ rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct
 
 static void free_aligned_ctx(void *ctx) { rr_free_aligned(ctx); }
 
+static void release_owner(void *ctx) { rr_arrow_blob_release(ctx); }
+
 rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
                                   struct ArrowSchema *schema, struct ArrowArray *batch,
                                   rr_error_t *err) {
+    return rr_rrd_payload_decode_blob(msg, NULL, max_size, schema, batch, err);
+}
+
+rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_t *owner,
+                                       uint64_t max_size, struct ArrowSchema *schema,
+                                       struct ArrowArray *batch, rr_error_t *err) {
     memset(schema, 0, sizeof *schema);
     memset(batch, 0, sizeof *batch);
     if (msg->encoding != RR_PAYLOAD_ENCODING_ARROW_IPC)
@@ -234,7 +242,15 @@ rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
         }
     } else if (msg->compression == RR_PAYLOAD_COMPRESSION_NONE ||
                msg->compression == RR_PAYLOAD_COMPRESSION_UNSPECIFIED) {
-        blob = rr_arrow_blob_copy(msg->payload ? (const void *)msg->payload : "", msg->payload_len);
+        if (owner && msg->payload && msg->payload_len > 0) {
+            /* A view of the payload that keeps its owner alive. */
+            rr_arrow_blob_retain(owner);
+            blob = rr_arrow_blob_wrap(msg->payload, msg->payload_len, release_owner, owner);
+            if (!blob) rr_arrow_blob_release(owner);
+        } else {
+            blob = rr_arrow_blob_copy(msg->payload ? (const void *)msg->payload : "",
+                                      msg->payload_len);
+        }
         if (!blob) return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
     } else {
         return rr_error_set(err, RR_ERR_UNSUPPORTED, "ArrowMsg: unknown compression %d",

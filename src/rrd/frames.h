@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arrow/abi.h"
+#include "arrow/array.h"
 #include "base/mem.h"
 #include "base/status.h"
 #include "model/log_msg.h"
@@ -92,6 +93,14 @@ rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
 rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
                                   struct ArrowSchema *schema, struct ArrowArray *batch,
                                   rr_error_t *err);
+
+/* Same, for a payload lying inside owner (may be NULL: then as
+ * rr_rrd_payload_decode): an uncompressed payload is read in place, the
+ * batch's buffers referencing owner (retained as long as they live) instead
+ * of a copy; buffers that are not 8-byte aligned there are still copied. */
+rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_t *owner,
+                                       uint64_t max_size, struct ArrowSchema *schema,
+                                       struct ArrowArray *batch, rr_error_t *err);
 
 /* Reads "rerun:id" (32 hex digits) from a chunk schema's metadata. */
 bool rr_rrd_schema_chunk_id(const struct ArrowSchema *schema, rr_tuid_t *out);
