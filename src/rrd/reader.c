@@ -1,4 +1,5 @@
-/* Random-access .rrd reader (reader.h): footer first, then chunks on demand. */
+/* Random-access .rrd reader (reader.h): footer first, then chunks on demand.
+ * A chunk's record batch is read in place from a blob the body was read into. */
 #include "rrd/reader.h"
 
 #include <errno.h>
@@ -142,24 +143,39 @@ rr_status_t rr_rrd_index_read(const rr_rrd_source_t *src, rr_rrd_index_t *out, r
     return st;
 }
 
+/* Checks the frame header before a chunk's body; *len gets the body length. */
+static rr_status_t chunk_frame(const rr_rrd_source_t *src, const rr_rrd_index_t *idx,
+                               const rr_rrd_manifest_entry_t *e, uint64_t *at, uint64_t *len,
+                               rr_error_t *err) {
+    *at = idx->stream_start + e->byte_offset;
+    if (*at < e->byte_offset || *at < RR_RRD_MESSAGE_HEADER_SIZE)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "chunk offset %llu is out of range",
+                            (unsigned long long)e->byte_offset);
+    uint8_t mh[RR_RRD_MESSAGE_HEADER_SIZE];
+    RR_TRY(read_span(src, *at - RR_RRD_MESSAGE_HEADER_SIZE, sizeof mh, mh, "chunk message header", err));
+    uint64_t kind;
+    rr_rrd_message_header_read(mh, &kind, len);
+    if (kind != RR_LOG_MSG_ARROW || *len != e->byte_size)
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "offset %llu: manifest points at an ArrowMsg of %llu bytes, found kind %llu of %llu bytes",
+                            (unsigned long long)(*at - RR_RRD_MESSAGE_HEADER_SIZE),
+                            (unsigned long long)e->byte_size, (unsigned long long)kind,
+                            (unsigned long long)*len);
+    /* A body the file cannot hold is refused before memory is set aside for it. */
+    if (*at > src->size || *len > src->size - *at)
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "chunk at bytes %llu+%llu lies outside the file (%llu bytes)",
+                            (unsigned long long)*at, (unsigned long long)*len,
+                            (unsigned long long)src->size);
+    return RR_OK;
+}
+
 rr_status_t rr_rrd_index_read_msg(const rr_rrd_source_t *src, const rr_rrd_index_t *idx,
                                   const rr_rrd_manifest_entry_t *e, rr_arrow_msg_t *out,
                                   rr_error_t *err) {
     memset(out, 0, sizeof *out);
-    uint64_t at = idx->stream_start + e->byte_offset;
-    if (at < e->byte_offset || at < RR_RRD_MESSAGE_HEADER_SIZE)
-        return rr_error_set(err, RR_ERR_INVALID_DATA, "chunk offset %llu is out of range",
-                            (unsigned long long)e->byte_offset);
-    uint8_t mh[RR_RRD_MESSAGE_HEADER_SIZE];
-    RR_TRY(read_span(src, at - RR_RRD_MESSAGE_HEADER_SIZE, sizeof mh, mh, "chunk message header", err));
-    uint64_t kind, len;
-    rr_rrd_message_header_read(mh, &kind, &len);
-    if (kind != RR_LOG_MSG_ARROW || len != e->byte_size)
-        return rr_error_set(err, RR_ERR_INVALID_DATA,
-                            "offset %llu: manifest points at an ArrowMsg of %llu bytes, found kind %llu of %llu bytes",
-                            (unsigned long long)(at - RR_RRD_MESSAGE_HEADER_SIZE),
-                            (unsigned long long)e->byte_size, (unsigned long long)kind,
-                            (unsigned long long)len);
+    uint64_t at, len;
+    RR_TRY(chunk_frame(src, idx, e, &at, &len, err));
     uint8_t *body = malloc(len ? (size_t)len : 1);
     if (!body) return rr_error_set(err, RR_ERR_NOMEM, "chunk: out of memory");
     rr_status_t st = read_span(src, at, len, body, "chunk", err);
@@ -171,14 +187,50 @@ rr_status_t rr_rrd_index_read_msg(const rr_rrd_source_t *src, const rr_rrd_index
     return RR_OK;
 }
 
+/* The chunk's body read into a blob of its own, placed so that its payload is
+ * 64-byte aligned: the record batch is then read in place (one copy, by the
+ * read itself, for an uncompressed payload). */
+static rr_status_t read_body_blob(const rr_rrd_source_t *src, uint64_t at, uint64_t len,
+                                  rr_arrow_blob_t **out, const uint8_t **body, rr_error_t *err) {
+    uint8_t peek[1024];
+    size_t n = len < sizeof peek ? (size_t)len : sizeof peek;
+    size_t pay = 0;
+    RR_TRY(read_span(src, at, n, peek, "chunk", err));
+    if (!rr_arrow_msg_payload_offset(peek, n, &pay)) pay = 0;
+    size_t pad = (RR_ALIGNMENT - pay % RR_ALIGNMENT) % RR_ALIGNMENT;
+    rr_arrow_blob_t *b = rr_arrow_blob_new(pad + (size_t)len);
+    if (!b) return rr_error_set(err, RR_ERR_NOMEM, "chunk: out of memory for %llu bytes",
+                                (unsigned long long)len);
+    uint8_t *p = (uint8_t *)b->data + pad;
+    memcpy(p, peek, n);
+    rr_status_t st = read_span(src, at + n, len - n, p + n, "chunk", err);
+    if (st != RR_OK) {
+        rr_arrow_blob_release(b);
+        return st;
+    }
+    *out = b;
+    *body = p;
+    return RR_OK;
+}
+
 rr_status_t rr_rrd_index_read_batch(const rr_rrd_source_t *src, const rr_rrd_index_t *idx,
                                     const rr_rrd_manifest_entry_t *e, struct ArrowSchema *schema,
                                     struct ArrowArray *batch, rr_error_t *err) {
+    memset(schema, 0, sizeof *schema);
+    memset(batch, 0, sizeof *batch);
+    uint64_t at, len;
+    RR_TRY(chunk_frame(src, idx, e, &at, &len, err));
+    rr_arrow_blob_t *blob = NULL;
+    const uint8_t *body = NULL;
+    rr_status_t st = read_body_blob(src, at, len, &blob, &body, err);
+    if (st != RR_OK) return rr_error_wrap(st, err, "offset %llu: ", (unsigned long long)at);
     rr_arrow_msg_t a;
-    RR_TRY(rr_rrd_index_read_msg(src, idx, e, &a, err));
-    rr_status_t st = rr_rrd_payload_decode(&a, 0, schema, batch, err);
-    rr_store_id_free(&a.store_id);
-    free(a.payload);
+    st = rr_arrow_msg_decode_borrowed(body, (size_t)len, &a, err);
+    if (st == RR_OK) {
+        st = rr_rrd_payload_decode_blob(&a, blob, 0, schema, batch, err);
+        rr_arrow_msg_free_borrowed(&a);
+    }
+    rr_arrow_blob_release(blob);
     if (st != RR_OK) return rr_error_wrap(st, err, "offset %llu: ", (unsigned long long)(idx->stream_start + e->byte_offset));
     rr_tuid_t id;
     if (!rr_rrd_schema_chunk_id(schema, &id) || rr_tuid_cmp(id, e->chunk_id) != 0) {
