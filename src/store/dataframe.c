@@ -13,6 +13,12 @@
  * consecutive rows of one chunk become one view) and of prebuilt null, empty
  * and static runs, so each returned byte is copied once.
  *
+ * The dense case (a column whose chunks in the page are time-sorted, without
+ * null cells, clears or overlaps, each row at its own page value; what
+ * logging at every tick gives) skips the cells: the column is a list of
+ * chunk runs (segments), and list<primitive> columns are then written with
+ * one memcpy per run, like Rerun's bulk emit.
+ *
  * Rerun computes every distinct index value when the query starts; we only
  * ever hold one page of them, which is what keeps memory bounded. */
 #include "store/dataframe.h"
@@ -102,8 +108,17 @@ typedef struct df_cell {
     int64_t row;
     int32_t col;             /* DATA: component index in chunk */
     int32_t kind;
-    rr_tuid_t row_id;
+    const uint8_t *row_id;   /* DATA / EMPTY: 16 big-endian bytes in the chunk (byte order is id order) */
 } df_cell_t;
+
+/* A run of page rows taken from consecutive rows of one chunk (the dense
+ * case: no cell-by-cell resolution needed). */
+typedef struct df_seg {
+    int64_t slot, len;
+    const rr_chunk_t *chunk;
+    int64_t row;
+    int32_t col;
+} df_seg_t;
 
 typedef struct df_clear_src {
     const rr_entity_path_t *path; /* the store's */
@@ -124,6 +139,9 @@ typedef struct df_vcol {
     rr_store_row_t static_row;
     bool selected, need_cells;
     df_cell_t *cells;           /* page_rows, when need_cells */
+    bool use_segs;              /* this page: segs instead of cells */
+    df_seg_t *segs;
+    size_t n_segs, cap_segs;
     struct ArrowArray nulls, empties, statics; /* page_rows long, built on first use */
 } df_vcol_t;
 
@@ -192,6 +210,7 @@ void rr_df_query_free(rr_df_handle_t *h) {
         df_vcol_t *v = &h->vcols[i];
         column_free(&v->pub);
         free(v->cells);
+        free(v->segs);
         rr_arrow_array_release(&v->nulls);
         rr_arrow_array_release(&v->empties);
         rr_arrow_array_release(&v->statics);
@@ -702,6 +721,7 @@ typedef struct collect {
     size_t n;              /* values in h->times, sorted and unique */
     bool recursive_only;
     const char *component;
+    bool is_clear;
     rr_status_t st;
     rr_error_t *err;
 } collect_t;
@@ -710,7 +730,7 @@ static bool wanted(const rr_df_handle_t *h, int64_t t) {
     return !h->has_filtered || find_sorted(h->filtered, h->n_filtered, t) >= 0;
 }
 
-/* Merges sorted unique run[0..m) into the page set, capped at page_rows. */
+/* Merges sorted run[0..m) (repeats allowed) into the page set, capped at page_rows. */
 static bool merge_run(collect_t *c, const int64_t *run, size_t m) {
     rr_df_handle_t *h = c->h;
     size_t cap = (size_t)h->page_rows;
@@ -720,8 +740,30 @@ static bool merge_run(collect_t *c, const int64_t *run, size_t m) {
         h->scratch = ns;
         h->scratch_cap = cap;
     }
-    size_t i = 0, j = 0, k = 0;
     const int64_t *a = h->times;
+    if (m == 0) return true;
+    /* The usual cases first: the run extends the set (one column's chunks,
+     * in order), or the set already holds it (columns sharing their times). */
+    if (c->n == 0 || run[0] > a[c->n - 1]) {
+        size_t k = c->n;
+        for (size_t j = 0; j < m && k < cap; j++)
+            if (k == 0 || h->times[k - 1] != run[j]) h->times[k++] = run[j];
+        c->n = k;
+        if (k == cap && h->times[k - 1] < c->hi) c->hi = h->times[k - 1];
+        return true;
+    }
+    {
+        size_t lo = 0, hi = c->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (a[mid] < run[0])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo + m <= c->n && memcmp(a + lo, run, m * sizeof *run) == 0) return true;
+    }
+    size_t i = 0, j = 0, k = 0;
     while (k < cap && (i < c->n || j < m)) {
         int64_t v;
         if (j >= m || (i < c->n && a[i] < run[j]))
@@ -730,6 +772,7 @@ static bool merge_run(collect_t *c, const int64_t *run, size_t m) {
             v = run[j++];
         else
             v = a[i++], j++;
+        if (k && h->scratch[k - 1] == v) continue; /* repeats inside the run */
         h->scratch[k++] = v;
     }
     memcpy(h->times, h->scratch, k * sizeof *h->times);
@@ -775,6 +818,16 @@ static bool collect_chunk(void *ctx, const rr_chunk_t *chunk) {
     const int64_t *tv = index_values(ix);
     int64_t n = chunk->num_rows, r0 = 0, r1 = n;
     if (ix->is_sorted) r0 = lower_bound_rows(tv, n, h->lo);
+    if (ix->is_sorted && !c->is_clear && !h->has_filtered && cc->array.null_count == 0) {
+        /* every row counts: the sorted times merge as they are */
+        int64_t hi_row = c->hi == INT64_MAX ? n : lower_bound_rows(tv, n, c->hi + 1);
+        if (hi_row < r0) hi_row = r0;
+        if (hi_row > r0 && !merge_run(c, tv + r0, (size_t)(hi_row - r0))) {
+            c->st = nomem(c->err);
+            return false;
+        }
+        return true;
+    }
     size_t m = 0;
     for (int64_t r = r0; r < r1; r++) {
         int64_t t = tv[r];
@@ -783,9 +836,7 @@ static bool collect_chunk(void *ctx, const rr_chunk_t *chunk) {
             if (ix->is_sorted) break;
             continue;
         }
-        bool ok = strcmp(c->component, RR_STORE_CLEAR_COMPONENT) == 0
-                      ? clear_applies(cc, r, c->recursive_only)
-                      : list_valid(&cc->array, r);
+        bool ok = c->is_clear ? clear_applies(cc, r, c->recursive_only) : list_valid(&cc->array, r);
         if (!ok || !wanted(h, t)) continue;
         if (m && h->run[m - 1] == t) continue;
         if (!run_push(h, &m, t)) {
@@ -803,7 +854,7 @@ static bool collect_chunk(void *ctx, const rr_chunk_t *chunk) {
 
 /* Fills h->times with the next page of index values from h->lo on. */
 static rr_status_t collect_page(rr_df_handle_t *h, rr_error_t *err) {
-    collect_t c = {h, h->range_max, 0, false, NULL, RR_OK, err};
+    collect_t c = {h, h->range_max, 0, false, NULL, false, RR_OK, err};
     rr_time_range_t win;
     bool *ent_done = calloc(h->n_ent ? h->n_ent : 1, sizeof *ent_done);
     if (!ent_done) return nomem(err);
@@ -813,6 +864,7 @@ static rr_status_t collect_page(rr_df_handle_t *h, rr_error_t *err) {
         if (!vc->pub.is_static) {
             c.component = vc->pub.descr.component;
             c.recursive_only = false;
+            c.is_clear = false;
             win = (rr_time_range_t){h->lo, c.hi};
             rr_store_visit_temporal_chunks(h->store, &vc->pub.entity, h->index, c.component, win,
                                            collect_chunk, &c);
@@ -824,6 +876,7 @@ static rr_status_t collect_page(rr_df_handle_t *h, rr_error_t *err) {
         for (size_t k = 0; k < e->n_clear && c.st == RR_OK; k++) {
             c.component = RR_STORE_CLEAR_COMPONENT;
             c.recursive_only = e->clear[k].recursive_only;
+            c.is_clear = true;
             win = (rr_time_range_t){h->lo, c.hi};
             rr_store_visit_temporal_chunks(h->store, e->clear[k].path, h->index, c.component, win,
                                            collect_chunk, &c);
@@ -857,6 +910,7 @@ static bool gather_chunk(void *ctx, const rr_chunk_t *chunk) {
     if (!g->clear && !same_layout(&cc->type, g->type)) return true;
     int32_t col = (int32_t)(cc - chunk->components);
     const int64_t *tv = index_values(ix);
+    const uint8_t *rids = (const uint8_t *)chunk->row_ids.buffers[1] + 16 * chunk->row_ids.offset;
     int64_t n = chunk->num_rows, r0 = 0;
     if (ix->is_sorted) r0 = lower_bound_rows(tv, n, g->lo);
     /* sorted chunks walk the page's values alongside their rows */
@@ -892,25 +946,106 @@ static bool gather_chunk(void *ctx, const rr_chunk_t *chunk) {
         bool ok = g->clear ? clear_applies(cc, r, g->recursive_only) : list_valid(&cc->array, r);
         if (!ok) continue;
         df_cell_t *cell = &g->cells[s];
-        rr_tuid_t rid = rr_chunk_row_id(chunk, r);
-        if (g->clear) {
-            /* the clear wins only when strictly newer (same row: data stays) */
-            if (cell->kind != CELL_NULL && rr_tuid_cmp(rid, cell->row_id) <= 0) continue;
-            *cell = (df_cell_t){chunk, r, -1, CELL_EMPTY, rid};
-        } else {
-            if (cell->kind != CELL_NULL && rr_tuid_cmp(rid, cell->row_id) <= 0) continue;
-            *cell = (df_cell_t){chunk, r, col, CELL_DATA, rid};
-        }
+        const uint8_t *rid = rids + 16 * r;
+        /* the greatest row id wins; a clear only when strictly newer (same row: data stays) */
+        if (cell->kind != CELL_NULL && memcmp(rid, cell->row_id, 16) <= 0) continue;
+        *cell = (df_cell_t){chunk, r, g->clear ? -1 : col, g->clear ? CELL_EMPTY : CELL_DATA, rid};
     }
     return true;
 }
 
-static void gather_page(rr_df_handle_t *h) {
-    if (h->n_times == 0) return;
+typedef struct dense {
+    rr_df_handle_t *h;
+    df_vcol_t *vc;
+    int64_t lo, hi;
+    bool ok;
+    rr_status_t st;
+    rr_error_t *err;
+} dense_t;
+
+/* The dense case, chunk by chunk: sorted, no null cells, and every row in
+ * the page matches the page's values one to one. Anything else gives up
+ * (ok = false) and the column takes the cell-by-cell path. */
+static bool dense_chunk(void *ctx, const rr_chunk_t *chunk) {
+    dense_t *d = ctx;
+    rr_df_handle_t *h = d->h;
+    const rr_chunk_index_t *ix = rr_chunk_find_index(chunk, h->index);
+    const rr_chunk_component_t *cc = rr_chunk_find_component(chunk, d->vc->pub.descr.component);
+    if (!ix || !cc) return true;
+    if (ix->range.min > d->hi) return false;
+    if (!ix->is_sorted || cc->array.null_count != 0 || !same_layout(&cc->type, d->vc->store_type)) {
+        d->ok = false;
+        return false;
+    }
+    const int64_t *tv = index_values(ix);
+    int64_t n = chunk->num_rows;
+    int64_t r0 = lower_bound_rows(tv, n, d->lo);
+    int64_t r1 = d->hi == INT64_MAX ? n : lower_bound_rows(tv, n, d->hi + 1);
+    if (r1 <= r0) return true;
+    int64_t slot = find_sorted(h->times, h->n_times, tv[r0]);
+    int64_t len = r1 - r0;
+    /* page values are strictly increasing, so equality also says the rows' are */
+    if (slot < 0 || slot + len > (int64_t)h->n_times ||
+        memcmp(h->times + slot, tv + r0, (size_t)len * sizeof *tv) != 0) {
+        d->ok = false;
+        return false;
+    }
+    df_vcol_t *vc = d->vc;
+    if (vc->n_segs == vc->cap_segs) {
+        size_t nc = vc->cap_segs ? vc->cap_segs * 2 : 16;
+        df_seg_t *ns = realloc(vc->segs, nc * sizeof *ns);
+        if (!ns) {
+            d->st = nomem(d->err);
+            d->ok = false;
+            return false;
+        }
+        vc->segs = ns;
+        vc->cap_segs = nc;
+    }
+    vc->segs[vc->n_segs++] = (df_seg_t){slot, len, chunk, r0, (int32_t)(cc - chunk->components)};
+    return true;
+}
+
+static int seg_order(const void *a, const void *b) {
+    int64_t x = ((const df_seg_t *)a)->slot, y = ((const df_seg_t *)b)->slot;
+    return x < y ? -1 : x > y;
+}
+
+/* Tries the dense path for one column; true when it applies. */
+static bool gather_dense(rr_df_handle_t *h, df_vcol_t *vc, rr_status_t *st, rr_error_t *err) {
+    vc->n_segs = 0;
+    if (vc->pub.is_static || h->ents[vc->entity].n_clear) return false;
+    dense_t d = {h, vc, h->times[0], h->times[h->n_times - 1], true, RR_OK, err};
+    rr_time_range_t win = {d.lo, d.hi};
+    rr_store_visit_temporal_chunks(h->store, &vc->pub.entity, h->index, vc->pub.descr.component,
+                                   win, dense_chunk, &d);
+    *st = d.st;
+    if (!d.ok) return false;
+    if (vc->n_segs > 1) qsort(vc->segs, vc->n_segs, sizeof *vc->segs, seg_order);
+    int64_t covered = 0;
+    for (size_t i = 0; i < vc->n_segs; i++) {
+        /* overlapping chunks need row ids to decide */
+        if (i && vc->segs[i - 1].slot + vc->segs[i - 1].len > vc->segs[i].slot) return false;
+        covered += vc->segs[i].len;
+    }
+    /* holes would need fill */
+    if (h->fill && covered != (int64_t)h->n_times) return false;
+    return true;
+}
+
+static rr_status_t gather_page(rr_df_handle_t *h, rr_error_t *err) {
+    if (h->n_times == 0) return RR_OK;
     int64_t lo = h->times[0], hi = h->times[h->n_times - 1];
     for (size_t v = 0; v < h->n_vc; v++) {
         df_vcol_t *vc = &h->vcols[v];
+        vc->use_segs = false;
         if (!vc->need_cells) continue;
+        rr_status_t st = RR_OK;
+        if (gather_dense(h, vc, &st, err)) {
+            vc->use_segs = true;
+            continue;
+        }
+        RR_TRY(st);
         memset(vc->cells, 0, h->n_times * sizeof *vc->cells);
         rr_time_range_t win = {lo, hi};
         gather_t g = {h, vc->cells, vc->pub.descr.component, false, false, vc->store_type, lo, hi};
@@ -940,12 +1075,15 @@ static void gather_page(rr_df_handle_t *h) {
                 if (rr_store_row_is_static(&row)) {
                     vc->cells[i].kind = CELL_STATIC;
                 } else if (same_layout(&rr_store_row_component(&row)->type, vc->store_type)) {
-                    vc->cells[i] = (df_cell_t){row.chunk, row.row, (int32_t)row.column, CELL_DATA,
-                                               row.row_id};
+                    const rr_chunk_t *rc = row.chunk;
+                    const uint8_t *rid = (const uint8_t *)rc->row_ids.buffers[1] +
+                                         16 * (rc->row_ids.offset + row.row);
+                    vc->cells[i] = (df_cell_t){rc, row.row, (int32_t)row.column, CELL_DATA, rid};
                 }
             }
         }
     }
+    return RR_OK;
 }
 
 /* ---------------- building columns ---------------- */
@@ -1006,12 +1144,105 @@ static bool pieces_push(pieces_t *ps, struct ArrowArray a) {
     return true;
 }
 
+/* Byte width of a primitive fixed-width Arrow format, or 0. */
+static int fixed_width(const char *f) {
+    if (!f[0] || f[1]) return 0;
+    switch (f[0]) {
+    case 'c': case 'C': return 1;
+    case 's': case 'S': case 'e': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'l': case 'L': case 'g': return 8;
+    default: return 0;
+    }
+}
+
+/* The dense path's output for list<primitive> columns: offsets written
+ * directly and each chunk run's values copied with one memcpy. false (and
+ * nothing built) when the layout is another. */
+static bool build_dense_fixed(rr_df_handle_t *h, df_vcol_t *vc, struct ArrowArray *out,
+                              rr_status_t *st, rr_error_t *err) {
+    const struct ArrowSchema *t = &vc->pub.type;
+    if (strcmp(t->format, "+l") != 0 || t->n_children != 1 || t->children[0]->dictionary) return false;
+    int w = fixed_width(t->children[0]->format);
+    if (!w) return false;
+    int64_t n = (int64_t)h->n_times, n_vals = 0, covered = 0;
+    for (size_t k = 0; k < vc->n_segs; k++) {
+        const df_seg_t *sg = &vc->segs[k];
+        const struct ArrowArray *l = &sg->chunk->components[sg->col].array;
+        if (l->children[0]->null_count != 0) return false;
+        const int32_t *so = (const int32_t *)l->buffers[1] + l->offset;
+        n_vals += so[sg->row + sg->len] - so[sg->row];
+        covered += sg->len;
+    }
+    if (n_vals > INT32_MAX) return false;
+    *st = rr_arrow_array_init(out, 2, 1, false, err);
+    if (*st != RR_OK) return true;
+    int32_t *off = rr_arrow_array_alloc_buffer(out, 1, (size_t)(n + 1) * sizeof *off);
+    uint8_t *bits = covered < n ? rr_arrow_array_alloc_buffer(out, 0, (size_t)rr_arrow_bitmap_bytes(n)) : NULL;
+    struct ArrowArray *child = out->children[0];
+    *st = rr_arrow_array_init(child, 2, 0, false, err);
+    uint8_t *vals = *st == RR_OK ? rr_arrow_array_alloc_buffer(child, 1, (size_t)(n_vals ? n_vals : 1) * (size_t)w) : NULL;
+    if (*st != RR_OK || !off || (covered < n && !bits) || !vals) {
+        if (*st == RR_OK) *st = nomem(err);
+        rr_arrow_array_release(out);
+        return true;
+    }
+    int64_t pos = 0;
+    int32_t cur = 0;
+    for (size_t k = 0; k <= vc->n_segs; k++) {
+        int64_t next = k < vc->n_segs ? vc->segs[k].slot : n;
+        for (; pos < next; pos++) off[pos] = cur; /* holes: null, no values */
+        if (k == vc->n_segs) break;
+        const df_seg_t *sg = &vc->segs[k];
+        const struct ArrowArray *l = &sg->chunk->components[sg->col].array;
+        const struct ArrowArray *lc = l->children[0];
+        const int32_t *so = (const int32_t *)l->buffers[1] + l->offset + sg->row;
+        int32_t base = so[0], cnt = so[sg->len] - base;
+        memcpy(vals + (size_t)cur * (size_t)w, (const uint8_t *)lc->buffers[1] + (size_t)(lc->offset + base) * (size_t)w,
+               (size_t)cnt * (size_t)w);
+        int32_t delta = cur - base;
+        for (int64_t j = 0; j < sg->len; j++) off[sg->slot + j] = so[j] + delta;
+        if (bits)
+            for (int64_t j = 0; j < sg->len; j++) rr_arrow_bit_set(bits, sg->slot + j, true);
+        cur += cnt;
+        pos = sg->slot + sg->len;
+    }
+    off[n] = cur;
+    out->length = n;
+    out->null_count = n - covered;
+    child->length = cur;
+    child->null_count = 0;
+    return true;
+}
+
 static rr_status_t build_component(rr_df_handle_t *h, df_vcol_t *vc, struct ArrowArray *out,
                                    rr_error_t *err) {
+    if (vc->use_segs) {
+        rr_status_t st = RR_OK;
+        if (build_dense_fixed(h, vc, out, &st, err)) return st;
+    }
     int64_t n = (int64_t)h->n_times;
     pieces_t ps = {0};
     rr_status_t st = RR_OK;
     int64_t i = 0;
+    if (vc->use_segs) {
+        /* chunk runs, nulls in the holes between them */
+        int64_t pos = 0;
+        for (size_t k = 0; k <= vc->n_segs && st == RR_OK; k++) {
+            int64_t next = k < vc->n_segs ? vc->segs[k].slot : n;
+            if (next > pos) {
+                st = prebuilt(vc, CELL_NULL, h->page_rows, err);
+                if (st == RR_OK && !pieces_push(&ps, view_of(&vc->nulls, 0, next - pos))) st = nomem(err);
+            }
+            if (k < vc->n_segs && st == RR_OK) {
+                const df_seg_t *sg = &vc->segs[k];
+                if (!pieces_push(&ps, view_of(&sg->chunk->components[sg->col].array, sg->row, sg->len)))
+                    st = nomem(err);
+                pos = sg->slot + sg->len;
+            }
+        }
+        i = n;
+    }
     while (i < n && st == RR_OK) {
         const df_cell_t *c = &vc->cells[i];
         int64_t j = i + 1;
@@ -1096,6 +1327,22 @@ static rr_status_t other_time_column(rr_df_handle_t *h, const char *timeline,
         df_vcol_t *vc = &h->vcols[v];
         const rr_chunk_t *last = NULL;
         const rr_chunk_index_t *ix = NULL;
+        if (vc->use_segs) {
+            for (size_t k = 0; k < vc->n_segs; k++) {
+                const df_seg_t *sg = &vc->segs[k];
+                const rr_chunk_index_t *sx = rr_chunk_find_index(sg->chunk, timeline);
+                if (!sx) continue;
+                const int64_t *tv = index_values(sx) + sg->row;
+                for (int64_t j = 0; j < sg->len; j++) {
+                    int64_t i = sg->slot + j;
+                    if (!rr_arrow_bit_get(valid, i) || tv[j] > vals[i]) {
+                        vals[i] = tv[j];
+                        rr_arrow_bit_set(valid, i, true);
+                    }
+                }
+            }
+            continue;
+        }
         for (int64_t i = 0; i < n; i++) {
             const df_cell_t *c = &vc->cells[i];
             if (c->kind != CELL_DATA && c->kind != CELL_EMPTY) continue;
@@ -1185,7 +1432,7 @@ rr_status_t rr_df_next_batch(rr_df_handle_t *h, struct ArrowArray *out, bool *do
         memcpy(h->times, h->sampled + h->sampled_pos, n * sizeof *h->times);
         h->n_times = n;
         h->sampled_pos += n;
-        gather_page(h);
+        RR_TRY(gather_page(h, err));
     } else {
         if (h->pov == -2) {
             h->exhausted = true;
@@ -1203,7 +1450,7 @@ rr_status_t rr_df_next_batch(rr_df_handle_t *h, struct ArrowArray *out, bool *do
             h->exhausted = true;
         else
             h->lo = last + 1;
-        gather_page(h);
+        RR_TRY(gather_page(h, err));
     }
     RR_TRY(build_batch(h, out, err));
     h->rows_returned += (int64_t)h->n_times;
