@@ -50,7 +50,7 @@ static inline void bench_print_line(const char *what, double bytes, double secs,
     if (base_gbs > 0) {
         double ratio = gbs / base_gbs;
         printf("  ratio %7.2fx %s", ratio, base_name);
-        if (goal > 0) printf("  (goal >= %.1fx: %s)", goal, ratio >= goal ? "met" : "MISSED");
+        if (goal > 0) printf("  (goal >= %gx: %s)", goal, ratio >= goal ? "met" : "MISSED");
     }
     printf("\n");
 }
