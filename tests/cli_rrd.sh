@@ -67,6 +67,14 @@ grep -q '^    row /plots/sine .* log_time=.* Scalars:scalars=\[0\]$' "$TMP/print
 run stats 0 "$RERUN" rrd stats "$TMP/a.rrd"
 grep -q "^  messages=22 chunks=21 rows=510 " "$TMP/stats.out" || fail "stats: counts: $(cat "$TMP/stats.out")"
 grep -q "^  entity /world/points chunks=10 rows=100 " "$TMP/stats.out" || fail "stats: no /world/points totals"
+# The chunk store holds every row, in fewer chunks once compacted.
+store_line=$(grep "^  in a chunk store: " "$TMP/stats.out")
+case "$store_line" in
+*" rows=510 "*) ;;
+*) fail "stats: chunk store line: $store_line" ;;
+esac
+store_chunks=$(echo "$store_line" | sed -n 's/.* chunks=\([0-9]*\) .*/\1/p')
+[ -n "$store_chunks" ] && [ "$store_chunks" -lt 21 ] || fail "stats: the store did not compact: $store_line"
 grep -q "^  entity /plots/sine chunks=4 rows=200 " "$TMP/stats.out" || fail "stats: no /plots/sine totals"
 grep -q "^total: stores=1 messages=22 chunks=21 rows=510 file_bytes=$(stat -c %s "$TMP/a.rrd") " "$TMP/stats.out" ||
     fail "stats: total line: $(grep total "$TMP/stats.out")"

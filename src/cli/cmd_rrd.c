@@ -4,7 +4,9 @@
  *                        static or timelines with their ranges, component
  *                        columns); -v adds one line per row with its data
  *   stats FILE...        per store: messages, chunks, rows, bytes on disk vs
- *                        uncompressed Arrow bytes, and per-entity totals
+ *                        uncompressed Arrow bytes, what a chunk store holds
+ *                        of it (chunks after compaction, memory), and
+ *                        per-entity totals
  *   verify FILE...       decodes every message down to the chunk and checks
  *                        each footer's manifests against the chunks seen
  *   merge -o OUT FILE... every store and chunk of every input in one file
@@ -28,6 +30,7 @@
 #include "arrow/array.h"
 #include "arrow/kernels.h"
 #include "arrow/schema.h"
+#include "store/store.h"
 #include "arrow/type.h"
 #include "cli/cli.h"
 #include "model/chunk.h"
@@ -535,11 +538,19 @@ static int cmd_print(int argc, char **argv) {
 
 /* ---------------- stats ---------------- */
 
+/* Per file: the figures of the messages as stored, and a chunk store fed
+ * the same messages for what a viewer or query would hold in memory. */
+typedef struct stats_ctx {
+    stores_t stores;
+    rr_store_set_t *set;
+} stats_ctx_t;
+
 static rr_status_t stats_msg(void *vctx, rr_rrd_message_t *m, rr_error_t *err) {
-    stores_t *stores = vctx;
-    store_t *st = stores_get(stores, rr_log_msg_store_id(&m->msg), err);
+    stats_ctx_t *ctx = vctx;
+    store_t *st = stores_get(&ctx->stores, rr_log_msg_store_id(&m->msg), err);
     if (!st) return err->code;
     st->messages++;
+    RR_TRY(rr_store_set_insert_log_msg(ctx->set, &m->msg, err));
     if (m->msg.kind != RR_LOG_MSG_ARROW) return RR_OK;
     rr_chunk_t *c;
     RR_TRY(decode_chunk(m, &c, err));
@@ -568,7 +579,8 @@ static int cmp_entity(const void *a, const void *b) {
 
 static double ratio(uint64_t num, uint64_t den) { return den ? (double)num / (double)den : 0.0; }
 
-static void print_stats(const char *name, uint64_t file_bytes, stores_t *stores) {
+static void print_stats(const char *name, uint64_t file_bytes, stores_t *stores,
+                        const rr_store_set_t *set) {
     int64_t msgs = 0, chunks = 0, rows = 0;
     uint64_t disk = 0, arrow = 0;
     printf("== %s\n", name);
@@ -578,6 +590,16 @@ static void print_stats(const char *name, uint64_t file_bytes, stores_t *stores)
         printf("\n  messages=%" PRId64 " chunks=%" PRId64 " rows=%" PRId64 " disk_bytes=%" PRIu64
                " arrow_bytes=%" PRIu64 " compression_ratio=%.2f\n",
                st->messages, st->chunks, st->rows, st->disk, st->arrow, ratio(st->arrow, st->disk));
+        const rr_store_t *mem = rr_store_set_find(set, &st->id);
+        if (mem) {
+            rr_store_stats_t ss;
+            rr_store_get_stats(mem, &ss);
+            printf("  in a chunk store: chunks=%" PRIu64 " (static %" PRIu64 ") rows=%" PRIu64
+                   " arrow_bytes=%" PRIu64 " index_bytes=%" PRIu64 " memory_bytes=%" PRIu64
+                   " compactions=%" PRIu64 "\n",
+                   ss.num_chunks, ss.num_static_chunks, ss.num_rows, ss.arrow_bytes, ss.index_bytes,
+                   ss.total_bytes, ss.num_compactions);
+        }
         if (st->n_ents > 1) qsort(st->ents, st->n_ents, sizeof *st->ents, cmp_entity);
         for (size_t e = 0; e < st->n_ents; e++) {
             const entity_stats_t *en = &st->ents[e];
@@ -604,17 +626,20 @@ static int cmd_stats(int argc, char **argv) {
         if (argv[i][0] == '-' && argv[i][1]) return usage_error("stats", "unknown option '%s'", argv[i]);
     }
     for (int i = 0; i < argc; i++) {
-        stores_t stores = {0};
-        visitor_t v = {stats_msg, NULL, &stores};
+        stats_ctx_t ctx = {0};
         rr_error_t err;
         memset(&err, 0, sizeof err);
+        if (rr_store_set_new(NULL, &ctx.set, &err) != RR_OK)
+            return rr_cli_fail("rrd stats: %s", one_line(&err));
+        visitor_t v = {stats_msg, NULL, &ctx};
         uint64_t n;
         rr_status_t st = read_rrd(argv[i], &v, &n, &err);
         /* Partial figures are still worth showing: they cover what decoded. */
-        print_stats(display_name(argv[i]), n, &stores);
+        print_stats(display_name(argv[i]), n, &ctx.stores, ctx.set);
         fflush(stdout);
         if (st != RR_OK) rc = rr_cli_fail("rrd stats: %s: %s", display_name(argv[i]), one_line(&err));
-        stores_free(&stores);
+        stores_free(&ctx.stores);
+        rr_store_set_free(ctx.set);
     }
     return rc;
 }
