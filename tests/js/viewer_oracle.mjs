@@ -1,35 +1,66 @@
-// The official-viewer oracle: opens an .rrd file in the official Rerun web
-// viewer (npm @rerun-io/web-viewer, pinned in package.json) inside headless
-// Debian Chromium, and prints what the viewer saw as one line of JSON. What
-// this viewer accepts, the official tools accept, so interop tests assert on
-// its output rather than on our own reader's.
+// The official-viewer oracle: opens one or more .rrd files in the official
+// Rerun web viewer (npm @rerun-io/web-viewer, pinned in package.json) inside
+// headless Debian Chromium, and prints what the viewer saw as one line of
+// JSON. What this viewer accepts, the official tools accept, so interop tests
+// assert on its output rather than on our own reader's.
 //
-//   node viewer_oracle.mjs FILE.rrd [--screenshot OUT.png] [--timeline NAME]...
-//                          [--timeout SECONDS] [--chromium PATH]
+//   node viewer_oracle.mjs FILE.rrd [FILE.rrd]... [--timeline NAME]...
+//        [--screenshot OUT.png] [--screenshot-dir DIR] [--save-as OUT.rrd]
+//        [--save-dir DIR] [--timeout SECONDS] [--chromium PATH]
+//
+// All files open in one viewer session (WebViewer.start with every URL), as
+// `rerun a.rrd b.rrd` would: files holding the same recording id load into
+// one recording.
 //
 // stdout, on success (exit 0), one line:
 //   {"recording_open": {application_id, recording_id, source, version, ...},
 //    "recording_open_events": [...every recording_open event, in order...],
 //    "active_recording": "...", "active_timeline": "..." | null,
 //    "timelines": {"NAME": {"min": .., "max": ..} | null, ...},
+//    "recordings": {"REC_ID": {"application_id": "...", "open_events": N,
+//                              "timelines": {"NAME": {min, max} | null, ...}}, ...},
+//    "files": [{"path": "...", "bytes_served": N | null}, ...],
+//    "screenshots": {"REC_ID": "PATH.png", ...},      (with --screenshot-dir)
+//    "saved": {"REC_ID": {"path": "...", "bytes": N, "suggested_name": "...",
+//                         "via": "the Ctrl+S shortcut" | "the command palette"}, ...},
+//                                                     (with --save-as/--save-dir)
 //    "data_errors": [...], "console_errors": [...], "console_warnings": [...],
-//    "rrd_bytes_served": N}
+//    "rrd_bytes_served": N, "timing_ms": {"browser_launched": ms, ...}}
+// "recording_open", "active_recording", "active_timeline" and "timelines" are
+// about the first recording opened / the active one (what one file gives);
+// "recordings" has every recording id the viewer announced, each with the
+// time ranges of every --timeline asked for (null where it has none).
 // data_errors are the console lines in which the viewer says it could not
-// decode the data (before recording_open they fail the run at once).
+// decode the data (before the first recording_open they fail the run at once).
 // Time values are as the viewer returns them: JS numbers (doubles), so
 // nanosecond timestamps past 2^53 come back rounded to the nearest double;
 // compare them with Number(BigInt(expected)). (Should a viewer return
 // BigInts, they are printed as numbers when exact and as strings otherwise.)
 // On failure or timeout: exit 1 and one line on stderr saying why.
 //
+// --screenshot OUT.png   the active recording, paused at the end of its
+//                        active timeline.
+// --screenshot-dir DIR   one picture per recording id, DIR/ID.png (the id
+//                        with anything but [A-Za-z0-9._-] replaced by _): each
+//                        recording made active in turn, paused at its end.
+// --save-as OUT.rrd      re-encodes the active recording with the viewer's own
+//                        encoder and writes it to OUT.rrd: the viewer's "Save
+//                        recording…" command (Ctrl+S; in the web viewer a
+//                        browser download, caught with playwright's download
+//                        event). With several recordings, the first one opened.
+// --save-dir DIR         the same for every recording id, DIR/ID.rrd.
+//
+// RR_ORACLE_DEBUG=1 in the environment copies every console line of the page
+// (the viewer's own log included) to stderr.
+//
 // How it runs (see ../../../shared/INTEROP.md): a static HTTP server on
-// 127.0.0.1 serves the viewer package, a small page and the file; Chromium is
+// 127.0.0.1 serves the viewer package, a small page and the files; Chromium is
 // driven by playwright-core; every request to any other host is aborted so the
 // run is hermetic (the viewer's fetch of its online example list fails, as
 // expected without a network).
 
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,33 +101,42 @@ const MIME = {
 function usage(msg) {
   if (msg) process.stderr.write(`viewer_oracle: ${msg}\n`);
   process.stderr.write(
-    "usage: node viewer_oracle.mjs FILE.rrd [--screenshot OUT.png] [--timeline NAME]... " +
+    "usage: node viewer_oracle.mjs FILE.rrd [FILE.rrd]... [--timeline NAME]... " +
+      "[--screenshot OUT.png] [--screenshot-dir DIR] [--save-as OUT.rrd] [--save-dir DIR] " +
       "[--timeout SECONDS] [--chromium PATH]\n");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { rrd: null, screenshot: null, timelines: [], timeoutS: 60, chromium: "/usr/bin/chromium" };
+  const opts = {
+    rrds: [], screenshot: null, screenshotDir: null, saveAs: null, saveDir: null,
+    timelines: [], timeoutS: 60, chromium: "/usr/bin/chromium",
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
     if (a === "--screenshot") opts.screenshot = value();
+    else if (a === "--screenshot-dir") opts.screenshotDir = value();
+    else if (a === "--save-as") opts.saveAs = value();
+    else if (a === "--save-dir") opts.saveDir = value();
     else if (a === "--timeline") opts.timelines.push(value());
     else if (a === "--timeout") opts.timeoutS = Number(value());
     else if (a === "--chromium") opts.chromium = value();
     else if (a === "-h" || a === "--help") usage();
     else if (a.startsWith("--")) usage(`unknown option ${a}`);
-    else if (opts.rrd === null) opts.rrd = a;
-    else usage(`unexpected argument ${a}`);
+    else opts.rrds.push(a);
   }
-  if (opts.rrd === null) usage("no .rrd file given");
+  if (opts.rrds.length === 0) usage("no .rrd file given");
   if (!(opts.timeoutS > 0)) usage("--timeout must be a positive number of seconds");
   return opts;
 }
 
-// The page: starts the viewer on the file and keeps what it reports in
+// A recording id as a file name.
+const fileNameOf = (id) => String(id).replace(/[^A-Za-z0-9._-]/g, "_");
+
+// The page: starts the viewer on the files and keeps what it reports in
 // window.__oracle for the driver to read.
-const PAGE = `<!doctype html>
+const page = (urls) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>rerun-c viewer oracle</title>
 <style>html,body{margin:0;padding:0;background:#000}#viewer{width:${VIEW_WIDTH}px;height:${VIEW_HEIGHT}px}</style>
 </head><body><div id="viewer"></div>
@@ -106,7 +146,8 @@ const PAGE = `<!doctype html>
     const { WebViewer } = await import("/viewer/index.js");
     const viewer = window.__viewer = new WebViewer();
     viewer.on("recording_open", (e) => state.events.push(e));
-    await viewer.start(new URL("/data/recording.rrd", location.href).href, document.getElementById("viewer"),
+    const urls = ${JSON.stringify(urls)}.map((u) => new URL(u, location.href).href);
+    await viewer.start(urls.length === 1 ? urls[0] : urls, document.getElementById("viewer"),
       { width: "${VIEW_WIDTH}px", height: "${VIEW_HEIGHT}px", hide_welcome_screen: true });
     state.started = true;
   } catch (e) {
@@ -115,7 +156,9 @@ const PAGE = `<!doctype html>
 </script></body></html>
 `;
 
-function startServer(rrdPath, onRrdServed) {
+// Serves the page, the viewer package and file i of rrdPaths at /data/i/NAME.
+function startServer(rrdPaths, onRrdServed) {
+  const urls = rrdPaths.map((p, i) => `/data/${i}/${encodeURIComponent(path.basename(p))}`);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
     const send = (code, type, body) => {
@@ -124,11 +167,12 @@ function startServer(rrdPath, onRrdServed) {
     };
     try {
       if (url.pathname === "/" || url.pathname === "/index.html") {
-        return send(200, MIME[".html"], PAGE);
+        return send(200, MIME[".html"], page(urls));
       }
-      if (url.pathname === "/data/recording.rrd") {
-        const body = await readFile(rrdPath);
-        res.on("finish", () => onRrdServed(body.length));
+      const file = urls.indexOf(url.pathname);
+      if (file >= 0) {
+        const body = await readFile(rrdPaths[file]);
+        res.on("finish", () => onRrdServed(file, body.length));
         return send(200, "application/octet-stream", body);
       }
       if (url.pathname.startsWith("/viewer/")) {
@@ -168,17 +212,101 @@ function jsonSafe(value) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const oneLine = (s) => String(s).replace(/\s+/g, " ").trim().slice(0, 2000);
 
+// Pauses recording `rec` at the end of its active timeline, so a picture
+// does not depend on timing, and waits until the viewer painted it.
+async function pauseAtEnd(page, rec) {
+  await page.evaluate((rec) => {
+    const viewer = window.__viewer;
+    if (rec !== null) {
+      viewer.set_playing(rec, false);
+      const timeline = viewer.get_active_timeline(rec);
+      const range = timeline === null ? null : viewer.get_time_range(rec, timeline);
+      if (range) viewer.set_current_time(rec, timeline, range.max);
+    }
+    return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  }, rec);
+}
+
+// Makes `rec` the active recording and waits until the viewer says so and
+// has painted a few frames of it (the first frames of a newly active
+// recording lay out its views).
+async function activate(page, rec, remaining) {
+  await page.evaluate((rec) => window.__viewer.set_active_recording_id(rec), rec);
+  await page.waitForFunction((rec) => window.__viewer.get_active_recording_id() === rec, rec,
+    { timeout: remaining(), polling: 50 });
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+}
+
+// The viewer's "Save recording…" command on the active recording. On the
+// web the viewer encodes the recording at once and shows a small HTML dialog
+// (rfd's: #rfd-overlay) whose link (#rfd-output, a blob: URL with a download
+// name) the user clicks to download the file; clicking it here gives
+// playwright's download event. The command is given by its keyboard shortcut
+// (Ctrl+S) and, should that not reach the viewer, from the command palette
+// (Ctrl+P, "Save recording"). Returns what was written.
+const SAVE_DIALOG_MS = 15000;
+async function saveActive(page, outPath, remaining) {
+  const link = page.locator('#rfd-output[href^="blob:"]');
+  const tries = [
+    ["the Ctrl+S shortcut", async () => page.keyboard.press("Control+s")],
+    ["the command palette", async () => {
+      await page.keyboard.press("Control+p");
+      await sleep(500);
+      await page.keyboard.type("Save recording");
+      await sleep(500);
+      await page.keyboard.press("Enter");
+    }],
+  ];
+  let shown = false;
+  const tried = [];
+  for (const [how, trigger] of tries) {
+    // Keyboard input goes to the viewer once its canvas has the focus.
+    await page.evaluate(() => window.__viewer.canvas?.focus());
+    await trigger();
+    tried.push(how);
+    try {
+      await link.waitFor({ state: "attached", timeout: Math.min(remaining(), SAVE_DIALOG_MS) });
+      shown = true;
+      break;
+    } catch {
+      await page.keyboard.press("Escape"); // close whatever opened instead
+    }
+  }
+  if (!shown) throw new Error(`the viewer showed no save dialog (tried ${tried.join(", then ")})`);
+  const [dl] = await Promise.all([
+    page.waitForEvent("download", { timeout: Math.min(remaining(), 30000) }),
+    link.click({ timeout: remaining() }),
+  ]);
+  const failure = await dl.failure();
+  if (failure) throw new Error(`the download of the saved recording failed: ${failure}`);
+  await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
+  await dl.saveAs(outPath);
+  // The dialog closes once its link was clicked; the next save opens a new one.
+  await page.locator("#rfd-overlay").waitFor({ state: "detached", timeout: Math.min(remaining(), 5000) })
+    .catch(() => {});
+  const st = await stat(outPath);
+  return { path: outPath, bytes: st.size, suggested_name: dl.suggestedFilename(), via: tried[tried.length - 1] };
+}
+
 async function run(opts, resources, deadline) {
-  const rrdStat = await stat(opts.rrd).catch(() => null);
-  if (!rrdStat || !rrdStat.isFile()) throw new Error(`cannot read ${opts.rrd}`);
+  for (const f of opts.rrds) {
+    const st = await stat(f).catch(() => null);
+    if (!st || !st.isFile()) throw new Error(`cannot read ${f}`);
+  }
   if (!existsSync(path.join(VIEWER_DIR, "index.js"))) {
     throw new Error(`viewer package missing at ${VIEWER_DIR}: run scripts/install-deps`);
   }
   if (!existsSync(opts.chromium)) throw new Error(`no Chromium at ${opts.chromium}`);
   const { chromium } = await import("playwright-core");
+  const t0 = Date.now();
+  const timing = {};
+  const mark = (name) => { timing[name] = Date.now() - t0; };
 
-  let rrdServed = null;
-  resources.server = await startServer(opts.rrd, (n) => { rrdServed = n; });
+  const served = opts.rrds.map(() => null);
+  const allServed = () => served.every((n) => n !== null);
+  resources.server = await startServer(opts.rrds, (i, n) => { served[i] = n; });
   const origin = `http://127.0.0.1:${resources.server.address().port}`;
 
   // launch() gives the browser a fresh, empty temporary profile and deletes it on close.
@@ -188,7 +316,12 @@ async function run(opts, resources, deadline) {
     args: CHROMIUM_FLAGS,
     timeout: Math.max(1000, deadline - Date.now()),
   });
-  const page = await resources.browser.newPage({ viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT } });
+  const context = await resources.browser.newContext({
+    viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT },
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  mark("browser_launched");
 
   const consoleErrors = [];
   const consoleWarnings = [];
@@ -196,6 +329,7 @@ async function run(opts, resources, deadline) {
   const dataErrors = [];
   page.on("console", (msg) => {
     const text = oneLine(msg.text());
+    if (process.env.RR_ORACLE_DEBUG) process.stderr.write(`[console ${msg.type()}] ${text}\n`);
     if (msg.type() === "warning") consoleWarnings.push(text);
     else if (msg.type() === "error") consoleErrors.push(text);
     else return;
@@ -229,36 +363,53 @@ async function run(opts, resources, deadline) {
     if (dataErrors.length > 0) throw new Error(`viewer could not decode the file: ${dataErrors.join(" | ")}`);
     // A file the viewer rejects opens nothing and, often, says nothing on the
     // console (the viewer shows a notification): give up some time after the
-    // whole file was served rather than at the deadline.
-    if (rrdServed !== null && servedAt === null) servedAt = Date.now();
+    // files were served rather than at the deadline.
+    if (allServed() && servedAt === null) servedAt = Date.now();
     const gaveUp = servedAt !== null && Date.now() - servedAt > SETTLE_MAX_MS;
     if (gaveUp || Date.now() > deadline) {
+      const seen = await page.evaluate(() => {
+        const v = window.__viewer;
+        return v && v.ready ? { active_recording: v.get_active_recording_id() } : { ready: false };
+      }).catch((e) => ({ error: String(e) }));
       throw new Error((gaveUp
-        ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the whole file (${rrdServed} bytes) was served`
-        : `timed out waiting for recording_open (file served: ${rrdServed !== null})`) +
-        `; console errors: ${JSON.stringify(consoleErrors)}; warnings: ${JSON.stringify(consoleWarnings)}`);
+        ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the files (${served.join(", ")} bytes) were served`
+        : `timed out waiting for recording_open (files served: ${served.map((n) => n !== null).join(", ")})`) +
+        `; viewer: ${JSON.stringify(seen)}; console errors: ${JSON.stringify(consoleErrors)}; warnings: ${JSON.stringify(consoleWarnings)}`);
     }
     await sleep(SETTLE_POLL_MS);
   }
 
-  // The viewer keeps ingesting after recording_open: read until the whole
-  // file was served and the answers have not changed for SETTLE_STABLE_MS.
-  const settleEnd = Math.min(deadline, Date.now() + SETTLE_MAX_MS);
+  mark("first_recording_open");
+  // The viewer keeps ingesting after recording_open: read until every file
+  // was served and the answers have not changed for SETTLE_STABLE_MS.
+  const settleEnd = Math.min(deadline, Date.now() + SETTLE_MAX_MS * Math.max(1, Math.ceil(opts.rrds.length / 4)));
   const probe = (timelines) => {
     const viewer = window.__viewer;
-    const rec = viewer.get_active_recording_id();
-    const ranges = {};
-    for (const t of timelines) {
-      const r = rec === null ? null : viewer.get_time_range(rec, t);
-      ranges[t] = r == null ? null : { min: r.min, max: r.max };
+    const events = window.__oracle.events;
+    const active = viewer.get_active_recording_id();
+    const ids = [...new Set(events.map((e) => e.recording_id))];
+    if (active !== null && !ids.includes(active)) ids.push(active);
+    const recordings = {};
+    for (const id of ids) {
+      const ranges = {};
+      for (const t of timelines) {
+        const r = viewer.get_time_range(id, t);
+        ranges[t] = r == null ? null : { min: r.min, max: r.max };
+      }
+      const mine = events.filter((e) => e.recording_id === id);
+      recordings[id] = {
+        application_id: mine.length ? mine[0].application_id : null,
+        open_events: mine.length,
+        timelines: ranges,
+      };
     }
     const stringify = (v) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
     return {
-      key: stringify([rec, ranges, window.__oracle.events.length]),
-      rec,
-      active_timeline: rec === null ? null : viewer.get_active_timeline(rec),
-      ranges,
-      events: window.__oracle.events,
+      key: stringify([active, recordings, events.length]),
+      active,
+      active_timeline: active === null ? null : viewer.get_active_timeline(active),
+      recordings,
+      events,
     };
   };
   let last = null;
@@ -268,40 +419,70 @@ async function run(opts, resources, deadline) {
     if (viewerFailure) throw new Error(`viewer failed: ${viewerFailure}`);
     if (last === null || now.key !== last.key) stableSince = Date.now();
     last = now;
-    const allSeen = opts.timelines.every((t) => now.ranges[t] !== null);
-    if (rrdServed !== null && allSeen && Date.now() - stableSince >= SETTLE_STABLE_MS) break;
+    // Every timeline asked for is in some recording (a single file: in its recording).
+    const allSeen = opts.timelines.every((t) =>
+      Object.values(now.recordings).some((r) => r.timelines[t] !== null));
+    if (allServed() && allSeen && Date.now() - stableSince >= SETTLE_STABLE_MS) break;
     if (Date.now() >= settleEnd) break; // report what is there; the caller asserts on it
     await sleep(SETTLE_POLL_MS);
   }
 
+  mark("settled");
+  const firstOpened = last.events.length ? last.events[0].recording_id : last.active;
+  const ids = Object.keys(last.recordings);
+  const result = {};
+
+  if (opts.screenshotDir) {
+    await mkdir(opts.screenshotDir, { recursive: true });
+    result.screenshots = {};
+    for (const id of ids) {
+      const out = path.join(opts.screenshotDir, `${fileNameOf(id)}.png`);
+      await activate(page, id, remaining);
+      await pauseAtEnd(page, id);
+      await page.screenshot({ path: out, timeout: remaining() });
+      result.screenshots[id] = out;
+    }
+    mark("screenshots_taken");
+  }
+  if (opts.saveAs || opts.saveDir) {
+    result.saved = {};
+    const jobs = [];
+    if (opts.saveAs && firstOpened !== null) jobs.push([firstOpened, opts.saveAs]);
+    if (opts.saveDir) for (const id of ids) jobs.push([id, path.join(opts.saveDir, `${fileNameOf(id)}.rrd`)]);
+    if (jobs.length === 0) throw new Error("--save-as: the viewer has no recording to save");
+    for (const [id, out] of jobs) {
+      await activate(page, id, remaining);
+      result.saved[id] = await saveActive(page, out, remaining);
+    }
+    mark("saved");
+  }
   if (opts.screenshot) {
-    // The viewer starts playing the recording: pause it at the end of the
-    // active timeline so the picture does not depend on timing, then wait two animation frames so it is painted.
-    await page.evaluate(() => {
-      const viewer = window.__viewer;
-      const rec = viewer.get_active_recording_id();
-      if (rec !== null) {
-        viewer.set_playing(rec, false);
-        const timeline = viewer.get_active_timeline(rec);
-        const range = timeline === null ? null : viewer.get_time_range(rec, timeline);
-        if (range) viewer.set_current_time(rec, timeline, range.max);
-      }
-      return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    });
+    // The active recording as the viewer chose it, unless the steps above
+    // switched it: then back to the first recording opened.
+    const rec = result.screenshots || result.saved ? firstOpened : last.active;
+    if (rec !== null && rec !== last.active) await activate(page, rec, remaining);
+    await pauseAtEnd(page, rec);
     await page.screenshot({ path: opts.screenshot, timeout: remaining() });
+    mark("screenshot_taken");
   }
 
   const events = jsonSafe(last.events);
+  const activeRec = last.active !== null ? last.recordings[last.active] : null;
+  const emptyRanges = Object.fromEntries(opts.timelines.map((t) => [t, null]));
   return {
     recording_open: events[0],
     recording_open_events: events,
-    active_recording: last.rec,
+    active_recording: last.active,
     active_timeline: jsonSafe(last.active_timeline),
-    timelines: jsonSafe(last.ranges),
+    timelines: jsonSafe(activeRec ? activeRec.timelines : emptyRanges),
+    recordings: jsonSafe(last.recordings),
+    files: opts.rrds.map((p, i) => ({ path: p, bytes_served: served[i] })),
+    ...result,
     data_errors: dataErrors,
     console_errors: consoleErrors,
     console_warnings: consoleWarnings,
-    rrd_bytes_served: rrdServed,
+    rrd_bytes_served: allServed() ? served.reduce((a, n) => a + n, 0) : null,
+    timing_ms: timing,
   };
 }
 
