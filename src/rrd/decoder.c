@@ -2,12 +2,15 @@
  * queue. Bytes are appended to one buffer; frames are decoded in place once
  * complete, so a message body is never copied before protobuf-c reads it.
  *
- * A large ArrowMsg body is not queued: once its first bytes show where the
- * payload starts, it gets a blob of its own (the payload 64-byte aligned in
- * it) and the rest of its bytes go straight there, so that next_ref can hand
- * that blob out and the record batch reads the payload in place. The queue
+ * Once next_ref is in use, a large ArrowMsg body is not queued: when its
+ * first bytes show where the payload starts, it gets a blob of its own (the
+ * payload 64-byte aligned in it) and the rest of its bytes go straight there,
+ * so that next_ref can hand that blob out and the record batch reads the
+ * payload in place. The queue
  * is empty while such a body fills: bytes after it are queued only once it
- * is complete, which keeps stream order. */
+ * is complete, which keeps stream order. With next only, that buffer would
+ * not save a copy (protobuf-c copies the payload out of it anyway) but add a
+ * large allocation per message, so next alone keeps everything queued. */
 #include "rrd/decoder.h"
 
 #include <errno.h>
@@ -54,6 +57,7 @@ struct rr_rrd_decoder {
     rr_error_t fatal;
     size_t n_footers;
     rr_rrd_footer_msg_t *footers;
+    bool zero_copy;       /* next_ref was called: large bodies get their own blob */
     rr_arrow_blob_t *blk; /* the large body being filled, or NULL */
     size_t blk_pad;       /* the body starts at blk->data + blk_pad */
     size_t blk_fill;      /* body bytes in it so far */
@@ -166,7 +170,7 @@ rr_status_t rr_rrd_decoder_read_fd(rr_rrd_decoder_t *d, int fd, size_t *n_read, 
  * that the payload is 64-byte aligned (the IPC reader uses 8-byte aligned
  * buffers in place; the writer aligns them to 64 from the payload's start). */
 static rr_status_t maybe_start_blk(rr_rrd_decoder_t *d, rr_error_t *err) {
-    if (d->kind != RR_LOG_MSG_ARROW || d->len < BIG_BODY_MIN || d->len > BIG_BODY_MAX) return RR_OK;
+    if (!d->zero_copy || d->kind != RR_LOG_MSG_ARROW || d->len < BIG_BODY_MIN || d->len > BIG_BODY_MAX) return RR_OK;
     size_t have = avail(d);
     if (have < BIG_BODY_PEEK) return RR_OK;
     size_t at = 0;
@@ -406,6 +410,7 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
 
 rr_status_t rr_rrd_decoder_next_ref(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
                                     rr_error_t *err) {
+    d->zero_copy = true;
     return next_impl(d, out, got, true, err);
 }
 

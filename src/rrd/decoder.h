@@ -64,10 +64,11 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
                                 rr_error_t *err);
 
 /* Same, but an ArrowMsg's payload is not copied out of the protobuf body:
- * out->blob holds it (see rr_rrd_message_t). A large ArrowMsg body (64 KiB
- * to 64 MiB) gets a buffer of its own as soon as its first bytes are in,
- * placed so that the payload is 64-byte aligned, and later bytes are pushed
- * (or read, rr_rrd_decoder_read_fd) straight into it: with
+ * out->blob holds it (see rr_rrd_message_t). Once next_ref has been called
+ * on a decoder, a large ArrowMsg body (64 KiB to 64 MiB) gets a buffer of its
+ * own as soon as its first bytes are in, placed so that the payload is
+ * 64-byte aligned, and later bytes are pushed (or read,
+ * rr_rrd_decoder_read_fd) straight into it: with
  * rr_rrd_payload_decode_blob its columns are then read where the bytes
  * first landed. A small one's payload is copied once, into an aligned blob.
  * Free the message with rr_rrd_message_free. */
@@ -76,8 +77,9 @@ rr_status_t rr_rrd_decoder_next_ref(rr_rrd_decoder_t *d, rr_rrd_message_t *out, 
 
 /* Reads once from fd (read(2), retried on EINTR) into the decoder, instead of
  * push: straight into a large message's own buffer while one is filling
- * (the rest of its body at once), else up to 64 KiB into the queue, so that
- * the bytes of a large message are copied once, by the kernel. *n_read is 0
+ * (next_ref in use; the rest of its body at once), else up to 64 KiB into
+ * the queue, so that the bytes of a large message are copied once, by the
+ * kernel. *n_read is 0
  * at end of file (and once the decoder has failed: next() says why).
  * RR_ERR_IO naming the offset when read fails, RR_ERR_NOMEM. */
 rr_status_t rr_rrd_decoder_read_fd(rr_rrd_decoder_t *d, int fd, size_t *n_read, rr_error_t *err);
