@@ -533,7 +533,7 @@ static rr_status_t g_bar_chart(rr_recording_stream_t *rec, rr_error_t *err) {
 /* Scalars over the `step` timeline: one series per value in each row. */
 static rr_status_t log_waves(rr_recording_stream_t *rec, const char *path, int n_series, rr_error_t *err) {
     for (int step = 0; step < 100; step++) {
-        rr_scalar_t v[2] = {sin(step * 0.1), 0.5 * cos(step * 0.1 + 1.0)};
+        rr_scalar_t v[3] = {sin(step * 0.1), 0.5 * cos(step * 0.1 + 1.0), 0.8 * sin(step * 0.05 + 2.0)};
         rr_archetype_t *a = NULL;
         bool failed = set_step(rec, step, err) || rr_scalars_new(&a, v, (size_t)n_series, RR_COPY, err) ||
                       rr_log(rec, path, a, err);
@@ -543,8 +543,9 @@ static rr_status_t log_waves(rr_recording_stream_t *rec, const char *path, int n
     return RR_OK;
 }
 
+/* Three series in one Scalars batch, in the viewer's default style. */
 static rr_status_t g_scalars(rr_recording_stream_t *rec, rr_error_t *err) {
-    return log_waves(rec, "plot/wave", 1, err);
+    return log_waves(rec, "plot/waves", 3, err);
 }
 
 static rr_status_t g_series_lines(rr_recording_stream_t *rec, rr_error_t *err) {
@@ -613,13 +614,13 @@ static rr_status_t g_graph_nodes(rr_recording_stream_t *rec, rr_error_t *err) {
         float t = 2.0f * PI_F * (float)i / 6.0f;
         pos[i][0] = 150.0f * cosf(t), pos[i][1] = 150.0f * sinf(t);
     }
-    const rr_text_t labels[6] = {"A", "B", "C", "D", "E", "F"};
+    /* Without labels: a labelled node is drawn as its label in a box, an
+     * unlabelled one as a filled disc of its radius and colour. */
     const rr_radius_t radius = 25.0f;
     rr_archetype_t *a = NULL;
     bool failed = rr_graph_nodes_new(&a, NODES, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_positions(a, pos, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_colors(a, PALETTE, 6, RR_COPY, err) ||
-                  rr_graph_nodes_set_labels(a, labels, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_radii(a, &radius, 1, RR_COPY, err) ||
                   rr_log_static(rec, "graph", a, err);
     return finish(a, failed, err);
