@@ -19,7 +19,7 @@
 //    "timelines": {"NAME": {"min": .., "max": ..} | null, ...},
 //    "recordings": {"REC_ID": {"application_id": "...", "open_events": N,
 //                              "timelines": {"NAME": {min, max} | null, ...}}, ...},
-//    "files": [{"path": "...", "bytes_served": N | null}, ...],
+//    "files": [{"path": "...", "bytes_served": N | null, "taken_in": bool}, ...],
 //    "screenshots": {"REC_ID": "PATH.png", ...},      (with --screenshot-dir)
 //    "saved": {"REC_ID": {"path": "...", "bytes": N, "suggested_name": "...",
 //                         "via": "the Ctrl+S shortcut" | "the command palette"}, ...},
@@ -141,11 +141,18 @@ const page = (urls) => `<!doctype html>
 <style>html,body{margin:0;padding:0;background:#000}#viewer{width:${VIEW_WIDTH}px;height:${VIEW_HEIGHT}px}</style>
 </head><body><div id="viewer"></div>
 <script type="module">
-  const state = window.__oracle = { events: [], started: false, start_error: null };
+  const state = window.__oracle = { events: [], counts: {}, started: false, start_error: null };
+  const count = (k) => { state.counts[k] = (state.counts[k] ?? 0) + 1; };
   try {
     const { WebViewer } = await import("/viewer/index.js");
     const viewer = window.__viewer = new WebViewer();
     viewer.on("recording_open", (e) => state.events.push(e));
+    // How many events of each kind arrived, for the diagnosis of a run that
+    // saw no recording_open (raw: before the viewer's JS dispatch).
+    for (const k of ["ready", "play", "pause", "time_update", "timeline_change", "selection_change", "recording_open"]) {
+      viewer.on(k, () => count(k));
+    }
+    viewer._on_raw_event?.((json) => { try { count("raw:" + JSON.parse(json).type); } catch { count("raw:?"); } });
     const urls = ${JSON.stringify(urls)}.map((u) => new URL(u, location.href).href);
     await viewer.start(urls.length === 1 ? urls[0] : urls, document.getElementById("viewer"),
       { width: "${VIEW_WIDTH}px", height: "${VIEW_HEIGHT}px", hide_welcome_screen: true });
@@ -156,9 +163,12 @@ const page = (urls) => `<!doctype html>
 </script></body></html>
 `;
 
-// Serves the page, the viewer package and file i of rrdPaths at /data/i/NAME.
+// Where file i of rrdPaths is served: /data/i/NAME.
+const dataPaths = (rrdPaths) => rrdPaths.map((p, i) => `/data/${i}/${encodeURIComponent(path.basename(p))}`);
+
+// Serves the page, the viewer package and the files at dataPaths(rrdPaths).
 function startServer(rrdPaths, onRrdServed) {
-  const urls = rrdPaths.map((p, i) => `/data/${i}/${encodeURIComponent(path.basename(p))}`);
+  const urls = dataPaths(rrdPaths);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
     const send = (code, type, body) => {
@@ -327,9 +337,20 @@ async function run(opts, resources, deadline) {
   const consoleWarnings = [];
   let viewerFailure = null;
   const dataErrors = [];
+  // Which files the viewer has ingested to the end: it logs (at debug level)
+  // "Data source URL has finished" once it has taken in a source's last
+  // message, on the same frame loop that fires recording_open.
+  const fileUrls = dataPaths(opts.rrds).map((u) => `${origin}${u}`);
+  const finished = opts.rrds.map(() => false);
+  const allFinished = () => finished.every(Boolean);
   page.on("console", (msg) => {
     const text = oneLine(msg.text());
     if (process.env.RR_ORACLE_DEBUG) process.stderr.write(`[console ${msg.type()}] ${text}\n`);
+    const done = /Data source (\S+) has finished/.exec(text);
+    if (done) {
+      const i = fileUrls.indexOf(done[1]);
+      if (i >= 0) finished[i] = true;
+    }
     if (msg.type() === "warning") consoleWarnings.push(text);
     else if (msg.type() === "error") consoleErrors.push(text);
     else return;
@@ -351,7 +372,7 @@ async function run(opts, resources, deadline) {
 
   // Wait for the first recording_open (or a failure of the viewer).
   let state;
-  let servedAt = null;
+  let finishedAt = null;
   for (;;) {
     state = await page.evaluate(() => ({
       n: window.__oracle?.events.length ?? 0,
@@ -363,17 +384,21 @@ async function run(opts, resources, deadline) {
     if (dataErrors.length > 0) throw new Error(`viewer could not decode the file: ${dataErrors.join(" | ")}`);
     // A file the viewer rejects opens nothing and, often, says nothing on the
     // console (the viewer shows a notification): give up some time after the
-    // files were served rather than at the deadline.
-    if (allServed() && servedAt === null) servedAt = Date.now();
-    const gaveUp = servedAt !== null && Date.now() - servedAt > SETTLE_MAX_MS;
+    // viewer has taken in every file rather than at the deadline. (Not after
+    // the files were served: on a busy machine the viewer may take longer
+    // than that to process what it downloaded.)
+    if (allFinished() && finishedAt === null) finishedAt = Date.now();
+    const gaveUp = finishedAt !== null && Date.now() - finishedAt > SETTLE_MAX_MS;
     if (gaveUp || Date.now() > deadline) {
       const seen = await page.evaluate(() => {
         const v = window.__viewer;
-        return v && v.ready ? { active_recording: v.get_active_recording_id() } : { ready: false };
+        const counts = window.__oracle?.counts;
+        return v && v.ready ? { active_recording: v.get_active_recording_id(), events: counts } : { ready: false, events: counts };
       }).catch((e) => ({ error: String(e) }));
       throw new Error((gaveUp
-        ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the files (${served.join(", ")} bytes) were served`
-        : `timed out waiting for recording_open (files served: ${served.map((n) => n !== null).join(", ")})`) +
+        ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the viewer took in the files (${served.join(", ")} bytes)`
+        : `timed out waiting for recording_open (files served: ${served.map((n) => n !== null).join(", ")}; ` +
+          `taken in by the viewer: ${finished.join(", ")})`) +
         `; viewer: ${JSON.stringify(seen)}; console errors: ${JSON.stringify(consoleErrors)}; warnings: ${JSON.stringify(consoleWarnings)}`);
     }
     await sleep(SETTLE_POLL_MS);
@@ -422,7 +447,7 @@ async function run(opts, resources, deadline) {
     // Every timeline asked for is in some recording (a single file: in its recording).
     const allSeen = opts.timelines.every((t) =>
       Object.values(now.recordings).some((r) => r.timelines[t] !== null));
-    if (allServed() && allSeen && Date.now() - stableSince >= SETTLE_STABLE_MS) break;
+    if (allServed() && allFinished() && allSeen && Date.now() - stableSince >= SETTLE_STABLE_MS) break;
     if (Date.now() >= settleEnd) break; // report what is there; the caller asserts on it
     await sleep(SETTLE_POLL_MS);
   }
@@ -476,7 +501,7 @@ async function run(opts, resources, deadline) {
     active_timeline: jsonSafe(last.active_timeline),
     timelines: jsonSafe(activeRec ? activeRec.timelines : emptyRanges),
     recordings: jsonSafe(last.recordings),
-    files: opts.rrds.map((p, i) => ({ path: p, bytes_served: served[i] })),
+    files: opts.rrds.map((p, i) => ({ path: p, bytes_served: served[i], taken_in: finished[i] })),
     ...result,
     data_errors: dataErrors,
     console_errors: consoleErrors,
