@@ -19,7 +19,7 @@
  *               rr_rrd_decoder_read_fd: a large message's body straight
  *               into its own buffer, the rest in 64 KiB pieces), every
  *               ArrowMsg decoded down to its chunk (rr_rrd_decoder_next_ref +
- *               rr_rrd_payload_decode_blob + rr_chunk_from_record_batch);
+ *               rr_rrd_payload_decode + rr_chunk_from_record_batch);
  *               LZ4 off and on.
  * Throughput counts the recording's uncompressed .rrd bytes for every
  * figure (so LZ4 on and off compare on the same data), and each is also
@@ -233,7 +233,7 @@ static double rrd_read(const char *path, const recording_t *rec) {
                 struct ArrowSchema schema;
                 struct ArrowArray batch;
                 rr_chunk_t *c;
-                if (rr_rrd_payload_decode_blob(&m.msg.u.arrow, m.blob, 0, &schema, &batch, &err)) bench_die("bench_rrd", "payload", &err);
+                if (rr_rrd_payload_decode(&m.msg.u.arrow, 0, &schema, &batch, &err)) bench_die("bench_rrd", "payload", &err);
                 if (rr_chunk_from_record_batch(&schema, &batch, &c, &err)) bench_die("bench_rrd", "chunk", &err);
                 rows += c->num_rows;
                 chunks++;

@@ -565,7 +565,8 @@ void rr_log_msg_free(rr_log_msg_t *msg) {
     case RR_LOG_MSG_SET_STORE_INFO: rr_store_info_free(&msg->u.set_store_info.info); break;
     case RR_LOG_MSG_ARROW:
         rr_store_id_free(&msg->u.arrow.store_id);
-        free(msg->u.arrow.payload);
+        if (msg->u.arrow.payload_owner) rr_arrow_blob_release(msg->u.arrow.payload_owner);
+        else free(msg->u.arrow.payload);
         break;
     case RR_LOG_MSG_BLUEPRINT_ACTIVATION:
         rr_store_id_free(&msg->u.blueprint_activation.blueprint_id);

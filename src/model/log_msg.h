@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arrow/array.h"
 #include "base/mem.h"
 #include "base/status.h"
 #include "base/tuid.h"
@@ -103,8 +104,13 @@ typedef struct rr_arrow_msg {
     rr_payload_compression_t compression;
     uint64_t uncompressed_size; /* of the Arrow IPC stream before compression */
     int32_t encoding;           /* RR_PAYLOAD_ENCODING_ARROW_IPC */
-    uint8_t *payload;           /* owned after decode (free()) */
+    uint8_t *payload;           /* owned after decode (free()), unless payload_owner */
     size_t payload_len;
+    /* When set, payload points into this blob and is not owned on its own:
+     * rr_log_msg_free releases the blob instead of freeing payload, and
+     * rr_rrd_payload_decode reads the record batch in place over it. Set by
+     * rr_rrd_decoder_next_ref; NULL after rr_log_msg_decode. */
+    rr_arrow_blob_t *payload_owner;
     bool has_is_static;
     bool is_static;
 } rr_arrow_msg_t;

@@ -65,10 +65,6 @@ struct rr_rrd_decoder {
 
 void rr_rrd_message_free(rr_rrd_message_t *m) {
     if (!m) return;
-    if (m->blob) {
-        if (m->msg.kind == RR_LOG_MSG_ARROW) m->msg.u.arrow.payload = NULL;
-        rr_arrow_blob_release(m->blob);
-    }
     rr_log_msg_free(&m->msg);
     memset(m, 0, sizeof *m);
 }
@@ -241,16 +237,16 @@ static rr_status_t decode_ref(rr_rrd_decoder_t *d, const uint8_t *body, size_t l
     RR_TRY(rr_arrow_msg_decode_borrowed(body, len, a, err));
     if (!a->payload) return RR_OK;
     if (d->blk) {
-        out->blob = d->blk;
+        a->payload_owner = d->blk;
         d->blk = NULL;
         return RR_OK;
     }
-    out->blob = rr_arrow_blob_copy(a->payload, a->payload_len);
-    if (!out->blob) {
+    a->payload_owner = rr_arrow_blob_copy(a->payload, a->payload_len);
+    if (!a->payload_owner) {
         rr_arrow_msg_free_borrowed(a);
         return rr_error_set(err, RR_ERR_NOMEM, "out of memory for a %zu-byte payload", a->payload_len);
     }
-    a->payload = (uint8_t *)out->blob->data;
+    a->payload = (uint8_t *)a->payload_owner->data;
     return RR_OK;
 }
 

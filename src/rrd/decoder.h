@@ -41,11 +41,6 @@ typedef struct rr_rrd_message {
     uint64_t body_len;
     uint32_t stream_index;   /* 0 for the first stream, +1 per concatenated stream */
     uint8_t version[4];      /* of the stream's header */
-    /* Set only by rr_rrd_decoder_next_ref for an ArrowMsg with a payload: a
-     * reference to the memory msg.u.arrow.payload points into (the payload
-     * is then not separately owned). Give it to rr_rrd_payload_decode_blob
-     * so the record batch reads the payload where it lies. */
-    rr_arrow_blob_t *blob;
 } rr_rrd_message_t;
 
 void rr_rrd_message_free(rr_rrd_message_t *m); /* NULL-safe, zeroes */
@@ -64,14 +59,15 @@ rr_status_t rr_rrd_decoder_next(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool
                                 rr_error_t *err);
 
 /* Same, but an ArrowMsg's payload is not copied out of the protobuf body:
- * out->blob holds it (see rr_rrd_message_t). Once next_ref has been called
+ * msg.u.arrow.payload_owner holds it (log_msg.h), and rr_rrd_payload_decode
+ * reads the record batch in place over it. Once next_ref has been called
  * on a decoder, a large ArrowMsg body (64 KiB to 64 MiB) gets a buffer of its
  * own as soon as its first bytes are in, placed so that the payload is
  * 64-byte aligned, and later bytes are pushed (or read,
- * rr_rrd_decoder_read_fd) straight into it: with
- * rr_rrd_payload_decode_blob its columns are then read where the bytes
- * first landed. A small one's payload is copied once, into an aligned blob.
- * Free the message with rr_rrd_message_free. */
+ * rr_rrd_decoder_read_fd) straight into it: its columns are then read where
+ * the bytes first landed. A small one's payload is copied once, into an
+ * aligned blob. Free the message with rr_rrd_message_free (or its msg with
+ * rr_log_msg_free). */
 rr_status_t rr_rrd_decoder_next_ref(rr_rrd_decoder_t *d, rr_rrd_message_t *out, bool *got,
                                     rr_error_t *err);
 

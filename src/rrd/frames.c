@@ -133,6 +133,7 @@ rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
                                       const struct ArrowArray *batch, bool lz4, rr_buf_t *payload,
                                       rr_arrow_msg_t *msg, rr_error_t *err) {
     rr_arrow_ipc_write_options_t opts = {0};
+    msg->payload_owner = NULL; /* the payload lives in *payload */
     if (!lz4) {
         size_t at = payload->len;
         RR_TRY(rr_arrow_ipc_write_table(payload, schema, batch, 1, &opts, err));
@@ -199,12 +200,13 @@ static void release_owner(void *ctx) { rr_arrow_blob_release(ctx); }
 rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
                                   struct ArrowSchema *schema, struct ArrowArray *batch,
                                   rr_error_t *err) {
-    return rr_rrd_payload_decode_blob(msg, NULL, max_size, schema, batch, err);
+    return rr_rrd_payload_decode_blob(msg, msg->payload_owner, max_size, schema, batch, err);
 }
 
 rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_t *owner,
                                        uint64_t max_size, struct ArrowSchema *schema,
                                        struct ArrowArray *batch, rr_error_t *err) {
+    if (!owner) owner = msg->payload_owner;
     memset(schema, 0, sizeof *schema);
     memset(batch, 0, sizeof *batch);
     if (msg->encoding != RR_PAYLOAD_ENCODING_ARROW_IPC)

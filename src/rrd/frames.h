@@ -87,15 +87,18 @@ rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
                                       const struct ArrowArray *batch, bool lz4, rr_buf_t *payload,
                                       rr_arrow_msg_t *msg, rr_error_t *err);
 /* Decompresses (when LZ4) and reads the payload's one record batch into
- * *schema and *batch (both owned by the caller). Sizes are checked before any
+ * *schema and *batch (both owned by the caller). An uncompressed payload
+ * with a payload_owner (rr_rrd_decoder_next_ref) is read in place, as
+ * rr_rrd_payload_decode_blob does; otherwise it is copied once into an
+ * aligned blob. Sizes are checked before any
  * allocation: an uncompressed_size the LZ4 block cannot produce, or above
  * max_size (0 means 2 GiB, LZ4's own limit), is refused. */
 rr_status_t rr_rrd_payload_decode(const rr_arrow_msg_t *msg, uint64_t max_size,
                                   struct ArrowSchema *schema, struct ArrowArray *batch,
                                   rr_error_t *err);
 
-/* Same, for a payload lying inside owner (may be NULL: then as
- * rr_rrd_payload_decode): an uncompressed payload is read in place, the
+/* Same, for a payload lying inside owner (NULL: msg->payload_owner, which
+ * may be NULL too): an uncompressed payload is read in place, the
  * batch's buffers referencing owner (retained as long as they live) instead
  * of a copy; buffers that are not 8-byte aligned there are still copied. */
 rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_t *owner,
