@@ -222,8 +222,9 @@ function jsonSafe(value) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const oneLine = (s) => String(s).replace(/\s+/g, " ").trim().slice(0, 2000);
 
-// Pauses recording `rec` at the end of its active timeline, so a picture
-// does not depend on timing, and waits until the viewer painted it.
+// Pauses recording `rec` at the end of its active timeline (its last data
+// shown), so a picture does not depend on timing, and waits until the
+// viewer painted it.
 async function pauseAtEnd(page, rec) {
   await page.evaluate((rec) => {
     const viewer = window.__viewer;
@@ -231,20 +232,24 @@ async function pauseAtEnd(page, rec) {
       viewer.set_playing(rec, false);
       const timeline = viewer.get_active_timeline(rec);
       const range = timeline === null ? null : viewer.get_time_range(rec, timeline);
-      if (range) viewer.set_current_time(rec, timeline, range.max);
+      // A nanosecond timestamp past 2^53 comes back as a double that may lie
+      // just below the last row's time, which would hide that row: go a few
+      // doubles beyond it (data after the end is what the end shows).
+      const end = Number(range?.max);
+      if (range) viewer.set_current_time(rec, timeline, Number.isSafeInteger(end) ? end : end + Math.abs(end) * 2 ** -50);
     }
     return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   }, rec);
 }
 
 // Makes `rec` the active recording and waits until the viewer says so and
-// has painted a few frames of it (the first frames of a newly active
-// recording lay out its views).
-async function activate(page, rec, remaining) {
+// has run `frames` more frames (for a picture: the first frames of a newly
+// active recording lay out its views).
+async function activate(page, rec, remaining, frames = 1) {
   await page.evaluate((rec) => window.__viewer.set_active_recording_id(rec), rec);
   await page.waitForFunction((rec) => window.__viewer.get_active_recording_id() === rec, rec,
     { timeout: remaining(), polling: 50 });
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < frames; i++) {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   }
 }
@@ -258,6 +263,10 @@ async function activate(page, rec, remaining) {
 // (Ctrl+P, "Save recording"). Returns what was written.
 const SAVE_DIALOG_MS = 15000;
 async function saveActive(page, outPath, remaining) {
+  const t0 = Date.now();
+  const trace = (what) => {
+    if (process.env.RR_ORACLE_DEBUG) process.stderr.write(`[save ${outPath}] ${what} after ${Date.now() - t0} ms\n`);
+  };
   const link = page.locator('#rfd-output[href^="blob:"]');
   const tries = [
     ["the Ctrl+S shortcut", async () => page.keyboard.press("Control+s")],
@@ -284,11 +293,13 @@ async function saveActive(page, outPath, remaining) {
       await page.keyboard.press("Escape"); // close whatever opened instead
     }
   }
+  trace("save dialog shown");
   if (!shown) throw new Error(`the viewer showed no save dialog (tried ${tried.join(", then ")})`);
   const [dl] = await Promise.all([
     page.waitForEvent("download", { timeout: Math.min(remaining(), 30000) }),
     link.click({ timeout: remaining() }),
   ]);
+  trace("download started");
   const failure = await dl.failure();
   if (failure) throw new Error(`the download of the saved recording failed: ${failure}`);
   await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
@@ -296,6 +307,7 @@ async function saveActive(page, outPath, remaining) {
   // The dialog closes once its link was clicked; the next save opens a new one.
   await page.locator("#rfd-overlay").waitFor({ state: "detached", timeout: Math.min(remaining(), 5000) })
     .catch(() => {});
+  trace("dialog closed");
   const st = await stat(outPath);
   return { path: outPath, bytes: st.size, suggested_name: dl.suggestedFilename(), via: tried[tried.length - 1] };
 }
@@ -462,9 +474,16 @@ async function run(opts, resources, deadline) {
     result.screenshots = {};
     for (const id of ids) {
       const out = path.join(opts.screenshotDir, `${fileNameOf(id)}.png`);
+      const t = [Date.now()];
       await activate(page, id, remaining);
+      t.push(Date.now());
       await pauseAtEnd(page, id);
+      t.push(Date.now());
       await page.screenshot({ path: out, timeout: remaining() });
+      t.push(Date.now());
+      if (process.env.RR_ORACLE_DEBUG) {
+        process.stderr.write(`[screenshot ${id}] activate ${t[1] - t[0]} ms, pause ${t[2] - t[1]} ms, picture ${t[3] - t[2]} ms\n`);
+      }
       result.screenshots[id] = out;
     }
     mark("screenshots_taken");
@@ -476,7 +495,7 @@ async function run(opts, resources, deadline) {
     if (opts.saveDir) for (const id of ids) jobs.push([id, path.join(opts.saveDir, `${fileNameOf(id)}.rrd`)]);
     if (jobs.length === 0) throw new Error("--save-as: the viewer has no recording to save");
     for (const [id, out] of jobs) {
-      await activate(page, id, remaining);
+      await activate(page, id, remaining, 1);
       result.saved[id] = await saveActive(page, out, remaining);
     }
     mark("saved");
