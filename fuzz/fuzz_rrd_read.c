@@ -10,6 +10,7 @@
 
 #include "arrow/array.h"
 #include "arrow/schema.h"
+#include "model/chunk.h"
 #include "rrd/decoder.h"
 #include "rrd/manifest.h"
 #include "rrd/reader.h"
@@ -22,7 +23,7 @@ static void use_payload(const rr_arrow_msg_t *a) {
     rr_error_t err;
     if (rr_rrd_payload_decode(a, 64u << 20, &s, &b, &err) == RR_OK) {
         rr_tuid_t id;
-        (void)rr_rrd_schema_chunk_id(&s, &id);
+        (void)rr_chunk_id_from_schema(&s, &id);
         (void)rr_rrd_schema_is_static(&s);
         rr_arrow_array_release(&b);
         rr_arrow_schema_release(&s);

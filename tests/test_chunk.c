@@ -197,7 +197,7 @@ static void test_record_batch_schema(void **state) {
     assert_string_equal(s.format, "+s");
     assert_int_equal(rr_arrow_metadata_count(s.metadata), 3);
     expect_meta(s.metadata, "sorbet:version", "0.1.3");
-    expect_meta(s.metadata, "rerun:id", "182342300C5F8C327a7b4a6e5a379ac4");
+    expect_meta(s.metadata, "rerun:id", "chunk_182342300C5F8C327a7b4a6e5a379ac4");
     expect_meta(s.metadata, "rerun:entity_path", "/world/points\\ a");
     assert_int_equal(s.n_children, 5);
     assert_int_equal(b.length, 4);
@@ -403,6 +403,24 @@ static void test_malformed(void **state) {
     good_batch(&s, &b);
     set_field_meta(&s, "rerun:id", "not hex");
     expect_reject(&s, &b, "bad chunk id 'not hex'");
+
+    /* Only Rerun's "chunk_" namespace prefix is accepted before the TUID. */
+    good_batch(&s, &b);
+    set_field_meta(&s, "rerun:id", "row_182342300C5F8C327a7b4a6e5a379ac4");
+    expect_reject(&s, &b, "bad chunk id 'row_");
+
+    /* A bare TUID (no prefix) is accepted, as Rerun's parser does. */
+    good_batch(&s, &b);
+    set_field_meta(&s, "rerun:id", "182342300C5F8C327a7b4a6e5a379ac4");
+    {
+        rr_error_t err = {0};
+        rr_chunk_t *c = NULL;
+        assert_rr_ok(rr_chunk_from_record_batch(&s, &b, &c, &err), &err);
+        assert_int_equal(c->id.time_ns, 0x182342300C5F8C32ull);
+        assert_int_equal(c->id.inc, 0x7a7b4a6e5a379ac4ull);
+        rr_chunk_free(c);
+        rr_arrow_schema_release(&s);
+    }
 
     /* wrong datatypes: row ids as int64, a time column as float64 */
     good_batch(&s, &b);

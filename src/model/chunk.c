@@ -5,8 +5,10 @@
  * Schema (record batch) metadata -- re_sorbet/src/sorbet_schema.rs,
  * chunk_schema.rs, metadata.rs:
  *   "sorbet:version"    = "0.1.3"                (SorbetSchema::METADATA_VERSION)
- *   "rerun:id"          = chunk id, TUID Display (re_tuid lib.rs: 16 upper-case
- *                         hex digits of time, then 16 lower-case of inc)
+ *   "rerun:id"          = chunk id, ChunkId Display: "chunk_" + TUID Display
+ *                         (re_types_core chunk_id.rs; re_tuid lib.rs: 16
+ *                         upper-case hex digits of time, then 16 lower-case
+ *                         of inc); the prefix is optional when parsing
  *   "rerun:entity_path" = entity path Display ("/a/b", escaped)
  *   (Rerun also knows "rerun:segment_id"/"rerun:partition_id" and the
  *   "rerun:timestamp_*" latency keys of timestamp_metadata.rs; chunks we write
@@ -436,13 +438,30 @@ static rr_status_t share(const struct ArrowArray *src, struct ArrowArray *dst, r
     return rr_arrow_array_share((struct ArrowArray *)src, dst, err);
 }
 
+bool rr_chunk_id_parse(const char *s, size_t len, rr_tuid_t *out) {
+    if (len >= 6 && memcmp(s, "chunk_", 6) == 0) {
+        s += 6;
+        len -= 6;
+    }
+    if (memchr(s, '_', len)) return false;
+    return rr_tuid_parse(s, len, out);
+}
+
+bool rr_chunk_id_from_schema(const struct ArrowSchema *schema, rr_tuid_t *out) {
+    rr_arrow_kv_t kv;
+    if (!rr_arrow_metadata_find(schema->metadata, RR_META_CHUNK_ID, &kv) &&
+        !rr_arrow_metadata_find(schema->metadata, "rerun.id", &kv))
+        return false;
+    return rr_chunk_id_parse(kv.value, (size_t)kv.value_len, out);
+}
+
 rr_status_t rr_chunk_to_record_batch(const rr_chunk_t *c, struct ArrowSchema *schema,
                                      struct ArrowArray *batch, rr_error_t *err) {
     memset(schema, 0, sizeof *schema);
     memset(batch, 0, sizeof *batch);
     int64_t ncols = 1 + c->n_indexes + c->n_components;
-    char id[33];
-    rr_tuid_format(c->id, id);
+    char id[6 + 33] = "chunk_";
+    rr_tuid_format(c->id, id + 6);
     rr_status_t st = rr_arrow_schema_init(schema, "+s", "", 0, ncols, err);
     if (st == RR_OK) {
         rr_arrow_kv_t md[] = {KV(RR_SORBET_VERSION_KEY, RR_SORBET_VERSION), KV(RR_META_CHUNK_ID, id),
@@ -618,7 +637,7 @@ rr_status_t rr_chunk_from_record_batch(const struct ArrowSchema *schema, struct 
         goto done;
     }
     rr_tuid_t chunk_id;
-    if (!rr_tuid_parse(id_str, strlen(id_str), &chunk_id)) {
+    if (!rr_chunk_id_parse(id_str, strlen(id_str), &chunk_id)) {
         st = rr_error_set(err, RR_ERR_INVALID_DATA, "record batch: bad chunk id '%.64s' in '%s'",
                           id_str, RR_META_CHUNK_ID);
         goto done;

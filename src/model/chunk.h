@@ -139,6 +139,13 @@ rr_status_t rr_chunk_to_record_batch(const rr_chunk_t *c, struct ArrowSchema *sc
  * borrowed. batch is TAKEN: moved into the chunk on success and released on
  * failure (the caller's struct is left released either way). Malformed
  * input gets RR_ERR_INVALID_DATA naming the column and the fault. */
+/* Parses a chunk id as Rerun writes it in "rerun:id": "chunk_" + TUID, or a
+ * bare TUID (Rerun's parser takes both); any other namespace is refused. */
+bool rr_chunk_id_parse(const char *s, size_t len, rr_tuid_t *out);
+/* The chunk id in a chunk record batch's schema metadata ("rerun:id", or the
+ * legacy "rerun.id"); false when absent or malformed. */
+bool rr_chunk_id_from_schema(const struct ArrowSchema *schema, rr_tuid_t *out);
+
 rr_status_t rr_chunk_from_record_batch(const struct ArrowSchema *schema, struct ArrowArray *batch,
                                        rr_chunk_t **out, rr_error_t *err);
 

@@ -273,30 +273,6 @@ rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_
     return RR_OK;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool rr_rrd_schema_chunk_id(const struct ArrowSchema *schema, rr_tuid_t *out) {
-    rr_arrow_kv_t kv;
-    if (!rr_arrow_metadata_find(schema->metadata, "rerun:id", &kv) &&
-        !rr_arrow_metadata_find(schema->metadata, "rerun.id", &kv))
-        return false;
-    if (kv.value_len < 1 || kv.value_len > 32) return false;
-    uint64_t hi = 0, lo = 0;
-    for (int32_t i = 0; i < kv.value_len; i++) {
-        int v = hexval(kv.value[i]);
-        if (v < 0) return false;
-        hi = hi << 4 | lo >> 60;
-        lo = lo << 4 | (uint64_t)v;
-    }
-    out->time_ns = hi;
-    out->inc = lo;
-    return true;
-}
 
 bool rr_rrd_schema_is_static(const struct ArrowSchema *schema) {
     for (int64_t i = 0; i < schema->n_children; i++) {

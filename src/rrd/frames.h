@@ -105,8 +105,6 @@ rr_status_t rr_rrd_payload_decode_blob(const rr_arrow_msg_t *msg, rr_arrow_blob_
                                        uint64_t max_size, struct ArrowSchema *schema,
                                        struct ArrowArray *batch, rr_error_t *err);
 
-/* Reads "rerun:id" (32 hex digits) from a chunk schema's metadata. */
-bool rr_rrd_schema_chunk_id(const struct ArrowSchema *schema, rr_tuid_t *out);
 /* A chunk record batch is static when it has no index column (rerun:kind index). */
 bool rr_rrd_schema_is_static(const struct ArrowSchema *schema);
 

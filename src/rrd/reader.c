@@ -10,6 +10,7 @@
 
 #include "arrow/array.h"
 #include "arrow/schema.h"
+#include "model/chunk.h"
 #include "rrd/frames.h"
 
 
@@ -233,7 +234,7 @@ rr_status_t rr_rrd_index_read_batch(const rr_rrd_source_t *src, const rr_rrd_ind
     rr_arrow_blob_release(blob);
     if (st != RR_OK) return rr_error_wrap(st, err, "offset %llu: ", (unsigned long long)(idx->stream_start + e->byte_offset));
     rr_tuid_t id;
-    if (!rr_rrd_schema_chunk_id(schema, &id) || rr_tuid_cmp(id, e->chunk_id) != 0) {
+    if (!rr_chunk_id_from_schema(schema, &id) || rr_tuid_cmp(id, e->chunk_id) != 0) {
         rr_arrow_array_release(batch);
         rr_arrow_schema_release(schema);
         return rr_error_set(err, RR_ERR_INVALID_DATA,
