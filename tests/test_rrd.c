@@ -700,6 +700,134 @@ static void test_sha256(void **state) {
     assert_memory_equal(h, want2, 4);
 }
 
+/* ---------------- in-place reading (next_ref, read_fd) ---------------- */
+
+/* Reads a file through read_fd + next_ref; returns the first error or finish's. */
+static rr_status_t read_ref(int fd, collected_t *out, rr_error_t *err) {
+    rr_rrd_decoder_t *d;
+    assert_rr_ok(rr_rrd_decoder_new(NULL, &d, err), err);
+    rr_status_t st = RR_OK;
+    for (;;) {
+        bool got = true;
+        while (st == RR_OK && got) {
+            assert_true(out->n < 64);
+            st = rr_rrd_decoder_next_ref(d, &out->msgs[out->n], &got, err);
+            if (st == RR_OK && got) out->n++;
+        }
+        if (st != RR_OK) break;
+        size_t n = 0;
+        st = rr_rrd_decoder_read_fd(d, fd, &n, err);
+        if (st != RR_OK || n == 0) break;
+    }
+    if (st == RR_OK) st = rr_rrd_decoder_finish(d, err);
+    rr_rrd_decoder_free(d);
+    return st;
+}
+
+static int temp_file(const uint8_t *data, size_t len, char path[64]) {
+    strcpy(path, "/tmp/rr_test_rrd_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+/* Big chunks (bodies above 64 KiB take the own-buffer path) and small ones,
+ * LZ4 on and off, twice concatenated: read_fd + next_ref gives the same
+ * chunks as push + next, and uncompressed columns are read where the bytes
+ * landed (inside the message's payload owner). */
+static void test_read_in_place(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    fixture_t f;
+    fixture_init(&f, "rec-in-place");
+    rr_chunk_free(f.chunks[0]);
+    f.chunks[0] = make_chunk("/points", 20000, 2, 0); /* ~0.5 MB */
+    for (int lz4 = 0; lz4 < 2; lz4++) {
+        rr_rrd_writer_options_t opts = {.no_compression = !lz4};
+        rr_buf_t buf = {0};
+        write_fixture(&f, &opts, &buf);
+        write_fixture(&f, &opts, &buf); /* cat a.rrd a.rrd */
+        char path[64];
+        int fd = temp_file(buf.data, buf.len, path);
+        collected_t got = {0};
+        assert_rr_ok(read_ref(fd, &got, &err), &err);
+        assert_int_equal(got.n, 2 * (1 + f.n_chunks));
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < f.n_chunks; i++) {
+                const rr_rrd_message_t *m = &got.msgs[k * (1 + f.n_chunks) + 1 + i];
+                expect_chunk(m, f.chunks[i], lz4);
+                if (!lz4 && i == 0) {
+                    const rr_arrow_blob_t *owner = m->msg.u.arrow.payload_owner;
+                    assert_non_null(owner);
+                    struct ArrowSchema sch;
+                    struct ArrowArray b;
+                    assert_rr_ok(rr_rrd_payload_decode(&m->msg.u.arrow, 0, &sch, &b, &err), &err);
+                    /* The f32 values of the radii column lie inside the owner. */
+                    const struct ArrowArray *values = b.children[b.n_children - 2]->children[0];
+                    const uint8_t *p = values->buffers[1];
+                    assert_true(p >= owner->data && p < owner->data + owner->len);
+                    rr_arrow_array_release(&b);
+                    rr_arrow_schema_release(&sch);
+                }
+            }
+        collected_free(&got);
+        /* Truncated inside the big message: what came before is delivered. */
+        assert_int_equal(ftruncate(fd, 12 + 200 + 70000), 0);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(read_ref(fd, &got, &err), RR_ERR_TRUNCATED);
+        assert_int_equal(got.n, 1);
+        assert_int_equal(got.msgs[0].msg.kind, RR_LOG_MSG_SET_STORE_INFO);
+        collected_free(&got);
+        close(fd);
+        unlink(path);
+        rr_buf_free(&buf);
+    }
+    fixture_free(&f);
+}
+
+/* rr_arrow_msg_decode_borrowed accepts and refuses what rr_log_msg_decode
+ * does, on real ArrowMsg bodies and on every single-byte corruption of one. */
+static void test_borrowed_decode_agrees(void **state) {
+    (void)state;
+    rr_error_t err = {0}, e1 = {0}, e2 = {0};
+    fixture_t f;
+    fixture_init(&f, "rec-borrowed");
+    rr_buf_t buf = {0};
+    write_fixture(&f, NULL, &buf);
+    collected_t got = {0};
+    assert_rr_ok(feed(buf.data, buf.len, buf.len, &got, NULL, &err), &err);
+    const rr_rrd_message_t *m = &got.msgs[1];
+    assert_int_equal(m->msg.kind, RR_LOG_MSG_ARROW);
+    const uint8_t *body = buf.data + m->body_offset;
+    size_t len = (size_t)m->body_len;
+    uint8_t *copy = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        for (int flip = 0; flip < 3; flip++) {
+            memcpy(copy, body, len);
+            static const uint8_t masks[3] = {0x01, 0x80, 0xff};
+            copy[i] ^= masks[flip];
+            rr_log_msg_t full;
+            rr_arrow_msg_t borrowed;
+            rr_status_t s1 = rr_log_msg_decode(RR_LOG_MSG_ARROW, copy, len, &full, &e1);
+            rr_status_t s2 = rr_arrow_msg_decode_borrowed(copy, len, &borrowed, &e2);
+            if ((s1 == RR_OK) != (s2 == RR_OK))
+                fail_msg("byte %zu ^ %02x: full decode %s (%s), borrowed %s (%s)", i, masks[flip],
+                         rr_status_str(s1), e1.msg, rr_status_str(s2), e2.msg);
+            if (s1 == RR_OK) {
+                assert_int_equal(full.u.arrow.payload_len, borrowed.payload_len);
+                assert_memory_equal(full.u.arrow.payload, borrowed.payload, borrowed.payload_len);
+                rr_log_msg_free(&full);
+                rr_arrow_msg_free_borrowed(&borrowed);
+            }
+        }
+    free(copy);
+    collected_free(&got);
+    rr_buf_free(&buf);
+    fixture_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_header_bytes),
@@ -713,6 +841,8 @@ int main(void) {
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_read_in_place),
+        cmocka_unit_test(test_borrowed_decode_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
