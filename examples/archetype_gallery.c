@@ -614,24 +614,42 @@ static rr_status_t g_graph_nodes(rr_recording_stream_t *rec, rr_error_t *err) {
         float t = 2.0f * PI_F * (float)i / 6.0f;
         pos[i][0] = 150.0f * cosf(t), pos[i][1] = 150.0f * sinf(t);
     }
-    /* Without labels: a labelled node is drawn as its label in a box, an
-     * unlabelled one as a filled disc of its radius and colour. */
+    /* Labels off: a labelled node (by default its id is its label) is drawn
+     * as the label in a box, an unlabelled one as a disc of its radius and
+     * colour. */
     const rr_radius_t radius = 25.0f;
     rr_archetype_t *a = NULL;
     bool failed = rr_graph_nodes_new(&a, NODES, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_positions(a, pos, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_colors(a, PALETTE, 6, RR_COPY, err) ||
                   rr_graph_nodes_set_radii(a, &radius, 1, RR_COPY, err) ||
+                  rr_graph_nodes_set_show_labels(a, false, RR_COPY, err) ||
                   rr_log_static(rec, "graph", a, err);
     return finish(a, failed, err);
 }
 
-/* Edges alone: the viewer draws their end nodes implicitly. */
+/* Edges between small grey nodes (edges alone get no graph view from the
+ * viewer's heuristics: a GraphNodes must be there); the edges, drawn as
+ * lines with arrow heads, are most of the picture. */
 static rr_status_t g_graph_edges(rr_recording_stream_t *rec, rr_error_t *err) {
-    rr_archetype_t *a = NULL;
-    bool failed = rr_graph_edges_new(&a, EDGES, 7, RR_COPY, err) ||
+    rr_position2d_t pos[6];
+    for (int i = 0; i < 6; i++) {
+        float t = 2.0f * PI_F * (float)i / 6.0f;
+        pos[i][0] = 150.0f * cosf(t), pos[i][1] = 150.0f * sinf(t);
+    }
+    const rr_radius_t radius = 3.0f;
+    const rr_color_t grey = 0x808080FF;
+    rr_archetype_t *nodes = NULL, *a = NULL;
+    bool failed = rr_graph_nodes_new(&nodes, NODES, 6, RR_COPY, err) ||
+                  rr_graph_nodes_set_positions(nodes, pos, 6, RR_COPY, err) ||
+                  rr_graph_nodes_set_radii(nodes, &radius, 1, RR_COPY, err) ||
+                  rr_graph_nodes_set_colors(nodes, &grey, 1, RR_COPY, err) ||
+                  rr_graph_nodes_set_show_labels(nodes, false, RR_COPY, err) ||
+                  rr_log_static(rec, "graph", nodes, err) ||
+                  rr_graph_edges_new(&a, EDGES, 7, RR_COPY, err) ||
                   rr_graph_edges_set_graph_type(a, RR_GRAPH_TYPE_DIRECTED, RR_COPY, err) ||
                   rr_log_static(rec, "graph", a, err);
+    rr_archetype_free(nodes);
     return finish(a, failed, err);
 }
 
@@ -883,7 +901,7 @@ static const entry_t ENTRIES[] = {
     {"shown", "text_log", "ink", "quick", "TextLog", g_text_log},
     {"shown", "text_document", "ink", "full", "TextDocument", g_text_document},
     {"shown", "graph_nodes", "color", "quick", "GraphNodes", g_graph_nodes},
-    {"shown", "graph_edges", "ink", "full", "GraphEdges", g_graph_edges},
+    {"shown", "graph_edges", "ink", "full", "GraphEdges,GraphNodes", g_graph_edges},
     {"shown", "geo_points", "color", "quick", "GeoPoints", g_geo_points},
     {"shown", "geo_line_strings", "color", "full", "GeoLineStrings", g_geo_line_strings},
     {"shown", "pinhole", "color", "full", "Pinhole,Transform3D,ViewCoordinates", g_pinhole},

@@ -237,35 +237,61 @@ async function main() {
     const served = [];
     res.server = await startServer(opts.files, served);
     const ctx = { origin: `http://127.0.0.1:${res.server.address().port}`, served,
-                  consoleErrors: [], dataErrors: [], viewerFailure: null };
+                  consoleErrors: [], dataErrors: [], viewerFailure: null, browserGone: false };
     res.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS,
                                           timeout: opts.timeoutS * 1000 });
-    const page = await res.browser.newPage({ viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT } });
-    page.on("console", (msg) => {
-      const text = oneLine(msg.text());
-      if (process.env.GALLERY_DEBUG && msg.type() !== "debug") process.stderr.write(`console ${msg.type()}: ${text}\n`);
-      if (msg.type() !== "warning" && msg.type() !== "error") return;
-      if (msg.type() === "error") ctx.consoleErrors.push(text);
-      if (DATA_ERROR.test(text)) ctx.dataErrors.push(text);
-      if (text.startsWith("WebViewer failure")) ctx.viewerFailure = text;
-    });
-    page.on("pageerror", (err) => { ctx.viewerFailure ??= oneLine(`page error: ${err.message}`); });
-    await page.route("**/*", (route) =>
-      new URL(route.request().url()).origin === ctx.origin ? route.continue() : route.abort("internetdisconnected"));
-    await page.goto(`${ctx.origin}/`, { timeout: opts.timeoutS * 1000 });
-    const startDeadline = Date.now() + opts.timeoutS * 1000;
-    for (;;) {
-      const s = await page.evaluate(() => window.__gallery && { started: window.__gallery.started, err: window.__gallery.start_error });
-      if (s && s.err) throw new Error(`viewer did not start: ${oneLine(s.err)}`);
-      if (s && s.started) break;
-      if (Date.now() > startDeadline) throw new Error("viewer did not start in time");
-      await sleep(POLL_MS);
-    }
+    res.browser.on("disconnected", () => { ctx.browserGone = true; });
+    // A fresh page with a started viewer; again after a recording hung the
+    // previous one, so that one bad file costs only its own picture.
+    const openViewer = async () => {
+      const page = await res.browser.newPage({ viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT } });
+      page.on("console", (msg) => {
+        const text = oneLine(msg.text());
+        if (process.env.GALLERY_DEBUG && msg.type() !== "debug") process.stderr.write(`console ${msg.type()}: ${text}\n`);
+        if (msg.type() !== "warning" && msg.type() !== "error") return;
+        if (msg.type() === "error") ctx.consoleErrors.push(text);
+        if (DATA_ERROR.test(text)) ctx.dataErrors.push(text);
+        if (text.startsWith("WebViewer failure")) ctx.viewerFailure = text;
+      });
+      page.on("pageerror", (err) => { ctx.viewerFailure ??= oneLine(`page error: ${err.message}`); });
+      page.on("crash", () => { ctx.viewerFailure ??= "the page crashed"; });
+      await page.route("**/*", (route) =>
+        new URL(route.request().url()).origin === ctx.origin ? route.continue() : route.abort("internetdisconnected"));
+      await page.goto(`${ctx.origin}/`, { timeout: opts.timeoutS * 1000 });
+      const startDeadline = Date.now() + opts.timeoutS * 1000;
+      for (;;) {
+        const s = await page.evaluate(() => window.__gallery && { started: window.__gallery.started, err: window.__gallery.start_error });
+        if (s && s.err) throw new Error(`viewer did not start: ${oneLine(s.err)}`);
+        if (s && s.started) break;
+        if (Date.now() > startDeadline) throw new Error("viewer did not start in time");
+        await sleep(POLL_MS);
+      }
+      return page;
+    };
+    let page = await openViewer();
     for (let i = 0; i < opts.files.length; i++) {
-      const r = await shoot(page, i, opts.files[i], ctx, opts);
+      // A hard stop per file: a crashed renderer can leave a call pending forever.
+      let timer;
+      const hardStop = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({
+          name: path.basename(opts.files[i]).replace(/\.rrd$/, ""), ok: false,
+          error: `no answer from the viewer within ${opts.timeoutS + 15} s` +
+            (ctx.viewerFailure ? ` (${ctx.viewerFailure})` : ""),
+          data_errors: ctx.dataErrors, console_errors: ctx.consoleErrors, seconds: opts.timeoutS + 15,
+        }), (opts.timeoutS + 15) * 1000);
+      });
+      const r = await Promise.race([shoot(page, i, opts.files[i], ctx, opts), hardStop]);
+      if (!r.ok && ctx.viewerFailure && !r.error.includes(ctx.viewerFailure)) r.error += ` (${ctx.viewerFailure})`;
+      clearTimeout(timer);
       allOk &&= r.ok;
       process.stdout.write(JSON.stringify(r) + "\n");
-      if (ctx.viewerFailure) break; // a crashed viewer photographs nothing more
+      if (ctx.browserGone) throw new Error("the browser went away");
+      if (ctx.viewerFailure || !r.ok && /no answer/.test(r.error)) {
+        ctx.viewerFailure = null;
+        const old = page;
+        await Promise.race([old.close().catch(() => {}), sleep(5000)]);
+        page = await openViewer();
+      }
     }
   } catch (e) {
     process.stderr.write(`gallery_shots: ${oneLine(e && e.message || e)}\n`);

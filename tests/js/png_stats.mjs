@@ -31,14 +31,14 @@ const DIFF_LEVEL = 48;
 // A 3D view's background (gradient and grid) reaches a chroma of 37 here;
 // the viewer's default plot colours, drawn 1 px wide, reach 100 or more.
 const CHROMA_LEVEL = 50;
-// Verdict thresholds (fractions of the view area). Measured here on the
-// gallery: a view with data has chroma_frac from about 1% (a plot's line) to
-// well over 10%; the controls (grey points in a 3D view, the empty
-// baseline, an empty text document) stay below 0.05% and diff_frac below
-// 0.5% for text. The thresholds sit in between with a margin of 4x or more
-// on each side.
+// Verdict thresholds (fractions of the view area), measured here on the
+// gallery: coloured data covers from 0.66% (three 1 px plot lines) to
+// 68% (an image); text and grey graph edges differ from the baseline on
+// 0.42% (edges) to 7.5% (a text log). The controls stay at 0.000% (grey
+// points in a 3D view: chroma; an empty text document: diff), so each
+// threshold has a margin of 2x or more above it to the weakest data.
 const COLOR_MIN = 0.002;
-const INK_MIN = 0.02;
+const INK_MIN = 0.002;
 const BLANK_MAX = 0.0005;
 
 function usage(msg) {
