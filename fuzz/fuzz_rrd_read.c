@@ -1,5 +1,6 @@
 /* libFuzzer target for the .rrd readers. The first input byte picks how the
- * rest is pushed into the streaming decoder (piece size 1..256, or all at
+ * rest is pushed into the streaming decoder, and whether messages are taken
+ * with next or next_ref (piece size 1..256, or all at
  * once); every message is taken out, every ArrowMsg payload decoded to a
  * record batch, decoding continues past recoverable errors, and every footer
  * manifest met is read. The same bytes then go through the random-access
@@ -54,7 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (;;) {
             rr_rrd_message_t m;
             bool got = false;
-            rr_status_t st = rr_rrd_decoder_next(d, &m, &got, &err);
+            /* Odd first bytes take the in-place path (own buffers, borrowed
+             * payloads), even ones the copying path. */
+            rr_status_t st = (step & 1) ? rr_rrd_decoder_next_ref(d, &m, &got, &err)
+                                        : rr_rrd_decoder_next(d, &m, &got, &err);
             if (st != RR_OK) {
                 if (rr_rrd_decoder_failed(d) || ++errors >= 1000) break;
                 continue;
