@@ -770,7 +770,9 @@ static rr_status_t g_instance_poses3d(rr_recording_stream_t *rec, rr_error_t *er
     return finish(a, failed, err);
 }
 
-/* An occupancy grid (ROS conventions: 0 free, 100 occupied, 255 unknown). */
+/* An occupancy grid (ROS conventions: 0 free, 100 occupied, 255 unknown),
+ * in the Turbo colormap: the RViz map palette is white, grey and black,
+ * which the colour check rightly cannot tell from a 3D view's background. */
 static rr_status_t g_grid_map(rr_recording_stream_t *rec, rr_error_t *err) {
     enum { N = 48 };
     static uint8_t cells[N * N];
@@ -784,7 +786,7 @@ static rr_status_t g_grid_map(rr_recording_stream_t *rec, rr_error_t *err) {
     rr_archetype_t *a = NULL;
     bool failed = world_z_up(rec, err) || rr_grid_map_new(&a, cells, sizeof cells, &format, 0.1f, RR_COPY, err) ||
                   rr_grid_map_set_translation(a, at, RR_COPY, err) ||
-                  rr_grid_map_set_colormap(a, RR_COLORMAP_RVIZ_MAP, RR_COPY, err) ||
+                  rr_grid_map_set_colormap(a, RR_COLORMAP_TURBO, RR_COPY, err) ||
                   rr_log_static(rec, "world/map", a, err);
     return finish(a, failed, err);
 }
