@@ -28,6 +28,7 @@
 #include "arrow/type.h"
 #include "base/mem.h"
 #include "cli/cli.h"
+#include "cli/render.h"
 #include "store/dataframe.h"
 #include "store/filter.h"
 #include "store/store.h"
@@ -54,164 +55,6 @@ static const char *one_line(rr_error_t *err) {
     return err->msg;
 }
 
-/* ---------------- values as text ---------------- */
-
-static void put_double(FILE *o, double v) {
-    if (isnan(v) || isinf(v)) {
-        fputs("null", o); /* JSON has no NaN or infinity */
-        return;
-    }
-    char b[48];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(b, sizeof b, "%.*g", p, v);
-        if (strtod(b, NULL) == v) break;
-    }
-    fputs(b, o);
-}
-
-static void put_json_string(FILE *o, const uint8_t *s, int64_t len) {
-    fputc('"', o);
-    for (int64_t i = 0; i < len; i++) {
-        uint8_t c = s[i];
-        if (c == '"' || c == '\\')
-            fprintf(o, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", o);
-        else if (c == '\t')
-            fputs("\\t", o);
-        else if (c == '\r')
-            fputs("\\r", o);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(o, "\\u%04x", c);
-        else
-            fputc(c, o);
-    }
-    fputc('"', o);
-}
-
-/* Slot i of a (offset not yet applied) as JSON. */
-static void put_value(FILE *o, const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i) {
-    rr_arrow_type_t t;
-    if (rr_arrow_type_parse(s->format, &t, NULL) != RR_OK || t.id == RR_ARROW_NA) {
-        fputs("null", o);
-        return;
-    }
-    bool is_union = t.id == RR_ARROW_SPARSE_UNION || t.id == RR_ARROW_DENSE_UNION;
-    if (!is_union && !rr_arrow_array_is_valid(a, i)) {
-        fputs("null", o);
-        return;
-    }
-    int64_t j = a->offset + i;
-    const void *b1 = a->n_buffers > 1 ? a->buffers[1] : NULL;
-    if (s->dictionary && a->dictionary) {
-        int64_t k = 0;
-        switch (t.id) {
-        case RR_ARROW_INT8: k = ((const int8_t *)b1)[j]; break;
-        case RR_ARROW_UINT8: k = ((const uint8_t *)b1)[j]; break;
-        case RR_ARROW_INT16: k = ((const int16_t *)b1)[j]; break;
-        case RR_ARROW_UINT16: k = ((const uint16_t *)b1)[j]; break;
-        case RR_ARROW_INT32: k = ((const int32_t *)b1)[j]; break;
-        case RR_ARROW_UINT32: k = ((const uint32_t *)b1)[j]; break;
-        default: k = ((const int64_t *)b1)[j]; break;
-        }
-        put_value(o, s->dictionary, a->dictionary, k);
-        return;
-    }
-    switch (t.id) {
-    case RR_ARROW_BOOL: fputs(rr_arrow_bit_get(b1, j) ? "true" : "false", o); break;
-    case RR_ARROW_INT8: fprintf(o, "%d", ((const int8_t *)b1)[j]); break;
-    case RR_ARROW_UINT8: fprintf(o, "%u", ((const uint8_t *)b1)[j]); break;
-    case RR_ARROW_INT16: fprintf(o, "%d", ((const int16_t *)b1)[j]); break;
-    case RR_ARROW_UINT16: fprintf(o, "%u", ((const uint16_t *)b1)[j]); break;
-    case RR_ARROW_INT32:
-    case RR_ARROW_DATE32:
-    case RR_ARROW_TIME32:
-    case RR_ARROW_INTERVAL_MONTHS: fprintf(o, "%" PRId32, ((const int32_t *)b1)[j]); break;
-    case RR_ARROW_UINT32: fprintf(o, "%" PRIu32, ((const uint32_t *)b1)[j]); break;
-    case RR_ARROW_INT64:
-    case RR_ARROW_DATE64:
-    case RR_ARROW_TIME64:
-    case RR_ARROW_TIMESTAMP:
-    case RR_ARROW_DURATION: fprintf(o, "%" PRId64, ((const int64_t *)b1)[j]); break;
-    case RR_ARROW_UINT64: fprintf(o, "%" PRIu64, ((const uint64_t *)b1)[j]); break;
-    case RR_ARROW_HALF_FLOAT: {
-        uint16_t h = ((const uint16_t *)b1)[j];
-        int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-        double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m | 0x400, e - 25);
-        put_double(o, (h & 0x8000) ? -v : v);
-        break;
-    }
-    case RR_ARROW_FLOAT: put_double(o, ((const float *)b1)[j]); break;
-    case RR_ARROW_DOUBLE: put_double(o, ((const double *)b1)[j]); break;
-    case RR_ARROW_STRING:
-    case RR_ARROW_BINARY: {
-        const int32_t *off = b1;
-        put_json_string(o, (const uint8_t *)a->buffers[2] + off[j], off[j + 1] - off[j]);
-        break;
-    }
-    case RR_ARROW_LARGE_STRING:
-    case RR_ARROW_LARGE_BINARY: {
-        const int64_t *off = b1;
-        put_json_string(o, (const uint8_t *)a->buffers[2] + off[j], off[j + 1] - off[j]);
-        break;
-    }
-    case RR_ARROW_FIXED_SIZE_BINARY:
-        fputs("\"0x", o);
-        for (int32_t k = 0; k < t.fixed_size; k++)
-            fprintf(o, "%02x", ((const uint8_t *)b1)[j * t.fixed_size + k]);
-        fputc('"', o);
-        break;
-    case RR_ARROW_LIST:
-    case RR_ARROW_LARGE_LIST:
-    case RR_ARROW_FIXED_SIZE_LIST:
-    case RR_ARROW_MAP: {
-        int64_t start, end;
-        if (t.id == RR_ARROW_FIXED_SIZE_LIST) {
-            start = j * t.fixed_size;
-            end = start + t.fixed_size;
-        } else if (t.id == RR_ARROW_LARGE_LIST) {
-            start = ((const int64_t *)b1)[j];
-            end = ((const int64_t *)b1)[j + 1];
-        } else {
-            start = ((const int32_t *)b1)[j];
-            end = ((const int32_t *)b1)[j + 1];
-        }
-        fputc('[', o);
-        for (int64_t k = start; k < end; k++) {
-            if (k > start) fputs(", ", o);
-            put_value(o, s->children[0], a->children[0], k);
-        }
-        fputc(']', o);
-        break;
-    }
-    case RR_ARROW_STRUCT:
-        fputc('{', o);
-        for (int64_t c = 0; c < s->n_children; c++) {
-            if (c) fputs(", ", o);
-            const char *n = s->children[c]->name ? s->children[c]->name : "";
-            put_json_string(o, (const uint8_t *)n, (int64_t)strlen(n));
-            fputs(": ", o);
-            put_value(o, s->children[c], a->children[c], j);
-        }
-        fputc('}', o);
-        break;
-    case RR_ARROW_SPARSE_UNION:
-    case RR_ARROW_DENSE_UNION: {
-        int8_t code = ((const int8_t *)a->buffers[0])[j];
-        int64_t c = 0;
-        while (c < t.n_type_codes && t.type_codes[c] != code) c++;
-        if (c >= s->n_children) {
-            fputs("null", o);
-            break;
-        }
-        int64_t slot = t.id == RR_ARROW_DENSE_UNION ? ((const int32_t *)a->buffers[1])[j] : j;
-        put_value(o, s->children[c], a->children[c], slot);
-        break;
-    }
-    default: fprintf(o, "\"<%s>\"", s->format); break;
-    }
-}
-
 /* One cell as text: index values plainly (null as empty in tables). */
 static char *cell_text(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i,
                        bool json_null) {
@@ -222,7 +65,7 @@ static char *cell_text(const struct ArrowSchema *s, const struct ArrowArray *a, 
     if (!json_null && !(strcmp(s->format, "n") != 0 && rr_arrow_array_is_valid(a, i)))
         fputs("", m);
     else
-        put_value(m, s, a, i);
+        rr_cli_put_value(m, s, a, i, RR_CLI_STYLE_JSON);
     fclose(m);
     return buf;
 }
@@ -315,7 +158,7 @@ static rr_status_t write_batch(out_t *o, const struct ArrowArray *b, rr_error_t 
             for (int64_t c = 0; c < nc; c++) {
                 if (c) fputs(", ", o->f);
                 const char *n = s->children[c]->name;
-                put_json_string(o->f, (const uint8_t *)n, (int64_t)strlen(n));
+                rr_cli_put_json_string(o->f, (const uint8_t *)n, (int64_t)strlen(n));
                 fprintf(o->f, ": %s", cells[r * nc + c]);
             }
             fputc('}', o->f);
