@@ -13,6 +13,8 @@ typedef enum rr_status {
     RR_ERR_IO,           /* the operating system refused */
     RR_ERR_NOT_FOUND,
     RR_ERR_INTERNAL,
+    RR_ERR_FULL,        /* a bounded queue or buffer is full; nothing was taken */
+    RR_ERR_UNAVAILABLE, /* the peer (server, viewer) cannot be reached now */
 } rr_status_t;
 
 #define RR_ERROR_MSG_MAX 512

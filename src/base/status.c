@@ -15,6 +15,8 @@ const char *rr_status_str(rr_status_t code) {
     case RR_ERR_IO: return "i/o error";
     case RR_ERR_NOT_FOUND: return "not found";
     case RR_ERR_INTERNAL: return "internal error";
+    case RR_ERR_FULL: return "full";
+    case RR_ERR_UNAVAILABLE: return "unavailable";
     }
     return "unknown status";
 }
