@@ -4,13 +4,19 @@
 # headless Chromium, and the viewer reports the ids and time ranges written.
 # tests/js/viewer_oracle.mjs drives the viewer and prints what it saw.
 #
-# Blocks (each opens one file; screenshots go to $RR_BUILD_DIR/artifacts/viewer_oracle/):
+# Blocks (each opens one source; screenshots go to $RR_BUILD_DIR/artifacts/viewer_oracle/):
 #  1. minimal:  the stream header and one SetStoreInfo, hand-encoded by
 #     tests/js/make_min_rrd.mjs: recording_open must carry its ids. This checks
 #     the harness itself, independently of rerun-c's writer.
 #  2. scalars:  the same plus one hand-made chunk (apache-arrow) of 100 scalars
 #     on `frame` 0..99 and `log_time` 2024-01-01 + 0..99 ms: the time ranges too.
-#  3. rrd_demo: a recording written by rerun-c's own writer, when the example
+#  3. live:     the scalars file of block 2 streamed by a stand-in message
+#     proxy (tests/js/lib/proxy_standin.mjs: gRPC-web ReadMessages on
+#     127.0.0.1, one message every 200 ms, the stream held open), opened by
+#     the oracle as rerun+http://127.0.0.1:PORT/proxy: the same ids and time
+#     ranges. This checks the oracle's live-source mode on its own, apart
+#     from rerun-c's server.
+#  4. rrd_demo: a recording written by rerun-c's own writer, when the example
 #     build/examples/rrd_demo exists. Its contract:
 #       rrd_demo OUT.rrd   writes one recording to OUT.rrd, exits 0, and prints
 #                          nothing else (stdout and stderr are ignored);
@@ -48,7 +54,8 @@ done
 artifacts=$build/artifacts/viewer_oracle
 mkdir -p "$artifacts"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+standin_pid=
+trap '[ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 
 # oracle NAME FILE [--timeline T]...: runs the viewer on FILE; its JSON line
@@ -119,7 +126,34 @@ else
   fail=1
 fi
 
-# --- 3. rrd_demo: a recording written by rerun-c ----------------------------
+# --- 3. live: the scalars through a stand-in message proxy ------------------
+if [ -f "$tmp/scalars.rrd" ]; then
+  node "$js/lib/proxy_standin.mjs" "$tmp/scalars.rrd" --delay-ms 200 >"$tmp/standin.port" 2>"$tmp/standin.err" &
+  standin_pid=$!
+  port=
+  for _ in $(seq 50); do
+    port=$(head -n 1 "$tmp/standin.port" 2>/dev/null)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "FAIL live: the stand-in proxy did not start: $(tail -n 1 "$tmp/standin.err")"; fail=1
+  elif oracle live "rerun+http://127.0.0.1:$port/proxy" --timeline frame --timeline log_time --settle-ms 1500; then
+    expect live "{\"recording_open\": {\"application_id\": \"$app\", \"recording_id\": \"$rec\"},
+                  \"timelines\": {\"frame\": {\"min\": 0, \"max\": 99},
+                                  \"log_time\": {\"min\": \"$t0\", \"max\": \"$((t0 + 99000000))\"}},
+                  \"data_errors\": []}" || fail=1
+  else
+    fail=1
+  fi
+  kill "$standin_pid" 2>/dev/null
+  wait "$standin_pid" 2>/dev/null
+  standin_pid=
+else
+  echo "FAIL live: no scalars file from block 2 to stream"; fail=1
+fi
+
+# --- 4. rrd_demo: a recording written by rerun-c ----------------------------
 demo=$build/examples/rrd_demo
 if [ -x "$demo" ]; then
   before=$(date +%s%N)
@@ -154,7 +188,7 @@ if [ -x "$demo" ]; then
     fi
   fi
 else
-  echo "rrd_demo: $demo not built yet; block 3 inactive"
+  echo "rrd_demo: $demo not built yet; block 4 inactive"
 fi
 
 echo "viewer oracle: screenshots and reports in $artifacts"

@@ -1,16 +1,32 @@
-// The official-viewer oracle: opens one or more .rrd files in the official
-// Rerun web viewer (npm @rerun-io/web-viewer, pinned in package.json) inside
-// headless Debian Chromium, and prints what the viewer saw as one line of
-// JSON. What this viewer accepts, the official tools accept, so interop tests
-// assert on its output rather than on our own reader's.
+// The official-viewer oracle: opens one or more .rrd files or live gRPC
+// sources in the official Rerun web viewer (npm @rerun-io/web-viewer, pinned
+// in package.json) inside headless Debian Chromium, and prints what the
+// viewer saw as one line of JSON. What this viewer accepts, the official
+// tools accept, so interop tests assert on its output rather than on our own
+// reader's.
 //
-//   node viewer_oracle.mjs FILE.rrd [FILE.rrd]... [--timeline NAME]...
+//   node viewer_oracle.mjs SOURCE [SOURCE]... [--timeline NAME]...
 //        [--screenshot OUT.png] [--screenshot-dir DIR] [--save-as OUT.rrd]
-//        [--save-dir DIR] [--timeout SECONDS] [--chromium PATH]
+//        [--save-dir DIR] [--settle-ms MS] [--timeout SECONDS] [--chromium PATH]
 //
-// All files open in one viewer session (WebViewer.start with every URL), as
-// `rerun a.rrd b.rrd` would: files holding the same recording id load into
+// A SOURCE is an .rrd file, or a live source: the URL of a Rerun message
+// proxy, `rerun+http://127.0.0.1:PORT/proxy` (also rerun+https:// and
+// rerun://, always on 127.0.0.1 or localhost, any port). The viewer is given
+// the URL as is and reads it with gRPC-web (ReadMessages) from the browser.
+//
+// All sources open in one viewer session (WebViewer.start with every URL), as
+// `rerun a.rrd b.rrd` would: sources holding the same recording id load into
 // one recording.
+//
+// When the data counts as loaded: a file, once the viewer has fetched it and
+// said it took in its last message; a live source keeps its stream open, so
+// there is no such moment. The run waits until the first recording_open and
+// then until every file was taken in, every --timeline asked for has a range
+// in some recording, and nothing the output reports (recordings, their time
+// ranges, the open events) changed for --settle-ms (default 1000 ms), or for
+// at most 15 s per 4 sources, then reports what is there. With a live source
+// give --timeline for the timeline its producer logs on and a --settle-ms
+// longer than the producer's gaps between messages.
 //
 // stdout, on success (exit 0), one line:
 //   {"recording_open": {application_id, recording_id, source, version, ...},
@@ -20,12 +36,15 @@
 //    "recordings": {"REC_ID": {"application_id": "...", "open_events": N,
 //                              "timelines": {"NAME": {min, max} | null, ...}}, ...},
 //    "files": [{"path": "...", "bytes_served": N | null, "taken_in": bool}, ...],
+//                   (one per SOURCE; a live source's path is its URL, its
+//                    bytes_served null, taken_in true once its stream ended)
 //    "screenshots": {"REC_ID": "PATH.png", ...},      (with --screenshot-dir)
 //    "saved": {"REC_ID": {"path": "...", "bytes": N, "suggested_name": "...",
 //                         "via": "the Ctrl+S shortcut" | "the command palette"}, ...},
 //                                                     (with --save-as/--save-dir)
 //    "data_errors": [...], "console_errors": [...], "console_warnings": [...],
-//    "rrd_bytes_served": N, "timing_ms": {"browser_launched": ms, ...}}
+//    "rrd_bytes_served": N (of the files; 0 with live sources only),
+//    "timing_ms": {"browser_launched": ms, ...}}
 // "recording_open", "active_recording", "active_timeline" and "timelines" are
 // about the first recording opened / the active one (what one file gives);
 // "recordings" has every recording id the viewer announced, each with the
@@ -57,7 +76,9 @@
 // 127.0.0.1 serves the viewer package, a small page and the files; Chromium is
 // driven by playwright-core; every request to any other host is aborted so the
 // run is hermetic (the viewer's fetch of its online example list fails, as
-// expected without a network).
+// expected without a network). With a live source, requests to 127.0.0.1 and
+// localhost on any port go through as well: the proxy is another local
+// server, and it must answer the browser's CORS preflight.
 
 import { createServer } from "node:http";
 import { mkdir, readFile, stat } from "node:fs/promises";
@@ -81,13 +102,18 @@ const VIEW_HEIGHT = 720;
 // After recording_open, the time ranges are read until they stop changing:
 // the viewer ingests chunks after it announces the recording.
 const SETTLE_POLL_MS = 200;
-const SETTLE_STABLE_MS = 1000;
+const SETTLE_STABLE_MS = 1000; // default of --settle-ms
 const SETTLE_MAX_MS = 15000;
 
 // How the viewer (its Rust log, forwarded to the console as warnings) says
 // it could not decode the data, e.g. "WARN re_viewer::app: Data source has
 // left unexpectedly: Failed to decode .rrd file: Codec error: ...".
 const DATA_ERROR = /Data source has left unexpectedly|Failed to decode|Codec error/i;
+
+// A live source: a message proxy's URL, which the viewer itself connects to.
+const LIVE_URL = /^rerun(\+https?)?:\/\//i;
+const isLive = (source) => LIVE_URL.test(source);
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 const MIME = {
   ".js": "text/javascript; charset=utf-8",
@@ -101,16 +127,17 @@ const MIME = {
 function usage(msg) {
   if (msg) process.stderr.write(`viewer_oracle: ${msg}\n`);
   process.stderr.write(
-    "usage: node viewer_oracle.mjs FILE.rrd [FILE.rrd]... [--timeline NAME]... " +
+    "usage: node viewer_oracle.mjs SOURCE [SOURCE]... [--timeline NAME]... " +
       "[--screenshot OUT.png] [--screenshot-dir DIR] [--save-as OUT.rrd] [--save-dir DIR] " +
-      "[--timeout SECONDS] [--chromium PATH]\n");
+      "[--settle-ms MS] [--timeout SECONDS] [--chromium PATH]\n" +
+      "  SOURCE: FILE.rrd or rerun+http://127.0.0.1:PORT/proxy\n");
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const opts = {
     rrds: [], screenshot: null, screenshotDir: null, saveAs: null, saveDir: null,
-    timelines: [], timeoutS: 60, chromium: "/usr/bin/chromium",
+    timelines: [], timeoutS: 60, chromium: "/usr/bin/chromium", settleMs: SETTLE_STABLE_MS,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -121,13 +148,21 @@ function parseArgs(argv) {
     else if (a === "--save-dir") opts.saveDir = value();
     else if (a === "--timeline") opts.timelines.push(value());
     else if (a === "--timeout") opts.timeoutS = Number(value());
+    else if (a === "--settle-ms") opts.settleMs = Number(value());
     else if (a === "--chromium") opts.chromium = value();
     else if (a === "-h" || a === "--help") usage();
     else if (a.startsWith("--")) usage(`unknown option ${a}`);
     else opts.rrds.push(a);
   }
-  if (opts.rrds.length === 0) usage("no .rrd file given");
+  if (opts.rrds.length === 0) usage("no .rrd file or live source given");
   if (!(opts.timeoutS > 0)) usage("--timeout must be a positive number of seconds");
+  if (!(opts.settleMs >= 0)) usage("--settle-ms must be a number of milliseconds");
+  for (const s of opts.rrds.filter(isLive)) {
+    let host = null;
+    try { host = new URL(s.replace(/^rerun(\+https?)?:/i, "http:")).host.replace(/:\d+$/, ""); } catch { /* reported below */ }
+    if (host === null) usage(`${s} is not a valid URL`);
+    if (!LOOPBACK_HOSTS.has(host.toLowerCase())) usage(`${s}: a live source must be on 127.0.0.1 or localhost (the run is hermetic)`);
+  }
   return opts;
 }
 
@@ -163,8 +198,13 @@ const page = (urls) => `<!doctype html>
 </script></body></html>
 `;
 
-// Where file i of rrdPaths is served: /data/i/NAME.
-const dataPaths = (rrdPaths) => rrdPaths.map((p, i) => `/data/${i}/${encodeURIComponent(path.basename(p))}`);
+// Where source i is served: file i at /data/i/NAME; a live source is not
+// served here (null).
+const dataPaths = (sources) =>
+  sources.map((p, i) => (isLive(p) ? null : `/data/${i}/${encodeURIComponent(path.basename(p))}`));
+
+// The URL the viewer is given for each source.
+const viewerUrls = (sources) => dataPaths(sources).map((d, i) => d ?? sources[i]);
 
 // Serves the page, the viewer package and the files at dataPaths(rrdPaths).
 function startServer(rrdPaths, onRrdServed) {
@@ -177,7 +217,7 @@ function startServer(rrdPaths, onRrdServed) {
     };
     try {
       if (url.pathname === "/" || url.pathname === "/index.html") {
-        return send(200, MIME[".html"], page(urls));
+        return send(200, MIME[".html"], page(viewerUrls(rrdPaths)));
       }
       const file = urls.indexOf(url.pathname);
       if (file >= 0) {
@@ -313,7 +353,7 @@ async function saveActive(page, outPath, remaining) {
 }
 
 async function run(opts, resources, deadline) {
-  for (const f of opts.rrds) {
+  for (const f of opts.rrds.filter((s) => !isLive(s))) {
     const st = await stat(f).catch(() => null);
     if (!st || !st.isFile()) throw new Error(`cannot read ${f}`);
   }
@@ -326,8 +366,11 @@ async function run(opts, resources, deadline) {
   const timing = {};
   const mark = (name) => { timing[name] = Date.now() - t0; };
 
+  // Per source; a live source is never served by us, nor ever finished
+  // while its stream stays open, so only the files are waited for.
+  const live = opts.rrds.map(isLive);
   const served = opts.rrds.map(() => null);
-  const allServed = () => served.every((n) => n !== null);
+  const allServed = () => served.every((n, i) => live[i] || n !== null);
   resources.server = await startServer(opts.rrds, (i, n) => { served[i] = n; });
   const origin = `http://127.0.0.1:${resources.server.address().port}`;
 
@@ -352,9 +395,9 @@ async function run(opts, resources, deadline) {
   // Which files the viewer has ingested to the end: it logs (at debug level)
   // "Data source URL has finished" once it has taken in a source's last
   // message, on the same frame loop that fires recording_open.
-  const fileUrls = dataPaths(opts.rrds).map((u) => `${origin}${u}`);
+  const fileUrls = viewerUrls(opts.rrds).map((u, i) => (live[i] ? u : `${origin}${u}`));
   const finished = opts.rrds.map(() => false);
-  const allFinished = () => finished.every(Boolean);
+  const allFinished = () => finished.every((f, i) => live[i] || f);
   page.on("console", (msg) => {
     const text = oneLine(msg.text());
     if (process.env.RR_ORACLE_DEBUG) process.stderr.write(`[console ${msg.type()}] ${text}\n`);
@@ -374,9 +417,11 @@ async function run(opts, resources, deadline) {
     consoleErrors.push(text);
     viewerFailure ??= text;
   });
+  const anyLive = live.some(Boolean);
   await page.route("**/*", (route) => {
     const u = new URL(route.request().url());
-    return u.origin === origin ? route.continue() : route.abort("internetdisconnected");
+    const allowed = u.origin === origin || (anyLive && LOOPBACK_HOSTS.has(u.hostname.toLowerCase()));
+    return allowed ? route.continue() : route.abort("internetdisconnected");
   });
 
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -399,7 +444,8 @@ async function run(opts, resources, deadline) {
     // viewer has taken in every file rather than at the deadline. (Not after
     // the files were served: on a busy machine the viewer may take longer
     // than that to process what it downloaded.)
-    if (allFinished() && finishedAt === null) finishedAt = Date.now();
+    // (A live source may open its recording at any time: wait for it.)
+    if (!anyLive && allFinished() && finishedAt === null) finishedAt = Date.now();
     const gaveUp = finishedAt !== null && Date.now() - finishedAt > SETTLE_MAX_MS;
     if (gaveUp || Date.now() > deadline) {
       const seen = await page.evaluate(() => {
@@ -409,7 +455,7 @@ async function run(opts, resources, deadline) {
       }).catch((e) => ({ error: String(e) }));
       throw new Error((gaveUp
         ? `no recording_open ${SETTLE_MAX_MS / 1000} s after the viewer took in the files (${served.join(", ")} bytes)`
-        : `timed out waiting for recording_open (files served: ${served.map((n) => n !== null).join(", ")}; ` +
+        : `timed out waiting for recording_open (files served: ${served.map((n, i) => (live[i] ? "live" : n !== null)).join(", ")}; ` +
           `taken in by the viewer: ${finished.join(", ")})`) +
         `; viewer: ${JSON.stringify(seen)}; console errors: ${JSON.stringify(consoleErrors)}; warnings: ${JSON.stringify(consoleWarnings)}`);
     }
@@ -418,7 +464,7 @@ async function run(opts, resources, deadline) {
 
   mark("first_recording_open");
   // The viewer keeps ingesting after recording_open: read until every file
-  // was served and the answers have not changed for SETTLE_STABLE_MS.
+  // was served and the answers have not changed for --settle-ms.
   const settleEnd = Math.min(deadline, Date.now() + SETTLE_MAX_MS * Math.max(1, Math.ceil(opts.rrds.length / 4)));
   const probe = (timelines) => {
     const viewer = window.__viewer;
@@ -459,7 +505,7 @@ async function run(opts, resources, deadline) {
     // Every timeline asked for is in some recording (a single file: in its recording).
     const allSeen = opts.timelines.every((t) =>
       Object.values(now.recordings).some((r) => r.timelines[t] !== null));
-    if (allServed() && allFinished() && allSeen && Date.now() - stableSince >= SETTLE_STABLE_MS) break;
+    if (allServed() && allFinished() && allSeen && Date.now() - stableSince >= opts.settleMs) break;
     if (Date.now() >= settleEnd) break; // report what is there; the caller asserts on it
     await sleep(SETTLE_POLL_MS);
   }
@@ -525,7 +571,7 @@ async function run(opts, resources, deadline) {
     data_errors: dataErrors,
     console_errors: consoleErrors,
     console_warnings: consoleWarnings,
-    rrd_bytes_served: allServed() ? served.reduce((a, n) => a + n, 0) : null,
+    rrd_bytes_served: allServed() ? served.reduce((a, n) => a + (n ?? 0), 0) : null,
     timing_ms: timing,
   };
 }
