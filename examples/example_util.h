@@ -1,7 +1,7 @@
 /* What every example shares, like Rerun's script helpers: the command line
- * (--save PATH, --stdout, --recording-id ID, plus options of the example's
- * own), the recording stream with its sink, and the final flush with its
- * error report. Header-only, because CMake builds every example source as its
+ * (--save PATH, --stdout, --connect [URL], --recording-id ID, plus options
+ * of the example's own), the recording stream with its sinks, and the final
+ * flush with its error report. Header-only, because CMake builds every example source as its
  * own program; it uses only the public header, as a user's program would.
  *
  *   rr_recording_stream_t *rec = example_start("points3d", argc, argv, NULL);
@@ -33,18 +33,24 @@ static const char *example_default_recording_id = NULL;
 static const char *example_name_ = "example";
 static char example_where_[4096];
 static bool example_to_stdout_ = false;
+static bool example_connected_ = false;
+static bool example_streamed_ = false; /* --connect alone: no file */
 
 static inline void example_usage_(FILE *to, const example_option_t *extra) {
     fprintf(to,
-            "usage: %s [--save PATH | --stdout] [--recording-id ID]", example_name_);
+            "usage: %s [--save PATH | --stdout] [--connect [URL]] [--recording-id ID]",
+            example_name_);
     for (const example_option_t *o = extra; o && o->name; o++) fprintf(to, " [--%s VALUE]", o->name);
     fprintf(to,
             "\n  --save PATH         write the recording to PATH (default: ./%s.rrd)\n"
             "  --stdout            write the .rrd stream to standard output\n"
             "                      (pipe it into `rerun rrd ...` or the viewer)\n"
+            "  --connect [URL]     stream live over gRPC to a viewer or `rerun --serve-grpc`\n"
+            "                      (default URL: %s); with --save or\n"
+            "                      --stdout as well, the recording goes to both\n"
             "  --recording-id ID   log into recording ID (default: %s);\n"
             "                      processes given the same ID make one recording\n",
-            example_name_,
+            example_name_, RR_DEFAULT_CONNECT_URL,
             example_default_recording_id ? example_default_recording_id : "a fresh random id");
     for (const example_option_t *o = extra; o && o->name; o++)
         fprintf(to, "  --%-17s %s\n", o->name, o->help);
@@ -62,8 +68,8 @@ static inline void example_bad_args_(const char *what, const char *arg, const ex
 static inline rr_recording_stream_t *example_start(const char *name, int argc, char **argv,
                                             const example_option_t *extra) {
     example_name_ = name;
-    const char *save = NULL, *recording_id = NULL;
-    bool to_stdout = false;
+    const char *save = NULL, *recording_id = NULL, *connect = NULL;
+    bool to_stdout = false, to_connect = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -72,6 +78,13 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
         }
         if (!strcmp(a, "--stdout")) {
             to_stdout = true;
+            continue;
+        }
+        if (!strcmp(a, "--connect")) {
+            /* The URL is optional, as in Rerun's script helpers. */
+            to_connect = true;
+            if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && argv[i + 1][0] != '\0')
+                connect = argv[++i];
             continue;
         }
         if (strncmp(a, "--", 2) != 0) example_bad_args_("unexpected argument", a, extra);
@@ -93,7 +106,15 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
     rr_recording_stream_t *rec = NULL;
     rr_error_t err = {0};
     rr_status_t st = rr_recording_stream_new(app_id, &opts, &rec, &err);
-    if (st == RR_OK) {
+    if (st == RR_OK && to_connect) {
+        example_connected_ = true;
+        st = rr_connect_grpc(rec, connect, &err);
+    }
+    if (st == RR_OK && to_connect && !save && !to_stdout) {
+        example_streamed_ = true;
+        snprintf(example_where_, sizeof example_where_, "%s",
+                 connect ? connect : RR_DEFAULT_CONNECT_URL);
+    } else if (st == RR_OK) {
         if (to_stdout) {
             example_to_stdout_ = true;
             snprintf(example_where_, sizeof example_where_, "standard output");
@@ -127,10 +148,17 @@ static inline bool example_failed(rr_status_t st, rr_error_t *err, const char *w
 
 /* Ends the example: with failure NULL, flushes every row to the sink,
  * closes it, says where the recording went (on stderr when it went to
- * stdout) and returns 0; otherwise prints the failure and returns 1. */
+ * stdout) and returns 0; otherwise prints the failure and returns 1.
+ * A live stream that could not deliver everything (no server, or it went
+ * away) is a warning, not a failure, as in Rerun: the program ran fine. */
 static inline int example_finish(rr_recording_stream_t *rec, const rr_error_t *failure) {
     rr_error_t err = {0};
-    if (!failure && rr_flush(rec, &err) != RR_OK) failure = &err;
+    if (!failure && rr_flush(rec, &err) != RR_OK) {
+        if (example_connected_ && strncmp(err.msg, "gRPC sink:", 10) == 0)
+            fprintf(stderr, "%s: warning: %s\n", example_name_, err.msg);
+        else
+            failure = &err;
+    }
     const char *id = rr_recording_id(rec);
     if (failure) {
         fprintf(stderr, "%s: %s\n", example_name_, failure->msg);
@@ -139,7 +167,8 @@ static inline int example_finish(rr_recording_stream_t *rec, const rr_error_t *f
     }
     /* With --stdout, standard output carries the recording alone. */
     FILE *to = example_to_stdout_ ? stderr : stdout;
-    fprintf(to, "%s: recording %s written to %s\n", example_name_, id, example_where_);
+    fprintf(to, "%s: recording %s %s %s\n", example_name_, id,
+            example_streamed_ ? "streamed to" : "written to", example_where_);
     rr_recording_stream_free(rec);
     return 0;
 }

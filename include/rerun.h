@@ -121,6 +121,41 @@ typedef struct rr_sink_vtable {
 rr_status_t rr_add_sink(rr_recording_stream_t *rec, const rr_sink_vtable_t *sink, void *ctx,
                         rr_error_t *err);
 
+/* ------------------------------------------------------------------ */
+/* gRPC sink: stream live to a viewer or `rerun --serve-grpc`          */
+
+/* Rerun's default: a message proxy on this machine. */
+#define RR_DEFAULT_CONNECT_URL "rerun+http://127.0.0.1:9876/proxy"
+
+typedef struct rr_grpc_options {
+    /* Bytes of messages the sink holds that the server has not yet
+     * confirmed; 0: 64 MiB. When full, logging waits for room while
+     * connected (backpressure, as Rerun) and drops the message with a
+     * warning logged once when not connected or after flush_timeout_ms. */
+    size_t queue_bytes;
+    /* How long a flush (rr_flush, and closing the stream) waits without
+     * progress before it gives up; 0: 5000 ms. */
+    uint32_t flush_timeout_ms;
+} rr_grpc_options_t;
+
+/* Streams the recording to the message proxy at url (NULL:
+ * RR_DEFAULT_CONNECT_URL): rerun+http://HOST[:PORT]/proxy, also rerun://
+ * and rerun+https:// (refused: this build has no TLS), with Rerun's
+ * defaults (port 9876 for local hosts). Returns at once: a background
+ * thread connects, and logging never waits for a missing server. When the
+ * server is absent or goes away it reconnects with exponential backoff
+ * (100 ms doubling to 2 s) and re-sends the recording's SetStoreInfo and
+ * every message the server has not confirmed; warnings say when the
+ * connection is lost and when it is back. rr_flush waits until the server
+ * confirmed everything logged before it, or fails after flush_timeout_ms
+ * without progress, saying how many messages are still pending (the sink
+ * keeps them and goes on trying). Freeing the stream flushes the same way
+ * and then drops what is left, with a warning: it never hangs. A bad URL
+ * is an error here. */
+rr_status_t rr_connect_grpc(rr_recording_stream_t *rec, const char *url, rr_error_t *err);
+rr_status_t rr_connect_grpc_opts(rr_recording_stream_t *rec, const char *url,
+                                 const rr_grpc_options_t *opts, rr_error_t *err);
+
 /* Sends every pending row to every sink and waits until they took it. */
 rr_status_t rr_flush(rr_recording_stream_t *rec, rr_error_t *err);
 
