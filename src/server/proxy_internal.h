@@ -31,6 +31,12 @@ typedef struct rr_proxy_queue {
     uint64_t bytes;
 } rr_proxy_queue_t;
 
+/* What a registered method's callbacks get as ud. */
+typedef struct rr_proxy_method_ud {
+    struct rr_proxy *proxy;
+    int method;
+} rr_proxy_method_ud_t;
+
 struct rr_proxy {
     rr_proxy_config_t cfg;
     rr_proxy_queue_t queues[3];
@@ -43,6 +49,7 @@ struct rr_proxy {
     rr_proxy_screenshot_fn screenshot_fn;
     void *screenshot_ud;
     rr_grpc_server_t *server; /* set by rr_proxy_register */
+    rr_proxy_method_ud_t method_uds[5];
 };
 
 /* Which queue a WriteMessagesRequest belongs in, after checking that it
