@@ -1,7 +1,7 @@
 // Screenshots of many .rrd files in the official Rerun web viewer, in one
-// headless Chromium session: the approach of viewer_oracle.mjs (same pinned
-// viewer package, static server on 127.0.0.1, same Chromium flags, every
-// other host blocked), but the viewer is started once and each file is
+// headless Chromium session: the approach of viewer_oracle.mjs (the same
+// lib/viewer_harness.mjs: pinned viewer package, static server on 127.0.0.1,
+// Chromium flags, every other host blocked), but the viewer is started once and each file is
 // opened in turn, made the active recording, paused at the end of its
 // active timeline and photographed. Starting Chromium and compiling the
 // 47 MB viewer once instead of once per file is what keeps the archetype
@@ -21,23 +21,13 @@
 // Exit 0 when every file was opened and photographed (whatever it shows),
 // 1 otherwise, 2 on a usage error.
 
-import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  DATA_ERROR, closeResources, jsonSafe, keepHermetic, launchChromium, oneLine, requireViewerPackage,
+  sleep, startViewerServer, viewerPageHtml,
+} from "./lib/viewer_harness.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VIEWER_DIR = path.join(HERE, "node_modules", "@rerun-io", "web-viewer");
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--enable-unsafe-swiftshader",
-  "--use-angle=swiftshader",
-];
 // Smaller than the oracle's 1280x720: SwiftShader's cost grows with pixels.
 const VIEW_WIDTH = 960;
 const VIEW_HEIGHT = 540;
@@ -48,12 +38,6 @@ const STABLE_MS = 1000;
 // After pausing, views that lay out or upload over several frames (graph
 // force layout, textures, the map) get this long before the picture.
 const RENDER_MS = 2500;
-const DATA_ERROR = /Data source has left unexpectedly|Failed to decode|Codec error/i;
-const MIME = {
-  ".js": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".html": "text/html; charset=utf-8",
-};
 
 function usage(msg) {
   if (msg) process.stderr.write(`gallery_shots: ${msg}\n`);
@@ -79,11 +63,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>rerun-c gallery</title>
-<style>html,body{margin:0;padding:0;background:#000}#viewer{width:${VIEW_WIDTH}px;height:${VIEW_HEIGHT}px}</style>
-</head><body><div id="viewer"></div>
-<script type="module">
+const PAGE = viewerPageHtml({ title: "rerun-c gallery", width: VIEW_WIDTH, height: VIEW_HEIGHT, script: `
   const state = window.__gallery = { events: [], started: false, start_error: null };
   try {
     const { WebViewer } = await import("/viewer/index.js");
@@ -96,42 +76,17 @@ const PAGE = `<!doctype html>
   } catch (e) {
     state.start_error = String(e && e.stack || e);
   }
-</script></body></html>
-`;
+` });
 
 // Serves the page, the viewer package and /data/<index>.rrd for files[index].
 function startServer(files, served) {
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url, "http://127.0.0.1");
-    const send = (code, type, body) => {
-      res.writeHead(code, { "content-type": type, "cache-control": "no-store" });
-      res.end(body);
-    };
-    try {
-      if (url.pathname === "/") return send(200, MIME[".html"], PAGE);
-      const m = /^\/data\/(\d+)\.rrd$/.exec(url.pathname);
-      if (m && Number(m[1]) < files.length) {
-        const body = await readFile(files[Number(m[1])]);
-        res.on("finish", () => { served[Number(m[1])] = true; });
-        return send(200, "application/octet-stream", body);
-      }
-      if (url.pathname.startsWith("/viewer/")) {
-        let name = url.pathname.slice("/viewer/".length);
-        if (name === "re_viewer") name = "re_viewer.js"; // imported without extension
-        if (name.includes("/") || name.includes("\\") || name.startsWith(".")) return send(404, "text/plain", "");
-        const file = path.join(VIEWER_DIR, name);
-        const type = MIME[path.extname(file)];
-        if (!type || !existsSync(file)) return send(404, "text/plain", "");
-        return send(200, type, await readFile(file));
-      }
-      return send(404, "text/plain", "");
-    } catch (e) {
-      return send(500, "text/plain", String(e));
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
+  return startViewerServer({
+    html: PAGE,
+    dataFile: (pathname) => {
+      const m = /^\/data\/(\d+)\.rrd$/.exec(pathname);
+      if (!m || Number(m[1]) >= files.length) return null;
+      return { path: files[Number(m[1])], onServed: () => { served[Number(m[1])] = true; } };
+    },
   });
 }
 
@@ -144,9 +99,6 @@ async function nudge(page) {
   await sleep(POLL_MS);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const oneLine = (s) => String(s).replace(/\s+/g, " ").trim().slice(0, 2000);
-const jsonSafe = (v) => JSON.parse(JSON.stringify(v ?? null, (_k, x) => (typeof x === "bigint" ? Number(x) : x)));
 
 async function shoot(page, index, file, ctx, opts) {
   const name = path.basename(file).replace(/\.rrd$/, "");
@@ -218,28 +170,23 @@ async function shoot(page, index, file, ctx, opts) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (!existsSync(path.join(VIEWER_DIR, "index.js"))) {
-    process.stderr.write(`gallery_shots: viewer package missing at ${VIEWER_DIR}\n`);
+  try {
+    requireViewerPackage();
+  } catch (e) {
+    process.stderr.write(`gallery_shots: ${e.message}\n`);
     process.exit(1);
   }
   const res = { server: null, browser: null };
-  const cleanup = async () => {
-    const b = res.browser;
-    res.browser = null;
-    if (b) await Promise.race([b.close().catch(() => {}), sleep(5000)]);
-    if (res.server) { res.server.closeAllConnections?.(); res.server.close(); res.server = null; }
-  };
+  const cleanup = () => closeResources(res);
   for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => { cleanup().finally(() => process.exit(1)); });
 
   let allOk = true;
   try {
-    const { chromium } = await import("playwright-core");
     const served = [];
     res.server = await startServer(opts.files, served);
     const ctx = { origin: `http://127.0.0.1:${res.server.address().port}`, served,
                   consoleErrors: [], dataErrors: [], viewerFailure: null, browserGone: false };
-    res.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS,
-                                          timeout: opts.timeoutS * 1000 });
+    res.browser = await launchChromium(opts.chromium, opts.timeoutS * 1000);
     res.browser.on("disconnected", () => { ctx.browserGone = true; });
     // A fresh page with a started viewer; again after a recording hung the
     // previous one, so that one bad file costs only its own picture.
@@ -255,8 +202,7 @@ async function main() {
       });
       page.on("pageerror", (err) => { ctx.viewerFailure ??= oneLine(`page error: ${err.message}`); });
       page.on("crash", () => { ctx.viewerFailure ??= "the page crashed"; });
-      await page.route("**/*", (route) =>
-        new URL(route.request().url()).origin === ctx.origin ? route.continue() : route.abort("internetdisconnected"));
+      await keepHermetic(page, ctx.origin);
       await page.goto(`${ctx.origin}/`, { timeout: opts.timeoutS * 1000 });
       const startDeadline = Date.now() + opts.timeoutS * 1000;
       for (;;) {

@@ -80,23 +80,13 @@
 // localhost on any port go through as well: the proxy is another local
 // server, and it must answer the browser's CORS preflight.
 
-import { createServer } from "node:http";
-import { mkdir, readFile, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  DATA_ERROR, LOOPBACK_HOSTS, closeResources, jsonSafe, keepHermetic, launchChromium, oneLine,
+  requireViewerPackage, sleep, startViewerServer, viewerPageHtml,
+} from "./lib/viewer_harness.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VIEWER_DIR = path.join(HERE, "node_modules", "@rerun-io", "web-viewer");
-const CHROMIUM_FLAGS = [
-  "--no-sandbox", // CI runs as root, where Chromium's sandbox cannot start
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--enable-unsafe-swiftshader", // WebGL on the CPU: the viewer renders with it
-  "--use-angle=swiftshader",
-];
 const VIEW_WIDTH = 1280;
 const VIEW_HEIGHT = 720;
 // After recording_open, the time ranges are read until they stop changing:
@@ -105,24 +95,9 @@ const SETTLE_POLL_MS = 200;
 const SETTLE_STABLE_MS = 1000; // default of --settle-ms
 const SETTLE_MAX_MS = 15000;
 
-// How the viewer (its Rust log, forwarded to the console as warnings) says
-// it could not decode the data, e.g. "WARN re_viewer::app: Data source has
-// left unexpectedly: Failed to decode .rrd file: Codec error: ...".
-const DATA_ERROR = /Data source has left unexpectedly|Failed to decode|Codec error/i;
-
 // A live source: a message proxy's URL, which the viewer itself connects to.
 const LIVE_URL = /^rerun(\+https?)?:\/\//i;
 const isLive = (source) => LIVE_URL.test(source);
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-const MIME = {
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".html": "text/html; charset=utf-8",
-  ".json": "application/json",
-  ".map": "application/json",
-};
 
 function usage(msg) {
   if (msg) process.stderr.write(`viewer_oracle: ${msg}\n`);
@@ -171,11 +146,7 @@ const fileNameOf = (id) => String(id).replace(/[^A-Za-z0-9._-]/g, "_");
 
 // The page: starts the viewer on the files and keeps what it reports in
 // window.__oracle for the driver to read.
-const page = (urls) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>rerun-c viewer oracle</title>
-<style>html,body{margin:0;padding:0;background:#000}#viewer{width:${VIEW_WIDTH}px;height:${VIEW_HEIGHT}px}</style>
-</head><body><div id="viewer"></div>
-<script type="module">
+const page = (urls) => viewerPageHtml({ title: "rerun-c viewer oracle", width: VIEW_WIDTH, height: VIEW_HEIGHT, script: `
   const state = window.__oracle = { events: [], counts: {}, started: false, start_error: null };
   const count = (k) => { state.counts[k] = (state.counts[k] ?? 0) + 1; };
   try {
@@ -195,8 +166,7 @@ const page = (urls) => `<!doctype html>
   } catch (e) {
     state.start_error = String(e && e.stack || e);
   }
-</script></body></html>
-`;
+` });
 
 // Where source i is served: file i at /data/i/NAME; a live source is not
 // served here (null).
@@ -209,58 +179,14 @@ const viewerUrls = (sources) => dataPaths(sources).map((d, i) => d ?? sources[i]
 // Serves the page, the viewer package and the files at dataPaths(rrdPaths).
 function startServer(rrdPaths, onRrdServed) {
   const urls = dataPaths(rrdPaths);
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url, "http://127.0.0.1");
-    const send = (code, type, body) => {
-      res.writeHead(code, { "content-type": type, "cache-control": "no-store" });
-      res.end(body);
-    };
-    try {
-      if (url.pathname === "/" || url.pathname === "/index.html") {
-        return send(200, MIME[".html"], page(viewerUrls(rrdPaths)));
-      }
-      const file = urls.indexOf(url.pathname);
-      if (file >= 0) {
-        const body = await readFile(rrdPaths[file]);
-        res.on("finish", () => onRrdServed(file, body.length));
-        return send(200, "application/octet-stream", body);
-      }
-      if (url.pathname.startsWith("/viewer/")) {
-        let name = url.pathname.slice("/viewer/".length);
-        // index.js imports "./re_viewer" without an extension (written for bundlers).
-        if (name === "re_viewer") name = "re_viewer.js";
-        if (name.includes("/") || name.includes("\\") || name.startsWith(".")) {
-          return send(404, "text/plain", "not found");
-        }
-        const file = path.join(VIEWER_DIR, name);
-        const type = MIME[path.extname(file)];
-        if (!type || !existsSync(file)) return send(404, "text/plain", "not found");
-        return send(200, type, await readFile(file));
-      }
-      return send(404, "text/plain", "not found");
-    } catch (e) {
-      return send(500, "text/plain", String(e));
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
+  return startViewerServer({
+    html: page(viewerUrls(rrdPaths)),
+    dataFile: (pathname) => {
+      const file = urls.indexOf(pathname);
+      return file < 0 ? null : { path: rrdPaths[file], onServed: (n) => onRrdServed(file, n) };
+    },
   });
 }
-
-// Numbers stay numbers while exact; BigInts and unsafe integers become strings.
-function jsonSafe(value) {
-  return JSON.parse(JSON.stringify(value ?? null, (_k, v) => {
-    if (typeof v === "bigint") {
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? Number(v) : v.toString();
-    }
-    return v;
-  }));
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const oneLine = (s) => String(s).replace(/\s+/g, " ").trim().slice(0, 2000);
 
 // Pauses recording `rec` at the end of its active timeline (its last data
 // shown), so a picture does not depend on timing, and waits until the
@@ -357,11 +283,7 @@ async function run(opts, resources, deadline) {
     const st = await stat(f).catch(() => null);
     if (!st || !st.isFile()) throw new Error(`cannot read ${f}`);
   }
-  if (!existsSync(path.join(VIEWER_DIR, "index.js"))) {
-    throw new Error(`viewer package missing at ${VIEWER_DIR}: run scripts/install-deps`);
-  }
-  if (!existsSync(opts.chromium)) throw new Error(`no Chromium at ${opts.chromium}`);
-  const { chromium } = await import("playwright-core");
+  requireViewerPackage();
   const t0 = Date.now();
   const timing = {};
   const mark = (name) => { timing[name] = Date.now() - t0; };
@@ -374,13 +296,7 @@ async function run(opts, resources, deadline) {
   resources.server = await startServer(opts.rrds, (i, n) => { served[i] = n; });
   const origin = `http://127.0.0.1:${resources.server.address().port}`;
 
-  // launch() gives the browser a fresh, empty temporary profile and deletes it on close.
-  resources.browser = await chromium.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    timeout: Math.max(1000, deadline - Date.now()),
-  });
+  resources.browser = await launchChromium(opts.chromium, deadline - Date.now());
   const context = await resources.browser.newContext({
     viewport: { width: VIEW_WIDTH, height: VIEW_HEIGHT },
     acceptDownloads: true,
@@ -418,11 +334,7 @@ async function run(opts, resources, deadline) {
     viewerFailure ??= text;
   });
   const anyLive = live.some(Boolean);
-  await page.route("**/*", (route) => {
-    const u = new URL(route.request().url());
-    const allowed = u.origin === origin || (anyLive && LOOPBACK_HOSTS.has(u.hostname.toLowerCase()));
-    return allowed ? route.continue() : route.abort("internetdisconnected");
-  });
+  await keepHermetic(page, origin, { allowLoopback: anyLive });
 
   const remaining = () => Math.max(1, deadline - Date.now());
   await page.goto(`${origin}/`, { timeout: remaining() });
@@ -580,14 +492,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const resources = { server: null, browser: null };
   const deadline = Date.now() + opts.timeoutS * 1000;
-  const cleanup = async () => {
-    const b = resources.browser;
-    resources.browser = null;
-    if (b) await Promise.race([b.close().catch(() => {}), sleep(5000)]);
-    const s = resources.server;
-    resources.server = null;
-    if (s) { s.closeAllConnections?.(); s.close(); }
-  };
+  const cleanup = () => closeResources(resources);
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.once(sig, () => { cleanup().finally(() => process.exit(1)); });
   }
