@@ -354,6 +354,34 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
     rr_store_rows_free(&rows);
 }
 
+/* Gives c's rows to rr_store_append_rows instead of inserting c (the
+ * columns are lent, then c is freed). */
+static void append_chunk(rr_store_t *s, rr_chunk_t *c) {
+    rr_error_t err = {0};
+    rr_tuid_t *rids = malloc((size_t)(c->num_rows + 1) * sizeof *rids);
+    rr_store_time_column_t tc[4];
+    rr_store_component_column_t cc[8];
+    assert_non_null(rids);
+    assert_true(c->n_indexes <= 4 && c->n_components <= 8);
+    for (int64_t i = 0; i < c->num_rows; i++) rids[i] = rr_chunk_row_id(c, i);
+    /* reversed, so the store has to put the columns in order itself */
+    for (int64_t k = 0; k < c->n_indexes; k++) {
+        const rr_chunk_index_t *ix = &c->indexes[c->n_indexes - 1 - k];
+        tc[k] = (rr_store_time_column_t){ix->timeline.name, ix->timeline.type,
+                                         (const int64_t *)ix->array.buffers[1] + ix->array.offset};
+    }
+    for (int64_t j = 0; j < c->n_components; j++) {
+        const rr_chunk_component_t *x = &c->components[c->n_components - 1 - j];
+        cc[j] = (rr_store_component_column_t){&x->descr, &x->type, &x->array};
+    }
+    assert_rr_ok(rr_store_append_rows(s, &c->entity_path, c->num_rows, rids, tc, (size_t)c->n_indexes,
+                                      cc, (size_t)c->n_components, &err), &err);
+    free(rids);
+    rr_chunk_free(c);
+}
+
+static bool use_append; /* run_property appends rows instead of inserting chunks */
+
 static void run_property(const rr_store_config_t *cfg, int recordings, bool strings) {
     setup_types();
     rr_error_t err = {0};
@@ -365,7 +393,10 @@ static void run_property(const rr_store_config_t *cfg, int recordings, bool stri
         int n_chunks = 1 + (int)rnd(rnd(3) == 0 ? 60 : 12);
         for (int i = 0; i < n_chunks; i++) {
             rr_chunk_t *c = random_chunk(&ref, strings);
-            assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
+            if (use_append)
+                append_chunk(s, c);
+            else
+                assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
             if (rnd(8) == 0) check_store(s, &ref);
         }
         check_store(s, &ref);
@@ -404,7 +435,25 @@ static void test_property_tiny_thresholds(void **state) {
     cfg.chunk_max_rows_if_unsorted = 10;
     run_property(&cfg, 300, false);
     run_property(NULL, 200, false);
+    /* strings, bools and structs compact by concatenation */
+    run_property(&cfg, 300, true);
     print_message("%lld query checks against the reference\n", (long long)n_checks);
+}
+
+/* The same recordings through rr_store_append_rows: the in-place path for
+ * fixed-width rows, the chunk path for the rest, with the same answers. */
+static void test_property_append_rows(void **state) {
+    (void)state;
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    cfg.chunk_max_rows = 24;
+    cfg.chunk_max_rows_if_unsorted = 10;
+    use_append = true;
+    run_property(&cfg, 300, false);
+    run_property(NULL, 200, true);
+    cfg.chunk_max_bytes = cfg.chunk_max_rows = cfg.chunk_max_rows_if_unsorted = 0;
+    run_property(&cfg, 100, true);
+    use_append = false;
 }
 
 /* ---------------- scalar chunks (events, GC) ---------------- */
@@ -448,6 +497,68 @@ static void on_event(void *ctx, const rr_store_event_t *ev) {
         assert_true(rr_tuid_cmp(ev->chunk_id, ev->chunk->id) == 0);
     }
     if (ev->kind == RR_STORE_EVENT_REMOVED) l->removed++;
+}
+
+/* Strings and bools compact as fixed-width columns do: ten 1-row chunks
+ * become one chunk (concatenated), and every row reads back. */
+static void test_compact_var_width(void **state) {
+    (void)state;
+    setup_types();
+    rr_error_t err = {0};
+    rr_store_t *s = NULL;
+    assert_rr_ok(rr_store_new(NULL, NULL, &s, &err), &err);
+    ev_log_t log = {0};
+    rr_store_subscribe(s, on_event, &log);
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse("/s", 2, &p, &err), &err);
+    rr_component_descriptor_t d[2];
+    assert_rr_ok(rr_component_descriptor_init(&d[0], "T", "T:s", NULL, &err), &err);
+    assert_rr_ok(rr_component_descriptor_init(&d[1], "T", "T:b", NULL, &err), &err);
+    for (int64_t t = 0; t < 10; t++) {
+        rr_chunk_t *c = NULL;
+        assert_rr_ok(rr_chunk_new(rr_tuid_new(), &p, 1, NULL, &c, &err), &err);
+        assert_rr_ok(rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, &t, &err), &err);
+        for (int k = 0; k < 2; k++) {
+            int comp = k == 0 ? 2 : 3;
+            rr_arrow_builder_t *b = NULL;
+            assert_rr_ok(rr_arrow_builder_new(&comp_type[comp], &b, &err), &err);
+            build_cell(b, comp, t == 4 ? NUL : VALS, t % 3 == 0 ? 0 : t + 1);
+            struct ArrowArray a;
+            assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+            rr_arrow_builder_free(b);
+            assert_rr_ok(rr_chunk_add_component(c, &d[k], &comp_type[comp], &a, &err), &err);
+        }
+        assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
+    }
+    assert_int_equal(rr_store_num_chunks(s), 1);
+    assert_int_equal(log.added, 1);
+    assert_int_equal(log.compacted, 9);
+    assert_int_equal(rr_chunk_num_rows(rr_store_chunk_at(s, 0)), 10);
+    for (int64_t t = 0; t < 10; t++) {
+        rr_store_row_t r;
+        assert_true(rr_store_latest_at(s, &p, "frame", t, "T:s", &r));
+        /* row 4 is null: latest-at there finds row 3 */
+        int64_t want = t == 4 ? 3 : t;
+        assert_int_equal(r.time, want);
+        const struct ArrowArray *l = &rr_store_row_component(&r)->array;
+        int64_t start, len;
+        rr_store_row_values_range(&r, &start, &len);
+        assert_int_equal(len, 1);
+        const struct ArrowArray *ch = l->children[0];
+        const int32_t *off = (const int32_t *)ch->buffers[1] + ch->offset;
+        char expect[32];
+        int n = snprintf(expect, sizeof expect, "v%lld", (long long)(want % 3 == 0 ? 0 : want + 1));
+        assert_int_equal(off[start + 1] - off[start], n);
+        assert_memory_equal((const char *)ch->buffers[2] + off[start], expect, (size_t)n);
+        assert_true(rr_store_latest_at(s, &p, "frame", t, "T:b", &r));
+        rr_store_row_values_range(&r, &start, &len);
+        ch = rr_store_row_component(&r)->array.children[0];
+        assert_int_equal(rr_arrow_bit_get(ch->buffers[1], ch->offset + start), want % 3 != 0);
+    }
+    rr_component_descriptor_free(&d[0]);
+    rr_component_descriptor_free(&d[1]);
+    rr_entity_path_free(&p);
+    rr_store_free(s);
 }
 
 static void test_events(void **state) {
@@ -603,6 +714,8 @@ int main(void) {
         cmocka_unit_test(test_property_default),
         cmocka_unit_test(test_property_no_compaction),
         cmocka_unit_test(test_property_tiny_thresholds),
+        cmocka_unit_test(test_property_append_rows),
+        cmocka_unit_test(test_compact_var_width),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_gc_limit),
         cmocka_unit_test(test_example_recording),

@@ -11,6 +11,8 @@
  * not overlap it looks at one or two chunks. Inside a chunk rows are found by
  * binary search over the chunk's (time, row id) order: the physical order
  * when it is already sorted, else a permutation kept beside the chunk. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,7 @@ typedef struct schunk {
     int32_t **order; /* per index column: rows in (time, row id) order; NULL when physical */
     size_t slot;     /* position in store->chunks */
     entity_t *ent;
-    uint64_t sig;         /* column signature (compaction) */
+    uint64_t used;        /* Arrow bytes its columns use (compaction thresholds) */
     uint32_t static_wins; /* static: cells it is the winner of */
     bool is_static, dead, protect;
 } schunk_t;
@@ -71,7 +73,6 @@ typedef struct ecomp {
 } ecomp_t;
 
 typedef struct open_slot {
-    uint64_t sig;
     schunk_t *sc;
 } open_slot_t;
 
@@ -139,20 +140,6 @@ static uint64_t mix64(uint64_t h) {
     return h;
 }
 
-static uint64_t str_hash(uint64_t h, const char *s) {
-    if (!s) return mix64(h ^ 0x9e37);
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-    return mix64(h);
-}
-
-static uint64_t schema_hash(uint64_t h, const struct ArrowSchema *t) {
-    h = str_hash(h, t->format);
-    h = mix64(h ^ (uint64_t)t->n_children ^ (t->dictionary ? 0x55 : 0));
-    for (int64_t i = 0; i < t->n_children; i++) h = schema_hash(h, t->children[i]);
-    if (t->dictionary) h = schema_hash(h, t->dictionary);
-    return h;
-}
-
 static bool schema_same(const struct ArrowSchema *a, const struct ArrowSchema *b) {
     if (strcmp(a->format, b->format) != 0 || a->n_children != b->n_children) return false;
     if ((a->dictionary == NULL) != (b->dictionary == NULL)) return false;
@@ -161,10 +148,10 @@ static bool schema_same(const struct ArrowSchema *a, const struct ArrowSchema *b
     return !a->dictionary || schema_same(a->dictionary, b->dictionary);
 }
 
-/* Same timelines and component columns (descriptors and datatypes). */
-static bool concatenable(const rr_chunk_t *a, const rr_chunk_t *b) {
+/* Same timelines and component columns (descriptors and datatypes); the
+ * entity paths are the caller's to compare. */
+static bool same_columns(const rr_chunk_t *a, const rr_chunk_t *b) {
     if (a->n_indexes != b->n_indexes || a->n_components != b->n_components) return false;
-    if (!rr_entity_path_equal(&a->entity_path, &b->entity_path)) return false;
     for (int64_t k = 0; k < a->n_indexes; k++)
         if (!rr_timeline_equal(&a->indexes[k].timeline, &b->indexes[k].timeline)) return false;
     for (int64_t j = 0; j < a->n_components; j++) {
@@ -173,17 +160,6 @@ static bool concatenable(const rr_chunk_t *a, const rr_chunk_t *b) {
         if (!schema_same(&a->components[j].type, &b->components[j].type)) return false;
     }
     return true;
-}
-
-static uint64_t chunk_sig(const rr_chunk_t *c) {
-    uint64_t h = 0x1234;
-    for (int64_t k = 0; k < c->n_indexes; k++)
-        h = str_hash(h ^ (uint64_t)c->indexes[k].timeline.type, c->indexes[k].timeline.name);
-    for (int64_t j = 0; j < c->n_components; j++) {
-        h = mix64(h ^ rr_component_descriptor_hash(&c->components[j].descr));
-        h = schema_hash(h, &c->components[j].type);
-    }
-    return h;
 }
 
 static inline const uint8_t *row_id_ptr(const rr_chunk_t *c, int64_t i) {
@@ -829,30 +805,147 @@ static bool compaction_on(const rr_store_t *s) {
 
 static uint64_t used_bytes(const rr_chunk_t *c) { return (uint64_t)rr_chunk_byte_size(c); }
 
-/* Rerun's thresholds for the new chunk alone. */
-static bool small_enough(const rr_store_t *s, const rr_chunk_t *c) {
+/* Rerun's thresholds for the new chunk alone (used: its bytes). */
+static bool small_enough(const rr_store_t *s, const rr_chunk_t *c, uint64_t used) {
     uint64_t rows = (uint64_t)c->num_rows;
     uint64_t lim = all_sorted(c) ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
-    return rows <= lim && used_bytes(c) <= s->cfg.chunk_max_bytes;
+    return rows <= lim && used <= s->cfg.chunk_max_bytes;
 }
 
-static open_slot_t *find_open(entity_t *e, uint64_t sig) {
+/* The open compaction target of c's entity (e) with c's columns, if any. */
+static open_slot_t *find_open(entity_t *e, const rr_chunk_t *c) {
     for (size_t i = 0; i < e->n_open; i++)
-        if (e->open[i].sig == sig) return &e->open[i];
+        if (same_columns(e->open[i].sc->c, c)) return &e->open[i];
     return NULL;
 }
 
-/* Appends c into the open chunk target (making it growable first); c is
- * consumed on success. */
-static rr_status_t merge_into(rr_store_t *s, schunk_t *target, rr_chunk_t *c, schunk_t **result,
-                              rr_error_t *err) {
+/* Whether c (used bytes) may merge into target within the thresholds. */
+static bool fits(const rr_store_t *s, const schunk_t *target, const rr_chunk_t *c, uint64_t used) {
+    const rr_chunk_t *t = target->c;
+    uint64_t rows = (uint64_t)(t->num_rows + c->num_rows);
+    uint64_t lim = merge_stays_sorted(t, c) ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
+    return rows <= lim && target->used + used <= s->cfg.chunk_max_bytes;
+}
+
+/* Time range of the non-null cells of column col on index k of any chunk. */
+static rr_time_range_t chunk_col_range(const rr_chunk_t *c, int64_t col, int64_t k) {
+    const struct ArrowArray *l = &c->components[col].array;
+    if (l->null_count == 0 || l->buffers[0] == NULL) return c->indexes[k].range;
+    rr_time_range_t r = rr_time_range_empty();
+    const int64_t *t = times_of(c, k);
+    for (int64_t i = 0; i < c->num_rows; i++) {
+        if (!rr_arrow_array_is_valid(l, i)) continue;
+        if (t[i] < r.min) r.min = t[i];
+        if (t[i] > r.max) r.max = t[i];
+    }
+    return r;
+}
+
+/* After rows of src were appended to target (same columns), brings the
+ * index entries of target up to date without taking them out and putting
+ * them back: an entry whose start did not move keeps its place and gets the
+ * new end and buffer pointers (the buffers may have moved when they grew). */
+static rr_status_t reindex_grown(rr_store_t *s, schunk_t *target, const rr_chunk_t *src,
+                                 rr_error_t *err) {
+    const rr_chunk_t *c = target->c;
+    for (int64_t k = 0; k < c->n_indexes; k++) {
+        int tl = find_tl(s, c->indexes[k].timeline.name);
+        if (tl < 0) return rr_error_set(err, RR_ERR_INVALID_ARG, "store: lost timeline");
+        for (int64_t j = 0; j < c->n_components; j++) {
+            /* src's new cells; even with none the buffers may have moved */
+            rr_time_range_t add = chunk_col_range(src, j, k);
+            ecomp_t *ec = find_comp(target->ent, c->components[j].descr.component);
+            tindex_t *ti = ec ? comp_tindex(s, ec, tl) : NULL;
+            if (!ti) return nomem(err, "index");
+            size_t i = ti->n;
+            while (i > 0 && ti->e[i - 1].sc != target) i--;
+            ix_entry_t en = {0, 0, target, times_of(c, k), target->order ? target->order[k] : NULL,
+                             row_id_ptr(c, 0), &c->components[j].array, (int32_t)j, (int32_t)k};
+            if (i == 0) {
+                if (rr_time_range_is_empty(add)) continue;
+                en.min = add.min;
+                en.max = add.max;
+                if (!tindex_add(s, ti, en)) return nomem(err, "index");
+                continue;
+            }
+            ix_entry_t *old = &ti->e[i - 1];
+            en.min = old->min;
+            en.max = old->max;
+            if (!rr_time_range_is_empty(add)) {
+                if (add.max > en.max) en.max = add.max;
+                if (add.min < en.min) {
+                    en.min = add.min;
+                    tindex_del(ti, target);
+                    if (!tindex_add(s, ti, en)) return nomem(err, "index");
+                    continue;
+                }
+            }
+            *old = en;
+            pmax_from(ti, i - 1);
+        }
+    }
+    return RR_OK;
+}
+
+/* A new chunk holding a's rows then b's (same columns), every column
+ * concatenated: the compaction of columns that cannot grow in place
+ * (strings, bools, structs, nested lists...), as Rerun concatenates. */
+static rr_status_t concat_chunks(const rr_chunk_t *a, const rr_chunk_t *b, rr_chunk_t **out,
+                                 rr_error_t *err) {
+    *out = NULL;
+    int64_t n = a->num_rows + b->num_rows;
+    rr_tuid_t *rids = malloc((size_t)(n ? n : 1) * sizeof *rids);
+    int64_t *tv = malloc((size_t)(n ? n : 1) * sizeof *tv);
+    rr_chunk_t *c = NULL;
+    rr_status_t st = (!rids || !tv) ? nomem(err, "compaction") : RR_OK;
+    if (st == RR_OK) {
+        for (int64_t i = 0; i < a->num_rows; i++) rids[i] = row_id_at(a, i);
+        for (int64_t i = 0; i < b->num_rows; i++) rids[a->num_rows + i] = row_id_at(b, i);
+        st = rr_chunk_new(rr_tuid_new(), &a->entity_path, n, rids, &c, err);
+    }
+    for (int64_t k = 0; k < a->n_indexes && st == RR_OK; k++) {
+        memcpy(tv, times_of(a, k), (size_t)a->num_rows * sizeof *tv);
+        memcpy(tv + a->num_rows, times_of(b, k), (size_t)b->num_rows * sizeof *tv);
+        st = rr_chunk_add_index(c, a->indexes[k].timeline.name, a->indexes[k].timeline.type, tv, err);
+    }
+    for (int64_t j = 0; j < a->n_components && st == RR_OK; j++) {
+        const struct ArrowArray *parts[2] = {&a->components[j].array, &b->components[j].array};
+        struct ArrowArray cat;
+        memset(&cat, 0, sizeof cat);
+        st = rr_arrow_concat(&a->components[j].type, parts, 2, &cat, err);
+        if (st == RR_OK)
+            st = rr_chunk_add_component(c, &a->components[j].descr, &a->components[j].type, &cat, err);
+        if (st != RR_OK)
+            rr_error_prefix(err, "store: compacting column '%s' of %s: ",
+                            a->components[j].descr.component, a->entity_path.str);
+    }
+    free(rids);
+    free(tv);
+    if (st != RR_OK) {
+        rr_chunk_free(c);
+        return st;
+    }
+    *out = c;
+    return RR_OK;
+}
+
+/* Appends c into the open chunk target: in place when every column can
+ * grow, else by concatenation into a new chunk that replaces the target's.
+ * c stays the caller's (it may be a borrowed view). */
+static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t *c, uint64_t used,
+                              bool c_can_grow, rr_error_t *err) {
     rr_tuid_t from[2] = {target->c->id, c->id};
+    bool grow = c_can_grow && (target->grow || store_grow_can_take(target->c));
     bool sorted_after = merge_stays_sorted(target->c, c);
     uint64_t lim = sorted_after ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
-    unindex_chunk(s, target);
     id_del(s, target);
     rr_status_t st = RR_OK;
-    if (!target->grow) {
+    bool in_place = false;
+    if (grow && target->grow) {
+        target->c->id = rr_tuid_new();
+        st = store_grow_append(target->c, target->grow, c, err);
+        in_place = st == RR_OK;
+    } else if (grow) {
         /* First merge: copy the target into growable buffers sized for the
          * row threshold's next power of two at most. */
         int64_t need = target->c->num_rows + c->num_rows, cap = 16;
@@ -867,32 +960,69 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, rr_chunk_t *c, sc
             rr_chunk_free(g);
             store_grow_free(gs);
         } else {
+            unindex_chunk(s, target);
             rr_chunk_free(target->c);
             target->c = g;
             target->grow = gs;
         }
     } else {
-        target->c->id = rr_tuid_new();
-        st = store_grow_append(target->c, target->grow, c, err);
+        rr_chunk_t *g = NULL;
+        st = concat_chunks(target->c, c, &g, err);
+        if (st == RR_OK) {
+            unindex_chunk(s, target);
+            rr_chunk_free(target->c);
+            store_grow_free(target->grow);
+            target->grow = NULL;
+            target->c = g;
+        }
     }
     if (!id_put(s, target) && st == RR_OK) st = nomem(err, "chunk ids");
     if (st == RR_OK) st = build_order(s, target, err);
-    rr_status_t st2 = index_chunk(s, target, err);
-    if (st == RR_OK) st = st2;
+    if (st == RR_OK && in_place) {
+        st = reindex_grown(s, target, c, err);
+    } else {
+        /* a new chunk (its entries were taken out above), or a failure that
+         * may have moved buffers: index from scratch */
+        unindex_chunk(s, target);
+        rr_status_t st2 = index_chunk(s, target, err);
+        if (st == RR_OK) st = st2;
+    }
     s->arrow_bytes -= target->bytes;
     target->bytes = chunk_bytes(target);
     s->arrow_bytes += target->bytes;
+    if (st != RR_OK) return st;
+    target->used += used;
     rr_tuid_t m = min_row_id(c);
     if (rr_tuid_cmp(m, target->min_row_id) < 0) target->min_row_id = m;
-    if (st != RR_OK) return st;
-    rr_chunk_free(c);
     s->st.num_compactions++;
-    *result = target;
     fire(s, RR_STORE_EVENT_COMPACTED, target->c, from, 2);
     return RR_OK;
 }
 
 static rr_status_t auto_gc(rr_store_t *s, rr_error_t *err);
+
+/* Registers the timelines, entity and components of c. */
+static rr_status_t register_columns(rr_store_t *s, const rr_chunk_t *c, entity_t **out,
+                                    rr_error_t *err) {
+    for (int64_t k = 0; k < c->n_indexes; k++) {
+        int tl;
+        rr_status_t st = get_tl(s, &c->indexes[k].timeline, &tl, err);
+        if (st != RR_OK) {
+            rr_error_prefix(err, "chunk of %s: ", c->entity_path.str);
+            return st;
+        }
+    }
+    entity_t *e = NULL;
+    RR_TRY(get_entity(s, &c->entity_path, &e, err));
+    for (int64_t j = 0; j < c->n_components; j++) {
+        ecomp_t *ec;
+        RR_TRY(get_comp(s, e, &c->components[j], &ec, err));
+        if (strcmp(c->components[j].descr.component, RR_STORE_CLEAR_COMPONENT) == 0)
+            s->has_clears = true;
+    }
+    *out = e;
+    return RR_OK;
+}
 
 rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err) {
     if (!c) return rr_error_set(err, RR_ERR_INVALID_ARG, "store: NULL chunk");
@@ -901,23 +1031,8 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
         rr_chunk_free(c);
         return RR_OK;
     }
-    for (int64_t k = 0; k < c->n_indexes; k++) {
-        int tl;
-        rr_status_t st = get_tl(s, &c->indexes[k].timeline, &tl, err);
-        if (st != RR_OK) {
-            rr_error_prefix(err, "chunk of %s: ", c->entity_path.str);
-            rr_chunk_free(c);
-            return st;
-        }
-    }
     entity_t *e = NULL;
-    rr_status_t st = get_entity(s, &c->entity_path, &e, err);
-    for (int64_t j = 0; j < c->n_components && st == RR_OK; j++) {
-        ecomp_t *ec;
-        st = get_comp(s, e, &c->components[j], &ec, err);
-        if (strcmp(c->components[j].descr.component, RR_STORE_CLEAR_COMPONENT) == 0)
-            s->has_clears = true;
-    }
+    rr_status_t st = register_columns(s, c, &e, err);
     if (st != RR_OK) {
         rr_chunk_free(c);
         return st;
@@ -940,26 +1055,15 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
         return auto_gc(s, err);
     }
     /* Temporal: compaction first. */
-    uint64_t sig = 0;
-    bool can_grow = false;
-    if (compaction_on(s) && small_enough(s, c) && store_grow_can_take(c)) {
-        can_grow = true;
-        sig = chunk_sig(c);
-        open_slot_t *os = find_open(e, sig);
-        if (os && concatenable(os->sc->c, c)) {
-            const rr_chunk_t *t = os->sc->c;
-            bool sorted_after = merge_stays_sorted(t, c);
-            uint64_t rows = (uint64_t)(t->num_rows + c->num_rows);
-            uint64_t lim = sorted_after ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
-            if (rows <= lim && used_bytes(t) + used_bytes(c) <= s->cfg.chunk_max_bytes) {
-                schunk_t *res;
-                st = merge_into(s, os->sc, c, &res, err);
-                if (st != RR_OK) {
-                    rr_chunk_free(c);
-                    return st;
-                }
-                return auto_gc(s, err);
-            }
+    uint64_t used = used_bytes(c);
+    bool can_open = compaction_on(s) && small_enough(s, c, used);
+    if (can_open) {
+        open_slot_t *os = find_open(e, c);
+        if (os && fits(s, os->sc, c, used)) {
+            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), err);
+            rr_chunk_free(c);
+            if (st != RR_OK) return st;
+            return auto_gc(s, err);
         }
     }
     schunk_t *sc = calloc(1, sizeof *sc);
@@ -969,7 +1073,7 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     }
     sc->c = c;
     sc->ent = e;
-    sc->sig = sig;
+    sc->used = used;
     st = attach(s, sc, err);
     if (st == RR_OK) st = build_order(s, sc, err);
     if (st == RR_OK) st = index_chunk(s, sc, err);
@@ -979,17 +1083,183 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
         free_schunk(s, sc);
         return st;
     }
-    if (can_grow) {
-        open_slot_t *os = find_open(e, sig);
-        if (os) {
+    if (can_open) {
+        open_slot_t *os = find_open(e, c);
+        if (os && os->sc != sc) {
             os->sc = sc;
-        } else if (grow_array((void **)&e->open, &e->cap_open, e->n_open + 1, sizeof *e->open,
-                              &s->index_bytes)) {
-            e->open[e->n_open++] = (open_slot_t){sig, sc};
+        } else if (!os && grow_array((void **)&e->open, &e->cap_open, e->n_open + 1,
+                                     sizeof *e->open, &s->index_bytes)) {
+            e->open[e->n_open++] = (open_slot_t){sc};
         }
     }
     fire(s, RR_STORE_EVENT_ADDED, c, NULL, 0);
     return auto_gc(s, err);
+}
+
+/* ---------------- appending rows ---------------- */
+
+static bool type_is_list(const struct ArrowSchema *t) {
+    return t && t->format && strcmp(t->format, "+l") == 0 && t->n_children == 1;
+}
+
+/* What store_grow_append reads of a list column, checked (bad input must not
+ * make it read out of bounds): int32 offsets, non-decreasing, inside a
+ * child of a fixed-width type that has its value buffer. */
+static bool list_appendable(const struct ArrowSchema *t, const struct ArrowArray *l, int64_t n) {
+    if (!type_is_list(t) || !l || l->length != n || l->offset < 0 || l->n_buffers != 2 ||
+        l->n_children != 1 || !l->buffers || !l->buffers[1] || !l->children || !l->children[0])
+        return false;
+    if (l->null_count != 0 && !l->buffers[0] && l->null_count != -1) return false;
+    const struct ArrowArray *ch = l->children[0];
+    const struct ArrowSchema *ct = t->children[0];
+    if (ch->offset < 0 || !ch->buffers) return false;
+    const int32_t *off = (const int32_t *)l->buffers[1] + l->offset;
+    if (off[0] < 0) return false;
+    for (int64_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i]) return false;
+    if (off[n] > ch->length) return false;
+    if (strncmp(ct->format, "+w:", 3) == 0) {
+        long items = strtol(ct->format + 3, NULL, 10);
+        if (ch->n_children != 1 || !ch->children || !ch->children[0]) return false;
+        const struct ArrowArray *g = ch->children[0];
+        if (g->n_buffers != 2 || !g->buffers || !g->buffers[1] || g->offset < 0 ||
+            (ch->offset + ch->length) * items > g->offset + g->length)
+            return false;
+        if (ch->n_buffers < 1) return false;
+    } else {
+        if (ch->n_buffers != 2 || !ch->buffers[1]) return false;
+    }
+    if (ch->null_count != 0 && !ch->buffers[0]) return false;
+    return true;
+}
+
+static int view_index_cmp(const void *a, const void *b) {
+    const rr_chunk_index_t *x = a, *y = b;
+    int c = strcmp(x->timeline.name, y->timeline.name);
+    if (c) return c;
+    return (x->timeline.type > y->timeline.type) - (x->timeline.type < y->timeline.type);
+}
+
+static int view_comp_cmp(const void *a, const void *b) {
+    const rr_chunk_component_t *x = a, *y = b;
+    return rr_component_descriptor_cmp(&x->descr, &y->descr);
+}
+
+/* The slow path: a real chunk of the rows, inserted. */
+static rr_status_t append_as_chunk(rr_store_t *s, const rr_entity_path_t *entity, int64_t n,
+                                   const rr_tuid_t *row_ids, rr_tuid_t chunk_id,
+                                   const rr_store_time_column_t *times, size_t n_times,
+                                   const rr_store_component_column_t *comps, size_t n_comps,
+                                   rr_error_t *err) {
+    rr_chunk_t *c = NULL;
+    RR_TRY(rr_chunk_new(chunk_id, entity, n, row_ids, &c, err));
+    rr_status_t st = RR_OK;
+    for (size_t k = 0; k < n_times && st == RR_OK; k++)
+        st = rr_chunk_add_index(c, times[k].timeline, times[k].type, times[k].values, err);
+    for (size_t j = 0; j < n_comps && st == RR_OK; j++) {
+        struct ArrowArray shared;
+        memset(&shared, 0, sizeof shared);
+        if (!comps[j].list || !comps[j].list->release) {
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: column %zu has no array",
+                              entity->str, j);
+            break;
+        }
+        st = rr_arrow_array_share((struct ArrowArray *)comps[j].list, &shared, err);
+        if (st == RR_OK) st = rr_chunk_add_component(c, comps[j].descr, comps[j].type, &shared, err);
+    }
+    if (st != RR_OK) {
+        rr_chunk_free(c);
+        return st;
+    }
+    return rr_store_insert_chunk(s, c, err);
+}
+
+rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, int64_t num_rows,
+                                 const rr_tuid_t *row_ids, const rr_store_time_column_t *times,
+                                 size_t n_times, const rr_store_component_column_t *comps,
+                                 size_t n_comps, rr_error_t *err) {
+    if (!entity || num_rows < 0 || (n_times && !times) || (n_comps && !comps))
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append: bad arguments");
+    for (size_t j = 0; j < n_comps; j++)
+        if (!comps[j].descr || !comps[j].descr->component || !comps[j].type || !comps[j].type->format)
+            return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: column %zu has no descriptor or type",
+                                entity->str, j);
+    for (size_t k = 0; k < n_times; k++)
+        if (!times[k].timeline || (num_rows && !times[k].values))
+            return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: time column %zu is incomplete",
+                                entity->str, k);
+    enum { MAXV = 8, MAXR = 64 };
+    entity_t *e = find_entity(s, entity);
+    bool fast = num_rows > 0 && num_rows <= MAXR && n_times > 0 && n_times <= MAXV &&
+                n_comps <= MAXV && compaction_on(s) && e && e->n_open > 0;
+    for (size_t j = 0; fast && j < n_comps; j++)
+        fast = list_appendable(comps[j].type, comps[j].list, num_rows);
+    for (size_t k = 0; fast && k < n_times; k++)
+        for (int64_t i = 0; fast && i < num_rows; i++) fast = times[k].values[i] != RR_TIME_STATIC;
+    if (fast) {
+        /* A borrowed view of the rows as a chunk (nothing allocated): what
+         * compaction reads of an inserted chunk. */
+        uint8_t rid[16 * MAXR];
+        const void *rid_bufs[2] = {NULL, rid};
+        const void *time_bufs[MAXV][2];
+        rr_chunk_index_t ix[MAXV];
+        rr_chunk_component_t cc[MAXV];
+        rr_chunk_t v;
+        memset(&v, 0, sizeof v);
+        v.entity_path = *entity;
+        v.num_rows = num_rows;
+        v.is_sorted = true;
+        for (int64_t i = 0; i < num_rows; i++) {
+            rr_tuid_to_bytes(row_ids ? row_ids[i] : rr_tuid_new(), rid + 16 * i);
+            if (i && memcmp(rid + 16 * (i - 1), rid + 16 * i, 16) > 0) v.is_sorted = false;
+        }
+        /* The view never enters the store (only its id, in the COMPACTED
+         * event's compacted_from), so it needs no clock of its own. */
+        v.id = rr_tuid_next(rr_tuid_from_bytes(rid + 16 * (num_rows - 1)));
+        v.row_ids.length = num_rows;
+        v.row_ids.n_buffers = 2;
+        v.row_ids.buffers = rid_bufs;
+        memset(ix, 0, sizeof ix);
+        for (size_t k = 0; k < n_times; k++) {
+            time_bufs[k][0] = NULL;
+            time_bufs[k][1] = times[k].values;
+            ix[k].timeline.name = (char *)times[k].timeline;
+            ix[k].timeline.type = times[k].type;
+            ix[k].array.length = num_rows;
+            ix[k].array.n_buffers = 2;
+            ix[k].array.buffers = time_bufs[k];
+            rr_time_range_t r = rr_time_range_empty();
+            bool sorted = true;
+            for (int64_t i = 0; i < num_rows; i++) {
+                int64_t t = times[k].values[i];
+                if (t < r.min) r.min = t;
+                if (t > r.max) r.max = t;
+                if (i && t < times[k].values[i - 1]) sorted = false;
+            }
+            ix[k].range = r;
+            ix[k].is_sorted = sorted;
+        }
+        for (size_t j = 0; j < n_comps; j++) {
+            cc[j].descr = *comps[j].descr;
+            cc[j].type = *comps[j].type;
+            cc[j].array = *comps[j].list;
+        }
+        if (n_times > 1) qsort(ix, n_times, sizeof *ix, view_index_cmp);
+        if (n_comps > 1) qsort(cc, n_comps, sizeof *cc, view_comp_cmp);
+        v.n_indexes = (int64_t)n_times;
+        v.indexes = ix;
+        v.n_components = (int64_t)n_comps;
+        v.components = cc;
+        uint64_t used = used_bytes(&v);
+        open_slot_t *os = small_enough(s, &v, used) ? find_open(e, &v) : NULL;
+        if (os && os->sc->grow && store_grow_can_take(&v) && fits(s, os->sc, &v, used)) {
+            s->st.num_inserts++;
+            RR_TRY(merge_into(s, os->sc, &v, used, true, err));
+            return auto_gc(s, err);
+        }
+    }
+    return append_as_chunk(s, entity, num_rows, row_ids, rr_tuid_new(), times, n_times, comps,
+                           n_comps, err);
 }
 
 rr_status_t rr_store_insert_arrow_msg(rr_store_t *s, const rr_arrow_msg_t *msg, rr_error_t *err) {
@@ -1619,30 +1889,37 @@ rr_status_t rr_store_set_load_rrd_bytes(rr_store_set_t *set, const void *data, s
     return rr_rrd_decode_all(data, len, set_on_message, set, err);
 }
 
-rr_status_t rr_store_set_load_rrd_file(rr_store_set_t *set, const char *path, rr_error_t *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return rr_error_set(err, RR_ERR_IO, "store: cannot open %s", path);
+rr_status_t rr_store_set_load_rrd_fd(rr_store_set_t *set, int fd, const char *name,
+                                     rr_error_t *err) {
     rr_rrd_decoder_t *d = NULL;
     rr_status_t st = rr_rrd_decoder_new(NULL, &d, err);
-    uint8_t *buf = malloc(1 << 16);
-    if (st == RR_OK && !buf) st = nomem(err, "read buffer");
     while (st == RR_OK) {
-        size_t got = fread(buf, 1, 1 << 16, f);
-        if (got == 0) break;
-        st = rr_rrd_decoder_push(d, buf, got, err);
-        while (st == RR_OK) {
+        /* Messages first: next_ref must have been called before a large
+         * body arrives for read_fd to place it in its own buffer. */
+        for (;;) {
             rr_rrd_message_t m;
             bool have = false;
-            st = rr_rrd_decoder_next(d, &m, &have, err);
+            st = rr_rrd_decoder_next_ref(d, &m, &have, err);
             if (st != RR_OK || !have) break;
             st = set_on_message(set, &m, err);
+            if (st != RR_OK) break;
         }
+        if (st != RR_OK) break;
+        size_t got = 0;
+        st = rr_rrd_decoder_read_fd(d, fd, &got, err);
+        if (st != RR_OK || got == 0) break;
     }
-    if (st == RR_OK && ferror(f)) st = rr_error_set(err, RR_ERR_IO, "store: reading %s failed", path);
     if (st == RR_OK) st = rr_rrd_decoder_finish(d, err);
-    if (st != RR_OK) rr_error_prefix(err, "%s: ", path);
-    free(buf);
+    if (st != RR_OK) rr_error_prefix(err, "%s: ", name ? name : "<fd>");
     rr_rrd_decoder_free(d);
-    fclose(f);
+    return st;
+}
+
+rr_status_t rr_store_set_load_rrd_file(rr_store_set_t *set, const char *path, rr_error_t *err) {
+    if (strcmp(path, "-") == 0) return rr_store_set_load_rrd_fd(set, 0, "<stdin>", err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return rr_error_set(err, RR_ERR_IO, "store: cannot open %s: %s", path, strerror(errno));
+    rr_status_t st = rr_store_set_load_rrd_fd(set, fd, path, err);
+    close(fd);
     return st;
 }

@@ -113,6 +113,37 @@ rr_status_t rr_store_insert_arrow_msg(rr_store_t *s, const rr_arrow_msg_t *msg, 
 rr_status_t rr_store_insert_log_msg(rr_store_t *s, const rr_log_msg_t *msg, bool *inserted,
                                     rr_error_t *err);
 
+/* ---------------- appending rows without building a chunk ---------------- */
+
+/* One time column of rows to append: num_rows values (borrowed). */
+typedef struct rr_store_time_column {
+    const char *timeline;
+    rr_time_type_t type;
+    const int64_t *values;
+} rr_store_time_column_t;
+
+/* One component column of rows to append: a list array of num_rows rows and
+ * its list datatype ("+l"), both borrowed. */
+typedef struct rr_store_component_column {
+    const rr_component_descriptor_t *descr;
+    const struct ArrowSchema *type;
+    const struct ArrowArray *list;
+} rr_store_component_column_t;
+
+/* Appends rows as if a chunk of them (a fresh chunk id; row_ids, NULL: fresh
+ * ones) were given to rr_store_insert_chunk, with the same semantics and
+ * events, but without making one when it can be helped: when the rows fit
+ * the open compaction target of their entity and columns (temporal rows,
+ * compaction on, fixed-width columns, within the thresholds), their values
+ * are copied straight into it and the event is COMPACTED as for an inserted
+ * chunk. Otherwise a chunk is built (times copied, the lists' buffers
+ * shared) and inserted. Everything passed is borrowed; columns may come in
+ * any order. n_times 0 appends static rows. */
+rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, int64_t num_rows,
+                                 const rr_tuid_t *row_ids, const rr_store_time_column_t *times,
+                                 size_t n_times, const rr_store_component_column_t *components,
+                                 size_t n_components, rr_error_t *err);
+
 /* ---------------- query results ---------------- */
 
 /* One row of one component column: a cell. */
@@ -319,8 +350,15 @@ rr_status_t rr_store_set_insert_log_msg(rr_store_set_t *set, const rr_log_msg_t 
  * the set. */
 rr_status_t rr_store_set_load_rrd_bytes(rr_store_set_t *set, const void *data, size_t len,
                                         rr_error_t *err);
-/* Same from a file path (streamed, not read whole). */
+/* Same from a file path, "-" for standard input (streamed, not read whole;
+ * see rr_store_set_load_rrd_fd). */
 rr_status_t rr_store_set_load_rrd_file(rr_store_set_t *set, const char *path, rr_error_t *err);
+/* Same from an open file descriptor (a file, a pipe), read to its end and
+ * not closed, through the decoder's in-place path (rr_rrd_decoder_read_fd +
+ * next_ref): large record batches are read where the kernel put their bytes
+ * and the chunks share those buffers. name labels errors. */
+rr_status_t rr_store_set_load_rrd_fd(rr_store_set_t *set, int fd, const char *name,
+                                     rr_error_t *err);
 
 size_t rr_store_set_count(const rr_store_set_t *set);
 rr_store_t *rr_store_set_get(const rr_store_set_t *set, size_t i); /* in order of first sight */
