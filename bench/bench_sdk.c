@@ -20,7 +20,10 @@
  * 8 per scalar, 921 600 per image), and as a ratio to write(2) of the same
  * number of payload bytes to a new file in the same directory, measured in
  * the same run. The .rrd sizes are printed too (the file sink's default
- * LZ4 compression applies).
+ * LZ4 compression applies, where it pays).
+ * The machine is shared, so the process CPU time (all threads) of each run
+ * and of the raw write is given too, with the same ratio: on a busy machine
+ * wall time measures the neighbours as much as us.
  * Environment: BENCH_SCALE multiplies every count (e.g. 0.01 for a quick
  * run), BENCH_REPS, BENCH_DIR (default /dev/shm), BENCH_ONLY=a,b,c,d,
  * BENCH_IMAGE_NOISE=1 (images of noise instead of black ones).
@@ -190,9 +193,16 @@ static void log_images(rr_recording_stream_t *rec, const void *arg) {
 
 /* ---------------- measurement ---------------- */
 
+static double cpu_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 typedef struct timing {
     double calls; /* until the last log call returned */
     double total; /* until the file was complete and closed */
+    double cpu;   /* process CPU seconds, all threads, for total */
     uint64_t file_bytes;
 } timing_t;
 
@@ -200,6 +210,7 @@ static timing_t run_once(const char *app, const char *path, void (*fn)(rr_record
                          const void *in) {
     rr_error_t err = {0};
     unlink(path);
+    double c0 = cpu_now_s();
     double t0 = bench_now_s();
     rr_recording_stream_t *rec;
     check(rr_recording_stream_new(app, NULL, &rec, &err), &err, "rr_recording_stream_new");
@@ -209,16 +220,19 @@ static timing_t run_once(const char *app, const char *path, void (*fn)(rr_record
     check(rr_flush(rec, &err), &err, "rr_flush");
     rr_recording_stream_free(rec);
     double t2 = bench_now_s();
+    double c2 = cpu_now_s();
     struct stat st;
     if (stat(path, &st) != 0) bench_die(PROG, path, NULL);
     unlink(path);
-    return (timing_t){.calls = t1 - t0, .total = t2 - t0, .file_bytes = (uint64_t)st.st_size};
+    return (timing_t){
+        .calls = t1 - t0, .total = t2 - t0, .cpu = c2 - c0, .file_bytes = (uint64_t)st.st_size};
 }
 
 typedef struct result {
-    double calls, total; /* medians, seconds */
+    double calls, total, cpu; /* medians, seconds */
     uint64_t file_bytes;
-    double raw_gbs; /* raw write(2) of the payload bytes */
+    double raw_gbs;     /* raw write(2) of the payload bytes */
+    double raw_cpu_gbs; /* the same per CPU second */
 } result_t;
 
 /* Medians of reps runs of the workload, and of raw writes of payload bytes
@@ -226,24 +240,32 @@ typedef struct result {
 static result_t measure(const char *app, const char *path, void (*fn)(rr_recording_stream_t *, const void *),
                         const void *in, uint64_t payload, int reps, const uint8_t *buf) {
     double *tc = malloc((size_t)reps * sizeof *tc), *tt = malloc((size_t)reps * sizeof *tt),
-           *tr = malloc((size_t)reps * sizeof *tr);
-    if (!tc || !tt || !tr) bench_die(PROG, "out of memory", NULL);
+           *tr = malloc((size_t)reps * sizeof *tr), *tu = malloc((size_t)reps * sizeof *tu),
+           *trc = malloc((size_t)reps * sizeof *trc);
+    if (!tc || !tt || !tr || !tu || !trc) bench_die(PROG, "out of memory", NULL);
     result_t r = {0};
     run_once(app, path, fn, in); /* warm the allocator and the page cache */
     for (int i = 0; i < reps; i++) {
         timing_t t = run_once(app, path, fn, in);
         tc[i] = t.calls;
         tt[i] = t.total;
+        tu[i] = t.cpu;
         r.file_bytes = t.file_bytes;
+        double c0 = cpu_now_s();
         tr[i] = bench_raw_write(path, buf, payload);
+        trc[i] = cpu_now_s() - c0;
         unlink(path);
     }
     r.calls = bench_median(tc, reps);
     r.total = bench_median(tt, reps);
+    r.cpu = bench_median(tu, reps);
     r.raw_gbs = (double)payload / bench_median(tr, reps) / 1e9;
+    r.raw_cpu_gbs = (double)payload / bench_median(trc, reps) / 1e9;
     free(tc);
     free(tt);
     free(tr);
+    free(tu);
+    free(trc);
     return r;
 }
 
@@ -251,7 +273,8 @@ static void print_header(const char *what, const char *detail, uint64_t payload,
                          const char *dir) {
     printf("%s: %s: %s; payload %.1f MB, .rrd %.1f MB; median of %d runs in %s\n", PROG, what, detail,
            (double)payload / 1e6, (double)r->file_bytes / 1e6, reps, dir);
-    printf("  %-26s %9.2f GB/s\n", "raw write(2) of payload", r->raw_gbs);
+    printf("  %-26s %9.2f GB/s (%.2f GB per CPU second)\n", "raw write(2) of payload", r->raw_gbs,
+           r->raw_cpu_gbs);
 }
 
 /* rows/s, ns per row, GB/s of payload and the ratio to raw, for secs. */
@@ -259,6 +282,13 @@ static void print_rate(const char *what, double rows, uint64_t payload, double s
     double gbs = (double)payload / secs / 1e9;
     printf("  %-26s %12.0f rows/s %9.1f ns/row %8.3f GB/s  ratio %6.3fx raw\n", what, rows / secs,
            secs * 1e9 / rows, gbs, gbs / raw_gbs);
+}
+
+/* The same per CPU second of the process (all its threads). */
+static void print_cpu(double rows, uint64_t payload, const result_t *r) {
+    double gbs = (double)payload / r->cpu / 1e9;
+    printf("  %-26s %12.0f rows/s %9.1f ns/row %8.3f GB/s  ratio %6.3fx raw (CPU time)\n",
+           "CPU time, all threads", rows / r->cpu, r->cpu * 1e9 / rows, gbs, gbs / r->raw_cpu_gbs);
 }
 
 static bool wanted(const char *only, char c) {
@@ -301,6 +331,7 @@ int main(int argc, char **argv) {
         print_header("(a) points3d_many_individual", detail, payload, &r, reps, dir);
         print_rate("log calls returned", (double)in.n, payload, r.calls, r.raw_gbs);
         print_rate("end to end (file closed)", (double)in.n, payload, r.total, r.raw_gbs);
+        print_cpu((double)in.n, payload, &r);
         double ns = r.total * 1e9 / (double)in.n;
         printf("  goal <= 300 ns per call: %.0f ns end to end, %.0f ns until the calls return: %s\n", ns,
                r.calls * 1e9 / (double)in.n, ns <= 300 ? "met" : "MISSED");
@@ -317,6 +348,7 @@ int main(int argc, char **argv) {
         snprintf(detail, sizeof detail, "one rr_log of %zu points", in.n);
         print_header("(b) points3d_large_batch", detail, payload, &r, reps, dir);
         print_rate("end to end (file closed)", (double)in.n, payload, r.total, r.raw_gbs);
+        print_cpu((double)in.n, payload, &r);
         double ratio = (double)payload / r.total / 1e9 / r.raw_gbs;
         printf("  goal >= 0.5x raw: %.3fx: %s\n", ratio, ratio >= 0.5 ? "met" : "MISSED");
         fflush(stdout);
@@ -334,6 +366,7 @@ int main(int argc, char **argv) {
         print_header("(c) scalars", detail, payload, &r, reps, dir);
         print_rate("log calls returned", n, payload, r.calls, r.raw_gbs);
         print_rate("end to end (file closed)", n, payload, r.total, r.raw_gbs);
+        print_cpu(n, payload, &r);
         double rate = n / r.total;
         printf("  goal >= 10 million scalars/s: %.2f million/s end to end: %s\n", rate / 1e6,
                rate >= 1e7 ? "met" : "MISSED");
@@ -342,6 +375,7 @@ int main(int argc, char **argv) {
                  in.n_entities, in.n_steps);
         print_header("(c') scalars columns", detail, payload, &r, reps, dir);
         print_rate("end to end (file closed)", n, payload, r.total, r.raw_gbs);
+        print_cpu(n, payload, &r);
         fflush(stdout);
         free_scalars(&in);
     }
@@ -363,6 +397,7 @@ int main(int argc, char **argv) {
                  noise ? "noise" : "black");
         print_header("(d) image", detail, payload, &r, reps, dir);
         print_rate("end to end (file closed)", (double)in.n_calls, payload, r.total, r.raw_gbs);
+        print_cpu((double)in.n_calls, payload, &r);
         double ratio = (double)payload / r.total / 1e9 / r.raw_gbs;
         printf("  goal >= 0.5x raw: %.3fx: %s\n", ratio, ratio >= 0.5 ? "met" : "MISSED");
         fflush(stdout);

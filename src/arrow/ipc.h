@@ -99,4 +99,36 @@ rr_status_t rr_arrow_ipc_write_table(rr_buf_t *out, const struct ArrowSchema *sc
                                      const struct ArrowArray *batches, int64_t n_batches,
                                      const rr_arrow_ipc_write_options_t *opts, rr_error_t *err);
 
+/* ---------------- gathered writing ---------------- */
+
+/* One piece of a gathered stream: bytes of the caller's batch (ext), or, when
+ * ext is NULL, `len` bytes at offset `off` of the output buffer. */
+typedef struct rr_arrow_ipc_piece {
+    const uint8_t *ext;
+    size_t off;
+    size_t len;
+} rr_arrow_ipc_piece_t;
+
+typedef struct rr_arrow_ipc_pieces {
+    rr_arrow_ipc_piece_t *items;
+    size_t n, cap;
+} rr_arrow_ipc_pieces_t;
+
+void rr_arrow_ipc_pieces_free(rr_arrow_ipc_pieces_t *p); /* NULL-safe, zeroes */
+
+/* rr_arrow_ipc_write_table for an uncompressed stream, without copying the
+ * large body buffers: the stream is the concatenation, in order, of the
+ * pieces appended to *pieces. Body buffers of at least min_piece bytes (0:
+ * every non-empty one) become pieces pointing into the batches' own memory
+ * (valid as long as the batches are); everything else (messages, padding,
+ * small buffers) is appended to out and referenced by offset, so out may
+ * move until the pieces are used. opts may be NULL, or must ask for no
+ * compression and the stream format. On failure out and pieces are as they
+ * were. The bytes are those rr_arrow_ipc_write_table writes. */
+rr_status_t rr_arrow_ipc_write_table_gather(rr_buf_t *out, const struct ArrowSchema *schema,
+                                            const struct ArrowArray *batches, int64_t n_batches,
+                                            const rr_arrow_ipc_write_options_t *opts,
+                                            size_t min_piece, rr_arrow_ipc_pieces_t *pieces,
+                                            rr_error_t *err);
+
 #endif

@@ -33,6 +33,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 typedef struct wbuf {
     const uint8_t *p;
     int64_t len;
+    bool scratch; /* in the scratch arena: gone after the message */
 } wbuf_t;
 
 typedef struct wnode {
@@ -90,6 +91,12 @@ struct rr_arrow_ipc_writer {
     int64_t *b_len;
     int64_t cap_b;
     bool failed;     /* a write failed after output was appended: stop */
+    /* Gather mode (rr_arrow_ipc_write_table_gather): large body buffers
+     * become pieces pointing at the caller's memory instead of copies. */
+    rr_arrow_ipc_pieces_t *gather;
+    size_t gather_min;
+    size_t seg_start; /* start in out of the bytes not yet made a piece */
+    int64_t gathered_bytes; /* stream bytes held by pieces outside out */
 };
 
 /* Prepends context to err (when given) and returns st unchanged. */
@@ -459,7 +466,14 @@ static rr_status_t push_buf(encoding_t *e, const void *p, int64_t len, rr_error_
         e->bufs = nb;
         e->cap_bufs = nc;
     }
-    e->bufs[e->n_bufs++] = (wbuf_t){(const uint8_t *)p, len};
+    e->bufs[e->n_bufs++] = (wbuf_t){(const uint8_t *)p, len, false};
+    return RR_OK;
+}
+
+/* A buffer made in the scratch arena (rebased offsets, shifted bitmaps). */
+static rr_status_t push_scratch_buf(encoding_t *e, const void *p, int64_t len, rr_error_t *err) {
+    RR_TRY(push_buf(e, p, len, err));
+    e->bufs[e->n_bufs - 1].scratch = true;
     return RR_OK;
 }
 
@@ -488,7 +502,7 @@ static rr_status_t push_bitmap(rr_arrow_ipc_writer_t *w, encoding_t *e, const ui
     }
     /* Bits past the end are left as zero, as the spec recommends. */
     if (len & 7) dst[nbytes - 1] &= (uint8_t)((1u << (len & 7)) - 1);
-    return push_buf(e, dst, nbytes, err);
+    return push_scratch_buf(e, dst, nbytes, err);
 }
 
 static const int64_t k_zero_offset = 0;
@@ -533,7 +547,7 @@ static rr_status_t push_offsets(rr_arrow_ipc_writer_t *w, encoding_t *e, const v
         int64_t *d = dst;
         for (int64_t i = 0; i <= len; i++) d[i] = o[i] - f;
     }
-    return push_buf(e, dst, bytes, err);
+    return push_scratch_buf(e, dst, bytes, err);
 }
 
 /* Buffer and child counts of an array against its field. */
@@ -768,6 +782,33 @@ nomem:
     return rr_error_set(err, RR_ERR_NOMEM, "out of memory compressing a body");
 }
 
+static rr_status_t piece_push(rr_arrow_ipc_pieces_t *ps, rr_arrow_ipc_piece_t p, rr_error_t *err) {
+    if (ps->n == ps->cap) {
+        size_t nc = ps->cap ? 2 * ps->cap : 16;
+        rr_arrow_ipc_piece_t *ni = realloc(ps->items, nc * sizeof *ni);
+        if (!ni) return rr_error_set(err, RR_ERR_NOMEM, "out of memory");
+        ps->items = ni;
+        ps->cap = nc;
+    }
+    ps->items[ps->n++] = p;
+    return RR_OK;
+}
+
+/* Gather mode: the output bytes since the last cut become a piece. */
+static rr_status_t gather_cut(rr_arrow_ipc_writer_t *w, rr_error_t *err) {
+    size_t end = w->out->len;
+    if (end > w->seg_start)
+        RR_TRY(piece_push(w->gather, (rr_arrow_ipc_piece_t){NULL, w->seg_start, end - w->seg_start},
+                          err));
+    w->seg_start = end;
+    return RR_OK;
+}
+
+/* Whether a body buffer goes out as a piece of its own (gather mode). */
+static bool gathered(const rr_arrow_ipc_writer_t *w, const wbuf_t *b) {
+    return w->gather && !b->scratch && b->len > 0 && (size_t)b->len >= w->gather_min;
+}
+
 /* Appends one framed message: continuation, metadata length, the flatbuffer
  * padded so the body starts aligned, then the body (from e, or the
  * compressed body). Records a file block when blocks is given. */
@@ -776,11 +817,17 @@ static rr_status_t append_message(rr_arrow_ipc_writer_t *w, const uint8_t *meta,
                                   rr_error_t *err) {
     rr_buf_t *out = w->out;
     int64_t align = w->opts.alignment;
-    int64_t msg_pos = (int64_t)(out->len - w->base);
+    int64_t msg_pos = (int64_t)(out->len - w->base) + w->gathered_bytes;
     int64_t padded = align_up(msg_pos + 8 + (int64_t)meta_len, align) - (msg_pos + 8);
     if (padded > INT32_MAX)
         return rr_error_set(err, RR_ERR_UNSUPPORTED, "IPC metadata of %zu bytes", meta_len);
-    if (rr_buf_reserve(out, (size_t)(8 + padded + body_len)) != RR_OK)
+    /* In gather mode the bytes copied here leave out the gathered buffers;
+     * msg_pos above counts stream bytes, which pieces outside out hold too. */
+    int64_t inline_len = body_len;
+    if (e && w->gather && w->opts.compression == RR_ARROW_COMPRESSION_NONE)
+        for (int64_t i = 0; i < e->n_bufs; i++)
+            if (gathered(w, &e->bufs[i])) inline_len -= e->bufs[i].len;
+    if (rr_buf_reserve(out, (size_t)(8 + padded + inline_len)) != RR_OK)
         return rr_error_set(err, RR_ERR_NOMEM, "out of memory writing a %lld-byte IPC message",
                             (long long)(8 + padded + body_len));
     uint8_t *dst = out->data + out->len;
@@ -791,6 +838,27 @@ static rr_status_t append_message(rr_arrow_ipc_writer_t *w, const uint8_t *meta,
     memcpy(dst + 8, meta, meta_len);
     memset(dst + 8 + meta_len, 0, (size_t)padded - meta_len);
     dst += 8 + padded;
+    if (e && body_len > 0 && inline_len != body_len) {
+        /* Gather: copy the small buffers, cut a piece around each large one. */
+        out->len += (size_t)(8 + padded);
+        for (int64_t i = 0; i < e->n_bufs; i++) {
+            const wbuf_t *b = &e->bufs[i];
+            int64_t n = b->len, pad = align_up(n, align) - n;
+            if (gathered(w, b)) {
+                RR_TRY(gather_cut(w, err));
+                RR_TRY(piece_push(w->gather, (rr_arrow_ipc_piece_t){b->p, 0, (size_t)n}, err));
+                w->gathered_bytes += n;
+            } else if (n) {
+                memcpy(out->data + out->len, b->p, (size_t)n);
+                out->len += (size_t)n;
+            }
+            memset(out->data + out->len, 0, (size_t)pad);
+            out->len += (size_t)pad;
+        }
+        if (blocks)
+            RR_TRY(block_push(blocks, (block_t){msg_pos, (int32_t)(8 + padded), body_len}, err));
+        return RR_OK;
+    }
     if (e && body_len > 0) {
         if (w->opts.compression != RR_ARROW_COMPRESSION_NONE) {
             memcpy(dst, w->cbody.data, (size_t)body_len);
@@ -1139,6 +1207,17 @@ rr_status_t rr_arrow_ipc_writer_write(rr_arrow_ipc_writer_t *w, const struct Arr
     return st;
 }
 
+/* Finishes a gathering writer: the end marker, then the last piece. */
+static rr_status_t finish_gather(rr_arrow_ipc_writer_t *w, rr_error_t *err) {
+    rr_arrow_ipc_pieces_t *ps = w->gather;
+    rr_buf_t *out = w->out;
+    size_t seg = w->seg_start;
+    rr_status_t st = rr_arrow_ipc_writer_finish(w, err); /* frees w */
+    if (st == RR_OK && out->len > seg)
+        st = piece_push(ps, (rr_arrow_ipc_piece_t){NULL, seg, out->len - seg}, err);
+    return st;
+}
+
 rr_status_t rr_arrow_ipc_writer_finish(rr_arrow_ipc_writer_t *w, rr_error_t *err) {
     if (!w) return rr_error_set(err, RR_ERR_INVALID_ARG, "IPC writer: no writer");
     rr_status_t st = RR_OK;
@@ -1216,5 +1295,46 @@ rr_status_t rr_arrow_ipc_write_table(rr_buf_t *out, const struct ArrowSchema *sc
     }
     rr_status_t st = rr_arrow_ipc_writer_finish(w, err);
     if (st != RR_OK) out->len = saved;
+    return st;
+}
+
+void rr_arrow_ipc_pieces_free(rr_arrow_ipc_pieces_t *p) {
+    if (!p) return;
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+rr_status_t rr_arrow_ipc_write_table_gather(rr_buf_t *out, const struct ArrowSchema *schema,
+                                            const struct ArrowArray *batches, int64_t n_batches,
+                                            const rr_arrow_ipc_write_options_t *opts,
+                                            size_t min_piece, rr_arrow_ipc_pieces_t *pieces,
+                                            rr_error_t *err) {
+    if (!pieces) return rr_error_set(err, RR_ERR_INVALID_ARG, "IPC writer: no piece list");
+    if (opts && (opts->compression != RR_ARROW_COMPRESSION_NONE || opts->file_format))
+        return rr_error_set(err, RR_ERR_INVALID_ARG,
+                            "IPC writer: gathering is for uncompressed streams only");
+    if (n_batches < 0 || (n_batches > 0 && !batches))
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "IPC writer: no batches given");
+    size_t saved = out ? out->len : 0, saved_n = pieces->n;
+    rr_arrow_ipc_writer_t *w = NULL;
+    RR_TRY(rr_arrow_ipc_writer_open(out, schema, opts, &w, err));
+    /* The schema message just written belongs to the first piece. */
+    w->gather = pieces;
+    w->gather_min = min_piece ? min_piece : 1;
+    w->seg_start = saved;
+    rr_status_t st = RR_OK;
+    for (int64_t i = 0; st == RR_OK && i < n_batches; i++) {
+        st = rr_arrow_ipc_writer_write(w, &batches[i], err);
+        if (st != RR_OK) rr_error_wrap(st, err, "batch %lld: ", (long long)i);
+    }
+    if (st != RR_OK) {
+        rr_arrow_ipc_writer_free(w);
+    } else {
+        st = finish_gather(w, err);
+    }
+    if (st != RR_OK) {
+        out->len = saved;
+        pieces->n = saved_n;
+    }
     return st;
 }

@@ -1,11 +1,16 @@
-/* .rrd writer (encoder.h). Every frame is assembled in a scratch buffer and
- * handed to the sink in one call; the manifest builders (one per store that
- * has chunks) record where each ArrowMsg body landed. */
+/* .rrd writer (encoder.h). Frames are assembled in a scratch buffer and
+ * handed to the sink in one call, but for ArrowMsgs: their header and
+ * protobuf fields go first, then the payload as it was encoded, in pieces
+ * (a file descriptor gets the whole message in one writev, so the large
+ * buffers of a chunk go from its arrays to the file without a copy, and a
+ * crash still leaves whole messages behind). The manifest builders (one per
+ * store that has chunks) record where each ArrowMsg body landed. */
 #include "rrd/encoder.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "arrow/array.h"
@@ -24,7 +29,8 @@ struct rr_rrd_writer {
     rr_rrd_writer_options_t opts;
     uint64_t written;
     rr_buf_t scratch;
-    rr_buf_t payload; /* the current ArrowMsg payload, reused */
+    int fd;           /* the sink's file descriptor (writev), or -1 */
+    rr_rrd_payload_gather_t g; /* the current ArrowMsg payload, buffers reused */
     bool footer_disabled;
     size_t n_manifests;
     store_manifest_t *manifests;
@@ -68,6 +74,7 @@ rr_status_t rr_rrd_writer_open(rr_rrd_sink_fn sink, void *ctx, const rr_rrd_writ
     if (!w) return rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
     w->sink = sink;
     w->ctx = ctx;
+    w->fd = sink == fd_sink ? (int)(intptr_t)ctx : -1;
     if (opts) w->opts = *opts;
     if (!(w->opts.version[0] | w->opts.version[1] | w->opts.version[2] | w->opts.version[3])) {
         const uint8_t v[4] = RR_CRATE_VERSION_0_33_0;
@@ -166,30 +173,32 @@ static rr_rrd_manifest_builder_t *manifest_for(rr_rrd_writer_t *w, const rr_stor
 /* The ArrowMsg of a chunk, in two parts so a writer can send the payload
  * from where it was encoded: `head` gets the protobuf without the payload and
  * then field 5's tag and length (field order does not matter to protobuf
- * readers); `payload` (emptied first) gets the payload. *a is filled (its
- * store id borrowed); schema and batch are the chunk's record batch, left
- * for the caller to release also on failure. */
-static rr_status_t chunk_msg(const rr_store_id_t *store, const rr_chunk_t *chunk, bool compress,
-                             struct ArrowSchema *schema, struct ArrowArray *batch,
-                             rr_arrow_msg_t *a, rr_buf_t *head, rr_buf_t *payload,
-                             rr_error_t *err) {
+ * readers); g gets the payload's pieces. *a is filled (its store id
+ * borrowed); schema and batch are the chunk's record batch (the pieces point
+ * into it), left for the caller to release also on failure. */
+static rr_status_t chunk_msg(const rr_store_id_t *store, const rr_chunk_t *chunk,
+                             rr_rrd_lz4_policy_t policy, struct ArrowSchema *schema,
+                             struct ArrowArray *batch, rr_arrow_msg_t *a, rr_buf_t *head,
+                             rr_rrd_payload_gather_t *g, rr_error_t *err) {
     memset(schema, 0, sizeof *schema);
     memset(batch, 0, sizeof *batch);
     RR_TRY(rr_chunk_to_record_batch(chunk, schema, batch, err));
     rr_log_msg_t msg;
     memset(&msg, 0, sizeof msg);
     msg.kind = RR_LOG_MSG_ARROW;
-    payload->len = 0;
-    RR_TRY(rr_rrd_payload_encode_buf(schema, batch, compress, payload, &msg.u.arrow, err));
+    RR_TRY(rr_rrd_payload_encode_gather(schema, batch, policy, g, &msg.u.arrow, err));
     msg.u.arrow.store_id = *store;
     msg.u.arrow.has_chunk_id = true;
     msg.u.arrow.chunk_id = chunk->id;
     msg.u.arrow.has_is_static = true;
     msg.u.arrow.is_static = rr_chunk_is_static(chunk);
     size_t payload_len = msg.u.arrow.payload_len;
+    uint8_t *payload = msg.u.arrow.payload;
     msg.u.arrow.payload_len = 0;
+    msg.u.arrow.payload = NULL;
     RR_TRY(rr_log_msg_encode(&msg, head, err));
     msg.u.arrow.payload_len = payload_len;
+    msg.u.arrow.payload = payload;
     *a = msg.u.arrow;
     uint8_t tag[11];
     size_t n = 0;
@@ -215,14 +224,71 @@ rr_status_t rr_rrd_chunk_body_encode(const rr_store_id_t *store, const rr_chunk_
     struct ArrowSchema schema = {0};
     struct ArrowArray batch = {0};
     rr_arrow_msg_t a;
-    rr_buf_t payload = {0};
-    rr_status_t st = chunk_msg(store, chunk, compress, &schema, &batch, &a, out, &payload, err);
-    if (st == RR_OK && rr_buf_append(out, payload.data, a.payload_len) != RR_OK)
+    rr_rrd_payload_gather_t g = {0};
+    rr_status_t st = chunk_msg(store, chunk, compress ? RR_RRD_LZ4_WHEN_IT_PAYS : RR_RRD_LZ4_NEVER,
+                               &schema, &batch, &a, out, &g, err);
+    if (st == RR_OK && rr_buf_reserve(out, a.payload_len) != RR_OK)
         st = rr_error_set(err, RR_ERR_NOMEM, "rrd writer: out of memory");
-    rr_buf_free(&payload);
+    for (size_t i = 0; st == RR_OK && i < g.pieces.n; i++) {
+        memcpy(out->data + out->len, g.pieces.items[i].ext, g.pieces.items[i].len);
+        out->len += g.pieces.items[i].len;
+    }
+    rr_rrd_payload_gather_free(&g);
     rr_arrow_array_release(&batch);
     rr_arrow_schema_release(&schema);
     return st == RR_OK ? RR_OK : wrap_chunk_error(st, chunk, err);
+}
+
+/* head (frame header and protobuf fields) then the payload pieces: one
+ * writev per IOV_MAX pieces for a file descriptor, else one sink call per
+ * piece. */
+static rr_status_t emit_pieces(rr_rrd_writer_t *w, const rr_buf_t *head,
+                               const rr_rrd_payload_gather_t *g, rr_error_t *err) {
+    if (w->fd < 0) {
+        RR_TRY(emit(w, head->data, head->len, err));
+        for (size_t i = 0; i < g->pieces.n; i++)
+            RR_TRY(emit(w, g->pieces.items[i].ext, g->pieces.items[i].len, err));
+        return RR_OK;
+    }
+    enum { MAX_IOV = 512 };
+    struct iovec iov[MAX_IOV];
+    size_t next = 0; /* the next piece to queue */
+    bool head_done = false;
+    while (!head_done || next < g->pieces.n) {
+        int n = 0;
+        if (!head_done) {
+            iov[n++] = (struct iovec){head->data, head->len};
+            head_done = true;
+        }
+        while (n < MAX_IOV && next < g->pieces.n) {
+            const rr_arrow_ipc_piece_t *p = &g->pieces.items[next++];
+            if (!p->len) continue;
+            iov[n++] = (struct iovec){(void *)p->ext, p->len};
+        }
+        /* writev may write less than asked (signals, large writes): go on
+         * from where it stopped. */
+        struct iovec *v = iov;
+        int left = n;
+        while (left > 0) {
+            ssize_t r = writev(w->fd, v, left);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0)
+                return rr_error_set(err, RR_ERR_IO, "rrd writer: write failed: %s",
+                                    r < 0 ? strerror(errno) : "no progress");
+            w->written += (uint64_t)r;
+            size_t done = (size_t)r;
+            while (left > 0 && done >= v->iov_len) {
+                done -= v->iov_len;
+                v++;
+                left--;
+            }
+            if (left > 0) {
+                v->iov_base = (uint8_t *)v->iov_base + done;
+                v->iov_len -= done;
+            }
+        }
+    }
+    return RR_OK;
 }
 
 rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *store,
@@ -232,16 +298,16 @@ rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *s
     rr_arrow_msg_t a;
     rr_status_t st = start_scratch(w, err);
     if (st == RR_OK)
-        st = chunk_msg(store, chunk, !w->opts.no_compression, &schema, &batch, &a, &w->scratch,
-                       &w->payload, err);
+        st = chunk_msg(store, chunk,
+                       w->opts.no_compression ? RR_RRD_LZ4_NEVER : RR_RRD_LZ4_WHEN_IT_PAYS,
+                       &schema, &batch, &a, &w->scratch, &w->g, err);
     uint64_t body_offset = 0, body_len = 0;
     if (st == RR_OK) {
         body_offset = w->written + RR_RRD_MESSAGE_HEADER_SIZE;
         body_len = w->scratch.len - RR_RRD_MESSAGE_HEADER_SIZE + a.payload_len;
         rr_rrd_message_header_write(RR_LOG_MSG_ARROW, body_len, w->scratch.data);
-        st = emit(w, w->scratch.data, w->scratch.len, err);
+        st = emit_pieces(w, &w->scratch, &w->g, err);
     }
-    if (st == RR_OK) st = emit(w, w->payload.data, a.payload_len, err);
     if (st == RR_OK && !w->opts.no_footer && !w->footer_disabled) {
         rr_rrd_manifest_builder_t *b = manifest_for(w, store, err);
         st = b ? rr_rrd_manifest_builder_add(b, chunk, &schema, body_offset, body_len,
@@ -298,6 +364,6 @@ void rr_rrd_writer_free(rr_rrd_writer_t *w) {
     }
     free(w->manifests);
     rr_buf_free(&w->scratch);
-    rr_buf_free(&w->payload);
+    rr_rrd_payload_gather_free(&w->g);
     free(w);
 }

@@ -176,6 +176,111 @@ done:
     return st;
 }
 
+void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g) {
+    if (!g) return;
+    rr_buf_free(&g->meta);
+    rr_buf_free(&g->flat);
+    rr_buf_free(&g->lz4);
+    rr_arrow_ipc_pieces_free(&g->pieces);
+}
+
+/* Whether LZ4 is worth it on the gathered buffers of g (the pieces with ext
+ * set, before the others are resolved), judged by four
+ * windows spread over them, each compressed alone (a little pessimistic:
+ * matches reaching further back are not seen). */
+static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total) {
+    enum { WINDOWS = 4, WINDOW = 16 * 1024 };
+    char out[LZ4_COMPRESSBOUND(WINDOW)];
+    size_t raw = 0, packed = 0;
+    for (int k = 0; k < WINDOWS; k++) {
+        /* The window starting at byte `at` of the gathered bytes. */
+        size_t at = ext_total / WINDOWS * (size_t)k;
+        for (size_t i = 0; i < g->pieces.n; i++) {
+            const rr_arrow_ipc_piece_t *p = &g->pieces.items[i];
+            if (p->ext == NULL) continue; /* bytes in g->meta: not sampled */
+            if (at >= p->len) {
+                at -= p->len;
+                continue;
+            }
+            int n = (int)(p->len - at < WINDOW ? p->len - at : WINDOW);
+            int c = LZ4_compress_default((const char *)p->ext + at, out, n, (int)sizeof out);
+            raw += (size_t)n;
+            packed += c > 0 ? (size_t)c : (size_t)n;
+            break;
+        }
+    }
+    return raw == 0 || packed < raw - raw / 8;
+}
+
+rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
+                                         const struct ArrowArray *batch,
+                                         rr_rrd_lz4_policy_t policy, rr_rrd_payload_gather_t *g,
+                                         rr_arrow_msg_t *msg, rr_error_t *err) {
+    msg->payload_owner = NULL;
+    msg->payload = NULL;
+    msg->payload_len = 0;
+    g->meta.len = 0;
+    g->pieces.n = 0;
+    RR_TRY(rr_arrow_ipc_write_table_gather(&g->meta, schema, batch, 1, NULL,
+                                           RR_RRD_GATHER_MIN_PIECE, &g->pieces, err));
+    size_t total = 0, ext_total = 0;
+    for (size_t i = 0; i < g->pieces.n; i++) {
+        if (g->pieces.items[i].ext) ext_total += g->pieces.items[i].len;
+        total += g->pieces.items[i].len;
+    }
+    msg->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
+    msg->uncompressed_size = total;
+    msg->payload_len = total;
+    msg->compression = RR_PAYLOAD_COMPRESSION_NONE;
+    bool lz4 = policy != RR_RRD_LZ4_NEVER;
+    if (lz4 && policy == RR_RRD_LZ4_WHEN_IT_PAYS && ext_total >= RR_RRD_LZ4_SAMPLE_MIN)
+        lz4 = sample_compresses(g, ext_total);
+    if (lz4 && total > (size_t)LZ4_MAX_INPUT_SIZE) {
+        if (policy == RR_RRD_LZ4_ALWAYS)
+            return rr_error_set(err, RR_ERR_UNSUPPORTED,
+                                "ArrowMsg payload: %zu bytes is more than one LZ4 block holds (%d)",
+                                total, LZ4_MAX_INPUT_SIZE);
+        lz4 = false;
+    }
+    /* Every piece gets its pointer, now that meta stays put. */
+    for (size_t i = 0; i < g->pieces.n; i++) {
+        rr_arrow_ipc_piece_t *p = &g->pieces.items[i];
+        if (!p->ext) p->ext = g->meta.data + p->off;
+        p->off = 0;
+    }
+    if (!lz4) {
+        /* payload is only read when encoding (the field is not const). */
+        if (g->pieces.n == 1) msg->payload = (uint8_t *)g->pieces.items[0].ext;
+        return RR_OK;
+    }
+    /* One LZ4 block over the whole stream: it must be contiguous first. */
+    g->flat.len = 0;
+    int bound = LZ4_compressBound((int)total);
+    g->lz4.len = 0;
+    if (rr_buf_reserve(&g->flat, total) != RR_OK || rr_buf_reserve(&g->lz4, (size_t)bound) != RR_OK)
+        return rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg payload: out of memory");
+    for (size_t i = 0; i < g->pieces.n; i++) {
+        memcpy(g->flat.data + g->flat.len, g->pieces.items[i].ext, g->pieces.items[i].len);
+        g->flat.len += g->pieces.items[i].len;
+    }
+    int n = LZ4_compress_default((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound);
+    if (n <= 0)
+        return rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");
+    g->pieces.n = 1;
+    if (policy == RR_RRD_LZ4_WHEN_IT_PAYS && (size_t)n >= total) {
+        /* Not smaller: the stream as it is. */
+        g->pieces.items[0] = (rr_arrow_ipc_piece_t){g->flat.data, 0, total};
+        msg->payload = g->flat.data;
+        return RR_OK;
+    }
+    g->lz4.len = (size_t)n;
+    g->pieces.items[0] = (rr_arrow_ipc_piece_t){g->lz4.data, 0, (size_t)n};
+    msg->compression = RR_PAYLOAD_COMPRESSION_LZ4;
+    msg->payload = g->lz4.data;
+    msg->payload_len = (size_t)n;
+    return RR_OK;
+}
+
 rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct ArrowArray *batch,
                                   bool lz4, rr_arrow_msg_t *msg, rr_error_t *err) {
     rr_buf_t buf = {0};

@@ -25,6 +25,7 @@
 
 #include "arrow/abi.h"
 #include "arrow/array.h"
+#include "arrow/ipc.h"
 #include "base/mem.h"
 #include "base/status.h"
 #include "model/log_msg.h"
@@ -86,6 +87,45 @@ rr_status_t rr_rrd_payload_encode(const struct ArrowSchema *schema, const struct
 rr_status_t rr_rrd_payload_encode_buf(const struct ArrowSchema *schema,
                                       const struct ArrowArray *batch, bool lz4, rr_buf_t *payload,
                                       rr_arrow_msg_t *msg, rr_error_t *err);
+/* When a payload is LZ4-compressed (rr_rrd_payload_encode_gather). */
+typedef enum rr_rrd_lz4_policy {
+    RR_RRD_LZ4_NEVER = 0,
+    RR_RRD_LZ4_ALWAYS,
+    /* LZ4 unless it does not pay: a payload whose large buffers a sample
+     * shows incompressible (saving under 1/8), or whose LZ4 block is not
+     * smaller, goes uncompressed (ArrowMsg compression NONE, which Rerun
+     * reads per message whatever the stream header says). */
+    RR_RRD_LZ4_WHEN_IT_PAYS,
+} rr_rrd_lz4_policy_t;
+
+/* Large buffers (at least this many bytes) are gathered, not copied. */
+#define RR_RRD_GATHER_MIN_PIECE 4096
+/* Payloads whose gathered buffers hold this much are judged by a sample. */
+#define RR_RRD_LZ4_SAMPLE_MIN (64 * 1024)
+
+/* Buffers an encoder reuses from payload to payload (zero-initialise;
+ * rr_rrd_payload_gather_free at the end). */
+typedef struct rr_rrd_payload_gather {
+    rr_buf_t meta;                /* IPC bytes made here (messages, padding, small buffers) */
+    rr_buf_t flat;                /* the whole IPC stream, when it is compressed */
+    rr_buf_t lz4;                 /* the LZ4 block */
+    rr_arrow_ipc_pieces_t pieces; /* the payload, in order; every piece has ext set */
+} rr_rrd_payload_gather_t;
+
+void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g); /* NULL-safe */
+
+/* The payload of a record batch as pieces (g->pieces, replaced), without a
+ * copy of the batch's large buffers when uncompressed: the pieces point into
+ * the batch (valid while it lives) and into g's buffers (valid until g is
+ * used again). Sets compression, uncompressed_size, encoding and payload_len
+ * of msg; msg->payload points at the bytes when they are one piece, else is
+ * NULL. The bytes equal rr_rrd_payload_encode_buf's when it makes the same
+ * compression choice. */
+rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
+                                         const struct ArrowArray *batch,
+                                         rr_rrd_lz4_policy_t policy, rr_rrd_payload_gather_t *g,
+                                         rr_arrow_msg_t *msg, rr_error_t *err);
+
 /* Decompresses (when LZ4) and reads the payload's one record batch into
  * *schema and *batch (both owned by the caller). An uncompressed payload
  * with a payload_owner (rr_rrd_decoder_next_ref) is read in place, as
