@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A server restarted while the SDK logs: a program logs to the gRPC sink
+# (and to a file, for reference) for 4 s; the grpc-js server
+# (tests/js/grpc_test_server.mjs) is killed with SIGKILL after 1.2 s and
+# started again on the same port 1 s later. The program must exit 0 in
+# bounded time, log that it reconnected, and every message it saved must
+# have reached one of the two servers, each of which got the recording's
+# SetStoreInfo first (and nothing else than the saved messages).
+set -u
+src=${RR_SOURCE_DIR:?}
+build=$(cd "${RR_BUILD_DIR:?}" && pwd)
+tool=$build/tests/test_grpc_client
+js=$src/tests/js/grpc_test_server.mjs
+if ! command -v node >/dev/null || [ ! -d "$src/tests/js/node_modules/@grpc/grpc-js" ]; then
+  echo "SKIP: node or tests/js/node_modules/@grpc/grpc-js missing (run scripts/install-deps)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_server() {
+  rm -f "$tmp/port"
+  node "$js" serve --out "$1" --port-file "$tmp/port" --port "${2:-0}" >"$1.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+  port=$(cat "$tmp/port" 2>/dev/null)
+  [ -n "$port" ] || { echo "FAIL: the grpc-js server did not start:"; cat "$1.log"; exit 1; }
+}
+
+start_server "$tmp/got1.rrd"
+url=rerun+http://127.0.0.1:$port/proxy
+t0=$(date +%s)
+timeout 60 "$tool" log "$url" "$tmp/saved.rrd" 4000 >"$tmp/log.out" 2>&1 &
+logger=$!
+sleep 1.2
+kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null
+server_pid=
+sleep 1
+start_server "$tmp/got2.rrd" "$port"
+wait "$logger"
+rc=$?
+took=$(( $(date +%s) - t0 ))
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=
+cat "$tmp/log.out"
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+[ $rc -eq 0 ] || bad "the logging program exited with $rc"
+[ $took -le 30 ] || bad "the logging program took $took s"
+grep -q "connection to .* lost" "$tmp/log.out" || bad "no log line about the lost connection"
+grep -q "reconnected to $url" "$tmp/log.out" || bad "no log line saying it reconnected"
+if out=$(node "$js" cover "$tmp/saved.rrd" "$tmp/got1.rrd" "$tmp/got2.rrd" 2>&1); then
+  echo "$out"
+else
+  bad "$out"
+fi
+[ $fails -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
