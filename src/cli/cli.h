@@ -13,5 +13,7 @@ int rr_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rr_cli_arrow(int argc, char **argv);
 int rr_cli_rrd(int argc, char **argv);
 int rr_cli_query(int argc, char **argv);
+/* `rerun --serve-grpc [flags]`: gets every argument after the program name. */
+int rr_cli_serve(int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ static void usage(FILE *f) {
             "  query FILE... --index TIMELINE [--contents FILTER] [--range A..B] [--fill]\n"
             "        [--format table|csv|arrow|json] [-o OUT]\n"
             "                                 the recording as a table (see query --help)\n"
+            "  --serve-grpc [--port 9876] [--bind 127.0.0.1] [--server-memory-limit 1GiB]\n"
+            "                                 host the gRPC message proxy (see --serve-grpc --help)\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
@@ -44,6 +46,9 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
+    /* Rerun's flag form: `rerun --serve-grpc` with its options in any order. */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--serve-grpc")) return rr_cli_serve(argc - 1, argv + 1);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("rerun-c %s (Rerun %s compatible)\n", RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
