@@ -896,6 +896,7 @@ typedef struct gather {
     bool clear, recursive_only;
     const struct ArrowSchema *type; /* the column's store type (data cells) */
     int64_t lo, hi;
+    bool layout_skipped; /* a chunk of another datatype was passed over */
 } gather_t;
 
 static bool gather_chunk(void *ctx, const rr_chunk_t *chunk) {
@@ -907,7 +908,10 @@ static bool gather_chunk(void *ctx, const rr_chunk_t *chunk) {
     if (ix->range.min > g->hi) return false;
     /* A chunk whose datatype differs from the column's cannot be copied into
      * it; its cells read as null (Rerun warns and keeps the first type). */
-    if (!g->clear && !same_layout(&cc->type, g->type)) return true;
+    if (!g->clear && !same_layout(&cc->type, g->type)) {
+        g->layout_skipped = true;
+        return true;
+    }
     int32_t col = (int32_t)(cc - chunk->components);
     const int64_t *tv = index_values(ix);
     const uint8_t *rids = (const uint8_t *)chunk->row_ids.buffers[1] + 16 * chunk->row_ids.offset;
@@ -1048,7 +1052,7 @@ static rr_status_t gather_page(rr_df_handle_t *h, rr_error_t *err) {
         RR_TRY(st);
         memset(vc->cells, 0, h->n_times * sizeof *vc->cells);
         rr_time_range_t win = {lo, hi};
-        gather_t g = {h, vc->cells, vc->pub.descr.component, false, false, vc->store_type, lo, hi};
+        gather_t g = {h, vc->cells, vc->pub.descr.component, false, false, vc->store_type, lo, hi, false};
         if (!vc->pub.is_static)
             rr_store_visit_temporal_chunks(h->store, &vc->pub.entity, h->index, g.component, win,
                                            gather_chunk, &g);
@@ -1064,22 +1068,45 @@ static rr_status_t gather_page(rr_df_handle_t *h, rr_error_t *err) {
         if (vc->selected && vc->has_static_row)
             for (size_t i = 0; i < h->n_times; i++) vc->cells[i].kind = CELL_STATIC;
         if (h->fill) {
+            /* Latest-at fill walks the page in time order and carries the
+             * last answer forward instead of asking the store again for
+             * every null cell. That is exact when every time at which the
+             * column has data is a page row (no filtered or sampled index
+             * values, no other point of view), no clear can hide rows, no
+             * static data shadows the column, and no row was passed over
+             * for its datatype: then between two page rows nothing
+             * changes, and a page row's own cell is the latest-at answer
+             * there. The first null cell of a page asks the store. */
+            bool carry = !h->has_filtered && !h->has_sampled &&
+                         (h->pov == -1 || h->pov == (int64_t)v) && e->n_clear == 0 &&
+                         !vc->has_static_row && !g.layout_skipped;
+            bool have_last = false;
+            df_cell_t last = {0};
             for (size_t i = 0; i < h->n_times; i++) {
-                if (vc->cells[i].kind != CELL_NULL) continue;
+                if (vc->cells[i].kind != CELL_NULL) {
+                    last = vc->cells[i];
+                    have_last = carry;
+                    continue;
+                }
+                if (have_last) {
+                    vc->cells[i] = last;
+                    continue;
+                }
                 rr_store_row_t row;
                 bool found = false;
                 const char *comp = vc->pub.descr.component;
                 rr_store_query_latest_at(h->store, &vc->pub.entity, h->index, h->times[i], &comp,
                                          1, &row, &found);
-                if (!found) continue;
-                if (rr_store_row_is_static(&row)) {
+                if (found && rr_store_row_is_static(&row)) {
                     vc->cells[i].kind = CELL_STATIC;
-                } else if (same_layout(&rr_store_row_component(&row)->type, vc->store_type)) {
+                } else if (found && same_layout(&rr_store_row_component(&row)->type, vc->store_type)) {
                     const rr_chunk_t *rc = row.chunk;
                     const uint8_t *rid = (const uint8_t *)rc->row_ids.buffers[1] +
                                          16 * (rc->row_ids.offset + row.row);
                     vc->cells[i] = (df_cell_t){rc, row.row, (int32_t)row.column, CELL_DATA, rid};
                 }
+                last = vc->cells[i];
+                have_last = carry;
             }
         }
     }
