@@ -353,7 +353,17 @@ void rr_grpc_call_fail(rr_grpc_call_t *call, rr_grpc_code_t code, const char *fm
     va_end(ap);
     RR_LOG_DEBUG("grpc server: %s: call failed with %s: %s", call->conn->peer,
                  rr_grpc_code_name(code), msg);
+    /* A message partly on the wire stays, so the client never sees a torn
+     * message before the status. */
+    rr_grpc_bytes_t *head = call->q_count && call->q_off ? rr_grpc_bytes_ref(call->q[call->q_head]) : NULL;
+    size_t head_off = call->q_off;
     queue_clear(call);
+    if (head) {
+        call->q[0] = head;
+        call->q_count = 1;
+        call->q_off = head_off;
+        call->pending = RR_GRPC_FRAME_HEADER + head->len - head_off;
+    }
     rr_grpc_call_finish(call, code, msg);
 }
 
@@ -482,8 +492,7 @@ void rr_grpc_call_rx_end(rr_grpc_call_t *call) {
     if (call->method->m.on_half_close) call->method->m.on_half_close(call, call->method->ud);
 }
 
-size_t rr_grpc_call_take(rr_grpc_call_t *call, size_t max, bool web_chunks) {
-    (void)web_chunks;
+size_t rr_grpc_call_take(rr_grpc_call_t *call, size_t max) {
     rr_grpc_conn_t *c = call->conn;
     size_t done = 0;
     while (done < max && call->q_count) {
@@ -520,8 +529,6 @@ size_t rr_grpc_call_take(rr_grpc_call_t *call, size_t max, bool web_chunks) {
     return done;
 }
 
-rr_grpc_bytes_t *rr_grpc_call_pop_message(rr_grpc_call_t *call);
-/* For web.c: hands over the next whole message (the caller owns the ref). */
 rr_grpc_bytes_t *rr_grpc_call_pop_message(rr_grpc_call_t *call) {
     if (!call->q_count) return NULL;
     rr_grpc_bytes_t *m = call->q[call->q_head];

@@ -44,7 +44,7 @@ static int send_data_cb(nghttp2_session *s, nghttp2_frame *frame, const uint8_t 
         uint8_t p = (uint8_t)(pad - 1);
         if (rr_grpc_conn_out_copy(c, &p, 1) != RR_OK) return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
-    if (rr_grpc_call_take(call, length, false) != length) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    if (rr_grpc_call_take(call, length) != length) return NGHTTP2_ERR_CALLBACK_FAILURE;
     if (pad > 1) {
         static const uint8_t zeros[256];
         if (rr_grpc_conn_out_copy(c, zeros, pad - 1) != RR_OK) return NGHTTP2_ERR_CALLBACK_FAILURE;

@@ -169,8 +169,11 @@ void rr_grpc_call_rx_end(rr_grpc_call_t *call);
 /* Drops queued output and finishes with code (errors found by the server). */
 void rr_grpc_call_fail(rr_grpc_call_t *call, rr_grpc_code_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Moves up to max bytes of queued response out as segments; returns bytes. */
-size_t rr_grpc_call_take(rr_grpc_call_t *call, size_t max, bool web_chunks);
+/* Moves up to max bytes of queued response (prefixes and payloads) to the
+ * connection's output as segments; returns the bytes moved. */
+size_t rr_grpc_call_take(rr_grpc_call_t *call, size_t max);
+/* Hands over the next whole queued message (the caller owns the ref). */
+rr_grpc_bytes_t *rr_grpc_call_pop_message(rr_grpc_call_t *call);
 /* grpc-message value: percent-encoded; malloc'd. */
 char *rr_grpc_percent_encode(const char *s);
 

@@ -18,8 +18,6 @@
     "content-type, x-grpc-web, x-user-agent, grpc-timeout, grpc-encoding, grpc-accept-encoding, "  \
     "authorization"
 
-rr_grpc_bytes_t *rr_grpc_call_pop_message(rr_grpc_call_t *call);
-
 typedef struct hfield {
     const char *name, *value;
     size_t nlen, vlen;
@@ -266,7 +264,7 @@ static bool parse_head(rr_grpc_conn_t *c, const char *p, size_t n) {
         pos = e + 2;
     }
 
-    bool chunked = false, have_len = false;
+    bool chunked = false, have_len = false, expect_continue = false;
     uint64_t clen = 0;
     const hfield_t *ct = NULL;
     w->keep_alive = !http10;
@@ -295,6 +293,9 @@ static bool parse_head(rr_grpc_conn_t *c, const char *p, size_t n) {
             copy_field(w->origin, sizeof w->origin, f->value, f->vlen);
         } else if (lower_eq(f->name, f->nlen, "content-type")) {
             ct = f;
+        } else if (lower_eq(f->name, f->nlen, "expect") &&
+                   lower_eq(f->value, f->vlen, "100-continue")) {
+            expect_continue = true;
         }
     }
     if (chunked && have_len) return bad_request(c, "400 Bad Request", "both content-length and chunked");
@@ -324,6 +325,8 @@ static bool parse_head(rr_grpc_conn_t *c, const char *p, size_t n) {
     } else {
         return bad_request(c, "405 Method Not Allowed", "method");
     }
+    /* curl and others wait for this before sending a larger body. */
+    if (expect_continue && (chunked || clen)) out_str(c, "HTTP/1.1 100 Continue\r\n\r\n");
     if (chunked) {
         w->st = RR_WEB_CHUNK_SIZE;
     } else if (have_len && clen) {
