@@ -10,7 +10,8 @@
  *   test_grpc_client call URL       unary, unary failing with a status,
  *                                   server streaming, against the grpc-js
  *                                   server's test methods
- *   test_grpc_client read URL OUT   ReadMessages into an .rrd file
+ *   test_grpc_client read URL OUT [MS]  ReadMessages into an .rrd file,
+ *                                   for up to MS ms (default 10000)
  *   test_grpc_client log URL SAVE MS  logs for MS milliseconds to the gRPC
  *                                   sink and to the file SAVE at once */
 #include <arpa/inet.h>
@@ -304,7 +305,7 @@ static rr_status_t on_read(void *ud, const uint8_t *d, size_t n, rr_error_t *err
     return RR_OK;
 }
 
-static int tool_read(const char *url_text, const char *out) {
+static int tool_read(const char *url_text, const char *out, int ms) {
     rr_url_t url;
     rr_error_t err;
     if (rr_url_parse_proxy(url_text, &url, &err) != RR_OK) return tool_fail("URL", &err);
@@ -316,7 +317,7 @@ static int tool_read(const char *url_text, const char *out) {
     fwrite(header, 1, sizeof header, r.f);
     rr_status_t st = rr_grpc_client_server_stream(
         c, "/rerun.sdk_comms.v1alpha1.MessageProxyService/ReadMessages", "", 0, on_read, &r,
-        10000, &err);
+        ms, &err);
     fclose(r.f);
     rr_grpc_client_free(c);
     /* A proxy streams live data after the history and never ends on its
@@ -359,10 +360,11 @@ static int tool_log(const char *url, const char *save, int ms) {
 
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "call")) return tool_call(argv[2]);
-    if (argc >= 4 && !strcmp(argv[1], "read")) return tool_read(argv[2], argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "read"))
+        return tool_read(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 10000);
     if (argc >= 5 && !strcmp(argv[1], "log")) return tool_log(argv[2], argv[3], atoi(argv[4]));
     if (argc > 1) {
-        fprintf(stderr, "usage: %s [call URL | read URL OUT | log URL SAVE MS]\n", argv[0]);
+        fprintf(stderr, "usage: %s [call URL | read URL OUT [MS] | log URL SAVE MS]\n", argv[0]);
         return 2;
     }
     const struct CMUnitTest tests[] = {
