@@ -3,7 +3,9 @@
 # the table (columns, one row per step, static styles on every row), CSV and
 # JSON with a contents filter, a selection and a range, latest-at fill, static
 # only, an Arrow IPC stream that `rerun arrow to-json` reads back with every
-# row, and the error contract (one line on stderr; exit 1, usage errors 2).
+# row, the recording read from standard input ("-": a pipe from the example's
+# --stdout, and a file redirected in) with the same answers as from the file,
+# and the error contract (one line on stderr; exit 1, usage errors 2).
 set -u
 
 BUILD="${RR_BUILD_DIR:?RR_BUILD_DIR not set}"
@@ -68,6 +70,27 @@ grep -q '"key": "rerun:entity_path"' "$TMP/tojson.out" || fail "arrow: no entity
 [ -n "$n" ] && [ "$n" -gt 1256 ] || fail "arrow: counts sum $n"
 run arrow-stdout 0 "$RERUN" query "$TMP/sp.rrd" --index step --format arrow
 cmp -s "$TMP/arrow-stdout.out" "$TMP/out.arrows" || fail "arrow: stdout and -o differ"
+
+# ---- standard input: a pipe and a redirected file answer as the file does ----
+for fmt in csv json; do
+    run "file-$fmt" 0 "$RERUN" query "$TMP/sp.rrd" --index step --fill --format "$fmt"
+    run "redirect-$fmt" 0 sh -c '"$1" query - --index step --fill --format "$2" <"$3"' sh "$RERUN" "$fmt" "$TMP/sp.rrd"
+    cmp -s "$TMP/file-$fmt.out" "$TMP/redirect-$fmt.out" || fail "stdin ($fmt): a redirected file answers differently from the file"
+done
+# the example writes a new recording (new row ids, wall-clock log times):
+# compare the step and the values
+SEL="step,/trig/sin:Scalars:scalars,/trig/cos:Scalars:scalars"
+run pipe 0 sh -c '"$1" --stdout --recording-id q-test | "$2" query - --index step --select "$3" --format csv' sh "$EX" "$RERUN" "$SEL"
+[ "$(wc -l <"$TMP/pipe.out")" = 1257 ] || fail "pipe: $(wc -l <"$TMP/pipe.out") lines, expected 1257"
+run csv-sel 0 "$RERUN" query "$TMP/sp.rrd" --index step --select "$SEL" --format csv
+cmp -s "$TMP/pipe.out" "$TMP/csv-sel.out" || fail "pipe: differs from the file's table: $(diff "$TMP/pipe.out" "$TMP/csv-sel.out" | head -5)"
+# a file and stdin together merge into one recording (duplicate chunks ignored)
+run csv-all 0 "$RERUN" query "$TMP/sp.rrd" --index step --format csv
+run file-and-stdin 0 sh -c '"$1" query "$2" - --index step --format csv <"$2"' sh "$RERUN" "$TMP/sp.rrd"
+cmp -s "$TMP/file-and-stdin.out" "$TMP/csv-all.out" || fail "file + stdin: duplicates not merged"
+printf 'not an rrd' >"$TMP/bad-stdin.rrd"
+run bad-stdin 1 sh -c '"$1" query - --index step <"$2"' sh "$RERUN" "$TMP/bad-stdin.rrd" && one_line bad-stdin
+grep -q "stdin" "$TMP/bad-stdin.err" || fail "bad-stdin: input not named: $(cat "$TMP/bad-stdin.err")"
 
 # ---- errors ----
 run no-timeline 1 "$RERUN" query "$TMP/sp.rrd" --index nope && one_line no-timeline

@@ -12,6 +12,7 @@
 
 #include "arrow/array.h"
 #include "arrow/builder.h"
+#include "arrow/compare.h"
 #include "arrow/schema.h"
 #include "store/store.h"
 
@@ -704,6 +705,41 @@ static void test_example_recording(void **state) {
     assert_true(rr_store_time_range(s, NULL, "frame", &tr));
     assert_int_equal(tr.min, 0);
     assert_int_equal(tr.max, 29);
+    /* The same bytes through the copying decoder path (push + next) give
+     * the same store as the in-place file path (read_fd + next_ref). */
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *bytes = malloc((size_t)len);
+    assert_int_equal(fread(bytes, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    rr_store_set_t *set2 = NULL;
+    assert_rr_ok(rr_store_set_new(NULL, &set2, &err), &err);
+    assert_rr_ok(rr_store_set_load_rrd_bytes(set2, bytes, (size_t)len, &err), &err);
+    free(bytes);
+    rr_store_t *s2 = rr_store_set_get(set2, 0);
+    rr_store_stats_t a, b;
+    rr_store_get_stats(s, &a);
+    rr_store_get_stats(s2, &b);
+    assert_int_equal(a.num_rows, b.num_rows);
+    assert_int_equal(a.num_chunks, b.num_chunks);
+    assert_int_equal(rr_store_num_entities(s), rr_store_num_entities(s2));
+    for (int64_t t = 0; t < 30; t++) {
+        rr_store_row_t r1, r2;
+        assert_true(rr_store_latest_at(s, &p, "frame", t, "Points3D:positions", &r1));
+        assert_true(rr_store_latest_at(s2, &p, "frame", t, "Points3D:positions", &r2));
+        assert_true(rr_tuid_cmp(r1.row_id, r2.row_id) == 0);
+        struct ArrowArray c1, c2;
+        assert_rr_ok(rr_store_row_cell(&r1, &c1, &err), &err);
+        assert_rr_ok(rr_store_row_cell(&r2, &c2, &err), &err);
+        assert_true(rr_arrow_array_equal(&rr_store_row_component(&r1)->type, &c1,
+                                         &rr_store_row_component(&r2)->type, &c2, NULL));
+        rr_arrow_array_release(&c1);
+        rr_arrow_array_release(&c2);
+    }
+    rr_store_set_free(set2);
     rr_entity_path_free(&p);
     rr_store_set_free(set);
     remove(path);

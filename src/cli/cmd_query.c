@@ -4,8 +4,10 @@
  *               [--components A,B] [--select COL,...] [--range A..B] [--fill]
  *               [--format table|csv|arrow|json] [-o OUT] [--recording-id ID]
  *
- * The files are loaded into one store per recording (several files of one
- * recording merge); the query runs on the recording given by --recording-id,
+ * The files ("-": standard input, e.g. a pipe from a program's --stdout)
+ * are loaded into one store per recording (several files of one recording
+ * merge), through the decoder's in-place path (store.h,
+ * rr_store_set_load_rrd_fd); the query runs on the recording given by --recording-id,
  * else the first one seen. The result streams out page by page: an aligned
  * text table (column widths from the first page), CSV, an Arrow IPC stream,
  * or a JSON array of row objects. Cell values print as JSON: lists as
@@ -37,6 +39,7 @@
     "usage: rerun query FILE... (--index TIMELINE | --static) [--contents FILTER]\n"            \
     "                   [--components A,B] [--select COL,...] [--range A..B] [--fill]\n"         \
     "                   [--format table|csv|arrow|json] [-o OUT] [--recording-id ID]\n"         \
+    "FILE: an .rrd file, or - for standard input.\n"                                            \
     "FILTER: entity path rules such as '+ /world/** - /world/cam' (default: everything).\n"      \
     "COL: a timeline name or ENTITY:COMPONENT (e.g. /world/points:Points3D:positions).\n"        \
     "A..B: raw index values (sequence numbers, or nanoseconds); either side may be omitted.\n"
