@@ -180,6 +180,7 @@ typedef struct ready {
 struct rr_sdk_batcher {
     rr_sdk_batcher_config_t cfg;
     rr_sdk_emit_fn emit;
+    rr_sdk_write_through_fn write_through;
     void *ctx;
 
     pthread_mutex_t mu;     /* entities, shapes, the queue */
@@ -829,9 +830,135 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
     return RR_OK;
 }
 
+void rr_sdk_batcher_set_write_through(rr_sdk_batcher_t *b, rr_sdk_write_through_fn fn) {
+    pthread_mutex_lock(&b->out_mu);
+    b->write_through = fn;
+    pthread_mutex_unlock(&b->out_mu);
+}
+
+/* A view of a cell's array for a chunk that lives shorter than the cell:
+ * same buffers and children, and a release that lets go of nothing. */
+static void release_view(struct ArrowArray *a) { a->release = NULL; }
+
+/* One row as a chunk made from the archetype's batches without copying
+ * their values (write-through; the chunk must not outlive the call). */
+static rr_status_t direct_chunk(const entity_t *e, const rr_sdk_time_t *times, size_t n_times,
+                                rr_tuid_t row_id, const rr_archetype_t *a, rr_chunk_t **out,
+                                rr_error_t *err) {
+    rr_chunk_t *c;
+    RR_TRY(rr_chunk_new(rr_tuid_new(), &e->path, 1, &row_id, &c, err));
+    rr_status_t st = RR_OK;
+    for (size_t t = 0; st == RR_OK && t < n_times; t++)
+        st = rr_chunk_add_index(c, times[t].name, times[t].type, &times[t].value, err);
+    for (size_t k = 0; st == RR_OK && k < a->n; k++) {
+        const rr_sdk_batch_t *bt = &a->batches[k];
+        struct ArrowSchema ls;
+        struct ArrowArray la;
+        if (bt->width) {
+            /* flat_column over a one-row pending column holding the batch. */
+            shape_col_t col;
+            memset(&col, 0, sizeof col);
+            col.schema = *rr_sdk_batch_schema(bt); /* read only */
+            col.width = bt->width;
+            int32_t offs[2] = {0, (int32_t)bt->length};
+            pcol_t p = {.offs = offs};
+            size_t len = (size_t)bt->length * bt->width;
+            rr_arrow_blob_t *blob = len ? rr_arrow_blob_wrap(rr_sdk_batch_data(bt), len, NULL, NULL)
+                                        : NULL;
+            if (len && !blob) st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+            if (st == RR_OK) st = flat_column(&col, &p, blob, 0, 1, &ls, &la, err);
+            rr_arrow_blob_release(blob);
+        } else {
+            const struct ArrowArray *src = &bt->cell->array;
+            memset(&ls, 0, sizeof ls);
+            memset(&la, 0, sizeof la);
+            st = rr_arrow_schema_init(&ls, "+l", "", ARROW_FLAG_NULLABLE, 1, err);
+            if (st == RR_OK) st = rr_arrow_schema_copy(rr_sdk_batch_schema(bt), ls.children[0], err);
+            if (st == RR_OK) st = rr_arrow_schema_set_name(ls.children[0], "item", err);
+            if (st == RR_OK) st = rr_arrow_array_init(&la, 2, 1, false, err);
+            int32_t *off = NULL;
+            if (st == RR_OK && !(off = rr_arrow_array_alloc_buffer(&la, 1, 2 * sizeof *off)))
+                st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
+            if (st == RR_OK) {
+                off[0] = 0;
+                off[1] = (int32_t)src->length;
+                la.length = 1;
+                la.null_count = 0;
+                *la.children[0] = *src;
+                la.children[0]->private_data = NULL;
+                la.children[0]->release = release_view;
+            } else {
+                rr_arrow_array_release(&la);
+                rr_arrow_schema_release(&ls);
+            }
+        }
+        if (st == RR_OK) {
+            st = rr_chunk_add_component(c, &bt->desc, &ls, &la, err);
+            rr_arrow_schema_release(&ls);
+        }
+        if (st != RR_OK) rr_error_prefix(err, "component '%s': ", bt->desc.component);
+    }
+    if (st != RR_OK) {
+        rr_chunk_free(c);
+        return st;
+    }
+    *out = c;
+    return RR_OK;
+}
+
+/* The write-through path (see RR_SDK_WRITE_THROUGH_BYTES). False when the
+ * row must take the ordinary path (*st then says nothing). */
+static bool write_through_row(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_time_t *times,
+                              size_t n_times, rr_tuid_t row_id, const rr_archetype_t *a,
+                              rr_status_t *st, rr_error_t *err) {
+    pthread_mutex_lock(&b->out_mu);
+    if (!b->write_through) {
+        pthread_mutex_unlock(&b->out_mu);
+        return false;
+    }
+    pthread_mutex_lock(&b->mu);
+    entity_t *e = entity_for(b, entity, err);
+    if (!e) {
+        pthread_mutex_unlock(&b->mu);
+        pthread_mutex_unlock(&b->out_mu);
+        *st = err ? err->code : RR_ERR_INVALID_ARG;
+        return true;
+    }
+    /* What the entity logged before goes out before this row. */
+    detach_entity(b, e);
+    pthread_mutex_unlock(&b->mu);
+    drain(b);
+    rr_chunk_t *c = NULL;
+    rr_error_t e2;
+    bool done = false;
+    if (direct_chunk(e, times, n_times, row_id, a, &c, &e2) == RR_OK) {
+        done = b->write_through(b->ctx, c);
+        rr_chunk_free(c);
+    }
+    pthread_mutex_unlock(&b->out_mu);
+    *st = RR_OK;
+    return done;
+}
+
 rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                                     const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err) {
+    /* Large rows: written through when they can be. */
+    if (b->write_through) {
+        uint64_t big = 0;
+        for (size_t k = 0; k < a->n; k++) {
+            const rr_sdk_batch_t *bt = &a->batches[k];
+            big += bt->width ? (uint64_t)bt->length * bt->width : (uint64_t)bt->cell->bytes;
+        }
+        bool ok_len = true;
+        for (size_t k = 0; k < a->n; k++)
+            if (a->batches[k].length > INT32_MAX) ok_len = false;
+        rr_status_t st;
+        if (ok_len && big >= RR_SDK_WRITE_THROUGH_BYTES && big * 8 >= b->cfg.flush_num_bytes &&
+            write_through_row(b, entity, times, n_times, row_id, a, &st, err))
+            return st;
+    }
+
     /* Cell batches: a reference, or a copy of borrowed instances, made
      * before taking the lock. Flat batches are copied into the pending
      * column under it. */

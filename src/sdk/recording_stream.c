@@ -147,6 +147,17 @@ static void emit(void *ctx, rr_chunk_t *c) {
     rr_chunk_free(c);
 }
 
+/* The batcher's write-through of a large row (under its output lock): only
+ * once live output has begun, since a held chunk would outlive the caller's
+ * memory. */
+static bool write_through(void *ctx, const rr_chunk_t *c) {
+    rr_recording_stream_t *rec = ctx;
+    if (rec->n_sinks == 0) return false;
+    drop_held(rec);
+    write_chunk(rec, c, 0);
+    return true;
+}
+
 static void sink_close(rr_recording_stream_t *rec, sink_t *s) {
     rr_error_t e;
     if (s->w) {
@@ -586,6 +597,7 @@ rr_status_t rr_recording_stream_new(const char *application_id, const rr_recordi
     rr_sdk_batcher_config_t cfg;
     rr_sdk_batcher_config_resolve(&o.batcher, &cfg);
     if (st == RR_OK) st = rr_sdk_batcher_new(&cfg, emit, rec, &rec->batcher, err);
+    if (st == RR_OK) rr_sdk_batcher_set_write_through(rec->batcher, write_through);
     if (st == RR_OK && o.store_kind == RR_STORE_KIND_RECORDING && !o.no_properties)
         st = log_properties(rec, err);
     if (st != RR_OK) {

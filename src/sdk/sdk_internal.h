@@ -182,6 +182,20 @@ void rr_sdk_batcher_free(rr_sdk_batcher_t *b);
 rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                                     const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err);
+/* Writes a chunk at once, under the batcher's output lock, without keeping
+ * it: its buffers may be the logging caller's memory, valid only during the
+ * call. Returns false when it cannot (no sink yet: the chunk would have to
+ * be held), and the row then takes the ordinary path. */
+typedef bool (*rr_sdk_write_through_fn)(void *ctx, const rr_chunk_t *chunk);
+/* Rows of at least RR_SDK_WRITE_THROUGH_BYTES (and at least an eighth of
+ * flush_num_bytes) are written through: the entity's pending rows and the
+ * queue go out first, then the row as a chunk of its own, made from the
+ * archetype's batches as they are (borrowed data included: no copy at all),
+ * before rr_log returns. Batching them would save nothing but cost two
+ * copies of every byte. */
+#define RR_SDK_WRITE_THROUGH_BYTES (256 * 1024)
+void rr_sdk_batcher_set_write_through(rr_sdk_batcher_t *b, rr_sdk_write_through_fn fn);
+
 /* Queues a finished chunk (columnar logging); taken in all cases. */
 void rr_sdk_batcher_push_chunk(rr_sdk_batcher_t *b, rr_chunk_t *chunk);
 /* Every pending row becomes chunks and reaches emit before this returns. */
