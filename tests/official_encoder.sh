@@ -16,7 +16,21 @@
 #   - the same rows: the sorted `rerun rrd print -v` row lines (entity, row
 #     id, times, component values) of original and re-encoded file are equal,
 #     whatever the chunk boundaries (the viewer may re-chunk: chunk counts are
-#     reported, not compared).
+#     reported, not compared);
+#   - the same answers (issue 5): `rerun query` of both files, on every index
+#     timeline of the recording, with and without --fill, as CSV and as JSON
+#     (and --static as JSON), prints byte-identical output. What "same" means
+#     here: a dataframe row is one index value, and each of its cells is a
+#     function of the set of rows (entity, row id, times, value), never of
+#     how they are cut into chunks: the row with the greatest row id at that
+#     value, or with --fill the latest-at row by (time, row id), static data
+#     over both. Re-encoding keeps the row ids (the row-line check above), so
+#     the viewer's re-chunking may change chunk ids, chunk counts and the
+#     order of equal-time rows inside chunks, but not one byte of a query's
+#     answer; and since the output has one row per index value, sorted by it,
+#     there are no equal-time rows whose order could legitimately differ, so
+#     nothing is sorted before comparing. (Row ids themselves are not in the
+#     output; the row lines compare them.)
 # Files: build/examples/rrd_demo (rrd_demo OUT.rrd; see viewer_oracle.sh for
 # its contract) and the SDK examples points3d and scalars_plot, all re-encoded
 # in one viewer session. Artifacts (originals, official files, diffs) under
@@ -148,8 +162,44 @@ for n in "${names[@]}"; do
     same_error "$tmp/rows.err" || failmsg "$n: rerun rrd print -v rejects the official file: $(tail -n 1 "$tmp/rows.err")"
   fi
 
+  # The same answers from `rerun query`, every timeline, fill or not, CSV and JSON.
+  queries=0
+  if [ -z "$reader_error" ]; then
+    tls=$("$rerun" query "$art/$n.rrd" --recording-id "${rid[$n]}" --index "" 2>&1 |
+      sed -n 's/.*(timelines: \(.*\))$/\1/p' | tr -d ',')
+    [ -n "$tls" ] || failmsg "$n: no timelines found for rerun query"
+    mkdir -p "$art/query/$n"
+    for tl in $tls --static; do
+      for fill in "" --fill; do
+        for fmt in csv json; do
+          if [ "$tl" = --static ]; then
+            [ -z "$fill" ] && [ "$fmt" = json ] || continue
+            args=(--static)
+          else
+            args=(--index "$tl")
+          fi
+          [ -n "$fill" ] && args+=("$fill")
+          q="$art/query/$n/${tl#--}${fill:+.fill}.$fmt"
+          if ! "$rerun" query "$art/$n.rrd" --recording-id "${rid[$n]}" "${args[@]}" --format "$fmt" >"$q.ours" 2>"$tmp/q.err"; then
+            failmsg "$n: rerun query ${args[*]} --format $fmt of our file: $(tail -n 1 "$tmp/q.err")"; continue
+          fi
+          if ! "$rerun" query "$off" --recording-id "${rid[$n]}" "${args[@]}" --format "$fmt" >"$q.official" 2>"$tmp/q.err"; then
+            failmsg "$n: rerun query ${args[*]} --format $fmt of the official file: $(tail -n 1 "$tmp/q.err")"; continue
+          fi
+          [ "$(wc -l <"$q.ours")" -ge 2 ] || failmsg "$n: rerun query ${args[*]} --format $fmt: no rows, nothing compared"
+          if ! cmp -s "$q.ours" "$q.official"; then
+            if diff <(LC_ALL=C sort "$q.ours") <(LC_ALL=C sort "$q.official") >/dev/null; then how="same lines in another order"; else how="different lines"; fi
+            failmsg "$n: rerun query ${args[*]} --format $fmt answers differently ($how): $(diff "$q.ours" "$q.official" | head -n 3 | cut -c1-300)"
+          fi
+          queries=$((queries + 1))
+        done
+      done
+    done
+  fi
+
   if [ "$fail" = "$bad_before" ]; then
-    echo "$n: ok: $(wc -l <"$art/$n.rows") rows identical; chunks: ours $chunks_ours, official $chunks_off;" \
+    echo "$n: ok: $(wc -l <"$art/$n.rows") rows identical; $queries query answers identical ($(echo $tls | wc -w) timelines);" \
+      "chunks: ours $chunks_ours, official $chunks_off;" \
       "$(stat -c %s "$art/$n.rrd") -> $(stat -c %s "$off") bytes; $verify_line"
   fi
 done

@@ -17,6 +17,7 @@
 #include "arrow/schema.h"
 #include "store/dataframe.h"
 #include "store/store.h"
+#include "store_testgen.h"
 
 #define N_ENT 3
 #define N_COMP 3 /* x, y: list<int64>; clear: list<bool> */
@@ -26,146 +27,51 @@ static const char *ENT[N_ENT] = {"/a", "/a/b", "/c"};
 static const char *COMP[N_COMP] = {"T:x", "T:y", RR_STORE_CLEAR_COMPONENT};
 static const char *TL[2] = {"t", "u"};
 
-enum { ABSENT = 0, NUL, EMPTY, VALS };
+typedef tg_row_t row_t;
+typedef tg_ref_t ref_t;
 
-typedef struct row {
-    int ent;
-    bool is_static;
-    bool has[2];
-    int64_t time[2];
-    rr_tuid_t rid;
-    int state[N_COMP];
-    int64_t val[N_COMP];
-} row_t;
+static const char *ARCH[N_COMP] = {"T", "T", "rerun.archetypes.Clear"};
+static const char *CHILD[N_COMP] = {"l", "l", "b"};
+static tg_world_t W;
 
-typedef struct ref {
-    row_t *rows;
-    size_t n, cap;
-} ref_t;
-
-static uint64_t rng = 0x2545F4914F6CDD1DULL;
-static uint32_t rnd(uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
-
-static struct ArrowSchema ctype[N_COMP];
-static rr_entity_path_t epath[N_ENT];
+static uint32_t rnd(uint32_t n) { return tg_rnd(&W, n); }
 
 static int setup(void **state) {
     (void)state;
-    rr_error_t err = {0};
-    for (int c = 0; c < N_COMP; c++) {
-        if (rr_arrow_schema_init(&ctype[c], "+l", "", ARROW_FLAG_NULLABLE, 1, &err) ||
-            rr_arrow_schema_init(ctype[c].children[0], c == C_CLEAR ? "b" : "l", "item",
-                                 ARROW_FLAG_NULLABLE, 0, &err))
-            return -1;
-    }
-    for (int e = 0; e < N_ENT; e++)
-        if (rr_entity_path_parse(ENT[e], strlen(ENT[e]), &epath[e], &err)) return -1;
+    tg_world_init(&W, 0x2545F4914F6CDD1DULL, N_ENT, ENT, 2, TL, N_COMP, COMP, ARCH, CHILD, C_CLEAR);
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    for (int c = 0; c < N_COMP; c++) rr_arrow_schema_release(&ctype[c]);
-    for (int e = 0; e < N_ENT; e++) rr_entity_path_free(&epath[e]);
+    tg_world_free(&W);
     return 0;
-}
-
-static uint64_t next_inc = 1, next_val = 1;
-
-static row_t *ref_push(ref_t *r) {
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 256;
-        r->rows = realloc(r->rows, r->cap * sizeof *r->rows);
-    }
-    row_t *x = &r->rows[r->n++];
-    memset(x, 0, sizeof *x);
-    return x;
 }
 
 /* A random chunk; its rows also go into the reference. */
 static rr_chunk_t *random_chunk(ref_t *ref) {
-    rr_error_t err = {0};
-    int ent = (int)rnd(N_ENT);
+    tg_plan_t p = {0};
+    p.ent = (int)rnd(N_ENT);
     bool is_clear = rnd(7) == 0;
-    bool is_static = !is_clear && rnd(8) == 0;
-    int n = 1 + (int)rnd(rnd(4) == 0 ? 10 : 3);
-    bool has[2] = {!is_static && rnd(8) != 0, !is_static && rnd(2) == 0};
-    if (!is_static && !has[0] && !has[1]) has[0] = true;
-    bool comp[N_COMP] = {false, false, is_clear};
+    p.is_static = !is_clear && rnd(8) == 0;
+    p.n = 1 + (int)rnd(rnd(4) == 0 ? 10 : 3);
+    p.has_tl[0] = !p.is_static && rnd(8) != 0;
+    p.has_tl[1] = !p.is_static && rnd(2) == 0;
+    if (!p.is_static && !p.has_tl[0] && !p.has_tl[1]) p.has_tl[0] = true;
+    p.has_comp[C_CLEAR] = is_clear;
     if (!is_clear) {
-        comp[0] = rnd(3) != 0;
-        comp[1] = rnd(2) == 0;
-        if (!comp[0] && !comp[1]) comp[rnd(2)] = true;
+        p.has_comp[0] = rnd(3) != 0;
+        p.has_comp[1] = rnd(2) == 0;
+        if (!p.has_comp[0] && !p.has_comp[1]) p.has_comp[rnd(2)] = true;
     }
-    rr_tuid_t rids[16];
-    int64_t times[2][16];
-    for (int i = 0; i < n; i++) {
-        rids[i] = (rr_tuid_t){100 + rnd(50), next_inc++};
-        for (int k = 0; k < 2; k++) times[k][i] = (int64_t)rnd(20);
-    }
-    if (rnd(2))
-        for (int k = 0; k < 2; k++)
-            for (int i = 1; i < n; i++)
-                for (int j = i; j > 0 && times[k][j - 1] > times[k][j]; j--) {
-                    int64_t x = times[k][j];
-                    times[k][j] = times[k][j - 1];
-                    times[k][j - 1] = x;
-                }
-    rr_chunk_t *c = NULL;
-    assert_rr_ok(rr_chunk_new((rr_tuid_t){7, next_inc++}, &epath[ent], n, rids, &c, &err), &err);
-    for (int k = 0; k < 2; k++)
-        if (has[k]) assert_rr_ok(rr_chunk_add_index(c, TL[k], RR_TIME_SEQUENCE, times[k], &err), &err);
-    size_t base = ref->n;
-    for (int i = 0; i < n; i++) {
-        row_t *r = ref_push(ref);
-        r->ent = ent;
-        r->is_static = is_static;
-        for (int k = 0; k < 2; k++) {
-            r->has[k] = has[k];
-            r->time[k] = times[k][i];
-        }
-        r->rid = rids[i];
-    }
-    for (int cc = 0; cc < N_COMP; cc++) {
-        if (!comp[cc]) continue;
-        rr_arrow_builder_t *b = NULL;
-        assert_rr_ok(rr_arrow_builder_new(&ctype[cc], &b, &err), &err);
-        rr_arrow_builder_t *ch = rr_arrow_builder_child(b, 0);
-        for (int i = 0; i < n; i++) {
-            row_t *r = &ref->rows[base + (size_t)i];
-            uint32_t p = rnd(10);
-            /* static cells always hold values, so no static chunk is ever
-             * wholly overwritten by empties */
-            r->state[cc] = is_static ? VALS : p < 2 ? NUL : p < 3 ? EMPTY : VALS;
-            r->val[cc] = cc == C_CLEAR ? (int64_t)rnd(2) : (int64_t)next_val++;
-            if (r->state[cc] == NUL) {
-                assert_rr_ok(rr_arrow_builder_append_null(b, &err), &err);
-                continue;
-            }
-            if (r->state[cc] == VALS) {
-                if (cc == C_CLEAR)
-                    assert_rr_ok(rr_arrow_builder_append_bool(ch, r->val[cc] != 0, &err), &err);
-                else
-                    assert_rr_ok(rr_arrow_builder_append_int(ch, r->val[cc], &err), &err);
-            }
-            assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
-        }
-        struct ArrowArray a;
-        assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
-        rr_arrow_builder_free(b);
-        rr_component_descriptor_t d;
-        assert_rr_ok(rr_component_descriptor_init(&d, cc == C_CLEAR ? "rerun.archetypes.Clear" : "T",
-                                                  COMP[cc], NULL, &err),
-                     &err);
-        assert_rr_ok(rr_chunk_add_component(c, &d, &ctype[cc], &a, &err), &err);
-        rr_component_descriptor_free(&d);
-    }
-    return c;
+    /* static cells always hold values, so no static chunk is ever wholly
+     * overwritten by empties */
+    p.static_cells_valued = true;
+    p.rid_time_base = 100;
+    p.rid_time_spread = 50;
+    p.time_spread = 20;
+    p.chunk_id_time = 7;
+    return tg_chunk(&W, &p, ref);
 }
 
 /* ---------------- the reference ---------------- */
@@ -174,7 +80,7 @@ static bool is_ancestor_or_self(int anc, int e) {
     return anc == e || (anc == 0 && e == 1); /* "/a" is the parent of "/a/b" */
 }
 
-static bool nonnull(const row_t *r, int c) { return r->state[c] == EMPTY || r->state[c] == VALS; }
+static bool nonnull(const row_t *r, int c) { return r->state[c] == TG_EMPTY || r->state[c] == TG_VALS; }
 
 /* (time, row id) order. */
 static int idx_cmp(int64_t ta, rr_tuid_t ra, int64_t tb, rr_tuid_t rb) {
@@ -214,7 +120,7 @@ static const row_t *ref_latest(const ref_t *ref, int e, int tl, int64_t t, int c
         if (!is_ancestor_or_self(p, e)) continue;
         const row_t *cl = ref_latest_raw(ref, p, tl, t, C_CLEAR);
         if (!cl) continue;
-        bool applies = p == e || (cl->state[C_CLEAR] == VALS && cl->val[C_CLEAR]);
+        bool applies = p == e || (cl->state[C_CLEAR] == TG_VALS && cl->val[C_CLEAR]);
         if (applies && idx_cmp(d->time[tl], d->rid, cl->time[tl], cl->rid) <= 0) return NULL;
     }
     return d;
@@ -223,7 +129,7 @@ static const row_t *ref_latest(const ref_t *ref, int e, int tl, int64_t t, int c
 /* Does this row clear entity e's columns at its time? */
 static bool clear_row_applies(const row_t *r, int e) {
     if (r->is_static || !is_ancestor_or_self(r->ent, e) || !nonnull(r, C_CLEAR)) return false;
-    return r->ent == e || (r->state[C_CLEAR] == VALS && r->val[C_CLEAR]);
+    return r->ent == e || (r->state[C_CLEAR] == TG_VALS && r->val[C_CLEAR]);
 }
 
 typedef struct vcol {
@@ -254,18 +160,18 @@ typedef struct query_case {
 } query_case_t;
 
 static bool filter_has(const rr_entity_path_filter_t *f, int e) {
-    return !f || rr_entity_path_filter_matches(f, &epath[e]);
+    return !f || rr_entity_path_filter_matches(f, &W.path[e]);
 }
 
 static bool column_nonempty(const ref_t *ref, int e, int c) {
     for (size_t i = 0; i < ref->n; i++)
-        if (ref->rows[i].ent == e && ref->rows[i].state[c] == VALS) return true;
+        if (ref->rows[i].ent == e && ref->rows[i].state[c] == TG_VALS) return true;
     return false;
 }
 
 static bool column_static(const ref_t *ref, int e, int c) {
     for (size_t i = 0; i < ref->n; i++)
-        if (ref->rows[i].ent == e && ref->rows[i].is_static && ref->rows[i].state[c] != ABSENT)
+        if (ref->rows[i].ent == e && ref->rows[i].is_static && ref->rows[i].state[c] != TG_ABSENT)
             return true;
     return false;
 }
@@ -300,16 +206,16 @@ static cell_t ref_cell(const ref_t *ref, const vcol_t *vc, int tl, int64_t t, bo
         if (clear_row_applies(r, vc->ent) && (!clear || rr_tuid_cmp(r->rid, clear->rid) > 0))
             clear = r;
     }
-    if (data) out = (cell_t){data->state[vc->comp] == VALS ? 1 : 2, data->val[vc->comp], data};
+    if (data) out = (cell_t){data->state[vc->comp] == TG_VALS ? 1 : 2, data->val[vc->comp], data};
     if (clear && (!data || rr_tuid_cmp(clear->rid, data->rid) > 0)) out = (cell_t){2, 0, clear};
     if (vc->selected && vc->is_static) {
         const row_t *s = ref_static(ref, vc->ent, vc->comp);
-        if (s) return (cell_t){s->state[vc->comp] == VALS ? 1 : 2, s->val[vc->comp], NULL};
+        if (s) return (cell_t){s->state[vc->comp] == TG_VALS ? 1 : 2, s->val[vc->comp], NULL};
     }
     if (out.kind == 0 && fill) {
         bool st = false;
         const row_t *l = ref_latest(ref, vc->ent, tl, t, vc->comp, &st);
-        if (l) out = (cell_t){l->state[vc->comp] == VALS ? 1 : 2, l->val[vc->comp], st ? NULL : l};
+        if (l) out = (cell_t){l->state[vc->comp] == TG_VALS ? 1 : 2, l->val[vc->comp], st ? NULL : l};
     }
     return out;
 }
@@ -561,7 +467,7 @@ static void run_random(const rr_store_config_t *cfg, int recordings, int queries
             run_case(s, &ref, &qc, it);
         }
         rr_store_free(s);
-        free(ref.rows);
+        tg_ref_free(&ref);
     }
 }
 

@@ -15,6 +15,7 @@
 #include "arrow/compare.h"
 #include "arrow/schema.h"
 #include "store/store.h"
+#include "store_testgen.h"
 
 /* ---------------- random recordings and the reference ---------------- */
 
@@ -26,157 +27,47 @@
 static const char *ENT[N_ENT] = {"/a", "/a/b", "/a/b/c", "/d"};
 static const char *TL[N_TL] = {"frame", "time"};
 static const char *COMP[N_COMP] = {"T:x", "T:p", "T:s", RR_STORE_CLEAR_COMPONENT};
+static const char *ARCH[N_COMP] = {"T", "T", "T", "T"};
+static const char *CHILD[N_COMP] = {"l", "+w:3", "u", "b"};
 
-enum { ABSENT = 0, NUL = 1, EMPTY = 2, VALS = 3 };
+typedef tg_row_t ref_row_t;
+typedef tg_ref_t ref_t;
 
-typedef struct ref_row {
-    int ent;
-    bool is_static;
-    bool has_tl[N_TL];
-    int64_t t[N_TL];
-    rr_tuid_t rid;
-    int state[N_COMP];
-    int64_t val[N_COMP]; /* clear: 1 true, 0 false */
-} ref_row_t;
+static tg_world_t W;
+static bool world_ready;
 
-typedef struct ref {
-    ref_row_t *rows;
-    size_t n, cap;
-} ref_t;
-
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint32_t rnd(uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
-
-static struct ArrowSchema comp_type[N_COMP];
-static rr_entity_path_t ent_path[N_ENT];
+static uint32_t rnd(uint32_t n) { return tg_rnd(&W, n); }
 
 static void setup_types(void) {
-    rr_error_t err = {0};
-    const char *child[N_COMP] = {"l", "+w:3", "u", "b"};
-    for (int c = 0; c < N_COMP; c++) {
-        if (comp_type[c].release) continue;
-        assert_rr_ok(rr_arrow_schema_init(&comp_type[c], "+l", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
-        assert_rr_ok(rr_arrow_schema_init(comp_type[c].children[0], child[c], "item",
-                                          ARROW_FLAG_NULLABLE, c == 1 ? 1 : 0, &err),
-                     &err);
-        if (c == 1)
-            assert_rr_ok(rr_arrow_schema_init(comp_type[c].children[0]->children[0], "f", "item",
-                                              ARROW_FLAG_NULLABLE, 0, &err),
-                         &err);
-    }
-    for (int e = 0; e < N_ENT; e++)
-        if (!ent_path[e].str)
-            assert_rr_ok(rr_entity_path_parse(ENT[e], strlen(ENT[e]), &ent_path[e], &err), &err);
+    if (world_ready) return;
+    tg_world_init(&W, 0x9E3779B97F4A7C15ULL, N_ENT, ENT, N_TL, TL, N_COMP, COMP, ARCH, CHILD, C_CLEAR);
+    world_ready = true;
 }
 
 static void teardown_types(void) {
-    for (int c = 0; c < N_COMP; c++) rr_arrow_schema_release(&comp_type[c]);
-    for (int e = 0; e < N_ENT; e++) rr_entity_path_free(&ent_path[e]);
+    if (world_ready) tg_world_free(&W);
+    world_ready = false;
 }
-
-static void build_cell(rr_arrow_builder_t *b, int comp, int state, int64_t v) {
-    rr_error_t err = {0};
-    if (state == NUL) {
-        assert_rr_ok(rr_arrow_builder_append_null(b, &err), &err);
-        return;
-    }
-    rr_arrow_builder_t *ch = rr_arrow_builder_child(b, 0);
-    if (state == VALS) {
-        if (comp == 0) {
-            assert_rr_ok(rr_arrow_builder_append_int(ch, v, &err), &err);
-        } else if (comp == 1) {
-            rr_arrow_builder_t *g = rr_arrow_builder_child(ch, 0);
-            for (int k = 0; k < 3; k++)
-                assert_rr_ok(rr_arrow_builder_append_double(g, (double)(v + k), &err), &err);
-            assert_rr_ok(rr_arrow_builder_finish_element(ch, &err), &err);
-        } else if (comp == 2) {
-            char s[32];
-            int n = snprintf(s, sizeof s, "v%lld", (long long)v);
-            assert_rr_ok(rr_arrow_builder_append_str(ch, s, (size_t)n, &err), &err);
-        } else {
-            assert_rr_ok(rr_arrow_builder_append_bool(ch, v != 0, &err), &err);
-        }
-    }
-    assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
-}
-
-static uint64_t next_inc = 1, next_val = 1;
 
 /* A random chunk; its rows go into the reference too. */
 static rr_chunk_t *random_chunk(ref_t *ref, bool allow_strings) {
-    rr_error_t err = {0};
-    int ent = (int)rnd(N_ENT);
-    bool is_static = rnd(10) == 0;
-    int n = 1 + (int)rnd(rnd(4) == 0 ? 12 : 4);
-    bool has_tl[N_TL] = {!is_static, !is_static && rnd(2) == 0};
-    bool has_comp[N_COMP];
+    tg_plan_t p = {0};
+    p.ent = (int)rnd(N_ENT);
+    p.is_static = rnd(10) == 0;
+    p.n = 1 + (int)rnd(rnd(4) == 0 ? 12 : 4);
+    p.has_tl[0] = !p.is_static;
+    p.has_tl[1] = !p.is_static && rnd(2) == 0;
     int ncomp = 0;
     for (int c = 0; c < N_COMP; c++) {
-        has_comp[c] = rnd(100) < (c == 2 ? (allow_strings ? 20 : 0) : c == C_CLEAR ? 15 : 60);
-        ncomp += has_comp[c];
+        p.has_comp[c] = rnd(100) < (c == 2 ? (allow_strings ? 20 : 0) : c == C_CLEAR ? 15 : 60);
+        ncomp += p.has_comp[c];
     }
-    if (!ncomp) has_comp[0] = true;
-    rr_tuid_t rids[16];
-    int64_t times[N_TL][16];
-    for (int i = 0; i < n; i++) {
-        rids[i] = (rr_tuid_t){1000 + rnd(40), next_inc++};
-        for (int k = 0; k < N_TL; k++) times[k][i] = (int64_t)rnd(30);
-    }
-    /* Sometimes sorted, as the batcher would make them. */
-    if (rnd(2)) {
-        for (int k = 0; k < N_TL; k++)
-            for (int i = 1; i < n; i++)
-                for (int j = i; j > 0 && times[k][j - 1] > times[k][j]; j--) {
-                    int64_t x = times[k][j];
-                    times[k][j] = times[k][j - 1];
-                    times[k][j - 1] = x;
-                }
-    }
-    rr_chunk_t *c = NULL;
-    assert_rr_ok(rr_chunk_new((rr_tuid_t){5, next_inc++}, &ent_path[ent], n, rids, &c, &err), &err);
-    for (int k = 0; k < N_TL; k++)
-        if (has_tl[k]) assert_rr_ok(rr_chunk_add_index(c, TL[k], RR_TIME_SEQUENCE, times[k], &err), &err);
-    size_t base = ref->n;
-    for (int i = 0; i < n; i++) {
-        if (ref->n == ref->cap) {
-            ref->cap = ref->cap ? ref->cap * 2 : 256;
-            ref->rows = realloc(ref->rows, ref->cap * sizeof *ref->rows);
-        }
-        ref_row_t *r = &ref->rows[ref->n++];
-        memset(r, 0, sizeof *r);
-        r->ent = ent;
-        r->is_static = is_static;
-        for (int k = 0; k < N_TL; k++) {
-            r->has_tl[k] = has_tl[k];
-            r->t[k] = times[k][i];
-        }
-        r->rid = rids[i];
-    }
-    for (int cc = 0; cc < N_COMP; cc++) {
-        if (!has_comp[cc]) continue;
-        rr_arrow_builder_t *b = NULL;
-        assert_rr_ok(rr_arrow_builder_new(&comp_type[cc], &b, &err), &err);
-        for (int i = 0; i < n; i++) {
-            ref_row_t *r = &ref->rows[base + (size_t)i];
-            uint32_t p = rnd(10);
-            r->state[cc] = p < 2 ? NUL : p < 3 ? EMPTY : VALS;
-            r->val[cc] = cc == C_CLEAR ? (int64_t)rnd(2) : (int64_t)next_val++;
-            build_cell(b, cc, r->state[cc], r->val[cc]);
-        }
-        struct ArrowArray a;
-        assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
-        rr_arrow_builder_free(b);
-        rr_component_descriptor_t d;
-        assert_rr_ok(rr_component_descriptor_init(&d, "T", COMP[cc], NULL, &err), &err);
-        assert_rr_ok(rr_chunk_add_component(c, &d, &comp_type[cc], &a, &err), &err);
-        rr_component_descriptor_free(&d);
-    }
-    return c;
+    if (!ncomp) p.has_comp[0] = true;
+    p.rid_time_base = 1000;
+    p.rid_time_spread = 40;
+    p.time_spread = 30;
+    p.chunk_id_time = 5;
+    return tg_chunk(&W, &p, ref);
 }
 
 /* (time, row id) ordering with static above all, as the store and re_query do. */
@@ -191,7 +82,7 @@ static const ref_row_t *ref_static(const ref_t *ref, int ent, int comp) {
     const ref_row_t *best = NULL;
     for (size_t i = 0; i < ref->n; i++) {
         const ref_row_t *r = &ref->rows[i];
-        if (r->ent != ent || !r->is_static || r->state[comp] == ABSENT || r->state[comp] == NUL)
+        if (r->ent != ent || !r->is_static || r->state[comp] == TG_ABSENT || r->state[comp] == TG_NUL)
             continue;
         if (!best || rr_tuid_cmp(r->rid, best->rid) > 0) best = r;
     }
@@ -209,11 +100,11 @@ static const ref_row_t *ref_latest(const ref_t *ref, int ent, int tl, int64_t t,
     const ref_row_t *best = NULL;
     for (size_t i = 0; i < ref->n; i++) {
         const ref_row_t *r = &ref->rows[i];
-        if (r->ent != ent || r->is_static || !r->has_tl[tl] || r->t[tl] > t) continue;
-        if (r->state[comp] == ABSENT || r->state[comp] == NUL) continue;
-        if (!best || idx_cmp(r->t[tl], r->rid, best->t[tl], best->rid) > 0) best = r;
+        if (r->ent != ent || r->is_static || !r->has[tl] || r->time[tl] > t) continue;
+        if (r->state[comp] == TG_ABSENT || r->state[comp] == TG_NUL) continue;
+        if (!best || idx_cmp(r->time[tl], r->rid, best->time[tl], best->rid) > 0) best = r;
     }
-    if (best) *time = best->t[tl];
+    if (best) *time = best->time[tl];
     return best;
 }
 
@@ -237,7 +128,7 @@ static const ref_row_t *ref_query(const ref_t *ref, int ent, int tl, int64_t t, 
         int64_t tt;
         const ref_row_t *c = ref_latest(ref, e, tl, t, C_CLEAR, &tt);
         if (!c) continue;
-        bool rec = c->state[C_CLEAR] == VALS && c->val[C_CLEAR] == 1;
+        bool rec = c->state[C_CLEAR] == TG_VALS && c->val[C_CLEAR] == 1;
         if (e != ent && !rec) continue;
         if (!any || idx_cmp(tt, c->rid, ct, crid) > 0) {
             ct = tt;
@@ -253,14 +144,14 @@ static const ref_row_t *ref_query(const ref_t *ref, int ent, int tl, int64_t t, 
 static int ref_row_cmp_tl;
 static int ref_sort(const void *a, const void *b) {
     const ref_row_t *x = *(const ref_row_t *const *)a, *y = *(const ref_row_t *const *)b;
-    return idx_cmp(x->t[ref_row_cmp_tl], x->rid, y->t[ref_row_cmp_tl], y->rid);
+    return idx_cmp(x->time[ref_row_cmp_tl], x->rid, y->time[ref_row_cmp_tl], y->rid);
 }
 
 /* Checks the cell a store row points at holds what the reference says. */
 static void check_cell(const rr_store_row_t *r, const ref_row_t *want, int comp) {
     int64_t start, len;
     rr_store_row_values_range(r, &start, &len);
-    if (want->state[comp] == EMPTY) {
+    if (want->state[comp] == TG_EMPTY) {
         assert_int_equal(len, 0);
         return;
     }
@@ -287,12 +178,12 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
             for (int64_t t = -1; t <= 31; t += 1 + (int64_t)rnd(4)) {
                 rr_store_row_t out[N_COMP];
                 bool found[N_COMP];
-                rr_store_query_latest_at(s, &ent_path[e], TL[tl], t, COMP, N_COMP, out, found);
+                rr_store_query_latest_at(s, &W.path[e], TL[tl], t, COMP, N_COMP, out, found);
                 for (int c = 0; c < N_COMP; c++) {
                     int64_t wt;
                     rr_store_row_t r;
                     const ref_row_t *w = ref_latest(ref, e, tl, t, c, &wt);
-                    bool got = rr_store_latest_at(s, &ent_path[e], TL[tl], t, COMP[c], &r);
+                    bool got = rr_store_latest_at(s, &W.path[e], TL[tl], t, COMP[c], &r);
                     n_checks++;
                     if ((w != NULL) != got)
                         fail_msg("latest-at %s %s@%lld %s: store %d reference %d", ENT[e], TL[tl],
@@ -320,7 +211,7 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
                 }
                 for (int c = 0; c < N_COMP; c++) {
                     rr_store_rows_clear(&rows);
-                    assert_rr_ok(rr_store_range(s, &ent_path[e], TL[tl], (rr_time_range_t){a, b},
+                    assert_rr_ok(rr_store_range(s, &W.path[e], TL[tl], (rr_time_range_t){a, b},
                                                 COMP[c], &rows, &err),
                                  &err);
                     n_checks++;
@@ -331,9 +222,9 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
                     } else {
                         for (size_t i = 0; i < ref->n; i++) {
                             const ref_row_t *r = &ref->rows[i];
-                            if (r->ent != e || r->is_static || !r->has_tl[tl]) continue;
-                            if (r->state[c] == ABSENT || r->state[c] == NUL) continue;
-                            if (r->t[tl] < a || r->t[tl] > b) continue;
+                            if (r->ent != e || r->is_static || !r->has[tl]) continue;
+                            if (r->state[c] == TG_ABSENT || r->state[c] == TG_NUL) continue;
+                            if (r->time[tl] < a || r->time[tl] > b) continue;
                             want[nw++] = r;
                         }
                         ref_row_cmp_tl = tl;
@@ -344,7 +235,7 @@ static void check_store(const rr_store_t *s, const ref_t *ref) {
                                  TL[tl], (long long)a, (long long)b, COMP[c], rows.n, nw);
                     for (size_t i = 0; i < nw; i++) {
                         assert_true(rr_tuid_cmp(rows.rows[i].row_id, want[i]->rid) == 0);
-                        assert_int_equal(rows.rows[i].time, st ? RR_TIME_STATIC : want[i]->t[tl]);
+                        assert_int_equal(rows.rows[i].time, st ? RR_TIME_STATIC : want[i]->time[tl]);
                         check_cell(&rows.rows[i], want[i], c);
                     }
                 }
@@ -404,7 +295,7 @@ static void run_property(const rr_store_config_t *cfg, int recordings, bool stri
         rr_store_stats_t st;
         rr_store_get_stats(s, &st);
         compactions += st.num_compactions;
-        free(ref.rows);
+        tg_ref_free(&ref);
         rr_store_free(s);
     }
     bool compaction = !cfg || cfg->chunk_max_rows || cfg->chunk_max_bytes;
@@ -471,14 +362,14 @@ static rr_chunk_t *scalar_chunk(const char *path, int64_t t0, int64_t n, bool is
     if (!is_static) assert_rr_ok(rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, t, &err), &err);
     rr_arrow_builder_t *b = NULL;
     setup_types();
-    assert_rr_ok(rr_arrow_builder_new(&comp_type[0], &b, &err), &err);
-    for (int64_t i = 0; i < n; i++) build_cell(b, 0, VALS, t0 + i);
+    assert_rr_ok(rr_arrow_builder_new(&W.type[0], &b, &err), &err);
+    for (int64_t i = 0; i < n; i++) tg_build_cell(&W, b, 0, TG_VALS, t0 + i);
     struct ArrowArray a;
     assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
     rr_arrow_builder_free(b);
     rr_component_descriptor_t d;
     assert_rr_ok(rr_component_descriptor_init(&d, "T", "T:x", NULL, &err), &err);
-    assert_rr_ok(rr_chunk_add_component(c, &d, &comp_type[0], &a, &err), &err);
+    assert_rr_ok(rr_chunk_add_component(c, &d, &W.type[0], &a, &err), &err);
     rr_component_descriptor_free(&d);
     free(t);
     return c;
@@ -522,12 +413,12 @@ static void test_compact_var_width(void **state) {
         for (int k = 0; k < 2; k++) {
             int comp = k == 0 ? 2 : 3;
             rr_arrow_builder_t *b = NULL;
-            assert_rr_ok(rr_arrow_builder_new(&comp_type[comp], &b, &err), &err);
-            build_cell(b, comp, t == 4 ? NUL : VALS, t % 3 == 0 ? 0 : t + 1);
+            assert_rr_ok(rr_arrow_builder_new(&W.type[comp], &b, &err), &err);
+            tg_build_cell(&W, b, comp, t == 4 ? TG_NUL : TG_VALS, t % 3 == 0 ? 0 : t + 1);
             struct ArrowArray a;
             assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
             rr_arrow_builder_free(b);
-            assert_rr_ok(rr_chunk_add_component(c, &d[k], &comp_type[comp], &a, &err), &err);
+            assert_rr_ok(rr_chunk_add_component(c, &d[k], &W.type[comp], &a, &err), &err);
         }
         assert_rr_ok(rr_store_insert_chunk(s, c, &err), &err);
     }
