@@ -272,6 +272,7 @@ static void test_memory_limit(void **state) {
         assert_true(st.history_bytes == st.persistent_bytes + st.static_bytes + st.disposable_bytes);
     }
     rr_proxy_get_stats(p, &st);
+    assert_true(st.history_peak_bytes <= limit && st.history_peak_bytes >= st.history_bytes);
     assert_true(st.dropped_messages > 100);
     assert_int_equal(st.history_messages + st.dropped_messages, 202);
     /* Accounting: each kept temporal message costs its bytes plus a bounded overhead. */

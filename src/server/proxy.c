@@ -646,6 +646,8 @@ static rr_status_t accept_msg(rr_proxy_t *p, rr_grpc_bytes_t *m, rr_proxy_class_
     if (queue_push(&p->queues[cls], m, type, seq) != RR_OK)
         return rr_error_set(err, RR_ERR_NOMEM, "proxy: out of memory growing the history");
     history_gc(p);
+    uint64_t held = history_bytes(p);
+    if (held > p->stats.history_peak_bytes) p->stats.history_peak_bytes = held;
     return RR_OK;
 }
 

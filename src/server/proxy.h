@@ -115,6 +115,7 @@ typedef struct rr_proxy_stats {
     uint64_t history_bytes;
     uint64_t persistent_bytes, static_bytes, disposable_bytes;
     uint64_t history_messages;
+    uint64_t history_peak_bytes; /* the most history_bytes ever was after a write */
     uint64_t messages_in;      /* accepted LogMsgs and tables, ever */
     uint64_t dropped_messages; /* dropped from history by the memory limit */
     uint64_t dropped_bytes;
