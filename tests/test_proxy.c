@@ -3,13 +3,16 @@
  * static, temporal, then live), the memory limit and what it drops, byte
  * accounting, slow readers cut within their bound while the others get
  * everything, replay resumed after a full sink, and tables. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "base/mem.h"
 #include "model/log_msg.h"
+#include "net/client.h"
 #include "server/proxy.h"
 #include "server/proxy_internal.h"
 #include "testutil.h"
@@ -510,6 +513,112 @@ static void test_tables(void **state) {
     rr_proxy_free(p);
 }
 
+/* ---------------- SaveScreenshot through a real server ---------------- */
+
+typedef struct shot_viewer {
+    rr_grpc_code_t answer;
+    char view_id[64], file_path[64];
+    bool had_view_id;
+    int calls;
+} shot_viewer_t;
+
+typedef struct shot_answer {
+    rr_proxy_screenshot_t *req;
+    rr_grpc_code_t code;
+} shot_answer_t;
+
+/* The viewer answers from its own thread, as a real one would. */
+static void *answer_later(void *ud) {
+    shot_answer_t *a = ud;
+    usleep(20000);
+    rr_proxy_screenshot_done(a->req, a->code, a->code == RR_GRPC_OK ? NULL : "Failed to parse view id");
+    free(a);
+    return NULL;
+}
+
+static void on_shot(void *ud, rr_proxy_screenshot_t *req, const char *view_id, const char *file_path) {
+    shot_viewer_t *v = ud;
+    v->calls++;
+    v->had_view_id = view_id != NULL;
+    snprintf(v->view_id, sizeof v->view_id, "%s", view_id ? view_id : "");
+    snprintf(v->file_path, sizeof v->file_path, "%s", file_path);
+    shot_answer_t *a = malloc(sizeof *a);
+    a->req = req;
+    a->code = v->answer;
+    pthread_t t;
+    pthread_create(&t, NULL, answer_later, a);
+    pthread_detach(t);
+}
+
+/* The handler belongs to the loop thread: set it there. */
+typedef struct set_handler {
+    rr_proxy_t *p;
+    shot_viewer_t *v;
+    volatile int done;
+} set_handler_t;
+
+static void set_handler_on_loop(void *ud) {
+    set_handler_t *h = ud;
+    rr_proxy_set_screenshot_handler(h->p, on_shot, h->v);
+    __atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+}
+
+static void *run_server(void *ud) {
+    rr_error_t err = {0};
+    rr_grpc_server_run(ud, &err);
+    return NULL;
+}
+
+static void test_screenshot(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_proxy_t *p = new_proxy(RR_PROXY_UNLIMITED, 0);
+    rr_grpc_server_t *srv;
+    rr_grpc_server_config_t cfg = {0};
+    assert_rr_ok(rr_grpc_server_new(&cfg, &srv, &err), &err);
+    assert_rr_ok(rr_proxy_register(p, srv, &err), &err);
+    pthread_t t;
+    pthread_create(&t, NULL, run_server, srv);
+    rr_grpc_client_t *c;
+    assert_rr_ok(rr_grpc_client_connect("127.0.0.1", rr_grpc_server_port(srv), NULL, &c, &err), &err);
+    const char *path = "/rerun.sdk_comms.v1alpha1.MessageProxyService/SaveScreenshot";
+    /* SaveScreenshotRequest { file_path = "a.png" } */
+    const uint8_t req[] = {0x12, 0x05, 'a', '.', 'p', 'n', 'g'};
+    /* view_id = "v1", file_path = "b.png" */
+    const uint8_t req_view[] = {0x0a, 0x02, 'v', '1', 0x12, 0x05, 'b', '.', 'p', 'n', 'g'};
+    rr_grpc_bytes_t *resp = NULL;
+
+    /* No viewer: Rerun's INTERNAL. */
+    assert_int_not_equal(rr_grpc_client_unary(c, path, req, sizeof req, 5000, &resp, &err), RR_OK);
+    assert_non_null(strstr(err.msg, "INTERNAL"));
+    assert_non_null(strstr(err.msg, "dropped before the screenshot was taken"));
+
+    shot_viewer_t v = {.answer = RR_GRPC_OK};
+    set_handler_t h = {p, &v, 0};
+    assert_int_equal(rr_grpc_server_post(srv, set_handler_on_loop, &h), RR_OK);
+    while (!__atomic_load_n(&h.done, __ATOMIC_ACQUIRE)) usleep(1000);
+    assert_rr_ok(rr_grpc_client_unary(c, path, req, sizeof req, 5000, &resp, &err), &err);
+    assert_int_equal(resp->len, 0);
+    rr_grpc_bytes_unref(resp);
+    resp = NULL;
+    assert_int_equal(v.calls, 1);
+    assert_false(v.had_view_id);
+    assert_string_equal(v.file_path, "a.png");
+
+    v.answer = RR_GRPC_INVALID_ARGUMENT;
+    assert_int_not_equal(rr_grpc_client_unary(c, path, req_view, sizeof req_view, 5000, &resp, &err), RR_OK);
+    assert_non_null(strstr(err.msg, "INVALID_ARGUMENT"));
+    assert_int_equal(v.calls, 2);
+    assert_string_equal(v.view_id, "v1");
+    assert_string_equal(v.file_path, "b.png");
+
+    rr_grpc_client_free(c);
+    rr_grpc_server_stop(srv);
+    pthread_join(t, NULL);
+    rr_grpc_server_free(srv);
+    rr_proxy_free(p);
+}
+
 int main(void) {
     if (!getenv("RERUN_LOG")) rr_log_set_level(RR_LOG_ERROR);
     const struct CMUnitTest tests[] = {
@@ -518,6 +627,7 @@ int main(void) {
         cmocka_unit_test(test_malformed),          cmocka_unit_test(test_merge),
         cmocka_unit_test(test_slow_reader),        cmocka_unit_test(test_replay_resumes),
         cmocka_unit_test(test_drop_during_replay), cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_screenshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
