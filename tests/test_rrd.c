@@ -2,7 +2,8 @@
  * round trips (LZ4 on and off, whole and byte at a time), footers and
  * manifests (random access), concatenated streams, files without footer, and
  * damaged input (every truncation, bit flips, wrong magic, absurd lengths, bad
- * checksums, a corrupt chunk in the middle). */
+ * checksums, a corrupt chunk in the middle); gathered payloads (the same
+ * bytes as copied ones) and LZ4 only where it pays. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,6 +524,181 @@ static void test_no_footer_and_sinks(void **state) {
     fixture_free(&f);
 }
 
+
+/* ---------------- gathered payloads ---------------- */
+
+/* A chunk of one row holding n floats: noise (incompressible) or a ramp of
+ * small integers (LZ4 shrinks it a lot). */
+static rr_chunk_t *big_chunk(const char *path, int64_t n, bool noise) {
+    rr_error_t err = {0};
+    rr_entity_path_t ep;
+    assert_rr_ok(rr_entity_path_parse(path, strlen(path), &ep, &err), &err);
+    rr_chunk_t *c;
+    assert_rr_ok(rr_chunk_new(rr_tuid_new(), &ep, 1, NULL, &c, &err), &err);
+    rr_entity_path_free(&ep);
+    int64_t t = 7;
+    assert_rr_ok(rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, &t, &err), &err);
+    struct ArrowSchema ls;
+    struct ArrowArray la;
+    list_f32_type(&ls);
+    assert_rr_ok(rr_arrow_array_init(&la, 2, 1, false, &err), &err);
+    int32_t *off = rr_arrow_array_alloc_buffer(&la, 1, 2 * sizeof *off);
+    assert_non_null(off);
+    off[0] = 0;
+    off[1] = (int32_t)n;
+    la.length = 1;
+    struct ArrowArray *v = la.children[0];
+    assert_rr_ok(rr_arrow_array_init(v, 2, 0, false, &err), &err);
+    float *f = rr_arrow_array_alloc_buffer(v, 1, (size_t)n * sizeof *f);
+    assert_non_null(f);
+    uint64_t x = 88172645463325252ull;
+    for (int64_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t bits = (uint32_t)x;
+        if (noise)
+            memcpy(&f[i], &bits, 4);
+        else
+            f[i] = (float)(i % 16);
+    }
+    v->length = n;
+    rr_component_descriptor_t d;
+    assert_rr_ok(rr_component_descriptor_init(&d, "rerun.archetypes.Points3D", "Points3D:radii",
+                                              "rerun.components.Radius", &err), &err);
+    assert_rr_ok(rr_chunk_add_component(c, &d, &ls, &la, &err), &err);
+    rr_component_descriptor_free(&d);
+    rr_arrow_schema_release(&ls);
+    return c;
+}
+
+static void pieces_join(const rr_arrow_ipc_pieces_t *ps, const rr_buf_t *meta, rr_buf_t *out) {
+    out->len = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        const rr_arrow_ipc_piece_t *p = &ps->items[i];
+        const uint8_t *src = p->ext ? p->ext : meta->data + p->off;
+        assert_int_equal(rr_buf_append(out, src, p->len), RR_OK);
+    }
+}
+
+/* Gathered IPC streams and payloads are byte for byte the copied ones. */
+static void test_gather_same_bytes(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_chunk_t *chunks[3] = {make_chunk("/points", 300, 2, 0), big_chunk("/noise", 50000, true),
+                             big_chunk("/ramp", 50000, false)};
+    for (int k = 0; k < 3; k++) {
+        struct ArrowSchema s;
+        struct ArrowArray b;
+        assert_rr_ok(rr_chunk_to_record_batch(chunks[k], &s, &b, &err), &err);
+        rr_buf_t whole = {0}, meta = {0}, joined = {0};
+        assert_rr_ok(rr_arrow_ipc_write_table(&whole, &s, &b, 1, NULL, &err), &err);
+        const size_t mins[3] = {0, 64, RR_RRD_GATHER_MIN_PIECE};
+        for (int m = 0; m < 3; m++) {
+            rr_arrow_ipc_pieces_t ps = {0};
+            meta.len = 0;
+            assert_rr_ok(rr_arrow_ipc_write_table_gather(&meta, &s, &b, 1, NULL, mins[m], &ps, &err),
+                         &err);
+            pieces_join(&ps, &meta, &joined);
+            assert_int_equal(joined.len, whole.len);
+            assert_memory_equal(joined.data, whole.data, whole.len);
+            /* Large buffers really are not copied: fewer bytes in meta. */
+            if (k > 0) assert_true(meta.len + 50000 * 4 <= whole.len);
+            rr_arrow_ipc_pieces_free(&ps);
+        }
+        /* Compression asked for, not allowed when gathering. */
+        rr_arrow_ipc_write_options_t lz = {.compression = RR_ARROW_COMPRESSION_LZ4_FRAME};
+        rr_arrow_ipc_pieces_t ps = {0};
+        assert_int_equal(rr_arrow_ipc_write_table_gather(&meta, &s, &b, 1, &lz, 0, &ps, &err),
+                         RR_ERR_INVALID_ARG);
+
+        /* Payloads: NEVER and ALWAYS equal the copying encoder's. */
+        for (int lz4 = 0; lz4 < 2; lz4++) {
+            rr_rrd_payload_gather_t g = {0};
+            rr_arrow_msg_t a, c;
+            memset(&a, 0, sizeof a);
+            memset(&c, 0, sizeof c);
+            rr_buf_t copied = {0};
+            assert_rr_ok(rr_rrd_payload_encode_gather(&s, &b, lz4 ? RR_RRD_LZ4_ALWAYS : RR_RRD_LZ4_NEVER,
+                                                      &g, &a, &err), &err);
+            assert_rr_ok(rr_rrd_payload_encode_buf(&s, &b, lz4, &copied, &c, &err), &err);
+            rr_buf_t flat = {0};
+            for (size_t i = 0; i < g.pieces.n; i++)
+                assert_int_equal(rr_buf_append(&flat, g.pieces.items[i].ext, g.pieces.items[i].len), RR_OK);
+            assert_int_equal(a.compression, c.compression);
+            assert_int_equal(a.uncompressed_size, c.uncompressed_size);
+            assert_int_equal(a.payload_len, c.payload_len);
+            assert_int_equal(flat.len, c.payload_len);
+            assert_memory_equal(flat.data, c.payload, c.payload_len);
+            rr_buf_free(&flat);
+            rr_buf_free(&copied);
+            rr_rrd_payload_gather_free(&g);
+        }
+        rr_buf_free(&whole);
+        rr_buf_free(&meta);
+        rr_buf_free(&joined);
+        rr_arrow_array_release(&b);
+        rr_arrow_schema_release(&s);
+    }
+    for (int k = 0; k < 3; k++) rr_chunk_free(chunks[k]);
+}
+
+/* LZ4 only where it pays: noise goes uncompressed (compression NONE), a
+ * compressible payload as LZ4; a file descriptor (writev of pieces) and a
+ * buffer get the same bytes, and every chunk decodes back. */
+static void test_lz4_when_it_pays(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    fixture_t f;
+    fixture_init(&f, "rec-pays");
+    rr_chunk_free(f.chunks[3]);
+    rr_chunk_free(f.chunks[2]);
+    f.chunks[2] = big_chunk("/noise", 200000, true);
+    f.chunks[3] = big_chunk("/ramp", 200000, false);
+    rr_buf_t mem = {0};
+    write_fixture(&f, NULL, &mem);
+
+    char path[] = "/tmp/test_rrd_pays_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    rr_rrd_writer_t *w;
+    assert_rr_ok(rr_rrd_writer_open_fd(fd, NULL, &w, &err), &err);
+    assert_rr_ok(rr_rrd_writer_set_store_info(w, &f.info, &err), &err);
+    for (int i = 0; i < f.n_chunks; i++)
+        assert_rr_ok(rr_rrd_writer_write_chunk(w, &f.info.store_id, f.chunks[i], &err), &err);
+    assert_rr_ok(rr_rrd_writer_finish(w, &err), &err);
+    off_t size = lseek(fd, 0, SEEK_END);
+    assert_int_equal((size_t)size, mem.len);
+    uint8_t *data = malloc((size_t)size);
+    assert_int_equal(pread(fd, data, (size_t)size, 0), size);
+    close(fd);
+    unlink(path);
+    /* SetStoreInfo carries a fresh row id per writer: compare from the
+     * first ArrowMsg on. */
+    uint64_t kind, len;
+    rr_rrd_message_header_read(mem.data + RR_RRD_STREAM_HEADER_SIZE, &kind, &len);
+    size_t first = RR_RRD_STREAM_HEADER_SIZE + RR_RRD_MESSAGE_HEADER_SIZE + (size_t)len;
+    assert_memory_equal(data + first, mem.data + first, mem.len - first);
+
+    collected_t got = {0};
+    assert_rr_ok(feed(data, (size_t)size, 4096, &got, NULL, &err), &err);
+    assert_int_equal(got.n, 1 + f.n_chunks);
+    expect_chunk(&got.msgs[1], f.chunks[0], true);
+    expect_chunk(&got.msgs[3], f.chunks[2], false); /* noise: NONE */
+    expect_chunk(&got.msgs[4], f.chunks[3], true);  /* ramp: LZ4 */
+    assert_true(got.msgs[4].msg.u.arrow.payload_len * 4 < got.msgs[4].msg.u.arrow.uncompressed_size);
+    collected_free(&got);
+    /* The footer's manifest still finds every chunk. */
+    rr_rrd_source_t src;
+    rr_rrd_index_t idx;
+    rr_rrd_source_mem(&src, data, (size_t)size);
+    assert_rr_ok(rr_rrd_index_read(&src, &idx, &err), &err);
+    rr_rrd_index_free(&idx);
+    free(data);
+    rr_buf_free(&mem);
+    fixture_free(&f);
+}
+
 /* ---------------- damage ---------------- */
 
 static void small_file(rr_buf_t *out, fixture_t *f) {
@@ -837,6 +1013,8 @@ int main(void) {
         cmocka_unit_test(test_manifest_random_access),
         cmocka_unit_test(test_concatenated),
         cmocka_unit_test(test_no_footer_and_sinks),
+        cmocka_unit_test(test_gather_same_bytes),
+        cmocka_unit_test(test_lz4_when_it_pays),
         cmocka_unit_test(test_truncation_everywhere),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_bad_input),

@@ -1,6 +1,9 @@
 /* Tests of the archetype container (rr_archetype_*): batches added, replaced
  * by component name, empty batches of flat and nested types, ownership on
- * failure (inputs released), and wrong arguments that must fail cleanly. */
+ * failure (inputs released), wrong arguments that must fail cleanly, and
+ * containers reused after free (a spare per thread, freed at thread exit:
+ * LeakSanitizer checks). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,11 +122,46 @@ static void test_bad_args(void **state) {
     rr_archetype_free(a);
 }
 
+/* Containers come back clean after free (the thread's spare), named or not,
+ * in several threads that then exit. */
+static void *reuse_thread(void *arg) {
+    (void)arg;
+    rr_error_t err = {0};
+    for (int i = 0; i < 100; i++) {
+        rr_archetype_t *a;
+        const float xyz[3] = {(float)i, 0, 0};
+        if (i % 2) {
+            assert_rr_ok(rr_archetype_new("rerun.archetypes.Points3D", &a, &err), &err);
+        } else {
+            assert_rr_ok(rr_points3d_new(&a, (const rr_position3d_t *)xyz, 1, RR_COPY, &err), &err);
+        }
+        assert_int_equal(rr_archetype_num_batches(a), i % 2 ? 0 : 1);
+        if (!(i % 2)) assert_int_equal(rr_archetype_batch_length(a, 0), 1);
+        /* A second container while the first is alive is a different one. */
+        rr_archetype_t *b;
+        assert_rr_ok(rr_archetype_new(NULL, &b, &err), &err);
+        assert_ptr_not_equal(a, b);
+        assert_int_equal(rr_archetype_num_batches(b), 0);
+        rr_archetype_free(b);
+        rr_archetype_free(a);
+    }
+    return NULL;
+}
+
+static void test_container_reuse(void **state) {
+    (void)state;
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) assert_int_equal(pthread_create(&t[i], NULL, reuse_thread, NULL), 0);
+    reuse_thread(NULL);
+    for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_replace),
         cmocka_unit_test(test_empty_nested),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_container_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

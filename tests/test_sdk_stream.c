@@ -4,7 +4,8 @@
  * the expected chunk counts; no_threads mode; four threads logging at once
  * with their own times; send_columns; static rows; several sinks getting the
  * same bytes; rows logged before the first sink; files readable after flush
- * and complete (footer) after free; wrong arguments. */
+ * and complete (footer) after free; large rows written through; wrong
+ * arguments. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -700,6 +701,114 @@ static void test_rows_before_sink(void **state) {
     rr_recording_stream_free(rec);
 }
 
+/* Large rows are written through (their own chunk, no copy): after the
+ * entity's earlier rows, with their times, values read from the caller's
+ * memory at rr_log (changing it afterwards changes nothing); before any sink
+ * they are held like other rows; in both forms the data (flat and cell
+ * batches) survives. */
+static void test_write_through(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    const int64_t n = 40000; /* 40000 x (12 + 4) bytes: above the write-through size */
+    rr_position3d_t *pos = malloc((size_t)n * sizeof *pos);
+    rr_color_t *col = malloc((size_t)n * sizeof *col);
+    for (int64_t i = 0; i < n; i++) {
+        pos[i][0] = (float)i;
+        pos[i][1] = 1;
+        pos[i][2] = 2;
+        col[i] = (uint32_t)i * 2654435761u;
+    }
+    assert_true((uint64_t)n * 16 >= RR_SDK_WRITE_THROUGH_BYTES);
+    const size_t img_size = 512 * 512 * 3;
+    uint8_t *rgb = malloc(img_size);
+    for (size_t i = 0; i < img_size; i++) rgb[i] = (uint8_t)(i * 7);
+    const rr_image_format_t fmt = {.width = 512, .height = 512, .color_model = RR_COLOR_MODEL_RGB,
+                                   .channel_datatype = RR_CHANNEL_DATATYPE_U8};
+
+    for (int late_sink = 0; late_sink < 2; late_sink++) {
+        rr_recording_stream_t *rec = stream(NULL);
+        rr_memory_sink_t *m = NULL;
+        if (!late_sink) assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+        /* Two small rows first, then the large one, of one entity. */
+        rr_archetype_t *small = points(2, 0, false);
+        for (int i = 0; i < 2; i++) {
+            assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+            assert_rr_ok(rr_log(rec, "cloud", small, &err), &err);
+        }
+        rr_archetype_free(small);
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", 9), &err);
+        rr_archetype_t *big;
+        assert_rr_ok(rr_points3d_new(&big, pos, (size_t)n, RR_BORROW, &err), &err);
+        assert_rr_ok(rr_points3d_set_colors(big, col, (size_t)n, RR_BORROW, &err), &err);
+        assert_rr_ok(rr_log(rec, "cloud", big, &err), &err);
+        rr_archetype_free(big);
+        if (!late_sink) {
+            /* Already in the sink when rr_log returns, without a flush. */
+            size_t len;
+            rr_memory_sink_data(m, &len);
+            assert_true(len > (size_t)n * 4);
+        }
+        rr_archetype_t *img;
+        assert_rr_ok(rr_image_new(&img, rgb, img_size, &fmt, RR_BORROW, &err), &err);
+        assert_rr_ok(rr_log(rec, "camera", img, &err), &err);
+        rr_archetype_free(img);
+        /* The caller's memory may change once rr_log returned. */
+        pos[5][0] = -1;
+        rgb[5] ^= 0xff;
+        if (late_sink) assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+        decoded_t *d = decode_sink(rec, m);
+        pos[5][0] = 5;
+        rgb[5] ^= 0xff;
+        assert_int_equal(total_rows(d), 4);
+        int seen_big = 0, seen_img = 0;
+        for (size_t c = 0; c < d->n_chunks; c++) {
+            const rr_chunk_t *ch = d->chunks[c];
+            const rr_chunk_index_t *fr = rr_chunk_find_index(ch, "frame");
+            assert_non_null(fr);
+            if (strcmp(ch->entity_path.str, "/camera") == 0) {
+                const rr_chunk_component_t *b = rr_chunk_find_component(ch, "Image:buffer");
+                assert_non_null(b);
+                const struct ArrowArray *blob = b->array.children[0];   /* list<u8> per instance */
+                const struct ArrowArray *bytes = blob->children[0];
+                const int32_t *bo = blob->buffers[1];
+                assert_int_equal(bo[blob->offset + 1] - bo[blob->offset], (int32_t)img_size);
+                assert_memory_equal((const uint8_t *)bytes->buffers[1] + bytes->offset + bo[blob->offset],
+                                    rgb, img_size);
+                seen_img++;
+                continue;
+            }
+            assert_string_equal(ch->entity_path.str, "/cloud");
+            if (ch->num_rows == 1 && rr_chunk_index_value(fr, 0) == 9) {
+                /* The large row: after the small ones, in a chunk of its own. */
+                assert_int_equal(seen_big, 0);
+                const rr_chunk_component_t *p = rr_chunk_find_component(ch, "Points3D:positions");
+                const rr_chunk_component_t *k = rr_chunk_find_component(ch, "Points3D:colors");
+                assert_non_null(p);
+                assert_non_null(k);
+                assert_int_equal(list_len(p, 0), n);
+                const struct ArrowArray *fsl = p->array.children[0];
+                const float *xyz = (const float *)fsl->children[0]->buffers[1] + 3 * fsl->offset;
+                assert_memory_equal(xyz, pos, (size_t)n * sizeof *pos);
+                const struct ArrowArray *cv = k->array.children[0];
+                assert_memory_equal((const uint32_t *)cv->buffers[1] + cv->offset, col,
+                                    (size_t)n * sizeof *col);
+                seen_big++;
+            } else {
+                assert_int_equal(seen_big, 0); /* the small rows came first */
+                for (int64_t r = 0; r < ch->num_rows; r++)
+                    assert_true(rr_chunk_index_value(fr, r) < 2);
+            }
+        }
+        assert_int_equal(seen_big, 1);
+        assert_int_equal(seen_img, 1);
+        decoded_free(d);
+        rr_recording_stream_free(rec);
+    }
+    free(pos);
+    free(col);
+    free(rgb);
+}
+
 static void test_global_and_bad_args(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -804,6 +913,7 @@ int main(void) {
         cmocka_unit_test(test_rows_before_sink),
         cmocka_unit_test(test_global_and_bad_args),
         cmocka_unit_test(test_borrowed),
+        cmocka_unit_test(test_write_through),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

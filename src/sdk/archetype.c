@@ -2,6 +2,7 @@
  * datatype, instances) that the generated builders fill and rr_log /
  * rr_send_columns read. Instances live in refcounted cells so that logging
  * the same archetype many times shares the data instead of copying it. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -199,11 +200,49 @@ rr_status_t rr_sdk_batch_values(const rr_sdk_batch_t *b, struct ArrowArray *out,
 
 /* ---- the container ---- */
 
+/* The last container this thread freed, kept for its next new: logging in a
+ * loop (new, set, rr_log, free) then calls malloc and free for containers
+ * only once per thread. The thread-specific value (set once per thread)
+ * points at the slot, so the spare is freed at thread exit. */
+static _Thread_local rr_archetype_t *t_spare;
+static _Thread_local bool t_spare_keyed;
+static pthread_key_t g_spare_key;
+static pthread_once_t g_spare_once = PTHREAD_ONCE_INIT;
+static bool g_spare_key_ok;
+
+static void spare_free(void *slot) {
+    rr_archetype_t **p = slot;
+    free(*p);
+    *p = NULL;
+}
+static void spare_key_init(void) { g_spare_key_ok = pthread_key_create(&g_spare_key, spare_free) == 0; }
+
+static rr_archetype_t *container_alloc(void) {
+    rr_archetype_t *a = t_spare;
+    if (a) {
+        t_spare = NULL;
+        return a;
+    }
+    return malloc(sizeof *a);
+}
+
+static void container_free(rr_archetype_t *a) {
+    if (!t_spare && !t_spare_keyed) {
+        pthread_once(&g_spare_once, spare_key_init);
+        t_spare_keyed = g_spare_key_ok && pthread_setspecific(g_spare_key, &t_spare) == 0;
+    }
+    if (!t_spare && t_spare_keyed) {
+        t_spare = a;
+        return;
+    }
+    free(a);
+}
+
 static rr_status_t archetype_new(const char *archetype, bool static_name, rr_archetype_t **out,
                                  rr_error_t *err) {
     if (!out) RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "rr_archetype_new: out is NULL");
     *out = NULL;
-    rr_archetype_t *a = malloc(sizeof *a);
+    rr_archetype_t *a = container_alloc();
     if (!a) return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
     a->n = 0;
     a->cap = sizeof a->first / sizeof a->first[0];
@@ -211,7 +250,7 @@ static rr_status_t archetype_new(const char *archetype, bool static_name, rr_arc
     a->static_name = static_name || !archetype;
     a->name = archetype;
     if (archetype && !static_name && !(a->name = strdup(archetype))) {
-        free(a);
+        container_free(a);
         return rr_error_set(err, RR_ERR_NOMEM, "rr_archetype_new: out of memory");
     }
     *out = a;
@@ -241,7 +280,7 @@ void rr_archetype_free(rr_archetype_t *a) {
     for (size_t i = 0; i < a->n; i++) batch_free(&a->batches[i]);
     if (a->batches != a->first) free(a->batches);
     if (!a->static_name) free((char *)a->name);
-    free(a);
+    container_free(a);
 }
 
 size_t rr_archetype_num_batches(const rr_archetype_t *a) { return a ? a->n : 0; }

@@ -679,6 +679,21 @@ static rr_tuid_t next_row_id(void) {
     return t;
 }
 
+/* n row ids as n calls of next_row_id would give them, with one clock
+ * read (out: n ids, malloc'ed; NULL when out of memory). */
+static rr_tuid_t *next_row_ids(int64_t n) {
+    rr_tuid_t *ids = malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    if (!ids || n <= 0) return ids;
+    ids[0] = next_row_id();
+    for (int64_t i = 1; i < n; i++) {
+        rr_tuid_t t = {ids[i - 1].time_ns, ids[i - 1].inc + 1};
+        if (t.inc == 0) t.time_ns++;
+        ids[i] = t;
+    }
+    t_rowid.last = ids[n - 1];
+    return ids;
+}
+
 static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const char *entity_path,
                            const rr_archetype_t *a, bool is_static, rr_error_t *err) {
     NEED_REC(rec, fn, err);
@@ -827,8 +842,15 @@ rr_status_t rr_send_columns(rr_recording_stream_t *rec, const char *entity_path,
         return RR_OK;
     }
 
+    /* Row ids from this thread's generator: one clock read, not one per row. */
+    rr_tuid_t *ids = next_row_ids(n_rows);
+    if (!ids) {
+        rr_entity_path_free(&path);
+        return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
+    }
     rr_chunk_t *c;
-    st = rr_chunk_new(rr_tuid_new(), &path, n_rows, NULL, &c, err);
+    st = rr_chunk_new(rr_tuid_new(), &path, n_rows, ids, &c, err);
+    free(ids);
     rr_entity_path_free(&path);
     RR_TRY(st);
     for (size_t t = 0; st == RR_OK && t < n_time_columns; t++)
