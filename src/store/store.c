@@ -27,6 +27,7 @@
 /* ---------------- types ---------------- */
 
 typedef struct entity entity_t;
+typedef struct ecomp ecomp_t;
 
 typedef struct schunk {
     rr_chunk_t *c;
@@ -38,6 +39,11 @@ typedef struct schunk {
     size_t slot;     /* position in store->chunks */
     entity_t *ent;
     uint64_t used;        /* Arrow bytes its columns use (compaction thresholds) */
+    /* While it grows in place: its columns' store components and its index
+     * columns' store timelines, so re-indexing after an append looks up
+     * nothing by name. */
+    ecomp_t **ecs;
+    int32_t *tlx;
     uint32_t static_wins; /* static: cells it is the winner of */
     bool is_static, dead, protect;
 } schunk_t;
@@ -60,7 +66,7 @@ typedef struct tindex {
     size_t n, cap;
 } tindex_t;
 
-typedef struct ecomp {
+struct ecomp {
     rr_component_descriptor_t descr;
     struct ArrowSchema type;
     bool has_static;
@@ -70,7 +76,7 @@ typedef struct ecomp {
     rr_tuid_t st_rid;
     tindex_t *tl; /* indexed by store timeline number */
     size_t n_tl;
-} ecomp_t;
+};
 
 typedef struct open_slot {
     schunk_t *sc;
@@ -83,6 +89,11 @@ struct entity {
     open_slot_t *open;
     size_t n_open, cap_open;
 };
+
+typedef struct id_entry {
+    rr_tuid_t id;
+    schunk_t *sc; /* NULL: free slot */
+} id_entry_t;
 
 typedef struct sub {
     uint32_t handle;
@@ -102,7 +113,7 @@ struct rr_store {
     size_t n_tls, cap_tls;
     schunk_t **chunks;
     size_t n_chunks, cap_chunks;
-    schunk_t **idtab; /* open addressing by chunk id, backward-shift deletion */
+    id_entry_t *idtab; /* open addressing by chunk id, backward-shift deletion */
     size_t idcap, idcount;
     sub_t *subs;
     size_t n_subs;
@@ -325,26 +336,28 @@ static size_t id_slot(rr_tuid_t id, size_t cap) {
     return (size_t)mix64(id.time_ns * 31 + id.inc) & (cap - 1);
 }
 
+/* Entries carry the id they were filed under, so probing and shifting never
+ * reach into the chunks (cache misses on every compaction otherwise). */
 static schunk_t *id_find(const rr_store_t *s, rr_tuid_t id) {
     if (!s->idcap) return NULL;
     for (size_t i = id_slot(id, s->idcap);; i = (i + 1) & (s->idcap - 1)) {
-        schunk_t *x = s->idtab[i];
-        if (!x) return NULL;
-        if (rr_tuid_cmp(x->c->id, id) == 0) return x;
+        const id_entry_t *x = &s->idtab[i];
+        if (!x->sc) return NULL;
+        if (x->id.time_ns == id.time_ns && x->id.inc == id.inc) return x->sc;
     }
 }
 
 static bool id_put(rr_store_t *s, schunk_t *sc) {
     if ((s->idcount + 1) * 2 > s->idcap) {
         size_t nc = s->idcap ? s->idcap * 2 : 256;
-        schunk_t **t = calloc(nc, sizeof *t);
+        id_entry_t *t = calloc(nc, sizeof *t);
         if (!t) return false;
         for (size_t i = 0; i < s->idcap; i++) {
-            schunk_t *x = s->idtab[i];
-            if (!x) continue;
-            size_t j = id_slot(x->c->id, nc);
-            while (t[j]) j = (j + 1) & (nc - 1);
-            t[j] = x;
+            const id_entry_t *x = &s->idtab[i];
+            if (!x->sc) continue;
+            size_t j = id_slot(x->id, nc);
+            while (t[j].sc) j = (j + 1) & (nc - 1);
+            t[j] = *x;
         }
         s->index_bytes += (nc - s->idcap) * sizeof *t;
         free(s->idtab);
@@ -352,26 +365,27 @@ static bool id_put(rr_store_t *s, schunk_t *sc) {
         s->idcap = nc;
     }
     size_t j = id_slot(sc->c->id, s->idcap);
-    while (s->idtab[j]) j = (j + 1) & (s->idcap - 1);
-    s->idtab[j] = sc;
+    while (s->idtab[j].sc) j = (j + 1) & (s->idcap - 1);
+    s->idtab[j] = (id_entry_t){sc->c->id, sc};
     s->idcount++;
     return true;
 }
 
+/* Takes sc out under the id it was filed with (its current chunk id). */
 static void id_del(rr_store_t *s, schunk_t *sc) {
     if (!s->idcap) return;
     size_t m = s->idcap - 1, i = id_slot(sc->c->id, s->idcap);
-    while (s->idtab[i] && s->idtab[i] != sc) i = (i + 1) & m;
-    if (!s->idtab[i]) return;
-    s->idtab[i] = NULL;
+    while (s->idtab[i].sc && s->idtab[i].sc != sc) i = (i + 1) & m;
+    if (!s->idtab[i].sc) return;
+    s->idtab[i].sc = NULL;
     s->idcount--;
     /* Backward-shift the cluster after the hole so probes stay unbroken. */
-    for (size_t j = (i + 1) & m; s->idtab[j]; j = (j + 1) & m) {
-        size_t home = id_slot(s->idtab[j]->c->id, s->idcap);
+    for (size_t j = (i + 1) & m; s->idtab[j].sc; j = (j + 1) & m) {
+        size_t home = id_slot(s->idtab[j].id, s->idcap);
         bool moves = (j > i) ? (home <= i || home > j) : (home <= i && home > j);
         if (moves) {
             s->idtab[i] = s->idtab[j];
-            s->idtab[j] = NULL;
+            s->idtab[j].sc = NULL;
             i = j;
         }
     }
@@ -617,7 +631,18 @@ static rr_status_t attach(rr_store_t *s, schunk_t *sc, rr_error_t *err) {
     return RR_OK;
 }
 
+static void free_lookup(rr_store_t *s, schunk_t *sc) {
+    if (!sc->ecs) return;
+    s->index_bytes -= (uint64_t)sc->c->n_components * sizeof *sc->ecs +
+                      (uint64_t)sc->c->n_indexes * sizeof *sc->tlx;
+    free(sc->ecs);
+    free(sc->tlx);
+    sc->ecs = NULL;
+    sc->tlx = NULL;
+}
+
 static void free_schunk(rr_store_t *s, schunk_t *sc) {
+    free_lookup(s, sc);
     free_order(s, sc);
     rr_chunk_free(sc->c);
     store_grow_free(sc->grow);
@@ -848,13 +873,30 @@ static rr_time_range_t chunk_col_range(const rr_chunk_t *c, int64_t col, int64_t
 static rr_status_t reindex_grown(rr_store_t *s, schunk_t *target, const rr_chunk_t *src,
                                  rr_error_t *err) {
     const rr_chunk_t *c = target->c;
+    if (!target->ecs) {
+        target->ecs = malloc((size_t)(c->n_components + 1) * sizeof *target->ecs);
+        target->tlx = malloc((size_t)(c->n_indexes + 1) * sizeof *target->tlx);
+        if (!target->ecs || !target->tlx) {
+            free(target->ecs);
+            free(target->tlx);
+            target->ecs = NULL;
+            target->tlx = NULL;
+            return nomem(err, "index");
+        }
+        s->index_bytes += (uint64_t)c->n_components * sizeof *target->ecs +
+                          (uint64_t)c->n_indexes * sizeof *target->tlx;
+        for (int64_t j = 0; j < c->n_components; j++)
+            target->ecs[j] = find_comp(target->ent, c->components[j].descr.component);
+        for (int64_t k = 0; k < c->n_indexes; k++)
+            target->tlx[k] = find_tl(s, c->indexes[k].timeline.name);
+    }
     for (int64_t k = 0; k < c->n_indexes; k++) {
-        int tl = find_tl(s, c->indexes[k].timeline.name);
+        int tl = target->tlx[k];
         if (tl < 0) return rr_error_set(err, RR_ERR_INVALID_ARG, "store: lost timeline");
         for (int64_t j = 0; j < c->n_components; j++) {
             /* src's new cells; even with none the buffers may have moved */
             rr_time_range_t add = chunk_col_range(src, j, k);
-            ecomp_t *ec = find_comp(target->ent, c->components[j].descr.component);
+            ecomp_t *ec = target->ecs[j];
             tindex_t *ti = ec ? comp_tindex(s, ec, tl) : NULL;
             if (!ti) return nomem(err, "index");
             size_t i = ti->n;
@@ -933,7 +975,7 @@ static rr_status_t concat_chunks(const rr_chunk_t *a, const rr_chunk_t *b, rr_ch
  * grow, else by concatenation into a new chunk that replaces the target's.
  * c stays the caller's (it may be a borrowed view). */
 static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t *c, uint64_t used,
-                              bool c_can_grow, rr_error_t *err) {
+                              bool c_can_grow, const rr_tuid_t *new_id, rr_error_t *err) {
     rr_tuid_t from[2] = {target->c->id, c->id};
     bool grow = c_can_grow && (target->grow || store_grow_can_take(target->c));
     bool sorted_after = merge_stays_sorted(target->c, c);
@@ -942,7 +984,7 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t 
     rr_status_t st = RR_OK;
     bool in_place = false;
     if (grow && target->grow) {
-        target->c->id = rr_tuid_new();
+        target->c->id = new_id ? *new_id : rr_tuid_new();
         st = store_grow_append(target->c, target->grow, c, err);
         in_place = st == RR_OK;
     } else if (grow) {
@@ -1060,7 +1102,7 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     if (can_open) {
         open_slot_t *os = find_open(e, c);
         if (os && fits(s, os->sc, c, used)) {
-            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), err);
+            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), NULL, err);
             rr_chunk_free(c);
             if (st != RR_OK) return st;
             return auto_gc(s, err);
@@ -1219,7 +1261,7 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
         v.row_ids.length = num_rows;
         v.row_ids.n_buffers = 2;
         v.row_ids.buffers = rid_bufs;
-        memset(ix, 0, sizeof ix);
+        memset(ix, 0, n_times * sizeof *ix);
         for (size_t k = 0; k < n_times; k++) {
             time_bufs[k][0] = NULL;
             time_bufs[k][1] = times[k].values;
@@ -1250,11 +1292,18 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
         v.indexes = ix;
         v.n_components = (int64_t)n_comps;
         v.components = cc;
-        uint64_t used = used_bytes(&v);
-        open_slot_t *os = small_enough(s, &v, used) ? find_open(e, &v) : NULL;
-        if (os && os->sc->grow && store_grow_can_take(&v) && fits(s, os->sc, &v, used)) {
+        uint64_t used = store_grow_can_take(&v) ? store_grow_rows_bytes(&v) : UINT64_MAX;
+        open_slot_t *os = used != UINT64_MAX && small_enough(s, &v, used) ? find_open(e, &v) : NULL;
+        if (os && os->sc->grow && fits(s, os->sc, &v, used)) {
             s->st.num_inserts++;
-            RR_TRY(merge_into(s, os->sc, &v, used, true, err));
+            /* The merged chunk needs a new id. When the row ids were made
+             * here, the last one is such an id already: the generator hands
+             * out every TUID once, and this one is used as a row id in this
+             * chunk only, so as a chunk id it clashes with no other chunk's
+             * (row ids and chunk ids are separate namespaces). It saves a
+             * clock read per call. */
+            rr_tuid_t fresh = rr_tuid_from_bytes(rid + 16 * (num_rows - 1));
+            RR_TRY(merge_into(s, os->sc, &v, used, true, row_ids ? NULL : &fresh, err));
             return auto_gc(s, err);
         }
     }

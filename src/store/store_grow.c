@@ -59,6 +59,22 @@ bool store_grow_can_take(const rr_chunk_t *c) {
     return true;
 }
 
+uint64_t store_grow_rows_bytes(const rr_chunk_t *c) {
+    int64_t n = c->num_rows;
+    uint64_t b = (uint64_t)n * 16 + (uint64_t)(n * 8 * c->n_indexes);
+    for (int64_t j = 0; j < c->n_components; j++) {
+        bool fsl;
+        const struct ArrowArray *l = &c->components[j].array;
+        int64_t w = col_width(&c->components[j].type, &fsl);
+        const int32_t *off = (const int32_t *)l->buffers[1] + l->offset;
+        int64_t nv = (int64_t)off[n] - off[0];
+        b += (uint64_t)(4 * (n + 1) + w * nv);
+        if (l->buffers[0]) b += (uint64_t)rr_arrow_bitmap_bytes(n);
+        if (l->children[0]->buffers[0]) b += (uint64_t)rr_arrow_bitmap_bytes(nv);
+    }
+    return b;
+}
+
 static void bits_set_range(uint8_t *bits, int64_t from, int64_t n, bool v) {
     for (int64_t i = 0; i < n; i++) rr_arrow_bit_set(bits, from + i, v);
 }

@@ -35,6 +35,11 @@ typedef struct store_grow {
  * can be copied (no nulls inside fixed-size lists). */
 bool store_grow_can_take(const rr_chunk_t *c);
 
+/* Bytes the rows of c (every column growable, store_grow_can_take) use:
+ * what rr_chunk_byte_size counts for such columns, without parsing the
+ * formats again. For the compaction thresholds. */
+uint64_t store_grow_rows_bytes(const rr_chunk_t *c);
+
 /* A new empty growable chunk with the columns (names, types, descriptors) of
  * like, holding cap_rows rows, with a new chunk id. */
 rr_status_t store_grow_new(const rr_chunk_t *like, int64_t cap_rows, rr_chunk_t **out,
