@@ -479,6 +479,46 @@ static void test_drop_during_replay(void **state) {
     rr_proxy_free(p);
 }
 
+/* A reader replaying a long history while writers go on past its backlog is
+ * not cut: it replays on up to the newest message, every message exactly
+ * once (temporal ones in order), a late store info among them. */
+static void test_replay_rebase(void **state) {
+    (void)state;
+    rr_proxy_t *p = new_proxy(RR_PROXY_UNLIMITED, 2500);
+    for (uint32_t i = 0; i < 50; i++) write_ok(p, temporal(i, 1000));
+    test_sink_t a = {.max_pending = 3};
+    ts_open(p, &a, RR_PROXY_READ_MESSAGES);
+    for (uint32_t i = 50; i < 70; i++) {
+        write_ok(p, temporal(i, 1000));
+        if (i == 60) write_ok(p, store_info_req(RR_STORE_KIND_RECORDING, "rec"));
+    }
+    assert_false(a.finished);
+    for (int round = 0; round < 100 && a.n_got < 71; round++) ts_drain(&a);
+    assert_false(a.finished);
+    assert_int_equal(a.n_got, 71);
+    int64_t last = -1;
+    int store_infos = 0;
+    for (size_t i = 0; i < a.n_got; i++) {
+        int64_t t = tag_of(a.got[i]);
+        if (t == -1) {
+            store_infos++;
+            continue;
+        }
+        assert_int_equal(t, last + 1);
+        last = t;
+    }
+    assert_int_equal(store_infos, 1);
+    assert_int_equal(last, 69);
+    rr_proxy_stats_t st;
+    rr_proxy_get_stats(p, &st);
+    assert_int_equal(st.readers_cut, 0);
+    /* Caught up: live again. */
+    write_ok(p, temporal(70, 10));
+    assert_int_equal(a.n_got, 72);
+    ts_free(&a);
+    rr_proxy_free(p);
+}
+
 /* WriteTable / ReadTables: tables reach table readers only (and log
  * messages message readers only), history included. */
 static void test_tables(void **state) {
@@ -627,7 +667,7 @@ int main(void) {
         cmocka_unit_test(test_malformed),          cmocka_unit_test(test_merge),
         cmocka_unit_test(test_slow_reader),        cmocka_unit_test(test_replay_resumes),
         cmocka_unit_test(test_drop_during_replay), cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_screenshot),
+        cmocka_unit_test(test_replay_rebase),      cmocka_unit_test(test_screenshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,10 +448,11 @@ struct rr_proxy_reader {
     void *ctx;
     char name[64];
     bool finished;
-    /* Replay: queue index (3 when done), cursor (absolute index) and the end
-     * of each queue as it was when the reader opened. */
-    int replay_q;
-    uint64_t cursor;
+    /* Replay: per queue, the next absolute index to send and where the
+     * replay of that queue ends (the queue's tail when the reader opened,
+     * moved on when the reader is rebased). */
+    bool replaying;
+    uint64_t cursor[3];
     uint64_t replay_end[3];
     /* Messages waiting behind the replay or a full sink: a ring of refs. */
     rr_grpc_bytes_t **backlog;
@@ -519,23 +520,20 @@ static bool backlog_push(rr_proxy_reader_t *r, rr_grpc_bytes_t *m) {
 static bool reader_pump(rr_proxy_reader_t *r) {
     rr_proxy_t *p = r->proxy;
     uint8_t want = stream_type(r->stream);
-    while (r->replay_q < 3) {
-        rr_proxy_queue_t *q = &p->queues[r->replay_q];
-        if (r->cursor < q->head) r->cursor = q->head; /* dropped meanwhile */
-        if (r->cursor >= r->replay_end[r->replay_q]) {
-            r->replay_q++;
-            if (r->replay_q < 3) r->cursor = p->queues[r->replay_q].head;
-            continue;
+    for (int qi = 0; r->replaying && qi < 3; qi++) {
+        rr_proxy_queue_t *q = &p->queues[qi];
+        for (;;) {
+            if (r->cursor[qi] < q->head) r->cursor[qi] = q->head; /* dropped meanwhile */
+            if (r->cursor[qi] >= r->replay_end[qi]) break;
+            rr_proxy_entry_t *e = &q->ring[r->cursor[qi] & (q->cap - 1)];
+            if (e->type == want) {
+                if (r->sink.send(r->ctx, e->msg) != RR_OK) return false;
+                r->sent++;
+            }
+            r->cursor[qi]++;
         }
-        rr_proxy_entry_t *e = &q->ring[r->cursor & (q->cap - 1)];
-        if (e->type == want) {
-            rr_status_t st = r->sink.send(r->ctx, e->msg);
-            if (st == RR_ERR_FULL) return false;
-            if (st != RR_OK) return false;
-            r->sent++;
-        }
-        r->cursor++;
     }
+    r->replaying = false;
     while (r->bl_count) {
         rr_grpc_bytes_t *m = r->backlog[r->bl_head];
         rr_status_t st = r->sink.send(r->ctx, m);
@@ -563,9 +561,11 @@ rr_status_t rr_proxy_reader_open(rr_proxy_t *p, rr_proxy_stream_t stream, const 
     r->sink = *sink;
     r->ctx = ctx;
     snprintf(r->name, sizeof r->name, "%s", name ? name : "?");
-    r->replay_q = 0;
-    for (int i = 0; i < 3; i++) r->replay_end[i] = p->queues[i].tail;
-    r->cursor = p->queues[0].head;
+    r->replaying = true;
+    for (int i = 0; i < 3; i++) {
+        r->cursor[i] = p->queues[i].head;
+        r->replay_end[i] = p->queues[i].tail;
+    }
     r->next = p->readers;
     if (p->readers) p->readers->prev = r;
     p->readers = r;
@@ -596,21 +596,31 @@ void rr_proxy_reader_close(rr_proxy_reader_t *r) {
 }
 
 /* Live delivery of one new message to every reader of its type. */
-static void dispatch(rr_proxy_t *p, rr_grpc_bytes_t *m, uint8_t type) {
+static void dispatch(rr_proxy_t *p, rr_grpc_bytes_t *m, uint8_t type, bool in_history) {
     for (rr_proxy_reader_t *r = p->readers; r; r = p->dispatch_next) {
         /* A sink's finish may close r (and so unlink it): read on from a
          * pointer that close keeps current. */
         p->dispatch_next = r->next;
         if (r->finished || stream_type(r->stream) != type) continue;
-        bool behind = r->replay_q < 3 || r->bl_count;
-        if (!behind) {
+        if (!r->replaying && !r->bl_count) {
             rr_status_t st = r->sink.send(r->ctx, m);
             if (st == RR_OK) {
                 r->sent++;
                 continue;
             }
         }
-        if (!backlog_push(r, m)) reader_cut(r, r->replay_q < 3 ? "history replay not done" : "send queue full");
+        if (backlog_push(r, m)) continue;
+        if (r->replaying && in_history) {
+            /* Still replaying a long history while writers go on: rather
+             * than cut it, let the reader take everything that came since it
+             * opened from history too (all of it is there, minus what the
+             * limit drops), as a reader that connected now would. */
+            backlog_clear(r);
+            for (int i = 0; i < 3; i++) r->replay_end[i] = p->queues[i].tail;
+            RR_LOG_DEBUG("gRPC proxy: reader %s still replaying; it now replays up to the newest message", r->name);
+            continue;
+        }
+        reader_cut(r, r->replaying ? "history replay not done" : "send queue full");
     }
     p->dispatch_next = NULL;
 }
@@ -640,11 +650,14 @@ static rr_status_t accept_msg(rr_proxy_t *p, rr_grpc_bytes_t *m, rr_proxy_class_
                               rr_error_t *err) {
     p->stats.messages_in++;
     uint64_t seq = p->next_seq++;
-    /* Readers first: what a reader holds is its own (the bytes are shared). */
-    dispatch(p, m, type);
-    if (p->cfg.memory_limit == 0) return RR_OK; /* no history, as Rerun's limit 0 */
-    if (queue_push(&p->queues[cls], m, type, seq) != RR_OK)
+    /* Into history before the readers see it, so that a reader still
+     * replaying can be moved on to it (dispatch); dropping waits until the
+     * readers had it. Limit 0 keeps no history, as in Rerun. */
+    bool keep = p->cfg.memory_limit != 0;
+    if (keep && queue_push(&p->queues[cls], m, type, seq) != RR_OK)
         return rr_error_set(err, RR_ERR_NOMEM, "proxy: out of memory growing the history");
+    dispatch(p, m, type, keep);
+    if (!keep) return RR_OK;
     history_gc(p);
     uint64_t held = history_bytes(p);
     if (held > p->stats.history_peak_bytes) p->stats.history_peak_bytes = held;

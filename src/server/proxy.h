@@ -16,9 +16,13 @@
  *
  * Readers never slow writers or each other: each reader drains into its own
  * sink (the gRPC call's send queue) and, when that is full or while history is
- * still being replayed, into its own backlog. A reader whose backlog would pass
- * its bound is finished with RESOURCE_EXHAUSTED and a log line (Rerun instead
- * blocks the writers; the issue asks that a slow reader never does).
+ * still being replayed, into its own backlog. A live reader whose backlog
+ * would pass its bound is finished with RESOURCE_EXHAUSTED and a log line
+ * (Rerun instead blocks the writers; the issue asks that a slow reader never
+ * does). A reader still replaying history when its backlog fills is not cut:
+ * it drops the backlog and replays on up to the newest message instead (all
+ * of which history holds, minus what the memory limit drops), in the order a
+ * reader connecting at that moment would get.
  *
  * Threading: a proxy and its readers belong to one thread (the gRPC server's
  * loop thread once registered); other threads reach it through
