@@ -453,6 +453,76 @@ static void test_compact_var_width(void **state) {
     rr_store_free(s);
 }
 
+/* Rows appended without a chunk: the first call makes a chunk (ADDED), the
+ * next ones grow it in place (COMPACTED, with a new chunk id each time), and
+ * the rows read back; a static append and a bad list take the chunk path
+ * and its checks. */
+static void test_append_events(void **state) {
+    (void)state;
+    setup_types();
+    rr_error_t err = {0};
+    rr_store_t *s = NULL;
+    assert_rr_ok(rr_store_new(NULL, NULL, &s, &err), &err);
+    ev_log_t log = {0};
+    rr_store_subscribe(s, on_event, &log);
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse("/x", 2, &p, &err), &err);
+    rr_component_descriptor_t d;
+    assert_rr_ok(rr_component_descriptor_init(&d, "T", "T:x", NULL, &err), &err);
+    rr_tuid_t prev_id = {0, 0};
+    for (int64_t t = 0; t < 5; t++) {
+        rr_arrow_builder_t *b = NULL;
+        assert_rr_ok(rr_arrow_builder_new(&W.type[0], &b, &err), &err);
+        tg_build_cell(&W, b, 0, TG_VALS, 100 + t);
+        struct ArrowArray a;
+        assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+        rr_arrow_builder_free(b);
+        rr_store_time_column_t tc = {"frame", RR_TIME_SEQUENCE, &t};
+        rr_store_component_column_t cc = {&d, &W.type[0], &a};
+        assert_rr_ok(rr_store_append_rows(s, &p, 1, NULL, &tc, 1, &cc, 1, &err), &err);
+        rr_arrow_array_release(&a); /* lent only */
+        assert_int_equal(rr_store_num_chunks(s), 1);
+        rr_tuid_t id = rr_store_chunk_at(s, 0)->id;
+        assert_true(rr_tuid_cmp(id, prev_id) != 0);
+        assert_non_null(rr_store_find_chunk(s, id));
+        prev_id = id;
+    }
+    assert_int_equal(log.added, 1);
+    assert_int_equal(log.compacted, 4);
+    assert_int_equal(log.last_from, 2);
+    rr_store_rows_t rows;
+    rr_store_rows_init(&rows);
+    assert_rr_ok(rr_store_range(s, &p, "frame", (rr_time_range_t){0, 10}, "T:x", &rows, &err), &err);
+    assert_int_equal(rows.n, 5);
+    for (size_t i = 0; i < rows.n; i++) {
+        int64_t start, len;
+        rr_store_row_values_range(&rows.rows[i], &start, &len);
+        const struct ArrowArray *ch = rr_store_row_component(&rows.rows[i])->array.children[0];
+        assert_int_equal(len, 1);
+        assert_int_equal(((const int64_t *)ch->buffers[1])[ch->offset + start], 100 + (int64_t)i);
+    }
+    rr_store_rows_free(&rows);
+    /* a list whose length is not the row count: refused, nothing added */
+    rr_arrow_builder_t *b = NULL;
+    assert_rr_ok(rr_arrow_builder_new(&W.type[0], &b, &err), &err);
+    tg_build_cell(&W, b, 0, TG_VALS, 1);
+    tg_build_cell(&W, b, 0, TG_VALS, 2);
+    struct ArrowArray a;
+    assert_rr_ok(rr_arrow_builder_finish(b, &a, &err), &err);
+    rr_arrow_builder_free(b);
+    int64_t t = 7;
+    rr_store_time_column_t tc = {"frame", RR_TIME_SEQUENCE, &t};
+    rr_store_component_column_t cc = {&d, &W.type[0], &a};
+    assert_int_equal(rr_store_append_rows(s, &p, 1, NULL, &tc, 1, &cc, 1, &err), RR_ERR_INVALID_DATA);
+    /* static rows: the chunk path */
+    assert_rr_ok(rr_store_append_rows(s, &p, 2, NULL, NULL, 0, &cc, 1, &err), &err);
+    assert_true(rr_store_entity_component_is_static(s, &p, "T:x"));
+    rr_arrow_array_release(&a);
+    rr_component_descriptor_free(&d);
+    rr_entity_path_free(&p);
+    rr_store_free(s);
+}
+
 static void test_events(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -643,6 +713,7 @@ int main(void) {
         cmocka_unit_test(test_property_tiny_thresholds),
         cmocka_unit_test(test_property_append_rows),
         cmocka_unit_test(test_compact_var_width),
+        cmocka_unit_test(test_append_events),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_gc_limit),
         cmocka_unit_test(test_example_recording),

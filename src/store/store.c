@@ -80,6 +80,10 @@ struct ecomp {
 
 typedef struct open_slot {
     schunk_t *sc;
+    /* A target of these columns filled up before: rows of them stream in,
+     * so the next target's buffers start at the row threshold instead of
+     * growing to it by doubling (half the copies and page faults). */
+    bool streaming;
 } open_slot_t;
 
 struct entity {
@@ -975,7 +979,8 @@ static rr_status_t concat_chunks(const rr_chunk_t *a, const rr_chunk_t *b, rr_ch
  * grow, else by concatenation into a new chunk that replaces the target's.
  * c stays the caller's (it may be a borrowed view). */
 static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t *c, uint64_t used,
-                              bool c_can_grow, const rr_tuid_t *new_id, rr_error_t *err) {
+                              bool c_can_grow, const rr_tuid_t *new_id, bool presize,
+                              rr_error_t *err) {
     rr_tuid_t from[2] = {target->c->id, c->id};
     bool grow = c_can_grow && (target->grow || store_grow_can_take(target->c));
     bool sorted_after = merge_stays_sorted(target->c, c);
@@ -992,6 +997,7 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t 
          * row threshold's next power of two at most. */
         int64_t need = target->c->num_rows + c->num_rows, cap = 16;
         while (cap < need) cap *= 2;
+        if (presize && (uint64_t)cap < lim && lim <= (1u << 20)) cap = (int64_t)lim;
         if ((uint64_t)cap > lim && (uint64_t)need <= lim) cap = (int64_t)lim;
         rr_chunk_t *g = NULL;
         store_grow_t *gs = NULL;
@@ -1102,7 +1108,7 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     if (can_open) {
         open_slot_t *os = find_open(e, c);
         if (os && fits(s, os->sc, c, used)) {
-            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), NULL, err);
+            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), NULL, os->streaming, err);
             rr_chunk_free(c);
             if (st != RR_OK) return st;
             return auto_gc(s, err);
@@ -1128,10 +1134,12 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     if (can_open) {
         open_slot_t *os = find_open(e, c);
         if (os && os->sc != sc) {
+            /* the old target was full (else c would have gone into it) */
+            os->streaming = os->sc->c->num_rows >= 64;
             os->sc = sc;
         } else if (!os && grow_array((void **)&e->open, &e->cap_open, e->n_open + 1,
                                      sizeof *e->open, &s->index_bytes)) {
-            e->open[e->n_open++] = (open_slot_t){sc};
+            e->open[e->n_open++] = (open_slot_t){sc, false};
         }
     }
     fire(s, RR_STORE_EVENT_ADDED, c, NULL, 0);
@@ -1303,7 +1311,7 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
              * (row ids and chunk ids are separate namespaces). It saves a
              * clock read per call. */
             rr_tuid_t fresh = rr_tuid_from_bytes(rid + 16 * (num_rows - 1));
-            RR_TRY(merge_into(s, os->sc, &v, used, true, row_ids ? NULL : &fresh, err));
+            RR_TRY(merge_into(s, os->sc, &v, used, true, row_ids ? NULL : &fresh, os->streaming, err));
             return auto_gc(s, err);
         }
     }
