@@ -502,6 +502,45 @@ static void test_append_events(void **state) {
         assert_int_equal(((const int64_t *)ch->buffers[1])[ch->offset + start], 100 + (int64_t)i);
     }
     rr_store_rows_free(&rows);
+    /* Many targets growing at once (more than the store keeps unfiled):
+     * every chunk is found by its current id, and by no id it had before. */
+    rr_tuid_t old_ids[12 * 3];
+    size_t n_old = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int e = 0; e < 12; e++) {
+            char name[16];
+            int len = snprintf(name, sizeof name, "/y/%d", e);
+            rr_entity_path_t q;
+            assert_rr_ok(rr_entity_path_parse(name, (size_t)len, &q, &err), &err);
+            rr_arrow_builder_t *bb = NULL;
+            assert_rr_ok(rr_arrow_builder_new(&W.type[0], &bb, &err), &err);
+            tg_build_cell(&W, bb, 0, TG_VALS, round);
+            struct ArrowArray aa;
+            assert_rr_ok(rr_arrow_builder_finish(bb, &aa, &err), &err);
+            rr_arrow_builder_free(bb);
+            int64_t tt = round;
+            rr_store_time_column_t tcc = {"frame", RR_TIME_SEQUENCE, &tt};
+            rr_store_component_column_t ccc = {&d, &W.type[0], &aa};
+            assert_rr_ok(rr_store_append_rows(s, &q, 1, NULL, &tcc, 1, &ccc, 1, &err), &err);
+            rr_arrow_array_release(&aa);
+            rr_store_row_t r;
+            assert_true(rr_store_latest_at(s, &q, "frame", 100, "T:x", &r));
+            old_ids[n_old++] = r.chunk->id;
+            rr_entity_path_free(&q);
+        }
+    }
+    for (size_t i = 0; i < rr_store_num_chunks(s); i++) {
+        const rr_chunk_t *c = rr_store_chunk_at(s, i);
+        assert_ptr_equal(rr_store_find_chunk(s, c->id), c);
+    }
+    size_t gone = 0;
+    for (size_t i = 0; i < n_old; i++) {
+        const rr_chunk_t *c = rr_store_find_chunk(s, old_ids[i]);
+        if (!c) gone++;
+        else assert_true(rr_tuid_cmp(c->id, old_ids[i]) == 0);
+    }
+    assert_int_equal(gone, 24); /* the ids of rounds 0 and 1 */
+    assert_int_equal(rr_store_num_chunks(s), 13);
     /* a list whose length is not the row count: refused, nothing added */
     rr_arrow_builder_t *b = NULL;
     assert_rr_ok(rr_arrow_builder_new(&W.type[0], &b, &err), &err);

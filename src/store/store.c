@@ -11,6 +11,7 @@
  * not overlap it looks at one or two chunks. Inside a chunk rows are found by
  * binary search over the chunk's (time, row id) order: the physical order
  * when it is already sorted, else a permutation kept beside the chunk. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ typedef struct schunk {
      * nothing by name. */
     ecomp_t **ecs;
     int32_t *tlx;
+    rr_tuid_t filed_id; /* the id it is filed under in the id table */
+    bool stale;         /* its id changed since (it is in store->stale) */
     uint32_t static_wins; /* static: cells it is the winner of */
     bool is_static, dead, protect;
 } schunk_t;
@@ -119,6 +122,10 @@ struct rr_store {
     size_t n_chunks, cap_chunks;
     id_entry_t *idtab; /* open addressing by chunk id, backward-shift deletion */
     size_t idcap, idcount;
+    /* Chunks growing in place get a new id per append; they stay filed
+     * under an older one until this short list fills (see id_find). */
+    schunk_t *stale[8];
+    size_t n_stale;
     sub_t *subs;
     size_t n_subs;
     uint32_t next_handle;
@@ -341,14 +348,22 @@ static size_t id_slot(rr_tuid_t id, size_t cap) {
 }
 
 /* Entries carry the id they were filed under, so probing and shifting never
- * reach into the chunks (cache misses on every compaction otherwise). */
+ * reach into the chunks (cache misses on every compaction otherwise). A
+ * chunk whose id changed since it was filed (stale) is found by its new id
+ * in store->stale, and its old entry no longer answers. */
 static schunk_t *id_find(const rr_store_t *s, rr_tuid_t id) {
     if (!s->idcap) return NULL;
     for (size_t i = id_slot(id, s->idcap);; i = (i + 1) & (s->idcap - 1)) {
         const id_entry_t *x = &s->idtab[i];
-        if (!x->sc) return NULL;
-        if (x->id.time_ns == id.time_ns && x->id.inc == id.inc) return x->sc;
+        if (!x->sc) break;
+        if (x->id.time_ns == id.time_ns && x->id.inc == id.inc) {
+            if (!x->sc->stale) return x->sc;
+            break; /* filed under an id it no longer has; ids are unique */
+        }
     }
+    for (size_t k = 0; k < s->n_stale; k++)
+        if (rr_tuid_cmp(s->stale[k]->c->id, id) == 0) return s->stale[k];
+    return NULL;
 }
 
 static bool id_put(rr_store_t *s, schunk_t *sc) {
@@ -371,14 +386,21 @@ static bool id_put(rr_store_t *s, schunk_t *sc) {
     size_t j = id_slot(sc->c->id, s->idcap);
     while (s->idtab[j].sc) j = (j + 1) & (s->idcap - 1);
     s->idtab[j] = (id_entry_t){sc->c->id, sc};
+    sc->filed_id = sc->c->id;
     s->idcount++;
     return true;
 }
 
-/* Takes sc out under the id it was filed with (its current chunk id). */
+/* Takes sc out of the table (found under the id it was filed with) and out
+ * of the stale list. */
 static void id_del(rr_store_t *s, schunk_t *sc) {
+    if (sc->stale) {
+        for (size_t k = 0; k < s->n_stale; k++)
+            if (s->stale[k] == sc) s->stale[k] = s->stale[--s->n_stale];
+        sc->stale = false;
+    }
     if (!s->idcap) return;
-    size_t m = s->idcap - 1, i = id_slot(sc->c->id, s->idcap);
+    size_t m = s->idcap - 1, i = id_slot(sc->filed_id, s->idcap);
     while (s->idtab[i].sc && s->idtab[i].sc != sc) i = (i + 1) & m;
     if (!s->idtab[i].sc) return;
     s->idtab[i].sc = NULL;
@@ -393,6 +415,26 @@ static void id_del(rr_store_t *s, schunk_t *sc) {
             i = j;
         }
     }
+}
+
+/* Gives sc a new id, filing it again only when the stale list is full (then
+ * every stale chunk is refiled under its current id). Refiling takes one
+ * entry out before putting one in, so the table never grows here. */
+static void id_change(rr_store_t *s, schunk_t *sc, rr_tuid_t id) {
+    if (!sc->stale) {
+        if (s->n_stale == sizeof s->stale / sizeof *s->stale) {
+            while (s->n_stale) {
+                schunk_t *x = s->stale[0];
+                id_del(s, x);
+                bool ok = id_put(s, x);
+                assert(ok);
+                (void)ok;
+            }
+        }
+        sc->stale = true;
+        s->stale[s->n_stale++] = sc;
+    }
+    sc->c->id = id;
 }
 
 /* ---------------- per-chunk order ---------------- */
@@ -985,11 +1027,12 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t 
     bool grow = c_can_grow && (target->grow || store_grow_can_take(target->c));
     bool sorted_after = merge_stays_sorted(target->c, c);
     uint64_t lim = sorted_after ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
-    id_del(s, target);
+    bool lazy = grow && target->grow; /* the id changes, the chunk stays filed */
+    if (!lazy) id_del(s, target);
     rr_status_t st = RR_OK;
     bool in_place = false;
-    if (grow && target->grow) {
-        target->c->id = new_id ? *new_id : rr_tuid_new();
+    if (lazy) {
+        id_change(s, target, new_id ? *new_id : rr_tuid_new());
         st = store_grow_append(target->c, target->grow, c, err);
         in_place = st == RR_OK;
     } else if (grow) {
@@ -1024,7 +1067,7 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t 
             target->c = g;
         }
     }
-    if (!id_put(s, target) && st == RR_OK) st = nomem(err, "chunk ids");
+    if (!lazy && !id_put(s, target) && st == RR_OK) st = nomem(err, "chunk ids");
     if (st == RR_OK) st = build_order(s, target, err);
     if (st == RR_OK && in_place) {
         st = reindex_grown(s, target, c, err);
