@@ -5,7 +5,9 @@
  * of as many bytes in the same run), and the store's memory against the
  * Arrow bytes it holds. Insertion is measured twice: chunks given to
  * rr_store_insert_chunk (built beforehand, untimed; their free is timed),
- * and rows given to rr_store_append_rows from reused buffers. Insertion
+ * and rows given to rr_store_append_rows and to an appender
+ * (rr_store_appender_append) from reused buffers, fresh row ids made by the
+ * store. Insertion
  * ratios compare the rows' 32 bytes (row id, time, value) per second with
  * memcpy. BENCH_SCALE (default 1) shrinks every size. */
 #include <math.h>
@@ -136,7 +138,8 @@ static void bench_insert(const rr_entity_path_t *p, int64_t total_rows, int64_t 
 /* The same rows through rr_store_append_rows: no chunk is built per call;
  * the caller's time and list buffers are rewritten and lent for each call,
  * as a logger appending to the store in process would. */
-static void bench_append(const rr_entity_path_t *p, int64_t total_rows, int64_t rows_per_call) {
+static void bench_append(const rr_entity_path_t *p, int64_t total_rows, int64_t rows_per_call,
+                         bool use_appender) {
     rr_error_t err = {0};
     rr_store_t *s = NULL;
     if (rr_store_new(NULL, NULL, &s, &err) != RR_OK) bench_die(PROG, "store", &err);
@@ -154,21 +157,28 @@ static void bench_append(const rr_entity_path_t *p, int64_t total_rows, int64_t 
     l.children[0]->length = n;
     rr_store_time_column_t tc = {"frame", RR_TIME_SEQUENCE, tb};
     rr_store_component_column_t cc = {&scalar_descr, &scalar_type, &l};
+    rr_store_appender_t *app = NULL;
+    if (use_appender && rr_store_appender_new(s, p, &tc, 1, &cc, 1, &app, &err) != RR_OK)
+        bench_die(PROG, "appender", &err);
+    const int64_t *times[1] = {tb};
+    const struct ArrowArray *lists[1] = {&l};
     double t0 = bench_now_s();
     for (int64_t done = 0; done < total_rows; done += n) {
         for (int64_t i = 0; i < n; i++) {
             tb[i] = done + i;
             v[i] = (double)((done + i) & 1023) * 0.01;
         }
-        if (rr_store_append_rows(s, p, n, NULL, &tc, 1, &cc, 1, &err) != RR_OK)
-            bench_die(PROG, "append", &err);
+        rr_status_t st = app ? rr_store_appender_append(app, n, NULL, times, lists, &err)
+                             : rr_store_append_rows(s, p, n, NULL, &tc, 1, &cc, 1, &err);
+        if (st != RR_OK) bench_die(PROG, "append", &err);
     }
     double secs = bench_now_s() - t0;
+    rr_store_appender_free(app);
     rr_store_stats_t st;
     rr_store_get_stats(s, &st);
     uint64_t held = held_arrow_bytes(s);
     char what[64];
-    snprintf(what, sizeof what, "append %lld-row calls", (long long)n);
+    snprintf(what, sizeof what, "%s %lld-row calls", use_appender ? "appender" : "append_rows", (long long)n);
     double rps = (double)total_rows / secs;
     uint64_t base_bytes = (uint64_t)total_rows * 32 > (1u << 26) ? (1u << 26) : (uint64_t)total_rows * 32;
     printf("%-28s %9.2f M rows/s  (%lld rows in %.3f s, %llu chunks)  ratio %.3fx memcpy of the rows' 32 bytes",
@@ -300,8 +310,9 @@ int main(void) {
         bench_insert(&p, rows, 1000, true);
     }
     if (all || strcmp(only, "append") == 0) {
-        bench_append(&p, rows, 1);
-        bench_append(&p, rows, 1000);
+        bench_append(&p, rows, 1, false);
+        bench_append(&p, rows, 1000, false);
+        bench_append(&p, rows, 1, true);
     }
     if (!all) {
         rr_entity_path_free(&p);

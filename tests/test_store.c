@@ -562,6 +562,96 @@ static void test_append_events(void **state) {
     rr_store_free(s);
 }
 
+/* Appenders against rr_store_append_rows: the same random row streams (1 to
+ * 3 rows, times out of order now and then, nulls) over four entities, one
+ * appender each kept across calls while targets fill and turn over, with a
+ * GC now and then; both stores answer every range the same. */
+static void test_appenders(void **state) {
+    (void)state;
+    setup_types();
+    rr_error_t err = {0};
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    cfg.chunk_max_rows = 24;
+    cfg.chunk_max_rows_if_unsorted = 10;
+    rr_store_t *sa = NULL, *sb = NULL;
+    assert_rr_ok(rr_store_new(NULL, &cfg, &sa, &err), &err);
+    assert_rr_ok(rr_store_new(NULL, &cfg, &sb, &err), &err);
+    rr_component_descriptor_t d[2];
+    assert_rr_ok(rr_component_descriptor_init(&d[0], "T", "T:x", NULL, &err), &err);
+    assert_rr_ok(rr_component_descriptor_init(&d[1], "T", "T:p", NULL, &err), &err);
+    rr_store_appender_t *app[N_ENT];
+    for (int e = 0; e < N_ENT; e++) {
+        /* given in reverse of the chunk's order: the appender sorts them */
+        rr_store_time_column_t tc[2] = {{"time", RR_TIME_SEQUENCE, NULL}, {"frame", RR_TIME_SEQUENCE, NULL}};
+        rr_store_component_column_t cc[2] = {{&d[1], &W.type[1], NULL}, {&d[0], &W.type[0], NULL}};
+        assert_rr_ok(rr_store_appender_new(sb, &W.path[e], tc, 2, cc, 2, &app[e], &err), &err);
+    }
+    for (int call = 0; call < 3000; call++) {
+        int e = (int)rnd(N_ENT);
+        int64_t n = 1 + (int64_t)rnd(3);
+        rr_tuid_t rids[3];
+        int64_t tf[3], tt[3];
+        for (int64_t i = 0; i < n; i++) {
+            rids[i] = rr_tuid_new();
+            tf[i] = call + (rnd(8) == 0 ? -(int64_t)rnd(50) : 0);
+            tt[i] = (int64_t)rnd(1000);
+        }
+        struct ArrowArray a[2];
+        for (int c = 0; c < 2; c++) {
+            rr_arrow_builder_t *b = NULL;
+            assert_rr_ok(rr_arrow_builder_new(&W.type[c], &b, &err), &err);
+            for (int64_t i = 0; i < n; i++)
+                tg_build_cell(&W, b, c, rnd(6) == 0 ? TG_NUL : TG_VALS, call * 10 + i);
+            assert_rr_ok(rr_arrow_builder_finish(b, &a[c], &err), &err);
+            rr_arrow_builder_free(b);
+        }
+        rr_store_time_column_t tc[2] = {{"frame", RR_TIME_SEQUENCE, tf}, {"time", RR_TIME_SEQUENCE, tt}};
+        rr_store_component_column_t cc[2] = {{&d[0], &W.type[0], &a[0]}, {&d[1], &W.type[1], &a[1]}};
+        assert_rr_ok(rr_store_append_rows(sa, &W.path[e], n, rids, tc, 2, cc, 2, &err), &err);
+        const int64_t *times[2] = {tt, tf};
+        const struct ArrowArray *lists[2] = {&a[1], &a[0]};
+        assert_rr_ok(rr_store_appender_append(app[e], n, rids, times, lists, &err), &err);
+        rr_arrow_array_release(&a[0]);
+        rr_arrow_array_release(&a[1]);
+        if (call % 700 == 699) {
+            rr_store_gc_options_t o = {0};
+            o.drop_at_least_fraction = 0.3;
+            assert_rr_ok(rr_store_gc(sa, &o, NULL, &err), &err);
+            assert_rr_ok(rr_store_gc(sb, &o, NULL, &err), &err);
+        }
+    }
+    rr_store_stats_t st_a, st_b;
+    rr_store_get_stats(sa, &st_a);
+    rr_store_get_stats(sb, &st_b);
+    assert_int_equal(st_a.num_rows, st_b.num_rows);
+    assert_true(st_b.num_compactions > 1000);
+    rr_store_rows_t ra, rb;
+    rr_store_rows_init(&ra);
+    rr_store_rows_init(&rb);
+    for (int e = 0; e < N_ENT; e++)
+        for (int tl = 0; tl < 2; tl++)
+            for (int c = 0; c < 2; c++) {
+                rr_store_rows_clear(&ra);
+                rr_store_rows_clear(&rb);
+                rr_time_range_t all = {RR_TIME_MIN, RR_TIME_MAX};
+                assert_rr_ok(rr_store_range(sa, &W.path[e], TL[tl], all, COMP[c], &ra, &err), &err);
+                assert_rr_ok(rr_store_range(sb, &W.path[e], TL[tl], all, COMP[c], &rb, &err), &err);
+                assert_int_equal(ra.n, rb.n);
+                for (size_t i = 0; i < ra.n; i++) {
+                    assert_int_equal(ra.rows[i].time, rb.rows[i].time);
+                    assert_true(rr_tuid_cmp(ra.rows[i].row_id, rb.rows[i].row_id) == 0);
+                }
+            }
+    rr_store_rows_free(&ra);
+    rr_store_rows_free(&rb);
+    for (int e = 0; e < N_ENT; e++) rr_store_appender_free(app[e]);
+    rr_component_descriptor_free(&d[0]);
+    rr_component_descriptor_free(&d[1]);
+    rr_store_free(sa);
+    rr_store_free(sb);
+}
+
 static void test_events(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -753,6 +843,7 @@ int main(void) {
         cmocka_unit_test(test_property_append_rows),
         cmocka_unit_test(test_compact_var_width),
         cmocka_unit_test(test_append_events),
+        cmocka_unit_test(test_appenders),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_gc_limit),
         cmocka_unit_test(test_example_recording),

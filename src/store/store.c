@@ -126,6 +126,7 @@ struct rr_store {
      * under an older one until this short list fills (see id_find). */
     schunk_t *stale[8];
     size_t n_stale;
+    uint64_t open_gen; /* changes whenever an open compaction target does (appenders) */
     sub_t *subs;
     size_t n_subs;
     uint32_t next_handle;
@@ -706,7 +707,10 @@ static void detach(rr_store_t *s, schunk_t *sc) {
     s->index_bytes -= sizeof *sc;
     entity_t *e = sc->ent;
     for (size_t j = 0; j < e->n_open; j++)
-        if (e->open[j].sc == sc) e->open[j] = e->open[--e->n_open];
+        if (e->open[j].sc == sc) {
+            e->open[j] = e->open[--e->n_open];
+            s->open_gen++;
+        }
 }
 
 /* Removes a static chunk that wins no cell any more. */
@@ -891,10 +895,12 @@ static open_slot_t *find_open(entity_t *e, const rr_chunk_t *c) {
 }
 
 /* Whether c (used bytes) may merge into target within the thresholds. */
-static bool fits(const rr_store_t *s, const schunk_t *target, const rr_chunk_t *c, uint64_t used) {
+static bool fits(const rr_store_t *s, const schunk_t *target, const rr_chunk_t *c, uint64_t used,
+                 bool *sorted_after) {
     const rr_chunk_t *t = target->c;
     uint64_t rows = (uint64_t)(t->num_rows + c->num_rows);
-    uint64_t lim = merge_stays_sorted(t, c) ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
+    *sorted_after = merge_stays_sorted(t, c);
+    uint64_t lim = *sorted_after ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
     return rows <= lim && target->used + used <= s->cfg.chunk_max_bytes;
 }
 
@@ -1021,11 +1027,10 @@ static rr_status_t concat_chunks(const rr_chunk_t *a, const rr_chunk_t *b, rr_ch
  * grow, else by concatenation into a new chunk that replaces the target's.
  * c stays the caller's (it may be a borrowed view). */
 static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t *c, uint64_t used,
-                              bool c_can_grow, const rr_tuid_t *new_id, bool presize,
-                              rr_error_t *err) {
+                              bool c_can_grow, bool sorted_after, const rr_tuid_t *new_id,
+                              bool presize, rr_error_t *err) {
     rr_tuid_t from[2] = {target->c->id, c->id};
     bool grow = c_can_grow && (target->grow || store_grow_can_take(target->c));
-    bool sorted_after = merge_stays_sorted(target->c, c);
     uint64_t lim = sorted_after ? s->cfg.chunk_max_rows : s->cfg.chunk_max_rows_if_unsorted;
     bool lazy = grow && target->grow; /* the id changes, the chunk stays filed */
     if (!lazy) id_del(s, target);
@@ -1150,8 +1155,10 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     bool can_open = compaction_on(s) && small_enough(s, c, used);
     if (can_open) {
         open_slot_t *os = find_open(e, c);
-        if (os && fits(s, os->sc, c, used)) {
-            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), NULL, os->streaming, err);
+        bool sorted_after;
+        if (os && fits(s, os->sc, c, used, &sorted_after)) {
+            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), sorted_after, NULL,
+                            os->streaming, err);
             rr_chunk_free(c);
             if (st != RR_OK) return st;
             return auto_gc(s, err);
@@ -1180,9 +1187,11 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
             /* the old target was full (else c would have gone into it) */
             os->streaming = os->sc->c->num_rows >= 64;
             os->sc = sc;
+            s->open_gen++;
         } else if (!os && grow_array((void **)&e->open, &e->cap_open, e->n_open + 1,
                                      sizeof *e->open, &s->index_bytes)) {
             e->open[e->n_open++] = (open_slot_t){sc, false};
+            s->open_gen++;
         }
     }
     fire(s, RR_STORE_EVENT_ADDED, c, NULL, 0);
@@ -1267,6 +1276,27 @@ static rr_status_t append_as_chunk(rr_store_t *s, const rr_entity_path_t *entity
     return rr_store_insert_chunk(s, c, err);
 }
 
+/* Appends the rows of view v into the open target sc when they fit
+ * (*done); fresh: the last row id when the row ids were made here. */
+static rr_status_t view_merge(rr_store_t *s, schunk_t *sc, const rr_chunk_t *v,
+                              const rr_tuid_t *fresh, bool *done, rr_error_t *err) {
+    *done = false;
+    if (!sc->grow) return RR_OK;
+    uint64_t used = store_grow_rows_bytes(v);
+    bool sorted_after;
+    if (used == UINT64_MAX || !small_enough(s, v, used) || !fits(s, sc, v, used, &sorted_after))
+        return RR_OK;
+    *done = true;
+    s->st.num_inserts++;
+    /* The merged chunk needs a new id. When the row ids were made here, the
+     * last one is such an id already: the generator hands out every TUID
+     * once, and this one is used as a row id in this chunk only, so as a
+     * chunk id it clashes with no other chunk's (row ids and chunk ids are
+     * separate namespaces). It saves a clock read per call. */
+    RR_TRY(merge_into(s, sc, v, used, true, sorted_after, fresh, false, err));
+    return auto_gc(s, err);
+}
+
 rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, int64_t num_rows,
                                  const rr_tuid_t *row_ids, const rr_store_time_column_t *times,
                                  size_t n_times, const rr_store_component_column_t *comps,
@@ -1302,13 +1332,15 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
         v.entity_path = *entity;
         v.num_rows = num_rows;
         v.is_sorted = true;
+        rr_tuid_t last_rid = {0, 0};
         for (int64_t i = 0; i < num_rows; i++) {
-            rr_tuid_to_bytes(row_ids ? row_ids[i] : rr_tuid_new(), rid + 16 * i);
+            last_rid = row_ids ? row_ids[i] : rr_tuid_new();
+            rr_tuid_to_bytes(last_rid, rid + 16 * i);
             if (i && memcmp(rid + 16 * (i - 1), rid + 16 * i, 16) > 0) v.is_sorted = false;
         }
         /* The view never enters the store (only its id, in the COMPACTED
          * event's compacted_from), so it needs no clock of its own. */
-        v.id = rr_tuid_next(rr_tuid_from_bytes(rid + 16 * (num_rows - 1)));
+        v.id = rr_tuid_next(last_rid);
         v.row_ids.length = num_rows;
         v.row_ids.n_buffers = 2;
         v.row_ids.buffers = rid_bufs;
@@ -1343,20 +1375,10 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
         v.indexes = ix;
         v.n_components = (int64_t)n_comps;
         v.components = cc;
-        uint64_t used = store_grow_can_take(&v) ? store_grow_rows_bytes(&v) : UINT64_MAX;
-        open_slot_t *os = used != UINT64_MAX && small_enough(s, &v, used) ? find_open(e, &v) : NULL;
-        if (os && os->sc->grow && fits(s, os->sc, &v, used)) {
-            s->st.num_inserts++;
-            /* The merged chunk needs a new id. When the row ids were made
-             * here, the last one is such an id already: the generator hands
-             * out every TUID once, and this one is used as a row id in this
-             * chunk only, so as a chunk id it clashes with no other chunk's
-             * (row ids and chunk ids are separate namespaces). It saves a
-             * clock read per call. */
-            rr_tuid_t fresh = rr_tuid_from_bytes(rid + 16 * (num_rows - 1));
-            RR_TRY(merge_into(s, os->sc, &v, used, true, row_ids ? NULL : &fresh, os->streaming, err));
-            return auto_gc(s, err);
-        }
+        open_slot_t *os = find_open(e, &v);
+        bool done = false;
+        rr_status_t st = os ? view_merge(s, os->sc, &v, row_ids ? NULL : &last_rid, &done, err) : RR_OK;
+        if (st != RR_OK || done) return st;
     }
     return append_as_chunk(s, entity, num_rows, row_ids, rr_tuid_new(), times, n_times, comps,
                            n_comps, err);
@@ -1384,6 +1406,200 @@ rr_status_t rr_store_insert_log_msg(rr_store_t *s, const rr_log_msg_t *msg, bool
     RR_TRY(rr_store_insert_arrow_msg(s, &msg->u.arrow, err));
     if (inserted) *inserted = true;
     return RR_OK;
+}
+
+/* ---------------- appenders ---------------- */
+
+#define APP_MAXV 8
+#define APP_MAXR 64
+
+struct rr_store_appender {
+    rr_store_t *s;
+    rr_entity_path_t path;
+    size_t n_times, n_comps;
+    /* in the chunk's column order; perm maps it to the caller's order */
+    rr_timeline_t tl[APP_MAXV];
+    size_t tperm[APP_MAXV];
+    rr_component_descriptor_t descr[APP_MAXV];
+    struct ArrowSchema type[APP_MAXV];
+    size_t cperm[APP_MAXV];
+    schunk_t *sc;  /* the open target when gen == s->open_gen */
+    uint64_t gen;
+};
+
+void rr_store_appender_free(rr_store_appender_t *a) {
+    if (!a) return;
+    rr_entity_path_free(&a->path);
+    for (size_t k = 0; k < a->n_times; k++) rr_timeline_free(&a->tl[k]);
+    for (size_t j = 0; j < a->n_comps; j++) {
+        rr_component_descriptor_free(&a->descr[j]);
+        if (a->type[j].release) a->type[j].release(&a->type[j]);
+    }
+    free(a);
+}
+
+rr_status_t rr_store_appender_new(rr_store_t *s, const rr_entity_path_t *entity,
+                                  const rr_store_time_column_t *times, size_t n_times,
+                                  const rr_store_component_column_t *comps, size_t n_comps,
+                                  rr_store_appender_t **out, rr_error_t *err) {
+    *out = NULL;
+    if (!s || !entity || n_times > APP_MAXV || n_comps > APP_MAXV || (n_times && !times) ||
+        (n_comps && !comps))
+        return rr_error_set(err, RR_ERR_INVALID_ARG,
+                            "store: appender: bad arguments (at most %d time and %d component columns)",
+                            APP_MAXV, APP_MAXV);
+    rr_store_appender_t *a = calloc(1, sizeof *a);
+    if (!a) return nomem(err, "appender");
+    a->s = s;
+    rr_status_t st = rr_entity_path_copy(entity, &a->path, err);
+    for (size_t k = 0; k < n_times && st == RR_OK; k++) {
+        if (!times[k].timeline) {
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "store: appender for %s: time column %zu has no name",
+                              entity->str, k);
+            break;
+        }
+        /* insertion into the chunk's order: by timeline name, then type */
+        rr_timeline_t tl;
+        st = rr_timeline_init(&tl, times[k].timeline, times[k].type, err);
+        if (st != RR_OK) break;
+        size_t at = a->n_times;
+        while (at > 0 && (strcmp(a->tl[at - 1].name, tl.name) > 0 ||
+                          (strcmp(a->tl[at - 1].name, tl.name) == 0 && a->tl[at - 1].type > tl.type))) {
+            a->tl[at] = a->tl[at - 1];
+            a->tperm[at] = a->tperm[at - 1];
+            at--;
+        }
+        a->tl[at] = tl;
+        a->tperm[at] = k;
+        a->n_times++;
+    }
+    for (size_t j = 0; j < n_comps && st == RR_OK; j++) {
+        if (!comps[j].descr || !comps[j].descr->component || !comps[j].type) {
+            st = rr_error_set(err, RR_ERR_INVALID_ARG,
+                              "store: appender for %s: column %zu has no descriptor or type", entity->str, j);
+            break;
+        }
+        rr_component_descriptor_t d;
+        struct ArrowSchema t;
+        memset(&t, 0, sizeof t);
+        st = rr_component_descriptor_copy(comps[j].descr, &d, err);
+        if (st != RR_OK) break;
+        st = rr_arrow_schema_copy(comps[j].type, &t, err);
+        if (st != RR_OK) {
+            rr_component_descriptor_free(&d);
+            break;
+        }
+        size_t at = a->n_comps;
+        while (at > 0 && rr_component_descriptor_cmp(&a->descr[at - 1], &d) > 0) {
+            a->descr[at] = a->descr[at - 1];
+            a->type[at] = a->type[at - 1];
+            a->cperm[at] = a->cperm[at - 1];
+            at--;
+        }
+        a->descr[at] = d;
+        a->type[at] = t;
+        a->cperm[at] = j;
+        a->n_comps++;
+    }
+    if (st != RR_OK) {
+        rr_store_appender_free(a);
+        return st;
+    }
+    *out = a;
+    return RR_OK;
+}
+
+/* The general path: the rows through rr_store_append_rows. */
+static rr_status_t appender_slow(rr_store_appender_t *a, int64_t n, const rr_tuid_t *row_ids,
+                                 const int64_t *const *times, const struct ArrowArray *const *lists,
+                                 rr_error_t *err) {
+    rr_store_time_column_t tc[APP_MAXV];
+    rr_store_component_column_t cc[APP_MAXV];
+    for (size_t k = 0; k < a->n_times; k++)
+        tc[k] = (rr_store_time_column_t){a->tl[k].name, a->tl[k].type, times[a->tperm[k]]};
+    for (size_t j = 0; j < a->n_comps; j++)
+        cc[j] = (rr_store_component_column_t){&a->descr[j], &a->type[j], lists[a->cperm[j]]};
+    return rr_store_append_rows(a->s, &a->path, n, row_ids, tc, a->n_times, cc, a->n_comps, err);
+}
+
+rr_status_t rr_store_appender_append(rr_store_appender_t *a, int64_t n, const rr_tuid_t *row_ids,
+                                     const int64_t *const *times,
+                                     const struct ArrowArray *const *lists, rr_error_t *err) {
+    rr_store_t *s = a->s;
+    if ((a->n_times && !times) || (a->n_comps && !lists) || n < 0)
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: bad arguments", a->path.str);
+    for (size_t k = 0; k < a->n_times; k++)
+        if (n && !times[k])
+            return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: time column %zu is missing",
+                                a->path.str, k);
+    for (size_t j = 0; j < a->n_comps; j++)
+        if (!lists[j])
+            return rr_error_set(err, RR_ERR_INVALID_ARG, "store: append to %s: column %zu is missing",
+                                a->path.str, j);
+    bool fast = n > 0 && n <= APP_MAXR && a->n_times > 0 && compaction_on(s);
+    for (size_t j = 0; fast && j < a->n_comps; j++)
+        fast = list_appendable(&a->type[j], lists[a->cperm[j]], n);
+    for (size_t k = 0; fast && k < a->n_times; k++)
+        for (int64_t i = 0; fast && i < n; i++) fast = times[k][i] != RR_TIME_STATIC;
+    if (!fast) return appender_slow(a, n, row_ids, times, lists, err);
+    uint8_t rid[16 * APP_MAXR];
+    const void *rid_bufs[2] = {NULL, rid};
+    const void *time_bufs[APP_MAXV][2];
+    rr_chunk_index_t ix[APP_MAXV];
+    rr_chunk_component_t cc[APP_MAXV];
+    rr_chunk_t v;
+    memset(&v, 0, sizeof v);
+    v.entity_path = a->path;
+    v.num_rows = n;
+    v.is_sorted = true;
+    rr_tuid_t last_rid = {0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        last_rid = row_ids ? row_ids[i] : rr_tuid_new();
+        rr_tuid_to_bytes(last_rid, rid + 16 * i);
+        if (i && memcmp(rid + 16 * (i - 1), rid + 16 * i, 16) > 0) v.is_sorted = false;
+    }
+    v.id = rr_tuid_next(last_rid); /* see rr_store_append_rows */
+    v.row_ids.length = n;
+    v.row_ids.n_buffers = 2;
+    v.row_ids.buffers = rid_bufs;
+    memset(ix, 0, a->n_times * sizeof *ix);
+    for (size_t k = 0; k < a->n_times; k++) {
+        const int64_t *tv = times[a->tperm[k]];
+        time_bufs[k][0] = NULL;
+        time_bufs[k][1] = tv;
+        ix[k].timeline = a->tl[k];
+        ix[k].array.length = n;
+        ix[k].array.n_buffers = 2;
+        ix[k].array.buffers = time_bufs[k];
+        rr_time_range_t r = rr_time_range_empty();
+        bool sorted = true;
+        for (int64_t i = 0; i < n; i++) {
+            if (tv[i] < r.min) r.min = tv[i];
+            if (tv[i] > r.max) r.max = tv[i];
+            if (i && tv[i] < tv[i - 1]) sorted = false;
+        }
+        ix[k].range = r;
+        ix[k].is_sorted = sorted;
+    }
+    for (size_t j = 0; j < a->n_comps; j++) {
+        cc[j].descr = a->descr[j];
+        cc[j].type = a->type[j];
+        cc[j].array = *lists[a->cperm[j]];
+    }
+    v.n_indexes = (int64_t)a->n_times;
+    v.indexes = ix;
+    v.n_components = (int64_t)a->n_comps;
+    v.components = cc;
+    if (a->gen != s->open_gen || !a->sc) {
+        entity_t *e = find_entity(s, &a->path);
+        open_slot_t *os = e ? find_open(e, &v) : NULL;
+        a->sc = os ? os->sc : NULL;
+        a->gen = s->open_gen;
+    }
+    bool done = false;
+    if (a->sc) RR_TRY(view_merge(s, a->sc, &v, row_ids ? NULL : &last_rid, &done, err));
+    if (done) return RR_OK;
+    return appender_slow(a, n, row_ids, times, lists, err);
 }
 
 /* ---------------- rows ---------------- */

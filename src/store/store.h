@@ -144,6 +144,29 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
                                  size_t n_times, const rr_store_component_column_t *components,
                                  size_t n_components, rr_error_t *err);
 
+/* An appender: rr_store_append_rows for one entity and one set of columns,
+ * called many times. It keeps its own copies of the names, descriptors and
+ * types, and remembers the open compaction target between calls, so an
+ * append of a few rows looks nothing up by name. Semantics and events as
+ * rr_store_append_rows. Free it before the store; use it from the thread
+ * that mutates the store. */
+typedef struct rr_store_appender rr_store_appender_t;
+
+/* times[k].values and components[j].list are not read here (only names,
+ * types and descriptors, copied); at most 8 time and 8 component columns. */
+rr_status_t rr_store_appender_new(rr_store_t *s, const rr_entity_path_t *entity,
+                                  const rr_store_time_column_t *times, size_t n_times,
+                                  const rr_store_component_column_t *components,
+                                  size_t n_components, rr_store_appender_t **out,
+                                  rr_error_t *err);
+/* times[k]: num_rows values for the appender's time column k; lists[j]: a
+ * list array of num_rows rows for its component column j (both borrowed,
+ * in the order given to rr_store_appender_new). row_ids NULL: fresh. */
+rr_status_t rr_store_appender_append(rr_store_appender_t *a, int64_t num_rows,
+                                     const rr_tuid_t *row_ids, const int64_t *const *times,
+                                     const struct ArrowArray *const *lists, rr_error_t *err);
+void rr_store_appender_free(rr_store_appender_t *a); /* NULL-safe */
+
 /* ---------------- query results ---------------- */
 
 /* One row of one component column: a cell. */

@@ -66,6 +66,11 @@ uint64_t store_grow_rows_bytes(const rr_chunk_t *c) {
         bool fsl;
         const struct ArrowArray *l = &c->components[j].array;
         int64_t w = col_width(&c->components[j].type, &fsl);
+        if (!w || l->n_children != 1) return UINT64_MAX;
+        if (fsl) {
+            const struct ArrowArray *g = l->children[0]->children[0];
+            if (g->null_count != 0 && g->buffers[0] != NULL) return UINT64_MAX;
+        }
         const int32_t *off = (const int32_t *)l->buffers[1] + l->offset;
         int64_t nv = (int64_t)off[n] - off[0];
         b += (uint64_t)(4 * (n + 1) + w * nv);

@@ -35,9 +35,9 @@ typedef struct store_grow {
  * can be copied (no nulls inside fixed-size lists). */
 bool store_grow_can_take(const rr_chunk_t *c);
 
-/* Bytes the rows of c (every column growable, store_grow_can_take) use:
- * what rr_chunk_byte_size counts for such columns, without parsing the
- * formats again. For the compaction thresholds. */
+/* Bytes the rows of c use, what rr_chunk_byte_size counts for them, when
+ * store_grow_can_take(c); UINT64_MAX when it cannot (one pass for both
+ * questions). For the compaction thresholds. */
 uint64_t store_grow_rows_bytes(const rr_chunk_t *c);
 
 /* A new empty growable chunk with the columns (names, types, descriptors) of
