@@ -17,6 +17,9 @@
  *   and datatypes) while the result stays within the thresholds
  *   (chunk_max_rows, or chunk_max_rows_if_unsorted when a time column would be
  *   unsorted, and chunk_max_bytes). The merged chunk gets a new chunk id.
+ *   Fixed-width columns grow in place; others (strings, bools, structs,
+ *   nested lists) are concatenated, as Rerun does. Rows can also be appended
+ *   without making a chunk (rr_store_append_rows, appenders).
  * - Latest-at at time t on a timeline: among the rows with a non-null cell for
  *   the component and index time <= t, the greatest (time, row id). A null
  *   cell is no data; an empty list is data (an empty value). Static wins.
@@ -346,7 +349,7 @@ typedef struct rr_store_stats {
     uint64_t arrow_bytes;     /* Arrow buffer bytes the chunks hold (shared buffers once per column) */
     uint64_t index_bytes;     /* the store's own allocations: indices, per-chunk metadata */
     uint64_t total_bytes;     /* arrow_bytes + index_bytes: what the GC limit applies to */
-    uint64_t num_inserts;     /* chunks given to insert */
+    uint64_t num_inserts;     /* chunks given to insert, and appends */
     uint64_t num_compactions; /* inserts that merged */
     uint64_t gc_runs, gc_chunks_dropped, gc_bytes_dropped; /* automatic and explicit GC */
 } rr_store_stats_t;
