@@ -541,6 +541,17 @@ static void test_append_events(void **state) {
     }
     assert_int_equal(gone, 24); /* the ids of rounds 0 and 1 */
     assert_int_equal(rr_store_num_chunks(s), 13);
+    /* An id that no longer exists may come back on a new chunk (the stale
+     * entry it was filed under does not hide it). */
+    rr_chunk_t *again = scalar_chunk("/z", 0, 2, false);
+    again->id = old_ids[n_old - 1 - 12]; /* round 1's id of /y/11 */
+    assert_null(rr_store_find_chunk(s, again->id));
+    rr_tuid_t again_id = again->id;
+    assert_rr_ok(rr_store_insert_chunk(s, again, &err), &err);
+    assert_int_equal(rr_store_num_chunks(s), 14);
+    const rr_chunk_t *found = rr_store_find_chunk(s, again_id);
+    assert_non_null(found);
+    assert_string_equal(found->entity_path.str, "/z");
     /* a list whose length is not the row count: refused, nothing added */
     rr_arrow_builder_t *b = NULL;
     assert_rr_ok(rr_arrow_builder_new(&W.type[0], &b, &err), &err);

@@ -357,10 +357,9 @@ static schunk_t *id_find(const rr_store_t *s, rr_tuid_t id) {
     for (size_t i = id_slot(id, s->idcap);; i = (i + 1) & (s->idcap - 1)) {
         const id_entry_t *x = &s->idtab[i];
         if (!x->sc) break;
-        if (x->id.time_ns == id.time_ns && x->id.inc == id.inc) {
-            if (!x->sc->stale) return x->sc;
-            break; /* filed under an id it no longer has; ids are unique */
-        }
+        /* A stale entry holds an id its chunk no longer has; a chunk
+         * inserted since with that id may be filed further on. */
+        if (x->id.time_ns == id.time_ns && x->id.inc == id.inc && !x->sc->stale) return x->sc;
     }
     for (size_t k = 0; k < s->n_stale; k++)
         if (rr_tuid_cmp(s->stale[k]->c->id, id) == 0) return s->stale[k];
