@@ -1,0 +1,107 @@
+/* The GLES3 renderer: points, lines and triangle meshes into an off-screen
+ * target, one code base for OpenGL ES 3.0 and WebGL 2.
+ *
+ * - Geometry lives in GPU buffers (rr_gfx_buffer_t) uploaded once and drawn
+ *   any number of frames with a model matrix; views cache them per chunk so a
+ *   frame whose data did not change uploads nothing (see the stats).
+ * - Points are instanced camera-facing quads cut to discs whose depth is
+ *   that of a sphere (points intersect correctly); lines are instanced
+ *   screen-aligned quads per segment; meshes are lit by a headlight (flat
+ *   normals from screen derivatives when a mesh has none).
+ * - Sizes follow Rerun's Radius: positive = scene units (scaled by the model
+ *   matrix), negative = UI points (here 1 point = 1 pixel).
+ * - Colours are Rerun's Rgba32: 0xRRGGBBAA as a uint32.
+ * - A target is a framebuffer object with depth, multisampled when the GL
+ *   allows (resolved by a blit), read back as top-down RGBA8.
+ *
+ * Every function needs the renderer's GL context current. Ownership: the
+ * caller frees what it creates (renderer, targets, buffers), buffers and
+ * targets before their renderer. */
+#ifndef RR_VIEWER_GFX_RENDERER_H
+#define RR_VIEWER_GFX_RENDERER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "viewer/gfx/math.h"
+
+typedef struct rr_gfx_renderer rr_gfx_renderer_t;
+typedef struct rr_gfx_target rr_gfx_target_t;
+typedef struct rr_gfx_buffer rr_gfx_buffer_t;
+
+/* Interleaved layouts the GPU reads directly. */
+typedef struct rr_gfx_point {
+    float pos[3];
+    float radius;
+    uint32_t color;
+} rr_gfx_point_t;
+
+typedef struct rr_gfx_segment {
+    float p0[3];
+    float p1[3];
+    float radius; /* half the line's width */
+    uint32_t color;
+} rr_gfx_segment_t;
+
+typedef struct rr_gfx_vertex {
+    float pos[3];
+    float normal[3]; /* all zero: flat shading */
+    uint32_t color;
+} rr_gfx_vertex_t;
+
+typedef struct rr_gfx_stats {
+    uint64_t buffers_created;
+    uint64_t buffers_live;
+    uint64_t bytes_uploaded;  /* into cached buffers, ever */
+    uint64_t bytes_live;      /* held by live buffers */
+    uint64_t bytes_streamed;  /* per-frame transient geometry (grid, axes) */
+    uint64_t draw_calls;      /* since the last rr_gfx_begin */
+} rr_gfx_stats_t;
+
+/* Compiles the shaders in the current context. */
+rr_status_t rr_gfx_renderer_new(rr_gfx_renderer_t **out, rr_error_t *err);
+void rr_gfx_renderer_free(rr_gfx_renderer_t *r); /* NULL-safe */
+/* GL_RENDERER and GL_VERSION of the context (owned by the renderer). */
+const char *rr_gfx_renderer_name(const rr_gfx_renderer_t *r);
+const char *rr_gfx_renderer_gl_version(const rr_gfx_renderer_t *r);
+void rr_gfx_renderer_stats(const rr_gfx_renderer_t *r, rr_gfx_stats_t *out);
+
+/* An off-screen target of width x height with up to `samples` MSAA samples
+ * (clamped to what the GL offers; 0 or 1: none). */
+rr_status_t rr_gfx_target_new(rr_gfx_renderer_t *r, int width, int height, int samples,
+                              rr_gfx_target_t **out, rr_error_t *err);
+void rr_gfx_target_free(rr_gfx_target_t *t); /* NULL-safe */
+int rr_gfx_target_samples(const rr_gfx_target_t *t);
+int rr_gfx_target_width(const rr_gfx_target_t *t);
+int rr_gfx_target_height(const rr_gfx_target_t *t);
+/* Reads the last finished frame as width*height*4 bytes, top row first,
+ * alpha 255. */
+rr_status_t rr_gfx_target_read_rgba(rr_gfx_target_t *t, uint8_t *out, rr_error_t *err);
+
+/* Uploads geometry into a new buffer (the arrays are copied to the GPU). */
+rr_status_t rr_gfx_points_upload(rr_gfx_renderer_t *r, const rr_gfx_point_t *pts, size_t n,
+                                 rr_gfx_buffer_t **out, rr_error_t *err);
+rr_status_t rr_gfx_lines_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                                rr_gfx_buffer_t **out, rr_error_t *err);
+/* Triangles: indices (3 per triangle, each < nv) or, when idx is NULL,
+ * every three vertices in order. */
+rr_status_t rr_gfx_mesh_upload(rr_gfx_renderer_t *r, const rr_gfx_vertex_t *v, size_t nv,
+                               const uint32_t *idx, size_t n_idx, rr_gfx_buffer_t **out,
+                               rr_error_t *err);
+void rr_gfx_buffer_free(rr_gfx_renderer_t *r, rr_gfx_buffer_t *b); /* NULL-safe */
+size_t rr_gfx_buffer_bytes(const rr_gfx_buffer_t *b);
+
+/* A frame: begin (binds and clears the target), draws, end (resolves). */
+void rr_gfx_begin(rr_gfx_renderer_t *r, rr_gfx_target_t *t, const rr_mat4_t *view,
+                  const rr_mat4_t *proj, const float clear_rgba[4]);
+void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t *model);
+/* Draws transient segments (streamed, not cached): grids, axes, gizmos. */
+void rr_gfx_draw_segments(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                          const rr_mat4_t *model);
+/* Resolves the frame; reports any GL error raised during it. */
+rr_status_t rr_gfx_end(rr_gfx_renderer_t *r, rr_error_t *err);
+/* Waits until the GPU finished the submitted work (for timing). */
+void rr_gfx_finish(rr_gfx_renderer_t *r);
+
+#endif
