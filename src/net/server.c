@@ -712,15 +712,21 @@ static void conn_process(rr_grpc_conn_t *c) {
             conn_close(c);
             return;
         }
-        if (c->mode == RR_CONN_H2 && c->out_blocked && c->out_bytes < RR_GRPC_OUTQ_LIMIT / 2) {
-            resume_blocked(c);
-            continue;
-        }
-        break;
+        if (c->mode != RR_CONN_H2 || !c->out_blocked || c->out_bytes >= RR_GRPC_OUTQ_LIMIT / 2)
+            break;
+        if (round == 3) break; /* out_blocked stays: the next round goes on */
+        resume_blocked(c);
     }
     dispatch_writable(c);
     if (c->dead) return;
-    if ((!alive || c->close_after) && c->seg_count == 0) conn_close(c);
+    if ((!alive || c->close_after) && c->seg_count == 0) {
+        conn_close(c);
+        return;
+    }
+    /* Output stopped at the bound but the socket took it all: no EPOLLOUT
+     * will come, so the next round carries on. */
+    bool more = c->mode == RR_CONN_H2 ? c->out_blocked : (c->web.call && c->web.call->q_count);
+    if (more && !c->epollout) rr_grpc_conn_mark_dirty(c);
 }
 
 static void process_dirty(rr_grpc_server_t *srv) {

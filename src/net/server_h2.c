@@ -28,7 +28,12 @@ static ssize_t send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int 
     rr_grpc_conn_t *c = ud;
     if (c->out_bytes >= RR_GRPC_OUTQ_LIMIT) {
         if (!rr_grpc_conn_flush(c)) return NGHTTP2_ERR_CALLBACK_FAILURE;
-        if (c->out_bytes >= RR_GRPC_OUTQ_LIMIT) return NGHTTP2_ERR_WOULDBLOCK;
+        if (c->out_bytes >= RR_GRPC_OUTQ_LIMIT) {
+            /* nghttp2 holds the frame; the loop calls send again once the
+             * socket drained (the peer may be reading nothing: PING floods). */
+            c->out_blocked = true;
+            return NGHTTP2_ERR_WOULDBLOCK;
+        }
     }
     if (rr_grpc_conn_out_copy(c, data, len) != RR_OK) return NGHTTP2_ERR_CALLBACK_FAILURE;
     return (ssize_t)len;
