@@ -1,7 +1,7 @@
 /* gRPC client on nghttp2 (see client.h). The session writes into an output
  * queue of segments instead of a flat buffer: control frames and DATA frame
  * headers are small copies, message payloads are references to the callers'
- * rr_grpc_bytes_t, so a message goes from the caller to writev(2) without
+ * rr_grpc_bytes_t, so a message goes from the caller to sendmsg(2) without
  * being copied. Zero-length marker segments record where a request message
  * ends, so a call knows how many of its messages reached the socket. */
 #include <errno.h>
@@ -167,7 +167,10 @@ static rr_status_t out_flush(rr_grpc_client_t *c, rr_error_t *err) {
         }
         ssize_t w = 0;
         if (n > 0) {
-            w = writev(c->fd, iov, n);
+            /* sendmsg, not writev: MSG_NOSIGNAL keeps a closed peer from
+             * raising SIGPIPE in the user's program. */
+            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+            w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
             if (w < 0) {
                 if (errno == EINTR) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) return RR_OK;
