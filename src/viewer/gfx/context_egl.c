@@ -33,7 +33,9 @@ static void egl_destroy(rr_gfx_context_t *c) {
     if (s->dpy != EGL_NO_DISPLAY) {
         eglMakeCurrent(s->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         if (s->ctx != EGL_NO_CONTEXT) eglDestroyContext(s->dpy, s->ctx);
-        eglTerminate(s->dpy);
+        /* No eglTerminate: the platform display is one per process, shared
+         * by every context on it, and terminating it would pull the rug
+         * from under the others. It lives until exit. */
     }
     eglReleaseThread();
     free(s);
