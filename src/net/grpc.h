@@ -106,9 +106,11 @@ typedef struct rr_grpc_method {
     void (*on_half_close)(rr_grpc_call_t *call, void *ud);
     /* The queued response bytes fell below half the limit. May be NULL. */
     void (*on_writable)(rr_grpc_call_t *call, void *ud);
-    /* Always exactly once, last: after finish, reset, disconnect, deadline
+    /* Always exactly once, last, for every call whose on_open ran (also
+     * when on_open refused it): after finish, reset, disconnect, deadline
      * or server stop. `code` is the status the call ended with. Release
-     * per-call state here. May be NULL. */
+     * per-call state here. May be NULL. Calls to unknown paths never reach
+     * a service. */
     void (*on_close)(rr_grpc_call_t *call, rr_grpc_code_t code, void *ud);
 } rr_grpc_method_t;
 
@@ -123,7 +125,8 @@ rr_status_t rr_grpc_server_run(rr_grpc_server_t *srv, rr_error_t *err);
 /* Any thread, async-signal-safe: makes run return soon (open calls get
  * on_close with UNAVAILABLE). */
 void rr_grpc_server_stop(rr_grpc_server_t *srv);
-/* Any thread: fn(ud) runs on the loop thread soon. */
+/* Any thread: fn(ud) runs on the loop thread soon (or, if the loop never
+ * gets to it, in rr_grpc_server_free, so ud is never leaked). */
 rr_status_t rr_grpc_server_post(rr_grpc_server_t *srv, void (*fn)(void *ud), void *ud);
 /* After run returned (or never ran). NULL-safe. */
 void rr_grpc_server_free(rr_grpc_server_t *srv);
