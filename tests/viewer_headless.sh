@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The viewer's headless mode end to end: examples/points3d's recording
+# rendered by `rerun --headless --screenshot` (EGL off-screen, llvmpipe in CI)
+# matches tests/viewer_ref/points3d.png; another time renders a different
+# picture; a truncated and a corrupted file still render what loaded, print an
+# error naming the offset and exit 1 (no crash, no sanitizer report); usage
+# errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
+set -u
+
+BUILD="${RR_BUILD_DIR:?RR_BUILD_DIR not set}"
+SRC="${RR_SOURCE_DIR:?RR_SOURCE_DIR not set}"
+RERUN="$BUILD/rerun"
+EX="$BUILD/examples/points3d"
+REF="$SRC/tests/viewer_ref/points3d.png"
+for exe in "$RERUN" "$EX"; do
+    [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
+done
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+fail() { echo "viewer_headless: FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+"$EX" --save "$TMP/p.rrd" >/dev/null || { echo "viewer_headless: FAIL: points3d --save"; exit 1; }
+
+# shot NAME EXPECTED_RC ARGS... : runs rerun --headless, output in $TMP/NAME.{out,err}
+shot() {
+    local name=$1 want=$2
+    shift 2
+    "$RERUN" --headless "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    local rc=$?
+    if grep -q "headless rendering needs EGL" "$TMP/$name.err"; then
+        echo "viewer_headless: skipping: $(cat "$TMP/$name.err")"
+        exit 77
+    fi
+    if [ "$rc" != "$want" ]; then
+        fail "$name: exit $rc, want $want: $(head -c 600 "$TMP/$name.err")"
+        return 1
+    fi
+    grep -q "ERROR: \(Address\|Leak\)Sanitizer\|runtime error" "$TMP/$name.err" && fail "$name: sanitizer: $(head -c 600 "$TMP/$name.err")"
+    return 0
+}
+
+# The reference picture: 320x240 at the end of `frame`. The points are small
+# (Rerun's default radius, 1.5 UI points), so the tolerance is a few pixels
+# (0.03 % = 23 pixels), not a share of the picture.
+shot ref 0 --screenshot "$TMP/p.png" --size 320x240 --compare "$REF" --tolerance 0.0003 "$TMP/p.rrd"
+grep -q "at frame=29, 1 drawables" "$TMP/ref.out" || fail "ref: not frame 29 with one drawable: $(cat "$TMP/ref.out")"
+grep -q "^compare: " "$TMP/ref.out" || fail "ref: no comparison printed"
+
+# Another time is another picture (the compare says so with exit 3).
+shot time0 3 --screenshot "$TMP/p0.png" --size 320x240 --time frame=0 --compare "$REF" --tolerance 0.0003 "$TMP/p.rrd"
+[ -s "$TMP/p0.png" ] || fail "time0: no picture"
+
+# Damaged files, the damage inside the chunk of "drifting" (the only data on
+# `frame`): the static-free "random" cloud before it still loads and is drawn
+# on the timeline it has, the error names the offset, exit 1.
+OFF=$("$RERUN" rrd print "$TMP/p.rrd" | grep "chunk /drifting " | grep -o "offset=[0-9]*" | cut -d= -f2)
+[ -n "$OFF" ] || { echo "viewer_headless: FAIL: no offset of /drifting in rrd print"; exit 1; }
+head -c $((OFF + 200)) "$TMP/p.rrd" >"$TMP/trunc.rrd"
+shot trunc 1 --screenshot "$TMP/trunc.png" --size 320x240 "$TMP/trunc.rrd"
+grep -q "error loading: .*\(offset\|byte\) [0-9]" "$TMP/trunc.err" || fail "trunc: no error naming an offset: $(cat "$TMP/trunc.err")"
+grep -q ", 1 drawables" "$TMP/trunc.out" || fail "trunc: not the one cloud that loaded: $(cat "$TMP/trunc.out")"
+[ -s "$TMP/trunc.png" ] || fail "trunc: no picture of what loaded"
+cp "$TMP/p.rrd" "$TMP/bad.rrd"
+printf '\xff\xff\xff\x7f\xde\xad\xbe\xef' | dd of="$TMP/bad.rrd" bs=1 seek=$((OFF + 300)) conv=notrunc status=none
+shot corrupt 1 --screenshot "$TMP/bad.png" --size 320x240 "$TMP/bad.rrd"
+grep -q "error loading: .*\(offset\|byte\) [0-9]" "$TMP/corrupt.err" || fail "corrupt: no error naming an offset: $(cat "$TMP/corrupt.err")"
+[ -s "$TMP/bad.png" ] || fail "corrupt: no picture of what loaded"
+head -c 5 "$TMP/p.rrd" >"$TMP/tiny.rrd"
+shot tiny 1 --screenshot "$TMP/tiny.png" --size 64x48 "$TMP/tiny.rrd"
+[ -s "$TMP/tiny.png" ] || fail "tiny: no picture (an empty scene still renders)"
+
+# Usage errors.
+shot nosize 2 --screenshot "$TMP/x.png" --size 12 "$TMP/p.rrd"
+shot notime 2 --screenshot "$TMP/x.png" --time frame "$TMP/p.rrd"
+shot noshot 2 "$TMP/p.rrd"
+shot notimeline 1 --screenshot "$TMP/x.png" --time nosuch=3 "$TMP/p.rrd"
+grep -q "no timeline 'nosuch'" "$TMP/notimeline.err" || fail "notimeline: $(cat "$TMP/notimeline.err")"
+
+if [ "$FAILS" -gt 0 ]; then
+    echo "viewer_headless: $FAILS failure(s)"
+    exit 1
+fi
+echo "viewer_headless: ok"
