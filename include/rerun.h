@@ -111,7 +111,15 @@ const uint8_t *rr_memory_sink_data(rr_memory_sink_t *sink, size_t *len);
  * each a complete .rrd message: its kind (1 SetStoreInfo, 2 ArrowMsg, 3
  * BlueprintActivationCommand) and protobuf body, exactly as an .rrd frame
  * carries them. Callbacks run on the batcher's thread (or the logging thread
- * when no_threads) and must not call back into the stream. */
+ * when no_threads) and must not call back into the stream.
+ * Errors: a failing write_message or flush is logged (once per run of
+ * failures) and returned by the next rr_flush, and the sink keeps getting
+ * every later message: a custom sink keeps its own state and may recover
+ * (the gRPC sink queues and reconnects by itself). Whatever it cannot
+ * deliver is its own to drop or keep. The .rrd sinks (rr_save, rr_stdout,
+ * rr_memory_sink) instead stop at their first failed write, since the bytes
+ * after a torn message would not be readable; a failed sync of a file
+ * (rr_flush) is reported and the file is still written. */
 typedef struct rr_sink_vtable {
     rr_status_t (*write_message)(void *ctx, uint32_t kind, const uint8_t *body, size_t len,
                                  rr_error_t *err);

@@ -3,7 +3,8 @@
  * .rrd decoder and the chunk conversion); row, byte and time thresholds give
  * the expected chunk counts; no_threads mode; four threads logging at once
  * with their own times; send_columns; static rows; several sinks getting the
- * same bytes; rows logged before the first sink; files readable after flush
+ * same bytes; a custom sink whose flush or write fails once keeps getting
+ * rows; rows logged before the first sink; files readable after flush
  * and complete (footer) after free; large rows written through; wrong
  * arguments. */
 #include <pthread.h>
@@ -662,6 +663,91 @@ static void test_several_sinks(void **state) {
     unlink(path);
 }
 
+/* A custom sink whose flush (or one write) fails once: rr_flush reports it,
+ * and the sink still gets every later row (as the gRPC sink, which
+ * reconnects on its own, needs). */
+typedef struct flaky {
+    collect_t col;
+    int fail_flushes, fail_writes; /* the next calls that fail */
+    int flushes, writes;
+} flaky_t;
+
+static rr_status_t flaky_write(void *ctx, uint32_t kind, const uint8_t *body, size_t len,
+                               rr_error_t *err) {
+    flaky_t *f = ctx;
+    f->writes++;
+    if (kind == RR_LOG_MSG_ARROW && f->fail_writes > 0) {
+        f->fail_writes--;
+        return rr_error_set(err, RR_ERR_IO, "flaky write");
+    }
+    return collect_write(&f->col, kind, body, len, err);
+}
+
+static rr_status_t flaky_flush(void *ctx, rr_error_t *err) {
+    flaky_t *f = ctx;
+    f->flushes++;
+    if (f->fail_flushes > 0) {
+        f->fail_flushes--;
+        return rr_error_set(err, RR_ERR_IO, "flaky flush");
+    }
+    return RR_OK;
+}
+
+static int64_t frame_rows(const collect_t *c) {
+    decoded_t *d = decode(c->frames.data, c->frames.len);
+    int64_t n = total_rows(d);
+    decoded_free(d);
+    return n;
+}
+
+static void test_custom_sink_recovers(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_options_t o = {0};
+    o.batcher.no_threads = true;
+    rr_recording_stream_t *rec = stream(&o);
+    flaky_t f = {0};
+    /* The decoder wants the stream header a custom sink does not get: the
+     * memory sink's. */
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    size_t hl;
+    const uint8_t *hdr = rr_memory_sink_data(m, &hl);
+    assert_true(hl >= 12);
+    assert_int_equal(rr_buf_append(&f.col.frames, hdr, 12), RR_OK);
+    rr_sink_vtable_t vt = {flaky_write, flaky_flush, NULL};
+    assert_rr_ok(rr_add_sink(rec, &vt, &f, &err), &err);
+    rr_archetype_t *a = points(2, 1, false);
+
+    assert_rr_ok(rr_log(rec, "p", a, &err), &err);
+    f.fail_flushes = 1;
+    assert_int_equal(rr_flush(rec, &err), RR_ERR_IO);
+    assert_non_null(strstr(err.msg, "flaky flush"));
+    assert_int_equal(frame_rows(&f.col), 1);
+    /* Later rows still arrive, and the next flush is clean again. */
+    assert_rr_ok(rr_log(rec, "p", a, &err), &err);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    assert_int_equal(frame_rows(&f.col), 2);
+    assert_int_equal(f.flushes, 2);
+
+    /* A failed write loses that message (the sink's to keep or drop) and
+     * is reported, but the sink is not dropped. */
+    f.fail_writes = 1;
+    assert_rr_ok(rr_log(rec, "p", a, &err), &err);
+    assert_int_equal(rr_flush(rec, &err), RR_ERR_IO);
+    assert_non_null(strstr(err.msg, "flaky write"));
+    assert_rr_ok(rr_log(rec, "p", a, &err), &err);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    assert_int_equal(frame_rows(&f.col), 3);
+    /* The memory sink beside it lost nothing. */
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(total_rows(d), 4);
+    decoded_free(d);
+    rr_archetype_free(a);
+    rr_recording_stream_free(rec);
+    rr_buf_free(&f.col.frames);
+}
+
 static void test_rows_before_sink(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -910,6 +996,7 @@ int main(void) {
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_send_columns),
         cmocka_unit_test(test_several_sinks),
+        cmocka_unit_test(test_custom_sink_recovers),
         cmocka_unit_test(test_rows_before_sink),
         cmocka_unit_test(test_global_and_bad_args),
         cmocka_unit_test(test_borrowed),

@@ -47,7 +47,8 @@ typedef struct sink {
     rr_memory_sink_t *mem;
     rr_sink_vtable_t vt; /* custom sinks */
     void *ctx;
-    bool failed; /* stops writing after its first error (logged) */
+    bool failed;  /* .rrd sinks: stopped at their first write error */
+    bool failing; /* the last call failed, already logged (see sink_error) */
 } sink_t;
 
 struct rr_recording_stream {
@@ -71,20 +72,31 @@ struct rr_recording_stream {
 static atomic_ullong g_serial;
 static _Atomic(rr_recording_stream_t *) g_global;
 
-/* Records a sink failure: logged once per sink, reported by rr_flush. */
-static void sink_failed(rr_recording_stream_t *rec, sink_t *s, const rr_error_t *e) {
-    if (!s->failed) {
+/* Records a sink failure, reported by the next rr_flush. fatal: the sink
+ * gets nothing more (an .rrd writer whose write failed may have left half a
+ * message; what follows would not be readable), logged once. Otherwise
+ * (custom sinks, which keep their own state and may recover, as the gRPC
+ * sink reconnecting after an outage; a file's failed sync) the sink keeps
+ * getting every message, and the failure is logged once per run of
+ * failures: again only after the sink succeeded in between. */
+static void sink_error(rr_recording_stream_t *rec, sink_t *s, const rr_error_t *e, bool fatal) {
+    if (!s->failed && !s->failing) {
         char msg[RR_ERROR_MSG_MAX + 64];
-        snprintf(msg, sizeof msg, "sink %s stops: %s", s->path ? s->path : "", e->msg);
+        snprintf(msg, sizeof msg, "sink %s %s: %s", s->path ? s->path : "",
+                 fatal ? "stops" : "failed (still used)", e->msg);
         rr_sdk_log_warn(msg);
     }
-    s->failed = true;
+    if (fatal) s->failed = true;
+    else s->failing = true;
     if (rec->sink_status == RR_OK) {
         rec->sink_status = e->code ? e->code : RR_ERR_IO;
         rec->sink_error = *e;
     }
 }
 
+static void sink_failed(rr_recording_stream_t *rec, sink_t *s, const rr_error_t *e) {
+    sink_error(rec, s, e, s->kind != SINK_CUSTOM);
+}
 
 /* Writes c to sinks [first, n_sinks). */
 static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c, size_t first) {
@@ -111,6 +123,8 @@ static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c, size_t 
         if (s->vt.write_message(s->ctx, RR_LOG_MSG_ARROW, body.data, body.len, &e) != RR_OK) {
             if (!e.code) e.code = RR_ERR_IO;
             sink_failed(rec, s, &e);
+        } else {
+            s->failing = false;
         }
     }
     rr_buf_free(&body);
@@ -328,14 +342,17 @@ rr_status_t rr_flush(rr_recording_stream_t *rec, rr_error_t *err) {
         sink_t *s = &rec->sinks[i];
         if (s->failed) continue;
         if (s->kind == SINK_FILE && fdatasync(s->fd) != 0 && errno != EINVAL && errno != EROFS) {
+            /* The writes were accepted; later ones may still reach the disk. */
             rr_error_set(&e, RR_ERR_IO, "syncing '%s': %s", s->path, strerror(errno));
-            sink_failed(rec, s, &e);
+            sink_error(rec, s, &e, false);
         }
         if (s->kind == SINK_CUSTOM && s->vt.flush) {
             rr_error_clear(&e);
             if (s->vt.flush(s->ctx, &e) != RR_OK) {
                 if (!e.code) e.code = RR_ERR_IO;
                 sink_failed(rec, s, &e);
+            } else {
+                s->failing = false;
             }
         }
     }
