@@ -274,6 +274,86 @@ static void test_no_default_timelines_and_static(void **state) {
     rr_recording_stream_free(rec);
 }
 
+/* The thread's times are merged with log_tick/log_time once and kept: every
+ * change of them (a value, a new timeline, a changed type, a user timeline
+ * named like a default one, disable, reset) shows in the next row, and rows
+ * with the same timelines still share a chunk. Row i goes to entity "r<i>"
+ * (one chunk each) except rows 1-2, which share "same". */
+static const rr_chunk_t *chunk_of(const decoded_t *d, const char *path) {
+    for (size_t k = 0; k < d->n_chunks; k++)
+        if (strcmp(d->chunks[k]->entity_path.str, path) == 0) return d->chunks[k];
+    fail_msg("no chunk for %s", path);
+    return NULL;
+}
+
+static void expect_time(const rr_chunk_t *c, int64_t row, const char *name, rr_time_type_t type,
+                        int64_t value) {
+    const rr_chunk_index_t *ix = rr_chunk_find_index(c, name);
+    assert_non_null(ix);
+    assert_int_equal(ix->timeline.type, type);
+    assert_int_equal(rr_chunk_index_value(ix, row), value);
+}
+
+static void test_time_cache(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_options_t o = {0};
+    o.batcher.no_threads = true;
+    rr_recording_stream_t *rec = stream(&o);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    assert_rr_ok(rr_log(rec, "r0", a, &err), &err); /* tick 0 */
+    assert_rr_ok(rr_set_time_sequence(rec, "b", 1), &err);
+    assert_rr_ok(rr_log(rec, "same", a, &err), &err); /* tick 1 */
+    assert_rr_ok(rr_set_time_sequence(rec, "b", 2), &err);
+    assert_rr_ok(rr_log(rec, "same", a, &err), &err); /* tick 2 */
+    assert_rr_ok(rr_set_time_sequence(rec, "a", 5), &err);
+    assert_rr_ok(rr_log(rec, "r3", a, &err), &err); /* tick 3 */
+    assert_rr_ok(rr_set_time_sequence(rec, "log_tick", 100), &err);
+    assert_rr_ok(rr_log(rec, "r4", a, &err), &err); /* tick 4 */
+    assert_rr_ok(rr_disable_timeline(rec, "a"), &err);
+    assert_rr_ok(rr_log(rec, "r5", a, &err), &err); /* tick 5 */
+    assert_rr_ok(rr_set_time_duration_ns(rec, "b", 7), &err);
+    assert_rr_ok(rr_log(rec, "r6", a, &err), &err); /* tick 6 */
+    assert_rr_ok(rr_reset_time(rec), &err);
+    assert_rr_ok(rr_log(rec, "r7", a, &err), &err); /* tick 7 */
+    assert_rr_ok(rr_set_time_sequence(rec, "b", 9), &err);
+    assert_rr_ok(rr_log_static(rec, "r8", a, &err), &err);
+    rr_archetype_free(a);
+
+    decoded_t *d = decode_sink(rec, m);
+    const rr_chunk_t *c = chunk_of(d, "/r0");
+    assert_int_equal(c->n_indexes, 2);
+    expect_time(c, 0, "log_tick", RR_TIME_SEQUENCE, 0);
+    c = chunk_of(d, "/same");
+    assert_int_equal(c->num_rows, 2);
+    assert_int_equal(c->n_indexes, 3);
+    expect_time(c, 0, "b", RR_TIME_SEQUENCE, 1);
+    expect_time(c, 1, "b", RR_TIME_SEQUENCE, 2);
+    expect_time(c, 1, "log_tick", RR_TIME_SEQUENCE, 2);
+    c = chunk_of(d, "/r3");
+    assert_int_equal(c->n_indexes, 4);
+    expect_time(c, 0, "a", RR_TIME_SEQUENCE, 5);
+    expect_time(c, 0, "b", RR_TIME_SEQUENCE, 2);
+    c = chunk_of(d, "/r4");
+    assert_int_equal(c->n_indexes, 4);
+    expect_time(c, 0, "log_tick", RR_TIME_SEQUENCE, 4); /* the default wins */
+    c = chunk_of(d, "/r5");
+    assert_int_equal(c->n_indexes, 3);
+    assert_null(rr_chunk_find_index(c, "a"));
+    expect_time(c, 0, "log_tick", RR_TIME_SEQUENCE, 5);
+    c = chunk_of(d, "/r6");
+    assert_int_equal(c->n_indexes, 3);
+    expect_time(c, 0, "b", RR_TIME_DURATION_NS, 7);
+    c = chunk_of(d, "/r7");
+    assert_int_equal(c->n_indexes, 2);
+    expect_time(c, 0, "log_tick", RR_TIME_SEQUENCE, 7);
+    assert_true(rr_chunk_is_static(chunk_of(d, "/r8")));
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
 static void test_reset_time(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -988,6 +1068,7 @@ int main(void) {
         cmocka_unit_test(test_random_recording_id),
         cmocka_unit_test(test_no_default_timelines_and_static),
         cmocka_unit_test(test_reset_time),
+        cmocka_unit_test(test_time_cache),
         cmocka_unit_test(test_row_threshold_no_threads),
         cmocka_unit_test(test_byte_threshold),
         cmocka_unit_test(test_env_config),

@@ -151,6 +151,7 @@ typedef struct rows {
  * freed before the batcher: queued rows point at their shape. */
 typedef struct shape {
     struct shape *next;
+    uint64_t times_gen; /* a generation of times known to match (0: none) */
     size_t n_times;
     rr_timeline_t *timelines; /* sorted by name */
     size_t n_cols;
@@ -193,7 +194,12 @@ struct rr_sdk_batcher {
 
     entity_t **buckets;
     size_t n_buckets, n_entities;
-    entity_t *last_ent; /* the entity of the last row */
+    /* Entities by the address of the string last logged with them: a hit
+     * costs one strcmp, no hash (callers log from a few fixed strings). */
+    struct {
+        const char *raw;
+        entity_t *e;
+    } ent_cache[32];
     ready_t *q_head, *q_tail;
 };
 
@@ -634,9 +640,9 @@ static bool col_matches(const shape_col_t *c, const rr_sdk_batch_t *bt) {
 }
 
 static bool shape_matches(const shape_t *s, const rr_sdk_time_t *times, size_t n_times,
-                          const rr_archetype_t *a) {
+                          uint64_t times_gen, const rr_archetype_t *a) {
     if (s->n_times != n_times || s->n_cols != a->n) return false;
-    for (size_t i = 0; i < n_times; i++)
+    for (size_t i = 0; (!times_gen || times_gen != s->times_gen) && i < n_times; i++)
         if (s->timelines[i].type != times[i].type || strcmp(s->timelines[i].name, times[i].name))
             return false;
     for (size_t k = 0; k < a->n; k++)
@@ -702,10 +708,17 @@ static rr_status_t grow_buckets(rr_sdk_batcher_t *b) {
 
 /* The entity for a logged path string (under mu). */
 static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *err) {
-    if (b->last_ent && strcmp(b->last_ent->raw, raw) == 0) return b->last_ent;
+    size_t slot = ((uintptr_t)raw >> 3) % (sizeof b->ent_cache / sizeof b->ent_cache[0]);
+    /* The string at that address may have changed since: compare it. */
+    if (b->ent_cache[slot].raw == raw && strcmp(b->ent_cache[slot].e->raw, raw) == 0)
+        return b->ent_cache[slot].e;
     uint64_t h = hash_str(raw);
     for (entity_t *e = b->buckets[h & (b->n_buckets - 1)]; e; e = e->hnext)
-        if (e->hash == h && strcmp(e->raw, raw) == 0) return b->last_ent = e;
+        if (e->hash == h && strcmp(e->raw, raw) == 0) {
+            b->ent_cache[slot].raw = raw;
+            b->ent_cache[slot].e = e;
+            return e;
+        }
     entity_t *e = calloc(1, sizeof *e);
     if (!e || !(e->raw = strdup(raw))) {
         free(e);
@@ -724,7 +737,9 @@ static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *er
     e->hnext = b->buckets[h & (b->n_buckets - 1)];
     b->buckets[h & (b->n_buckets - 1)] = e;
     b->n_entities++;
-    return b->last_ent = e;
+    b->ent_cache[slot].raw = raw;
+    b->ent_cache[slot].e = e;
+    return e;
 }
 
 /* Room for one more row in every per-row array. */
@@ -941,7 +956,8 @@ static bool write_through_row(rr_sdk_batcher_t *b, const char *entity, const rr_
 }
 
 rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
-                                    const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
+                                    const rr_sdk_time_t *times, size_t n_times,
+                                    uint64_t times_gen, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err) {
     /* Large rows: written through when they can be. */
     if (b->write_through) {
@@ -1008,8 +1024,9 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
         st = err ? err->code : RR_ERR_INVALID_ARG;
     } else {
         s = e->last;
-        if (!s || !shape_matches(s, times, n_times, a))
-            for (s = e->shapes; s && !shape_matches(s, times, n_times, a); s = s->next) {
+        if (!s || !shape_matches(s, times, n_times, times_gen, a))
+            for (s = e->shapes; s && !shape_matches(s, times, n_times, times_gen, a);
+                 s = s->next) {
             }
         if (!s) {
             if ((s = shape_new(times, n_times, a, err))) {
@@ -1029,6 +1046,7 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
         if (st == RR_OK) st = append_row(s, row_id, times, a, cells, err);
     }
     if (st == RR_OK) {
+        s->times_gen = times_gen;
         e->last = s;
         e->n_rows++;
         e->n_bytes += (uint64_t)bytes;

@@ -369,13 +369,28 @@ typedef struct tl_time {
     char *name;
     rr_time_type_t type;
     int64_t value;
+    long at; /* its index in merged, -1 when a default timeline replaces it */
 } tl_time_t;
 
+/* merged: the times a row carries (the thread's merged with log_tick and
+ * log_time), kept between calls so a row costs no merge: set_time of a
+ * known timeline writes its value there too; a new, disabled or reset
+ * timeline makes it stale (rebuilt by the next row) and gives it a new
+ * generation. A generation (process-unique, never reused) names one list
+ * of timeline names and types, which lets the batcher skip comparing them
+ * with a shape's. */
 typedef struct tl_stream {
     uint64_t serial;
     size_t n, cap;
     tl_time_t *times; /* sorted by name */
+    bool stale;
+    uint64_t gen;
+    size_t n_merged, cap_merged;
+    rr_sdk_time_t *merged;
+    long tick_at, time_at; /* log_tick's and log_time's slots, -1: none */
 } tl_stream_t;
+
+static atomic_ullong g_times_gen;
 
 typedef struct tl_state {
     size_t n, cap;
@@ -391,6 +406,10 @@ static void tl_stream_clear(tl_stream_t *s) {
     free(s->times);
     s->times = NULL;
     s->n = s->cap = 0;
+    free(s->merged);
+    s->merged = NULL;
+    s->n_merged = s->cap_merged = 0;
+    s->stale = true;
 }
 
 static void tl_state_free(void *p) {
@@ -427,6 +446,7 @@ static tl_stream_t *tl_find(uint64_t serial, bool create) {
     tl_stream_t *s = &st->streams[st->n++];
     memset(s, 0, sizeof *s);
     s->serial = serial;
+    s->stale = true;
     return s;
 }
 
@@ -461,8 +481,10 @@ static rr_status_t set_time(rr_recording_stream_t *rec, const char *fn, const ch
     int c = 1;
     while (i < s->n && (c = strcmp(s->times[i].name, timeline)) < 0) i++;
     if (i < s->n && c == 0) {
+        if (s->times[i].type != type) s->stale = true;
         s->times[i].type = type;
         s->times[i].value = value;
+        if (!s->stale && s->times[i].at >= 0) s->merged[s->times[i].at].value = value;
         return RR_OK;
     }
     if (s->n == s->cap) {
@@ -475,8 +497,9 @@ static rr_status_t set_time(rr_recording_stream_t *rec, const char *fn, const ch
     char *name = strdup(timeline);
     if (!name) return RR_ERR_NOMEM;
     memmove(&s->times[i + 1], &s->times[i], (s->n - i) * sizeof *s->times);
-    s->times[i] = (tl_time_t){name, type, value};
+    s->times[i] = (tl_time_t){name, type, value, -1};
     s->n++;
+    s->stale = true;
     return RR_OK;
 }
 
@@ -502,6 +525,7 @@ rr_status_t rr_disable_timeline(rr_recording_stream_t *rec, const char *timeline
         free(s->times[i].name);
         memmove(&s->times[i], &s->times[i + 1], (s->n - i - 1) * sizeof *s->times);
         s->n--;
+        s->stale = true;
         break;
     }
     return RR_OK;
@@ -570,7 +594,7 @@ static rr_status_t log_properties(rr_recording_stream_t *rec, rr_error_t *err) {
                                    (char *)"rerun.components.Timestamp"};
     st = rr_archetype_add_arrow(a, &d, &s, &arr, err);
     if (st == RR_OK)
-        st = rr_sdk_batcher_push_row(rec->batcher, "/__properties", NULL, 0, rr_tuid_new(), a, err);
+        st = rr_sdk_batcher_push_row(rec->batcher, "/__properties", NULL, 0, 0, rr_tuid_new(), a, err);
     rr_archetype_free(a);
     return st;
 }
@@ -711,6 +735,47 @@ static rr_tuid_t *next_row_ids(int64_t n) {
     return ids;
 }
 
+/* Rebuilds a thread's merged times: log_tick and log_time (sorted:
+ * "log_tick" < "log_time") merged into its sorted timelines, replacing a
+ * user timeline of the same name, as Rerun's insert does. Their values are
+ * set per row. */
+static bool merged_rebuild(tl_stream_t *s, bool defaults) {
+    size_t need = s->n + 2;
+    if (need > s->cap_merged) {
+        rr_sdk_time_t *m = realloc(s->merged, need * sizeof *m);
+        if (!m) return false;
+        s->merged = m;
+        s->cap_merged = need;
+    }
+    static const rr_sdk_time_t defs[2] = {{"log_tick", RR_TIME_SEQUENCE, 0},
+                                          {"log_time", RR_TIME_TIMESTAMP_NS, 0}};
+    size_t nd = defaults ? 2 : 0, di = 0, n = 0;
+    long at[2] = {-1, -1};
+    for (size_t i = 0; i < s->n; i++) {
+        tl_time_t *t = &s->times[i];
+        while (di < nd && name_cmp(defs[di].name, t->name) < 0) {
+            at[di] = (long)n;
+            s->merged[n++] = defs[di++];
+        }
+        if (di < nd && name_cmp(defs[di].name, t->name) == 0) {
+            t->at = -1;
+            continue;
+        }
+        t->at = (long)n;
+        s->merged[n++] = (rr_sdk_time_t){t->name, t->type, t->value};
+    }
+    while (di < nd) {
+        at[di] = (long)n;
+        s->merged[n++] = defs[di++];
+    }
+    s->n_merged = n;
+    s->tick_at = at[0];
+    s->time_at = at[1];
+    s->gen = atomic_fetch_add_explicit(&g_times_gen, 1, memory_order_relaxed) + 1;
+    s->stale = false;
+    return true;
+}
+
 static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const char *entity_path,
                            const rr_archetype_t *a, bool is_static, rr_error_t *err) {
     NEED_REC(rec, fn, err);
@@ -722,33 +787,30 @@ static rr_status_t log_row(rr_recording_stream_t *rec, const char *fn, const cha
     if (a->n == 0) return RR_OK;
 
     rr_tuid_t row_id = next_row_id();
-    rr_sdk_time_t local[16];
-    rr_sdk_time_t *times = local;
+    rr_sdk_time_t local[2];
+    const rr_sdk_time_t *times = local;
     size_t n = 0;
+    uint64_t gen = 0;
     if (!is_static) {
         tl_stream_t *s = tl_find(rec->serial, false);
-        size_t cap = (s ? s->n : 0) + 2;
-        if (cap > 16 && !(times = malloc(cap * sizeof *times)))
+        if (s && s->stale && !merged_rebuild(s, rec->default_timelines))
             return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
-        /* Merge log_tick and log_time (sorted: "log_tick" < "log_time") into
-         * the thread's sorted times; they replace a user timeline of the
-         * same name, as Rerun's insert does. */
-        rr_sdk_time_t defs[2] = {{"log_tick", RR_TIME_SEQUENCE, tick},
-                                 {"log_time", RR_TIME_TIMESTAMP_NS, 0}};
-        size_t nd = rec->default_timelines ? 2 : 0, di = 0;
-        /* One clock read per call: log_time is the row id's time (the
-         * wall clock at the first id, advanced by the monotonic clock). */
-        if (nd) defs[1].value = (int64_t)row_id.time_ns;
-        for (size_t i = 0; s && i < s->n; i++) {
-            while (di < nd && name_cmp(defs[di].name, s->times[i].name) < 0) times[n++] = defs[di++];
-            if (di < nd && name_cmp(defs[di].name, s->times[i].name) == 0) continue;
-            times[n++] = (rr_sdk_time_t){s->times[i].name, s->times[i].type, s->times[i].value};
+        if (s) {
+            /* One clock read per call: log_time is the row id's time (the
+             * wall clock at the first id, advanced by the monotonic clock). */
+            if (s->tick_at >= 0) s->merged[s->tick_at].value = tick;
+            if (s->time_at >= 0) s->merged[s->time_at].value = (int64_t)row_id.time_ns;
+            times = s->merged;
+            n = s->n_merged;
+            gen = s->gen;
+        } else if (rec->default_timelines) {
+            local[0] = (rr_sdk_time_t){"log_tick", RR_TIME_SEQUENCE, tick};
+            local[1] = (rr_sdk_time_t){"log_time", RR_TIME_TIMESTAMP_NS, (int64_t)row_id.time_ns};
+            n = 2;
         }
-        while (di < nd) times[n++] = defs[di++];
     }
     rr_status_t st =
-        rr_sdk_batcher_push_row(rec->batcher, entity_path, times, n, row_id, a, err);
-    if (times != local) free(times);
+        rr_sdk_batcher_push_row(rec->batcher, entity_path, times, n, gen, row_id, a, err);
     if (st == RR_ERR_INVALID_ARG) {
         /* A bad entity path: log it once (the batcher only filled err). */
         static atomic_bool site;

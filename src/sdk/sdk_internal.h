@@ -178,9 +178,12 @@ void rr_sdk_batcher_free(rr_sdk_batcher_t *b);
 
 /* Adds one row at entity (a strictly parsed path; a bad one is
  * RR_ERR_INVALID_ARG naming it) with the given times (none: static) and one
- * cell per batch of a. */
+ * cell per batch of a. times_gen: 0, or a process-unique number that every
+ * call with the same timeline names and types in times passes (and no call
+ * with others): the batcher then compares them once. */
 rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
-                                    const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
+                                    const rr_sdk_time_t *times, size_t n_times,
+                                    uint64_t times_gen, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err);
 /* Writes a chunk at once, under the batcher's output lock, without keeping
  * it: its buffers may be the logging caller's memory, valid only during the
