@@ -16,6 +16,7 @@ struct rr_gfx_buffer {
     GLuint vao, vbo, ibo;
     size_t count; /* instances (points, segments) or indices/vertices (mesh) */
     bool indexed;
+    bool sprites; /* points drawn as GL points (one vertex each), see points_upload */
     size_t bytes;
 };
 
@@ -32,11 +33,12 @@ typedef struct program {
 } program_t;
 
 struct rr_gfx_renderer {
-    program_t points, lines, mesh;
+    program_t points, sprites, lines, mesh;
     GLuint stream_vao, stream_vbo; /* transient segments */
     size_t stream_cap;
     char name[256], version[256];
     GLint max_samples;
+    float max_point_size;
     rr_gfx_stats_t stats;
     /* The frame being drawn. */
     rr_gfx_target_t *target;
@@ -103,6 +105,49 @@ static const char *points_fs =
     "  if (cover <= 0.0) discard;\n"
     /* The depth of the sphere's front surface at this fragment. */
     "  vec3 p = vec3(v_view.xy, v_view.z + sqrt(max(1.0 - d2, 0.0)) * v_radius);\n"
+    "  vec4 clip = u_proj * vec4(p, 1.0);\n"
+    "  gl_FragDepth = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);\n"
+    "  o_color = vec4(v_color.rgb, cover);\n"
+    "}\n";
+
+/* Points whose radius is in UI points have a known size on screen: they go
+ * as GL points, one vertex each instead of a four-vertex quad, which is what
+ * software rasterisers (llvmpipe: vertex work is single-threaded) need for
+ * millions of points. Same disc, same sphere depth. */
+static const char *sprites_vs =
+    GLSL_COMMON
+    "layout(location = 0) in vec3 a_pos;\n"
+    "layout(location = 1) in float a_radius;\n"
+    "layout(location = 2) in vec4 a_color;\n"
+    "flat out vec3 v_center;\n"
+    "flat out vec4 v_color;\n"
+    "flat out float v_radius;\n"
+    "flat out float v_radius_px;\n"
+    "void main() {\n"
+    "  vec4 c = u_model_view * vec4(a_pos, 1.0);\n"
+    "  float r = view_radius(a_radius, c.z);\n"
+    "  v_radius = r;\n"
+    "  v_radius_px = r / px_size(c.z);\n"
+    "  v_center = c.xyz;\n"
+    "  v_color = unpack_rgba(a_color);\n"
+    "  gl_PointSize = 2.0 * v_radius_px + 1.0;\n"
+    "  gl_Position = u_proj * c;\n"
+    "}\n";
+
+static const char *sprites_fs =
+    GLSL_COMMON
+    "flat in vec3 v_center;\n"
+    "flat in vec4 v_color;\n"
+    "flat in float v_radius;\n"
+    "flat in float v_radius_px;\n"
+    "out vec4 o_color;\n"
+    "void main() {\n"
+    "  vec2 uv = vec2(gl_PointCoord.x * 2.0 - 1.0, 1.0 - gl_PointCoord.y * 2.0)\n"
+    "            * (v_radius_px + 0.5) / max(v_radius_px, 1e-6);\n"
+    "  float d2 = dot(uv, uv);\n"
+    "  float cover = clamp((1.0 - sqrt(d2)) * v_radius_px + 0.5, 0.0, 1.0);\n"
+    "  if (cover <= 0.0) discard;\n"
+    "  vec3 p = v_center + vec3(uv * v_radius, sqrt(max(1.0 - d2, 0.0)) * v_radius);\n"
     "  vec4 clip = u_proj * vec4(p, 1.0);\n"
     "  gl_FragDepth = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);\n"
     "  o_color = vec4(v_color.rgb, cover);\n"
@@ -235,7 +280,11 @@ rr_status_t rr_gfx_renderer_new(rr_gfx_renderer_t **out, rr_error_t *err) {
     copy_gl_string(r->name, sizeof r->name, GL_RENDERER);
     copy_gl_string(r->version, sizeof r->version, GL_VERSION);
     glGetIntegerv(GL_MAX_SAMPLES, &r->max_samples);
+    GLfloat range[2] = {1, 1};
+    glGetFloatv(GL_ALIASED_POINT_SIZE_RANGE, range);
+    r->max_point_size = range[1];
     rr_status_t st = link(&r->points, points_vs, points_fs, "points", err);
+    if (st == RR_OK) st = link(&r->sprites, sprites_vs, sprites_fs, "sprites", err);
     if (st == RR_OK) st = link(&r->lines, lines_vs, lines_fs, "lines", err);
     if (st == RR_OK) st = link(&r->mesh, mesh_vs, mesh_fs, "mesh", err);
     if (st == RR_OK) {
@@ -253,6 +302,7 @@ rr_status_t rr_gfx_renderer_new(rr_gfx_renderer_t **out, rr_error_t *err) {
 void rr_gfx_renderer_free(rr_gfx_renderer_t *r) {
     if (!r) return;
     if (r->points.id) glDeleteProgram(r->points.id);
+    if (r->sprites.id) glDeleteProgram(r->sprites.id);
     if (r->lines.id) glDeleteProgram(r->lines.id);
     if (r->mesh.id) glDeleteProgram(r->mesh.id);
     if (r->stream_vao) glDeleteVertexArrays(1, &r->stream_vao);
@@ -369,11 +419,11 @@ static void attrib_rgba(GLuint loc, size_t stride, size_t off) {
     glVertexAttribPointer(loc, 4, GL_UNSIGNED_BYTE, GL_TRUE, (GLsizei)stride, (const void *)off);
 }
 
-static void setup_points_vao(void) {
+static void setup_points_vao(bool instanced) {
     attrib_f(0, 3, sizeof(rr_gfx_point_t), offsetof(rr_gfx_point_t, pos));
     attrib_f(1, 1, sizeof(rr_gfx_point_t), offsetof(rr_gfx_point_t, radius));
     attrib_rgba(2, sizeof(rr_gfx_point_t), offsetof(rr_gfx_point_t, color));
-    for (GLuint i = 0; i < 3; i++) glVertexAttribDivisor(i, 1);
+    for (GLuint i = 0; i < 3; i++) glVertexAttribDivisor(i, instanced ? 1 : 0);
 }
 
 static void setup_lines_vao(void) {
@@ -399,17 +449,19 @@ static rr_status_t check_count(size_t n, size_t elem, const char *what, rr_error
 }
 
 static rr_status_t new_buffer(rr_gfx_renderer_t *r, enum buffer_kind kind, const void *data,
-                              size_t bytes, size_t count, rr_gfx_buffer_t **out, rr_error_t *err) {
+                              size_t bytes, size_t count, bool sprites, rr_gfx_buffer_t **out,
+                              rr_error_t *err) {
     rr_gfx_buffer_t *b = calloc(1, sizeof *b);
     if (!b) return rr_error_set(err, RR_ERR_NOMEM, "gfx: out of memory");
     b->kind = kind;
     b->count = count;
+    b->sprites = sprites;
     glGenVertexArrays(1, &b->vao);
     glBindVertexArray(b->vao);
     glGenBuffers(1, &b->vbo);
     glBindBuffer(GL_ARRAY_BUFFER, b->vbo);
     glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)bytes, data, GL_STATIC_DRAW);
-    if (kind == BUF_POINTS) setup_points_vao();
+    if (kind == BUF_POINTS) setup_points_vao(!sprites);
     else if (kind == BUF_LINES) setup_lines_vao();
     else setup_mesh_vao();
     GLenum e = glGetError();
@@ -432,7 +484,12 @@ rr_status_t rr_gfx_points_upload(rr_gfx_renderer_t *r, const rr_gfx_point_t *pts
                                  rr_gfx_buffer_t **out, rr_error_t *err) {
     *out = NULL;
     RR_TRY(check_count(n, sizeof *pts, "points", err));
-    rr_status_t st = new_buffer(r, BUF_POINTS, pts, n * sizeof *pts, n, out, err);
+    /* GL points when every radius is in UI points and fits the largest
+     * point size (the sprite is the disc's diameter plus a pixel). */
+    bool sprites = n > 0;
+    for (size_t i = 0; i < n && sprites; i++)
+        sprites = pts[i].radius < 0 && -pts[i].radius * 2.0f + 1.0f <= r->max_point_size;
+    rr_status_t st = new_buffer(r, BUF_POINTS, pts, n * sizeof *pts, n, sprites, out, err);
     glBindVertexArray(0);
     return st;
 }
@@ -441,7 +498,7 @@ rr_status_t rr_gfx_lines_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *se
                                 rr_gfx_buffer_t **out, rr_error_t *err) {
     *out = NULL;
     RR_TRY(check_count(n, sizeof *segs, "line segments", err));
-    rr_status_t st = new_buffer(r, BUF_LINES, segs, n * sizeof *segs, n, out, err);
+    rr_status_t st = new_buffer(r, BUF_LINES, segs, n * sizeof *segs, n, false, out, err);
     glBindVertexArray(0);
     return st;
 }
@@ -463,7 +520,7 @@ rr_status_t rr_gfx_mesh_upload(rr_gfx_renderer_t *r, const rr_gfx_vertex_t *v, s
                                     (unsigned)idx[i], nv);
     }
     size_t count = idx ? n_idx : nv - nv % 3;
-    rr_status_t st = new_buffer(r, BUF_MESH, v, nv * sizeof *v, count, out, err);
+    rr_status_t st = new_buffer(r, BUF_MESH, v, nv * sizeof *v, count, false, out, err);
     if (st == RR_OK && idx) {
         rr_gfx_buffer_t *b = *out;
         b->indexed = true;
@@ -534,9 +591,10 @@ void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t
     glBindVertexArray(b->vao);
     switch (b->kind) {
     case BUF_POINTS:
-        use_program(r, &r->points, model);
+        use_program(r, b->sprites ? &r->sprites : &r->points, model);
         if (r->target->samples) glEnable(GL_SAMPLE_ALPHA_TO_COVERAGE);
-        glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)b->count);
+        if (b->sprites) glDrawArrays(GL_POINTS, 0, (GLsizei)b->count);
+        else glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)b->count);
         glDisable(GL_SAMPLE_ALPHA_TO_COVERAGE);
         break;
     case BUF_LINES:
