@@ -6,6 +6,9 @@
 
 #include "cli/cli.h"
 
+/* The viewer (src/cli/cmd_view.c). */
+int rr_cli_view(int argc, char **argv);
+
 int rr_cli_fail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -37,6 +40,8 @@ static void usage(FILE *f) {
             "                                 the recording as a table (see query --help)\n"
             "  --serve-grpc [--port 9876] [--bind 127.0.0.1] [--server-memory-limit 1GiB]\n"
             "                                 host the gRPC message proxy (see --serve-grpc --help)\n"
+            "  --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE] FILE.rrd...\n"
+            "                                 render the 3D view off-screen to a PNG (see --headless --help)\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
@@ -49,6 +54,8 @@ int main(int argc, char **argv) {
     /* Rerun's flag form: `rerun --serve-grpc` with its options in any order. */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--serve-grpc")) return rr_cli_serve(argc - 1, argv + 1);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--headless")) return rr_cli_view(argc - 1, argv + 1);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("rerun-c %s (Rerun %s compatible)\n", RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
