@@ -397,6 +397,43 @@ static void test_spatial3d_transforms_and_cache(void **state) {
     rr_store_free(store);
 }
 
+/* Camera math the UI will drive: fit frames the bounds, pan keeps the point
+ * under the cursor, zoom and orbit keep the target and clamp the pitch. */
+static void test_camera(void **state) {
+    (void)state;
+    rr_camera_t cam;
+    rr_camera_init(&cam);
+    rr_aabb_t box = {{-1, -1, -1}, {3, 1, 1}};
+    rr_camera_fit(&cam, &box);
+    rr_mat4_t view = rr_camera_view(&cam), proj = rr_camera_projection(&cam, 1.0f, 2.45f);
+    rr_mat4_t vp = rr_mat4_mul(&proj, &view);
+    rr_vec3_t c = rr_mat4_project(&vp, rr_v3(1, 0, 0));
+    assert_true(fabsf(c.x) < 1e-4f && fabsf(c.y) < 1e-4f);
+    for (int i = 0; i < 8; i++) {
+        rr_vec3_t q = rr_mat4_project(&vp, rr_v3(i & 1 ? 3 : -1, i & 2 ? 1 : -1, i & 4 ? 1 : -1));
+        assert_true(fabsf(q.x) <= 1 && fabsf(q.y) <= 1 && fabsf(q.z) <= 1);
+    }
+    /* A drag of 10 pixels right in a 100-pixel view: the old target follows to +0.2 NDC. */
+    rr_vec3_t old = cam.target;
+    rr_camera_pan(&cam, 10, 0, 100);
+    view = rr_camera_view(&cam);
+    vp = rr_mat4_mul(&proj, &view);
+    rr_vec3_t moved = rr_mat4_project(&vp, old);
+    assert_true(fabsf(moved.x - 0.2f) < 1e-3f && fabsf(moved.y) < 1e-3f);
+    float d = cam.distance;
+    rr_camera_zoom(&cam, 0.5f);
+    assert_true(fabsf(cam.distance - d * 0.5f) < 1e-5f);
+    rr_camera_zoom(&cam, -1.0f); /* nonsense is ignored */
+    assert_true(fabsf(cam.distance - d * 0.5f) < 1e-5f);
+    rr_camera_orbit(&cam, 1.0f, 10.0f);
+    assert_true(cam.pitch < 1.5708f);
+    assert_true(fabsf(rr_v3_len(rr_v3_sub(rr_camera_eye(&cam), cam.target)) - cam.distance) < 1e-3f);
+    /* A y-up scene (ViewCoordinates): the eye's height is along y. */
+    rr_camera_set_up(&cam, rr_v3(0, 2, 0));
+    cam.pitch = 1.2f;
+    assert_true(rr_camera_eye(&cam).y - cam.target.y > 0.9f * cam.distance);
+}
+
 int main(void) {
     rr_error_t err = {0};
     if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
@@ -417,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_line_width),
         cmocka_unit_test(test_mesh_lit),
         cmocka_unit_test(test_png_roundtrip),
+        cmocka_unit_test(test_camera),
         cmocka_unit_test(test_spatial3d_transforms_and_cache),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
