@@ -15,5 +15,7 @@ int rr_cli_rrd(int argc, char **argv);
 int rr_cli_query(int argc, char **argv);
 /* `rerun --serve-grpc [flags]`: gets every argument after the program name. */
 int rr_cli_serve(int argc, char **argv);
+/* `rerun --headless --screenshot OUT.png ... FILE...` (the viewer): the same. */
+int rr_cli_view(int argc, char **argv);
 
 #endif

@@ -6,9 +6,6 @@
 
 #include "cli/cli.h"
 
-/* The viewer (src/cli/cmd_view.c). */
-int rr_cli_view(int argc, char **argv);
-
 int rr_cli_fail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
