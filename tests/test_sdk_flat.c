@@ -414,6 +414,41 @@ static void test_flat_bad_args(void **state) {
     rr_archetype_free(a);
 }
 
+/* The NaN/infinity check looks at blocks of values at once: a bad value
+ * anywhere (first, last, either side of a block edge, the odd float of a
+ * word) is still found and named, and large or tiny finite values pass. */
+static void test_flat_non_finite_positions(void **state) {
+    (void)state;
+    enum { N = 700 };
+    rr_position3d_t *p = calloc(N, sizeof *p);
+    assert_non_null(p);
+    float *f = (float *)p;
+    for (size_t i = 0; i < 3 * N; i++) f[i] = (i % 3) ? 3.4e38f : 1e-44f;
+    rr_error_t err = {0};
+    rr_archetype_t *a;
+    assert_rr_ok(rr_points3d_new(&a, p, N, RR_COPY, &err), &err);
+    rr_archetype_free(a);
+    const size_t at[] = {0, 1, 2, 255, 256, 257, 511, 512, 767, 768, 3 * N - 2, 3 * N - 1};
+    const float bad[] = {0.0f / 0.0f, 1.0f / 0.0f, -1.0f / 0.0f};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        float keep = f[at[i]];
+        f[at[i]] = bad[i % 3];
+        char want[64];
+        snprintf(want, sizeof want, "instance %zu:", at[i] / 3);
+        assert_int_equal(rr_points3d_new(&a, p, N, RR_COPY, &err), RR_ERR_INVALID_ARG);
+        assert_null(a);
+        assert_non_null(strstr(err.msg, want));
+        /* An odd number of floats: the last one is checked on its own. */
+        size_t n = at[i] / 3 + 1;
+        if (n % 2) {
+            assert_int_equal(rr_points3d_new(&a, p, n, RR_COPY, &err), RR_ERR_INVALID_ARG);
+            assert_non_null(strstr(err.msg, want));
+        }
+        f[at[i]] = keep;
+    }
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_points_roundtrip),
@@ -422,6 +457,7 @@ int main(void) {
         cmocka_unit_test(test_send_columns_flat),
         cmocka_unit_test(test_row_ids_threads),
         cmocka_unit_test(test_flat_bad_args),
+        cmocka_unit_test(test_flat_non_finite_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

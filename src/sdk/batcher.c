@@ -152,6 +152,11 @@ typedef struct rows {
 typedef struct shape {
     struct shape *next;
     uint64_t times_gen; /* a generation of times known to match (0: none) */
+    /* Rows and flat bytes per column the last detached rows reached: the
+     * next rows start at that size instead of growing (and copying) there
+     * by doubling again. Bounded by what the shape held before. */
+    size_t hint_rows;
+    size_t *hint_bytes; /* n_cols */
     size_t n_times;
     rr_timeline_t *timelines; /* sorted by name */
     size_t n_cols;
@@ -233,6 +238,7 @@ static void shape_free(shape_t *s) {
         rr_arrow_schema_release(&s->cols[i].schema);
     }
     free(s->cols);
+    free(s->hint_bytes);
     free(s);
 }
 
@@ -261,6 +267,9 @@ static void detach_entity(rr_sdk_batcher_t *b, entity_t *e) {
         }
         r->ent = e;
         r->shape = s;
+        s->hint_rows = s->rows.n;
+        for (size_t k = 0; s->hint_bytes && s->rows.cols && k < s->n_cols; k++)
+            s->hint_bytes[k] = s->rows.cols[k].len;
         r->rows = s->rows;
         memset(&s->rows, 0, sizeof s->rows);
         enqueue(b, r);
@@ -661,6 +670,7 @@ static shape_t *shape_new(const rr_sdk_time_t *times, size_t n_times, const rr_a
         s->n_times = i + 1;
     }
     if (a->n && !(s->cols = calloc(a->n, sizeof *s->cols))) goto nomem;
+    if (a->n && !(s->hint_bytes = calloc(a->n, sizeof *s->hint_bytes))) goto nomem;
     for (size_t k = 0; k < a->n; k++) {
         const rr_sdk_batch_t *bt = &a->batches[k];
         shape_col_t *c = &s->cols[k];
@@ -747,7 +757,7 @@ static rr_status_t rows_reserve(const shape_t *s, rows_t *r) {
     if (!r->cols && s->n_cols && !(r->cols = calloc(s->n_cols, sizeof *r->cols)))
         return RR_ERR_NOMEM;
     if (r->n < r->cap) return RR_OK;
-    size_t cap = r->cap ? r->cap * 2 : 16;
+    size_t cap = r->cap ? r->cap * 2 : s->hint_rows > 16 ? s->hint_rows : 16;
     rr_tuid_t *ids = realloc(r->row_ids, cap * sizeof *ids);
     if (!ids) return RR_ERR_NOMEM;
     r->row_ids = ids;
@@ -773,12 +783,12 @@ static rr_status_t rows_reserve(const shape_t *s, rows_t *r) {
     return RR_OK;
 }
 
-/* Appends bytes to a flat column. */
+/* Appends bytes to a flat column (hint: its first capacity). */
 static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t inst,
-                               uint32_t width) {
+                               uint32_t width, size_t hint) {
     size_t bytes = (size_t)inst * width;
     if (p->len + bytes > p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
+        size_t cap = p->cap ? p->cap * 2 : hint > 256 ? hint : 256;
         if (cap < p->len + bytes) cap = p->len + bytes;
         uint8_t *d = realloc(p->data, cap);
         if (!d) return RR_ERR_NOMEM;
@@ -814,7 +824,7 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
         if (s->cols[k].width) {
             const void *v = bt->width ? rr_sdk_batch_data(bt) : NULL;
             if (!bt->width) cell_flat(bt, s->cols[k].width, &v);
-            st = flat_append(p, i, v, bt->length, s->cols[k].width);
+            st = flat_append(p, i, v, bt->length, s->cols[k].width, s->hint_bytes[k]);
         } else if (cells[k]) {
             p->cells[i] = cells[k];
             cells[k] = NULL;

@@ -54,15 +54,41 @@ rr_status_t rr_gen_schema(const rr_gen_type_t *t, const char *name, struct Arrow
 /* ---- validation ---- */
 
 /* Index of the first non-finite float among n, or -1. */
+/* Whether a block of n (even, for floats) values holds a NaN or infinity,
+ * without a branch per value: a value is not finite when its exponent bits
+ * are all set, and adding one to an all-ones exponent carries into the sign
+ * bit's place. Two floats share a 64-bit word (the low one cannot carry
+ * into the high one). */
+static bool block_non_finite(const uint8_t *p, size_t n, bool is_float) {
+    const uint64_t exp = is_float ? UINT64_C(0x7f8000007f800000) : UINT64_C(0x7ff0000000000000);
+    const uint64_t one = is_float ? UINT64_C(0x0080000000800000) : UINT64_C(0x0010000000000000);
+    const uint64_t sign = is_float ? UINT64_C(0x8000000080000000) : UINT64_C(0x8000000000000000);
+    size_t words = is_float ? n / 2 : n;
+    uint64_t acc = 0;
+    for (size_t i = 0; i < words; i++) {
+        uint64_t x;
+        memcpy(&x, p + 8 * i, 8);
+        acc |= (x & exp) + one;
+    }
+    return (acc & sign) != 0;
+}
+
 static int64_t first_non_finite(const rr_gen_type_t *t, const void *v, size_t n) {
-    if (t->format[0] == 'f') {
-        const float *f = v;
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(f[i])) return (int64_t)i;
-    } else if (t->format[0] == 'g') {
-        const double *d = v;
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(d[i])) return (int64_t)i;
+    bool is_float = t->format[0] == 'f';
+    if (!is_float && t->format[0] != 'g') return -1;
+    size_t size = is_float ? 4 : 8;
+    const uint8_t *p = v;
+    /* Blocks are checked whole; only a block that fails is searched. */
+    enum { BLOCK = 256 };
+    for (size_t at = 0; at < n; at += BLOCK) {
+        size_t m = n - at < BLOCK ? n - at : BLOCK;
+        size_t even = m & ~(size_t)1;
+        if (!block_non_finite(p + at * size, is_float ? even : m, is_float) &&
+            (!is_float || even == m || isfinite(((const float *)v)[at + even])))
+            continue;
+        for (size_t i = at; i < at + m; i++)
+            if (is_float ? !isfinite(((const float *)v)[i]) : !isfinite(((const double *)v)[i]))
+                return (int64_t)i;
     }
     return -1;
 }
