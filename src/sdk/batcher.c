@@ -204,7 +204,7 @@ struct rr_sdk_batcher {
     struct {
         const char *raw;
         entity_t *e;
-    } ent_cache[32];
+    } ent_cache[32]; /* indexed by the top 5 bits of a hash */
     ready_t *q_head, *q_tail;
 };
 
@@ -718,7 +718,9 @@ static rr_status_t grow_buckets(rr_sdk_batcher_t *b) {
 
 /* The entity for a logged path string (under mu). */
 static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *err) {
-    size_t slot = ((uintptr_t)raw >> 3) % (sizeof b->ent_cache / sizeof b->ent_cache[0]);
+    /* Fibonacci hashing: strings in an array of fixed-size slots (a common
+     * way to keep entity paths) would otherwise share a few slots. */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)raw * UINT64_C(0x9E3779B97F4A7C15)) >> 59);
     /* The string at that address may have changed since: compare it. */
     if (b->ent_cache[slot].raw == raw && strcmp(b->ent_cache[slot].e->raw, raw) == 0)
         return b->ent_cache[slot].e;
