@@ -17,6 +17,7 @@
 #include "arrow/array.h"
 #include "arrow/builder.h"
 #include "arrow/schema.h"
+#include "rrd/encoder.h"
 #include "store/store.h"
 
 static const char *PROG = "bench_store";
@@ -33,7 +34,30 @@ static double cpu_now_s(void) {
 static struct ArrowSchema scalar_type;
 static rr_component_descriptor_t scalar_descr;
 
-/* n rows of f64 scalars at frame t0.. on path. */
+/* n rows of f64 scalars at frame t0.. on path, made in one call
+ * (rr_chunk_new_columns: a packed chunk, one allocation, when small). */
+static rr_chunk_t *scalar_chunk_packed(const rr_entity_path_t *p, int64_t t0, int64_t n,
+                                       int64_t *tbuf, double *vbuf, struct ArrowArray *l) {
+    rr_error_t err = {0};
+    int32_t *off = (int32_t *)l->buffers[1];
+    double *v = (double *)l->children[0]->buffers[1];
+    for (int64_t i = 0; i < n; i++) {
+        tbuf[i] = t0 + i;
+        v[i] = vbuf[i] = sin((double)(t0 + i) * 0.01);
+        off[i + 1] = (int32_t)(i + 1);
+    }
+    off[0] = 0;
+    l->length = n;
+    l->children[0]->length = n;
+    rr_chunk_time_column_t tc = {"frame", RR_TIME_SEQUENCE, tbuf};
+    rr_chunk_list_column_t lc = {&scalar_descr, &scalar_type, l};
+    rr_chunk_t *c = NULL;
+    if (rr_chunk_new_columns(rr_tuid_new(), p, n, NULL, &tc, 1, &lc, 1, &c, &err) != RR_OK)
+        bench_die(PROG, "chunk", &err);
+    return c;
+}
+
+/* n rows of f64 scalars at frame t0.. on path, built column by column. */
 static rr_chunk_t *scalar_chunk(const rr_entity_path_t *p, int64_t t0, int64_t n, int64_t *tbuf,
                                 double *vbuf) {
     rr_error_t err = {0};
@@ -86,7 +110,7 @@ static uint64_t held_arrow_bytes(const rr_store_t *s) {
 }
 
 static void bench_insert(const rr_entity_path_t *p, int64_t total_rows, int64_t rows_per_chunk,
-                         bool compaction) {
+                         bool compaction, bool packed) {
     rr_error_t err = {0};
     rr_store_t *s = NULL;
     rr_store_config_t cfg;
@@ -100,12 +124,19 @@ static void bench_insert(const rr_entity_path_t *p, int64_t total_rows, int64_t 
     rr_chunk_t **batch = malloc((size_t)batch_chunks * sizeof *batch);
     int64_t *tb = malloc((size_t)rows_per_chunk * 8);
     double *vb = malloc((size_t)rows_per_chunk * 8);
+    struct ArrowArray l;
+    if (rr_arrow_array_init(&l, 2, 1, false, &err) != RR_OK ||
+        rr_arrow_array_init(l.children[0], 2, 0, false, &err) != RR_OK ||
+        !rr_arrow_array_alloc_buffer(&l, 1, (size_t)(rows_per_chunk + 1) * 4) ||
+        !rr_arrow_array_alloc_buffer(l.children[0], 1, (size_t)rows_per_chunk * 8))
+        bench_die(PROG, "array", &err);
     double secs = 0;
     int64_t done = 0;
     while (done < total_rows) {
         int64_t n = 0;
         for (; n < batch_chunks && done + n * rows_per_chunk < total_rows; n++)
-            batch[n] = scalar_chunk(p, done + n * rows_per_chunk, rows_per_chunk, tb, vb);
+            batch[n] = packed ? scalar_chunk_packed(p, done + n * rows_per_chunk, rows_per_chunk, tb, vb, &l)
+                              : scalar_chunk(p, done + n * rows_per_chunk, rows_per_chunk, tb, vb);
         double t0 = bench_now_s();
         for (int64_t i = 0; i < n; i++)
             if (rr_store_insert_chunk(s, batch[i], &err) != RR_OK) bench_die(PROG, "insert", &err);
@@ -116,8 +147,8 @@ static void bench_insert(const rr_entity_path_t *p, int64_t total_rows, int64_t 
     rr_store_get_stats(s, &st);
     uint64_t held = held_arrow_bytes(s);
     char what[64];
-    snprintf(what, sizeof what, "insert %lld-row chunks%s", (long long)rows_per_chunk,
-             compaction ? "" : " (no compaction)");
+    snprintf(what, sizeof what, "insert %lld-row chunks%s%s", (long long)rows_per_chunk,
+             packed ? " packed" : "", compaction ? "" : " (no compaction)");
     double rps = (double)done / secs;
     uint64_t base_bytes = (uint64_t)done * 32 > (1u << 26) ? (1u << 26) : (uint64_t)done * 32;
     printf("%-28s %9.2f M rows/s  (%lld rows in %.3f s, %llu chunks after compaction)  ratio %.3fx memcpy of the rows' 32 bytes",
@@ -132,7 +163,61 @@ static void bench_insert(const rr_entity_path_t *p, int64_t total_rows, int64_t 
     free(batch);
     free(tb);
     free(vb);
+    rr_arrow_array_release(&l);
     rr_store_free(s);
+}
+
+/* The realistic path for a stream of small chunks: an .rrd of 1-row
+ * chunks (as a live ArrowMsg stream carries them) decoded and inserted
+ * (rr_store_set_load_rrd_bytes: frames, protobuf, IPC, chunk, store),
+ * against memcpy of the same bytes. Medians of 3 runs. */
+static void bench_load_rrd(const rr_entity_path_t *p, int64_t total_rows) {
+    rr_error_t err = {0};
+    rr_buf_t buf = {0};
+    rr_rrd_writer_t *w = NULL;
+    rr_store_id_t id;
+    if (rr_store_id_init(&id, RR_STORE_KIND_RECORDING, "bench", "bench_rec", &err) != RR_OK ||
+        rr_rrd_writer_open_buf(&buf, NULL, &w, &err) != RR_OK)
+        bench_die(PROG, "writer", &err);
+    rr_store_info_t info;
+    memset(&info, 0, sizeof info);
+    info.store_id = id;
+    if (rr_rrd_writer_set_store_info(w, &info, &err) != RR_OK) bench_die(PROG, "store info", &err);
+    int64_t tb[1];
+    double vb[1];
+    for (int64_t t = 0; t < total_rows; t++) {
+        rr_chunk_t *c = scalar_chunk(p, t, 1, tb, vb);
+        if (rr_rrd_writer_write_chunk(w, &id, c, &err) != RR_OK) bench_die(PROG, "write", &err);
+        rr_chunk_free(c);
+    }
+    if (rr_rrd_writer_finish(w, &err) != RR_OK) bench_die(PROG, "finish", &err);
+    enum { REPS = 3 };
+    double secs[REPS];
+    uint64_t n_rows = 0;
+    for (int rep = 0; rep < REPS; rep++) {
+        rr_store_set_t *set = NULL;
+        if (rr_store_set_new(NULL, &set, &err) != RR_OK) bench_die(PROG, "set", &err);
+        double t0 = bench_now_s();
+        if (rr_store_set_load_rrd_bytes(set, buf.data, buf.len, &err) != RR_OK)
+            bench_die(PROG, "load", &err);
+        secs[rep] = bench_now_s() - t0;
+        rr_store_stats_t st;
+        rr_store_get_stats(rr_store_set_get(set, 0), &st);
+        n_rows = st.num_rows;
+        rr_store_set_free(set);
+    }
+    if ((int64_t)n_rows != total_rows) {
+        fprintf(stderr, "%s: loaded %llu rows, expected %lld\n", PROG, (unsigned long long)n_rows,
+                (long long)total_rows);
+        exit(1);
+    }
+    double m = bench_median(secs, REPS);
+    double gbs = (double)buf.len / m / 1e9;
+    printf("%-28s %9.2f M rows/s  (%lld rows, %.1f MB of .rrd in %.3f s)  ratio %.4fx memcpy of the .rrd bytes\n",
+           "decode+insert .rrd 1-row", (double)total_rows / m / 1e6, (long long)total_rows,
+           (double)buf.len / 1e6, m, gbs / memcpy_gbs(buf.len));
+    rr_buf_free(&buf);
+    rr_store_id_free(&id);
 }
 
 /* The same rows through rr_store_append_rows: no chunk is built per call;
@@ -302,12 +387,21 @@ int main(void) {
     if (rr_entity_path_parse("/scalar", 7, &p, &err) != RR_OK) bench_die(PROG, "path", &err);
     int64_t rows = (int64_t)(10e6 * scale);
     if (rows < 1000) rows = 1000;
-    /* BENCH_STORE_ONLY=append runs the append figures alone (profiling). */
+    /* BENCH_STORE_ONLY=append|insert|range runs those figures alone
+     * (profiling). */
     const char *only = getenv("BENCH_STORE_ONLY");
     bool all = !only || !*only;
+    if (!all && strcmp(only, "insert") == 0) bench_insert(&p, rows, 1, true, true);
+    if (!all && strcmp(only, "load") == 0) bench_load_rrd(&p, rows / 10);
+    if (!all && strcmp(only, "range") == 0) {
+        int64_t rr = (int64_t)(1e6 * scale);
+        bench_range(rr < 1000 ? 1000 : rr / 1000 * 1000);
+    }
     if (all) {
-        bench_insert(&p, rows, 1, true);
-        bench_insert(&p, rows, 1000, true);
+        bench_insert(&p, rows, 1, true, false);
+        bench_insert(&p, rows, 1, true, true);
+        bench_insert(&p, rows, 1000, true, false);
+        bench_load_rrd(&p, rows / 10);
     }
     if (all || strcmp(only, "append") == 0) {
         bench_append(&p, rows, 1, false);
@@ -320,7 +414,7 @@ int main(void) {
         rr_arrow_schema_release(&scalar_type);
         return 0;
     }
-    if (getenv("BENCH_STORE_NO_COMPACTION")) bench_insert(&p, rows / 10, 1, false);
+    if (getenv("BENCH_STORE_NO_COMPACTION")) bench_insert(&p, rows / 10, 1, false, true);
     int64_t nch = (int64_t)(100000 * scale);
     if (nch < 100) nch = 100;
     bench_latest_at(nch);

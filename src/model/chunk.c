@@ -64,6 +64,7 @@
  * timeline or component, columns of the wrong length, and invalid arrays. */
 #include "model/chunk.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,28 @@ static void free_component(rr_chunk_component_t *cc) {
     rr_arrow_array_release(&cc->array);
 }
 
+/* The header of a packed chunk's block (see "packed chunks" below). */
+typedef struct pack_block {
+    long refs; /* atomic */
+    long pad;  /* keeps what follows 16-aligned */
+} pack_block_t;
+static void pack_unref(pack_block_t *b);
+
 void rr_chunk_free(rr_chunk_t *c) {
     if (!c) return;
+    if (c->packed) {
+        /* names and tables live in the block; only the Arrow nodes have
+         * references of their own */
+        struct pack_block *blk = c->packed;
+        rr_arrow_array_release(&c->row_ids);
+        for (int64_t i = 0; i < c->n_indexes; i++) rr_arrow_array_release(&c->indexes[i].array);
+        for (int64_t i = 0; i < c->n_components; i++) {
+            rr_arrow_array_release(&c->components[i].array);
+            rr_arrow_schema_release(&c->components[i].type);
+        }
+        pack_unref(blk);
+        return;
+    }
     rr_entity_path_free(&c->entity_path);
     rr_arrow_array_release(&c->row_ids);
     for (int64_t i = 0; i < c->n_indexes; i++) free_index(&c->indexes[i]);
@@ -174,6 +195,9 @@ rr_status_t rr_chunk_new(rr_tuid_t chunk_id, const rr_entity_path_t *entity_path
 
 /* Inserts ix (moved) in timeline order; fails on a repeated timeline name. */
 static rr_status_t insert_index(rr_chunk_t *c, rr_chunk_index_t *ix, rr_error_t *err) {
+    if (c->packed)
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "chunk %s: a packed chunk takes no more columns",
+                            c->entity_path.str);
     for (int64_t i = 0; i < c->n_indexes; i++)
         if (strcmp(c->indexes[i].timeline.name, ix->timeline.name) == 0)
             return rr_error_set(err, RR_ERR_INVALID_DATA,
@@ -192,6 +216,9 @@ static rr_status_t insert_index(rr_chunk_t *c, rr_chunk_index_t *ix, rr_error_t 
 }
 
 static rr_status_t insert_component(rr_chunk_t *c, rr_chunk_component_t *cc, rr_error_t *err) {
+    if (c->packed)
+        return rr_error_set(err, RR_ERR_INVALID_ARG, "chunk %s: a packed chunk takes no more columns",
+                            c->entity_path.str);
     for (int64_t i = 0; i < c->n_components; i++)
         if (strcmp(c->components[i].descr.component, cc->descr.component) == 0)
             return rr_error_set(err, RR_ERR_INVALID_DATA,
@@ -592,6 +619,9 @@ static rr_status_t take_column(struct ArrowArray *batch, int64_t i, const char *
     return RR_OK;
 }
 
+static bool packed_from_batch(const struct ArrowSchema *schema, struct ArrowArray *batch,
+                              rr_chunk_t **out);
+
 rr_status_t rr_chunk_from_record_batch(const struct ArrowSchema *schema, struct ArrowArray *batch,
                                        rr_chunk_t **out, rr_error_t *err) {
     *out = NULL;
@@ -619,6 +649,7 @@ rr_status_t rr_chunk_from_record_batch(const struct ArrowSchema *schema, struct 
         rr_error_prefix(err, "record batch: ");
         goto done;
     }
+    if (packed_from_batch(schema, batch, out)) return RR_OK;
 
     id_str = meta_dup(schema->metadata, RR_META_CHUNK_ID, &oom);
     path_str = meta_dup(schema->metadata, RR_META_ENTITY_PATH, &oom);
@@ -763,4 +794,641 @@ done:
     }
     *out = c;
     return RR_OK;
+}
+
+/* ---------------- packed chunks ----------------
+ *
+ * A packed chunk lives in one malloc block: the rr_chunk_t, its column
+ * tables, every ArrowArray and ArrowSchema node with their buffer and child
+ * pointer arrays, its strings and a copy of its data. Small chunks (a live
+ * stream of 1-row ArrowMsgs) otherwise cost 15-20 small allocations each,
+ * which dominates their insertion into the store.
+ *
+ * Each array and schema node, and the chunk itself, holds one reference on
+ * the block, so a column shared or moved out of the chunk (the C data
+ * interface lets a consumer release children independently) keeps the block
+ * alive; the last release frees it. A release is one atomic decrement. */
+
+static void pack_unref(pack_block_t *b) {
+    if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) free(b);
+}
+
+static void packed_array_release(struct ArrowArray *a) {
+    if (!a || !a->release) return;
+    for (int64_t i = 0; i < a->n_children; i++)
+        if (a->children[i] && a->children[i]->release) a->children[i]->release(a->children[i]);
+    a->release = NULL;
+    pack_unref(a->private_data);
+}
+
+static void packed_schema_release(struct ArrowSchema *s) {
+    if (!s || !s->release) return;
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (s->children[i] && s->children[i]->release) s->children[i]->release(s->children[i]);
+    s->release = NULL;
+    pack_unref(s->private_data);
+}
+
+/* Bump allocation over the block. Run once with base NULL to measure, then
+ * for real: the same code decides both, so they cannot disagree. */
+typedef struct bump {
+    uint8_t *base;
+    size_t off;
+    long refs;
+} bump_t;
+
+static void *bump(bump_t *b, size_t size, size_t align) {
+    b->off = (b->off + align - 1) & ~(align - 1);
+    void *p = b->base ? b->base + b->off : NULL;
+    b->off += size;
+    return p;
+}
+
+static char *bump_str(bump_t *b, const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = bump(b, n, 1);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+/* Bytes of a fixed-width primitive format ("c".."g"), 0 for anything else. */
+static int prim_width(const char *f) {
+    if (!f[0] || f[1]) return 0;
+    switch (f[0]) {
+    case 'c': case 'C': return 1;
+    case 's': case 'S': case 'e': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'l': case 'L': case 'g': return 8;
+    default: return 0;
+    }
+}
+
+/* Items per element of a fixed-size list format "+w:N" of a primitive, 0
+ * when the type is something else. */
+static long fsl_items(const struct ArrowSchema *t) {
+    if (strncmp(t->format, "+w:", 3) != 0 || t->n_children != 1 || t->dictionary) return 0;
+    char *end;
+    long n = strtol(t->format + 3, &end, 10);
+    if (*end || n <= 0 || n > 1024 || !prim_width(t->children[0]->format) ||
+        t->children[0]->dictionary)
+        return 0;
+    return n;
+}
+
+static size_t metadata_len(const char *md) {
+    if (!md) return 0;
+    int32_t n;
+    memcpy(&n, md, 4);
+    size_t at = 4;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t l;
+        memcpy(&l, md + at, 4);
+        at += 4 + (size_t)l;
+        memcpy(&l, md + at, 4);
+        at += 4 + (size_t)l;
+    }
+    return at;
+}
+
+/* Whether a component column can be packed: a list of fixed-width values
+ * or of fixed-size lists of them, plain buffers (no dictionaries). */
+static bool pack_column_ok(const struct ArrowSchema *t, const struct ArrowArray *l) {
+    if (strcmp(t->format, "+l") != 0 || t->n_children != 1 || t->dictionary) return false;
+    if (l->n_buffers != 2 || l->n_children != 1 || l->dictionary || !l->buffers[1]) return false;
+    const struct ArrowSchema *ct = t->children[0];
+    const struct ArrowArray *ch = l->children[0];
+    if (ct->dictionary || ch->dictionary) return false;
+    if (prim_width(ct->format)) return ch->n_buffers == 2 && ch->n_children == 0;
+    if (!fsl_items(ct)) return false;
+    const struct ArrowArray *g = ch->children[0];
+    return ch->n_buffers == 1 && ch->n_children == 1 && g->n_buffers == 2 && g->n_children == 0 &&
+           !g->dictionary;
+}
+
+/* Limit on the data a packed chunk copies: past it, sharing the source's
+ * buffers is cheaper than copying them. */
+#define PACK_MAX_DATA (64 * 1024)
+
+static void copy_bits(uint8_t *dst, const uint8_t *src, int64_t off, int64_t n) {
+    if ((off & 7) == 0) {
+        memcpy(dst, src + off / 8, (size_t)rr_arrow_bitmap_bytes(n));
+        return;
+    }
+    memset(dst, 0, (size_t)rr_arrow_bitmap_bytes(n));
+    for (int64_t i = 0; i < n; i++)
+        if (rr_arrow_bit_get(src, off + i)) dst[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+/* A packed array node: length n, null_count, nb buffers, nc children. */
+static struct ArrowArray *pack_node(bump_t *b, struct ArrowArray *a, int64_t n, int64_t nb,
+                                    int64_t nc) {
+    const void **bufs = bump(b, (size_t)nb * sizeof *bufs, 8);
+    struct ArrowArray **kids = nc ? bump(b, (size_t)nc * sizeof *kids, 8) : NULL;
+    struct ArrowArray *ks = nc ? bump(b, (size_t)nc * sizeof *ks, 8) : NULL;
+    b->refs++;
+    if (!b->base) return NULL;
+    memset(a, 0, sizeof *a);
+    a->length = n;
+    a->n_buffers = nb;
+    a->n_children = nc;
+    a->buffers = bufs;
+    for (int64_t i = 0; i < nb; i++) bufs[i] = NULL;
+    for (int64_t i = 0; i < nc; i++) kids[i] = &ks[i];
+    a->children = kids;
+    a->release = packed_array_release;
+    a->private_data = b->base;
+    return a;
+}
+
+/* A validity bitmap of n bits from src (NULL: none) at offset off; returns
+ * the null count. */
+static int64_t pack_validity(bump_t *b, struct ArrowArray *a, const struct ArrowArray *src,
+                             int64_t off, int64_t n) {
+    const uint8_t *v = src->buffers[0];
+    if (!v || src->null_count == 0 || n == 0) return 0;
+    int64_t nulls = n - rr_arrow_bitmap_count_set(v, off, n);
+    if (nulls == 0) return 0;
+    uint8_t *dst = bump(b, (size_t)rr_arrow_bitmap_bytes(n), 8);
+    if (dst) {
+        copy_bits(dst, v, off, n);
+        a->buffers[0] = dst;
+    }
+    return nulls;
+}
+
+static void *pack_bytes(bump_t *b, const void *src, size_t n) {
+    void *p = bump(b, n, 16);
+    if (p && n) memcpy(p, src, n);
+    return p;
+}
+
+/* A packed schema node copying format, name, flags and metadata of src;
+ * children filled by the caller. */
+static struct ArrowSchema *pack_schema_node(bump_t *b, struct ArrowSchema *dst,
+                                           const struct ArrowSchema *src, const char *name,
+                                           bool keep_metadata) {
+    char *format = bump_str(b, src->format);
+    char *nm = bump_str(b, name ? name : "");
+    size_t mdl = keep_metadata ? metadata_len(src->metadata) : 0;
+    char *md = mdl ? bump(b, mdl, 8) : NULL;
+    int64_t nc = src->n_children;
+    struct ArrowSchema **kids = nc ? bump(b, (size_t)nc * sizeof *kids, 8) : NULL;
+    struct ArrowSchema *ks = nc ? bump(b, (size_t)nc * sizeof *ks, 8) : NULL;
+    b->refs++;
+    if (!b->base) return NULL;
+    memset(dst, 0, sizeof *dst);
+    dst->format = format;
+    dst->name = nm;
+    if (md) memcpy(md, src->metadata, mdl);
+    dst->metadata = md;
+    dst->flags = src->flags;
+    dst->n_children = nc;
+    for (int64_t i = 0; i < nc; i++) kids[i] = &ks[i];
+    dst->children = kids;
+    dst->release = packed_schema_release;
+    dst->private_data = b->base;
+    return dst;
+}
+
+/* Lays out (b->base NULL) or writes the packed form of view v, whose
+ * columns are already in chunk order and pass pack_column_ok. */
+static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
+    int64_t n = v->num_rows;
+    rr_chunk_t *c = bump(b, sizeof *c, 16);
+    rr_chunk_index_t *ixs = bump(b, (size_t)v->n_indexes * sizeof *ixs, 8);
+    rr_chunk_component_t *ccs = bump(b, (size_t)v->n_components * sizeof *ccs, 8);
+    char **parts = bump(b, (v->entity_path.n_parts ? v->entity_path.n_parts : 1) * sizeof *parts, 8);
+    b->refs++; /* the chunk's own */
+    if (c) {
+        memset(c, 0, sizeof *c);
+        c->id = v->id;
+        c->num_rows = n;
+        c->is_sorted = v->is_sorted;
+        c->n_indexes = v->n_indexes;
+        c->indexes = ixs;
+        c->n_components = v->n_components;
+        c->components = ccs;
+        c->packed = b->base;
+        c->entity_path.n_parts = v->entity_path.n_parts;
+        c->entity_path.parts = parts;
+        c->entity_path.hash = v->entity_path.hash;
+    }
+    for (size_t i = 0; i < v->entity_path.n_parts; i++) {
+        char *p = bump_str(b, v->entity_path.parts[i]);
+        if (c) parts[i] = p;
+    }
+    char *ps = bump_str(b, v->entity_path.str);
+    if (c) c->entity_path.str = ps;
+
+    /* row ids */
+    struct ArrowArray *ra = pack_node(b, c ? &c->row_ids : NULL, n, 2, 0);
+    const uint8_t *rsrc = (const uint8_t *)v->row_ids.buffers[1] + 16 * v->row_ids.offset;
+    void *rb = pack_bytes(b, rsrc, (size_t)n * 16);
+    if (ra) ra->buffers[1] = rb;
+
+    for (int64_t k = 0; k < v->n_indexes; k++) {
+        const rr_chunk_index_t *src = &v->indexes[k];
+        rr_chunk_index_t *ix = c ? &ixs[k] : NULL;
+        char *name = bump_str(b, src->timeline.name);
+        struct ArrowArray *a = pack_node(b, ix ? &ix->array : NULL, n, 2, 0);
+        void *tb = pack_bytes(b, index_values(src), (size_t)n * 8);
+        if (ix) {
+            ix->timeline.name = name;
+            ix->timeline.type = src->timeline.type;
+            ix->is_sorted = src->is_sorted;
+            ix->range = src->range;
+            a->buffers[1] = tb;
+        }
+    }
+
+    for (int64_t j = 0; j < v->n_components; j++) {
+        const rr_chunk_component_t *src = &v->components[j];
+        rr_chunk_component_t *cc = c ? &ccs[j] : NULL;
+        char *arch = bump_str(b, src->descr.archetype);
+        char *comp = bump_str(b, src->descr.component);
+        char *ctype = bump_str(b, src->descr.component_type);
+        /* the type: the list without name and metadata, its child as is */
+        const struct ArrowSchema *ct = src->type.children[0];
+        struct ArrowSchema *ts = pack_schema_node(b, cc ? &cc->type : NULL, &src->type, "", false);
+        struct ArrowSchema *cts =
+            pack_schema_node(b, ts ? ts->children[0] : NULL, ct, ct->name, true);
+        if (ct->n_children) pack_schema_node(b, cts ? cts->children[0] : NULL, ct->children[0],
+                                             ct->children[0]->name, true);
+        if (ts) ts->flags |= ARROW_FLAG_NULLABLE;
+        if (cc) {
+            cc->descr.archetype = arch;
+            cc->descr.component = comp;
+            cc->descr.component_type = ctype;
+        }
+        /* the list: validity and offsets from 0 */
+        const struct ArrowArray *l = &src->array;
+        struct ArrowArray *la = pack_node(b, cc ? &cc->array : NULL, n, 2, 1);
+        int64_t nulls = pack_validity(b, la, l, l->offset, n);
+        const int32_t *so = (const int32_t *)l->buffers[1] + l->offset;
+        int32_t *off = bump(b, (size_t)(n + 1) * 4, 16);
+        int32_t base = so[0];
+        if (off)
+            for (int64_t i = 0; i <= n; i++) off[i] = so[i] - base;
+        int64_t m = so[n] - base; /* child elements */
+        if (la) {
+            la->null_count = nulls;
+            la->buffers[1] = off;
+        }
+        const struct ArrowArray *ch = l->children[0];
+        struct ArrowArray *cha = pack_node(b, la ? la->children[0] : NULL, m, ct->n_children ? 1 : 2,
+                                           ct->n_children ? 1 : 0);
+        int64_t cn = pack_validity(b, cha, ch, ch->offset + base, m);
+        if (cha) cha->null_count = cn;
+        if (!ct->n_children) {
+            size_t w = (size_t)prim_width(ct->format);
+            void *vals = pack_bytes(b, (const uint8_t *)ch->buffers[1] + w * (size_t)(ch->offset + base),
+                                    w * (size_t)m);
+            if (cha) cha->buffers[1] = vals;
+        } else {
+            long items = fsl_items(ct);
+            const struct ArrowArray *g = ch->children[0];
+            size_t w = (size_t)prim_width(ct->children[0]->format);
+            int64_t gstart = g->offset + (ch->offset + base) * items, gm = m * items;
+            struct ArrowArray *ga = pack_node(b, cha ? cha->children[0] : NULL, gm, 2, 0);
+            int64_t gn = pack_validity(b, ga, g, gstart, gm);
+            void *vals = pack_bytes(b, (const uint8_t *)g->buffers[1] + w * (size_t)gstart,
+                                    w * (size_t)gm);
+            if (ga) {
+                ga->null_count = gn;
+                ga->buffers[1] = vals;
+            }
+        }
+    }
+    return c;
+}
+
+/* Data bytes v's columns would copy, or -1 when v cannot be packed. The
+ * list offsets are read, so v's arrays must be valid. */
+static int64_t pack_data_bytes(const rr_chunk_t *v) {
+    int64_t n = v->num_rows, total = n * (16 + 8 * v->n_indexes);
+    if (v->row_ids.n_buffers != 2 || !v->row_ids.buffers[1]) return -1;
+    for (int64_t k = 0; k < v->n_indexes; k++)
+        if (v->indexes[k].array.n_buffers != 2 || (n && !v->indexes[k].array.buffers[1]))
+            return -1;
+    for (int64_t j = 0; j < v->n_components; j++) {
+        const rr_chunk_component_t *cc = &v->components[j];
+        if (!pack_column_ok(&cc->type, &cc->array)) return -1;
+        const int32_t *o = (const int32_t *)cc->array.buffers[1] + cc->array.offset;
+        int64_t m = (int64_t)o[n] - o[0];
+        if (m < 0) return -1;
+        const struct ArrowSchema *ct = cc->type.children[0];
+        int64_t w = ct->n_children ? fsl_items(ct) * prim_width(ct->children[0]->format)
+                                   : prim_width(ct->format);
+        total += 4 * (n + 1) + m * w + n / 8 + m / 4 + 8;
+        if (total > PACK_MAX_DATA) return -1;
+    }
+    return total;
+}
+
+bool rr_chunk_is_packed(const rr_chunk_t *c) { return c->packed != NULL; }
+
+/* Packs view v (columns in chunk order) into one block. */
+static rr_status_t pack_view(const rr_chunk_t *v, rr_chunk_t **out, rr_error_t *err) {
+    bump_t b = {NULL, sizeof(pack_block_t), 0};
+    pack_layout(&b, v);
+    pack_block_t *blk = malloc(b.off);
+    if (!blk) return rr_error_set(err, RR_ERR_NOMEM, "chunk %s: out of memory", v->entity_path.str);
+    long refs = b.refs;
+    blk->refs = refs;
+    b = (bump_t){(uint8_t *)blk, sizeof(pack_block_t), 0};
+    *out = pack_layout(&b, v);
+    assert(b.refs == refs);
+    return RR_OK;
+}
+
+rr_status_t rr_chunk_pack(const rr_chunk_t *src, rr_chunk_t **out, rr_error_t *err) {
+    *out = NULL;
+    if (pack_data_bytes(src) < 0)
+        return rr_error_set(err, RR_ERR_INVALID_ARG,
+                            "chunk %s: cannot be packed (columns not fixed-width, or over %d bytes)",
+                            src->entity_path.str, PACK_MAX_DATA);
+    return pack_view(src, out, err);
+}
+
+bool rr_chunk_can_pack(const rr_chunk_t *c) { return pack_data_bytes(c) >= 0; }
+
+/* Sorts view columns into chunk order (few columns: insertion sort). */
+static void view_sort(rr_chunk_t *v) {
+    for (int64_t i = 1; i < v->n_indexes; i++) {
+        rr_chunk_index_t x = v->indexes[i];
+        int64_t j = i;
+        for (; j > 0 && timeline_cmp(&v->indexes[j - 1].timeline, &x.timeline) > 0; j--)
+            v->indexes[j] = v->indexes[j - 1];
+        v->indexes[j] = x;
+    }
+    for (int64_t i = 1; i < v->n_components; i++) {
+        rr_chunk_component_t x = v->components[i];
+        int64_t j = i;
+        for (; j > 0 && rr_component_descriptor_cmp(&v->components[j - 1].descr, &x.descr) > 0; j--)
+            v->components[j] = v->components[j - 1];
+        v->components[j] = x;
+    }
+}
+
+/* Whether view v (columns unsorted) is a well-formed chunk: no repeated
+ * timeline or component, lengths right. Anything else goes the column by
+ * column way, which reports it. */
+static bool view_wellformed(const rr_chunk_t *v) {
+    for (int64_t i = 0; i < v->n_indexes; i++)
+        for (int64_t j = 0; j < i; j++)
+            if (strcmp(v->indexes[i].timeline.name, v->indexes[j].timeline.name) == 0) return false;
+    for (int64_t i = 0; i < v->n_components; i++) {
+        if (v->components[i].array.length != v->num_rows) return false;
+        for (int64_t j = 0; j < i; j++)
+            if (strcmp(v->components[i].descr.component, v->components[j].descr.component) == 0)
+                return false;
+    }
+    return true;
+}
+
+#define VIEW_MAXC 16
+
+static rr_status_t new_columns_slow(rr_tuid_t chunk_id, const rr_entity_path_t *entity_path,
+                                    int64_t n, const rr_tuid_t *row_ids,
+                                    const rr_chunk_time_column_t *times, size_t n_times,
+                                    const rr_chunk_list_column_t *comps, size_t n_comps,
+                                    rr_chunk_t **out, rr_error_t *err) {
+    rr_chunk_t *c = NULL;
+    RR_TRY(rr_chunk_new(chunk_id, entity_path, n, row_ids, &c, err));
+    rr_status_t st = RR_OK;
+    for (size_t k = 0; k < n_times && st == RR_OK; k++) {
+        if (!times[k].values && n)
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "chunk %s: time column %zu has no values",
+                              entity_path->str, k);
+        else
+            st = rr_chunk_add_index(c, times[k].timeline, times[k].type, times[k].values, err);
+    }
+    for (size_t j = 0; j < n_comps && st == RR_OK; j++) {
+        struct ArrowArray shared;
+        memset(&shared, 0, sizeof shared);
+        if (!comps[j].list || !comps[j].list->release) {
+            st = rr_error_set(err, RR_ERR_INVALID_ARG, "chunk %s: component column %zu has no array",
+                              entity_path->str, j);
+            break;
+        }
+        st = share(comps[j].list, &shared, err);
+        if (st == RR_OK) st = add_component(c, comps[j].descr, comps[j].type, &shared, true, err);
+    }
+    if (st != RR_OK) {
+        rr_chunk_free(c);
+        return st;
+    }
+    *out = c;
+    return RR_OK;
+}
+
+rr_status_t rr_chunk_new_columns(rr_tuid_t chunk_id, const rr_entity_path_t *entity_path,
+                                 int64_t n, const rr_tuid_t *row_ids,
+                                 const rr_chunk_time_column_t *times, size_t n_times,
+                                 const rr_chunk_list_column_t *comps, size_t n_comps,
+                                 rr_chunk_t **out, rr_error_t *err) {
+    *out = NULL;
+    enum { MAXR = 256 };
+    bool fast = entity_path && n >= 0 && n <= MAXR && n_times <= VIEW_MAXC &&
+                n_comps <= VIEW_MAXC && (times || !n_times) && (comps || !n_comps);
+    rr_chunk_index_t ix[VIEW_MAXC];
+    rr_chunk_component_t cc[VIEW_MAXC];
+    const void *tbufs[VIEW_MAXC][2];
+    uint8_t rid[16 * MAXR];
+    const void *rbufs[2] = {NULL, rid};
+    rr_chunk_t v;
+    memset(&v, 0, sizeof v);
+    for (size_t k = 0; fast && k < n_times; k++) {
+        const int64_t *t = times[k].values;
+        if (!times[k].timeline || (n && !t)) {
+            fast = false;
+            break;
+        }
+        memset(&ix[k], 0, sizeof ix[k]);
+        ix[k].timeline.name = (char *)times[k].timeline;
+        ix[k].timeline.type = times[k].type;
+        rr_time_range_t r = rr_time_range_empty();
+        bool sorted = true;
+        for (int64_t i = 0; i < n; i++) {
+            if (t[i] == RR_TIME_STATIC) fast = false;
+            if (t[i] < r.min) r.min = t[i];
+            if (t[i] > r.max) r.max = t[i];
+            if (i && t[i] < t[i - 1]) sorted = false;
+        }
+        ix[k].range = r;
+        ix[k].is_sorted = sorted;
+        tbufs[k][0] = NULL;
+        tbufs[k][1] = t;
+        ix[k].array.length = n;
+        ix[k].array.n_buffers = 2;
+        ix[k].array.buffers = tbufs[k];
+    }
+    for (size_t j = 0; fast && j < n_comps; j++) {
+        const rr_chunk_list_column_t *col = &comps[j];
+        if (!col->descr || !col->descr->component || !col->descr->component[0] || !col->type ||
+            !col->type->format || !col->list || !col->list->release ||
+            strcmp(col->type->format, "+l") != 0 || col->type->n_children != 1 ||
+            col->list->length != n) {
+            fast = false;
+            break;
+        }
+        struct ArrowSchema t = *col->type;
+        t.flags |= ARROW_FLAG_NULLABLE;
+        if (rr_arrow_validate(&t, col->list, NULL) != RR_OK) {
+            fast = false;
+            break;
+        }
+        cc[j].descr = *col->descr;
+        cc[j].type = *col->type;
+        cc[j].array = *col->list;
+    }
+    if (fast) {
+        v.id = chunk_id;
+        v.entity_path = *entity_path;
+        v.num_rows = n;
+        v.n_indexes = (int64_t)n_times;
+        v.indexes = ix;
+        v.n_components = (int64_t)n_comps;
+        v.components = cc;
+        fast = view_wellformed(&v);
+    }
+    v.row_ids.length = n;
+    v.row_ids.n_buffers = 2;
+    v.row_ids.buffers = rbufs;
+    if (fast) {
+        view_sort(&v);
+        fast = pack_data_bytes(&v) >= 0;
+    }
+    if (!fast)
+        return new_columns_slow(chunk_id, entity_path, n, row_ids, times, n_times, comps, n_comps,
+                                out, err);
+    v.is_sorted = true;
+    for (int64_t i = 0; i < n; i++) {
+        rr_tuid_to_bytes(row_ids ? row_ids[i] : rr_tuid_new(), rid + 16 * i);
+        if (i && memcmp(rid + 16 * (i - 1), rid + 16 * i, 16) > 0) v.is_sorted = false;
+    }
+    return pack_view(&v, out, err);
+}
+
+/* The packed form of a small record batch, read without allocating per
+ * column: true and *out set when it applies (the batch is then released);
+ * false when the batch needs the general path (too large, not fixed-width,
+ * or anything the general path must report). schema and batch are
+ * validated. */
+static bool packed_from_batch(const struct ArrowSchema *schema, struct ArrowArray *batch,
+                              rr_chunk_t **out) {
+    int64_t ncols = schema->n_children, n = batch->length;
+    if (ncols > 2 * VIEW_MAXC + 1 || n > 4096) return false;
+    rr_arrow_kv_t idkv, pathkv;
+    if (!schema->metadata || !rr_arrow_metadata_find(schema->metadata, RR_META_CHUNK_ID, &idkv) ||
+        !rr_arrow_metadata_find(schema->metadata, RR_META_ENTITY_PATH, &pathkv))
+        return false;
+    rr_tuid_t chunk_id;
+    if (memchr(idkv.value, 0, (size_t)idkv.value_len) ||
+        memchr(pathkv.value, 0, (size_t)pathkv.value_len) ||
+        !rr_chunk_id_parse(idkv.value, (size_t)idkv.value_len, &chunk_id))
+        return false;
+    bool drop_indicators = sorbet_version(schema->metadata) < 1001;
+    /* Names are copied NUL-terminated into scratch. */
+    char scratch[4096];
+    size_t used = 0;
+#define SCRATCH(kv, dst)                                                            \
+    do {                                                                            \
+        if ((size_t)(kv).value_len + 1 > sizeof scratch - used ||                   \
+            memchr((kv).value, 0, (size_t)(kv).value_len))                          \
+            return false;                                                           \
+        memcpy(scratch + used, (kv).value, (size_t)(kv).value_len);                 \
+        scratch[used + (size_t)(kv).value_len] = 0;                                 \
+        (dst) = scratch + used;                                                     \
+        used += (size_t)(kv).value_len + 1;                                         \
+    } while (0)
+    rr_chunk_index_t ix[VIEW_MAXC];
+    rr_chunk_component_t cc[VIEW_MAXC];
+    struct ArrowArray rid;
+    bool have_rid = false, rid_marked = false;
+    int64_t nix = 0, ncc = 0;
+    col_kind_t last = KIND_ROW_ID;
+    for (int64_t i = 0; i < ncols; i++) {
+        const struct ArrowSchema *f = schema->children[i];
+        const struct ArrowArray *col = batch->children[i];
+        if (!f->name || !col || !col->release || col->length < batch->offset + n) return false;
+        col_kind_t kind = KIND_COMPONENT;
+        rr_arrow_kv_t kv;
+        if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_KIND, &kv)) {
+            if (meta_is(&kv, "control") || meta_is(&kv, "row_id")) kind = KIND_ROW_ID;
+            else if (meta_is(&kv, "index") || meta_is(&kv, "time")) kind = KIND_INDEX;
+            else if (meta_is(&kv, "data") || meta_is(&kv, "component")) kind = KIND_COMPONENT;
+            else return false;
+        }
+        if ((kind == KIND_ROW_ID && have_rid) || kind < last) return false;
+        last = kind;
+        /* the column as a window of the batch's rows */
+        struct ArrowArray w = *col;
+        w.offset += batch->offset;
+        w.length = n;
+        if (batch->offset != 0 || col->length != n) w.null_count = -1;
+        if (kind == KIND_ROW_ID) {
+            if (strcmp(f->format, "w:16") != 0) return false;
+            have_rid = true;
+            rid = w;
+            rid_marked = meta_bool(f->metadata, RR_META_IS_SORTED);
+        } else if (kind == KIND_INDEX) {
+            rr_time_type_t tt;
+            if (nix == VIEW_MAXC || !rr_time_type_from_arrow_format(f->format, &tt)) return false;
+            if (w.n_buffers != 2 || w.n_children != 0 || (n > 0 && !w.buffers[1])) return false;
+            if (w.null_count != 0 && w.buffers[0] &&
+                rr_arrow_bitmap_count_set(w.buffers[0], w.offset, n) != n)
+                return false;
+            rr_chunk_index_t *x = &ix[nix++];
+            memset(x, 0, sizeof *x);
+            if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_INDEX_NAME, &kv))
+                SCRATCH(kv, x->timeline.name);
+            else
+                x->timeline.name = (char *)f->name;
+            x->timeline.type = tt;
+            x->array = w;
+            index_stats(x, n);
+        } else {
+            if (drop_indicators && is_indicator(f)) continue;
+            if (ncc == VIEW_MAXC) return false;
+            rr_chunk_component_t *y = &cc[ncc++];
+            memset(y, 0, sizeof *y);
+            if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_COMPONENT, &kv))
+                SCRATCH(kv, y->descr.component);
+            else
+                y->descr.component = (char *)f->name;
+            if (!y->descr.component[0]) return false;
+            if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_ARCHETYPE, &kv))
+                SCRATCH(kv, y->descr.archetype);
+            if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_COMPONENT_TYPE, &kv))
+                SCRATCH(kv, y->descr.component_type);
+            if (strcmp(f->format, "+l") != 0 || f->n_children != 1) return false;
+            y->type = *f;
+            y->array = w;
+        }
+    }
+#undef SCRATCH
+    if (!have_rid) return false;
+    rr_chunk_t v;
+    memset(&v, 0, sizeof v);
+    v.id = chunk_id;
+    v.num_rows = n;
+    v.row_ids = rid;
+    v.n_indexes = nix;
+    v.indexes = ix;
+    v.n_components = ncc;
+    v.components = cc;
+    if (!view_wellformed(&v)) return false;
+    view_sort(&v);
+    if (pack_data_bytes(&v) < 0) return false;
+    v.is_sorted = rid_marked || row_ids_sorted(&v);
+    if (rr_entity_path_parse_forgiving(pathkv.value, (size_t)pathkv.value_len, &v.entity_path,
+                                       NULL) != RR_OK)
+        return false;
+    rr_status_t st = pack_view(&v, out, NULL);
+    rr_entity_path_free(&v.entity_path);
+    if (st != RR_OK) return false;
+    rr_arrow_array_release(batch);
+    return true;
 }

@@ -66,6 +66,9 @@ typedef struct rr_chunk {
     rr_chunk_index_t *indexes; /* in Rerun's column order: by timeline name, then type */
     int64_t n_components;
     rr_chunk_component_t *components; /* by descriptor (archetype, component, type) */
+    /* private: the one allocation a packed chunk lives in (rr_chunk_pack);
+     * NULL for a chunk built column by column */
+    void *packed;
 } rr_chunk_t;
 
 /* ---- building ---- */
@@ -96,6 +99,51 @@ rr_status_t rr_chunk_add_component(rr_chunk_t *c, const rr_component_descriptor_
                                    rr_error_t *err);
 
 void rr_chunk_free(rr_chunk_t *c); /* NULL-safe */
+
+/* ---- packed chunks: one allocation ----
+ *
+ * A packed chunk holds everything (the struct, column tables, Arrow nodes,
+ * strings and a copy of the data) in one malloc block: made with one malloc,
+ * freed with one free. Its Arrow arrays and schemas are ordinary ones with
+ * release callbacks (each holds a reference on the block, so a column
+ * shared or moved out outlives the chunk). It reads like any chunk; it
+ * cannot take more columns (rr_chunk_add_* refuse it). Only small chunks of
+ * fixed-width columns (lists of primitives or of fixed-size lists of
+ * primitives, up to 64 KiB of data) can be packed: that is where the
+ * allocations, not the bytes, are the cost. */
+
+/* Whether c's columns and size allow packing. */
+bool rr_chunk_can_pack(const rr_chunk_t *c);
+/* A packed copy of src (same id, rows and columns; null counts exact, buffers
+ * rebased to offset 0); RR_ERR_INVALID_ARG when it cannot be packed. */
+rr_status_t rr_chunk_pack(const rr_chunk_t *src, rr_chunk_t **out, rr_error_t *err);
+bool rr_chunk_is_packed(const rr_chunk_t *c);
+
+/* One time column for rr_chunk_new_columns: num_rows values (borrowed). */
+typedef struct rr_chunk_time_column {
+    const char *timeline;
+    rr_time_type_t type;
+    const int64_t *values;
+} rr_chunk_time_column_t;
+
+/* One component column for rr_chunk_new_columns: a list array of num_rows
+ * rows and its list datatype ("+l"), both borrowed. */
+typedef struct rr_chunk_list_column {
+    const rr_component_descriptor_t *descr;
+    const struct ArrowSchema *type;
+    const struct ArrowArray *list;
+} rr_chunk_list_column_t;
+
+/* A whole chunk in one call, as rr_chunk_new then rr_chunk_add_index and
+ * rr_chunk_add_component for each column (same checks and errors; columns
+ * in any order; row_ids NULL: fresh), but packed (one allocation, values
+ * copied) when the columns allow it; otherwise built column by column with
+ * the lists' buffers shared. Everything passed is borrowed. */
+rr_status_t rr_chunk_new_columns(rr_tuid_t chunk_id, const rr_entity_path_t *entity_path,
+                                 int64_t num_rows, const rr_tuid_t *row_ids,
+                                 const rr_chunk_time_column_t *times, size_t n_times,
+                                 const rr_chunk_list_column_t *components, size_t n_components,
+                                 rr_chunk_t **out, rr_error_t *err);
 
 /* ---- reading ---- */
 
@@ -138,7 +186,8 @@ rr_status_t rr_chunk_to_record_batch(const rr_chunk_t *c, struct ArrowSchema *sc
  * by Rerun 0.33 or by us; older layouts as listed in chunk.c). schema is
  * borrowed. batch is TAKEN: moved into the chunk on success and released on
  * failure (the caller's struct is left released either way). Malformed
- * input gets RR_ERR_INVALID_DATA naming the column and the fault. */
+ * input gets RR_ERR_INVALID_DATA naming the column and the fault. A small
+ * batch of fixed-width columns gives a packed chunk (see above). */
 /* Parses a chunk id as Rerun writes it in "rerun:id": "chunk_" + TUID, or a
  * bare TUID (Rerun's parser takes both); any other namespace is refused. */
 bool rr_chunk_id_parse(const char *s, size_t len, rr_tuid_t *out);
