@@ -9,6 +9,7 @@
 #include "arrow/builder.h"
 #include "arrow/compare.h"
 #include "arrow/ipc.h"
+#include "arrow/kernels.h"
 #include "arrow/schema.h"
 #include "base/mem.h"
 #include "model/chunk.h"
@@ -300,6 +301,234 @@ static void test_ipc_roundtrip(void **state) {
         }
 }
 
+/* ---- packed chunks ---- */
+
+static void scalar_type(struct ArrowSchema *s) {
+    rr_error_t err = {0};
+    assert_rr_ok(rr_arrow_schema_init(s, "+l", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
+    assert_rr_ok(rr_arrow_schema_init(s->children[0], "g", "item", ARROW_FLAG_NULLABLE, 0, &err), &err);
+}
+
+/* Row r (first <= r < first + rows): row id 1000 + r, frame r, log_time
+ * descending; positions: r % 3 points, null at r == 1; scalars: r / 2 with
+ * a null list at r == 3 and a null value inside at r == 4. Rows first.. of
+ * any such chunk equal the same rows of any other. */
+static void fixed_columns(int64_t first, int64_t rows, struct ArrowSchema *pt, struct ArrowArray *pa,
+                          struct ArrowSchema *st, struct ArrowArray *sa) {
+    rr_error_t err = {0};
+    positions_type(pt);
+    scalar_type(st);
+    rr_arrow_builder_t *b, *g;
+    assert_rr_ok(rr_arrow_builder_new(pt, &b, &err), &err);
+    assert_rr_ok(rr_arrow_builder_new(st, &g, &err), &err);
+    rr_arrow_builder_t *pts = rr_arrow_builder_child(b, 0), *xyz = rr_arrow_builder_child(pts, 0);
+    rr_arrow_builder_t *vals = rr_arrow_builder_child(g, 0);
+    for (int64_t r = first; r < first + rows; r++) {
+        if (r == 1) {
+            assert_rr_ok(rr_arrow_builder_append_null(b, &err), &err);
+        } else {
+            for (int64_t k = 0; k < r % 3; k++) {
+                for (int d = 0; d < 3; d++)
+                    assert_rr_ok(rr_arrow_builder_append_double(xyz, (double)(r * 10 + k + d), &err), &err);
+                assert_rr_ok(rr_arrow_builder_finish_element(pts, &err), &err);
+            }
+            assert_rr_ok(rr_arrow_builder_finish_element(b, &err), &err);
+        }
+        if (r == 3) {
+            assert_rr_ok(rr_arrow_builder_append_null(g, &err), &err);
+        } else {
+            if (r == 4) assert_rr_ok(rr_arrow_builder_append_null(vals, &err), &err);
+            else assert_rr_ok(rr_arrow_builder_append_double(vals, (double)r / 2, &err), &err);
+            assert_rr_ok(rr_arrow_builder_finish_element(g, &err), &err);
+        }
+    }
+    assert_rr_ok(rr_arrow_builder_finish(b, pa, &err), &err);
+    assert_rr_ok(rr_arrow_builder_finish(g, sa, &err), &err);
+    rr_arrow_builder_free(b);
+    rr_arrow_builder_free(g);
+}
+
+static const rr_tuid_t FIXED_ID = {0x182342300c5f8c32ull, 0x7a7b4a6e5a379ac5ull};
+
+/* The fixed-width chunk of rows first.., built column by column. */
+static rr_chunk_t *make_fixed_chunk(int64_t first, int64_t rows) {
+    rr_error_t err = {0};
+    rr_entity_path_t path;
+    assert_rr_ok(rr_entity_path_parse("/world/fixed", 12, &path, &err), &err);
+    rr_tuid_t ids[64];
+    int64_t frames[64], ts[64];
+    assert_true(rows <= 64);
+    for (int64_t i = 0; i < rows; i++) {
+        ids[i] = (rr_tuid_t){1000 + (uint64_t)(first + i), 7};
+        frames[i] = first + i;
+        ts[i] = 1700000000000000000ll - (first + i);
+    }
+    rr_chunk_t *c;
+    assert_rr_ok(rr_chunk_new(FIXED_ID, &path, rows, ids, &c, &err), &err);
+    rr_entity_path_free(&path);
+    assert_rr_ok(rr_chunk_add_index(c, "log_time", RR_TIME_TIMESTAMP_NS, ts, &err), &err);
+    assert_rr_ok(rr_chunk_add_index(c, "frame", RR_TIME_SEQUENCE, frames, &err), &err);
+    struct ArrowSchema pt, st;
+    struct ArrowArray pa, sa;
+    fixed_columns(first, rows, &pt, &pa, &st, &sa);
+    rr_component_descriptor_t dp, ds;
+    assert_rr_ok(rr_component_descriptor_init(&dp, "rerun.archetypes.Points3D", "Points3D:positions",
+                                              "rerun.components.Position3D", &err), &err);
+    assert_rr_ok(rr_component_descriptor_init(&ds, "rerun.archetypes.Scalars", "Scalars:scalars",
+                                              "rerun.components.Scalar", &err), &err);
+    assert_rr_ok(rr_chunk_add_component(c, &ds, &st, &sa, &err), &err);
+    assert_rr_ok(rr_chunk_add_component(c, &dp, &pt, &pa, &err), &err);
+    rr_component_descriptor_free(&dp);
+    rr_component_descriptor_free(&ds);
+    rr_arrow_schema_release(&pt);
+    rr_arrow_schema_release(&st);
+    return c;
+}
+
+static void expect_chunks_equal(const rr_chunk_t *a, const rr_chunk_t *b, const char *what) {
+    rr_error_t err = {0};
+    if (!rr_chunk_equal(a, b, &err)) fail_msg("%s: %s", what, err.msg);
+    /* the batches too, schemas included */
+    struct ArrowSchema sa, sb;
+    struct ArrowArray ba, bb;
+    assert_rr_ok(rr_chunk_to_record_batch(a, &sa, &ba, &err), &err);
+    assert_rr_ok(rr_chunk_to_record_batch(b, &sb, &bb, &err), &err);
+    if (!rr_arrow_schema_equal(&sa, &sb, &err) || !rr_arrow_array_equal(&sa, &ba, &sb, &bb, &err))
+        fail_msg("%s: batches differ: %s", what, err.msg);
+    rr_arrow_schema_release(&sa);
+    rr_arrow_schema_release(&sb);
+    rr_arrow_array_release(&ba);
+    rr_arrow_array_release(&bb);
+}
+
+static void test_packed(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_chunk_t *c = make_fixed_chunk(0, 6);
+    assert_false(rr_chunk_is_packed(c));
+    assert_true(rr_chunk_can_pack(c));
+
+    /* rr_chunk_pack: the same chunk in one block */
+    rr_chunk_t *p;
+    assert_rr_ok(rr_chunk_pack(c, &p, &err), &err);
+    assert_true(rr_chunk_is_packed(p));
+    expect_chunks_equal(c, p, "packed copy");
+    assert_string_equal(p->entity_path.str, "/world/fixed");
+    assert_int_equal(p->entity_path.n_parts, 2);
+    assert_string_equal(p->entity_path.parts[1], "fixed");
+    assert_string_equal(p->indexes[0].timeline.name, "frame");
+    assert_false(p->indexes[1].is_sorted);
+    assert_string_equal(p->components[0].descr.component, "Points3D:positions");
+    assert_true(p->components[0].array.null_count == 1); /* row 1 */
+    assert_true(p->components[1].array.null_count == 1); /* scalars: row 3 */
+    assert_true(p->components[1].array.children[0]->null_count == 1); /* row 4's value */
+
+    /* a packed chunk takes no more columns */
+    int64_t t6[6] = {0};
+    assert_int_equal(rr_chunk_add_index(p, "other", RR_TIME_SEQUENCE, t6, &err), RR_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "packed"));
+
+    /* a column shared out of it outlives the chunk */
+    struct ArrowArray keep;
+    assert_rr_ok(rr_arrow_array_share(&p->components[0].array, &keep, &err), &err);
+    rr_chunk_free(p);
+    const struct ArrowArray *pts = keep.children[0];
+    const float *xyz = (const float *)pts->children[0]->buffers[1];
+    /* row 2 holds 2 points, the first at 20, 21, 22 (rows 0 and 1 hold none) */
+    assert_true(xyz[3 * pts->offset + 0] == 20.0f && xyz[3 * pts->offset + 2] == 22.0f);
+    rr_arrow_array_release(&keep);
+
+    /* a record batch of fixed-width columns reads packed, whole or sliced */
+    struct ArrowSchema s;
+    struct ArrowArray b, sl;
+    assert_rr_ok(rr_chunk_to_record_batch(c, &s, &b, &err), &err);
+    assert_rr_ok(rr_arrow_slice(&s, &b, 2, 3, &sl, &err), &err);
+    rr_chunk_t *q;
+    assert_rr_ok(rr_chunk_from_record_batch(&s, &b, &q, &err), &err);
+    assert_null(b.release);
+    assert_true(rr_chunk_is_packed(q));
+    expect_chunks_equal(c, q, "from a batch");
+    rr_chunk_free(q);
+    assert_rr_ok(rr_chunk_from_record_batch(&s, &sl, &q, &err), &err);
+    assert_true(rr_chunk_is_packed(q));
+    rr_chunk_t *mid = make_fixed_chunk(2, 3);
+    expect_chunks_equal(mid, q, "from a sliced batch");
+    rr_chunk_free(q);
+    rr_chunk_free(mid);
+    rr_arrow_schema_release(&s);
+
+    /* and through IPC */
+    ipc_roundtrip(c, RR_ARROW_COMPRESSION_NONE);
+    ipc_roundtrip(c, RR_ARROW_COMPRESSION_LZ4_FRAME);
+    rr_chunk_free(c);
+
+    /* rr_chunk_new_columns: columns in any order; packed, equal to the
+     * chunk built column by column */
+    for (int64_t rows = 0; rows <= 6; rows += 3) {
+        rr_chunk_t *ref = make_fixed_chunk(0, rows);
+        struct ArrowSchema pt, st;
+        struct ArrowArray pa, sa;
+        fixed_columns(0, rows, &pt, &pa, &st, &sa);
+        rr_tuid_t ids[6];
+        int64_t frames[6], ts[6];
+        for (int64_t i = 0; i < rows; i++) {
+            ids[i] = (rr_tuid_t){1000 + (uint64_t)i, 7};
+            frames[i] = i;
+            ts[i] = 1700000000000000000ll - i;
+        }
+        rr_chunk_time_column_t tcs[2] = {{"frame", RR_TIME_SEQUENCE, frames},
+                                         {"log_time", RR_TIME_TIMESTAMP_NS, ts}};
+        rr_chunk_list_column_t lcs[2] = {{&ref->components[1].descr, &st, &sa},
+                                         {&ref->components[0].descr, &pt, &pa}};
+        rr_chunk_t *n = NULL;
+        assert_rr_ok(rr_chunk_new_columns(FIXED_ID, &ref->entity_path, rows, ids, tcs, 2, lcs, 2, &n,
+                                          &err), &err);
+        assert_true(rr_chunk_is_packed(n));
+        expect_chunks_equal(ref, n, "new_columns");
+        rr_chunk_free(n);
+        /* the same errors as column by column */
+        rr_chunk_time_column_t dup[2] = {tcs[0], tcs[0]};
+        assert_int_equal(rr_chunk_new_columns(FIXED_ID, &ref->entity_path, rows, ids, dup, 2, lcs, 2,
+                                              &n, &err), RR_ERR_INVALID_DATA);
+        assert_null(n);
+        assert_non_null(strstr(err.msg, "'frame' was specified more than once"));
+        if (rows) {
+            frames[rows - 1] = RR_TIME_STATIC;
+            assert_int_equal(rr_chunk_new_columns(FIXED_ID, &ref->entity_path, rows, ids, tcs, 2, lcs,
+                                                  2, &n, &err), RR_ERR_INVALID_ARG);
+            assert_non_null(strstr(err.msg, "static marker"));
+            frames[rows - 1] = rows - 1;
+            assert_int_equal(rr_chunk_new_columns(FIXED_ID, &ref->entity_path, rows - 1, ids, tcs, 2,
+                                                  lcs, 2, &n, &err), RR_ERR_INVALID_DATA);
+            assert_non_null(strstr(err.msg, "rows, the chunk"));
+        }
+        rr_arrow_array_release(&pa);
+        rr_arrow_array_release(&sa);
+        rr_arrow_schema_release(&pt);
+        rr_arrow_schema_release(&st);
+        rr_chunk_free(ref);
+    }
+
+    /* strings cannot be packed: the chunk is built column by column */
+    c = make_chunk(3, true);
+    assert_false(rr_chunk_can_pack(c));
+    assert_int_equal(rr_chunk_pack(c, &p, &err), RR_ERR_INVALID_ARG);
+    assert_null(p);
+    struct ArrowArray text;
+    assert_rr_ok(rr_arrow_array_share(&c->components[0].array, &text, &err), &err);
+    rr_chunk_list_column_t lc = {&c->components[0].descr, &c->components[0].type, &text};
+    rr_chunk_t *n = NULL;
+    rr_tuid_t ids[3] = {rr_chunk_row_id(c, 0), rr_chunk_row_id(c, 1), rr_chunk_row_id(c, 2)};
+    assert_rr_ok(rr_chunk_new_columns(c->id, &c->entity_path, 3, ids, NULL, 0, &lc, 1, &n, &err), &err);
+    assert_false(rr_chunk_is_packed(n));
+    assert_int_equal(n->n_components, 1);
+    assert_true(rr_arrow_array_equal(&c->components[0].type, &c->components[0].array,
+                                     &n->components[0].type, &n->components[0].array, &err));
+    rr_chunk_free(n);
+    rr_arrow_array_release(&text);
+    rr_chunk_free(c);
+}
+
 /* Builds the batch of a 3-row chunk for the malformed-input tests. */
 static void good_batch(struct ArrowSchema *s, struct ArrowArray *b) {
     rr_chunk_t *c = make_chunk(3, true);
@@ -573,6 +802,7 @@ int main(void) {
         cmocka_unit_test(test_ipc_roundtrip),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_lenient),
+        cmocka_unit_test(test_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
