@@ -131,16 +131,31 @@ static void free_component(rr_chunk_component_t *cc) {
 /* The header of a packed chunk's block (see "packed chunks" below). */
 typedef struct pack_block {
     long refs; /* atomic */
-    long pad;  /* keeps what follows 16-aligned */
+    long own;  /* the references the chunk and its nodes were made with */
 } pack_block_t;
 static void pack_unref(pack_block_t *b);
+static void packed_array_release(struct ArrowArray *a);
+static void packed_schema_release(struct ArrowSchema *s);
 
 void rr_chunk_free(rr_chunk_t *c) {
     if (!c) return;
     if (c->packed) {
         /* names and tables live in the block; only the Arrow nodes have
          * references of their own */
-        struct pack_block *blk = c->packed;
+        pack_block_t *blk = c->packed;
+        /* When no node has left the chunk and nobody else holds one, the
+         * block is all there is to free. */
+        bool alone = __atomic_load_n(&blk->refs, __ATOMIC_ACQUIRE) == blk->own &&
+                     c->row_ids.release == packed_array_release;
+        for (int64_t i = 0; alone && i < c->n_indexes; i++)
+            alone = c->indexes[i].array.release == packed_array_release;
+        for (int64_t i = 0; alone && i < c->n_components; i++)
+            alone = c->components[i].array.release == packed_array_release &&
+                    c->components[i].type.release == packed_schema_release;
+        if (alone) {
+            free(blk);
+            return;
+        }
         rr_arrow_array_release(&c->row_ids);
         for (int64_t i = 0; i < c->n_indexes; i++) rr_arrow_array_release(&c->indexes[i].array);
         for (int64_t i = 0; i < c->n_components; i++) {
@@ -1136,6 +1151,7 @@ static rr_status_t pack_view(const rr_chunk_t *v, rr_chunk_t **out, rr_error_t *
     if (!blk) return rr_error_set(err, RR_ERR_NOMEM, "chunk %s: out of memory", v->entity_path.str);
     long refs = b.refs;
     blk->refs = refs;
+    blk->own = refs;
     b = (bump_t){(uint8_t *)blk, sizeof(pack_block_t), 0};
     *out = pack_layout(&b, v);
     assert(b.refs == refs);

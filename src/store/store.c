@@ -1126,8 +1126,11 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
         rr_chunk_free(c);
         return RR_OK;
     }
-    entity_t *e = NULL;
-    rr_status_t st = register_columns(s, c, &e, err);
+    /* An open compaction target with c's columns means they are all
+     * registered already (a stream of small chunks skips the lookups). */
+    entity_t *e = rr_chunk_is_static(c) ? NULL : find_entity(s, &c->entity_path);
+    open_slot_t *os_found = e && e->n_open && compaction_on(s) ? find_open(e, c) : NULL;
+    rr_status_t st = os_found ? RR_OK : register_columns(s, c, &e, err);
     if (st != RR_OK) {
         rr_chunk_free(c);
         return st;
@@ -1149,14 +1152,17 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
         }
         return auto_gc(s, err);
     }
-    /* Temporal: compaction first. */
-    uint64_t used = used_bytes(c);
+    /* Temporal: compaction first. One pass says whether c's columns can
+     * grow in place and what they use. */
+    uint64_t grow_used = store_grow_rows_bytes(c);
+    bool c_can_grow = grow_used != UINT64_MAX;
+    uint64_t used = c_can_grow ? grow_used : used_bytes(c);
     bool can_open = compaction_on(s) && small_enough(s, c, used);
     if (can_open) {
-        open_slot_t *os = find_open(e, c);
+        open_slot_t *os = os_found;
         bool sorted_after;
         if (os && fits(s, os->sc, c, used, &sorted_after)) {
-            st = merge_into(s, os->sc, c, used, store_grow_can_take(c), sorted_after, NULL,
+            st = merge_into(s, os->sc, c, used, c_can_grow, sorted_after, NULL,
                             os->streaming, err);
             rr_chunk_free(c);
             if (st != RR_OK) return st;
