@@ -24,7 +24,7 @@
 #define CONN_WINDOW (64u << 20)   /* connection receive window */
 #define STREAM_WINDOW (16u << 20) /* per-stream receive window */
 #define SMALL_SEG 4096
-#define READ_CHUNK 65536
+#define READ_CHUNK (256u << 10) /* big reads: fewer syscalls for streamed replies */
 
 typedef struct out_seg {
     rr_grpc_bytes_t *ref;  /* payload reference, or NULL */
@@ -77,6 +77,7 @@ struct rr_grpc_client {
     uint64_t ping_next, ping_acked;
     bool goaway;
     rr_grpc_ccall_t *calls;
+    uint8_t rbuf[READ_CHUNK]; /* on the heap with the client, not on the caller's stack */
 };
 
 static int64_t now_ms(void) {
@@ -567,9 +568,9 @@ rr_status_t rr_grpc_client_pump(rr_grpc_client_t *c, int timeout_ms, int extra_f
                             c->authority, c->why);
     }
     if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-        uint8_t buf[READ_CHUNK];
+        uint8_t *buf = c->rbuf;
         for (int i = 0; i < 16; i++) {
-            ssize_t n = read(c->fd, buf, sizeof buf);
+            ssize_t n = read(c->fd, buf, READ_CHUNK);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
             if (n <= 0) {
@@ -586,7 +587,7 @@ rr_status_t rr_grpc_client_pump(rr_grpc_client_t *c, int timeout_ms, int extra_f
                 return rr_error_set(err, RR_ERR_UNAVAILABLE, "gRPC connection to %s: %s",
                                     c->authority, c->why);
             }
-            if ((size_t)n < sizeof buf) break;
+            if ((size_t)n < READ_CHUNK) break;
         }
     }
     RR_TRY(drive_send(c, err));
