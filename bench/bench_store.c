@@ -392,7 +392,7 @@ int main(void) {
     const char *only = getenv("BENCH_STORE_ONLY");
     bool all = !only || !*only;
     if (!all && strcmp(only, "insert") == 0) bench_insert(&p, rows, 1, true, true);
-    if (!all && strcmp(only, "load") == 0) bench_load_rrd(&p, rows / 10);
+    if (!all && strcmp(only, "load") == 0) bench_load_rrd(&p, rows / 100);
     if (!all && strcmp(only, "range") == 0) {
         int64_t rr = (int64_t)(1e6 * scale);
         bench_range(rr < 1000 ? 1000 : rr / 1000 * 1000);
@@ -401,7 +401,7 @@ int main(void) {
         bench_insert(&p, rows, 1, true, false);
         bench_insert(&p, rows, 1, true, true);
         bench_insert(&p, rows, 1000, true, false);
-        bench_load_rrd(&p, rows / 10);
+        bench_load_rrd(&p, rows / 100);
     }
     if (all || strcmp(only, "append") == 0) {
         bench_append(&p, rows, 1, false);
