@@ -20,13 +20,23 @@
 /* Slots per block of the branch-free scans: a multiple of every vector width. */
 #define BLOCK 256
 
+/* Where the walk is, kept as pointers and formatted only when an error is
+ * reported: validating a healthy batch (every decode of a small chunk does)
+ * must not pay for printing paths. Names point into the schema being
+ * validated, which outlives the walk. */
+#define PATH_SEGS 64
+typedef struct path_seg {
+    const char *kind;
+    const char *name; /* may be NULL */
+} path_seg_t;
+
 typedef struct vctx {
     rr_error_t *err;
     const int64_t *sizes; /* NULL when buffer sizes are unknown */
     int64_t n_sizes;
     int64_t pos; /* next unread entry of sizes */
-    size_t path_len;
-    char path[320];
+    size_t nseg; /* may exceed PATH_SEGS: deeper segments are not kept */
+    path_seg_t segs[PATH_SEGS];
 } vctx_t;
 
 static rr_status_t failc(vctx_t *c, rr_status_t code, const char *fmt, ...)
@@ -38,28 +48,32 @@ static rr_status_t failc(vctx_t *c, rr_status_t code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->path_len) return rr_error_set(c->err, code, "%s: %s", c->path, msg);
-    return rr_error_set(c->err, code, "%s", msg);
+    if (!c->nseg) return rr_error_set(c->err, code, "%s", msg);
+    char path[320];
+    size_t len = 0;
+    size_t kept = c->nseg < PATH_SEGS ? c->nseg : PATH_SEGS;
+    for (size_t i = 0; i < kept && len < sizeof path - 1; i++) {
+        const path_seg_t *g = &c->segs[i];
+        int n = g->name ? snprintf(path + len, sizeof path - len, "%s%s '%s'", i ? " > " : "",
+                                   g->kind, g->name)
+                        : snprintf(path + len, sizeof path - len, "%s%s", i ? " > " : "", g->kind);
+        if (n < 0) break;
+        len += (size_t)n < sizeof path - len ? (size_t)n : sizeof path - len - 1;
+    }
+    if (kept < c->nseg && len + 7 <= sizeof path) {
+        memcpy(path + len, " > ...", 7);
+    }
+    return rr_error_set(c->err, code, "%s: %s", path, msg);
 }
 
 #define fail(c, ...) failc((c), RR_ERR_INVALID_DATA, __VA_ARGS__)
 
 static size_t path_push(vctx_t *c, const char *kind, const char *name) {
-    size_t saved = c->path_len;
-    size_t room = sizeof c->path - saved;
-    int n;
-    if (name)
-        n = snprintf(c->path + saved, room, "%s%s '%s'", saved ? " > " : "", kind, name);
-    else
-        n = snprintf(c->path + saved, room, "%s%s", saved ? " > " : "", kind);
-    if (n > 0) c->path_len = saved + ((size_t)n < room ? (size_t)n : room - 1);
-    return saved;
+    if (c->nseg < PATH_SEGS) c->segs[c->nseg] = (path_seg_t){kind, name};
+    return c->nseg++;
 }
 
-static void path_pop(vctx_t *c, size_t saved) {
-    c->path_len = saved;
-    c->path[saved] = '\0';
-}
+static void path_pop(vctx_t *c, size_t saved) { c->nseg = saved; }
 
 static const char *kind_name(rr_arrow_buffer_kind_t k) {
     switch (k) {
@@ -292,7 +306,7 @@ static rr_status_t validate_children(vctx_t *c, const struct ArrowSchema *s,
                                      const struct ArrowArray *a, int depth) {
     for (int64_t k = 0; k < a->n_children; k++) {
         const char *name = s->children[k]->name ? s->children[k]->name : "";
-        size_t saved = path_push(c, depth == 0 && c->path_len == 0 ? "column" : "child", name);
+        size_t saved = path_push(c, depth == 0 && c->nseg == 0 ? "column" : "child", name);
         rr_status_t st = validate_node(c, s->children[k], a->children[k], depth + 1);
         path_pop(c, saved);
         RR_TRY(st);
@@ -499,7 +513,6 @@ static int64_t count_buffers(const struct ArrowSchema *s, int depth) {
 static rr_status_t validate_root(const struct ArrowSchema *schema, const struct ArrowArray *array,
                                  const rr_arrow_buffer_sizes_t *sizes, rr_error_t *err) {
     vctx_t c = {.err = err};
-    c.path[0] = '\0';
     if (!schema || !array) return fail(&c, "NULL schema or array");
     bool root_struct = schema->format && strcmp(schema->format, "+s") == 0;
     /* A nameless root is a record batch: its children are the columns. */
@@ -648,7 +661,7 @@ static rr_status_t utf8_node(vctx_t *c, const struct ArrowSchema *s, const struc
     }
     for (int64_t k = 0; k < a->n_children; k++) {
         const char *name = s->children[k]->name ? s->children[k]->name : "";
-        size_t saved = path_push(c, depth == 0 && c->path_len == 0 ? "column" : "child", name);
+        size_t saved = path_push(c, depth == 0 && c->nseg == 0 ? "column" : "child", name);
         rr_status_t st = utf8_node(c, s->children[k], a->children[k], depth + 1);
         path_pop(c, saved);
         RR_TRY(st);
@@ -667,7 +680,6 @@ rr_status_t rr_arrow_validate_utf8(const struct ArrowSchema *schema,
     /* Structure first, so the walk below cannot read out of bounds. */
     RR_TRY(rr_arrow_validate(schema, array, err));
     vctx_t c = {.err = err};
-    c.path[0] = '\0';
     if (schema->name && schema->name[0]) path_push(&c, "column", schema->name);
     return utf8_node(&c, schema, array, 0);
 }
