@@ -37,7 +37,7 @@ static uint64_t random_u64(void) {
     return v;
 }
 
-rr_tuid_t rr_tuid_new(void) {
+static rr_tuid_t tuid_new_on(clockid_t clock) {
     pthread_mutex_lock(&tuid_lock);
     struct timespec now;
     if (!tuid_started) {
@@ -49,8 +49,9 @@ rr_tuid_t rr_tuid_new(void) {
         tuid_latest.inc = random_u64() & ~(UINT64_C(1) << 63);
         tuid_started = true;
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t elapsed = ts_ns(&now) - ts_ns(&tuid_mono0);
+    clock_gettime(clock, &now);
+    /* The coarse clock may lag the start reading of the fine one by a tick. */
+    uint64_t elapsed = ts_ns(&now) > ts_ns(&tuid_mono0) ? ts_ns(&now) - ts_ns(&tuid_mono0) : 0;
     rr_tuid_t t = {tuid_epoch_ns + elapsed, tuid_latest.inc + 1};
     /* The monotonic clock never goes back, but keep the promise even if a
      * platform's did: never hand out an id below the previous one. */
@@ -59,6 +60,10 @@ rr_tuid_t rr_tuid_new(void) {
     pthread_mutex_unlock(&tuid_lock);
     return t;
 }
+
+rr_tuid_t rr_tuid_new(void) { return tuid_new_on(CLOCK_MONOTONIC); }
+
+rr_tuid_t rr_tuid_new_coarse(void) { return tuid_new_on(CLOCK_MONOTONIC_COARSE); }
 
 rr_tuid_t rr_tuid_next(rr_tuid_t t) {
     t.inc++;

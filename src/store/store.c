@@ -1047,7 +1047,7 @@ static rr_status_t merge_into(rr_store_t *s, schunk_t *target, const rr_chunk_t 
     rr_status_t st = RR_OK;
     bool in_place = false;
     if (lazy) {
-        id_change(s, target, new_id ? *new_id : rr_tuid_new());
+        id_change(s, target, new_id ? *new_id : rr_tuid_new_coarse());
         st = store_grow_append(target->c, target->grow, c, err);
         in_place = st == RR_OK;
     } else if (grow) {
