@@ -1,5 +1,7 @@
 /* `rerun --headless --screenshot` (headless.h): store set from files, the
- * recording to show, the time, an EGL context, one frame, a PNG. */
+ * recording to show, the time, an EGL context, the default blueprint's
+ * views each rendered into its own target and copied into its grid cell,
+ * a PNG. */
 #include "viewer/headless.h"
 
 #include <stdio.h>
@@ -10,8 +12,10 @@
 #include "viewer/gfx/camera.h"
 #include "viewer/gfx/context.h"
 #include "viewer/gfx/png.h"
+#include "viewer/blueprint.h"
 #include "viewer/gfx/renderer.h"
 #include "viewer/views/spatial3d.h"
+#include "viewer/views/timeseries.h"
 
 static bool is_builtin_timeline(const char *name) {
     return !strcmp(name, "log_time") || !strcmp(name, "log_tick");
@@ -50,6 +54,66 @@ static rr_status_t pick_time(rr_store_t *s, const rr_headless_options_t *o, cons
     return RR_OK;
 }
 
+typedef struct frame_ctx {
+    rr_gfx_renderer_t *r;
+    rr_store_t *store;
+    const char *timeline;
+    int64_t t;
+    int samples;
+    rr_headless_result_t *res;
+} frame_ctx_t;
+
+static void note_warning(rr_headless_result_t *res, const char *w) {
+    if (w && !res->warning[0]) snprintf(res->warning, sizeof res->warning, "%s", w);
+}
+
+/* Renders one view into a new w x h target and reads it into px. */
+static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, int w, int h, uint8_t *px,
+                               rr_error_t *err) {
+    rr_gfx_target_t *target = NULL;
+    RR_TRY(rr_gfx_target_new(f->r, w, h, f->samples, &target, err));
+    rr_status_t st = RR_OK;
+    rr_view_class_t cls = bv ? bv->cls : RR_VIEW_SPATIAL3D;
+    if (cls == RR_VIEW_SPATIAL3D) {
+        /* The 3D view draws the whole recording whatever its origin (its
+         * query filter is not in spatial3d.h yet). */
+        rr_spatial3d_t *view = NULL;
+        st = rr_spatial3d_new(f->r, f->store, &view, err);
+        if (st == RR_OK) st = rr_spatial3d_prepare(view, f->timeline, f->t, err);
+        if (st == RR_OK) {
+            f->res->drawables += rr_spatial3d_num_drawables(view);
+            note_warning(f->res, rr_spatial3d_warning(view));
+            rr_camera_t cam;
+            rr_camera_init(&cam);
+            rr_camera_set_up(&cam, rr_spatial3d_up(view));
+            rr_aabb_t bounds = rr_spatial3d_bounds(view);
+            rr_camera_fit(&cam, &bounds);
+            st = rr_spatial3d_draw(view, target, &cam, NULL, err);
+        }
+        rr_spatial3d_free(view);
+    } else if (cls == RR_VIEW_TIMESERIES) {
+        rr_timeseries_t *view = NULL;
+        st = rr_timeseries_new(f->r, f->store, &bv->origin, bv->subtree, &view, err);
+        if (st == RR_OK) st = rr_timeseries_prepare(view, f->timeline, f->t, err);
+        if (st == RR_OK) st = rr_timeseries_draw(view, target, err);
+        if (st == RR_OK) {
+            for (size_t i = 0; i < rr_timeseries_num_series(view); i++)
+                f->res->drawables += rr_timeseries_series(view, i)->visible;
+            note_warning(f->res, rr_timeseries_warning(view));
+        }
+        rr_timeseries_free(view);
+    } else {
+        /* The 2D view is not drawn yet: its cell is an empty canvas. */
+        rr_mat4_t id = rr_mat4_identity();
+        const float bg[4] = {0.05f, 0.05f, 0.06f, 1.0f};
+        rr_gfx_begin(f->r, target, &id, &id, bg);
+        st = rr_gfx_end(f->r, err);
+    }
+    if (st == RR_OK) st = rr_gfx_target_read_rgba(target, px, err);
+    rr_gfx_target_free(target);
+    return st;
+}
+
 rr_status_t rr_headless_screenshot(const rr_headless_options_t *o, rr_headless_result_t *res,
                                    rr_error_t *err) {
     memset(res, 0, sizeof *res);
@@ -61,9 +125,8 @@ rr_status_t rr_headless_screenshot(const rr_headless_options_t *o, rr_headless_r
 
     rr_gfx_context_t *ctx = NULL;
     rr_gfx_renderer_t *r = NULL;
-    rr_gfx_target_t *target = NULL;
-    rr_spatial3d_t *view = NULL;
-    uint8_t *pixels = NULL;
+    uint8_t *pixels = NULL, *cell = NULL;
+    rr_blueprint_t bp = {0};
     rr_store_t *store = pick_store(set);
     rr_store_t *empty = NULL;
     const char *timeline = NULL;
@@ -74,36 +137,46 @@ rr_status_t rr_headless_screenshot(const rr_headless_options_t *o, rr_headless_r
         st = rr_store_new(&id, NULL, &empty, err);
         store = empty;
     }
+    if (st == RR_OK) st = rr_blueprint_default(store, &bp, err);
     if (st == RR_OK) st = rr_gfx_context_new_headless(&ctx, err);
     if (st == RR_OK) st = rr_gfx_renderer_new(&r, err);
     if (st == RR_OK) {
         snprintf(res->renderer, sizeof res->renderer, "%s", rr_gfx_renderer_name(r));
-        st = rr_gfx_target_new(r, w, h, o->samples > 0 ? o->samples : 4, &target, err);
-    }
-    if (st == RR_OK) st = rr_spatial3d_new(r, store, &view, err);
-    if (st == RR_OK) st = rr_spatial3d_prepare(view, timeline, t, err);
-    if (st == RR_OK) {
         snprintf(res->timeline, sizeof res->timeline, "%s", timeline ? timeline : "");
         res->time = t;
-        res->drawables = rr_spatial3d_num_drawables(view);
-        const char *warning = rr_spatial3d_warning(view);
-        snprintf(res->warning, sizeof res->warning, "%s", warning ? warning : "");
-        rr_camera_t cam;
-        rr_camera_init(&cam);
-        rr_camera_set_up(&cam, rr_spatial3d_up(view));
-        rr_aabb_t bounds = rr_spatial3d_bounds(view);
-        rr_camera_fit(&cam, &bounds);
-        st = rr_spatial3d_draw(view, target, &cam, NULL, err);
-    }
-    if (st == RR_OK) {
         pixels = malloc((size_t)w * (size_t)h * 4);
-        if (!pixels) st = rr_error_set(err, RR_ERR_NOMEM, "screenshot: out of memory for %dx%d", w, h);
+        cell = malloc((size_t)w * (size_t)h * 4);
+        if (!pixels || !cell) st = rr_error_set(err, RR_ERR_NOMEM, "screenshot: out of memory for %dx%d", w, h);
     }
-    if (st == RR_OK) st = rr_gfx_target_read_rgba(target, pixels, err);
+    /* No view at all (nothing loaded, nothing viewable): the empty 3D scene. */
+    size_t n = bp.n_views ? bp.n_views : 1;
+    if (st == RR_OK) {
+        /* Views are separated by a 1-pixel gap of the panel colour. */
+        for (size_t i = 0; i < (size_t)w * (size_t)h; i++) memcpy(pixels + i * 4, (const uint8_t[]){0x1b, 0x1d, 0x20, 0xff}, 4);
+    }
+    frame_ctx_t f = {r, store, timeline, t, o->samples > 0 ? o->samples : 4, res};
+    for (size_t i = 0; i < n && st == RR_OK; i++) {
+        int x, y, cw, ch;
+        rr_blueprint_grid_cell(n, i, w, h, &x, &y, &cw, &ch);
+        if (n > 1) cw -= x + cw < w, ch -= y + ch < h;
+        if (cw < 1 || ch < 1) continue;
+        const rr_blueprint_view_t *bv = bp.n_views ? &bp.views[i] : NULL;
+        st = render_view(&f, bv, cw, ch, cell, err);
+        if (st == RR_OK)
+            for (int row = 0; row < ch; row++)
+                memcpy(pixels + ((size_t)(y + row) * (size_t)w + (size_t)x) * 4, cell + (size_t)row * (size_t)cw * 4,
+                       (size_t)cw * 4);
+        if (bv) {
+            size_t len = strlen(res->views);
+            snprintf(res->views + len, sizeof res->views - len, "%s%s %s", len ? ", " : "",
+                     rr_view_class_name(bv->cls), bv->origin.str);
+        }
+    }
+    res->n_views = bp.n_views;
     if (st == RR_OK) st = rr_png_write_rgba(o->out_png, w, h, pixels, err);
     free(pixels);
-    rr_spatial3d_free(view);
-    rr_gfx_target_free(target);
+    free(cell);
+    rr_blueprint_free(&bp);
     rr_gfx_renderer_free(r);
     rr_gfx_context_free(ctx);
     rr_store_free(empty);

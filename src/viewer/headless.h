@@ -1,6 +1,6 @@
 /* Headless rendering: a recording from .rrd files into a PNG screenshot of
- * its Spatial 3D view, off-screen on EGL (what `rerun --headless
- * --screenshot` runs). Damaged files render what loaded before the damage;
+ * its default views (blueprint.h) laid out in a grid (one view: the whole
+ * picture), off-screen on EGL (what `rerun --headless --screenshot` runs). Damaged files render what loaded before the damage;
  * the load error is reported beside the picture. */
 #ifndef RR_VIEWER_HEADLESS_H
 #define RR_VIEWER_HEADLESS_H
@@ -26,7 +26,9 @@ typedef struct rr_headless_result {
     char renderer[256];      /* GL_RENDERER */
     char timeline[128];      /* what was rendered ("" for static only) */
     int64_t time;
-    size_t drawables;
+    size_t drawables;        /* 3D drawables plus visible plotted series */
+    size_t n_views;          /* views composited */
+    char views[512];         /* their classes and origins, "Spatial3D /, TimeSeries /a" */
     bool load_failed;        /* load_error holds why; the picture shows what loaded */
     rr_error_t load_error;
     char warning[512];       /* first data problem of the view, "" when none */
