@@ -2,7 +2,9 @@
 # The viewer's headless mode end to end: examples/points3d's recording
 # rendered by `rerun --headless --screenshot` (EGL off-screen, llvmpipe in CI)
 # matches tests/viewer_ref/points3d.png; another time renders a different
-# picture; a truncated and a corrupted file still render what loaded, print an
+# picture; examples/scalars_plot's two series (one time series view each, as
+# Rerun 0.33's heuristics recommend, side by side) match
+# tests/viewer_ref/scalars_plot.png and the cursor moves with --time; a truncated and a corrupted file still render what loaded, print an
 # error naming the offset and exit 1 (no crash, no sanitizer report); usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
@@ -11,8 +13,10 @@ BUILD="${RR_BUILD_DIR:?RR_BUILD_DIR not set}"
 SRC="${RR_SOURCE_DIR:?RR_SOURCE_DIR not set}"
 RERUN="$BUILD/rerun"
 EX="$BUILD/examples/points3d"
+EX_PLOT="$BUILD/examples/scalars_plot"
 REF="$SRC/tests/viewer_ref/points3d.png"
-for exe in "$RERUN" "$EX"; do
+REF_PLOT="$SRC/tests/viewer_ref/scalars_plot.png"
+for exe in "$RERUN" "$EX" "$EX_PLOT"; do
     [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
 done
 TMP=$(mktemp -d)
@@ -50,6 +54,16 @@ grep -q "^compare: " "$TMP/ref.out" || fail "ref: no comparison printed"
 # Another time is another picture (the compare says so with exit 3).
 shot time0 3 --screenshot "$TMP/p0.png" --size 320x240 --time frame=0 --compare "$REF" --tolerance 0.0003 "$TMP/p.rrd"
 [ -s "$TMP/p0.png" ] || fail "time0: no picture"
+
+# The plots: sin and cos, each its own view; the lines cover a good share of
+# the picture, the tolerance allows a few hundred pixels of rasteriser
+# differences (0.2 % = 154 pixels), less than the 1-pixel cursor line
+# moving from the end of `step` to its middle changes.
+"$EX_PLOT" --save "$TMP/s.rrd" >/dev/null || { echo "viewer_headless: FAIL: scalars_plot --save"; exit 1; }
+shot plot 0 --screenshot "$TMP/s.png" --size 320x240 --compare "$REF_PLOT" --tolerance 0.002 "$TMP/s.rrd"
+grep -q "at step=1255, 2 drawables" "$TMP/plot.out" || fail "plot: not step 1255 with two series: $(cat "$TMP/plot.out")"
+grep -q "^compare: " "$TMP/plot.out" || fail "plot: no comparison printed"
+shot plot_mid 3 --screenshot "$TMP/s0.png" --size 320x240 --time step=600 --compare "$REF_PLOT" --tolerance 0.002 "$TMP/s.rrd"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn
