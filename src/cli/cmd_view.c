@@ -1,4 +1,12 @@
-/* `rerun --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE]
+/* The viewer's command line.
+ *
+ * `rerun [FILE.rrd | URL | -]... [--port N] [--memory-limit L] ...` opens the
+ * native viewer (src/viewer/app_window.h) on files, http:// URLs,
+ * rerun+http://.../proxy live sources and standard input, with the built-in
+ * gRPC endpoint on --port (9876) so SDKs can --connect; `rerun` alone only
+ * waits for them. Without a display it says to set DISPLAY or use --headless.
+ *
+ * `rerun --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE]
  * [--samples N] [--compare REF.png [--tolerance F]] FILE.rrd...`: renders a
  * recording's 3D view off-screen and writes a PNG (src/viewer/headless.h).
  * --compare checks the picture against a reference image, which is how
@@ -17,6 +25,11 @@
 int rr_cli_view(int argc, char **argv);
 
 #ifdef RR_HAVE_VIEWER
+#include <signal.h>
+
+#include "server/proxy.h"
+#include "viewer/app.h"
+#include "viewer/app_window.h"
 #include "viewer/gfx/png.h"
 #include "viewer/headless.h"
 
@@ -66,7 +79,158 @@ static int compare_with(const char *out_png, const char *ref, double tolerance) 
     return rc;
 }
 
+static void native_usage(FILE *f) {
+    fprintf(f,
+            "usage: rerun [FILE.rrd | http://HOST/FILE.rrd | rerun+http://HOST:PORT/proxy | -]...\n"
+            "             [--port 9876] [--bind 127.0.0.1] [--memory-limit L] [--size WxH]\n"
+            "             [--debug-dump PATH [--dump-every N]] [--screenshot PATH] [--screenshot-on-exit]\n"
+            "             [--max-seconds S]\n"
+            "\n"
+            "Opens the viewer window on the sources (loaded in the background; '-' is standard\n"
+            "input) and listens for SDKs (--connect, rr_spawn) on --port (0: any free port;\n"
+            "'none': no endpoint). Alone, it waits for SDK connections.\n"
+            "\n"
+            "  --memory-limit L    keep the stores under L (e.g. 2GiB, 50%%): oldest data goes first\n"
+            "  --debug-dump PATH   write the viewer state as JSON every N frames (default 10) and at\n"
+            "                      exit (also env RERUN_DEBUG_DUMP)\n"
+            "  --screenshot PATH   where F12 (and --screenshot-on-exit) writes a PNG of the window\n"
+            "  --max-seconds S     close after S seconds\n"
+            "\n"
+            "Mouse: drag orbits, right-drag pans, wheel zooms, double click resets. Keys: space\n"
+            "play/pause, left/right step, R reset camera, F12 screenshot, Escape quit.\n"
+            "Without a display, use --headless --screenshot OUT.png FILE.rrd (see --headless --help).\n");
+}
+
+static void on_close_signal(int sig) {
+    (void)sig;
+    rr_app_window_request_close();
+}
+
+static int run_native(int argc, char **argv) {
+    rr_app_config_t cfg = {0};
+    rr_app_window_options_t wo = {0};
+    const char *bind = NULL;
+    long port = 9876;
+    bool listen = true;
+    const char **sources = calloc((size_t)argc + 1, sizeof *sources);
+    size_t n_sources = 0;
+    if (!sources) return rr_cli_fail("out of memory");
+    wo.debug_dump = getenv("RERUN_DEBUG_DUMP");
+    int rc = 0;
+    for (int i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") || !strcmp(a, "--memory-limit") ||
+                     !strcmp(a, "--debug-dump") || !strcmp(a, "--dump-every") || !strcmp(a, "--screenshot") ||
+                     !strcmp(a, "--size") || !strcmp(a, "--max-seconds");
+        if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "--viewer-help")) {
+            native_usage(stdout);
+            free(sources);
+            return 0;
+        } else if (takes && !v) {
+            rc = rr_cli_fail("%s needs a value", a);
+        } else if (!strcmp(a, "--port")) {
+            char *end;
+            i++;
+            if (!strcmp(v, "none")) {
+                listen = false;
+            } else {
+                port = strtol(v, &end, 10);
+                if (!*v || *end || port < 0 || port > 65535) rc = rr_cli_fail("--port '%s': expected 0-65535 or 'none'", v);
+            }
+        } else if (!strcmp(a, "--bind")) {
+            bind = v, i++;
+        } else if (!strcmp(a, "--memory-limit")) {
+            rr_error_t err = {0};
+            i++;
+            if (rr_proxy_parse_memory_limit(v, &cfg.memory_limit, &err) != RR_OK)
+                rc = rr_cli_fail("--memory-limit: %s", err.msg);
+            else if (cfg.memory_limit == RR_PROXY_UNLIMITED)
+                cfg.memory_limit = 0;
+            else if (cfg.memory_limit == 0)
+                rc = rr_cli_fail("--memory-limit: 0 would keep nothing (use 'unlimited' for no limit)");
+        } else if (!strcmp(a, "--debug-dump")) {
+            wo.debug_dump = v, i++;
+        } else if (!strcmp(a, "--dump-every")) {
+            int64_t n;
+            if (!parse_int64(v, &n) || n < 1 || n > 1000000) rc = rr_cli_fail("--dump-every: expected 1.., got %s", v);
+            wo.dump_every = (int)n;
+            i++;
+        } else if (!strcmp(a, "--screenshot")) {
+            wo.screenshot = v, i++;
+        } else if (!strcmp(a, "--screenshot-on-exit")) {
+            wo.screenshot_on_exit = true;
+        } else if (!strcmp(a, "--size")) {
+            if (sscanf(v, "%dx%d", &wo.width, &wo.height) != 2 || wo.width < 1 || wo.height < 1 ||
+                wo.width > 16384 || wo.height > 16384)
+                rc = rr_cli_fail("--size: expected WxH (1..16384), got %s", v);
+            i++;
+        } else if (!strcmp(a, "--max-seconds")) {
+            char *end = NULL;
+            wo.max_seconds = strtod(v, &end);
+            if (end == v || *end || !(wo.max_seconds > 0)) rc = rr_cli_fail("--max-seconds: not a positive number: %s", v);
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            rc = rr_cli_fail("unknown or incomplete option '%s' (try --viewer-help)", a);
+        } else {
+            sources[n_sources++] = a;
+        }
+    }
+    if (rc != 0) {
+        free(sources);
+        return 2;
+    }
+    /* Say it before opening anything: the window cannot come up. */
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    if ((!x || !*x) && (!wl || !*wl)) {
+        free(sources);
+        return rr_cli_fail("no display to open the viewer window on (DISPLAY is unset): set DISPLAY, or "
+                           "render off-screen with `rerun --headless --screenshot OUT.png FILE.rrd`");
+    }
+    signal(SIGPIPE, SIG_IGN);
+    rr_app_t *app = NULL;
+    rr_error_t err = {0};
+    if (rr_app_new(&cfg, &app, &err) != RR_OK) {
+        free(sources);
+        return rr_cli_fail("%s", err.msg);
+    }
+    for (size_t i = 0; i < n_sources && rc == 0; i++)
+        if (rr_app_open_url(app, sources[i], &err) != RR_OK) rc = rr_cli_fail("%s", err.msg);
+    free(sources);
+    if (rc == 0 && listen) {
+        if (rr_app_listen(app, bind, (uint16_t)port, &err) != RR_OK) {
+            /* With sources of its own the viewer still has work: the
+             * endpoint is a convenience then. Alone it would be useless. */
+            if (n_sources == 0)
+                rc = rr_cli_fail("%s", err.msg);
+            else
+                fprintf(stderr, "rerun: warning: no gRPC endpoint: %s\n", err.msg);
+        } else {
+            fprintf(stderr, "rerun: listening for SDKs on rerun+http://%s:%u/proxy\n",
+                    bind && strcmp(bind, "0.0.0.0") && strcmp(bind, "::") ? bind : "127.0.0.1",
+                    (unsigned)rr_app_listen_port(app));
+        }
+    }
+    if (rc == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_close_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        rr_status_t st = rr_app_run_window(app, &wo, &err);
+        if (st != RR_OK) rc = rr_cli_fail("%s", err.msg);
+    }
+    if (rr_app_error(app)[0]) fprintf(stderr, "rerun: errors while loading: %s\n", rr_app_error(app));
+    rr_app_free(app);
+    return rc;
+}
+
 int rr_cli_view(int argc, char **argv) {
+    bool is_headless = false;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--headless")) is_headless = true;
+    if (!is_headless) return run_native(argc, argv);
     rr_headless_options_t o = {0};
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     const char *compare = NULL;
@@ -120,8 +284,10 @@ int rr_cli_view(int argc, char **argv) {
             files[o.n_files++] = a;
         }
     }
-    if (rc == 0 && !headless)
-        rc = rr_cli_fail("the native viewer window is not built yet; use --headless --screenshot OUT.png FILE.rrd");
+    if (rc == 0 && !headless) {
+        free(files);
+        return run_native(argc, argv);
+    }
     if (rc == 0 && !o.out_png) rc = rr_cli_fail("--headless needs --screenshot OUT.png (try --headless --help)");
     if (rc == 0 && o.n_files == 0) rc = rr_cli_fail("--headless: no .rrd file given");
     if (rc != 0) {

@@ -37,6 +37,8 @@ static void usage(FILE *f) {
             "                                 the recording as a table (see query --help)\n"
             "  --serve-grpc [--port 9876] [--bind 127.0.0.1] [--server-memory-limit 1GiB]\n"
             "                                 host the gRPC message proxy (see --serve-grpc --help)\n"
+            "  [FILE.rrd | URL | -]... [--port 9876] [--memory-limit L]\n"
+            "                                 the viewer (see --viewer-help); alone: waits for SDKs\n"
             "  --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE] FILE.rrd...\n"
             "                                 render the 3D view off-screen to a PNG (see --headless --help)\n"
             "  --version                      print the version\n",
@@ -44,10 +46,8 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    /* `rerun` alone: the viewer, waiting for SDK connections. */
+    if (argc < 2) return rr_cli_view(0, argv + 1);
     /* Rerun's flag form: `rerun --serve-grpc` with its options in any order. */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--serve-grpc")) return rr_cli_serve(argc - 1, argv + 1);
@@ -65,6 +65,6 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "arrow")) return rr_cli_arrow(argc - 2, argv + 2);
     if (!strcmp(cmd, "rrd")) return rr_cli_rrd(argc - 2, argv + 2);
     if (!strcmp(cmd, "query")) return rr_cli_query(argc - 2, argv + 2);
-    rr_cli_fail("unknown command '%s' (try --help)", cmd);
-    return 2;
+    /* Anything else is the viewer's: files, URLs, "-", its options. */
+    return rr_cli_view(argc - 1, argv + 1);
 }

@@ -127,6 +127,8 @@ uint64_t rr_app_items_loaded(const rr_app_t *app);
 /* The banner: every source error so far, newest last, joined by "; "
  * (truncated to fit); "" when none. */
 const char *rr_app_error(const rr_app_t *app);
+/* Adds "name: msg" to the banner (any thread; name may be NULL). */
+void rr_app_report_error(rr_app_t *app, const char *name, const char *msg);
 /* Count of errors reported (also those cut from the banner text). */
 size_t rr_app_num_errors(const rr_app_t *app);
 

@@ -59,8 +59,6 @@ struct rr_app {
  * False when the app is stopping (the item is freed). */
 bool rr_app_push(rr_app_t *app, rr_app_item_t *item, bool may_wait);
 void rr_app_item_free(rr_app_item_t *item);
-/* Adds "name: message" to the banner. */
-void rr_app_report_error(rr_app_t *app, const char *name, const char *msg);
 /* Turns a decoded LogMsg into an item (an ArrowMsg's chunk decoded here,
  * on the calling thread); takes msg. NULL with *err on a bad payload. */
 rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_error_t *err);
