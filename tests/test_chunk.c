@@ -401,6 +401,89 @@ static void expect_chunks_equal(const rr_chunk_t *a, const rr_chunk_t *b, const 
     rr_arrow_array_release(&bb);
 }
 
+/* A packed 1-row chunk of one list column (child format fmt, 8 bytes wide)
+ * on one timeline, for the column key checks. */
+static rr_chunk_t *key_chunk(const char *path, const char *timeline, rr_time_type_t tt,
+                             const char *arch, const char *fmt, int64_t t) {
+    rr_error_t err = {0};
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse(path, strlen(path), &p, &err), &err);
+    struct ArrowSchema type;
+    struct ArrowArray l;
+    rr_component_descriptor_t d;
+    assert_rr_ok(rr_arrow_schema_init(&type, "+l", "", ARROW_FLAG_NULLABLE, 1, &err), &err);
+    assert_rr_ok(rr_arrow_schema_init(type.children[0], fmt, "item", ARROW_FLAG_NULLABLE, 0, &err), &err);
+    assert_rr_ok(rr_component_descriptor_init(&d, arch, "Scalars:scalars", "rerun.components.Scalar", &err), &err);
+    assert_rr_ok(rr_arrow_array_init(&l, 2, 1, false, &err), &err);
+    assert_rr_ok(rr_arrow_array_init(l.children[0], 2, 0, false, &err), &err);
+    int32_t *off = rr_arrow_array_alloc_buffer(&l, 1, 8);
+    int64_t *v = rr_arrow_array_alloc_buffer(l.children[0], 1, 8);
+    assert_non_null(off);
+    assert_non_null(v);
+    off[0] = 0;
+    off[1] = 1;
+    *v = t * 3;
+    l.length = 1;
+    l.children[0]->length = 1;
+    rr_chunk_time_column_t tc = {timeline, tt, &t};
+    rr_chunk_list_column_t lc = {&d, &type, &l};
+    rr_chunk_t *c = NULL;
+    assert_rr_ok(rr_chunk_new_columns(rr_tuid_new(), &p, 1, NULL, &tc, 1, &lc, 1, &c, &err), &err);
+    assert_true(rr_chunk_is_packed(c));
+    rr_arrow_array_release(&l);
+    rr_arrow_schema_release(&type);
+    rr_component_descriptor_free(&d);
+    rr_entity_path_free(&p);
+    return c;
+}
+
+/* Column keys: equal for chunks of the same entity and columns whatever
+ * their ids and data, different when any name, type or path differs. */
+static void test_column_key(void **state) {
+    (void)state;
+    rr_chunk_t *a = key_chunk("/a/b", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1);
+    rr_chunk_t *same = key_chunk("/a/b", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 7);
+    rr_chunk_t *other[] = {
+        key_chunk("/a/c", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a/b/c", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a\\/b", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a/b", "frames", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a/b", "frame", RR_TIME_DURATION_NS, "rerun.archetypes.Scalars", "g", 1),
+        key_chunk("/a/b", "frame", RR_TIME_SEQUENCE, NULL, "g", 1),
+        key_chunk("/a/b", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalar", "g", 1),
+        key_chunk("/a/b", "frame", RR_TIME_SEQUENCE, "rerun.archetypes.Scalars", "l", 1),
+    };
+    rr_chunk_key_t ka, ks, ko;
+    assert_true(rr_chunk_column_key(a, &ka));
+    assert_true(rr_chunk_column_key(same, &ks));
+    assert_true(ka.len > 0 && ka.len == ks.len && ka.hash == ks.hash);
+    assert_memory_equal(ka.bytes, ks.bytes, ka.len);
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+        assert_true(rr_chunk_column_key(other[i], &ko));
+        bool differ = ko.len != ka.len || memcmp(ko.bytes, ka.bytes, ka.len) != 0;
+        if (!differ) fail_msg("key %zu equals the first one's", i);
+        rr_chunk_free(other[i]);
+    }
+    /* a chunk built column by column has none; its packed copy has the key */
+    rr_chunk_t *loose = make_fixed_chunk(0, 3), *packed = NULL;
+    rr_error_t err = {0};
+    assert_false(rr_chunk_column_key(loose, &ko));
+    assert_rr_ok(rr_chunk_pack(loose, &packed, &err), &err);
+    assert_true(rr_chunk_column_key(packed, &ko));
+    rr_chunk_t *packed2 = make_fixed_chunk(2, 4), *p2 = NULL;
+    assert_rr_ok(rr_chunk_pack(packed2, &p2, &err), &err);
+    assert_true(rr_chunk_column_key(p2, &ks));
+    assert_true(ko.len == ks.len && ko.hash == ks.hash);
+    assert_memory_equal(ko.bytes, ks.bytes, ko.len);
+    rr_chunk_free(loose);
+    rr_chunk_free(packed);
+    rr_chunk_free(packed2);
+    rr_chunk_free(p2);
+    rr_chunk_free(a);
+    rr_chunk_free(same);
+}
+
 static void test_packed(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -803,6 +886,7 @@ int main(void) {
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_lenient),
         cmocka_unit_test(test_packed),
+        cmocka_unit_test(test_column_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

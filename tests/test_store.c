@@ -273,6 +273,8 @@ static void append_chunk(rr_store_t *s, rr_chunk_t *c) {
 }
 
 static bool use_append; /* run_property appends rows instead of inserting chunks */
+static bool use_pack;   /* run_property inserts packed copies where columns allow */
+static int64_t n_packed;
 
 static void run_property(const rr_store_config_t *cfg, int recordings, bool strings) {
     setup_types();
@@ -285,6 +287,13 @@ static void run_property(const rr_store_config_t *cfg, int recordings, bool stri
         int n_chunks = 1 + (int)rnd(rnd(3) == 0 ? 60 : 12);
         for (int i = 0; i < n_chunks; i++) {
             rr_chunk_t *c = random_chunk(&ref, strings);
+            if (use_pack && rr_chunk_can_pack(c)) {
+                rr_chunk_t *p = NULL;
+                assert_rr_ok(rr_chunk_pack(c, &p, &err), &err);
+                rr_chunk_free(c);
+                c = p;
+                n_packed++;
+            }
             if (use_append)
                 append_chunk(s, c);
             else
@@ -346,6 +355,24 @@ static void test_property_append_rows(void **state) {
     cfg.chunk_max_bytes = cfg.chunk_max_rows = cfg.chunk_max_rows_if_unsorted = 0;
     run_property(&cfg, 100, true);
     use_append = false;
+}
+
+/* Packed chunks (they carry a column key the store finds compaction targets
+ * by): the same answers, with targets filling and moving often (tiny
+ * thresholds) and with Rerun's. */
+static void test_property_packed(void **state) {
+    (void)state;
+    rr_store_config_t cfg;
+    rr_store_config_default(&cfg);
+    cfg.chunk_max_rows = 24;
+    cfg.chunk_max_rows_if_unsorted = 10;
+    use_pack = true;
+    n_packed = 0;
+    run_property(&cfg, 300, false);
+    run_property(NULL, 200, true);
+    use_pack = false;
+    print_message("%lld chunks inserted packed\n", (long long)n_packed);
+    assert_true(n_packed > 1000);
 }
 
 /* ---------------- scalar chunks (events, GC) ---------------- */
@@ -852,6 +879,7 @@ int main(void) {
         cmocka_unit_test(test_property_no_compaction),
         cmocka_unit_test(test_property_tiny_thresholds),
         cmocka_unit_test(test_property_append_rows),
+        cmocka_unit_test(test_property_packed),
         cmocka_unit_test(test_compact_var_width),
         cmocka_unit_test(test_append_events),
         cmocka_unit_test(test_appenders),

@@ -70,6 +70,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <xxhash.h>
+
 #include "arrow/array.h"
 #include "arrow/compare.h"
 #include "arrow/schema.h"
@@ -132,6 +134,10 @@ static void free_component(rr_chunk_component_t *cc) {
 typedef struct pack_block {
     long refs; /* atomic */
     long own;  /* the references the chunk and its nodes were made with */
+    /* The column key (rr_chunk_column_key): bytes at key_off from the
+     * block's start, key_len of them (0: none). */
+    uint32_t key_off, key_len;
+    uint64_t key_hash;
 } pack_block_t;
 static void pack_unref(pack_block_t *b);
 static void packed_array_release(struct ArrowArray *a);
@@ -1006,6 +1012,74 @@ static struct ArrowSchema *pack_schema_node(bump_t *b, struct ArrowSchema *dst,
     return dst;
 }
 
+/* Appends n bytes to the key being laid out at b. */
+static void key_put(bump_t *b, const void *p, size_t n) {
+    void *d = bump(b, n, 1);
+    if (d && n) memcpy(d, p, n);
+}
+static void key_u32(bump_t *b, uint64_t v) {
+    uint32_t x = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    key_put(b, &x, 4);
+}
+/* A string with its terminator, or one 0xff byte for NULL (a string never
+ * starts with 0xff in UTF-8, so both read back unambiguously). */
+static void key_str(bump_t *b, const char *s) {
+    if (s)
+        key_put(b, s, strlen(s) + 1);
+    else
+        key_put(b, "\xff", 1);
+}
+static void key_schema(bump_t *b, const struct ArrowSchema *t, int depth) {
+    key_str(b, t->format);
+    key_u32(b, (uint64_t)t->n_children);
+    key_put(b, t->dictionary ? "d" : "-", 1);
+    if (depth < 3)
+        for (int64_t i = 0; i < t->n_children; i++) key_schema(b, t->children[i], depth + 1);
+}
+
+/* The column key of view v: every count is written before what it counts
+ * and every string is terminated, so equal keys mean equal entity paths
+ * (parts), timelines (name, type), descriptors and datatype trees (formats,
+ * child counts, dictionaries). Deeper types than packing allows give no key
+ * (length 0). Returns the key's offset from the block's start. */
+static size_t pack_key(bump_t *b, const rr_chunk_t *v, size_t *len) {
+    for (int64_t j = 0; j < v->n_components; j++) {
+        const struct ArrowSchema *ct = v->components[j].type.children[0];
+        if (ct->n_children && ct->children[0]->n_children) {
+            *len = 0;
+            return 0;
+        }
+    }
+    size_t start = b->off;
+    key_u32(b, v->entity_path.n_parts);
+    for (size_t i = 0; i < v->entity_path.n_parts; i++) key_str(b, v->entity_path.parts[i]);
+    key_u32(b, (uint64_t)v->n_indexes);
+    for (int64_t k = 0; k < v->n_indexes; k++) {
+        uint8_t ty = (uint8_t)v->indexes[k].timeline.type;
+        key_put(b, &ty, 1);
+        key_str(b, v->indexes[k].timeline.name);
+    }
+    key_u32(b, (uint64_t)v->n_components);
+    for (int64_t j = 0; j < v->n_components; j++) {
+        const rr_chunk_component_t *cc = &v->components[j];
+        key_str(b, cc->descr.archetype);
+        key_str(b, cc->descr.component);
+        key_str(b, cc->descr.component_type);
+        key_schema(b, &cc->type, 1);
+    }
+    *len = b->off - start;
+    return start;
+}
+
+bool rr_chunk_column_key(const rr_chunk_t *c, rr_chunk_key_t *out) {
+    const pack_block_t *blk = c->packed;
+    if (!blk || !blk->key_len) return false;
+    out->bytes = (const uint8_t *)blk + blk->key_off;
+    out->len = blk->key_len;
+    out->hash = blk->key_hash;
+    return true;
+}
+
 /* Lays out (b->base NULL) or writes the packed form of view v, whose
  * columns are already in chunk order and pass pack_column_ok. */
 static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
@@ -1114,6 +1188,14 @@ static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
                 ga->buffers[1] = vals;
             }
         }
+    }
+    size_t key_len;
+    size_t key_off = pack_key(b, v, &key_len);
+    if (c) {
+        pack_block_t *blk = (pack_block_t *)b->base;
+        blk->key_len = key_len <= UINT32_MAX ? (uint32_t)key_len : 0;
+        blk->key_off = (uint32_t)key_off;
+        blk->key_hash = key_len ? XXH3_64bits(b->base + key_off, key_len) : 0;
     }
     return c;
 }

@@ -119,6 +119,20 @@ bool rr_chunk_can_pack(const rr_chunk_t *c);
 rr_status_t rr_chunk_pack(const rr_chunk_t *src, rr_chunk_t **out, rr_error_t *err);
 bool rr_chunk_is_packed(const rr_chunk_t *c);
 
+/* A packed chunk's column key: its entity path, timelines and component
+ * columns (descriptors and datatypes) as one byte string, and a hash of it.
+ * Two chunks with equal keys have equal entity paths and the same columns
+ * (what the store's compaction asks of a chunk before it merges it), so one
+ * memcmp answers what would take a string compare per name. The bytes live
+ * in the chunk's block (valid while the chunk is). */
+typedef struct rr_chunk_key {
+    const uint8_t *bytes;
+    size_t len;
+    uint64_t hash;
+} rr_chunk_key_t;
+/* false (and *out untouched) when c is not packed or has no key. */
+bool rr_chunk_column_key(const rr_chunk_t *c, rr_chunk_key_t *out);
+
 /* One time column for rr_chunk_new_columns: num_rows values (borrowed). */
 typedef struct rr_chunk_time_column {
     const char *timeline;

@@ -102,6 +102,20 @@ typedef struct id_entry {
     schunk_t *sc; /* NULL: free slot */
 } id_entry_t;
 
+/* Where the last chunk with a given column key (rr_chunk_column_key) went:
+ * its entity and open compaction target, while no open target changed
+ * since (gen == store->open_gen). A stream of small packed chunks then
+ * finds both with one hash and one memcmp instead of comparing the entity
+ * path and every column name. */
+typedef struct key_hit {
+    entity_t *e; /* NULL: empty */
+    size_t slot; /* in e->open */
+    uint64_t gen, hash;
+    uint8_t *key;
+    size_t len, cap;
+} key_hit_t;
+#define KEY_HITS 16
+
 typedef struct sub {
     uint32_t handle;
     rr_store_event_fn fn;
@@ -127,6 +141,7 @@ struct rr_store {
     schunk_t *stale[8];
     size_t n_stale;
     uint64_t open_gen; /* changes whenever an open compaction target does (appenders) */
+    key_hit_t hits[KEY_HITS]; /* by key hash */
     sub_t *subs;
     size_t n_subs;
     uint32_t next_handle;
@@ -803,6 +818,7 @@ void rr_store_free(rr_store_t *s) {
     free(s->chunks);
     free(s->idtab);
     free(s->subs);
+    for (size_t i = 0; i < KEY_HITS; i++) free(s->hits[i].key);
     rr_store_id_free(&s->id);
     free(s);
 }
@@ -870,7 +886,7 @@ static rr_status_t insert_static(rr_store_t *s, schunk_t *sc, rr_error_t *err) {
 static bool merge_stays_sorted(const rr_chunk_t *dst, const rr_chunk_t *src) {
     if (dst->num_rows == 0) return true;
     if (!dst->is_sorted || !src->is_sorted) return false;
-    if (memcmp(row_id_ptr(dst, dst->num_rows - 1), row_id_ptr(src, 0), 16) > 0) return false;
+    if (rr_tuid_cmp(row_id_at(dst, dst->num_rows - 1), row_id_at(src, 0)) > 0) return false;
     for (int64_t k = 0; k < dst->n_indexes; k++) {
         if (!dst->indexes[k].is_sorted || !src->indexes[k].is_sorted) return false;
         if (times_of(dst, k)[dst->num_rows - 1] > times_of(src, k)[0]) return false;
@@ -902,6 +918,40 @@ static open_slot_t *find_open(entity_t *e, const rr_chunk_t *c) {
     for (size_t i = 0; i < e->n_open; i++)
         if (same_columns(e->open[i].sc->c, c)) return &e->open[i];
     return NULL;
+}
+
+/* The entity and open target a chunk with key k went to last, if still
+ * open. */
+static open_slot_t *hit_find(rr_store_t *s, const rr_chunk_key_t *k, entity_t **e) {
+    key_hit_t *h = &s->hits[k->hash & (KEY_HITS - 1)];
+    if (!h->e || h->gen != s->open_gen || h->hash != k->hash || h->len != k->len ||
+        h->slot >= h->e->n_open || memcmp(h->key, k->bytes, k->len) != 0)
+        return NULL;
+    *e = h->e;
+    return &h->e->open[h->slot];
+}
+
+/* Remembers that chunks with key k go to entity e's open slot os (found by
+ * the full comparison). */
+static void hit_put(rr_store_t *s, const rr_chunk_key_t *k, entity_t *e, open_slot_t *os) {
+    key_hit_t *h = &s->hits[k->hash & (KEY_HITS - 1)];
+    if (h->cap < k->len) {
+        size_t nc = k->len < 64 ? 64 : k->len;
+        uint8_t *nk = realloc(h->key, nc);
+        if (!nk) {
+            h->e = NULL;
+            return;
+        }
+        s->index_bytes += nc - h->cap;
+        h->key = nk;
+        h->cap = nc;
+    }
+    memcpy(h->key, k->bytes, k->len);
+    h->len = k->len;
+    h->hash = k->hash;
+    h->e = e;
+    h->slot = (size_t)(os - e->open);
+    h->gen = s->open_gen;
 }
 
 /* Whether c (used bytes) may merge into target within the thresholds. */
@@ -1139,8 +1189,15 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     }
     /* An open compaction target with c's columns means they are all
      * registered already (a stream of small chunks skips the lookups). */
-    entity_t *e = rr_chunk_is_static(c) ? NULL : find_entity(s, &c->entity_path);
-    open_slot_t *os_found = e && e->n_open && compaction_on(s) ? find_open(e, c) : NULL;
+    rr_chunk_key_t key;
+    bool keyed = !rr_chunk_is_static(c) && compaction_on(s) && rr_chunk_column_key(c, &key);
+    entity_t *e = NULL;
+    open_slot_t *os_found = keyed ? hit_find(s, &key, &e) : NULL;
+    if (!os_found) {
+        e = rr_chunk_is_static(c) ? NULL : find_entity(s, &c->entity_path);
+        os_found = e && e->n_open && compaction_on(s) ? find_open(e, c) : NULL;
+        if (os_found && keyed) hit_put(s, &key, e, os_found);
+    }
     rr_status_t st = os_found ? RR_OK : register_columns(s, c, &e, err);
     if (st != RR_OK) {
         rr_chunk_free(c);
@@ -1165,7 +1222,9 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *c, rr_error_t *err)
     }
     /* Temporal: compaction first. One pass says whether c's columns can
      * grow in place and what they use. */
-    uint64_t grow_used = store_grow_rows_bytes(c);
+    uint64_t grow_used = os_found && os_found->sc->grow
+                             ? store_grow_rows_bytes_as(c, os_found->sc->grow)
+                             : store_grow_rows_bytes(c);
     bool c_can_grow = grow_used != UINT64_MAX;
     uint64_t used = c_can_grow ? grow_used : used_bytes(c);
     bool can_open = compaction_on(s) && small_enough(s, c, used);

@@ -80,48 +80,75 @@ uint64_t store_grow_rows_bytes(const rr_chunk_t *c) {
     return b;
 }
 
+uint64_t store_grow_rows_bytes_as(const rr_chunk_t *c, const store_grow_t *g) {
+    if (c->n_components != g->n_cols) return store_grow_rows_bytes(c);
+    int64_t n = c->num_rows;
+    uint64_t b = (uint64_t)n * 16 + (uint64_t)(n * 8 * c->n_indexes);
+    for (int64_t j = 0; j < g->n_cols; j++) {
+        const store_grow_col_t *gc = &g->cols[j];
+        const struct ArrowArray *l = &c->components[j].array;
+        if (l->n_children != 1) return UINT64_MAX;
+        if (gc->fsl) {
+            const struct ArrowArray *ch = l->children[0];
+            if (ch->n_children != 1) return UINT64_MAX;
+            const struct ArrowArray *gr = ch->children[0];
+            if (gr->null_count != 0 && gr->buffers[0] != NULL) return UINT64_MAX;
+        }
+        const int32_t *off = (const int32_t *)l->buffers[1] + l->offset;
+        int64_t nv = (int64_t)off[n] - off[0];
+        b += (uint64_t)(4 * (n + 1) + gc->width * nv);
+        if (l->buffers[0]) b += (uint64_t)rr_arrow_bitmap_bytes(n);
+        if (l->children[0]->buffers[0]) b += (uint64_t)rr_arrow_bitmap_bytes(nv);
+    }
+    return b;
+}
+
 static void bits_set_range(uint8_t *bits, int64_t from, int64_t n, bool v) {
     for (int64_t i = 0; i < n; i++) rr_arrow_bit_set(bits, from + i, v);
 }
 
-/* Replaces *slot with a blob of new_len bytes holding the old content
- * (zero-filled past it) and points buffer i of a at it. */
-static rr_status_t regrow(rr_arrow_blob_t **slot, size_t new_len, struct ArrowArray *a, int64_t i,
-                          rr_error_t *err) {
+/* Replaces *slot with a blob of new_len bytes holding the old content and
+ * points buffer i of a at it. Past the old content only bitmaps are zeroed:
+ * their last byte is written whole (Arrow IPC copies it) while bits are set
+ * one by one; every other buffer is written before anyone reads it, so
+ * zeroing a presized target would only touch its pages twice. */
+static rr_status_t regrow(store_grow_t *g, rr_arrow_blob_t **slot, size_t new_len,
+                          struct ArrowArray *a, int64_t i, bool zero, rr_error_t *err) {
     rr_arrow_blob_t *nb = rr_arrow_blob_new(new_len);
     if (!nb) return rr_error_set(err, RR_ERR_NOMEM, "store: out of memory growing a chunk (%zu bytes)", new_len);
     uint8_t *d = (uint8_t *)nb->data;
     size_t old = *slot ? (*slot)->len : 0;
     if (old > new_len) old = new_len;
     if (old) memcpy(d, (*slot)->data, old);
-    memset(d + old, 0, new_len - old);
+    if (zero) memset(d + old, 0, new_len - old);
     rr_arrow_array_set_buffer_blob(a, i, d, nb);
+    g->bytes += new_len - (*slot ? (*slot)->len : 0);
     rr_arrow_blob_release(*slot);
     *slot = nb;
     return RR_OK;
 }
 
 static rr_status_t grow_rows(rr_chunk_t *c, store_grow_t *g, int64_t cap, rr_error_t *err) {
-    RR_TRY(regrow(&g->row_ids, (size_t)cap * 16, &c->row_ids, 1, err));
+    RR_TRY(regrow(g, &g->row_ids, (size_t)cap * 16, &c->row_ids, 1, false, err));
     for (int64_t k = 0; k < g->n_times; k++)
-        RR_TRY(regrow(&g->times[k], (size_t)cap * 8, &c->indexes[k].array, 1, err));
+        RR_TRY(regrow(g, &g->times[k], (size_t)cap * 8, &c->indexes[k].array, 1, false, err));
     for (int64_t j = 0; j < g->n_cols; j++) {
         struct ArrowArray *l = &c->components[j].array;
-        RR_TRY(regrow(&g->cols[j].validity, (size_t)rr_arrow_bitmap_bytes(cap), l, 0, err));
-        RR_TRY(regrow(&g->cols[j].offsets, (size_t)(cap + 1) * 4, l, 1, err));
+        RR_TRY(regrow(g, &g->cols[j].validity, (size_t)rr_arrow_bitmap_bytes(cap), l, 0, true, err));
+        RR_TRY(regrow(g, &g->cols[j].offsets, (size_t)(cap + 1) * 4, l, 1, false, err));
     }
     g->cap_rows = cap;
     return RR_OK;
 }
 
-static rr_status_t grow_vals(rr_chunk_t *c, store_grow_col_t *gc, int64_t j, int64_t cap,
-                             rr_error_t *err) {
+static rr_status_t grow_vals(rr_chunk_t *c, store_grow_t *g, store_grow_col_t *gc, int64_t j,
+                             int64_t cap, rr_error_t *err) {
     struct ArrowArray *ch = c->components[j].array.children[0];
-    RR_TRY(regrow(&gc->cvalid, (size_t)rr_arrow_bitmap_bytes(cap), ch, 0, err));
+    RR_TRY(regrow(g, &gc->cvalid, (size_t)rr_arrow_bitmap_bytes(cap), ch, 0, true, err));
     if (gc->fsl)
-        RR_TRY(regrow(&gc->values, (size_t)(cap * gc->width), ch->children[0], 1, err));
+        RR_TRY(regrow(g, &gc->values, (size_t)(cap * gc->width), ch->children[0], 1, false, err));
     else
-        RR_TRY(regrow(&gc->values, (size_t)(cap * gc->width), ch, 1, err));
+        RR_TRY(regrow(g, &gc->values, (size_t)(cap * gc->width), ch, 1, false, err));
     gc->cap_vals = cap;
     return RR_OK;
 }
@@ -180,7 +207,9 @@ rr_status_t store_grow_new(const rr_chunk_t *like, int64_t cap_rows, rr_chunk_t 
         g->n_cols = j + 1;
     }
     if (st == RR_OK) st = grow_rows(c, g, cap_rows, err);
-    for (int64_t j = 0; j < g->n_cols && st == RR_OK; j++) st = grow_vals(c, &g->cols[j], j, cap_rows, err);
+    /* the empty columns' one offset (the rest are written as rows come) */
+    for (int64_t j = 0; j < g->n_cols && st == RR_OK; j++) ((int32_t *)g->cols[j].offsets->data)[0] = 0;
+    for (int64_t j = 0; j < g->n_cols && st == RR_OK; j++) st = grow_vals(c, g, &g->cols[j], j, cap_rows, err);
     if (st != RR_OK) goto fail;
     *out = c;
     *grow = g;
@@ -191,7 +220,20 @@ fail:
     return st;
 }
 
-static bool tuid_bytes_le(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 16) <= 0; }
+/* Big-endian TUIDs compared in two loads (a libc memcmp call costs more
+ * than the compare on 1-row appends). */
+static inline uint64_t be64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+static bool tuid_bytes_le(const uint8_t *a, const uint8_t *b) {
+    uint64_t ah = be64(a), bh = be64(b);
+    return ah < bh || (ah == bh && be64(a + 8) <= be64(b + 8));
+}
 
 rr_status_t store_grow_append(rr_chunk_t *c, store_grow_t *g, const rr_chunk_t *src,
                               rr_error_t *err) {
@@ -214,7 +256,7 @@ rr_status_t store_grow_append(rr_chunk_t *c, store_grow_t *g, const rr_chunk_t *
         if (gc->n_vals + nv > gc->cap_vals) {
             int64_t cap = gc->cap_vals * 2;
             if (cap < gc->n_vals + nv) cap = gc->n_vals + nv;
-            RR_TRY(grow_vals(c, gc, j, cap, err));
+            RR_TRY(grow_vals(c, g, gc, j, cap, err));
         }
     }
     /* Row ids. */
@@ -296,16 +338,7 @@ rr_status_t store_grow_append(rr_chunk_t *c, store_grow_t *g, const rr_chunk_t *
     return RR_OK;
 }
 
-uint64_t store_grow_bytes(const store_grow_t *g) {
-    uint64_t b = g->row_ids ? g->row_ids->len : 0;
-    for (int64_t k = 0; k < g->n_times; k++) b += g->times[k] ? g->times[k]->len : 0;
-    for (int64_t j = 0; j < g->n_cols; j++) {
-        const store_grow_col_t *gc = &g->cols[j];
-        b += (gc->validity ? gc->validity->len : 0) + (gc->offsets ? gc->offsets->len : 0) +
-             (gc->cvalid ? gc->cvalid->len : 0) + (gc->values ? gc->values->len : 0);
-    }
-    return b;
-}
+uint64_t store_grow_bytes(const store_grow_t *g) { return g->bytes; }
 
 void store_grow_free(store_grow_t *g) {
     if (!g) return;

@@ -29,6 +29,7 @@ typedef struct store_grow {
     int64_t n_times;
     store_grow_col_t *cols;    /* per component column */
     int64_t n_cols;
+    uint64_t bytes;            /* the blobs' lengths, kept as they grow */
 } store_grow_t;
 
 /* Whether every component column of c is of a growable type and its values
@@ -39,6 +40,9 @@ bool store_grow_can_take(const rr_chunk_t *c);
  * store_grow_can_take(c); UINT64_MAX when it cannot (one pass for both
  * questions). For the compaction thresholds. */
 uint64_t store_grow_rows_bytes(const rr_chunk_t *c);
+/* The same for a chunk c whose columns are those of the growable chunk g
+ * holds (same names and types): g's widths stand for parsing c's types. */
+uint64_t store_grow_rows_bytes_as(const rr_chunk_t *c, const store_grow_t *g);
 
 /* A new empty growable chunk with the columns (names, types, descriptors) of
  * like, holding cap_rows rows, with a new chunk id. */
