@@ -38,7 +38,7 @@ static bool example_streamed_ = false; /* --connect alone: no file */
 
 static inline void example_usage_(FILE *to, const example_option_t *extra) {
     fprintf(to,
-            "usage: %s [--save PATH | --stdout] [--connect [URL]] [--recording-id ID]",
+            "usage: %s [--save PATH | --stdout] [--connect [URL]] [--spawn] [--recording-id ID]",
             example_name_);
     for (const example_option_t *o = extra; o && o->name; o++) fprintf(to, " [--%s VALUE]", o->name);
     fprintf(to,
@@ -48,6 +48,8 @@ static inline void example_usage_(FILE *to, const example_option_t *extra) {
             "  --connect [URL]     stream live over gRPC to a viewer or `rerun --serve-grpc`\n"
             "                      (default URL: %s); with --save or\n"
             "                      --stdout as well, the recording goes to both\n"
+            "  --spawn             start a viewer (RERUN_BIN or rerun on PATH) unless one\n"
+            "                      listens on port 9876, and stream to it\n"
             "  --recording-id ID   log into recording ID (default: %s);\n"
             "                      processes given the same ID make one recording\n",
             example_name_, RR_DEFAULT_CONNECT_URL,
@@ -69,7 +71,7 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
                                             const example_option_t *extra) {
     example_name_ = name;
     const char *save = NULL, *recording_id = NULL, *connect = NULL;
-    bool to_stdout = false, to_connect = false;
+    bool to_stdout = false, to_connect = false, to_spawn = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -78,6 +80,11 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
         }
         if (!strcmp(a, "--stdout")) {
             to_stdout = true;
+            continue;
+        }
+        if (!strcmp(a, "--spawn")) {
+            /* Rerun's --spawn: start a viewer unless one runs, stream to it. */
+            to_spawn = true;
             continue;
         }
         if (!strcmp(a, "--connect")) {
@@ -110,10 +117,14 @@ static inline rr_recording_stream_t *example_start(const char *name, int argc, c
         example_connected_ = true;
         st = rr_connect_grpc(rec, connect, &err);
     }
-    if (st == RR_OK && to_connect && !save && !to_stdout) {
+    if (st == RR_OK && to_spawn) {
+        example_connected_ = true;
+        st = rr_spawn(rec, NULL, &err);
+    }
+    if (st == RR_OK && (to_connect || to_spawn) && !save && !to_stdout) {
         example_streamed_ = true;
         snprintf(example_where_, sizeof example_where_, "%s",
-                 connect ? connect : RR_DEFAULT_CONNECT_URL);
+                 connect ? connect : to_spawn ? "a spawned viewer" : RR_DEFAULT_CONNECT_URL);
     } else if (st == RR_OK) {
         if (to_stdout) {
             example_to_stdout_ = true;

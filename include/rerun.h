@@ -164,6 +164,27 @@ rr_status_t rr_connect_grpc(rr_recording_stream_t *rec, const char *url, rr_erro
 rr_status_t rr_connect_grpc_opts(rr_recording_stream_t *rec, const char *url,
                                  const rr_grpc_options_t *opts, rr_error_t *err);
 
+/* ------------------------------------------------------------------ */
+/* Spawn: start a viewer if none runs, then stream to it               */
+
+typedef struct rr_spawn_options {
+    /* The viewer program; NULL: $RERUN_BIN, else `rerun` on PATH. */
+    const char *executable;
+    /* Port the viewer listens on for SDKs; 0: 9876. */
+    uint16_t port;
+    /* Passed as the viewer's --memory-limit (e.g. "75%", "2GiB"); NULL: none. */
+    const char *memory_limit;
+    /* How long to wait for a started viewer to listen; 0: 10000 ms. */
+    uint32_t wait_ms;
+} rr_spawn_options_t;
+
+/* As Rerun's spawn: when nothing listens on 127.0.0.1:port, starts the
+ * viewer detached (its own session; it outlives this program) with --port,
+ * waits until it listens (at most wait_ms), then connects the stream to it
+ * with rr_connect_grpc. opts may be NULL. Errors name the program that could
+ * not be started or the port that never opened. */
+rr_status_t rr_spawn(rr_recording_stream_t *rec, const rr_spawn_options_t *opts, rr_error_t *err);
+
 /* Sends every pending row to every sink and waits until they took it. */
 rr_status_t rr_flush(rr_recording_stream_t *rec, rr_error_t *err);
 
