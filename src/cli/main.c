@@ -53,6 +53,8 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--serve-grpc")) return rr_cli_serve(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--headless")) return rr_cli_view(argc - 1, argv + 1);
+    for (int i = 1; i < argc; i++) /* the web viewer (src/cli/cmd_serve_web.c) */
+        if (!strcmp(argv[i], "--serve-web")) { int rr_cli_serve_web(int, char **); return rr_cli_serve_web(argc - 1, argv + 1); }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("rerun-c %s (Rerun %s compatible)\n", RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
