@@ -1,0 +1,131 @@
+// Our browser viewer in headless Chromium: starts `rerun --serve-web FILE`
+// (the Wasm viewer built by scripts/build-web), opens its page, waits until
+// the recording loaded, and prints what the page's WebViewer API reports as
+// one line of JSON, in the shape tests/js/viewer_oracle.mjs prints for the
+// official viewer, so a test can compare the two:
+//   {"recording_open": {...}, "recording_open_events": [...],
+//    "active_recording": "...", "active_timeline": "..." | null,
+//    "timelines": {"NAME": {"min", "max"} | null}, "canvas": {"width",
+//    "height", "distinct_pixels"}, "frames": N, "console_errors": [...]}
+// distinct_pixels counts canvas pixels unlike its most common colour (the
+// background): > 0 when something was drawn.
+//
+//   node viewer_web_check.mjs --rerun PATH --web-dir DIR FILE.rrd
+//        [--timeline NAME]... [--screenshot OUT.png] [--timeout SECONDS]
+// Exit 0 with the JSON on stdout, 1 with the reason on stderr.
+import { spawn } from "node:child_process";
+import { closeResources, jsonSafe, launchChromium, keepHermetic, oneLine, sleep } from "./lib/viewer_harness.mjs";
+
+function usage(msg) {
+  process.stderr.write(`viewer_web_check: ${msg}\nusage: node viewer_web_check.mjs --rerun PATH --web-dir DIR FILE.rrd [--timeline NAME]... [--screenshot OUT.png] [--timeout S]\n`);
+  process.exit(2);
+}
+
+const opts = { rerun: null, webDir: null, file: null, timelines: [], screenshot: null, timeoutS: 45 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+  if (a === "--rerun") opts.rerun = value();
+  else if (a === "--web-dir") opts.webDir = value();
+  else if (a === "--timeline") opts.timelines.push(value());
+  else if (a === "--screenshot") opts.screenshot = value();
+  else if (a === "--timeout") opts.timeoutS = Number(value());
+  else if (a.startsWith("-")) usage(`unknown option ${a}`);
+  else if (opts.file) usage("one file only");
+  else opts.file = a;
+}
+if (!opts.rerun || !opts.webDir || !opts.file) usage("--rerun, --web-dir and a file are needed");
+
+const deadline = Date.now() + opts.timeoutS * 1000;
+const resources = { browser: null, server: null };
+let child = null;
+
+function fail(msg) {
+  process.stderr.write(`viewer_web_check: ${oneLine(msg)}\n`);
+  process.exitCode = 1;
+}
+
+// Starts the server; resolves with its http://127.0.0.1:PORT/ URL.
+function startServer() {
+  return new Promise((resolve, reject) => {
+    child = spawn(opts.rerun, ["--serve-web", opts.file, "--web-port", "0", "--web-dir", opts.webDir],
+                  { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) resolve(m[0]);
+    });
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => reject(new Error(`rerun --serve-web exited ${code}: ${err}`)));
+    child.on("error", reject);
+  });
+}
+
+async function main() {
+  const base = await startServer();
+  resources.browser = await launchChromium("/usr/bin/chromium", deadline - Date.now());
+  const page = await resources.browser.newPage({ viewport: { width: 640, height: 480 } });
+  const consoleErrors = [];
+  const consoleOther = [];
+  page.on("console", (m) => (m.type() === "error" ? consoleErrors : consoleOther).push(oneLine(m.text())));
+  page.on("pageerror", (e) => consoleErrors.push(oneLine(e.message)));
+  await keepHermetic(page, new URL(base).origin);
+  await page.goto(base, { timeout: Math.max(1000, deadline - Date.now()) });
+
+  // Loaded: a recording is open, every --timeline asked for has a range,
+  // and the reported state stayed the same for a second.
+  let last = null, stableSince = 0, state = null;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`timed out; last state ${JSON.stringify(state)}; console errors: ${consoleErrors.join(" | ")}; console: ${consoleOther.slice(-10).join(" | ")}`);
+    state = await page.evaluate((timelines) => {
+      const v = window.rerunViewer;
+      const events = window.rerunEvents ?? [];
+      if (!v || !v.ready) return { events };
+      const rec = v.get_active_recording_id();
+      const ranges = {};
+      for (const t of timelines) ranges[t] = rec ? v.get_time_range(rec, t) : null;
+      return { events, rec, timeline: rec ? v.get_active_timeline(rec) : null, ranges };
+    }, opts.timelines);
+    const key = JSON.stringify(state);
+    const complete = state.rec && opts.timelines.every((t) => state.ranges[t]);
+    if (key !== last) { last = key; stableSince = Date.now(); }
+    else if (complete && Date.now() - stableSince >= 1000) break;
+    await sleep(200);
+  }
+  const canvas = await page.evaluate(() => {
+    const c = document.querySelector("canvas");
+    const tmp = document.createElement("canvas");
+    tmp.width = c.width; tmp.height = c.height;
+    const g = tmp.getContext("2d");
+    g.drawImage(c, 0, 0);
+    const px = new Uint32Array(g.getImageData(0, 0, c.width, c.height).data.buffer);
+    const counts = new Map();
+    for (const p of px) counts.set(p, (counts.get(p) ?? 0) + 1);
+    let bg = 0, most = -1;
+    for (const [p, n] of counts) if (n > most) { most = n; bg = p; }
+    return { width: c.width, height: c.height, distinct_pixels: px.length - most, background: bg >>> 0 };
+  });
+  if (opts.screenshot) await page.locator("canvas").screenshot({ path: opts.screenshot });
+  const opened = state.events.filter((e) => e.type === "recording_open");
+  const out = {
+    recording_open: opened[0] ?? null,
+    recording_open_events: opened,
+    active_recording: state.rec,
+    active_timeline: state.timeline,
+    timelines: state.ranges,
+    canvas,
+    console_errors: consoleErrors,
+  };
+  process.stdout.write(JSON.stringify(jsonSafe(out)) + "\n");
+}
+
+try {
+  await main();
+} catch (e) {
+  fail(e?.stack ?? e);
+} finally {
+  await closeResources(resources);
+  if (child && child.exitCode === null) child.kill("SIGTERM");
+}
