@@ -72,7 +72,12 @@ struct rr_arrow_ipc_reader {
 
 /* One framed message: where it is and what its flatbuffer says. */
 typedef struct ipc_msg {
-    char what[96]; /* "IPC message 3 at byte 1234", for errors */
+    /* "IPC message 3 at byte 1234", for errors: written by msg_what only
+     * when one is reported (a healthy stream of small messages would format
+     * it for every message) from the fields below */
+    char what[96];
+    const char *what_kind;   /* file block kind, NULL for a stream message */
+    long long what_n, what_at; /* message index or block number; byte offset */
     size_t offset;
     bool eos;
     rr_fb_table_t message;
@@ -102,6 +107,18 @@ static rr_status_t prefixed(rr_status_t st, rr_error_t *err, const char *fmt, ..
 
 /* ---------------- framing ---------------- */
 
+static const char *msg_what(ipc_msg_t *m) {
+    if (!m->what[0]) {
+        if (m->what_kind)
+            snprintf(m->what, sizeof m->what, "IPC file %s block %u (message at byte %lld)",
+                     m->what_kind, (unsigned)m->what_n, m->what_at);
+        else
+            snprintf(m->what, sizeof m->what, "IPC message %lld at byte %lld", m->what_n,
+                     m->what_at);
+    }
+    return m->what;
+}
+
 /* Decodes the prefix and flatbuffer of the message at off; its metadata
  * must end at or before limit. Leaves the body to the caller. */
 static rr_status_t frame_message(const rr_arrow_ipc_reader_t *r, size_t off, size_t limit,
@@ -115,14 +132,14 @@ static rr_status_t frame_message(const rr_arrow_ipc_reader_t *r, size_t off, siz
     }
     if (off > limit || limit - off < 4)
         return rr_error_set(err, RR_ERR_TRUNCATED, "%s: only %zu bytes left, a message prefix "
-                            "needs 4", m->what, off > limit ? (size_t)0 : limit - off);
+                            "needs 4", msg_what(m), off > limit ? (size_t)0 : limit - off);
     const uint8_t *p = r->data + off;
     size_t meta = off + 4;
     int32_t meta_len;
     if (rr_fb_read_u32(p) == RR_IPC_CONTINUATION) {
         if (limit - off < 8)
             return rr_error_set(err, RR_ERR_TRUNCATED,
-                                "%s: input ends inside the metadata length", m->what);
+                                "%s: input ends inside the metadata length", msg_what(m));
         meta_len = rr_fb_read_i32(p + 4);
         meta = off + 8;
     } else {
@@ -134,34 +151,34 @@ static rr_status_t frame_message(const rr_arrow_ipc_reader_t *r, size_t off, siz
         return RR_OK;
     }
     if (meta_len < 0)
-        return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: negative metadata length %d", m->what,
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: negative metadata length %d", msg_what(m),
                             (int)meta_len);
     if (meta_len > MAX_METADATA)
         return rr_error_set(err, RR_ERR_INVALID_DATA,
-                            "%s: metadata of %d bytes exceeds the %lld-byte limit", m->what,
+                            "%s: metadata of %d bytes exceeds the %lld-byte limit", msg_what(m),
                             (int)meta_len, (long long)MAX_METADATA);
     if ((size_t)meta_len > limit - meta)
         return rr_error_set(err, RR_ERR_TRUNCATED,
                             "%s: metadata of %d bytes runs past the end of the input (%zu bytes "
                             "left)",
-                            m->what, (int)meta_len, limit - meta);
+                            msg_what(m), (int)meta_len, limit - meta);
     m->meta_end = meta + (size_t)meta_len;
     rr_status_t st = rr_fb_root(r->data + meta, (size_t)meta_len, "Message", &m->message, err);
-    if (st != RR_OK) return prefixed(st, err, "%s: ", m->what);
+    if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(m));
     m->version = rr_fb_field_i16(&m->message, RR_FB_MESSAGE_VERSION, RR_FB_METADATA_V1);
     if (m->version < RR_FB_METADATA_V4 || m->version > RR_FB_METADATA_V5)
         return rr_error_set(err, RR_ERR_UNSUPPORTED,
-                            "%s: metadata version %d is not supported (V4 and V5 are)", m->what,
+                            "%s: metadata version %d is not supported (V4 and V5 are)", msg_what(m),
                             (int)m->version + 1);
     m->header_type = rr_fb_field_u8(&m->message, RR_FB_MESSAGE_HEADER_TYPE, RR_FB_HEADER_NONE);
     st = rr_fb_field_table(&m->message, RR_FB_MESSAGE_HEADER, "Message.header", &m->header, err);
-    if (st != RR_OK) return prefixed(st, err, "%s: ", m->what);
+    if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(m));
     if (m->header_type == RR_FB_HEADER_NONE || !rr_fb_table_present(&m->header))
-        return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: Message.header is missing", m->what);
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: Message.header is missing", msg_what(m));
     m->body_len = rr_fb_field_i64(&m->message, RR_FB_MESSAGE_BODY_LENGTH, 0);
     if (m->body_len < 0)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: negative Message.bodyLength %lld",
-                            m->what, (long long)m->body_len);
+                            msg_what(m), (long long)m->body_len);
     return RR_OK;
 }
 
@@ -172,7 +189,7 @@ static rr_status_t place_body(ipc_msg_t *m, size_t body_start, size_t limit, rr_
         return rr_error_set(err, RR_ERR_TRUNCATED,
                             "%s: body of %lld bytes runs past the end of the input (%zu bytes "
                             "left)",
-                            m->what, (long long)m->body_len,
+                            msg_what(m), (long long)m->body_len,
                             body_start > limit ? (size_t)0 : limit - body_start);
     m->end = body_start + (size_t)m->body_len;
     return RR_OK;
@@ -180,8 +197,10 @@ static rr_status_t place_body(ipc_msg_t *m, size_t body_start, size_t limit, rr_
 
 /* The next message of a stream, at r->offset. */
 static rr_status_t read_stream_message(rr_arrow_ipc_reader_t *r, ipc_msg_t *m, rr_error_t *err) {
-    snprintf(m->what, sizeof m->what, "IPC message %lld at byte %zu", (long long)r->msg_index,
-             r->offset);
+    m->what[0] = 0;
+    m->what_kind = NULL;
+    m->what_n = (long long)r->msg_index;
+    m->what_at = (long long)r->offset;
     RR_TRY(frame_message(r, r->offset, r->len, m, err));
     if (m->eos) return RR_OK;
     return place_body(m, m->meta_end, r->len, err);
@@ -195,23 +214,25 @@ static rr_status_t read_block_message(rr_arrow_ipc_reader_t *r, const rr_fb_vect
     int64_t off = rr_fb_read_i64(b);
     int32_t meta_len = rr_fb_read_i32(b + 8);
     int64_t body_len = rr_fb_read_i64(b + 16);
-    snprintf(m->what, sizeof m->what, "IPC file %s block %u (message at byte %lld)", kind,
-             (unsigned)i, (long long)off);
+    m->what[0] = 0;
+    m->what_kind = kind;
+    m->what_n = (long long)i;
+    m->what_at = (long long)off;
     size_t limit = r->footer_start;
     if (off < 8 || (uint64_t)off >= limit || meta_len <= 0 ||
         (uint64_t)meta_len > limit - (uint64_t)off || body_len < 0)
         return rr_error_set(err, RR_ERR_INVALID_DATA,
                             "%s: block (offset %lld, metadata %d bytes, body %lld bytes) lies "
                             "outside the %zu bytes before the footer",
-                            m->what, (long long)off, (int)meta_len, (long long)body_len, limit);
+                            msg_what(m), (long long)off, (int)meta_len, (long long)body_len, limit);
     size_t meta_end = (size_t)off + (size_t)meta_len;
     RR_TRY(frame_message(r, (size_t)off, meta_end, m, err));
     if (m->eos)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: block holds an end-of-stream marker",
-                            m->what);
+                            msg_what(m));
     if (m->body_len != body_len)
         return rr_error_set(err, RR_ERR_INVALID_DATA,
-                            "%s: Message.bodyLength %lld differs from the block's %lld", m->what,
+                            "%s: Message.bodyLength %lld differs from the block's %lld", msg_what(m),
                             (long long)m->body_len, (long long)body_len);
     return place_body(m, meta_end, limit, err);
 }
@@ -226,9 +247,18 @@ typedef struct schema_ctx {
 
 /* Appends ".name" to the path; returns the old length to restore. */
 static size_t path_push(char *path, size_t cap, const char *name, size_t n) {
-    size_t old = strlen(path);
+    size_t old = strlen(path), at = old, room = cap - old - 1;
     if (n > 64) n = 64;
-    snprintf(path + old, cap - old, "%s%.*s", old ? "." : "", (int)n, name);
+    const char *nul = memchr(name, 0, n);
+    if (nul) n = (size_t)(nul - name);
+    /* truncated as snprintf would, without a printf per field */
+    if (old && room) {
+        path[at++] = '.';
+        room--;
+    }
+    if (n > room) n = room;
+    memcpy(path + at, name, n);
+    path[at + n] = 0;
     return old;
 }
 
@@ -975,14 +1005,14 @@ static rr_status_t open_stream(rr_arrow_ipc_reader_t *r, rr_error_t *err) {
     RR_TRY(read_stream_message(r, &m, err));
     if (m.eos)
         return rr_error_set(err, RR_ERR_TRUNCATED, "%s: the stream ends before its schema",
-                            m.what);
+                            msg_what(&m));
     if (m.header_type != RR_FB_HEADER_SCHEMA)
         return rr_error_set(err, RR_ERR_INVALID_DATA,
-                            "%s: the stream starts with message type %u, not a Schema", m.what,
+                            "%s: the stream starts with message type %u, not a Schema", msg_what(&m),
                             (unsigned)m.header_type);
     r->version = m.version;
     rr_status_t st = convert_schema(r, &m.header, m.meta_end - m.offset, err);
-    if (st != RR_OK) return prefixed(st, err, "%s: Schema: ", m.what);
+    if (st != RR_OK) return prefixed(st, err, "%s: Schema: ", msg_what(&m));
     r->offset = m.end;
     r->msg_index = 1;
     return RR_OK;
@@ -1027,10 +1057,10 @@ static rr_status_t open_file(rr_arrow_ipc_reader_t *r, rr_error_t *err) {
         RR_TRY(read_block_message(r, &r->file_dicts, i, "dictionary", &m, err));
         if (m.header_type != RR_FB_HEADER_DICTIONARY_BATCH)
             return rr_error_set(err, RR_ERR_INVALID_DATA,
-                                "%s: message type %u is not a DictionaryBatch", m.what,
+                                "%s: message type %u is not a DictionaryBatch", msg_what(&m),
                                 (unsigned)m.header_type);
         st = read_dictionary(r, &m, err);
-        if (st != RR_OK) return prefixed(st, err, "%s: ", m.what);
+        if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(&m));
     }
     return RR_OK;
 }
@@ -1094,9 +1124,9 @@ static rr_status_t next_in_file(rr_arrow_ipc_reader_t *r, struct ArrowArray *out
     RR_TRY(read_block_message(r, &r->file_batches, r->next_block, "record batch", &m, err));
     if (m.header_type != RR_FB_HEADER_RECORD_BATCH)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: message type %u is not a RecordBatch",
-                            m.what, (unsigned)m.header_type);
+                            msg_what(&m), (unsigned)m.header_type);
     rr_status_t st = read_record_batch(r, &m, &m.header, &r->schema, false, out, err);
-    if (st != RR_OK) return prefixed(st, err, "%s: ", m.what);
+    if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(&m));
     r->next_block++;
     return RR_OK;
 }
@@ -1119,19 +1149,19 @@ static rr_status_t next_in_stream(rr_arrow_ipc_reader_t *r, struct ArrowArray *o
         switch (m.header_type) {
         case RR_FB_HEADER_DICTIONARY_BATCH:
             st = read_dictionary(r, &m, err);
-            if (st != RR_OK) return prefixed(st, err, "%s: ", m.what);
+            if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(&m));
             break;
         case RR_FB_HEADER_RECORD_BATCH:
             st = read_record_batch(r, &m, &m.header, &r->schema, false, out, err);
-            if (st != RR_OK) return prefixed(st, err, "%s: ", m.what);
+            if (st != RR_OK) return prefixed(st, err, "%s: ", msg_what(&m));
             r->offset = m.end;
             r->msg_index++;
             return RR_OK;
         case RR_FB_HEADER_SCHEMA:
-            return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: a second Schema message", m.what);
+            return rr_error_set(err, RR_ERR_INVALID_DATA, "%s: a second Schema message", msg_what(&m));
         default:
             return rr_error_set(err, RR_ERR_UNSUPPORTED, "%s: message type %u is not supported",
-                                m.what, (unsigned)m.header_type);
+                                msg_what(&m), (unsigned)m.header_type);
         }
         r->offset = m.end;
         r->msg_index++;

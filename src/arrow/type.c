@@ -213,6 +213,19 @@ rr_status_t rr_arrow_type_parse(const char *format, rr_arrow_type_t *t, rr_error
     return bad_format(format, err);
 }
 
+/* A literal format as snprintf would write it (truncated to cap, its full
+ * length returned): every field of every IPC schema message comes through
+ * here, and most formats are one to three fixed characters. */
+static int put_lit(char *out, size_t cap, const char *lit, size_t n) {
+    if (cap) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(out, lit, k);
+        out[k] = 0;
+    }
+    return (int)n;
+}
+#define PUT_LIT(lit) put_lit(out, cap, lit, sizeof lit - 1)
+
 rr_status_t rr_arrow_type_format(const rr_arrow_type_t *t, char *out, size_t cap,
                                  rr_error_t *err) {
     static const char unit_c[] = {'s', 'm', 'u', 'n'};
@@ -228,22 +241,23 @@ rr_status_t rr_arrow_type_format(const rr_arrow_type_t *t, char *out, size_t cap
     if ((unsigned)t->id >= RR_ARROW_TYPE_COUNT)
         return rr_error_set(err, RR_ERR_INVALID_ARG, "unknown type id %d", (int)t->id);
     if (simple[t->id] || t->id == RR_ARROW_NA) {
-        n = snprintf(out, cap, "%c", simple[t->id]);
+        char one[2] = {simple[t->id], 0};
+        n = put_lit(out, cap, one, one[0] ? 1 : 0);
     } else {
         char u = unit_c[t->unit & 3];
         switch (t->id) {
         case RR_ARROW_FIXED_SIZE_BINARY: n = snprintf(out, cap, "w:%d", (int)t->fixed_size); break;
-        case RR_ARROW_DATE32: n = snprintf(out, cap, "tdD"); break;
-        case RR_ARROW_DATE64: n = snprintf(out, cap, "tdm"); break;
+        case RR_ARROW_DATE32: n = PUT_LIT("tdD"); break;
+        case RR_ARROW_DATE64: n = PUT_LIT("tdm"); break;
         case RR_ARROW_TIME32:
-        case RR_ARROW_TIME64: n = snprintf(out, cap, "tt%c", u); break;
+        case RR_ARROW_TIME64: n = put_lit(out, cap, (char[]){'t', 't', u, 0}, 3); break;
         case RR_ARROW_TIMESTAMP:
             n = snprintf(out, cap, "ts%c:%s", u, t->timezone ? t->timezone : "");
             break;
-        case RR_ARROW_DURATION: n = snprintf(out, cap, "tD%c", u); break;
-        case RR_ARROW_INTERVAL_MONTHS: n = snprintf(out, cap, "tiM"); break;
-        case RR_ARROW_INTERVAL_DAY_TIME: n = snprintf(out, cap, "tiD"); break;
-        case RR_ARROW_INTERVAL_MONTH_DAY_NANO: n = snprintf(out, cap, "tin"); break;
+        case RR_ARROW_DURATION: n = put_lit(out, cap, (char[]){'t', 'D', u, 0}, 3); break;
+        case RR_ARROW_INTERVAL_MONTHS: n = PUT_LIT("tiM"); break;
+        case RR_ARROW_INTERVAL_DAY_TIME: n = PUT_LIT("tiD"); break;
+        case RR_ARROW_INTERVAL_MONTH_DAY_NANO: n = PUT_LIT("tin"); break;
         case RR_ARROW_DECIMAL32:
         case RR_ARROW_DECIMAL64:
         case RR_ARROW_DECIMAL256: {
@@ -254,11 +268,11 @@ rr_status_t rr_arrow_type_format(const rr_arrow_type_t *t, char *out, size_t cap
         case RR_ARROW_DECIMAL128:
             n = snprintf(out, cap, "d:%d,%d", (int)t->precision, (int)t->scale);
             break;
-        case RR_ARROW_LIST: n = snprintf(out, cap, "+l"); break;
-        case RR_ARROW_LARGE_LIST: n = snprintf(out, cap, "+L"); break;
+        case RR_ARROW_LIST: n = PUT_LIT("+l"); break;
+        case RR_ARROW_LARGE_LIST: n = PUT_LIT("+L"); break;
         case RR_ARROW_FIXED_SIZE_LIST: n = snprintf(out, cap, "+w:%d", (int)t->fixed_size); break;
-        case RR_ARROW_STRUCT: n = snprintf(out, cap, "+s"); break;
-        case RR_ARROW_MAP: n = snprintf(out, cap, "+m"); break;
+        case RR_ARROW_STRUCT: n = PUT_LIT("+s"); break;
+        case RR_ARROW_MAP: n = PUT_LIT("+m"); break;
         case RR_ARROW_SPARSE_UNION:
         case RR_ARROW_DENSE_UNION: {
             n = snprintf(out, cap, "+u%c:", t->id == RR_ARROW_DENSE_UNION ? 'd' : 's');

@@ -463,13 +463,24 @@ rr_status_t rr_rrd_decode_all(const void *data, size_t len, rr_rrd_message_fn fn
                               rr_error_t *err) {
     rr_rrd_decoder_t *d = NULL;
     RR_TRY(rr_rrd_decoder_new(NULL, &d, err));
-    rr_status_t st = rr_rrd_decoder_push(d, data, len, err);
-    while (st == RR_OK) {
-        rr_rrd_message_t m;
-        bool got;
-        st = rr_rrd_decoder_next(d, &m, &got, err);
-        if (st != RR_OK || !got) break;
-        st = fn(ctx, &m, err);
+    /* Fed a piece at a time: the decoder's buffer stays the size of a piece
+     * (warm in cache, its pages faulted once) instead of a copy of the
+     * whole input. */
+    const size_t piece = (size_t)1 << 20;
+    const uint8_t *p = data;
+    rr_status_t st = RR_OK;
+    for (size_t at = 0; st == RR_OK && (at < len || len == 0);) {
+        size_t n = len - at < piece ? len - at : piece;
+        st = rr_rrd_decoder_push(d, p + at, n, err);
+        at += n;
+        while (st == RR_OK) {
+            rr_rrd_message_t m;
+            bool got;
+            st = rr_rrd_decoder_next(d, &m, &got, err);
+            if (st != RR_OK || !got) break;
+            st = fn(ctx, &m, err);
+        }
+        if (len == 0) break;
     }
     if (st == RR_OK) st = rr_rrd_decoder_finish(d, err);
     rr_rrd_decoder_free(d);
