@@ -99,7 +99,8 @@ bool rr_app_push(rr_app_t *app, rr_app_item_t *item, bool may_wait) {
     return true;
 }
 
-static rr_app_item_t *pop(rr_app_t *app) {
+/* *over: the queue still holds more than its bound after this pop. */
+static rr_app_item_t *pop(rr_app_t *app, bool *over) {
     pthread_mutex_lock(&app->mu);
     rr_app_item_t *it = app->head;
     if (it) {
@@ -109,6 +110,7 @@ static rr_app_item_t *pop(rr_app_t *app) {
         app->queued_items--;
         pthread_cond_broadcast(&app->cv);
     }
+    *over = app->queued_bytes > app->queue_bound;
     pthread_mutex_unlock(&app->mu);
     return it;
 }
@@ -279,9 +281,13 @@ static void clamp_time(rr_app_t *app) {
 size_t rr_app_update(rr_app_t *app, double budget_ms) {
     double start = now_ms();
     size_t n = 0;
+    bool over = false;
     for (;;) {
-        if (n > 0 && budget_ms >= 0 && now_ms() - start >= budget_ms) break;
-        rr_app_item_t *it = pop(app);
+        /* The endpoint's loop thread cannot wait for room: when it has
+         * pushed the queue past its bound, the frame catches up beyond its
+         * budget rather than let the queue grow without end. */
+        if (n > 0 && budget_ms >= 0 && !over && now_ms() - start >= budget_ms) break;
+        rr_app_item_t *it = pop(app, &over);
         if (!it) break;
         insert_item(app, it);
         rr_app_item_free(it);

@@ -70,7 +70,9 @@ uint16_t rr_app_listen_port(const rr_app_t *app);
 /* ---------------- the frame ---------------- */
 
 /* Moves up to budget_ms worth of queued chunks into the stores (at least
- * one item when any is waiting; budget_ms < 0: everything queued), applies
+ * one item when any is waiting; budget_ms < 0: everything queued; past the
+ * budget while the queue is over its bound, which only the built-in
+ * endpoint can cause since it never waits), applies
  * the memory limit, follows new recordings and timelines, and keeps the
  * current time in range. Returns the number of items taken. */
 size_t rr_app_update(rr_app_t *app, double budget_ms);

@@ -253,8 +253,10 @@ rr_status_t rr_app_run_window(rr_app_t *app, const rr_app_window_options_t *o, r
         char want[512];
         rr_store_t *s = rr_app_active_store(app);
         const rr_store_id_t *id = s ? rr_store_store_id(s) : NULL;
+        char loading[32] = "";
+        if (rr_app_loading(app)) snprintf(loading, sizeof loading, " (loading %.0f%%)", rr_app_progress(app) * 100.0);
         snprintf(want, sizeof want, "Rerun — %s%s%s%s", id && id->application_id ? id->application_id : "waiting for data",
-                 rr_app_loading(app) ? " (loading)" : "", e[0] ? " — error: " : "", e[0] ? e : "");
+                 loading, e[0] ? " — error: " : "", e[0] ? e : "");
         if (strcmp(want, title) != 0) {
             memcpy(title, want, sizeof title);
             rr_gfx_window_set_title(w.ctx, title);
