@@ -74,8 +74,9 @@ async function main() {
   await keepHermetic(page, new URL(base).origin);
   await page.goto(base, { timeout: Math.max(1000, deadline - Date.now()) });
 
-  // Loaded: a recording is open, every --timeline asked for has a range,
-  // and the reported state stayed the same for a second.
+  // Loaded: a recording is open, the file streamed in completely, and the
+  // reported state stayed the same for a second. A --timeline the recording
+  // lacks is reported as null.
   let last = null, stableSince = 0, state = null;
   for (;;) {
     if (Date.now() > deadline) throw new Error(`timed out; last state ${JSON.stringify(state)}; console errors: ${consoleErrors.join(" | ")}; console: ${consoleOther.slice(-10).join(" | ")}`);
@@ -86,10 +87,10 @@ async function main() {
       const rec = v.get_active_recording_id();
       const ranges = {};
       for (const t of timelines) ranges[t] = rec ? v.get_time_range(rec, t) : null;
-      return { events, rec, timeline: rec ? v.get_active_timeline(rec) : null, ranges };
+      return { events, rec, loading: v.loading, timeline: rec ? v.get_active_timeline(rec) : null, ranges };
     }, opts.timelines);
     const key = JSON.stringify(state);
-    const complete = state.rec && opts.timelines.every((t) => state.ranges[t]);
+    const complete = state.rec && !state.loading;
     if (key !== last) { last = key; stableSince = Date.now(); }
     else if (complete && Date.now() - stableSince >= 1000) break;
     await sleep(200);

@@ -6,11 +6,11 @@
 // scripts/build-web) from the same folder, streams each .rrd URL with fetch
 // and hands the bytes to the Wasm core as they arrive, so a large file fills
 // the view progressively. Events carry the official payload shapes:
-// recording_open {type, application_id, recording_id, source, version},
+// recording_open {application_id, recording_id, segment_id, type, source,
+// version} (source and version from the recording's SetStoreInfo),
 // time_update {.., time}, timeline_change {.., timeline, time}, play, pause.
 
 const HERE = new URL(".", import.meta.url);
-const VERSION = "0.33.0"; // the Rerun release whose formats we speak
 
 function loadScript(url) {
   return new Promise((resolve, reject) => {
@@ -48,10 +48,16 @@ export class WebViewer {
   #loading = Promise.resolve();
   #poll = null;
   #started = false;
-  #source = "http";
+
+  #pending = 0; // sources still streaming in
 
   get ready() {
     return this.#started;
+  }
+
+  // Not in the official API: true while a source is still streaming in.
+  get loading() {
+    return this.#pending > 0;
   }
 
   async start(rrd, parent, options) {
@@ -93,9 +99,10 @@ export class WebViewer {
       const ctrl = new AbortController();
       this.#urls.set(url, ctrl);
       // One stream at a time into the decoder: .rrd streams are sequential.
+      this.#pending++;
       this.#loading = this.#loading.then(() => this.#load(url, ctrl)).catch((e) => {
         if (e?.name !== "AbortError") console.error(`rerun web viewer: ${url}: ${e.message ?? e}`);
-      });
+      }).finally(() => this.#pending--);
     }
   }
 
@@ -224,7 +231,10 @@ export class WebViewer {
       let seen = this.#recs[i];
       if (!seen) {
         seen = this.#recs[i] = { ...s };
-        this.#emit("recording_open", { type: "recording_open", ...base, source: this.#source, version: VERSION });
+        this.#emit("recording_open", {
+          ...base, segment_id: null, type: "recording_open", source: s.source,
+          ...(s.version ? { version: s.version } : {}),
+        });
         continue;
       }
       if (s.timeline !== seen.timeline && s.timeline !== null) {

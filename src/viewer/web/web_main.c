@@ -31,7 +31,11 @@ typedef struct web_rec {
     rr_store_t *store;
     char timeline[128]; /* "" until the store has a timeline */
     int64_t time;
-    bool playing, time_set, announced;
+    bool playing, time_set;
+    /* From its SetStoreInfo, as the official viewer reports them in
+     * recording_open: the source's short name and the store version. */
+    char source[64];
+    char version[32];
 } web_rec_t;
 
 typedef struct web_viewer {
@@ -51,6 +55,8 @@ typedef struct web_viewer {
     uint64_t frames;
     char error[512];
     bool failed;
+    web_rec_t *pending_info; /* the last SetStoreInfo's facts, for pending_id */
+    rr_store_id_t pending_id;
 } web_viewer_t;
 
 static web_viewer_t g_v;
@@ -70,6 +76,11 @@ static web_rec_t *rec_for(rr_store_t *s) {
     web_rec_t *r = &g_v.recs[g_v.n_recs++];
     memset(r, 0, sizeof *r);
     r->store = s;
+    snprintf(r->source, sizeof r->source, "unknown");
+    if (g_v.pending_info && rr_store_id_equal(&g_v.pending_id, rr_store_store_id(s))) {
+        memcpy(r->source, g_v.pending_info->source, sizeof r->source);
+        memcpy(r->version, g_v.pending_info->version, sizeof r->version);
+    }
     return r;
 }
 
@@ -116,6 +127,42 @@ EMSCRIPTEN_KEEPALIVE int rr_web_open(void) {
     return 0;
 }
 
+/* Names as Rerun 0.33's viewer events give them (re_viewer event.rs). */
+static void source_name(const rr_store_info_t *info, char *out, size_t n) {
+    switch (info->source_kind) {
+    case RR_STORE_SOURCE_C_SDK: snprintf(out, n, "cpp"); break;
+    case RR_STORE_SOURCE_PYTHON_SDK: snprintf(out, n, "python"); break;
+    case RR_STORE_SOURCE_RUST_SDK: snprintf(out, n, "rust"); break;
+    case RR_STORE_SOURCE_FILE: snprintf(out, n, "file"); break;
+    case RR_STORE_SOURCE_VIEWER: snprintf(out, n, "viewer"); break;
+    case RR_STORE_SOURCE_OTHER:
+        /* Other carries its name as the extra payload */
+        snprintf(out, n, "%.*s", (int)(info->source_extra_len < n ? info->source_extra_len : n - 1),
+                 info->source_extra ? (const char *)info->source_extra : "");
+        break;
+    default: snprintf(out, n, "unknown"); break;
+    }
+}
+
+/* Stores the SetStoreInfo facts with the recording (created here when the
+ * store set has not made its store yet: it does so on this message). */
+static void note_store_info(const rr_store_info_t *info) {
+    if (info->store_id.kind != RR_STORE_KIND_RECORDING) return;
+    free(g_v.pending_info);
+    g_v.pending_info = malloc(sizeof *g_v.pending_info);
+    if (!g_v.pending_info) return;
+    web_rec_t *r = g_v.pending_info;
+    memset(r, 0, sizeof *r);
+    source_name(info, r->source, sizeof r->source);
+    if (info->has_version)
+        snprintf(r->version, sizeof r->version, "%u.%u.%u", info->version[0], info->version[1],
+                 info->version[2]);
+    rr_error_t err = {0};
+    rr_store_id_t *id = &g_v.pending_id;
+    rr_store_id_free(id);
+    if (rr_store_id_copy(id, &info->store_id, &err) != RR_OK) note_error("store info", &err);
+}
+
 static int drain(void) {
     rr_error_t err = {0};
     for (;;) {
@@ -127,8 +174,11 @@ static int drain(void) {
             return -1;
         }
         if (!got) break;
+        if (m.msg.kind == RR_LOG_MSG_SET_STORE_INFO) note_store_info(&m.msg.u.set_store_info.info);
+        bool info = m.msg.kind == RR_LOG_MSG_SET_STORE_INFO;
         rr_status_t st = rr_store_set_insert_log_msg(g_v.set, &m.msg, &err);
         rr_rrd_message_free(&m);
+        if (info) sync_recordings(); /* the new recording takes its info now */
         if (st != RR_OK) {
             /* a bad chunk skips that chunk, as the native viewer does */
             note_error("store", &err);
@@ -181,6 +231,13 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_recording_json(int i) {
     rr_json_string(&w, id->recording_id ? id->recording_id : "");
     rr_json_key(&w, "application_id");
     rr_json_string(&w, id->application_id ? id->application_id : "");
+    rr_json_key(&w, "source");
+    rr_json_string(&w, r->source);
+    rr_json_key(&w, "version");
+    if (r->version[0])
+        rr_json_string(&w, r->version);
+    else
+        rr_json_null(&w);
     rr_json_key(&w, "timeline");
     if (r->timeline[0])
         rr_json_string(&w, r->timeline);
@@ -261,6 +318,9 @@ EMSCRIPTEN_KEEPALIVE void rr_web_reset(void) {
     g_v.set = NULL;
     free(g_v.recs);
     g_v.recs = NULL;
+    free(g_v.pending_info);
+    g_v.pending_info = NULL;
+    rr_store_id_free(&g_v.pending_id);
     g_v.n_recs = g_v.active = 0;
     g_v.error[0] = 0;
     g_v.failed = false;
