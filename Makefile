@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test bench fuzz demo install clean generate
+.PHONY: all deps build test bench fuzz demo install clean generate web
 
 all: build
 
@@ -35,6 +35,11 @@ fuzz: deps
 
 demo: build
 	@scripts/demo
+
+# The browser viewer (Wasm + WebGL 2) into build/web/; `build/rerun
+# --serve-web FILE.rrd` serves it.
+web: deps
+	@scripts/build-web build/web
 
 # Regenerates the archetype code (include/rerun_archetypes.h,
 # src/sdk/generated/) from types/ with tools/typegen.

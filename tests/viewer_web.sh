@@ -14,6 +14,8 @@ set -u
 
 BUILD="${RR_BUILD_DIR:?RR_BUILD_DIR not set}"
 SRC="${RR_SOURCE_DIR:?RR_SOURCE_DIR not set}"
+BUILD=$(cd "$BUILD" && pwd)
+SRC=$(cd "$SRC" && pwd)
 JS="$SRC/tests/js"
 RERUN="$BUILD/rerun"
 chromium=${RR_CHROMIUM:-/usr/bin/chromium}
