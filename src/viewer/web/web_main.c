@@ -2,7 +2,9 @@
  * with .rrd bytes that JavaScript hands over as they arrive (fetch streams,
  * see rerun_web.js), the per-recording time state the JS API reads and sets,
  * and a frame loop (emscripten_set_main_loop, i.e. requestAnimationFrame)
- * that draws the active recording's Spatial 3D view into the canvas.
+ * that draws the active recording's views into the canvas: Rerun's default
+ * blueprint (a 3D view per space root, a plot per scalar entity) in a grid,
+ * each view keeping its GPU caches across frames.
  *
  * The same decoder, store and renderer as the native viewer run here; the
  * libraries Debian ships only for the host are replaced by web_compat.c.
@@ -21,10 +23,12 @@
 #include "base/json.h"
 #include "rrd/decoder.h"
 #include "store/store.h"
+#include "viewer/blueprint.h"
 #include "viewer/gfx/camera.h"
 #include "viewer/gfx/gl.h"
 #include "viewer/gfx/renderer.h"
 #include "viewer/views/spatial3d.h"
+#include "viewer/views/timeseries.h"
 
 /* What the time panel would hold for one recording. */
 typedef struct web_rec {
@@ -45,9 +49,12 @@ typedef struct web_viewer {
     size_t n_recs, active;
     EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl;
     rr_gfx_renderer_t *r;
-    rr_gfx_target_t *target;
-    rr_spatial3d_t *view;
+    /* the active recording's views (default blueprint), their grid */
+    rr_blueprint_t bp;
+    struct web_view *views;
+    size_t n_views, view_entities;
     rr_store_t *view_store;
+    uint8_t *cell; /* one view's read-back */
     GLuint tex, fbo;
     uint8_t *pixels;
     int w, h;
@@ -60,6 +67,8 @@ typedef struct web_viewer {
 } web_viewer_t;
 
 static web_viewer_t g_v;
+
+static void views_free(void);
 static char g_out[8192];
 
 static void note_error(const char *what, const rr_error_t *err) {
@@ -309,9 +318,7 @@ EMSCRIPTEN_KEEPALIVE double rr_web_frames(void) { return (double)g_v.frames; }
 
 /* Drops everything loaded (WebViewer.close / stop). */
 EMSCRIPTEN_KEEPALIVE void rr_web_reset(void) {
-    rr_spatial3d_free(g_v.view);
-    g_v.view = NULL;
-    g_v.view_store = NULL;
+    views_free();
     rr_rrd_decoder_free(g_v.dec);
     g_v.dec = NULL;
     rr_store_set_free(g_v.set);
@@ -359,40 +366,99 @@ static void present(void) {
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
 }
 
+/* One view of the default blueprint with its own target (its grid cell). */
+typedef struct web_view {
+    rr_view_class_t cls;
+    const rr_blueprint_view_t *bv; /* in g_v.bp */
+    rr_gfx_target_t *target;
+    rr_spatial3d_t *s3d;
+    rr_timeseries_t *ts;
+    int x, y, w, h;
+} web_view_t;
+
+static void views_free(void) {
+    for (size_t i = 0; i < g_v.n_views; i++) {
+        rr_spatial3d_free(g_v.views[i].s3d);
+        rr_timeseries_free(g_v.views[i].ts);
+        rr_gfx_target_free(g_v.views[i].target);
+    }
+    free(g_v.views);
+    g_v.views = NULL;
+    g_v.n_views = 0;
+    rr_blueprint_free(&g_v.bp);
+    free(g_v.cell);
+    g_v.cell = NULL;
+    g_v.view_store = NULL;
+}
+
+/* Rebuilds the views from Rerun's default blueprint heuristics whenever the
+ * active recording or its set of entities changed (the views keep their GPU
+ * caches otherwise). No view (nothing loaded): one empty 3D cell. */
+static rr_status_t views_update(rr_store_t *s, rr_error_t *err) {
+    size_t n_ent = s ? rr_store_num_entities(s) : 0;
+    if (g_v.views && s == g_v.view_store && n_ent == g_v.view_entities) return RR_OK;
+    views_free();
+    g_v.view_store = s;
+    g_v.view_entities = n_ent;
+    if (s) RR_TRY(rr_blueprint_default(s, &g_v.bp, err));
+    size_t n = g_v.bp.n_views ? g_v.bp.n_views : 1;
+    g_v.views = calloc(n, sizeof *g_v.views);
+    g_v.cell = malloc((size_t)g_v.w * (size_t)g_v.h * 4);
+    if (!g_v.views || !g_v.cell) return rr_error_set(err, RR_ERR_NOMEM, "web viewer: out of memory for views");
+    g_v.n_views = n;
+    for (size_t i = 0; i < n; i++) {
+        web_view_t *v = &g_v.views[i];
+        v->bv = g_v.bp.n_views ? &g_v.bp.views[i] : NULL;
+        v->cls = v->bv ? v->bv->cls : RR_VIEW_SPATIAL3D;
+        rr_blueprint_grid_cell(n, i, g_v.w, g_v.h, &v->x, &v->y, &v->w, &v->h);
+        RR_TRY(rr_gfx_target_new(g_v.r, v->w, v->h, 4, &v->target, err));
+        if (!s) continue;
+        if (v->cls == RR_VIEW_SPATIAL3D)
+            RR_TRY(rr_spatial3d_new(g_v.r, s, &v->s3d, err));
+        else if (v->cls == RR_VIEW_TIMESERIES)
+            RR_TRY(rr_timeseries_new(g_v.r, s, &v->bv->origin, v->bv->subtree, &v->ts, err));
+    }
+    return RR_OK;
+}
+
+static rr_status_t draw_view(web_view_t *v, const char *timeline, int64_t t, rr_error_t *err) {
+    if (v->s3d) {
+        RR_TRY(rr_spatial3d_prepare(v->s3d, timeline, t, err));
+        rr_camera_t cam;
+        rr_camera_init(&cam);
+        rr_camera_set_up(&cam, rr_spatial3d_up(v->s3d));
+        rr_aabb_t bounds = rr_spatial3d_bounds(v->s3d);
+        rr_camera_fit(&cam, &bounds);
+        RR_TRY(rr_spatial3d_draw(v->s3d, v->target, &cam, NULL, err));
+    } else if (v->ts && timeline) {
+        RR_TRY(rr_timeseries_prepare(v->ts, timeline, t, err));
+        RR_TRY(rr_timeseries_draw(v->ts, v->target, err));
+    } else {
+        /* nothing to draw yet (or a 2D view, not drawn yet): the background */
+        static const float bg[4] = {0.05f, 0.05f, 0.06f, 1.0f};
+        rr_mat4_t id = rr_mat4_identity();
+        rr_gfx_begin(g_v.r, v->target, &id, &id, bg);
+        RR_TRY(rr_gfx_end(g_v.r, err));
+    }
+    RR_TRY(rr_gfx_target_read_rgba(v->target, g_v.cell, err));
+    for (int row = 0; row < v->h; row++)
+        memcpy(g_v.pixels + ((size_t)(v->y + row) * (size_t)g_v.w + (size_t)v->x) * 4,
+               g_v.cell + (size_t)row * (size_t)v->w * 4, (size_t)v->w * 4);
+    return RR_OK;
+}
+
 static void frame(void) {
     double now = emscripten_get_now();
     double dt = g_v.last_ms > 0 ? (now - g_v.last_ms) / 1000.0 : 0;
     g_v.last_ms = now;
     advance(dt);
-    if (!g_v.r || !g_v.target) return;
+    if (!g_v.r) return;
     rr_error_t err = {0};
     web_rec_t *r = g_v.n_recs ? &g_v.recs[g_v.active] : NULL;
-    rr_store_t *s = r ? r->store : NULL;
-    if (s != g_v.view_store) {
-        rr_spatial3d_free(g_v.view);
-        g_v.view = NULL;
-        g_v.view_store = s;
-        if (s && rr_spatial3d_new(g_v.r, s, &g_v.view, &err) != RR_OK) note_error("view", &err);
-    }
-    rr_status_t st = RR_OK;
-    if (g_v.view) {
-        st = rr_spatial3d_prepare(g_v.view, r->timeline[0] ? r->timeline : NULL, r->time, &err);
-        if (st == RR_OK) {
-            rr_camera_t cam;
-            rr_camera_init(&cam);
-            rr_camera_set_up(&cam, rr_spatial3d_up(g_v.view));
-            rr_aabb_t bounds = rr_spatial3d_bounds(g_v.view);
-            rr_camera_fit(&cam, &bounds);
-            st = rr_spatial3d_draw(g_v.view, g_v.target, &cam, NULL, &err);
-        }
-    } else {
-        /* nothing loaded yet: the view's background */
-        static const float bg[4] = {0.05f, 0.05f, 0.06f, 1.0f};
-        rr_mat4_t id = rr_mat4_identity();
-        rr_gfx_begin(g_v.r, g_v.target, &id, &id, bg);
-        st = rr_gfx_end(g_v.r, &err);
-    }
-    if (st == RR_OK) st = rr_gfx_target_read_rgba(g_v.target, g_v.pixels, &err);
+    rr_status_t st = views_update(r ? r->store : NULL, &err);
+    const char *timeline = r && r->timeline[0] ? r->timeline : NULL;
+    for (size_t i = 0; st == RR_OK && i < g_v.n_views; i++)
+        st = draw_view(&g_v.views[i], timeline, r ? r->time : 0, &err);
     if (st != RR_OK) {
         note_error("frame", &err);
         return;
@@ -422,8 +488,7 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, int width, int height)
     g_v.w = width;
     g_v.h = height;
     g_v.pixels = malloc((size_t)width * (size_t)height * 4);
-    if (!g_v.pixels || rr_gfx_renderer_new(&g_v.r, &err) != RR_OK ||
-        rr_gfx_target_new(g_v.r, width, height, 4, &g_v.target, &err) != RR_OK) {
+    if (!g_v.pixels || rr_gfx_renderer_new(&g_v.r, &err) != RR_OK) {
         note_error("renderer", &err);
         return -1;
     }
@@ -436,8 +501,6 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, int width, int height)
 EMSCRIPTEN_KEEPALIVE void rr_web_stop(void) {
     emscripten_cancel_main_loop();
     rr_web_reset();
-    rr_gfx_target_free(g_v.target);
-    g_v.target = NULL;
     rr_gfx_renderer_free(g_v.r);
     g_v.r = NULL;
     free(g_v.pixels);
