@@ -7,7 +7,8 @@
 # 0.33.0) reports for the same files: the recording_open event (application
 # id, recording id, source, version), the active timeline, and the time
 # range of every timeline. Our canvas must show something (pixels unlike its
-# background). The server also refuses paths outside its folder.
+# background); set_current_time / set_playing move the time and fire
+# time_update, play and pause. The server also refuses paths outside its folder.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
 set -u
@@ -89,6 +90,17 @@ for (const p of ours) {
   if (oracle.active_recording === rec && !same(o.active_timeline, oracle.active_timeline))
     FAIL(`${name}: active timeline: ours ${o.active_timeline}, official ${oracle.active_timeline}`);
   if (!(o.canvas.distinct_pixels > 200)) FAIL(`${name}: the canvas is empty (${o.canvas.distinct_pixels} pixels unlike the background)`);
+  const a = o.api;
+  if (!a) FAIL(`${name}: no active timeline for the time controls`);
+  else {
+    if (a.at_start !== a.range.min) FAIL(`${name}: set_current_time(min) reads back ${a.at_start}, want ${a.range.min}`);
+    if (!a.playing) FAIL(`${name}: set_playing(true) does not play`);
+    if (!(a.after_play > a.range.min)) FAIL(`${name}: playing for 0.4 s did not advance the time (${a.after_play})`);
+    // Rerun plays sequences at 30 steps per second: 0.4 s is about 12 steps.
+    if (a.after_play - a.range.min > 24) FAIL(`${name}: 0.4 s of playing went ${a.after_play - a.range.min} steps (30 per second expected)`);
+    for (const ev of ["time_update", "play", "pause"])
+      if (!a.events.includes(ev)) FAIL(`${name}: no ${ev} event (got ${a.events.join(",")})`);
+  }
   if (o.console_errors.length) FAIL(`${name}: console errors: ${o.console_errors.join(" | ")}`);
   console.log(`viewer_web: ${name}: ${rec} (${o.recording_open.application_id}), timelines ${JSON.stringify(o.timelines)}, ${o.canvas.distinct_pixels} drawn pixels`);
 }

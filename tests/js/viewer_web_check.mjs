@@ -6,7 +6,8 @@
 //   {"recording_open": {...}, "recording_open_events": [...],
 //    "active_recording": "...", "active_timeline": "..." | null,
 //    "timelines": {"NAME": {"min", "max"} | null}, "canvas": {"width",
-//    "height", "distinct_pixels"}, "frames": N, "console_errors": [...]}
+//    "height", "distinct_pixels"}, "api": {timeline, range, at_start, playing,
+//    after_play, events: [types]}, "console_errors": [...]}
 // distinct_pixels counts canvas pixels unlike its most common colour (the
 // background): > 0 when something was drawn.
 //
@@ -109,6 +110,26 @@ async function main() {
     return { width: c.width, height: c.height, distinct_pixels: px.length - most, background: bg >>> 0 };
   });
   if (opts.screenshot) await page.locator("canvas").screenshot({ path: opts.screenshot });
+  // The time controls through the API: jump to the start, play a while,
+  // pause; the events the page saw and the times it reads back.
+  const api = await page.evaluate(async () => {
+    const v = window.rerunViewer;
+    const rec = v.get_active_recording_id();
+    const tl = v.get_active_timeline(rec);
+    if (!tl) return null;
+    const range = v.get_time_range(rec, tl);
+    const mark = window.rerunEvents.length;
+    v.set_current_time(rec, tl, range.min);
+    const at_start = v.get_current_time(rec, tl);
+    v.set_playing(rec, true);
+    const playing = v.get_playing(rec);
+    await new Promise((r) => setTimeout(r, 400));
+    v.set_playing(rec, false);
+    const after_play = v.get_current_time(rec, tl);
+    await new Promise((r) => setTimeout(r, 300)); // the events go out on the next poll
+    return { timeline: tl, range, at_start, playing, after_play,
+             events: window.rerunEvents.slice(mark).map((e) => e.type) };
+  });
   const opened = state.events.filter((e) => e.type === "recording_open");
   const out = {
     recording_open: opened[0] ?? null,
@@ -117,6 +138,7 @@ async function main() {
     active_timeline: state.timeline,
     timelines: state.ranges,
     canvas,
+    api,
     console_errors: consoleErrors,
   };
   process.stdout.write(JSON.stringify(jsonSafe(out)) + "\n");

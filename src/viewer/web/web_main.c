@@ -35,6 +35,7 @@ typedef struct web_rec {
     rr_store_t *store;
     char timeline[128]; /* "" until the store has a timeline */
     int64_t time;
+    double carry; /* playback's not yet whole time steps */
     bool playing, time_set;
     /* From its SetStoreInfo, as the official viewer reports them in
      * recording_open: the source's short name and the store version. */
@@ -342,8 +343,11 @@ static void advance(double dt) {
         const rr_timeline_t *tl = rr_store_find_timeline(r->store, r->timeline);
         rr_time_range_t tr;
         if (!tl || !rr_store_time_range(r->store, NULL, r->timeline, &tr)) continue;
-        double step = tl->type == RR_TIME_SEQUENCE ? dt * 30.0 : dt * 1e9;
-        r->time += (int64_t)(step < 1 ? 1 : step);
+        /* fractions carry over: at 60 frames/s a sequence moves every other frame */
+        r->carry += tl->type == RR_TIME_SEQUENCE ? dt * 30.0 : dt * 1e9;
+        int64_t step = (int64_t)r->carry;
+        r->carry -= (double)step;
+        r->time += step;
         if (r->time >= tr.max) {
             r->time = tr.max;
             r->playing = false;
