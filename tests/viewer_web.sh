@@ -8,7 +8,8 @@
 # id, recording id, source, version), the active timeline, and the time
 # range of every timeline. Our canvas must show something (pixels unlike its
 # background); set_current_time / set_playing move the time and fire
-# time_update, play and pause. The server also refuses paths outside its folder.
+# time_update, play and pause; the Wasm build's stand-ins for liblz4,
+# xxhash and protobuf-c give the host libraries' bytes (web_selftest.c). The server also refuses paths outside its folder.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
 set -u
@@ -94,6 +95,7 @@ for (const p of ours) {
   if (!a) FAIL(`${name}: no active timeline for the time controls`);
   else {
     if (a.at_start !== a.range.min) FAIL(`${name}: set_current_time(min) reads back ${a.at_start}, want ${a.range.min}`);
+    if (a.selftest !== "") FAIL(`${name}: the Wasm stand-ins for liblz4/xxhash/protobuf-c differ from the host's: ${a.selftest}`);
     if (!a.playing) FAIL(`${name}: set_playing(true) does not play`);
     if (!(a.after_play > a.range.min)) FAIL(`${name}: playing for 0.4 s did not advance the time (${a.after_play})`);
     // Rerun plays sequences at 30 steps per second: 0.4 s is about 12 steps.

@@ -127,7 +127,7 @@ async function main() {
     v.set_playing(rec, false);
     const after_play = v.get_current_time(rec, tl);
     await new Promise((r) => setTimeout(r, 300)); // the events go out on the next poll
-    return { timeline: tl, range, at_start, playing, after_play,
+    return { timeline: tl, range, at_start, playing, after_play, selftest: v.selftest(),
              events: window.rerunEvents.slice(mark).map((e) => e.type) };
   });
   const opened = state.events.filter((e) => e.type === "recording_open");

@@ -190,6 +190,13 @@ export class WebViewer {
     this.#sync();
   }
 
+  // Not in the official API: checks the Wasm build's stand-ins for liblz4,
+  // xxhash and protobuf-c against the host libraries' results; "" when all
+  // agree, else what differed.
+  selftest() {
+    return this.#started ? this.#m.ccall("rr_web_selftest", "string", [], []) : "not started";
+  }
+
   // ---- internals ----
 
   #error() {
