@@ -17,5 +17,7 @@ int rr_cli_query(int argc, char **argv);
 int rr_cli_serve(int argc, char **argv);
 /* `rerun --headless --screenshot OUT.png ... FILE...` (the viewer): the same. */
 int rr_cli_view(int argc, char **argv);
+/* `rerun --serve-web [FILE|URL] [--web-port N]`: the browser viewer's files and page. */
+int rr_cli_serve_web(int argc, char **argv);
 
 #endif

@@ -40,7 +40,9 @@ static void usage(FILE *f) {
             "  [FILE.rrd | URL | -]... [--port 9876] [--memory-limit L]\n"
             "                                 the viewer (see --viewer-help); alone: waits for SDKs\n"
             "  --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE] FILE.rrd...\n"
-            "                                 render the 3D view off-screen to a PNG (see --headless --help)\n"
+            "                                 render the default views off-screen to a PNG (see --headless --help)\n"
+            "  --serve-web [FILE.rrd | URL] [--web-port N]\n"
+            "                                 serve the browser (Wasm) viewer and its page on localhost\n"
             "  --version                      print the version\n",
             RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
 }
@@ -54,7 +56,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--headless")) return rr_cli_view(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) /* the web viewer (src/cli/cmd_serve_web.c) */
-        if (!strcmp(argv[i], "--serve-web")) { int rr_cli_serve_web(int, char **); return rr_cli_serve_web(argc - 1, argv + 1); }
+        if (!strcmp(argv[i], "--serve-web")) return rr_cli_serve_web(argc - 1, argv + 1);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("rerun-c %s (Rerun %s compatible)\n", RR_VERSION_STRING, RR_RERUN_COMPAT_VERSION);
