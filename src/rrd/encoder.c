@@ -76,6 +76,7 @@ rr_status_t rr_rrd_writer_open(rr_rrd_sink_fn sink, void *ctx, const rr_rrd_writ
     w->ctx = ctx;
     w->fd = sink == fd_sink ? (int)(intptr_t)ctx : -1;
     if (opts) w->opts = *opts;
+    w->g.lz4_acceleration = w->opts.lz4_acceleration;
     if (!(w->opts.version[0] | w->opts.version[1] | w->opts.version[2] | w->opts.version[3])) {
         const uint8_t v[4] = RR_CRATE_VERSION_0_33_0;
         memcpy(w->opts.version, v, 4);

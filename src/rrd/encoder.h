@@ -24,6 +24,10 @@ typedef struct rr_rrd_writer_options {
     bool no_compression; /* ArrowMsg payloads uncompressed (LZ4 block is the default) */
     bool no_footer;      /* finish without End, RrdFooter and stream footer */
     uint8_t version[4];  /* stream version bytes; all zero means 0.33.0 (00 21 00 00) */
+    /* LZ4_compress_fast's acceleration for ArrowMsg payloads (0 or 1: LZ4's
+     * default, the smallest files). Any value makes blocks every reader
+     * (Rerun's included) decompresses the same way. */
+    int lz4_acceleration;
 } rr_rrd_writer_options_t;
 
 /* Writes all len bytes or fails. */

@@ -188,7 +188,7 @@ void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g) {
  * set, before the others are resolved), judged by four
  * windows spread over them, each compressed alone (a little pessimistic:
  * matches reaching further back are not seen). */
-static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total) {
+static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total, int accel) {
     enum { WINDOWS = 4, WINDOW = 16 * 1024 };
     char out[LZ4_COMPRESSBOUND(WINDOW)];
     size_t raw = 0, packed = 0;
@@ -203,7 +203,7 @@ static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total) {
                 continue;
             }
             int n = (int)(p->len - at < WINDOW ? p->len - at : WINDOW);
-            int c = LZ4_compress_default((const char *)p->ext + at, out, n, (int)sizeof out);
+            int c = LZ4_compress_fast((const char *)p->ext + at, out, n, (int)sizeof out, accel);
             raw += (size_t)n;
             packed += c > 0 ? (size_t)c : (size_t)n;
             break;
@@ -233,8 +233,9 @@ rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
     msg->payload_len = total;
     msg->compression = RR_PAYLOAD_COMPRESSION_NONE;
     bool lz4 = policy != RR_RRD_LZ4_NEVER;
+    int accel = g->lz4_acceleration > 1 ? g->lz4_acceleration : 1;
     if (lz4 && policy == RR_RRD_LZ4_WHEN_IT_PAYS && ext_total >= RR_RRD_LZ4_SAMPLE_MIN)
-        lz4 = sample_compresses(g, ext_total);
+        lz4 = sample_compresses(g, ext_total, accel);
     if (lz4 && total > (size_t)LZ4_MAX_INPUT_SIZE) {
         if (policy == RR_RRD_LZ4_ALWAYS)
             return rr_error_set(err, RR_ERR_UNSUPPORTED,
@@ -263,7 +264,8 @@ rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
         memcpy(g->flat.data + g->flat.len, g->pieces.items[i].ext, g->pieces.items[i].len);
         g->flat.len += g->pieces.items[i].len;
     }
-    int n = LZ4_compress_default((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound);
+    int n = LZ4_compress_fast((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound,
+                              accel);
     if (n <= 0)
         return rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");
     g->pieces.n = 1;

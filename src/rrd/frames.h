@@ -110,6 +110,9 @@ typedef struct rr_rrd_payload_gather {
     rr_buf_t flat;                /* the whole IPC stream, when it is compressed */
     rr_buf_t lz4;                 /* the LZ4 block */
     rr_arrow_ipc_pieces_t pieces; /* the payload, in order; every piece has ext set */
+    /* LZ4_compress_fast's acceleration (0 or 1: LZ4's default). Higher is
+     * faster and compresses less; every value makes an ordinary LZ4 block. */
+    int lz4_acceleration;
 } rr_rrd_payload_gather_t;
 
 void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g); /* NULL-safe */

@@ -206,7 +206,11 @@ struct rr_sdk_batcher {
         entity_t *e;
     } ent_cache[32]; /* indexed by the top 5 bits of a hash */
     ready_t *q_head, *q_tail;
+    uint64_t id;           /* process-unique: threads' stages name their batcher by it */
+    struct stage *stages;  /* every thread's stage for this batcher (under mu) */
 };
+
+static atomic_uint_fast64_t g_batcher_ids;
 
 static uint64_t hash_str(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -276,6 +280,9 @@ static void detach_entity(rr_sdk_batcher_t *b, entity_t *e) {
     }
     e->n_rows = e->n_bytes = 0;
 }
+
+static bool stages_collect(rr_sdk_batcher_t *b);
+static void stages_release(rr_sdk_batcher_t *b);
 
 static void detach_all(rr_sdk_batcher_t *b) {
     for (size_t i = 0; i < b->n_buckets; i++)
@@ -507,7 +514,9 @@ static void *thread_main(void *arg) {
         }
         if (now >= deadline) {
             /* As Rerun: a flush for rows or bytes makes the next tick skip. */
-            if (!b->skip_next_tick) detach_all(b);
+            bool skip = b->skip_next_tick;
+            (void)stages_collect(b);
+            if (!skip) detach_all(b);
             b->skip_next_tick = false;
             b->last_tick_ns = now;
         }
@@ -530,6 +539,7 @@ rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_f
     b->cfg = *cfg;
     b->emit = emit;
     b->ctx = ctx;
+    b->id = atomic_fetch_add(&g_batcher_ids, 1) + 1;
     b->n_buckets = 64;
     b->buckets = calloc(b->n_buckets, sizeof *b->buckets);
     if (!b->buckets) {
@@ -565,6 +575,7 @@ rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_f
 void rr_sdk_batcher_flush(rr_sdk_batcher_t *b) {
     pthread_mutex_lock(&b->out_mu);
     pthread_mutex_lock(&b->mu);
+    (void)stages_collect(b);
     detach_all(b);
     b->skip_next_tick = true;
     pthread_mutex_unlock(&b->mu);
@@ -582,6 +593,7 @@ void rr_sdk_batcher_free(rr_sdk_batcher_t *b) {
         pthread_join(b->thread, NULL);
     }
     rr_sdk_batcher_flush(b);
+    stages_release(b);
     for (size_t i = 0; i < b->n_buckets; i++) {
         entity_t *e = b->buckets[i];
         while (e) {
@@ -754,12 +766,13 @@ static entity_t *entity_for(rr_sdk_batcher_t *b, const char *raw, rr_error_t *er
     return e;
 }
 
-/* Room for one more row in every per-row array. */
-static rr_status_t rows_reserve(const shape_t *s, rows_t *r) {
+/* Room for `more` rows in every per-row array. */
+static rr_status_t rows_reserve_n(const shape_t *s, rows_t *r, size_t more) {
     if (!r->cols && s->n_cols && !(r->cols = calloc(s->n_cols, sizeof *r->cols)))
         return RR_ERR_NOMEM;
-    if (r->n < r->cap) return RR_OK;
+    if (r->n + more <= r->cap) return RR_OK;
     size_t cap = r->cap ? r->cap * 2 : s->hint_rows > 16 ? s->hint_rows : 16;
+    while (cap < r->n + more) cap *= 2;
     rr_tuid_t *ids = realloc(r->row_ids, cap * sizeof *ids);
     if (!ids) return RR_ERR_NOMEM;
     r->row_ids = ids;
@@ -784,6 +797,8 @@ static rr_status_t rows_reserve(const shape_t *s, rows_t *r) {
     r->cap = cap;
     return RR_OK;
 }
+
+static rr_status_t rows_reserve(const shape_t *s, rows_t *r) { return rows_reserve_n(s, r, 1); }
 
 /* Appends bytes to a flat column (hint: its first capacity). */
 static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t inst,
@@ -855,6 +870,355 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
     for (size_t t = 0; t < s->n_times; t++) r->times[i * s->n_times + t] = times[t].value;
     r->n = i + 1;
     return RR_OK;
+}
+
+/* ---- per-thread staging ----
+ *
+ * A thread logging one-instance rows of fixed-width generated components
+ * (scalars, single points, ...) appends them to its own stage for that
+ * entity and shape: plain columns (row ids, times, values) in a ring that
+ * only it writes, with no lock and no atomic read-modify-write: a row is
+ * published by a release store of `pub`. Taking rows out (into the shape's
+ * pending rows, in one copy per column) happens under `mu` only, by the
+ * thread itself when its stage holds `limit` rows (STAGE_MAX_ROWS, or the
+ * rows or bytes that would reach the entity's threshold), by the batcher
+ * thread at every tick and by every flush, and before the thread's own
+ * other rows of the entity or a write-through; so every row still leaves
+ * within a tick and no flush misses a row whose rr_log returned.
+ *
+ * A stage is shared by its thread (a slot of t_stages, keyed by the
+ * batcher's id and the logged string's address) and by the batcher (its
+ * `stages` list): refs counts both. A thread that exits marks its stages
+ * orphaned (the batcher frees them once their rows are out); a batcher
+ * that goes away marks them dead (the thread drops them when it meets
+ * them again). */
+
+#define STAGE_MAX_ROWS 4096
+#define STAGE_FIRST_ROWS 64
+#define STAGE_SLOTS 64
+
+typedef struct stage {
+    atomic_int refs;
+    atomic_bool orphan, dead;
+    /* Rows [taken, pub) are staged at index & (cap - 1). pub is written by
+     * the thread only; taken, and everything below but the ring's
+     * contents, only under b->mu. */
+    _Atomic uint64_t pub, taken;
+    struct stage *next; /* in the batcher's list */
+    uint64_t bid;
+    const char *raw; /* the logged string's address */
+    entity_t *e;
+    shape_t *s;
+    uint64_t times_gen;
+    size_t cap, limit, n_vals;
+    uint64_t row_bytes; /* as push_row counts a row */
+    rr_tuid_t *ids;
+    int64_t *times; /* cap x s->n_times */
+    uint8_t **vals; /* per column: cap x width bytes */
+} stage_t;
+
+static _Thread_local stage_t *t_stages[STAGE_SLOTS];
+static pthread_key_t g_stage_key;
+static pthread_once_t g_stage_once = PTHREAD_ONCE_INIT;
+
+static size_t stage_slot(uint64_t bid, const char *raw) {
+    uint64_t h = ((uint64_t)(uintptr_t)raw ^ (bid << 40)) * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> 58);
+}
+
+static void stage_free_columns(stage_t *st) {
+    for (size_t k = 0; st->vals && k < st->n_vals; k++) free(st->vals[k]);
+    free(st->vals);
+    free(st->ids);
+    free(st->times);
+    st->vals = NULL;
+    st->ids = NULL;
+    st->times = NULL;
+    st->cap = st->n_vals = 0;
+    atomic_store(&st->pub, 0);
+    atomic_store(&st->taken, 0);
+}
+
+static void stage_unref(stage_t *st) {
+    if (atomic_fetch_sub(&st->refs, 1) != 1) return;
+    stage_free_columns(st);
+    free(st);
+}
+
+/* Thread exit: the batcher takes what is left and frees the stages. */
+static void stage_thread_exit(void *unused) {
+    (void)unused;
+    for (size_t i = 0; i < STAGE_SLOTS; i++) {
+        stage_t *st = t_stages[i];
+        if (!st) continue;
+        t_stages[i] = NULL;
+        atomic_store(&st->orphan, true);
+        stage_unref(st);
+    }
+}
+
+static void stage_key_init(void) {
+    if (pthread_key_create(&g_stage_key, stage_thread_exit) != 0) g_stage_key = (pthread_key_t)-1;
+}
+
+/* Whether every column of s can be staged and a row of a fits them: flat,
+ * one instance, the generated descriptor and type the column came from. */
+static bool stage_fits(const shape_t *s, const rr_archetype_t *a) {
+    if (a->n != s->n_cols || a->n == 0) return false;
+    for (size_t k = 0; k < a->n; k++) {
+        const rr_sdk_batch_t *bt = &a->batches[k];
+        const shape_col_t *c = &s->cols[k];
+        if (!c->src_schema || bt->width != c->width || !bt->width || bt->length != 1 ||
+            !bt->static_desc || bt->shared != c->src_schema ||
+            bt->desc.component != c->src_component || bt->desc.archetype != c->src_archetype ||
+            bt->desc.component_type != c->src_type)
+            return false;
+    }
+    return true;
+}
+
+/* Moves a stage's rows into its shape's pending rows (under b->mu), cut
+ * where the entity reaches a threshold exactly as rows pushed one by one
+ * would be. Returns whether rows were queued. */
+static bool stage_move(rr_sdk_batcher_t *b, stage_t *st) {
+    bool due = false;
+    uint64_t t = atomic_load_explicit(&st->taken, memory_order_relaxed);
+    uint64_t end = atomic_load_explicit(&st->pub, memory_order_acquire);
+    entity_t *e = st->e;
+    shape_t *s = st->s;
+    size_t nt = s->n_times;
+    while (t < end) {
+        rows_t *r = &s->rows;
+        size_t at = (size_t)(t & (st->cap - 1));
+        size_t m = (size_t)(end - t);
+        if (m > st->cap - at) m = st->cap - at; /* contiguous in the ring */
+        uint64_t room = b->cfg.flush_num_rows > e->n_rows ? b->cfg.flush_num_rows - e->n_rows : 1;
+        if (m > room) m = (size_t)room;
+        uint64_t left = b->cfg.flush_num_bytes > e->n_bytes ? b->cfg.flush_num_bytes - e->n_bytes : 1;
+        room = (left + st->row_bytes - 1) / st->row_bytes;
+        if (m > room) m = (size_t)room;
+        if (r->n && r->cols && (int64_t)r->cols[0].offs[r->n] + (int64_t)m > INT32_MAX) {
+            detach_entity(b, e);
+            due = true;
+            continue;
+        }
+        bool ok = rows_reserve_n(s, r, m) == RR_OK;
+        for (size_t k = 0; ok && k < s->n_cols; k++) {
+            pcol_t *p = &r->cols[k];
+            size_t bytes = m * s->cols[k].width;
+            if (p->len + bytes <= p->cap) continue;
+            size_t cap = p->cap ? p->cap * 2 : s->hint_bytes[k] > 256 ? s->hint_bytes[k] : 256;
+            while (cap < p->len + bytes) cap *= 2;
+            uint8_t *d = realloc(p->data, cap);
+            if (!d) ok = false;
+            else {
+                p->data = d;
+                p->cap = cap;
+            }
+        }
+        if (!ok) {
+            /* The rest stays staged: the next move tries again. */
+            rr_sdk_log_warn("batcher: out of memory moving staged rows; retrying later");
+            break;
+        }
+        memcpy(r->row_ids + r->n, st->ids + at, m * sizeof *st->ids);
+        if (nt) memcpy(r->times + r->n * nt, st->times + at * nt, m * nt * sizeof *st->times);
+        for (size_t k = 0; k < s->n_cols; k++) {
+            pcol_t *p = &r->cols[k];
+            uint32_t w = s->cols[k].width;
+            memcpy(p->data + p->len, st->vals[k] + at * w, m * w);
+            p->len += m * w;
+            int32_t o = p->offs[r->n];
+            for (size_t j = 1; j <= m; j++) p->offs[r->n + j] = o + (int32_t)j;
+        }
+        r->n += m;
+        s->times_gen = st->times_gen;
+        e->last = s;
+        e->n_rows += m;
+        e->n_bytes += m * st->row_bytes;
+        t += m;
+        if (e->n_rows >= b->cfg.flush_num_rows || e->n_bytes >= b->cfg.flush_num_bytes) {
+            detach_entity(b, e);
+            due = true;
+        }
+    }
+    atomic_store_explicit(&st->taken, t, memory_order_release);
+    if (due) b->skip_next_tick = true;
+    return due;
+}
+
+/* Every stage's rows into pending rows; frees the stages of exited threads
+ * (under mu). Returns whether rows were queued. */
+static bool stages_collect(rr_sdk_batcher_t *b) {
+    bool due = false;
+    for (stage_t **pp = &b->stages; *pp;) {
+        stage_t *st = *pp;
+        /* Read first: an exited thread's rows are all published by then. */
+        bool orphan = atomic_load(&st->orphan);
+        if (st->s) due |= stage_move(b, st);
+        if (orphan && atomic_load(&st->taken) == atomic_load(&st->pub)) {
+            *pp = st->next;
+            stage_unref(st);
+        } else {
+            pp = &st->next;
+        }
+    }
+    return due;
+}
+
+/* The batcher is going: its stages (already collected; nobody logs to it
+ * any more) lose their columns and are marked dead for their threads. */
+static void stages_release(rr_sdk_batcher_t *b) {
+    stage_t *st = b->stages;
+    b->stages = NULL;
+    while (st) {
+        stage_t *next = st->next;
+        stage_free_columns(st);
+        st->s = NULL;
+        st->e = NULL;
+        atomic_store(&st->dead, true);
+        stage_unref(st);
+        st = next;
+    }
+}
+
+/* This thread's stage's rows for (b, raw) into pending rows (under b->mu):
+ * they go before the row being logged. */
+static bool stage_move_mine(rr_sdk_batcher_t *b, const char *raw) {
+    stage_t *st = t_stages[stage_slot(b->id, raw)];
+    if (!st || st->bid != b->id || !st->s) return false;
+    return stage_move(b, st);
+}
+
+/* Empties this thread's slot for (b, raw) when it holds another batcher's
+ * stage. That batcher is not touched (another thread may be freeing it
+ * now): the stage becomes an orphan whose rows its next tick or flush
+ * takes, as an exited thread's. */
+static void stage_evict_foreign(rr_sdk_batcher_t *b, const char *raw) {
+    size_t slot = stage_slot(b->id, raw);
+    stage_t *st = t_stages[slot];
+    if (!st || st->bid == b->id) return;
+    t_stages[slot] = NULL;
+    atomic_store(&st->orphan, true);
+    stage_unref(st);
+}
+
+/* Sets the ring's size (empty; under b->mu). */
+static bool stage_resize(stage_t *st, size_t cap) {
+    const shape_t *s = st->s;
+    rr_tuid_t *ids = realloc(st->ids, cap * sizeof *ids);
+    if (!ids) return false;
+    st->ids = ids;
+    if (s->n_times) {
+        int64_t *t = realloc(st->times, cap * s->n_times * sizeof *t);
+        if (!t) return false;
+        st->times = t;
+    }
+    for (size_t k = 0; k < s->n_cols; k++) {
+        uint8_t *v = realloc(st->vals[k], cap * s->cols[k].width);
+        if (!v) return false;
+        st->vals[k] = v;
+    }
+    st->cap = cap;
+    atomic_store(&st->pub, 0);
+    atomic_store(&st->taken, 0);
+    return true;
+}
+
+/* Points this thread's slot for (b, raw) at entity e and shape s, for the
+ * rows after this one (under b->mu; the thread's earlier rows of e are
+ * already out). */
+static void stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shape_t *s,
+                         uint64_t times_gen) {
+    size_t slot = stage_slot(b->id, raw);
+    stage_t *st = t_stages[slot];
+    if (st && st->bid != b->id) return;
+    if (!st) {
+        pthread_once(&g_stage_once, stage_key_init);
+        if (g_stage_key == (pthread_key_t)-1 || !(st = calloc(1, sizeof *st))) return;
+        atomic_init(&st->refs, 2);
+        atomic_init(&st->orphan, false);
+        atomic_init(&st->dead, false);
+        atomic_init(&st->pub, 0);
+        atomic_init(&st->taken, 0);
+        st->bid = b->id;
+        st->next = b->stages;
+        b->stages = st;
+        t_stages[slot] = st;
+        (void)pthread_setspecific(g_stage_key, (void *)1);
+    }
+    if (st->s) (void)stage_move(b, st); /* a slot shared with another entity */
+    if (st->s != s) {
+        stage_free_columns(st);
+        st->s = NULL;
+        if (!(st->vals = calloc(s->n_cols, sizeof *st->vals))) return;
+        st->n_vals = s->n_cols;
+        st->s = s;
+        if (!stage_resize(st, STAGE_FIRST_ROWS)) {
+            stage_free_columns(st);
+            st->s = NULL;
+            return;
+        }
+    }
+    st->raw = raw;
+    st->e = e;
+    st->times_gen = times_gen;
+    st->row_bytes = 16 + 8 * (uint64_t)s->n_times;
+    for (size_t k = 0; k < s->n_cols; k++) st->row_bytes += 4 + s->cols[k].width;
+    uint64_t lim = STAGE_MAX_ROWS;
+    if (b->cfg.flush_num_rows < lim) lim = b->cfg.flush_num_rows;
+    if (b->cfg.flush_num_bytes / st->row_bytes < lim) lim = b->cfg.flush_num_bytes / st->row_bytes;
+    st->limit = lim ? (size_t)lim : 1;
+}
+
+/* The fast path: the row into this thread's stage. False when the row does
+ * not fit the stage (nothing done). */
+static bool stage_push(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_time_t *times,
+                       size_t n_times, uint64_t times_gen, rr_tuid_t row_id,
+                       const rr_archetype_t *a) {
+    stage_t *st = t_stages[stage_slot(b->id, entity)];
+    if (!st || st->bid != b->id || st->raw != entity || !st->s) return false;
+    const shape_t *s = st->s;
+    /* Same timelines: the generation says so (a new one goes the slow way
+     * once, which re-targets the stage). */
+    if (s->n_times != n_times || !stage_fits(s, a) || strcmp(st->e->raw, entity) != 0)
+        return false;
+    if (n_times && (!times_gen || times_gen != st->times_gen)) {
+        if (times_gen) return false;
+        /* No generation (the default timelines alone): by name. */
+        for (size_t k = 0; k < n_times; k++)
+            if (s->timelines[k].type != times[k].type || strcmp(s->timelines[k].name, times[k].name))
+                return false;
+    }
+    uint64_t n = atomic_load_explicit(&st->pub, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&st->taken, memory_order_acquire);
+    if (n - t >= st->cap) {
+        /* Full below its limit: out, and a bigger ring. */
+        bool due;
+        pthread_mutex_lock(&b->mu);
+        due = stage_move(b, st);
+        bool ok = atomic_load(&st->taken) == atomic_load(&st->pub) &&
+                  (st->cap * 2 > STAGE_MAX_ROWS || stage_resize(st, st->cap * 2));
+        if (due) pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->mu);
+        if (!ok) return false;
+        n = atomic_load_explicit(&st->pub, memory_order_relaxed);
+        t = atomic_load_explicit(&st->taken, memory_order_relaxed);
+    }
+    size_t i = (size_t)(n & (st->cap - 1));
+    st->ids[i] = row_id;
+    for (size_t k = 0; k < n_times; k++) st->times[i * n_times + k] = times[k].value;
+    for (size_t k = 0; k < s->n_cols; k++) {
+        uint32_t w = s->cols[k].width;
+        memcpy(st->vals[k] + i * w, rr_sdk_batch_data(&a->batches[k]), w);
+    }
+    atomic_store_explicit(&st->pub, n + 1, memory_order_release);
+    if (n + 1 - t >= st->limit) {
+        pthread_mutex_lock(&b->mu);
+        if (stage_move(b, st)) pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->mu);
+    }
+    return true;
 }
 
 void rr_sdk_batcher_set_write_through(rr_sdk_batcher_t *b, rr_sdk_write_through_fn fn) {
@@ -952,6 +1316,7 @@ static bool write_through_row(rr_sdk_batcher_t *b, const char *entity, const rr_
         return true;
     }
     /* What the entity logged before goes out before this row. */
+    (void)stage_move_mine(b, entity);
     detach_entity(b, e);
     pthread_mutex_unlock(&b->mu);
     drain(b);
@@ -971,6 +1336,10 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                                     const rr_sdk_time_t *times, size_t n_times,
                                     uint64_t times_gen, rr_tuid_t row_id,
                                     const rr_archetype_t *a, rr_error_t *err) {
+    if (b->has_thread) {
+        if (stage_push(b, entity, times, n_times, times_gen, row_id, a)) return RR_OK;
+        stage_evict_foreign(b, entity);
+    }
     /* Large rows: written through when they can be. */
     if (b->write_through) {
         uint64_t big = 0;
@@ -1035,6 +1404,8 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
     if (!e) {
         st = err ? err->code : RR_ERR_INVALID_ARG;
     } else {
+        /* This thread's staged rows of the entity go before this one. */
+        if (stage_move_mine(b, entity)) due = true;
         s = e->last;
         if (!s || !shape_matches(s, times, n_times, times_gen, a))
             for (s = e->shapes; s && !shape_matches(s, times, n_times, times_gen, a);
@@ -1059,6 +1430,7 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
     }
     if (st == RR_OK) {
         s->times_gen = times_gen;
+        if (b->has_thread && stage_fits(s, a)) stage_target(b, entity, e, s, times_gen);
         e->last = s;
         e->n_rows++;
         e->n_bytes += (uint64_t)bytes;

@@ -258,7 +258,8 @@ rr_status_t rr_save(rr_recording_stream_t *rec, const char *path, rr_error_t *er
     }
     /* Each message reaches the file in whole write(2) calls, so a crash
      * leaves a readable prefix. */
-    rr_status_t st = rr_rrd_writer_open_fd(s.fd, NULL, &s.w, err);
+    rr_rrd_writer_options_t wo = {.lz4_acceleration = RR_SDK_FILE_LZ4_ACCELERATION};
+    rr_status_t st = rr_rrd_writer_open_fd(s.fd, &wo, &s.w, err);
     if (st != RR_OK) {
         close(s.fd);
         free(s.path);
