@@ -8,7 +8,9 @@
  * out of order.
  *
  * Logging threads only append under `mu`: a row keeps references to the
- * archetype's instance cells, no copy. Building chunks (concatenating the
+ * archetype's instance cells, no copy. Rows of one-instance fixed-width
+ * generated components (a scalar, a point) skip even that: they go to the
+ * thread's stage for the entity, without a lock (see "per-thread staging"). Building chunks (concatenating the
  * cells) and handing them to emit happen on the background thread, or, with
  * no_threads, on the logging thread that crosses a threshold and in
  * rr_flush. `out_mu` keeps emit calls one at a time and in queue order; lock
@@ -1127,15 +1129,17 @@ static bool stage_resize(stage_t *st, size_t cap) {
 
 /* Points this thread's slot for (b, raw) at entity e and shape s, for the
  * rows after this one (under b->mu; the thread's earlier rows of e are
- * already out). */
-static void stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shape_t *s,
+ * already out). Returns whether rows of the slot's former entity were
+ * queued. */
+static bool stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shape_t *s,
                          uint64_t times_gen) {
     size_t slot = stage_slot(b->id, raw);
     stage_t *st = t_stages[slot];
-    if (st && st->bid != b->id) return;
+    bool due = false;
+    if (st && st->bid != b->id) return false;
     if (!st) {
         pthread_once(&g_stage_once, stage_key_init);
-        if (g_stage_key == (pthread_key_t)-1 || !(st = calloc(1, sizeof *st))) return;
+        if (g_stage_key == (pthread_key_t)-1 || !(st = calloc(1, sizeof *st))) return false;
         atomic_init(&st->refs, 2);
         atomic_init(&st->orphan, false);
         atomic_init(&st->dead, false);
@@ -1147,17 +1151,17 @@ static void stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shap
         t_stages[slot] = st;
         (void)pthread_setspecific(g_stage_key, (void *)1);
     }
-    if (st->s) (void)stage_move(b, st); /* a slot shared with another entity */
+    if (st->s) due = stage_move(b, st); /* a slot shared with another entity */
     if (st->s != s) {
         stage_free_columns(st);
         st->s = NULL;
-        if (!(st->vals = calloc(s->n_cols, sizeof *st->vals))) return;
+        if (!(st->vals = calloc(s->n_cols, sizeof *st->vals))) return due;
         st->n_vals = s->n_cols;
         st->s = s;
         if (!stage_resize(st, STAGE_FIRST_ROWS)) {
             stage_free_columns(st);
             st->s = NULL;
-            return;
+            return due;
         }
     }
     st->raw = raw;
@@ -1169,6 +1173,7 @@ static void stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shap
     if (b->cfg.flush_num_rows < lim) lim = b->cfg.flush_num_rows;
     if (b->cfg.flush_num_bytes / st->row_bytes < lim) lim = b->cfg.flush_num_bytes / st->row_bytes;
     st->limit = lim ? (size_t)lim : 1;
+    return due;
 }
 
 /* The fast path: the row into this thread's stage. False when the row does
@@ -1430,7 +1435,8 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
     }
     if (st == RR_OK) {
         s->times_gen = times_gen;
-        if (b->has_thread && stage_fits(s, a)) stage_target(b, entity, e, s, times_gen);
+        if (b->has_thread && stage_fits(s, a) && stage_target(b, entity, e, s, times_gen))
+            due = true;
         e->last = s;
         e->n_rows++;
         e->n_bytes += (uint64_t)bytes;
