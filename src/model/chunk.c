@@ -70,8 +70,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <xxhash.h>
-
 #include "arrow/array.h"
 #include "arrow/compare.h"
 #include "arrow/schema.h"
@@ -879,6 +877,12 @@ typedef struct bump {
     uint8_t *base;
     size_t off;
     long refs;
+    /* The column key, at the end of the block, holds the names it covers
+     * (the chunk points into it): key is its place (NULL while measuring),
+     * key_len counts what went in so far. */
+    uint8_t *key;
+    size_t key_len;
+    bool no_key; /* a type deeper than the key describes */
 } bump_t;
 
 static void *bump(bump_t *b, size_t size, size_t align) {
@@ -893,6 +897,47 @@ static char *bump_str(bump_t *b, const char *s) {
     size_t n = strlen(s) + 1;
     char *p = bump(b, n, 1);
     if (p) memcpy(p, s, n);
+    return p;
+}
+
+/* The key's hash, from what is at hand: the entity path's hash (made with
+ * the path), the length and a few of the key's bytes (the last are the
+ * last column's datatype). Enough to spread keys over a small table and
+ * reject most unequal ones; hashing every byte would cost as much as the
+ * compare it saves. */
+static uint64_t key_fingerprint(uint64_t path_hash, const uint8_t *k, size_t n) {
+    uint64_t a = 0, z = 0, m = 0;
+    memcpy(&a, k, n < 8 ? n : 8);
+    if (n >= 8) memcpy(&z, k + n - 8, 8);
+    if (n >= 16) memcpy(&m, k + n / 2 - 4, 8);
+    uint64_t h = path_hash ^ (n * 0x9E3779B97F4A7C15ull) ^ a ^ (z << 1 | z >> 63) ^ (m << 7 | m >> 57);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Appends n bytes to the column key. */
+static void key_put(bump_t *b, const void *p, size_t n) {
+    if (b->key) memcpy(b->key + b->key_len, p, n);
+    b->key_len += n;
+}
+static void key_u32(bump_t *b, uint64_t v) {
+    uint32_t x = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    key_put(b, &x, 4);
+}
+/* bump_str for a name the key holds: the copy is made in the key itself
+ * (the chunk's pointer goes there), so the key costs the block no second
+ * copy. NULL is one 0xff byte in the key (a UTF-8 string never starts with
+ * 0xff, so both read back unambiguously). */
+static char *bump_key_str(bump_t *b, const char *s) {
+    if (!s) {
+        key_put(b, "\xff", 1);
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *p = b->key ? (char *)b->key + b->key_len : NULL;
+    key_put(b, s, n);
     return p;
 }
 
@@ -1012,7 +1057,10 @@ static void *pack_bytes(bump_t *b, const void *src, size_t n) {
 static struct ArrowSchema *pack_schema_node(bump_t *b, struct ArrowSchema *dst,
                                            const struct ArrowSchema *src, const char *name,
                                            bool keep_metadata) {
-    char *format = bump_str(b, src->format);
+    /* the key holds the datatype tree: formats, child counts, dictionaries */
+    char *format = bump_key_str(b, src->format);
+    key_u32(b, (uint64_t)src->n_children);
+    key_put(b, src->dictionary ? "d" : "-", 1);
     char *nm = bump_str(b, name ? name : "");
     size_t mdl = keep_metadata ? metadata_len(src->metadata) : 0;
     char *md = mdl ? bump(b, mdl, 8) : NULL;
@@ -1033,65 +1081,6 @@ static struct ArrowSchema *pack_schema_node(bump_t *b, struct ArrowSchema *dst,
     dst->release = packed_schema_release;
     dst->private_data = b->base;
     return dst;
-}
-
-/* Appends n bytes to the key being laid out at b. */
-static void key_put(bump_t *b, const void *p, size_t n) {
-    void *d = bump(b, n, 1);
-    if (d && n) memcpy(d, p, n);
-}
-static void key_u32(bump_t *b, uint64_t v) {
-    uint32_t x = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-    key_put(b, &x, 4);
-}
-/* A string with its terminator, or one 0xff byte for NULL (a string never
- * starts with 0xff in UTF-8, so both read back unambiguously). */
-static void key_str(bump_t *b, const char *s) {
-    if (s)
-        key_put(b, s, strlen(s) + 1);
-    else
-        key_put(b, "\xff", 1);
-}
-static void key_schema(bump_t *b, const struct ArrowSchema *t, int depth) {
-    key_str(b, t->format);
-    key_u32(b, (uint64_t)t->n_children);
-    key_put(b, t->dictionary ? "d" : "-", 1);
-    if (depth < 3)
-        for (int64_t i = 0; i < t->n_children; i++) key_schema(b, t->children[i], depth + 1);
-}
-
-/* The column key of view v: every count is written before what it counts
- * and every string is terminated, so equal keys mean equal entity paths
- * (parts), timelines (name, type), descriptors and datatype trees (formats,
- * child counts, dictionaries). Deeper types than packing allows give no key
- * (length 0). Returns the key's offset from the block's start. */
-static size_t pack_key(bump_t *b, const rr_chunk_t *v, size_t *len) {
-    for (int64_t j = 0; j < v->n_components; j++) {
-        const struct ArrowSchema *ct = v->components[j].type.children[0];
-        if (ct->n_children && ct->children[0]->n_children) {
-            *len = 0;
-            return 0;
-        }
-    }
-    size_t start = b->off;
-    key_u32(b, v->entity_path.n_parts);
-    for (size_t i = 0; i < v->entity_path.n_parts; i++) key_str(b, v->entity_path.parts[i]);
-    key_u32(b, (uint64_t)v->n_indexes);
-    for (int64_t k = 0; k < v->n_indexes; k++) {
-        uint8_t ty = (uint8_t)v->indexes[k].timeline.type;
-        key_put(b, &ty, 1);
-        key_str(b, v->indexes[k].timeline.name);
-    }
-    key_u32(b, (uint64_t)v->n_components);
-    for (int64_t j = 0; j < v->n_components; j++) {
-        const rr_chunk_component_t *cc = &v->components[j];
-        key_str(b, cc->descr.archetype);
-        key_str(b, cc->descr.component);
-        key_str(b, cc->descr.component_type);
-        key_schema(b, &cc->type, 1);
-    }
-    *len = b->off - start;
-    return start;
 }
 
 bool rr_chunk_column_key(const rr_chunk_t *c, rr_chunk_key_t *out) {
@@ -1126,8 +1115,12 @@ static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
         c->entity_path.parts = parts;
         c->entity_path.hash = v->entity_path.hash;
     }
+    /* Key: every count before what it counts and every string terminated,
+     * so equal keys mean equal entity paths (parts), timelines (type,
+     * name), descriptors and datatype trees. */
+    key_u32(b, v->entity_path.n_parts);
     for (size_t i = 0; i < v->entity_path.n_parts; i++) {
-        char *p = bump_str(b, v->entity_path.parts[i]);
+        char *p = bump_key_str(b, v->entity_path.parts[i]);
         if (c) parts[i] = p;
     }
     char *ps = bump_str(b, v->entity_path.str);
@@ -1139,10 +1132,13 @@ static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
     void *rb = pack_bytes(b, rsrc, (size_t)n * 16);
     if (ra) ra->buffers[1] = rb;
 
+    key_u32(b, (uint64_t)v->n_indexes);
     for (int64_t k = 0; k < v->n_indexes; k++) {
         const rr_chunk_index_t *src = &v->indexes[k];
         rr_chunk_index_t *ix = c ? &ixs[k] : NULL;
-        char *name = bump_str(b, src->timeline.name);
+        uint8_t ty = (uint8_t)src->timeline.type;
+        key_put(b, &ty, 1);
+        char *name = bump_key_str(b, src->timeline.name);
         struct ArrowArray *a = pack_node(b, ix ? &ix->array : NULL, n, 2, 0);
         void *tb = pack_bytes(b, index_values(src), (size_t)n * 8);
         if (ix) {
@@ -1154,17 +1150,21 @@ static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
         }
     }
 
+    key_u32(b, (uint64_t)v->n_components);
     for (int64_t j = 0; j < v->n_components; j++) {
         const rr_chunk_component_t *src = &v->components[j];
         rr_chunk_component_t *cc = c ? &ccs[j] : NULL;
-        char *arch = bump_str(b, src->descr.archetype);
-        char *comp = bump_str(b, src->descr.component);
-        char *ctype = bump_str(b, src->descr.component_type);
+        char *arch = bump_key_str(b, src->descr.archetype);
+        char *comp = bump_key_str(b, src->descr.component);
+        char *ctype = bump_key_str(b, src->descr.component_type);
         /* the type: the list without name and metadata, its child as is */
         const struct ArrowSchema *ct = src->type.children[0];
         struct ArrowSchema *ts = pack_schema_node(b, cc ? &cc->type : NULL, &src->type, "", false);
         struct ArrowSchema *cts =
             pack_schema_node(b, ts ? ts->children[0] : NULL, ct, ct->name, true);
+        /* the key describes three levels with at most one child each */
+        if (ct->n_children > 1 || (ct->n_children && ct->children[0]->n_children))
+            b->no_key = true;
         if (ct->n_children) pack_schema_node(b, cts ? cts->children[0] : NULL, ct->children[0],
                                              ct->children[0]->name, true);
         if (ts) ts->flags |= ARROW_FLAG_NULLABLE;
@@ -1212,13 +1212,15 @@ static rr_chunk_t *pack_layout(bump_t *b, const rr_chunk_t *v) {
             }
         }
     }
-    size_t key_len;
-    size_t key_off = pack_key(b, v, &key_len);
+    /* the key's room, at the end (its length is known once measured) */
+    uint8_t *kp = bump(b, b->key_len, 1);
     if (c) {
         pack_block_t *blk = (pack_block_t *)b->base;
-        blk->key_len = key_len <= UINT32_MAX ? (uint32_t)key_len : 0;
-        blk->key_off = (uint32_t)key_off;
-        blk->key_hash = key_len ? XXH3_64bits(b->base + key_off, key_len) : 0;
+        assert(kp == b->key);
+        bool keyed = !b->no_key && b->key_len <= UINT32_MAX;
+        blk->key_len = keyed ? (uint32_t)b->key_len : 0;
+        blk->key_off = (uint32_t)(b->key - b->base);
+        blk->key_hash = keyed ? key_fingerprint(v->entity_path.hash, b->key, b->key_len) : 0;
     }
     return c;
 }
@@ -1250,14 +1252,16 @@ bool rr_chunk_is_packed(const rr_chunk_t *c) { return c->packed != NULL; }
 
 /* Packs view v (columns in chunk order) into one block. */
 static rr_status_t pack_view(const rr_chunk_t *v, rr_chunk_t **out, rr_error_t *err) {
-    bump_t b = {NULL, sizeof(pack_block_t), 0};
+    bump_t b = {NULL, sizeof(pack_block_t), 0, NULL, 0, false};
     pack_layout(&b, v);
     pack_block_t *blk = malloc(b.off);
     if (!blk) return rr_error_set(err, RR_ERR_NOMEM, "chunk %s: out of memory", v->entity_path.str);
     long refs = b.refs;
     blk->refs = refs;
     blk->own = refs;
-    b = (bump_t){(uint8_t *)blk, sizeof(pack_block_t), 0};
+    /* the key goes in the measured room at the end of the block */
+    size_t key_off = b.off - b.key_len;
+    b = (bump_t){(uint8_t *)blk, sizeof(pack_block_t), 0, (uint8_t *)blk + key_off, 0, false};
     *out = pack_layout(&b, v);
     assert(b.refs == refs);
     return RR_OK;

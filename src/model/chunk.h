@@ -123,8 +123,10 @@ bool rr_chunk_is_packed(const rr_chunk_t *c);
  * columns (descriptors and datatypes) as one byte string, and a hash of it.
  * Two chunks with equal keys have equal entity paths and the same columns
  * (what the store's compaction asks of a chunk before it merges it), so one
- * memcmp answers what would take a string compare per name. The bytes live
- * in the chunk's block (valid while the chunk is). */
+ * memcmp answers what would take a string compare per name. Equal keys
+ * have equal hashes; the hash is cheap (not of every byte), for placing
+ * keys in a table and rejecting unequal ones, never for accepting. The
+ * bytes live in the chunk's block (valid while the chunk is). */
 typedef struct rr_chunk_key {
     const uint8_t *bytes;
     size_t len;
