@@ -2,6 +2,7 @@
  * framebuffer targets with optional MSAA. GLSL ES 3.00 only, so WebGL 2
  * takes the same shaders. */
 #include "viewer/gfx/renderer.h"
+#include "viewer/gfx/shader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,46 +221,9 @@ static const char *mesh_fs =
     "  o_color = vec4(v_color.rgb * (0.3 + 0.7 * l), 1.0);\n"
     "}\n";
 
-static rr_status_t compile(GLenum kind, const char *src, const char *what, GLuint *out,
-                           rr_error_t *err) {
-    GLuint s = glCreateShader(kind);
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[1024] = {0};
-        glGetShaderInfoLog(s, sizeof log, NULL, log);
-        glDeleteShader(s);
-        return rr_error_set(err, RR_ERR_INTERNAL, "gfx: %s %s shader: %s", what,
-                            kind == GL_VERTEX_SHADER ? "vertex" : "fragment", log);
-    }
-    *out = s;
-    return RR_OK;
-}
-
 static rr_status_t link(program_t *p, const char *vs, const char *fs, const char *what,
                         rr_error_t *err) {
-    GLuint v = 0, f = 0;
-    RR_TRY(compile(GL_VERTEX_SHADER, vs, what, &v, err));
-    rr_status_t st = compile(GL_FRAGMENT_SHADER, fs, what, &f, err);
-    if (st != RR_OK) {
-        glDeleteShader(v);
-        return st;
-    }
-    p->id = glCreateProgram();
-    glAttachShader(p->id, v);
-    glAttachShader(p->id, f);
-    glLinkProgram(p->id);
-    glDeleteShader(v);
-    glDeleteShader(f);
-    GLint ok = 0;
-    glGetProgramiv(p->id, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        char log[1024] = {0};
-        glGetProgramInfoLog(p->id, sizeof log, NULL, log);
-        return rr_error_set(err, RR_ERR_INTERNAL, "gfx: linking the %s program: %s", what, log);
-    }
+    RR_TRY(rr_gfx_program_build(vs, fs, what, &p->id, err));
     p->u_model_view = glGetUniformLocation(p->id, "u_model_view");
     p->u_proj = glGetUniformLocation(p->id, "u_proj");
     p->u_viewport = glGetUniformLocation(p->id, "u_viewport");

@@ -1,6 +1,7 @@
 /* The UI's GLES3 pass (ui_gl.h). Vertices are streamed each frame (the UI
  * is rebuilt every frame anyway); GLSL ES 3.00 so WebGL 2 takes it too. */
 #include "viewer/ui/ui_gl.h"
+#include "viewer/gfx/shader.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -44,49 +45,14 @@ static const char *fs_src =
     "  o_color = u_alpha_tex ? vec4(v_color.rgb, v_color.a * t.r) : v_color * t;\n"
     "}\n";
 
-static rr_status_t compile(GLenum kind, const char *src, GLuint *out, rr_error_t *err) {
-    GLuint s = glCreateShader(kind);
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[512] = {0};
-        glGetShaderInfoLog(s, sizeof log, NULL, log);
-        glDeleteShader(s);
-        return rr_error_set(err, RR_ERR_INTERNAL, "ui_gl: %s shader: %s",
-                            kind == GL_VERTEX_SHADER ? "vertex" : "fragment", log);
-    }
-    *out = s;
-    return RR_OK;
-}
-
 rr_status_t rr_ui_gl_new(rr_ui_gl_t **out, rr_error_t *err) {
     *out = NULL;
     rr_ui_gl_t *g = calloc(1, sizeof *g);
     if (!g) return rr_error_set(err, RR_ERR_NOMEM, "ui_gl: out of memory");
-    GLuint vs = 0, fs = 0;
-    rr_status_t st = compile(GL_VERTEX_SHADER, vs_src, &vs, err);
-    if (st == RR_OK) st = compile(GL_FRAGMENT_SHADER, fs_src, &fs, err);
+    rr_status_t st = rr_gfx_program_build(vs_src, fs_src, "UI", &g->prog, err);
     if (st != RR_OK) {
-        if (vs) glDeleteShader(vs);
         free(g);
         return st;
-    }
-    g->prog = glCreateProgram();
-    glAttachShader(g->prog, vs);
-    glAttachShader(g->prog, fs);
-    glLinkProgram(g->prog);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(g->prog, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        char log[512] = {0};
-        glGetProgramInfoLog(g->prog, sizeof log, NULL, log);
-        glDeleteProgram(g->prog);
-        free(g);
-        return rr_error_set(err, RR_ERR_INTERNAL, "ui_gl: linking: %s", log);
     }
     g->u_screen = glGetUniformLocation(g->prog, "u_screen");
     g->u_tex = glGetUniformLocation(g->prog, "u_tex");
