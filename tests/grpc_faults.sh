@@ -28,17 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$rerun" --serve-grpc --port 0 --server-memory-limit 256MiB --reader-buffer 8MiB >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q '^rerun+http://' "$work/out" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-url=$(head -1 "$work/out")
-port=${url#rerun+http://127.0.0.1:}
-port=${port%/proxy}
-case "$port" in '' | *[!0-9]*) echo "FAIL: no URL from the server ('$url')"; cat "$work/err"; exit 1 ;; esac
+. "$src/tests/lib/serve_grpc.sh"
+serve_grpc_start --server-memory-limit 256MiB --reader-buffer 8MiB || exit 1
 addr=127.0.0.1:$port
 status=0
 

@@ -23,20 +23,8 @@ cleanup() {
 trap cleanup EXIT
 
 max=1048576
-"$rerun" --serve-grpc --port 0 --server-memory-limit 64MiB --max-message-size 1MiB >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q '^rerun+http://' "$work/out" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-url=$(head -1 "$work/out")
-case "$url" in
-rerun+http://127.0.0.1:*/proxy) ;;
-*) echo "FAIL: no rerun+http://127.0.0.1:PORT/proxy line on stdout (got '$url')"; cat "$work/err"; exit 1 ;;
-esac
-port=${url#rerun+http://127.0.0.1:}
-port=${port%/proxy}
+. "$src/tests/lib/serve_grpc.sh"
+serve_grpc_start --server-memory-limit 64MiB --max-message-size 1MiB || exit 1
 echo "server: $url"
 
 status=0

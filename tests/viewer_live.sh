@@ -33,15 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$rerun" --serve-grpc --port 0 >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q '^rerun+http://' "$work/out" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-url=$(head -1 "$work/out")
-case "$url" in rerun+http://127.0.0.1:*/proxy) ;; *) echo "FAIL: no URL from the server"; cat "$work/err"; exit 1 ;; esac
+. "$src/tests/lib/serve_grpc.sh"
+serve_grpc_start || exit 1
 echo "server: $url"
 status=0
 rec_a=live-before-$$
