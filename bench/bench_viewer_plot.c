@@ -18,6 +18,7 @@
 #include "arrow/builder.h"
 #include "arrow/schema.h"
 #include "bench_util.h"
+#include "bench_viewer_util.h"
 #include "store/store.h"
 #include "viewer/gfx/context.h"
 #include "viewer/gfx/renderer.h"
@@ -102,17 +103,7 @@ int main(int argc, char **argv) {
     double *times = malloc((size_t)frames * sizeof *times);
     if (!px || !times) bench_die(PROG, "out of memory", NULL);
 
-    rr_mat4_t id = rr_mat4_identity();
-    const float bg[4] = {0.05f, 0.05f, 0.06f, 1};
-    for (int f = 0; f < frames; f++) {
-        double t0 = bench_now_s();
-        rr_gfx_begin(r, t, &id, &id, bg);
-        check(rr_gfx_end(r, &err), "clear frame", &err);
-        check(rr_gfx_target_read_rgba(t, px, &err), "read back", &err);
-        times[f] = bench_now_s() - t0;
-    }
-    double base = bench_median(times, frames);
-    printf("%-34s %9.2f ms\n", "clear + read back (baseline)", base * 1e3);
+    double base = bench_viewer_baseline(PROG, r, t, px, times, frames);
 
     rr_store_id_t sid = {RR_STORE_KIND_RECORDING, NULL, NULL};
     rr_store_t *store = NULL;

@@ -17,6 +17,7 @@
 #include "arrow/builder.h"
 #include "arrow/schema.h"
 #include "bench_util.h"
+#include "bench_viewer_util.h"
 #include "store/store.h"
 #include "viewer/gfx/camera.h"
 #include "viewer/gfx/context.h"
@@ -116,18 +117,7 @@ int main(int argc, char **argv) {
     double *times = malloc((size_t)frames * sizeof *times);
     if (!px || !times) bench_die(PROG, "out of memory", NULL);
 
-    /* The baseline: clear + resolve + read back the same target. */
-    rr_mat4_t id = rr_mat4_identity();
-    const float bg[4] = {0.05f, 0.05f, 0.06f, 1};
-    for (int f = 0; f < frames; f++) {
-        double t0 = bench_now_s();
-        rr_gfx_begin(r, t, &id, &id, bg);
-        check(rr_gfx_end(r, &err), "clear frame", &err);
-        check(rr_gfx_target_read_rgba(t, px, &err), "read back", &err);
-        times[f] = bench_now_s() - t0;
-    }
-    double base = bench_median(times, frames);
-    printf("%-34s %9.2f ms\n", "clear + read back (baseline)", base * 1e3);
+    double base = bench_viewer_baseline(PROG, r, t, px, times, frames);
 
     static const int millions[] = {1, 4, 10};
     for (size_t m = 0; m < sizeof millions / sizeof millions[0]; m++) {
