@@ -1,5 +1,5 @@
 /* The gRPC client (src/net/client.c) and the SDK's gRPC sink
- * (src/sdk/grpc_sink.c).
+ * (src/net/grpc_sink.c).
  *
  * Without arguments: cmocka tests that need no server (refused and bad
  * connections, TLS refusal, the sink with no server in bounded time and

@@ -1,4 +1,6 @@
-/* The SDK's gRPC sink (rr_connect_grpc): streams the recording's messages to
+/* The SDK's gRPC sink (rr_connect_grpc), in the net layer because it
+ * needs the gRPC client (net sits above sdk; it plugs in through the public
+ * rr_add_sink). It streams the recording's messages to
  * a message proxy (MessageProxyService.WriteMessages), as Rerun's GrpcSink.
  *
  * A background thread owns the connection (src/net/client.h); the logging
@@ -29,7 +31,8 @@
 #include "base/log.h"
 #include "net/client.h"
 #include "net/url.h"
-#include "sdk_internal.h"
+#include "base/status.h"
+#include "rerun.h"
 
 #define WRITE_PATH "/rerun.sdk_comms.v1alpha1.MessageProxyService/WriteMessages"
 #define DEFAULT_QUEUE_BYTES (64u << 20)
