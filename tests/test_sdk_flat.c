@@ -19,50 +19,10 @@
 #include "rrd/decoder.h"
 #include "sdk/sdk_internal.h"
 #include "rerun_archetypes.h"
+#include "sdk_decode.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */
-
-typedef struct decoded {
-    size_t n_chunks;
-    rr_chunk_t *chunks[1024];
-} decoded_t;
-
-static rr_status_t on_msg(void *ctx, rr_rrd_message_t *m, rr_error_t *err) {
-    decoded_t *d = ctx;
-    rr_status_t st = RR_OK;
-    if (m->msg.kind == RR_LOG_MSG_ARROW) {
-        struct ArrowSchema s;
-        struct ArrowArray b;
-        st = rr_rrd_payload_decode(&m->msg.u.arrow, 0, &s, &b, err);
-        if (st == RR_OK) {
-            rr_chunk_t *c;
-            st = rr_chunk_from_record_batch(&s, &b, &c, err);
-            rr_arrow_schema_release(&s);
-            if (st == RR_OK) {
-                assert_true(d->n_chunks < 1024);
-                d->chunks[d->n_chunks++] = c;
-            }
-        }
-    }
-    rr_rrd_message_free(m);
-    return st;
-}
-
-static decoded_t *decode_sink(rr_recording_stream_t *rec, rr_memory_sink_t *m) {
-    rr_error_t err = {0};
-    assert_rr_ok(rr_flush(rec, &err), &err);
-    size_t len;
-    const uint8_t *data = rr_memory_sink_data(m, &len);
-    decoded_t *d = calloc(1, sizeof *d);
-    assert_rr_ok(rr_rrd_decode_all(data, len, on_msg, d, &err), &err);
-    return d;
-}
-
-static void decoded_free(decoded_t *d) {
-    for (size_t i = 0; i < d->n_chunks; i++) rr_chunk_free(d->chunks[i]);
-    free(d);
-}
 
 static rr_recording_stream_t *stream(bool no_threads, rr_memory_sink_t **m) {
     rr_recording_options_t o;

@@ -18,56 +18,10 @@
 #include "rrd/decoder.h"
 #include "rrd/frames.h"
 #include "sdk/sdk_internal.h"
+#include "sdk_decode.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */
-
-typedef struct decoded {
-    size_t n_chunks;
-    rr_chunk_t *chunks[4096];
-} decoded_t;
-
-static rr_status_t on_msg(void *ctx, rr_rrd_message_t *m, rr_error_t *err) {
-    decoded_t *d = ctx;
-    rr_status_t st = RR_OK;
-    if (m->msg.kind == RR_LOG_MSG_ARROW) {
-        struct ArrowSchema s;
-        struct ArrowArray b;
-        st = rr_rrd_payload_decode(&m->msg.u.arrow, 0, &s, &b, err);
-        if (st == RR_OK) {
-            rr_chunk_t *c;
-            st = rr_chunk_from_record_batch(&s, &b, &c, err);
-            rr_arrow_schema_release(&s);
-            if (st == RR_OK) {
-                assert_true(d->n_chunks < 4096);
-                d->chunks[d->n_chunks++] = c;
-            }
-        }
-    }
-    rr_rrd_message_free(m);
-    return st;
-}
-
-static decoded_t *decode_mem(rr_memory_sink_t *m) {
-    size_t len;
-    const uint8_t *data = rr_memory_sink_data(m, &len);
-    decoded_t *d = calloc(1, sizeof *d);
-    assert_non_null(d);
-    rr_error_t err = {0};
-    assert_rr_ok(rr_rrd_decode_all(data, len, on_msg, d, &err), &err);
-    return d;
-}
-
-static decoded_t *flush_decode(rr_recording_stream_t *rec, rr_memory_sink_t *m) {
-    rr_error_t err = {0};
-    assert_rr_ok(rr_flush(rec, &err), &err);
-    return decode_mem(m);
-}
-
-static void decoded_free(decoded_t *d) {
-    for (size_t i = 0; i < d->n_chunks; i++) rr_chunk_free(d->chunks[i]);
-    free(d);
-}
 
 static rr_recording_stream_t *stream(const rr_batcher_config_t *b) {
     rr_recording_options_t o;
@@ -144,7 +98,7 @@ static void test_interleaved_entities(void **state) {
         assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
         for (int e = 0; e < 3; e++) log_scalar(rec, paths[e], i * 0.5 + e);
     }
-    decoded_t *d = flush_decode(rec, m);
+    decoded_t *d = decode_sink(rec, m);
     for (int e = 0; e < 3; e++) assert_int_equal(check_entity(d, paths[e], e), 10000);
     decoded_free(d);
     rr_recording_stream_free(rec);
@@ -166,7 +120,7 @@ static void test_thresholds(void **state) {
             assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
             log_scalar(rec, "e", i * 0.5);
         }
-        decoded_t *d = flush_decode(rec, m);
+        decoded_t *d = decode_sink(rec, m);
         int64_t each = mode == 0 ? 100 : 10;
         assert_int_equal(d->n_chunks, (size_t)(1050 / each + (1050 % each != 0)));
         for (size_t k = 0; k + 1 < d->n_chunks; k++) assert_int_equal(d->chunks[k]->num_rows, each);
@@ -206,7 +160,7 @@ static void test_tick_takes_idle_rows(void **state) {
     }
     for (int tries = 0; tries < 500 && atomic_load(&writes) == before; tries++) sleep_ms(10);
     assert_int_equal(atomic_load(&writes), before + 1); /* one chunk, no flush */
-    decoded_t *d = flush_decode(rec, m);
+    decoded_t *d = decode_sink(rec, m);
     assert_int_equal(d->n_chunks, 1);
     assert_int_equal(check_entity(d, "idle", 0), 5);
     decoded_free(d);
@@ -253,7 +207,7 @@ static void test_flush_reaches_other_threads(void **state) {
     assert_int_equal(pthread_create(&t2, NULL, worker_main, &w2), 0);
     while (atomic_load(&w1.phase) != 1 || atomic_load(&w2.phase) != 1) sleep_ms(1);
     /* Both alive, idle, with staged rows. */
-    decoded_t *d = flush_decode(rec, m);
+    decoded_t *d = decode_sink(rec, m);
     assert_int_equal(check_entity(d, "t1", 0), 300);
     assert_int_equal(check_entity(d, "t2", 0), 7000);
     decoded_free(d);
@@ -265,7 +219,7 @@ static void test_flush_reaches_other_threads(void **state) {
     pthread_t t3;
     assert_int_equal(pthread_create(&t3, NULL, worker_main, &w3), 0);
     pthread_join(t3, NULL);
-    d = flush_decode(rec, m);
+    d = decode_sink(rec, m);
     assert_int_equal(check_entity(d, "t3", 0), 50);
     decoded_free(d);
     atomic_store(&w2.phase, 2);
@@ -302,7 +256,7 @@ static void test_other_rows_keep_order(void **state) {
             rr_archetype_free(p);
         }
     }
-    decoded_t *d = flush_decode(rec, m);
+    decoded_t *d = decode_sink(rec, m);
     /* Scalars rows: frames 0..599 in order across the chunks. */
     int64_t n = 0, seen_pairs = 0;
     for (size_t k = 0; k < d->n_chunks; k++) {
@@ -338,7 +292,7 @@ static void test_static_rows(void **state) {
         assert_rr_ok(rr_log_static(rec, "s", a, &err), &err);
         rr_archetype_free(a);
     }
-    decoded_t *d = flush_decode(rec, m);
+    decoded_t *d = decode_sink(rec, m);
     int64_t n = 0;
     for (size_t k = 0; k < d->n_chunks; k++) {
         assert_true(rr_chunk_is_static(d->chunks[k]));
@@ -366,7 +320,7 @@ static void test_two_recordings(void **state) {
         log_scalar(r1, path, i * 0.5);
         log_scalar(r2, path, i * 0.5 + 1);
     }
-    decoded_t *d = flush_decode(r1, m1);
+    decoded_t *d = decode_sink(r1, m1);
     assert_int_equal(check_entity(d, "shared", 0), 5000);
     decoded_free(d);
     rr_recording_stream_free(r1);
@@ -381,10 +335,10 @@ static void test_two_recordings(void **state) {
         assert_rr_ok(rr_set_time_sequence(r3, "frame", i), &err);
         log_scalar(r3, path, i * 0.5 + 2);
     }
-    d = flush_decode(r2, m2);
+    d = decode_sink(r2, m2);
     assert_int_equal(check_entity(d, "shared", 1), 6000);
     decoded_free(d);
-    d = flush_decode(r3, m3);
+    d = decode_sink(r3, m3);
     assert_int_equal(check_entity(d, "shared", 2), 100);
     decoded_free(d);
     rr_recording_stream_free(r2);
