@@ -25,7 +25,7 @@ struct rr_gfx_target {
     rr_gfx_renderer_t *r;
     int w, h, samples;
     GLuint fbo, color_rb, depth_rb;   /* what we draw into (multisampled or not) */
-    GLuint resolve_fbo, resolve_rb;   /* single-sampled copy when samples > 1 */
+    GLuint resolve_fbo, resolve_tex;  /* the finished frame as a texture (views are composited from it) */
 };
 
 typedef struct program {
@@ -316,14 +316,20 @@ rr_status_t rr_gfx_target_new(rr_gfx_renderer_t *r, int width, int height, int s
     glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
                               t->depth_rb);
     rr_status_t st = check_fbo("draw", err);
-    if (st == RR_OK && t->samples) {
+    if (st == RR_OK) {
+        /* Every target resolves into a texture, MSAA or not, so a finished
+         * frame can be drawn into another one (the shell's viewport). */
         glGenFramebuffers(1, &t->resolve_fbo);
         glBindFramebuffer(GL_FRAMEBUFFER, t->resolve_fbo);
-        glGenRenderbuffers(1, &t->resolve_rb);
-        glBindRenderbuffer(GL_RENDERBUFFER, t->resolve_rb);
-        glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
-        glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
-                                  t->resolve_rb);
+        glGenTextures(1, &t->resolve_tex);
+        glBindTexture(GL_TEXTURE_2D, t->resolve_tex);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        glBindTexture(GL_TEXTURE_2D, 0);
+        glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, t->resolve_tex, 0);
         st = check_fbo("resolve", err);
     }
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -339,17 +345,19 @@ void rr_gfx_target_free(rr_gfx_target_t *t) {
     if (!t) return;
     if (t->fbo) glDeleteFramebuffers(1, &t->fbo);
     if (t->resolve_fbo) glDeleteFramebuffers(1, &t->resolve_fbo);
-    GLuint rbs[3] = {t->color_rb, t->depth_rb, t->resolve_rb};
-    glDeleteRenderbuffers(3, rbs);
+    GLuint rbs[2] = {t->color_rb, t->depth_rb};
+    glDeleteRenderbuffers(2, rbs);
+    if (t->resolve_tex) glDeleteTextures(1, &t->resolve_tex);
     free(t);
 }
 
 int rr_gfx_target_samples(const rr_gfx_target_t *t) { return t->samples; }
 int rr_gfx_target_width(const rr_gfx_target_t *t) { return t->w; }
 int rr_gfx_target_height(const rr_gfx_target_t *t) { return t->h; }
+uint32_t rr_gfx_target_texture(const rr_gfx_target_t *t) { return t->resolve_tex; }
 
 rr_status_t rr_gfx_target_read_rgba(rr_gfx_target_t *t, uint8_t *out, rr_error_t *err) {
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->samples ? t->resolve_fbo : t->fbo);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->resolve_fbo);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, t->w, t->h, GL_RGBA, GL_UNSIGNED_BYTE, out);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
@@ -599,11 +607,9 @@ rr_status_t rr_gfx_end(rr_gfx_renderer_t *r, rr_error_t *err) {
     rr_gfx_target_t *t = r->target;
     r->target = NULL;
     if (!t) return rr_error_set(err, RR_ERR_INVALID_ARG, "gfx: end without begin");
-    if (t->samples) {
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, t->resolve_fbo);
-        glBlitFramebuffer(0, 0, t->w, t->h, 0, 0, t->w, t->h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-    }
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, t->resolve_fbo);
+    glBlitFramebuffer(0, 0, t->w, t->h, 0, 0, t->w, t->h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     GLenum e = glGetError();
     if (e != GL_NO_ERROR)

@@ -75,6 +75,10 @@ void rr_gfx_target_free(rr_gfx_target_t *t); /* NULL-safe */
 int rr_gfx_target_samples(const rr_gfx_target_t *t);
 int rr_gfx_target_width(const rr_gfx_target_t *t);
 int rr_gfx_target_height(const rr_gfx_target_t *t);
+/* The GL texture (RGBA8) holding the last finished frame (rr_gfx_end), for
+ * drawing it into another target or the window (e.g. with rr_ui_image).
+ * GL's row order: texture v = 0 is the bottom row. Owned by the target. */
+uint32_t rr_gfx_target_texture(const rr_gfx_target_t *t);
 /* Reads the last finished frame as width*height*4 bytes, top row first,
  * alpha 255. */
 rr_status_t rr_gfx_target_read_rgba(rr_gfx_target_t *t, uint8_t *out, rr_error_t *err);
