@@ -25,12 +25,12 @@
 #include <string.h>
 
 #include "arrow/array.h"
+#include "arrow/format.h"
 #include "arrow/ipc.h"
 #include "arrow/schema.h"
 #include "arrow/type.h"
 #include "base/mem.h"
 #include "cli/cli.h"
-#include "cli/render.h"
 #include "store/dataframe.h"
 #include "store/filter.h"
 #include "store/store.h"
@@ -68,7 +68,7 @@ static char *cell_text(const struct ArrowSchema *s, const struct ArrowArray *a, 
     if (!json_null && !(strcmp(s->format, "n") != 0 && rr_arrow_array_is_valid(a, i)))
         fputs("", m);
     else
-        rr_cli_put_value(m, s, a, i, RR_CLI_STYLE_JSON);
+        rr_arrow_put_value(m, s, a, i, RR_ARROW_STYLE_JSON);
     fclose(m);
     return buf;
 }
@@ -161,7 +161,7 @@ static rr_status_t write_batch(out_t *o, const struct ArrowArray *b, rr_error_t 
             for (int64_t c = 0; c < nc; c++) {
                 if (c) fputs(", ", o->f);
                 const char *n = s->children[c]->name;
-                rr_cli_put_json_string(o->f, (const uint8_t *)n, (int64_t)strlen(n));
+                rr_arrow_put_json_string(o->f, (const uint8_t *)n, (int64_t)strlen(n));
                 fprintf(o->f, ": %s", cells[r * nc + c]);
             }
             fputc('}', o->f);

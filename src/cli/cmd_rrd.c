@@ -28,12 +28,12 @@
 #include <unistd.h>
 
 #include "arrow/array.h"
+#include "arrow/format.h"
 #include "arrow/kernels.h"
 #include "arrow/schema.h"
 #include "store/store.h"
 #include "arrow/type.h"
 #include "cli/cli.h"
-#include "cli/render.h"
 #include "model/chunk.h"
 #include "rrd/decoder.h"
 #include "rrd/encoder.h"
@@ -280,7 +280,7 @@ static void print_chunk(FILE *o, const store_t *st, const rr_chunk_t *c, uint64_
         }
         for (int64_t i = 0; i < c->n_components; i++) {
             fprintf(o, " %s=", c->components[i].descr.component);
-            rr_cli_put_value(o, &c->components[i].type, &c->components[i].array, r, RR_CLI_STYLE_TEXT);
+            rr_arrow_put_value(o, &c->components[i].type, &c->components[i].array, r, RR_ARROW_STYLE_TEXT);
         }
         fputc('\n', o);
     }

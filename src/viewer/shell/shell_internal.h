@@ -1,0 +1,116 @@
+/* Shared by the shell's files: its state (shell.c lays out the frame,
+ * shell_views.c owns the views and their targets, shell_select.c builds the
+ * selection panel's lines) and the raw input the UI context collected.
+ *
+ * ui.h answers widget questions ("was I clicked") but does not expose the
+ * mouse position, wheel or modifier keys that the views' cameras need, so
+ * this header reads them from the UI context's insides (ui_internal.h),
+ * read-only. Not for other modules. */
+#ifndef RR_VIEWER_SHELL_SHELL_INTERNAL_H
+#define RR_VIEWER_SHELL_SHELL_INTERNAL_H
+
+#include "viewer/gfx/camera.h"
+#include "viewer/shell/shell.h"
+#include "viewer/ui/ui_gl.h"
+#include "viewer/ui/ui_internal.h"
+#include "viewer/views/spatial3d.h"
+#include "viewer/views/timeseries.h"
+
+/* ---------------- raw input of this frame ---------------- */
+
+static inline float shell_mouse_x(const rr_ui_t *ui) { return ui->mx; }
+static inline float shell_mouse_y(const rr_ui_t *ui) { return ui->my; }
+static inline bool shell_mouse_in(const rr_ui_t *ui) { return ui->mouse_in; }
+static inline float shell_mouse_dx(const rr_ui_t *ui) { return ui->mx - ui->prev_mx; }
+static inline float shell_mouse_dy(const rr_ui_t *ui) { return ui->my - ui->prev_my; }
+static inline bool shell_button_down(const rr_ui_t *ui, int b) { return ui->down[b]; }
+static inline bool shell_button_pressed(const rr_ui_t *ui, int b) { return ui->pressed[b]; }
+static inline bool shell_button_released(const rr_ui_t *ui, int b) { return ui->released[b]; }
+static inline float shell_wheel_y(const rr_ui_t *ui) { return ui->wheel_y; }
+static inline unsigned shell_mods(const rr_ui_t *ui) { return ui->mods; }
+static inline bool shell_key(const rr_ui_t *ui, rr_ui_key_t k) { return ui_key(ui, k); }
+/* The mouse is over a popup (combo list, menu, palette): views leave it alone. */
+static inline bool shell_mouse_over_popup(const rr_ui_t *ui) { return ui->mouse_over_popup || ui->modal_prev; }
+
+/* ---------------- views ---------------- */
+
+typedef struct shell_entity {
+    char *path; /* owned text */
+    bool hidden;
+} shell_entity_t;
+
+typedef struct shell_view {
+    rr_view_class_t cls;
+    rr_entity_path_t origin; /* owned */
+    bool subtree;
+    char name[128];
+    shell_entity_t *entities; /* owned */
+    size_t n_entities;
+    bool visible;
+    bool shown;
+    bool keep; /* still in the blueprint after the last recompute */
+
+    rr_spatial3d_t *s3d;
+    rr_timeseries_t *ts;
+    void *s2d; /* rr_spatial2d_t once that view exists */
+    rr_gfx_target_t *target; /* cached; recreated when the cell changes size */
+    int tw, th;              /* its size in pixels */
+    rr_camera_t cam;
+    bool cam_touched;        /* the user moved the camera: stop fitting new data */
+    bool hidden_dirty;       /* the hidden set changed: pass it to the view */
+    rr_ui_rect_t tab, content;
+    size_t drawables;
+} shell_view_t;
+
+struct rr_shell {
+    rr_app_t *app;
+    rr_gfx_renderer_t *r;
+    rr_ui_t *ui;
+    rr_ui_gl_t *gl;
+    rr_ui_theme_kind_t theme;
+    float scale;
+    double now, last_now;
+
+    bool show[3];
+    float left_w, right_w, bottom_h;
+    bool sizes_init;
+
+    /* The blueprint of the active recording, kept in step with its entities. */
+    rr_store_t *bp_store;
+    size_t bp_entities;
+    shell_view_t *views;
+    size_t n_views;
+    int maximized; /* view index, -1: the grid */
+
+    /* Mouse drags that started in a view belong to it until released. */
+    int drag_view, drag_button;
+    float press_x, press_y;
+
+    rr_pick_t selection, hover;
+    char *sel_text;     /* the selection panel's lines, NUL-separated */
+    size_t sel_len, sel_cap;
+    const char **sel_lines;
+    size_t n_sel_lines, cap_sel_lines;
+
+    rr_shell_layout_t layout;
+    bool palette_open;
+    bool want_screenshot, want_quit;
+    bool repaint;
+};
+
+/* shell_views.c */
+rr_status_t shell_sync_blueprint(rr_shell_t *s, rr_error_t *err);
+void shell_views_free(rr_shell_t *s);
+/* Renders view v into its target sized to its content rect; handles the
+ * mouse over it (camera, zoom, picking, time from a plot click). */
+rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err);
+void shell_view_reset(shell_view_t *v);
+/* The shell draws the plot's text (ticks, legend) over its image. */
+void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
+
+/* shell_select.c */
+void shell_selection_build(rr_shell_t *s);
+void shell_lines_clear(rr_shell_t *s);
+void shell_lines_add(rr_shell_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,283 @@
+/* The shell's views: kept in step with the active recording's default
+ * blueprint (recomputed when its entity set changes; the user's changes —
+ * a hidden view or entity, a moved camera — survive by view class and
+ * origin and by entity path), each rendered into its own cached target
+ * sized to its viewport cell, driven by the mouse over it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viewer/shell/shell_internal.h"
+
+#define VIEW_SAMPLES 4
+#define CLICK_SLOP 3.0f /* points a press may move and still be a click */
+
+static void entities_free(shell_view_t *v) {
+    for (size_t i = 0; i < v->n_entities; i++) free(v->entities[i].path);
+    free(v->entities);
+    v->entities = NULL;
+    v->n_entities = 0;
+}
+
+static void view_release(shell_view_t *v) {
+    rr_spatial3d_free(v->s3d);
+    rr_timeseries_free(v->ts);
+    rr_gfx_target_free(v->target);
+    v->s3d = NULL, v->ts = NULL, v->target = NULL;
+    v->tw = v->th = 0;
+}
+
+static void view_free(shell_view_t *v) {
+    view_release(v);
+    entities_free(v);
+    rr_entity_path_free(&v->origin);
+}
+
+void shell_views_free(rr_shell_t *s) {
+    for (size_t i = 0; i < s->n_views; i++) view_free(&s->views[i]);
+    free(s->views);
+    s->views = NULL;
+    s->n_views = 0;
+    s->bp_store = NULL;
+    s->bp_entities = 0;
+}
+
+void shell_view_reset(shell_view_t *v) {
+    v->cam_touched = false;
+    if (v->ts) rr_timeseries_reset_view(v->ts);
+}
+
+static shell_view_t *find_old(shell_view_t *old, size_t n, const rr_blueprint_view_t *bv) {
+    for (size_t i = 0; i < n; i++)
+        if (old[i].cls == bv->cls && old[i].origin.str && rr_entity_path_equal(&old[i].origin, &bv->origin))
+            return &old[i];
+    return NULL;
+}
+
+static bool old_hidden(const shell_view_t *o, const char *path) {
+    for (size_t i = 0; o && i < o->n_entities; i++)
+        if (!strcmp(o->entities[i].path, path)) return o->entities[i].hidden;
+    return false;
+}
+
+rr_status_t shell_sync_blueprint(rr_shell_t *s, rr_error_t *err) {
+    rr_store_t *store = rr_app_active_store(s->app);
+    size_t ne = store ? rr_store_num_entities(store) : 0;
+    if (store == s->bp_store && ne == s->bp_entities && (store || !s->n_views)) return RR_OK;
+    if (store != s->bp_store) {
+        /* Another recording: its views start fresh, and the old ones'
+         * GPU caches go with them. */
+        shell_views_free(s);
+        s->maximized = -1;
+    }
+    s->bp_store = store;
+    s->bp_entities = ne;
+    if (!store) return RR_OK;
+    rr_blueprint_t bp;
+    RR_TRY(rr_blueprint_default(store, &bp, err));
+    shell_view_t *nv = bp.n_views ? calloc(bp.n_views, sizeof *nv) : NULL;
+    if (bp.n_views && !nv) {
+        rr_blueprint_free(&bp);
+        return rr_error_set(err, RR_ERR_NOMEM, "shell: out of memory for %zu views", bp.n_views);
+    }
+    rr_status_t st = RR_OK;
+    for (size_t i = 0; i < bp.n_views && st == RR_OK; i++) {
+        const rr_blueprint_view_t *bv = &bp.views[i];
+        shell_view_t *v = &nv[i];
+        shell_view_t *o = find_old(s->views, s->n_views, bv);
+        if (o) {
+            /* Keep its view objects, camera and target; entities anew. */
+            *v = *o;
+            v->entities = NULL;
+            v->n_entities = 0;
+            o->keep = true;
+        } else {
+            v->cls = bv->cls;
+            v->visible = true;
+            rr_camera_init(&v->cam);
+            st = rr_entity_path_copy(&bv->origin, &v->origin, err);
+        }
+        v->subtree = bv->subtree;
+        snprintf(v->name, sizeof v->name, "%s", bv->name);
+        v->hidden_dirty = true;
+        if (st == RR_OK && bv->n_entities) {
+            v->entities = calloc(bv->n_entities, sizeof *v->entities);
+            if (!v->entities) st = rr_error_set(err, RR_ERR_NOMEM, "shell: out of memory for a view's entities");
+            for (size_t k = 0; st == RR_OK && k < bv->n_entities; k++) {
+                v->entities[k].path = strdup(bv->entities[k].str);
+                if (!v->entities[k].path) {
+                    st = rr_error_set(err, RR_ERR_NOMEM, "shell: out of memory for a view's entities");
+                    break;
+                }
+                v->entities[k].hidden = old_hidden(o, bv->entities[k].str);
+                v->n_entities = k + 1;
+            }
+        }
+    }
+    /* Old views that are gone are freed; kept ones moved into nv. */
+    for (size_t i = 0; i < s->n_views; i++) {
+        if (s->views[i].keep) entities_free(&s->views[i]);
+        else view_free(&s->views[i]);
+    }
+    free(s->views);
+    s->views = nv;
+    s->n_views = bp.n_views;
+    for (size_t i = 0; i < s->n_views; i++) s->views[i].keep = false;
+    if (s->maximized >= (int)s->n_views) s->maximized = -1;
+    rr_blueprint_free(&bp);
+    if (st != RR_OK) shell_views_free(s);
+    return st;
+}
+
+/* The view's target at the cell's size in pixels. */
+static rr_status_t ensure_target(rr_shell_t *s, shell_view_t *v, rr_error_t *err) {
+    int w = (int)lroundf(v->content.w * s->scale), h = (int)lroundf(v->content.h * s->scale);
+    if (w < 1) w = 1;
+    if (h < 1) h = 1;
+    if (v->target && w == v->tw && h == v->th) return RR_OK;
+    rr_gfx_target_free(v->target);
+    v->target = NULL;
+    RR_TRY(rr_gfx_target_new(s->r, w, h, VIEW_SAMPLES, &v->target, err));
+    v->tw = w, v->th = h;
+    return RR_OK;
+}
+
+static const char *timeline_or_null(rr_shell_t *s) {
+    const char *tl = rr_app_timeline(s->app);
+    return tl[0] ? tl : NULL;
+}
+
+/* The mouse over view i this frame, in its target's pixels. */
+typedef struct view_mouse {
+    bool hovered;          /* over the content, nothing above it */
+    float px, py;          /* pixels, top-left origin */
+    float dx, dy;          /* motion while a button drags it, pixels */
+    int drag;              /* the button dragging it, or -1 */
+    bool clicked;          /* left press and release without moving */
+    bool double_clicked;
+    float wheel;
+    unsigned mods;
+} view_mouse_t;
+
+static view_mouse_t view_input(rr_shell_t *s, size_t i, shell_view_t *v) {
+    rr_ui_t *ui = s->ui;
+    view_mouse_t m = {.drag = -1};
+    rr_ui_push_id_int(ui, (int64_t)i);
+    rr_ui_response_t r = rr_ui_interact(ui, rr_ui_id(ui, "view_content"), v->content);
+    rr_ui_pop_id(ui);
+    float mx = shell_mouse_x(ui), my = shell_mouse_y(ui);
+    m.px = (mx - v->content.x) * s->scale;
+    m.py = (my - v->content.y) * s->scale;
+    m.hovered = r.hovered || r.held;
+    m.mods = shell_mods(ui);
+    if (s->drag_view < 0 && m.hovered) {
+        for (int b = 0; b < 3; b++)
+            if (shell_button_pressed(ui, b)) {
+                s->drag_view = (int)i, s->drag_button = b;
+                s->press_x = mx, s->press_y = my;
+                break;
+            }
+    }
+    if (s->drag_view == (int)i) {
+        m.drag = s->drag_button;
+        m.dx = shell_mouse_dx(ui) * s->scale;
+        m.dy = shell_mouse_dy(ui) * s->scale;
+        if (!shell_button_down(ui, s->drag_button)) {
+            if (s->drag_button == 0 && fabsf(mx - s->press_x) <= CLICK_SLOP && fabsf(my - s->press_y) <= CLICK_SLOP && m.hovered)
+                m.clicked = true;
+            s->drag_view = -1;
+            m.drag = -1;
+        }
+    }
+    m.double_clicked = r.double_clicked;
+    if (m.hovered && !shell_mouse_over_popup(ui)) m.wheel = shell_wheel_y(ui);
+    return m;
+}
+
+static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
+    rr_store_t *store = rr_app_active_store(s->app);
+    if (!v->s3d) RR_TRY(rr_spatial3d_new(s->r, store, &v->s3d, err));
+    view_mouse_t m = view_input(s, i, v);
+    if (m.drag == 0 && (m.dx || m.dy)) {
+        rr_camera_orbit(&v->cam, -m.dx * 0.01f, m.dy * 0.01f);
+        v->cam_touched = true;
+    } else if ((m.drag == 1 || m.drag == 2) && (m.dx || m.dy)) {
+        rr_camera_pan(&v->cam, m.dx, m.dy, (float)(v->th > 0 ? v->th : 1));
+        v->cam_touched = true;
+    }
+    if (m.wheel) {
+        /* One wheel step (GLFW's unit, ~10 points here) zooms by 10 %. */
+        rr_camera_zoom(&v->cam, powf(0.9f, m.wheel));
+        v->cam_touched = true;
+    }
+    if (m.double_clicked) v->cam_touched = false;
+    RR_TRY(rr_spatial3d_prepare(v->s3d, timeline_or_null(s), rr_app_time(s->app), err));
+    if (!v->cam_touched) {
+        /* Until the user takes the camera it keeps the whole scene in view
+         * as data arrives. */
+        rr_camera_init(&v->cam);
+        rr_camera_set_up(&v->cam, rr_spatial3d_up(v->s3d));
+        rr_aabb_t b = rr_spatial3d_bounds(v->s3d);
+        rr_camera_fit(&v->cam, &b);
+    }
+    v->drawables = rr_spatial3d_num_drawables(v->s3d);
+    RR_TRY(ensure_target(s, v, err));
+    return rr_spatial3d_draw(v->s3d, v->target, &v->cam, NULL, err);
+}
+
+static rr_status_t frame_ts(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
+    rr_store_t *store = rr_app_active_store(s->app);
+    if (!v->ts) RR_TRY(rr_timeseries_new(s->r, store, &v->origin, v->subtree, &v->ts, err));
+    RR_TRY(ensure_target(s, v, err));
+    view_mouse_t m = view_input(s, i, v);
+    int w = v->tw, h = v->th;
+    if (m.drag == 0 && (m.dx || m.dy)) rr_timeseries_pan(v->ts, w, h, m.dx, m.dy);
+    else if ((m.drag == 1 || m.drag == 2) && m.dy) rr_timeseries_zoom(v->ts, w, h, 1, exp(-m.dy * 0.01), m.px, m.py);
+    if (m.wheel) {
+        double f = pow(1.1, m.wheel);
+        /* Ctrl zooms the values, the plain wheel the time axis. */
+        if (m.mods & RR_UI_MOD_CTRL) rr_timeseries_zoom(v->ts, w, h, 1, f, m.px, m.py);
+        else rr_timeseries_zoom(v->ts, w, h, f, 1, m.px, m.py);
+    }
+    if (m.double_clicked) rr_timeseries_reset_view(v->ts);
+    else if (m.clicked && timeline_or_null(s)) {
+        /* Rerun: a click in the plot moves the time cursor there. */
+        rr_ts_window_t win = rr_timeseries_window(v->ts);
+        rr_ts_rect_t pr = rr_timeseries_plot_rect(w, h);
+        if (m.px >= pr.x && m.px <= pr.x + pr.w) rr_app_set_time(s->app, (int64_t)llround(rr_ts_time_of_x(&win, &pr, m.px)));
+    }
+    RR_TRY(rr_timeseries_prepare(v->ts, timeline_or_null(s), rr_app_time(s->app), err));
+    RR_TRY(rr_timeseries_draw(v->ts, v->target, err));
+    v->drawables = 0;
+    for (size_t k = 0; k < rr_timeseries_num_series(v->ts); k++) v->drawables += rr_timeseries_series(v->ts, k)->visible;
+    return RR_OK;
+}
+
+rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
+    shell_view_t *v = &s->views[i];
+    switch (v->cls) {
+    case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
+    case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
+    case RR_VIEW_SPATIAL2D:
+        /* No 2D view in this build: the cell shows the view's name. */
+        v->drawables = 0;
+        return RR_OK;
+    }
+    return RR_OK;
+}
+
+void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
+    rr_ui_t *ui = s->ui;
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    if (v->cls == RR_VIEW_SPATIAL2D) {
+        rr_ui_draw_rect(ui, v->content, th->extreme_bg, 0);
+        char msg[200];
+        int n = snprintf(msg, sizeof msg, "%s: 2D view not available", v->name);
+        float tw = rr_ui_font_text_width(rr_ui_font(ui), msg, (size_t)n);
+        rr_ui_push_clip(ui, v->content);
+        rr_ui_draw_text(ui, v->content.x + (v->content.w - tw) * 0.5f, v->content.y + v->content.h * 0.5f - 8, msg,
+                        (size_t)n, th->text_subdued);
+        rr_ui_pop_clip(ui);
+    }
+}
