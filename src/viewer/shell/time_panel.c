@@ -1,0 +1,1106 @@
+/* The time panel (time_panel.h): Rerun 0.33's bottom panel (re_time_panel)
+ * drawn with our immediate-mode UI. Layout and behaviour follow
+ * time_panel.rs, the density graph data_density_graph.rs, the cursor
+ * re_ui's paint_time_cursor, and the time text re_log_types' TimeType::format
+ * with re_format's number and duration rules. */
+#include "viewer/shell/time_panel.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The panel needs input the public UI API does not hand out (wheel, right
+ * and middle buttons, modifiers, the mouse position); it reads them here
+ * and takes the wheel when it zooms so no scroll area scrolls as well. */
+#include "viewer/ui/ui_internal.h"
+
+#define TP_SIDE_MARGIN 26.0f    /* time_panel.rs: space left and right of the data */
+#define TP_TREE_MIN_W 150.0f    /* time_panel.rs: the tree column's least width */
+#define TP_TIME_MIN_W 100.0f    /* ...and what it leaves the time area at least */
+#define TP_CURSOR_W 10.0f       /* ui_ext.rs paint_time_cursor: the handle */
+#define TP_MAX_POINT_EVENTS 10000 /* data_density_graph.rs: past this, chunks as ranges */
+#define TP_MIN_RADIUS 1.5f      /* data_density_graph.rs MIN_RADIUS */
+#define TP_MIN_MAX_DENSITY 2.0f /* one event alone does not fill the row */
+#define TP_HOVER_RADIUS 3.0f    /* points around the mouse a tooltip counts */
+
+#define THIN_SPACE "\xE2\x80\x89"   /* U+2009, Rerun's thousands separator */
+#define MINUS_SIGN "\xE2\x88\x92"   /* U+2212 */
+/* The atlas holds U+2010..U+203F, not U+2009: drawn text shows the narrow
+ * no-break space U+202F, which looks the same. */
+#define DRAWN_THIN_SPACE "\xE2\x80\xAF"
+
+static const double k_speeds[] = {0.25, 0.5, 1, 2, 4, 8};
+static const char *const k_speed_names[] = {"0.25x", "0.5x", "1x", "2x", "4x", "8x"};
+#define N_SPEEDS 6
+
+/* ---------------- text building ---------------- */
+
+typedef struct sb {
+    char *out;
+    size_t cap, len; /* len: what was wanted */
+} sb_t;
+
+static void sb_putn(sb_t *b, const char *s, size_t n) {
+    if (b->cap && b->len < b->cap - 1) {
+        size_t room = b->cap - 1 - b->len;
+        memcpy(b->out + b->len, s, n < room ? n : room);
+    }
+    b->len += n;
+    if (b->cap) b->out[b->len < b->cap - 1 ? b->len : b->cap - 1] = 0;
+}
+static void sb_puts(sb_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
+static void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sb_t *b, const char *fmt, ...) {
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* re_format::format_uint: groups of three digits joined by thin spaces. */
+static void put_uint(sb_t *b, uint64_t v) {
+    char d[24];
+    int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) sb_puts(b, THIN_SPACE);
+        sb_putn(b, d + i, 1);
+    }
+}
+
+static uint64_t uabs64(int64_t v) { return v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v; }
+
+/* re_format DurationFormatOptions::format_nanos with only_seconds: seconds
+ * with the decimals in groups (1, 2, then 3 and 3 after thin spaces), at
+ * least min_dec of them and more up to max_dec while they are not zero. */
+static void put_secs(sb_t *b, int64_t ns, bool always_sign, int min_dec, int max_dec,
+                     bool toward_zero) {
+    uint64_t v = uabs64(ns);
+    if (ns < 0) sb_puts(b, MINUS_SIGN);
+    else if (always_sign) sb_puts(b, "+");
+    bool g9 = min_dec >= 9 || (max_dec >= 9 && v % 1000 != 0);
+    uint64_t p9 = v % 1000, us;
+    if (g9) us = v / 1000, min_dec = 9;
+    else us = toward_zero ? v / 1000 : (v + 500) / 1000;
+    bool g6 = min_dec >= 6 || (max_dec >= 6 && us % 1000 != 0);
+    uint64_t p6 = us % 1000, ms;
+    if (g6) ms = us / 1000, min_dec = 6;
+    else ms = toward_zero ? us / 1000 : (us + 500) / 1000;
+    bool g3 = min_dec >= 3 || (max_dec >= 3 && ms % 100 != 0);
+    uint64_t p3 = ms % 100, ds;
+    if (g3) ds = ms / 100, min_dec = 3;
+    else ds = toward_zero ? ms / 100 : (ms + 50) / 100;
+    bool g1 = min_dec >= 1 || (max_dec >= 1 && ds % 10 != 0);
+    uint64_t p1 = ds % 10, s;
+    if (g1) s = ds / 10;
+    else s = toward_zero ? ds / 10 : (ds + 5) / 10;
+    put_uint(b, s);
+    if (g1) sb_printf(b, ".%llu", (unsigned long long)p1);
+    if (g3) sb_printf(b, "%02llu", (unsigned long long)p3);
+    if (g6) sb_printf(b, THIN_SPACE "%03llu", (unsigned long long)p6);
+    if (g9) sb_printf(b, THIN_SPACE "%03llu", (unsigned long long)p9);
+    sb_puts(b, "s");
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (UTC). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+typedef struct civil {
+    int64_t day; /* since the epoch */
+    int64_t year;
+    int month, mday, hour, min, sec;
+    int64_t subsec_ns;
+} civil_t;
+
+static civil_t to_civil(int64_t ns) {
+    civil_t c;
+    int64_t secs = ns / 1000000000, sub = ns % 1000000000;
+    if (sub < 0) sub += 1000000000, secs--;
+    int64_t day = secs / 86400, sod = secs % 86400;
+    if (sod < 0) sod += 86400, day--;
+    c.day = day;
+    civil_from_days(day, &c.year, &c.month, &c.mday);
+    c.hour = (int)(sod / 3600);
+    c.min = (int)(sod / 60 % 60);
+    c.sec = (int)(sod % 60);
+    c.subsec_ns = sub;
+    return c;
+}
+
+static void put_date(sb_t *b, const civil_t *c) {
+    sb_printf(b, "%04lld-%02d-%02d", (long long)c->year, c->month, c->mday);
+}
+
+static void format_into(sb_t *b, rr_time_type_t type, int64_t v, int64_t today_ns) {
+    if (v == RR_TIME_STATIC) return sb_puts(b, "<static>");
+    if (v == RR_TIME_MIN) return sb_puts(b, "beginning");
+    if (v == RR_TIME_MAX) return sb_puts(b, "end");
+    switch (type) {
+    case RR_TIME_SEQUENCE:
+        sb_puts(b, "#");
+        if (v < 0) sb_puts(b, MINUS_SIGN);
+        put_uint(b, uabs64(v));
+        return;
+    case RR_TIME_DURATION_NS:
+        /* TimeType::format: Duration::format_secs(0..=6), always signed. */
+        put_secs(b, v, true, 0, 6, false);
+        return;
+    case RR_TIME_TIMESTAMP_NS: {
+        civil_t c = to_civil(v);
+        bool hide_date = today_ns != RR_TIME_STATIC && to_civil(today_ns).day == c.day;
+        if (!hide_date) {
+            put_date(b, &c);
+            sb_puts(b, " ");
+        }
+        sb_printf(b, "%02d:%02d:%02d", c.hour, c.min, c.sec);
+        /* The fraction as format_nanos of the sub-second part, rounded
+         * toward zero, without its leading zeros and its "s". */
+        char frac[48];
+        sb_t fb = {frac, sizeof frac, 0};
+        put_secs(&fb, c.subsec_ns, false, 0, 6, true);
+        const char *f = frac;
+        while (*f == '0') f++;
+        size_t fl = strlen(f);
+        if (fl && f[fl - 1] == 's') fl--;
+        sb_putn(b, f, fl);
+        sb_puts(b, "Z");
+        return;
+    }
+    }
+    sb_printf(b, "%lld", (long long)v);
+}
+
+size_t rr_time_panel_format(rr_time_type_t type, int64_t value, int64_t today_ns, char *out,
+                            size_t cap) {
+    sb_t b = {out, cap, 0};
+    if (cap) out[0] = 0;
+    format_into(&b, type, value, today_ns);
+    return b.len;
+}
+
+/* The ruler's labels (Timestamp::format_time_compact, UTC): a date at
+ * midnight, milliseconds after the second within one, HH:MM on whole
+ * minutes, else HH:MM:SS. Durations and sequences as rr_time_panel_format. */
+static void format_compact(sb_t *b, rr_time_type_t type, int64_t v) {
+    if (type != RR_TIME_TIMESTAMP_NS) return format_into(b, type, v, RR_TIME_STATIC);
+    civil_t c = to_civil(v);
+    if (c.subsec_ns != 0) {
+        int64_t f = c.subsec_ns;
+        int dec = f % 1000000 == 0 ? 0 : f % 100000 == 0 ? 1 : f % 10000 == 0 ? 2
+                : f % 1000 == 0 ? 3 : f % 100 == 0 ? 4 : f % 10 == 0 ? 5 : 6;
+        sb_printf(b, "%+.*f ms", dec, (double)f * 1e-6);
+    } else if (c.hour == 0 && c.min == 0 && c.sec == 0) {
+        put_date(b, &c);
+    } else if (c.sec == 0) {
+        sb_printf(b, "%02d:%02d", c.hour, c.min);
+    } else {
+        sb_printf(b, "%02d:%02d:%02d", c.hour, c.min, c.sec);
+    }
+}
+
+/* ---------------- parsing ---------------- */
+
+/* Copies s without the separators Rerun prints (spaces, thin spaces),
+ * with U+2212 as '-'. */
+static bool normalize(const char *s, char *out, size_t cap) {
+    size_t n = 0;
+    while (*s) {
+        if (!strncmp(s, THIN_SPACE, 3) || !strncmp(s, DRAWN_THIN_SPACE, 3)) {
+            s += 3;
+            continue;
+        }
+        if (!strncmp(s, MINUS_SIGN, 3)) {
+            s += 3;
+            if (n + 1 >= cap) return false;
+            out[n++] = '-';
+            continue;
+        }
+        if (n + 1 >= cap) return false;
+        out[n++] = *s++;
+    }
+    while (n > 0 && out[n - 1] == ' ') n--;
+    out[n] = 0;
+    return true;
+}
+
+static bool parse_int(const char *s, int64_t *out) {
+    char *end;
+    if (!*s) return false;
+    long long v = strtoll(s, &end, 10);
+    if (*end || end == s) return false;
+    if (v == LLONG_MIN || v == LLONG_MAX) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_seconds_suffix(const char *s, int64_t *out) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s) return false;
+    while (*end == ' ') end++;
+    double mul;
+    if (!strcmp(end, "s") || !strcmp(end, "sec")) mul = 1e9;
+    else if (!strcmp(end, "ms")) mul = 1e6;
+    else if (!strcmp(end, "us") || !strcmp(end, "\xC2\xB5s")) mul = 1e3;
+    else if (!strcmp(end, "ns")) mul = 1;
+    else if (!strcmp(end, "min") || !strcmp(end, "m")) mul = 60e9;
+    else if (!strcmp(end, "h")) mul = 3600e9;
+    else return false;
+    double ns = v * mul;
+    if (!isfinite(ns) || fabs(ns) > 9.2e18) return false;
+    *out = (int64_t)llround(ns);
+    return true;
+}
+
+static bool digits(const char **p, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool parse_timestamp(const char *s, int64_t *out) {
+    const char *p = s;
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d))
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+    int64_t frac = 0;
+    if (*p == ' ' || *p == 'T' || *p == 't') {
+        p++;
+        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) return false;
+        if (*p == ':') {
+            p++;
+            if (!digits(&p, 2, &se)) return false;
+            if (*p == '.') {
+                p++;
+                int64_t scale = 100000000;
+                if (*p < '0' || *p > '9') return false;
+                while (*p >= '0' && *p <= '9') {
+                    frac += (*p - '0') * scale;
+                    scale /= 10;
+                    p++;
+                }
+            }
+        }
+    }
+    if (*p == 'Z' || *p == 'z') p++;
+    if (*p) return false;
+    if (h > 23 || mi > 59 || se > 60) return false;
+    int64_t days = days_from_civil(y, mo, d);
+    *out = ((days * 86400 + h * 3600 + mi * 60 + se) * 1000000000) + frac;
+    return true;
+}
+
+bool rr_time_panel_parse(rr_time_type_t type, const char *s, int64_t *out) {
+    char buf[128];
+    while (*s == ' ') s++;
+    if (!normalize(s, buf, sizeof buf) || !buf[0]) return false;
+    switch (type) {
+    case RR_TIME_SEQUENCE:
+        return parse_int(buf[0] == '#' ? buf + 1 : buf, out);
+    case RR_TIME_DURATION_NS:
+        return parse_int(buf, out) || parse_seconds_suffix(buf[0] == '+' ? buf + 1 : buf, out);
+    case RR_TIME_TIMESTAMP_NS:
+        return parse_int(buf, out) || parse_timestamp(buf, out);
+    }
+    return false;
+}
+
+/* ---------------- data density ---------------- */
+
+typedef struct dens {
+    const char *timeline;
+    double t0, t1, w;
+    float *b;
+    size_t n;
+    uint64_t rows;  /* found (pass 1: all rows of the chunks) */
+    bool spread;    /* pass 2: chunks as ranges */
+} dens_t;
+
+static const rr_chunk_index_t *chunk_index(const rr_chunk_t *c, const char *timeline) {
+    for (int64_t k = 0; k < c->n_indexes; k++)
+        if (!strcmp(c->indexes[k].timeline.name, timeline)) return &c->indexes[k];
+    return NULL;
+}
+
+static bool dens_count(void *ctx, const rr_chunk_t *c) {
+    ((dens_t *)ctx)->rows += (uint64_t)c->num_rows;
+    return true;
+}
+
+static void dens_point(dens_t *d, double t, float count) {
+    if (!(t >= d->t0 && t < d->t1)) return;
+    size_t i = (size_t)((t - d->t0) / d->w);
+    if (i >= d->n) i = d->n - 1;
+    d->b[i] += count;
+}
+
+static bool dens_add(void *ctx, const rr_chunk_t *c) {
+    dens_t *d = ctx;
+    const rr_chunk_index_t *ix = chunk_index(c, d->timeline);
+    if (!ix || rr_time_range_is_empty(ix->range)) return true;
+    if (!d->spread) {
+        const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
+        for (int64_t r = 0; r < ix->array.length; r++) {
+            double t = (double)v[r];
+            if (t >= d->t0 && t < d->t1) {
+                dens_point(d, t, 1);
+                d->rows++;
+            }
+        }
+        return true;
+    }
+    d->rows += (uint64_t)c->num_rows;
+    double a = (double)ix->range.min, z = (double)ix->range.max;
+    if (a == z) {
+        dens_point(d, a, (float)c->num_rows);
+        return true;
+    }
+    /* A box over [a, z]: each bucket gets its share of the overlap. */
+    double lo = a > d->t0 ? a : d->t0, hi = z < d->t1 ? z : d->t1;
+    if (lo >= hi) return true;
+    double per = (double)c->num_rows / (z - a);
+    size_t i0 = (size_t)((lo - d->t0) / d->w), i1 = (size_t)((hi - d->t0) / d->w);
+    if (i1 >= d->n) i1 = d->n - 1;
+    for (size_t i = i0; i <= i1 && i < d->n; i++) {
+        double b0 = d->t0 + (double)i * d->w, b1 = b0 + d->w;
+        double o0 = b0 > lo ? b0 : lo, o1 = b1 < hi ? b1 : hi;
+        if (o1 > o0) d->b[i] += (float)((o1 - o0) * per);
+    }
+    return true;
+}
+
+static int64_t clamp_time_d(double t) {
+    if (!(t > (double)RR_TIME_MIN)) return RR_TIME_MIN;
+    if (t >= 9.2e18) return RR_TIME_MAX;
+    return (int64_t)t;
+}
+
+uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *entity,
+                               const char *timeline, double t0, double t1, float *buckets,
+                               size_t n) {
+    if (!s || !entity || !timeline || !buckets || n == 0 || !(t1 > t0)) return 0;
+    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, false};
+    rr_time_range_t q = {clamp_time_d(floor(t0)), clamp_time_d(ceil(t1))};
+    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_count, &d);
+    d.spread = d.rows >= TP_MAX_POINT_EVENTS;
+    d.rows = 0;
+    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_add, &d);
+    return d.rows;
+}
+
+/* ---------------- the streams tree ---------------- */
+
+typedef struct tp_node {
+    char *name;              /* the last part (the recording row: its label) */
+    rr_entity_path_t path;   /* owned */
+    int parent, first_child, next_sibling;
+    int depth;
+    bool is_entity;          /* the store has this entity (else only its children) */
+    bool open;
+    bool static_only;        /* an entity whose data is all static */
+    bool has_data;           /* something on the timeline in the subtree */
+    float *hist;             /* n_buckets, the subtree's density (into tp->hist) */
+} tp_node_t;
+
+typedef struct tp_row {
+    int node;
+    rr_ui_rect_t r; /* the time area part */
+} tp_row_t;
+
+struct rr_time_panel {
+    rr_time_panel_layout_t lay;
+
+    /* What the state below belongs to (compared, never dereferenced when
+     * the app shows another store). */
+    const rr_store_t *store;
+    char timeline[256];
+
+    /* The time axis: view_min at x0, view_max at x1. */
+    double view_min, view_max;
+    bool user_view;
+    float x0, x1;
+    float tree_w;
+    bool panning;
+
+    tp_node_t *nodes; /* [0]: the recording */
+    size_t n_nodes, cap_nodes;
+    size_t entities_seen;
+
+    /* The density cache. */
+    float *hist;
+    size_t n_buckets, hist_cap;
+    double hist_t0, hist_t1;
+    uint64_t key_chunks, key_bytes, key_items;
+    bool hist_valid;
+    float max_density;
+
+    tp_row_t *rows;
+    size_t n_rows, cap_rows;
+
+    char time_buf[128];
+    rr_ui_id_t time_field_id;
+};
+
+static void nodes_clear(rr_time_panel_t *tp) {
+    for (size_t i = 0; i < tp->n_nodes; i++) {
+        free(tp->nodes[i].name);
+        rr_entity_path_free(&tp->nodes[i].path);
+    }
+    tp->n_nodes = 0;
+    tp->entities_seen = 0;
+    tp->hist_valid = false;
+}
+
+rr_status_t rr_time_panel_new(rr_time_panel_t **out, rr_error_t *err) {
+    rr_time_panel_t *tp = calloc(1, sizeof *tp);
+    if (!tp) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory");
+    tp->tree_w = 200;
+    *out = tp;
+    return RR_OK;
+}
+
+void rr_time_panel_free(rr_time_panel_t *tp) {
+    if (!tp) return;
+    nodes_clear(tp);
+    free(tp->nodes);
+    free(tp->hist);
+    free(tp->rows);
+    free(tp);
+}
+
+const rr_time_panel_layout_t *rr_time_panel_layout(const rr_time_panel_t *tp) { return &tp->lay; }
+
+float rr_time_panel_x_from_time(const rr_time_panel_t *tp, double t) {
+    double span = tp->view_max - tp->view_min;
+    if (!(span > 0)) return tp->x0;
+    return tp->x0 + (float)((t - tp->view_min) / span * (double)(tp->x1 - tp->x0));
+}
+
+double rr_time_panel_time_from_x(const rr_time_panel_t *tp, float x) {
+    float w = tp->x1 - tp->x0;
+    if (!(w > 0)) return tp->view_min;
+    return tp->view_min + (double)(x - tp->x0) / (double)w * (tp->view_max - tp->view_min);
+}
+
+void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max, bool *user_zoomed) {
+    if (t_min) *t_min = tp->view_min;
+    if (t_max) *t_max = tp->view_max;
+    if (user_zoomed) *user_zoomed = tp->user_view;
+}
+
+bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out) {
+    for (size_t i = 0; i < tp->n_rows; i++) {
+        const tp_node_t *n = &tp->nodes[tp->rows[i].node];
+        bool match = tp->rows[i].node == 0 ? !path || !path[0] : !strcmp(n->path.str, path);
+        if (match) {
+            *out = tp->rows[i].r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int node_add(rr_time_panel_t *tp, int parent, const char *name, const rr_entity_path_t *path,
+                    rr_error_t *err) {
+    if (tp->n_nodes == tp->cap_nodes) {
+        size_t cap = tp->cap_nodes ? tp->cap_nodes * 2 : 64;
+        tp_node_t *nn = realloc(tp->nodes, cap * sizeof *nn);
+        if (!nn) return -1;
+        tp->nodes = nn;
+        tp->cap_nodes = cap;
+    }
+    tp_node_t *n = &tp->nodes[tp->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->name = strdup(name);
+    if (!n->name || rr_entity_path_copy(path, &n->path, err) != RR_OK) {
+        free(n->name);
+        return -1;
+    }
+    n->parent = parent;
+    n->first_child = n->next_sibling = -1;
+    n->depth = parent < 0 ? 0 : tp->nodes[parent].depth + 1;
+    /* The recording row starts open, entities closed (Rerun's streams tree
+     * shows the top level). */
+    n->open = parent < 0;
+    int id = (int)tp->n_nodes++;
+    if (parent >= 0) {
+        /* Children in name order, as Rerun lists them. */
+        int *link = &tp->nodes[parent].first_child;
+        while (*link >= 0 && strcmp(tp->nodes[*link].name, name) < 0) link = &tp->nodes[*link].next_sibling;
+        tp->nodes[id].next_sibling = *link;
+        *link = id;
+    }
+    return id;
+}
+
+/* Adds the entities the store gained since last time (the store only ever
+ * gains entities), with the paths above them as nodes of their own. */
+static rr_status_t tree_update(rr_time_panel_t *tp, const rr_store_t *s, rr_error_t *err) {
+    size_t ne = rr_store_num_entities(s);
+    if (tp->n_nodes > 0 && ne == tp->entities_seen) return RR_OK;
+    if (tp->n_nodes == 0) {
+        rr_entity_path_t root;
+        if (rr_entity_path_root(&root, err) != RR_OK) return RR_ERR_NOMEM;
+        const rr_store_id_t *id = rr_store_store_id(s);
+        const char *label = id && id->recording_id && id->recording_id[0] ? id->recording_id : "Recording";
+        int r = node_add(tp, -1, label, &root, err);
+        rr_entity_path_free(&root);
+        if (r < 0) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for the streams tree");
+    }
+    for (size_t i = 0; i < ne; i++) {
+        const rr_entity_path_t *e = rr_store_entity(s, i);
+        int cur = 0;
+        for (size_t k = 0; k < e->n_parts; k++) {
+            int c = tp->nodes[cur].first_child;
+            while (c >= 0 && strcmp(tp->nodes[c].name, e->parts[k]) != 0) c = tp->nodes[c].next_sibling;
+            if (c < 0) {
+                rr_entity_path_t sub;
+                if (rr_entity_path_from_parts((const char *const *)e->parts, k + 1, &sub, err) != RR_OK)
+                    return RR_ERR_NOMEM;
+                c = node_add(tp, cur, e->parts[k], &sub, err);
+                rr_entity_path_free(&sub);
+                if (c < 0) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for the streams tree");
+            }
+            cur = c;
+        }
+        tp->nodes[cur].is_entity = true;
+    }
+    tp->entities_seen = ne;
+    tp->hist_valid = false;
+    return RR_OK;
+}
+
+/* Recomputes every node's density when the store, the timeline, the
+ * visible range or the width changed since the last one. */
+static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t *s,
+                                    const char *timeline, double t0, double t1, size_t n,
+                                    rr_error_t *err) {
+    uint64_t kc = rr_store_num_chunks(s), kb = rr_store_memory_bytes(s), ki = rr_app_items_loaded(app);
+    if (tp->hist_valid && tp->n_buckets == n && tp->hist_t0 == t0 && tp->hist_t1 == t1 &&
+        tp->key_chunks == kc && tp->key_bytes == kb && tp->key_items == ki)
+        return RR_OK;
+    size_t need = tp->n_nodes * n;
+    if (need > tp->hist_cap) {
+        float *h = realloc(tp->hist, need * sizeof *h);
+        if (!h) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for %zu density buckets", need);
+        tp->hist = h;
+        tp->hist_cap = need;
+    }
+    memset(tp->hist, 0, need * sizeof *tp->hist);
+    for (size_t i = 0; i < tp->n_nodes; i++) {
+        tp->nodes[i].hist = tp->hist + i * n;
+        tp->nodes[i].has_data = false;
+        tp->nodes[i].static_only = false;
+    }
+    /* Children come after their parents in the array, so walking it
+     * backwards sums every subtree into its parent once. */
+    for (size_t i = tp->n_nodes; i-- > 0;) {
+        tp_node_t *nd = &tp->nodes[i];
+        if (nd->is_entity) {
+            uint64_t rows = rr_time_panel_density(s, &nd->path, timeline, t0, t1, nd->hist, n);
+            rr_time_range_t r;
+            bool temporal = false;
+            for (size_t k = 0; k < rr_store_num_timelines(s) && !temporal; k++)
+                temporal = rr_store_time_range(s, &nd->path, rr_store_timeline(s, k)->name, &r);
+            nd->static_only = !temporal && rr_store_entity_num_components(s, &nd->path) > 0;
+            if (rows) nd->has_data = true;
+        }
+        if (nd->parent >= 0) {
+            tp_node_t *p = &tp->nodes[nd->parent];
+            for (size_t b = 0; b < n; b++) p->hist[b] += nd->hist[b];
+            if (nd->has_data) p->has_data = true;
+        }
+    }
+    float mx = 0;
+    for (size_t i = 0; i < tp->n_nodes * n; i++) mx = tp->hist[i] > mx ? tp->hist[i] : mx;
+    tp->max_density = mx > TP_MIN_MAX_DENSITY ? mx : TP_MIN_MAX_DENSITY;
+    tp->n_buckets = n;
+    tp->hist_t0 = t0;
+    tp->hist_t1 = t1;
+    tp->key_chunks = kc;
+    tp->key_bytes = kb;
+    tp->key_items = ki;
+    tp->hist_valid = true;
+    return RR_OK;
+}
+
+/* ---------------- the ruler ---------------- */
+
+/* The i-th candidate tick step (time units), smallest first; 0 past the
+ * last. Sequences: 1, 2, 5 times powers of ten. Durations and timestamps:
+ * the same below a second, then steps people read on a clock. */
+static int64_t tick_step(rr_time_type_t type, int i) {
+    static const int64_t clock_steps[] = {
+        1000000000LL, 2000000000LL, 5000000000LL, 10000000000LL, 15000000000LL, 30000000000LL,
+        60000000000LL, 120000000000LL, 300000000000LL, 600000000000LL, 900000000000LL,
+        1800000000000LL, 3600000000000LL, 7200000000000LL, 10800000000000LL, 21600000000000LL,
+        43200000000000LL,
+    };
+    static const int mant[3] = {1, 2, 5};
+    if (i < 0) return 0;
+    if (type == RR_TIME_SEQUENCE || i < 27) {
+        int64_t p = 1;
+        for (int k = 0; k < i / 3; k++) {
+            if (p > INT64_MAX / 100) return 0;
+            p *= 10;
+        }
+        return mant[i % 3] * p;
+    }
+    i -= 27;
+    if (i < (int)(sizeof clock_steps / sizeof clock_steps[0])) return clock_steps[i];
+    i -= (int)(sizeof clock_steps / sizeof clock_steps[0]);
+    int64_t day = 86400000000000LL, p = 1;
+    for (int k = 0; k < i / 3; k++) {
+        if (p > INT64_MAX / day / 100) return 0;
+        p *= 10;
+    }
+    return mant[i % 3] * p * day;
+}
+
+static void paint_ruler(rr_time_panel_t *tp, rr_ui_t *ui, rr_time_type_t type, rr_ui_rect_t ruler,
+                        const rr_ui_theme_t *th) {
+    double span = tp->view_max - tp->view_min;
+    float w = tp->x1 - tp->x0;
+    if (!(span > 0) || !(w > 0)) return;
+    double units_per_pt = span / (double)w;
+    /* Labels need room for themselves; tick marks a few points. */
+    char sample[64];
+    sb_t sb = {sample, sizeof sample, 0};
+    format_compact(&sb, type, (int64_t)tp->view_max);
+    float label_w = rr_ui_text_width(ui, sample) + 24;
+    int64_t major = 0, minor = 0;
+    for (int i = 0;; i++) {
+        int64_t st = tick_step(type, i);
+        if (!st) break;
+        if (!major && (double)st / units_per_pt >= label_w) major = st;
+        if (major) break;
+    }
+    if (!major) return;
+    for (int i = 0;; i++) {
+        int64_t st = tick_step(type, i);
+        if (!st || st >= major) break;
+        if ((double)st / units_per_pt >= 6 && major % st == 0) {
+            minor = st;
+            break;
+        }
+    }
+    double lo = rr_time_panel_time_from_x(tp, ruler.x), hi = rr_time_panel_time_from_x(tp, ruler.x + ruler.w);
+    rr_ui_color_t faint = th->text_subdued & 0xffffff60u, strong = th->text_subdued;
+    float bottom = ruler.y + ruler.h;
+    if (minor) {
+        double first = ceil(lo / (double)minor);
+        for (double k = first; k * (double)minor <= hi && k - first < 4096; k += 1) {
+            double t = k * (double)minor;
+            if (fmod(t, (double)major) == 0) continue;
+            float x = rr_time_panel_x_from_time(tp, t);
+            rr_ui_draw_line(ui, x, bottom - 4, x, bottom, faint, 1);
+        }
+    }
+    double first = ceil(lo / (double)major);
+    for (double k = first; k * (double)major <= hi && k - first < 1024; k += 1) {
+        double t = k * (double)major;
+        float x = rr_time_panel_x_from_time(tp, t);
+        rr_ui_draw_line(ui, x, ruler.y + 2, x, bottom, faint, 1);
+        char lab[64];
+        sb_t lb = {lab, sizeof lab, 0};
+        format_compact(&lb, type, clamp_time_d(t));
+        /* What the atlas cannot draw, swapped for what looks the same. */
+        for (char *p = strstr(lab, THIN_SPACE); p; p = strstr(p, THIN_SPACE)) memcpy(p, DRAWN_THIN_SPACE, 3);
+        rr_ui_draw_text(ui, x + 4, ruler.y + 2, lab, strlen(lab), strong);
+    }
+}
+
+static void paint_cursor(rr_ui_t *ui, float x, float top, float bottom, rr_ui_color_t c) {
+    rr_ui_draw_triangle(ui, x - 0.5f * TP_CURSOR_W, top, x + 0.5f * TP_CURSOR_W, top, x,
+                        top + TP_CURSOR_W, c);
+    rr_ui_draw_line(ui, x, top + TP_CURSOR_W, x, bottom, c, 1.5f);
+}
+
+/* ---------------- the frame ---------------- */
+
+static void set_time_at(rr_time_panel_t *tp, rr_app_t *app, float x, rr_time_range_t range) {
+    double t = llround(rr_time_panel_time_from_x(tp, x));
+    if (t < (double)range.min) t = (double)range.min;
+    if (t > (double)range.max) t = (double)range.max;
+    int64_t ti = clamp_time_d(t);
+    if (ti < range.min) ti = range.min;
+    if (ti > range.max) ti = range.max;
+    rr_app_set_time(app, ti);
+}
+
+static void default_view(rr_time_panel_t *tp, rr_time_type_t type, rr_time_range_t r) {
+    double lo = (double)r.min, hi = (double)r.max;
+    if (hi <= lo) {
+        double pad = type == RR_TIME_SEQUENCE ? 1 : 1e9;
+        lo -= pad;
+        hi += pad;
+    }
+    tp->view_min = lo;
+    tp->view_max = hi;
+}
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return RR_TIME_STATIC;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_store_t *s,
+                    const rr_timeline_t *tl) {
+    rr_time_panel_layout_t *L = &tp->lay;
+    rr_ui_rect_t a = rr_ui_available(ui);
+    if (rr_ui_button(ui, "\xE2\x86\x90##step_back")) rr_app_step(app, -1); /* ← */
+    L->step_back = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+    /* ▶ / ⏸ */
+    if (rr_ui_button(ui, rr_app_playing(app) ? "\xE2\x8F\xB8##play" : "\xE2\x96\xB6##play"))
+        rr_app_toggle_playing(app);
+    L->play = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+    if (rr_ui_button(ui, "\xE2\x86\x92##step_forward")) rr_app_step(app, 1); /* → */
+    L->step_forward = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+    bool loop = rr_app_looping(app);
+    if (rr_ui_checkbox(ui, "Loop", &loop)) rr_app_set_looping(app, loop);
+    L->loop = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+    bool follow = rr_app_following(app);
+    if (rr_ui_checkbox(ui, "Follow", &follow)) rr_app_set_following(app, follow);
+    L->follow = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+
+    /* The timeline selector: the recording's timelines by name. */
+    size_t ntl = s ? rr_store_num_timelines(s) : 0;
+    if (ntl > 0) {
+        const char *items[64];
+        int n = ntl < 64 ? (int)ntl : 64, sel = -1;
+        for (int i = 0; i < n; i++) {
+            items[i] = rr_store_timeline(s, (size_t)i)->name;
+            if (tl && !strcmp(items[i], tl->name)) sel = i;
+        }
+        int chosen = sel < 0 ? 0 : sel;
+        if (rr_ui_combo(ui, "##timeline", &chosen, items, n) && chosen != sel)
+            rr_app_set_timeline(app, items[chosen], NULL);
+    } else {
+        rr_ui_label_colored(ui, "No timeline", rr_ui_theme(ui)->text_subdued);
+    }
+    L->timeline_combo = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+
+    int speed_sel = 2;
+    double sp = rr_app_speed(app), best = INFINITY;
+    for (int i = 0; i < N_SPEEDS; i++)
+        if (fabs(k_speeds[i] - sp) < best) best = fabs(k_speeds[i] - sp), speed_sel = i;
+    if (rr_ui_combo(ui, "##speed", &speed_sel, k_speed_names, N_SPEEDS))
+        rr_app_set_speed(app, k_speeds[speed_sel]);
+    L->speed_combo = rr_ui_last_item_rect(ui);
+    rr_ui_same_line(ui);
+
+    /* The current time, editable: shows the time while not being typed in;
+     * Enter goes to what was typed. */
+    tp->time_field_id = rr_ui_id(ui, "##time");
+    bool editing = rr_ui_focus(ui) == tp->time_field_id;
+    if (!editing) {
+        if (tl) {
+            rr_time_panel_format(tl->type, rr_app_time(app), now_ns(), tp->time_buf, sizeof tp->time_buf);
+            for (char *p = strstr(tp->time_buf, THIN_SPACE); p; p = strstr(p, THIN_SPACE))
+                memcpy(p, DRAWN_THIN_SPACE, 3);
+        } else {
+            tp->time_buf[0] = 0;
+        }
+    }
+    rr_ui_text_input(ui, "##time", tp->time_buf, sizeof tp->time_buf);
+    L->time_field = rr_ui_last_item_rect(ui);
+    if (editing && rr_ui_text_submitted(ui)) {
+        int64_t t;
+        rr_time_range_t r;
+        if (tl && rr_time_panel_parse(tl->type, tp->time_buf, &t)) {
+            if (rr_app_time_range(app, &r)) t = t < r.min ? r.min : t > r.max ? r.max : t;
+            rr_app_set_time(app, t);
+        }
+        rr_ui_set_focus(ui, 0);
+    }
+    rr_ui_rect_t last = rr_ui_last_item_rect(ui);
+    L->top_row = (rr_ui_rect_t){a.x, a.y, a.w, last.y + last.h - a.y};
+}
+
+typedef struct row_ctx {
+    rr_time_panel_t *tp;
+    rr_ui_t *ui;
+    rr_app_t *app;
+    const rr_store_t *s;
+    const rr_timeline_t *tl;
+    rr_time_range_t range;
+    bool has_range;
+    float time_left, right, row_h;
+    rr_ui_color_t bar;
+    float need_w; /* the widest tree label, for next frame's column */
+} row_ctx_t;
+
+static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
+    rr_time_panel_t *tp = c->tp;
+    if (!nd->hist || tp->n_buckets == 0) return;
+    float cy = tr.y + tr.h * 0.5f, max_r = tr.h * 0.35f;
+    float bw = tr.w / (float)tp->n_buckets;
+    for (size_t i = 0; i < tp->n_buckets; i++) {
+        float d = nd->hist[i];
+        if (d <= 0) continue;
+        float norm = d / tp->max_density;
+        if (norm > 1) norm = 1;
+        float r = max_r * norm;
+        if (r < TP_MIN_RADIUS) r = TP_MIN_RADIUS;
+        uint32_t alpha = (uint32_t)((float)(c->bar & 0xff) * (0.5f + 0.5f * norm) + 0.5f);
+        rr_ui_draw_rect(c->ui, (rr_ui_rect_t){tr.x + (float)i * bw, cy - r, bw, 2 * r},
+                        (c->bar & 0xffffff00u) | alpha, 0);
+    }
+}
+
+static void draw_row(row_ctx_t *c, int id) {
+    rr_time_panel_t *tp = c->tp;
+    rr_ui_t *ui = c->ui;
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    rr_ui_rect_t r = rr_ui_allocate(ui, -1, c->row_h);
+    rr_ui_rect_t tr = {c->time_left, r.y, c->right - c->time_left, r.h};
+    tp_node_t *nd = &tp->nodes[id];
+    if (tp->n_rows == tp->cap_rows) {
+        size_t cap = tp->cap_rows ? tp->cap_rows * 2 : 64;
+        tp_row_t *nr = realloc(tp->rows, cap * sizeof *nr);
+        if (nr) tp->rows = nr, tp->cap_rows = cap;
+    }
+    if (tp->n_rows < tp->cap_rows) tp->rows[tp->n_rows++] = (tp_row_t){id, tr};
+    if (id == 0) tp->lay.recording_row = tr;
+
+    float x = r.x + (float)nd->depth * th->indent;
+    float lw = rr_ui_text_width(ui, nd->name);
+    float w_need = x - r.x + 16 + lw + th->padding_x;
+    if (w_need > c->need_w) c->need_w = w_need;
+    rr_ui_rect_t clip = ui_clip(ui);
+    if (r.y > clip.y + clip.h || r.y + r.h < clip.y) return; /* scrolled away: room only */
+
+    rr_ui_push_id_int(ui, id);
+    rr_ui_push_clip(ui, (rr_ui_rect_t){r.x, r.y, c->time_left - r.x, r.h});
+    if (nd->first_child >= 0) {
+        rr_ui_rect_t ar = {x, r.y, 16, r.h};
+        rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "##open"), ar);
+        if (resp.clicked) nd->open = !nd->open;
+        float ax = x + 7, ay = r.y + r.h * 0.5f;
+        rr_ui_color_t ac = resp.hovered ? th->text_strong : th->text;
+        if (nd->open) rr_ui_draw_triangle(ui, ax - 4, ay - 2, ax + 4, ay - 2, ax, ay + 3, ac);
+        else rr_ui_draw_triangle(ui, ax - 2, ay - 4, ax - 2, ay + 4, ax + 3, ay, ac);
+    }
+    float ty = r.y + (r.h - rr_ui_font_line_height(rr_ui_font(ui))) * 0.5f;
+    rr_ui_draw_text(ui, x + 16, ty, nd->name, strlen(nd->name), id == 0 ? th->text_strong : th->text);
+    rr_ui_pop_clip(ui);
+
+    rr_ui_push_clip(ui, tr);
+    rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "##data"), tr);
+    if ((resp.pressed || resp.held) && c->has_range) set_time_at(tp, c->app, ui->mx, c->range);
+    if (nd->static_only) {
+        rr_ui_draw_text(ui, tp->x0, ty, "static", 6, th->text_subdued);
+    } else {
+        paint_density(c, nd, tr);
+    }
+    if (resp.hovered && nd->hist && tp->n_buckets) {
+        /* Events within a few points of the mouse. */
+        float bw = tr.w / (float)tp->n_buckets;
+        double sum = 0;
+        for (size_t i = 0; i < tp->n_buckets; i++) {
+            float bx = tr.x + ((float)i + 0.5f) * bw;
+            if (fabsf(bx - ui->mx) <= TP_HOVER_RADIUS + 0.5f * bw) sum += nd->hist[i];
+        }
+        char tip[512];
+        uint64_t ev = (uint64_t)llround(sum);
+        if (nd->static_only)
+            snprintf(tip, sizeof tip, "%s: static data only", id == 0 ? "/" : nd->path.str);
+        else
+            snprintf(tip, sizeof tip, "%s: %llu event%s", id == 0 ? "/" : nd->path.str,
+                     (unsigned long long)ev, ev == 1 ? "" : "s");
+        rr_ui_tooltip(ui, tip);
+    }
+    rr_ui_pop_clip(ui);
+    rr_ui_pop_id(ui);
+}
+
+static void draw_subtree(row_ctx_t *c, int id) {
+    draw_row(c, id);
+    if (!c->tp->nodes[id].open) return;
+    for (int ch = c->tp->nodes[id].first_child; ch >= 0; ch = c->tp->nodes[ch].next_sibling)
+        draw_subtree(c, ch);
+}
+
+static bool is_dark(const rr_ui_theme_t *th) {
+    uint32_t bg = th->panel_bg;
+    return ((bg >> 24) & 0xff) + ((bg >> 16) & 0xff) + ((bg >> 8) & 0xff) < 3 * 128;
+}
+
+rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_rect_t rect,
+                          rr_error_t *err) {
+    if (!tp || !ui || !app) return rr_error_set(err, RR_ERR_INVALID_ARG, "rr_time_panel: NULL argument");
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    rr_store_t *s = rr_app_active_store(app);
+    if (s != tp->store) {
+        nodes_clear(tp);
+        tp->store = s;
+        tp->user_view = false;
+    }
+    const char *tlname = rr_app_timeline(app);
+    if (strcmp(tlname, tp->timeline) != 0) {
+        snprintf(tp->timeline, sizeof tp->timeline, "%s", tlname);
+        tp->user_view = false;
+        tp->hist_valid = false;
+    }
+    const rr_timeline_t *tl = s && tlname[0] ? rr_store_find_timeline(s, tlname) : NULL;
+    rr_time_range_t range = {0, 0};
+    bool has_range = tl && rr_app_time_range(app, &range);
+    memset(&tp->lay, 0, sizeof tp->lay);
+    tp->n_rows = 0;
+
+    rr_ui_begin_region(ui, rect);
+    rr_ui_push_id(ui, "##time_panel");
+    top_row(tp, ui, app, s, tl);
+    rr_status_t st = s ? tree_update(tp, s, err) : RR_OK;
+
+    rr_ui_rect_t avail = rr_ui_available(ui);
+    float row_h = ui_row_h(ui);
+    float tree_w = tp->tree_w;
+    if (tree_w > avail.w - TP_TIME_MIN_W) tree_w = avail.w - TP_TIME_MIN_W;
+    if (tree_w < 80) tree_w = 80;
+    float time_left = avail.x + tree_w + th->spacing_x, right = avail.x + avail.w;
+    if (right < time_left + 2 * TP_SIDE_MARGIN + 2) right = time_left + 2 * TP_SIDE_MARGIN + 2;
+    tp->x0 = time_left + TP_SIDE_MARGIN;
+    tp->x1 = right - TP_SIDE_MARGIN;
+    if (has_range && !tp->user_view) default_view(tp, tl->type, range);
+
+    /* The header row: "Streams" over the tree, the ruler over the data. */
+    rr_ui_rect_t hdr = rr_ui_allocate(ui, -1, row_h);
+    rr_ui_rect_t ruler = {time_left, hdr.y, right - time_left, row_h};
+    float text_y = hdr.y + (row_h - rr_ui_font_line_height(rr_ui_font(ui))) * 0.5f;
+    rr_ui_push_clip(ui, (rr_ui_rect_t){hdr.x, hdr.y, time_left - hdr.x, hdr.h});
+    rr_ui_draw_text(ui, hdr.x + th->padding_x, text_y, "Streams", 7, th->text_strong);
+    rr_ui_pop_clip(ui);
+    rr_ui_rect_t below = rr_ui_available(ui);
+    rr_ui_rect_t streams = {time_left, below.y, right - time_left, below.h > 0 ? below.h : 0};
+    rr_ui_rect_t time_area = {time_left, ruler.y, ruler.w, ruler.h + streams.h};
+    tp->lay.ruler = ruler;
+    tp->lay.streams = streams;
+    tp->lay.tree = (rr_ui_rect_t){avail.x, hdr.y, tree_w, ruler.h + streams.h};
+    tp->lay.row_height = row_h;
+
+    /* Zoom and pan before the scroll area sees the wheel. */
+    bool free_mouse = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev;
+    bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, ui_clip(ui)), ui->mx, ui->my);
+    bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, ui_clip(ui)), ui->mx, ui->my);
+    if (has_range) {
+        if (ui->wheel_y != 0 && (in_ruler || (in_streams && (ui->mods & RR_UI_MOD_CTRL)))) {
+            double factor = exp((double)ui->wheel_y * 0.01);
+            double tm = rr_time_panel_time_from_x(tp, ui->mx);
+            double lo = tm - (tm - tp->view_min) / factor, hi = tm + (tp->view_max - tm) / factor;
+            double min_span = tl->type == RR_TIME_SEQUENCE ? 1.0 : 1000.0;
+            if (hi - lo >= min_span && hi - lo <= 1.8e19) {
+                tp->view_min = lo;
+                tp->view_max = hi;
+                tp->user_view = true;
+            }
+            ui->wheel_y = 0;
+        }
+        if ((ui->pressed[RR_UI_MOUSE_RIGHT] || ui->pressed[RR_UI_MOUSE_MIDDLE]) && (in_ruler || in_streams))
+            tp->panning = true;
+        if (tp->panning) {
+            if (ui->down[RR_UI_MOUSE_RIGHT] || ui->down[RR_UI_MOUSE_MIDDLE]) {
+                float dx = ui->mx - ui->prev_mx;
+                double dt = -(double)dx * (tp->view_max - tp->view_min) / (double)(tp->x1 - tp->x0);
+                if (dx != 0) {
+                    tp->view_min += dt;
+                    tp->view_max += dt;
+                    tp->user_view = true;
+                }
+            } else {
+                tp->panning = false;
+            }
+        }
+    }
+
+    /* The ruler: ticks, scrubbing, double click for everything. */
+    rr_ui_response_t rr = rr_ui_interact(ui, rr_ui_id(ui, "##ruler"), ruler);
+    if (has_range) {
+        if (rr.pressed || rr.held) set_time_at(tp, app, ui->mx, range);
+        if (rr.double_clicked) {
+            tp->user_view = false;
+            default_view(tp, tl->type, range);
+        }
+        rr_ui_push_clip(ui, ruler);
+        paint_ruler(tp, ui, tl->type, ruler, th);
+        rr_ui_pop_clip(ui);
+    }
+    rr_ui_draw_line(ui, hdr.x, ruler.y + ruler.h, right, ruler.y + ruler.h, th->widget_stroke, 1);
+
+    /* The densities over what the rows show, one bucket per point. */
+    size_t nb = streams.w > 1 ? (size_t)ceilf(streams.w) : 0;
+    if (st == RR_OK && s && tl && has_range && nb)
+        st = densities_update(tp, app, s, tl->name, rr_time_panel_time_from_x(tp, time_left),
+                              rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, err);
+    if (st != RR_OK || !has_range) {
+        for (size_t i = 0; i < tp->n_nodes; i++) tp->nodes[i].hist = NULL;
+        tp->hist_valid = false;
+    }
+
+    /* The streams: the recording, then its entities. */
+    row_ctx_t c = {tp, ui, app, s, tl, range, has_range, time_left, right, row_h,
+                   is_dark(th) ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */, 0};
+    if (streams.h > 0) {
+        rr_ui_scroll_begin(ui, "##streams", streams.h);
+        if (tp->n_nodes > 0) draw_subtree(&c, 0);
+        else rr_ui_label_colored(ui, s ? "No data" : "No recording", th->text_subdued);
+        rr_ui_scroll_end(ui);
+        tp->lay.n_rows = tp->n_rows;
+    }
+    if (c.need_w > 0) tp->tree_w = c.need_w < TP_TREE_MIN_W ? TP_TREE_MIN_W : c.need_w;
+
+    /* Hover preview and the current time on top of everything. */
+    rr_ui_push_clip(ui, time_area);
+    if ((in_ruler || in_streams) && has_range)
+        rr_ui_draw_line(ui, ui->mx, time_area.y, ui->mx, time_area.y + time_area.h,
+                        th->text_subdued, 1);
+    if (has_range) {
+        float x = rr_time_panel_x_from_time(tp, (double)rr_app_time(app));
+        if (x >= time_area.x && x <= time_area.x + time_area.w)
+            paint_cursor(ui, x, time_area.y, time_area.y + time_area.h, th->text);
+    }
+    rr_ui_pop_clip(ui);
+
+    rr_ui_pop_id(ui);
+    rr_ui_end_region(ui);
+    return st;
+}
