@@ -14,27 +14,8 @@ set -u
 src=${RR_SOURCE_DIR:?}
 build=$(cd "${RR_BUILD_DIR:?}" && pwd)
 tool=$build/tests/test_grpc_client
-js=$src/tests/js/grpc_test_server.mjs
-if ! command -v node >/dev/null || [ ! -d "$src/tests/js/node_modules/@grpc/grpc-js" ]; then
-  echo "SKIP: node or tests/js/node_modules/@grpc/grpc-js missing (run scripts/install-deps)"
-  exit 77
-fi
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_server() {
-  rm -f "$tmp/port"
-  node "$js" serve --out "$1" --port-file "$tmp/port" --port "${2:-0}" >"$1.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-  port=$(cat "$tmp/port" 2>/dev/null)
-  [ -n "$port" ] || { echo "FAIL: the grpc-js server did not start:"; cat "$1.log"; exit 1; }
-}
+. "$src/tests/lib/grpcjs_server.sh"
+js=$grpcjs
 
 start_server "$tmp/got1.rrd"
 url=rerun+http://127.0.0.1:$port/proxy
