@@ -19,6 +19,7 @@
 #include "arrow/fb_reader.h"
 #include "arrow/ipc.h"
 #include "arrow/ipc_format.h"
+#include "arrow/ipc_view.h"
 #include "arrow/kernels.h"
 #include "arrow/schema.h"
 #include "arrow/type.h"
@@ -1210,4 +1211,185 @@ void rr_arrow_table_release(rr_arrow_table_t *t) {
     free(t->batches);
     rr_arrow_schema_release(&t->schema);
     memset(t, 0, sizeof *t);
+}
+
+/* ---------------- record batch views ----------------
+ *
+ * The path of a stream of small ArrowMsgs (a live logger, a file written by
+ * one that flushes often): one schema repeats for every message of an
+ * entity, so the caller parses it once (rr_arrow_ipc_reader_open) and keeps
+ * it, and each message's batch is read into arrays that live in the view
+ * itself and point into the caller's bytes: no allocation, no reference
+ * counts. Bounds are checked on every message exactly as read_record_batch
+ * does (the same rr_arrow_validate_sized pass over the same sizes). What the
+ * view does not cover (compressed bodies, dictionaries, unions, misaligned
+ * buffers, deep or wide schemas, a stream of more than one batch) it says
+ * with *fits false, and the caller takes the general reader (ipc_view.h). */
+
+/* Views are never released by anyone: their memory is the view's. */
+static void view_release(struct ArrowArray *a) { (void)a; }
+
+static bool plan_node(rr_arrow_batch_plan_t *p, const struct ArrowSchema *s, int depth) {
+    if (depth > 8 || p->n_nodes >= RR_ARROW_VIEW_MAX_NODES || !s || !s->format || s->dictionary)
+        return false;
+    rr_arrow_type_t t;
+    if (rr_arrow_type_parse(s->format, &t, NULL) != RR_OK) return false;
+    if (t.id == RR_ARROW_SPARSE_UNION || t.id == RR_ARROW_DENSE_UNION) return false;
+    rr_arrow_layout_t l = rr_arrow_type_layout(&t);
+    int64_t nc = l.n_children < 0 ? s->n_children : l.n_children;
+    if (nc != s->n_children || p->n_buffers + l.n_buffers > RR_ARROW_VIEW_MAX_BUFFERS) return false;
+    rr_arrow_view_node_t *n = &p->nodes[p->n_nodes++];
+    n->n_buffers = (int8_t)l.n_buffers;
+    for (int k = 0; k < l.n_buffers; k++) n->kinds[k] = (uint8_t)l.kinds[k];
+    n->n_children = (int16_t)nc;
+    p->n_buffers += l.n_buffers;
+    for (int64_t i = 0; i < nc; i++)
+        if (!plan_node(p, s->children[i], depth + 1)) return false;
+    return true;
+}
+
+bool rr_arrow_batch_plan_init(const struct ArrowSchema *schema, rr_arrow_batch_plan_t *p) {
+    memset(p, 0, sizeof *p);
+    if (!schema || !schema->format || strcmp(schema->format, "+s") != 0 || schema->dictionary ||
+        schema->n_children < 0 || schema->n_children >= RR_ARROW_VIEW_MAX_NODES)
+        return false;
+    p->n_columns = schema->n_children;
+    for (int64_t i = 0; i < schema->n_children; i++)
+        if (!plan_node(p, schema->children[i], 1)) return false;
+    return true;
+}
+
+rr_status_t rr_arrow_ipc_schema_span(const uint8_t *data, size_t len, size_t *fb_off,
+                                     size_t *fb_len, size_t *next, bool *fits, rr_error_t *err) {
+    *fits = false;
+    rr_arrow_ipc_reader_t r;
+    memset(&r, 0, sizeof r);
+    r.data = data;
+    r.len = len;
+    if (len >= RR_IPC_FILE_MAGIC_LEN && memcmp(data, RR_IPC_FILE_MAGIC, RR_IPC_FILE_MAGIC_LEN) == 0)
+        return RR_OK; /* the file format: the general reader's */
+    ipc_msg_t m;
+    RR_TRY(read_stream_message(&r, &m, err));
+    if (m.eos || m.header_type != RR_FB_HEADER_SCHEMA) return RR_OK;
+    size_t meta = m.offset + (rr_fb_read_u32(data + m.offset) == RR_IPC_CONTINUATION ? 8 : 4);
+    *fb_off = meta;
+    *fb_len = m.meta_end - meta;
+    *next = m.end;
+    *fits = true;
+    return RR_OK;
+}
+
+/* Fills node *a (and its subtree) from the message, following the plan. */
+static rr_status_t view_node(const rr_arrow_batch_plan_t *p, rr_arrow_batch_view_t *v,
+                             batch_ctx_t *c, struct ArrowArray *a, bool *fits,
+                             rr_error_t *err) {
+    uint32_t ni = c->node_i++;
+    const rr_arrow_view_node_t *pn = &p->nodes[ni];
+    const uint8_t *node = rr_fb_vector_elem(&c->nodes, ni);
+    int64_t len = rr_fb_read_i64(node), nulls = rr_fb_read_i64(node + 8);
+    if (len < 0 || len > MAX_LENGTH || nulls < 0 || nulls > len)
+        return rr_error_set(err, RR_ERR_INVALID_DATA,
+                            "field node %u has length %lld and null count %lld", (unsigned)ni,
+                            (long long)len, (long long)nulls);
+    memset(a, 0, sizeof *a);
+    a->length = len;
+    a->null_count = nulls;
+    a->n_buffers = pn->n_buffers;
+    a->buffers = &v->bufs[c->buf_i];
+    a->release = view_release;
+    for (int k = 0; k < pn->n_buffers; k++) {
+        uint32_t bi = c->buf_i++;
+        const uint8_t *b = rr_fb_vector_elem(&c->buffers, bi);
+        int64_t off = rr_fb_read_i64(b), blen = rr_fb_read_i64(b + 8);
+        if (off < 0 || blen < 0 || off > c->body_len || blen > c->body_len - off)
+            return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                "buffer %u (offset %lld, length %lld) lies outside the %lld-byte "
+                                "body",
+                                (unsigned)bi, (long long)off, (long long)blen,
+                                (long long)c->body_len);
+        c->sizes[c->n_sizes++] = blen;
+        const uint8_t *src = c->body + off;
+        if (blen == 0) {
+            v->bufs[bi] = pn->kinds[k] == RR_ARROW_BUF_VALIDITY ? NULL : k_zero_block;
+        } else {
+            if (((uintptr_t)src & 7) != 0) return RR_OK; /* *fits stays false: a copy is needed */
+            v->bufs[bi] = src;
+        }
+    }
+    if (pn->n_buffers > 0 && pn->kinds[0] == RR_ARROW_BUF_VALIDITY && nulls > 0 && !a->buffers[0])
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "field node %u: %lld nulls but no validity "
+                            "buffer", (unsigned)ni, (long long)nulls);
+    a->n_children = pn->n_children;
+    if (pn->n_children) {
+        struct ArrowArray **kids = &v->child_ptrs[v->n_child_ptrs];
+        v->n_child_ptrs += pn->n_children;
+        a->children = kids;
+        for (int16_t i = 0; i < pn->n_children; i++) {
+            kids[i] = &v->nodes[c->node_i];
+            bool sub = false;
+            RR_TRY(view_node(p, v, c, kids[i], &sub, err));
+            if (!sub) return RR_OK;
+        }
+    }
+    *fits = true;
+    return RR_OK;
+}
+
+rr_status_t rr_arrow_ipc_read_batch_view(const uint8_t *data, size_t len, size_t off,
+                                         const struct ArrowSchema *schema,
+                                         const rr_arrow_batch_plan_t *p,
+                                         rr_arrow_batch_view_t *v, bool *fits, rr_error_t *err) {
+    *fits = false;
+    rr_arrow_ipc_reader_t r;
+    memset(&r, 0, sizeof r);
+    r.data = data;
+    r.len = len;
+    r.offset = off;
+    r.msg_index = 1;
+    ipc_msg_t m;
+    RR_TRY(read_stream_message(&r, &m, err));
+    if (m.eos || m.header_type != RR_FB_HEADER_RECORD_BATCH) return RR_OK;
+    /* One batch, then the end: anything else is the general reader's. */
+    r.offset = m.end;
+    ipc_msg_t tail;
+    memset(&tail, 0, sizeof tail);
+    if (frame_message(&r, m.end, len, &tail, NULL) != RR_OK || !tail.eos) return RR_OK;
+    const rr_fb_table_t *rb = &m.header;
+    batch_ctx_t c = {.r = &r, .m = &m, .body = data + m.body_start, .body_len = m.body_len};
+    int64_t length = rr_fb_field_i64(rb, RR_FB_BATCH_LENGTH, 0);
+    if (length < 0 || length > MAX_LENGTH)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "RecordBatch.length %lld", (long long)length);
+    RR_TRY(rr_fb_field_vector(rb, RR_FB_BATCH_NODES, RR_FB_FIELD_NODE_SIZE, "RecordBatch.nodes",
+                              &c.nodes, err));
+    RR_TRY(rr_fb_field_vector(rb, RR_FB_BATCH_BUFFERS, RR_FB_BUFFER_SIZE, "RecordBatch.buffers",
+                              &c.buffers, err));
+    if (rr_fb_field_present(rb, RR_FB_BATCH_COMPRESSION)) return RR_OK;
+    if (c.nodes.len != (uint32_t)p->n_nodes || c.buffers.len != (uint32_t)p->n_buffers)
+        return RR_OK; /* the general reader names the mismatch */
+    c.sizes = v->sizes;
+    v->n_child_ptrs = 0;
+    memset(&v->root, 0, sizeof v->root);
+    v->root.length = length;
+    v->root.n_buffers = 1;
+    v->root_bufs[0] = NULL;
+    v->root.buffers = v->root_bufs;
+    v->root.n_children = p->n_columns;
+    v->root.children = v->columns;
+    v->root.release = view_release;
+    for (int64_t i = 0; i < p->n_columns; i++) {
+        v->columns[i] = &v->nodes[c.node_i];
+        bool sub = false;
+        RR_TRY(view_node(p, v, &c, v->columns[i], &sub, err));
+        if (!sub) return RR_OK;
+        if (v->columns[i]->length != length)
+            return rr_error_set(err, RR_ERR_INVALID_DATA,
+                                "field '%s': column length %lld differs from RecordBatch.length "
+                                "%lld",
+                                schema->children[i]->name, (long long)v->columns[i]->length,
+                                (long long)length);
+    }
+    rr_arrow_buffer_sizes_t sizes = {c.sizes, c.n_sizes};
+    RR_TRY(rr_arrow_validate_sized(schema, &v->root, &sizes, err));
+    *fits = true;
+    return RR_OK;
 }

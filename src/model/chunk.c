@@ -1557,3 +1557,219 @@ static bool packed_from_batch(const struct ArrowSchema *schema, struct ArrowArra
     rr_arrow_array_release(batch);
     return true;
 }
+
+/* ---------------- chunk plans ----------------
+ *
+ * packed_from_batch above works out, for every batch, what its schema
+ * says: column kinds, timeline names, descriptors, the entity path, the
+ * chunk's column order. A stream of small batches repeats one schema per
+ * entity, so a plan works it out once and each batch only pays for its
+ * values. The rules are packed_from_batch's; a schema it would send to the
+ * general path gets no plan. */
+
+struct rr_chunk_plan {
+    rr_entity_path_t path;
+    bool rid_marked;
+    int64_t rid_col;
+    int64_t n_ix, n_cc;
+    /* in chunk order; names point into names */
+    rr_chunk_index_t ix[VIEW_MAXC];
+    int64_t ix_col[VIEW_MAXC];
+    rr_chunk_component_t cc[VIEW_MAXC];
+    int64_t cc_col[VIEW_MAXC];
+    char *names;
+};
+
+void rr_chunk_plan_free(rr_chunk_plan_t *p) {
+    if (!p) return;
+    rr_entity_path_free(&p->path);
+    free(p->names);
+    free(p);
+}
+
+/* Whether a component's list type can be packed (pack_column_ok's
+ * schema half; the array half holds for any validated array of it). */
+static bool plan_type_ok(const struct ArrowSchema *t) {
+    if (strcmp(t->format, "+l") != 0 || t->n_children != 1 || t->dictionary) return false;
+    const struct ArrowSchema *ct = t->children[0];
+    if (ct->dictionary) return false;
+    return prim_width(ct->format) ? ct->n_children == 0 : fsl_items(ct) > 0;
+}
+
+rr_status_t rr_chunk_plan_new(const struct ArrowSchema *schema, rr_chunk_plan_t **out,
+                              rr_error_t *err) {
+    *out = NULL;
+    if (!schema || !schema->format || strcmp(schema->format, "+s") != 0 || !schema->metadata ||
+        schema->n_children > 2 * VIEW_MAXC + 1)
+        return RR_OK;
+    rr_arrow_kv_t pathkv;
+    if (!rr_arrow_metadata_find(schema->metadata, RR_META_ENTITY_PATH, &pathkv) ||
+        memchr(pathkv.value, 0, (size_t)pathkv.value_len))
+        return RR_OK;
+    bool drop_indicators = sorbet_version(schema->metadata) < 1001;
+    /* names first, measured, then copied into one block */
+    rr_arrow_kv_t nk[3 * (2 * VIEW_MAXC + 1)];
+    int64_t nn = 0;
+    size_t total = 0;
+    rr_chunk_plan_t *p = calloc(1, sizeof *p);
+    if (!p) return rr_error_set(err, RR_ERR_NOMEM, "chunk plan: out of memory");
+    p->rid_col = -1;
+    col_kind_t last = KIND_ROW_ID;
+    /* where each slot's names start in nk (-1: the field's name) */
+    int64_t ix_name[VIEW_MAXC], cc_name[VIEW_MAXC][3];
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        const struct ArrowSchema *f = schema->children[i];
+        if (!f || !f->format || !f->name) goto none;
+        col_kind_t kind = KIND_COMPONENT;
+        rr_arrow_kv_t kv;
+        if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_KIND, &kv)) {
+            if (meta_is(&kv, "control") || meta_is(&kv, "row_id")) kind = KIND_ROW_ID;
+            else if (meta_is(&kv, "index") || meta_is(&kv, "time")) kind = KIND_INDEX;
+            else if (meta_is(&kv, "data") || meta_is(&kv, "component")) kind = KIND_COMPONENT;
+            else goto none;
+        }
+        if ((kind == KIND_ROW_ID && p->rid_col >= 0) || kind < last) goto none;
+        last = kind;
+        if (kind == KIND_ROW_ID) {
+            if (strcmp(f->format, "w:16") != 0) goto none;
+            p->rid_col = i;
+            p->rid_marked = meta_bool(f->metadata, RR_META_IS_SORTED);
+        } else if (kind == KIND_INDEX) {
+            rr_time_type_t tt;
+            if (p->n_ix == VIEW_MAXC || !rr_time_type_from_arrow_format(f->format, &tt)) goto none;
+            rr_chunk_index_t *x = &p->ix[p->n_ix];
+            x->timeline.type = tt;
+            ix_name[p->n_ix] = -1;
+            if (f->metadata && rr_arrow_metadata_find(f->metadata, RR_META_INDEX_NAME, &kv)) {
+                ix_name[p->n_ix] = nn;
+                nk[nn++] = kv;
+            }
+            p->ix_col[p->n_ix++] = i;
+        } else {
+            if (drop_indicators && is_indicator(f)) continue;
+            if (p->n_cc == VIEW_MAXC || !plan_type_ok(f)) goto none;
+            static const char *const keys[3] = {RR_META_COMPONENT, RR_META_ARCHETYPE,
+                                                RR_META_COMPONENT_TYPE};
+            for (int q = 0; q < 3; q++) {
+                cc_name[p->n_cc][q] = -1;
+                if (f->metadata && rr_arrow_metadata_find(f->metadata, keys[q], &kv)) {
+                    cc_name[p->n_cc][q] = nn;
+                    nk[nn++] = kv;
+                }
+            }
+            p->cc[p->n_cc].type = *f;
+            p->cc_col[p->n_cc++] = i;
+        }
+    }
+    if (p->rid_col < 0) goto none;
+    for (int64_t q = 0; q < nn; q++) {
+        if (memchr(nk[q].value, 0, (size_t)nk[q].value_len)) goto none;
+        total += (size_t)nk[q].value_len + 1;
+    }
+    p->names = malloc(total ? total : 1);
+    if (!p->names) {
+        rr_chunk_plan_free(p);
+        return rr_error_set(err, RR_ERR_NOMEM, "chunk plan: out of memory");
+    }
+    char *at = p->names;
+    char *copied[3 * (2 * VIEW_MAXC + 1)];
+    for (int64_t q = 0; q < nn; q++) {
+        memcpy(at, nk[q].value, (size_t)nk[q].value_len);
+        at[nk[q].value_len] = 0;
+        copied[q] = at;
+        at += nk[q].value_len + 1;
+    }
+    for (int64_t k = 0; k < p->n_ix; k++)
+        p->ix[k].timeline.name = ix_name[k] >= 0 ? copied[ix_name[k]]
+                                                 : (char *)schema->children[p->ix_col[k]]->name;
+    for (int64_t j = 0; j < p->n_cc; j++) {
+        rr_component_descriptor_t *d = &p->cc[j].descr;
+        d->component = cc_name[j][0] >= 0 ? copied[cc_name[j][0]]
+                                           : (char *)schema->children[p->cc_col[j]]->name;
+        d->archetype = cc_name[j][1] >= 0 ? copied[cc_name[j][1]] : NULL;
+        d->component_type = cc_name[j][2] >= 0 ? copied[cc_name[j][2]] : NULL;
+        if (!d->component[0]) goto none;
+    }
+    /* repeated names are the general path's to report */
+    for (int64_t i = 0; i < p->n_ix; i++)
+        for (int64_t j = 0; j < i; j++)
+            if (strcmp(p->ix[i].timeline.name, p->ix[j].timeline.name) == 0) goto none;
+    for (int64_t i = 0; i < p->n_cc; i++)
+        for (int64_t j = 0; j < i; j++)
+            if (strcmp(p->cc[i].descr.component, p->cc[j].descr.component) == 0) goto none;
+    /* chunk order, each slot keeping its column (view_sort's order) */
+    for (int64_t i = 1; i < p->n_ix; i++) {
+        rr_chunk_index_t x = p->ix[i];
+        int64_t xc = p->ix_col[i], j = i;
+        for (; j > 0 && timeline_cmp(&p->ix[j - 1].timeline, &x.timeline) > 0; j--) {
+            p->ix[j] = p->ix[j - 1];
+            p->ix_col[j] = p->ix_col[j - 1];
+        }
+        p->ix[j] = x;
+        p->ix_col[j] = xc;
+    }
+    for (int64_t i = 1; i < p->n_cc; i++) {
+        rr_chunk_component_t x = p->cc[i];
+        int64_t xc = p->cc_col[i], j = i;
+        for (; j > 0 && rr_component_descriptor_cmp(&p->cc[j - 1].descr, &x.descr) > 0; j--) {
+            p->cc[j] = p->cc[j - 1];
+            p->cc_col[j] = p->cc_col[j - 1];
+        }
+        p->cc[j] = x;
+        p->cc_col[j] = xc;
+    }
+    if (rr_entity_path_parse_forgiving(pathkv.value, (size_t)pathkv.value_len, &p->path, NULL) !=
+        RR_OK)
+        goto none;
+    *out = p;
+    return RR_OK;
+none:
+    rr_chunk_plan_free(p);
+    return RR_OK;
+}
+
+bool rr_chunk_plan_build(const rr_chunk_plan_t *p, rr_tuid_t id, const struct ArrowArray *batch,
+                         rr_chunk_t **out) {
+    int64_t n = batch->length;
+    if (n > 4096 || batch->offset < 0) return false;
+    rr_chunk_index_t ix[VIEW_MAXC];
+    rr_chunk_component_t cc[VIEW_MAXC];
+    rr_chunk_t v;
+    memset(&v, 0, sizeof v);
+    /* a column as a window of the batch's rows */
+#define WINDOW(w, col)                                                                  \
+    do {                                                                                \
+        const struct ArrowArray *c_ = batch->children[col];                             \
+        if (!c_ || c_->length < batch->offset + n) return false;                        \
+        (w) = *c_;                                                                      \
+        (w).offset += batch->offset;                                                    \
+        (w).length = n;                                                                 \
+        if (batch->offset != 0 || c_->length != n) (w).null_count = -1;                 \
+    } while (0)
+    WINDOW(v.row_ids, p->rid_col);
+    for (int64_t k = 0; k < p->n_ix; k++) {
+        ix[k] = p->ix[k];
+        struct ArrowArray *w = &ix[k].array;
+        WINDOW(*w, p->ix_col[k]);
+        if (w->n_buffers != 2 || w->n_children != 0 || (n > 0 && !w->buffers[1])) return false;
+        if (w->null_count != 0 && w->buffers[0] &&
+            rr_arrow_bitmap_count_set(w->buffers[0], w->offset, n) != n)
+            return false;
+        index_stats(&ix[k], n);
+    }
+    for (int64_t j = 0; j < p->n_cc; j++) {
+        cc[j] = p->cc[j];
+        WINDOW(cc[j].array, p->cc_col[j]);
+    }
+#undef WINDOW
+    v.id = id;
+    v.num_rows = n;
+    v.n_indexes = p->n_ix;
+    v.indexes = ix;
+    v.n_components = p->n_cc;
+    v.components = cc;
+    v.entity_path = p->path;
+    if (pack_data_bytes(&v) < 0) return false;
+    v.is_sorted = p->rid_marked || row_ids_sorted(&v);
+    return pack_view(&v, out, NULL) == RR_OK;
+}

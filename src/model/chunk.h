@@ -214,4 +214,28 @@ bool rr_chunk_id_from_schema(const struct ArrowSchema *schema, rr_tuid_t *out);
 rr_status_t rr_chunk_from_record_batch(const struct ArrowSchema *schema, struct ArrowArray *batch,
                                        rr_chunk_t **out, rr_error_t *err);
 
+/* ---- chunk plans: one schema, many small batches ----
+ *
+ * A stream of small ArrowMsgs (a live logger, a file written by one that
+ * flushes often) repeats one schema per entity. A plan reads what the
+ * schema says once (column kinds and order, timeline names, descriptors,
+ * the entity path), so that building each batch's chunk only copies its
+ * values: the packed chunk rr_chunk_from_record_batch would give, without
+ * reading the metadata again. */
+typedef struct rr_chunk_plan rr_chunk_plan_t;
+
+/* A plan for batches of this sorbet schema, or *out NULL (and RR_OK) when
+ * they are not for plans (columns not fixed-width, too many, anything odd:
+ * rr_chunk_from_record_batch takes and reports those). The schema is
+ * borrowed and must outlive the plan. RR_ERR_NOMEM only. */
+rr_status_t rr_chunk_plan_new(const struct ArrowSchema *schema, rr_chunk_plan_t **out,
+                              rr_error_t *err);
+void rr_chunk_plan_free(rr_chunk_plan_t *p); /* NULL-safe */
+
+/* The packed chunk of batch (a validated "+s" array of the plan's schema,
+ * borrowed: its values are copied) with chunk id `id`; false when this
+ * batch is too large for a packed chunk (take the general path). */
+bool rr_chunk_plan_build(const rr_chunk_plan_t *p, rr_tuid_t id, const struct ArrowArray *batch,
+                         rr_chunk_t **out);
+
 #endif

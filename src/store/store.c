@@ -149,6 +149,7 @@ struct rr_store {
     bool has_clears;
     uint64_t arrow_bytes, index_bytes;
     rr_store_stats_t st; /* counters; the sizes are filled on demand */
+    rr_store_chunk_decoder_t *ingest; /* small ArrowMsgs' schema cache (ingest.c) */
 };
 
 /* ---------------- small helpers ---------------- */
@@ -812,6 +813,7 @@ void rr_store_free(rr_store_t *s) {
         free(e);
     }
     for (size_t i = 0; i < s->n_tls; i++) rr_timeline_free(&s->tls[i]);
+    rr_store_chunk_decoder_free(s->ingest);
     free(s->tls);
     free(s->ents);
     free(s->etab);
@@ -1460,16 +1462,9 @@ rr_status_t rr_store_append_rows(rr_store_t *s, const rr_entity_path_t *entity, 
 }
 
 rr_status_t rr_store_insert_arrow_msg(rr_store_t *s, const rr_arrow_msg_t *msg, rr_error_t *err) {
-    struct ArrowSchema schema;
-    struct ArrowArray batch;
-    memset(&schema, 0, sizeof schema);
-    memset(&batch, 0, sizeof batch);
-    rr_status_t st = rr_rrd_payload_decode(msg, 0, &schema, &batch, err);
-    if (st != RR_OK) return st;
+    if (!s->ingest) RR_TRY(rr_store_chunk_decoder_new(&s->ingest, err));
     rr_chunk_t *c = NULL;
-    st = rr_chunk_from_record_batch(&schema, &batch, &c, err);
-    if (schema.release) schema.release(&schema);
-    if (st != RR_OK) return st;
+    RR_TRY(rr_store_chunk_decode(s->ingest, msg, &c, err));
     return rr_store_insert_chunk(s, c, err);
 }
 

@@ -110,6 +110,20 @@ rr_status_t rr_store_insert_chunk(rr_store_t *s, rr_chunk_t *chunk, rr_error_t *
  * only read). The message's store id is not checked (see the store set). */
 rr_status_t rr_store_insert_arrow_msg(rr_store_t *s, const rr_arrow_msg_t *msg, rr_error_t *err);
 
+/* ArrowMsg to chunk, as rr_rrd_payload_decode + rr_chunk_from_record_batch
+ * give it (same chunk, same errors), but fast for streams of small messages:
+ * a decoder keeps the schemas it has seen (by their bytes, up to 64) and
+ * reads each small batch in place against its cached schema, validated as
+ * the general reader does, straight into a packed chunk. Each store has its
+ * own (rr_store_insert_arrow_msg); a thread turning messages into chunks
+ * for a store (the viewer's sources) keeps one. A decoder is not
+ * thread-safe; d may be NULL (the general path only). */
+typedef struct rr_store_chunk_decoder rr_store_chunk_decoder_t;
+rr_status_t rr_store_chunk_decoder_new(rr_store_chunk_decoder_t **out, rr_error_t *err);
+void rr_store_chunk_decoder_free(rr_store_chunk_decoder_t *d); /* NULL-safe */
+rr_status_t rr_store_chunk_decode(rr_store_chunk_decoder_t *d, const rr_arrow_msg_t *msg,
+                                  rr_chunk_t **out, rr_error_t *err);
+
 /* Inserts the chunk of an ArrowMsg whose store id is this store's; other
  * messages (other stores, SetStoreInfo, blueprint activation) are skipped.
  * *inserted (may be NULL) says whether a chunk went in. */
