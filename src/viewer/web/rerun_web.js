@@ -3,9 +3,14 @@
 // get_active_recording_id / get_active_timeline / get_time_range /
 // set_current_time / set_playing ...), so a page embedding the official
 // viewer can switch to ours. It loads rerun_viewer.js + .wasm (built by
-// scripts/build-web) from the same folder, streams each .rrd URL with fetch
-// and hands the bytes to the Wasm core as they arrive, so a large file fills
-// the view progressively. Events carry the official payload shapes:
+// scripts/build-web) from the same folder and feeds the Wasm core's push
+// sources (app_push.h) as data arrives: an .rrd URL streamed with fetch (a
+// large file fills the view progressively), and a live message proxy
+// (rerun+http://HOST:PORT/proxy) read with gRPC-web: a fetch POST of
+// ReadMessages whose response body streams length-prefixed
+// ReadMessagesResponses (flag 0x00) and ends in a trailer frame (flag 0x80)
+// whose grpc-status, when not 0, goes to the viewer's error banner. Events
+// carry the official payload shapes:
 // recording_open {application_id, recording_id, segment_id, type, source,
 // version} (source and version from the recording's SetStoreInfo),
 // time_update {.., time}, timeline_change {.., timeline, time}, play, pause.
@@ -45,6 +50,7 @@ export class WebViewer {
   #handlers = new Map();
   #recs = []; // index → {recording_id, application_id, timeline, time, playing, announced}
   #urls = new Map(); // url → AbortController
+  #handles = new Map(); // the core's push source handle → its AbortController
   #loading = Promise.resolve();
   #poll = null;
   #started = false;
@@ -55,9 +61,17 @@ export class WebViewer {
     return this.#started;
   }
 
-  // Not in the official API: true while a source is still streaming in.
+  // Not in the official API: true while a file is still streaming in or
+  // data waits to be moved into the stores (live streams never finish and
+  // do not count).
   get loading() {
-    return this.#pending > 0;
+    if (!this.#started) return false;
+    return this.#m.ccall("rr_web_loading", "number", [], []) !== 0;
+  }
+
+  // Not in the official API: the viewer's error banner ("" when none).
+  get error() {
+    return this.#started ? this.#error() : "";
   }
 
   async start(rrd, parent, options) {
@@ -85,6 +99,7 @@ export class WebViewer {
     if (!this.#started) return;
     for (const c of this.#urls.values()) c.abort();
     this.#urls.clear();
+    this.#handles.clear();
     clearInterval(this.#poll);
     this.#m.ccall("rr_web_stop", null, [], []);
     this.#canvas?.remove();
@@ -96,13 +111,33 @@ export class WebViewer {
   open(rrd) {
     const urls = Array.isArray(rrd) ? rrd : [rrd];
     for (const url of urls) {
+      if (this.#urls.has(url)) continue;
       const ctrl = new AbortController();
       this.#urls.set(url, ctrl);
-      // One stream at a time into the decoder: .rrd streams are sequential.
+      // Each source decodes on its own (its own push source in the core),
+      // so several can stream at once.
       this.#pending++;
-      this.#loading = this.#loading.then(() => this.#load(url, ctrl)).catch((e) => {
-        if (e?.name !== "AbortError") console.error(`rerun web viewer: ${url}: ${e.message ?? e}`);
-      }).finally(() => this.#pending--);
+      const live = /^rerun(\+https?)?:\/\//.test(url);
+      const h = this.#m.ccall("rr_web_source_open", "number", ["string"], [url]);
+      if (h >= 0) this.#handles.set(h, ctrl);
+      (async () => {
+        if (h < 0) throw new Error(this.#error());
+        await (live ? this.#live(url, h, ctrl) : this.#load(url, h, ctrl));
+      })().catch((e) => {
+        if (e?.name === "AbortError" || !this.#started) return;
+        const msg = e?.message ?? String(e);
+        this.#m.ccall("rr_web_report_error", null, ["string", "string"], [url, msg]);
+        console.warn(`rerun web viewer: ${url}: ${msg}`);
+      }).finally(() => {
+        this.#pending--;
+        // (a reset freed every source already: its handles may be reused)
+        if (this.#started && this.#handles.get(h) === ctrl) {
+          this.#handles.delete(h);
+          this.#m.ccall("rr_web_source_close", null, ["number"], [h]);
+        }
+        if (this.#urls.get(url) === ctrl) this.#urls.delete(url);
+        this.#sync();
+      });
     }
   }
 
@@ -114,6 +149,7 @@ export class WebViewer {
     }
     if (this.#urls.size === 0 && this.#started) {
       this.#m.ccall("rr_web_reset", null, [], []);
+      this.#handles.clear();
       this.#recs = [];
     }
   }
@@ -230,6 +266,7 @@ export class WebViewer {
   // events for what changed.
   #sync() {
     if (!this.#started) return;
+    this.#m.ccall("rr_web_update", null, ["number"], [4]);
     const n = this.#m.ccall("rr_web_recording_count", "number", [], []);
     for (let i = 0; i < n; i++) {
       const s = this.#state(i);
@@ -254,26 +291,98 @@ export class WebViewer {
     }
   }
 
-  async #load(url, ctrl) {
+  // Copies bytes into the Wasm heap for one call of fn(ptr, len).
+  #withHeap(bytes, fn) {
     const m = this.#m;
-    if (m.ccall("rr_web_open", "number", [], []) !== 0) throw new Error(this.#error());
+    const ptr = m._malloc(Math.max(1, bytes.length));
+    try {
+      m.HEAPU8.set(bytes, ptr);
+      return fn(ptr, bytes.length);
+    } finally {
+      m._free(ptr);
+    }
+  }
+
+  async #load(url, h, ctrl) {
+    const m = this.#m;
     const resp = await fetch(url, { signal: ctrl.signal });
     if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+    const size = Number(resp.headers.get("content-length") ?? 0);
+    if (size > 0) m.ccall("rr_web_source_set_size", null, ["number", "number"], [h, size]);
     const reader = resp.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const ptr = m._malloc(value.length);
-      m.HEAPU8.set(value, ptr);
-      const rc = m.ccall("rr_web_push", "number", ["number", "number"], [ptr, value.length]);
-      m._free(ptr);
+      const rc = this.#withHeap(value, (ptr, len) =>
+        m.ccall("rr_web_source_push", "number", ["number", "number", "number"], [h, ptr, len]));
       this.#sync();
-      if (rc !== 0) throw new Error(this.#error());
+      if (rc !== 0) {
+        // broken for good: the banner says why
+        ctrl.abort();
+        return;
+      }
     }
-    if (m.ccall("rr_web_finish", "number", [], []) !== 0) throw new Error(this.#error());
+    m.ccall("rr_web_source_finish", "number", ["number"], [h]);
     this.#sync();
-    const err = this.#error();
-    if (err) console.warn(`rerun web viewer: ${err}`);
+  }
+
+  // rerun+http://HOST:PORT/proxy: ReadMessages over gRPC-web, on the same
+  // port (the server speaks HTTP/1.1 gRPC-web beside HTTP/2).
+  async #live(url, h, ctrl) {
+    const m = this.#m;
+    const u = new URL(url.replace(/^rerun(\+http)?:\/\//, "http://").replace(/^rerun\+https:\/\//, "https://"));
+    const endpoint = `${u.protocol}//${u.host}/rerun.sdk_comms.v1alpha1.MessageProxyService/ReadMessages`;
+    m.ccall("rr_web_source_set_live", null, ["number"], [h]);
+    const resp = await fetch(endpoint, {
+      method: "POST",
+      signal: ctrl.signal,
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", accept: "application/grpc-web+proto" },
+      body: new Uint8Array([0, 0, 0, 0, 0]), // one empty ReadMessagesRequest
+    });
+    if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+    // A trailers-only answer carries the status in the headers.
+    const headerStatus = resp.headers.get("grpc-status");
+    if (headerStatus !== null && headerStatus !== "0") {
+      throw new Error(`gRPC status ${headerStatus}: ${decodeURIComponent(resp.headers.get("grpc-message") ?? "")}`);
+    }
+    const reader = resp.body.getReader();
+    let buf = new Uint8Array(0);
+    let trailers = null;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const joined = new Uint8Array(buf.length + value.length);
+      joined.set(buf);
+      joined.set(value, buf.length);
+      buf = joined;
+      let at = 0;
+      while (buf.length - at >= 5) {
+        const flag = buf[at];
+        const len = ((buf[at + 1] << 24) >>> 0) + (buf[at + 2] << 16) + (buf[at + 3] << 8) + buf[at + 4];
+        if (buf.length - at - 5 < len) break;
+        const body = buf.subarray(at + 5, at + 5 + len);
+        at += 5 + len;
+        if (flag & 0x80) {
+          trailers = new TextDecoder().decode(body);
+        } else if (flag & 0x01) {
+          throw new Error("a compressed gRPC-web message (no compression was asked for)");
+        } else {
+          this.#withHeap(body, (ptr, n) =>
+            m.ccall("rr_web_source_push_response", "number", ["number", "number", "number"], [h, ptr, n]));
+        }
+      }
+      buf = buf.slice(at);
+      this.#sync();
+    }
+    const fields = {};
+    for (const line of (trailers ?? "").split("\r\n")) {
+      const i = line.indexOf(":");
+      if (i > 0) fields[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const status = fields["grpc-status"] ?? headerStatus;
+    if (status === undefined || status === null) throw new Error("the stream ended without a gRPC status");
+    if (status !== "0") throw new Error(`gRPC status ${status}: ${decodeURIComponent(fields["grpc-message"] ?? "")}`);
+    throw new Error("the proxy ended the stream");
   }
 }
 

@@ -1,16 +1,21 @@
-/* The browser viewer's C side (Wasm, WebGL 2): a store set fed progressively
- * with .rrd bytes that JavaScript hands over as they arrive (fetch streams,
- * see rerun_web.js), the per-recording time state the JS API reads and sets,
- * and a frame loop (emscripten_set_main_loop, i.e. requestAnimationFrame)
- * that draws the active recording's views into the canvas: Rerun's default
- * blueprint (a 3D view per space root, a plot per scalar entity) in a grid,
- * each view keeping its GPU caches across frames.
+/* The browser viewer's C side (Wasm, WebGL 2): the viewer's app core
+ * (app.h) fed by push sources (app_push.h) that JavaScript fills as data
+ * arrives (fetch streams of .rrd files, gRPC-web streams of a message
+ * proxy's LogMsgs; see rerun_web.js), the state the JS API reads and sets
+ * (recordings, the active one, its timeline, time and playback), and a frame
+ * loop (emscripten_set_main_loop, i.e. requestAnimationFrame) that moves
+ * queued data into the stores, advances playback and draws the active
+ * recording's views into the canvas: Rerun's default blueprint (a 3D view
+ * per space root, a plot per scalar entity) in a grid, each view keeping its
+ * GPU caches across frames.
  *
- * The same decoder, store and renderer as the native viewer run here; the
- * libraries Debian ships only for the host are replaced by web_compat.c.
- * Every exported function returns plain numbers or strings owned by this
- * module (valid until the next call), so the JS side needs no struct
- * layouts. Only scripts/build-web compiles this file. */
+ * The same decoder, store, app core and renderer as the native viewer run
+ * here; the libraries Debian ships only for the host are replaced by
+ * web_compat.c, and app_sources.c (threads, sockets) by app_push.c built
+ * with RR_APP_PUSH_ONLY_SOURCES. Every exported function returns plain
+ * numbers or strings owned by this module (valid until the next call), so
+ * the JS side needs no struct layouts. Only scripts/build-web compiles this
+ * file. */
 #ifdef __EMSCRIPTEN__
 
 #include <emscripten.h>
@@ -21,8 +26,9 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "rrd/decoder.h"
 #include "store/store.h"
+#include "viewer/app.h"
+#include "viewer/app_push.h"
 #include "viewer/blueprint.h"
 #include "viewer/gfx/camera.h"
 #include "viewer/gfx/gl.h"
@@ -30,24 +36,22 @@
 #include "viewer/views/spatial3d.h"
 #include "viewer/views/timeseries.h"
 
-/* What the time panel would hold for one recording. */
-typedef struct web_rec {
-    rr_store_t *store;
-    char timeline[128]; /* "" until the store has a timeline */
-    int64_t time;
-    double carry; /* playback's not yet whole time steps */
-    bool playing, time_set;
-    /* From its SetStoreInfo, as the official viewer reports them in
-     * recording_open: the source's short name and the store version. */
+/* What a recording's SetStoreInfo says that the stores do not keep, as the
+ * official viewer reports it in recording_open: the source's short name and
+ * the SDK version. */
+typedef struct web_info {
+    char recording_id[128];
     char source[64];
     char version[32];
-} web_rec_t;
+} web_info_t;
 
 typedef struct web_viewer {
-    rr_store_set_t *set;
-    rr_rrd_decoder_t *dec;
-    web_rec_t *recs;
-    size_t n_recs, active;
+    rr_app_t *app;
+    /* open push sources by handle (the JS side holds the index) */
+    rr_app_push_source_t **sources;
+    size_t n_sources;
+    web_info_t *infos;
+    size_t n_infos;
     EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl;
     rr_gfx_renderer_t *r;
     /* the active recording's views (default blueprint), their grid */
@@ -61,10 +65,7 @@ typedef struct web_viewer {
     int w, h;
     double last_ms;
     uint64_t frames;
-    char error[512];
-    bool failed;
-    web_rec_t *pending_info; /* the last SetStoreInfo's facts, for pending_id */
-    rr_store_id_t pending_id;
+    char error[512]; /* the web layer's own first error (the app's banner holds the sources') */
 } web_viewer_t;
 
 static web_viewer_t g_v;
@@ -77,64 +78,50 @@ static void note_error(const char *what, const rr_error_t *err) {
     snprintf(g_v.error, sizeof g_v.error, "%s: %s", what, err->msg);
 }
 
-static web_rec_t *rec_for(rr_store_t *s) {
-    for (size_t i = 0; i < g_v.n_recs; i++)
-        if (g_v.recs[i].store == s) return &g_v.recs[i];
-    web_rec_t *nr = realloc(g_v.recs, (g_v.n_recs + 1) * sizeof *nr);
-    if (!nr) return NULL;
-    g_v.recs = nr;
-    web_rec_t *r = &g_v.recs[g_v.n_recs++];
-    memset(r, 0, sizeof *r);
-    r->store = s;
-    snprintf(r->source, sizeof r->source, "unknown");
-    if (g_v.pending_info && rr_store_id_equal(&g_v.pending_id, rr_store_store_id(s))) {
-        memcpy(r->source, g_v.pending_info->source, sizeof r->source);
-        memcpy(r->version, g_v.pending_info->version, sizeof r->version);
-    }
-    return r;
-}
-
-/* Rerun starts on the first timeline the user logged on; the built-in
- * log_time / log_tick only when there is nothing else. */
-static void pick_timeline(web_rec_t *r) {
-    if (r->timeline[0]) return;
-    const char *best = NULL;
-    for (size_t i = 0; i < rr_store_num_timelines(r->store); i++) {
-        const char *n = rr_store_timeline(r->store, i)->name;
-        bool builtin = !strcmp(n, "log_time") || !strcmp(n, "log_tick");
-        if (!best || (!builtin && (!strcmp(best, "log_time") || !strcmp(best, "log_tick")))) best = n;
-    }
-    if (best) snprintf(r->timeline, sizeof r->timeline, "%s", best);
-}
-
-/* Follows the store set after new messages: new recordings, timelines and,
- * while the user has not set a time, the time at the newest data. */
-static void sync_recordings(void) {
-    for (size_t i = 0; i < rr_store_set_count(g_v.set); i++) {
-        rr_store_t *s = rr_store_set_get(g_v.set, i);
-        if (rr_store_store_id(s)->kind != RR_STORE_KIND_RECORDING) continue;
-        web_rec_t *r = rec_for(s);
-        if (!r) return;
-        pick_timeline(r);
-        rr_time_range_t tr;
-        if (!r->time_set && r->timeline[0] && rr_store_time_range(s, NULL, r->timeline, &tr))
-            r->time = tr.max;
-    }
-}
-
-EMSCRIPTEN_KEEPALIVE int rr_web_open(void) {
+static bool ensure_app(void) {
+    if (g_v.app) return true;
     rr_error_t err = {0};
-    if (!g_v.set && rr_store_set_new(NULL, &g_v.set, &err) != RR_OK) {
-        note_error("store", &err);
-        return -1;
+    if (rr_app_new(NULL, &g_v.app, &err) != RR_OK) {
+        note_error("viewer", &err);
+        return false;
     }
-    rr_rrd_decoder_free(g_v.dec);
-    g_v.dec = NULL;
-    if (rr_rrd_decoder_new(NULL, &g_v.dec, &err) != RR_OK) {
-        note_error("decoder", &err);
-        return -1;
+    return true;
+}
+
+/* ---------------- recordings ---------------- */
+
+/* The recordings in order of arrival (the JS API's indices). */
+static size_t num_recordings(void) {
+    if (!g_v.app) return 0;
+    rr_store_set_t *set = rr_app_stores(g_v.app);
+    size_t n = 0;
+    for (size_t i = 0; i < rr_store_set_count(set); i++)
+        if (rr_store_store_id(rr_store_set_get(set, i))->kind == RR_STORE_KIND_RECORDING) n++;
+    return n;
+}
+
+static rr_store_t *recording(int idx) {
+    if (!g_v.app || idx < 0) return NULL;
+    rr_store_set_t *set = rr_app_stores(g_v.app);
+    int n = 0;
+    for (size_t i = 0; i < rr_store_set_count(set); i++) {
+        rr_store_t *s = rr_store_set_get(set, i);
+        if (rr_store_store_id(s)->kind != RR_STORE_KIND_RECORDING) continue;
+        if (n++ == idx) return s;
     }
-    return 0;
+    return NULL;
+}
+
+static int recording_index(const rr_store_t *s) {
+    for (int i = 0; s && (size_t)i < num_recordings(); i++)
+        if (recording(i) == s) return i;
+    return -1;
+}
+
+static const web_info_t *info_for(const char *recording_id) {
+    for (size_t i = 0; recording_id && i < g_v.n_infos; i++)
+        if (!strcmp(g_v.infos[i].recording_id, recording_id)) return &g_v.infos[i];
+    return NULL;
 }
 
 /* Names as Rerun 0.33's viewer events give them (re_viewer event.rs). */
@@ -154,85 +141,161 @@ static void source_name(const rr_store_info_t *info, char *out, size_t n) {
     }
 }
 
-/* Stores the SetStoreInfo facts with the recording (created here when the
- * store set has not made its store yet: it does so on this message). */
-static void note_store_info(const rr_store_info_t *info) {
-    if (info->store_id.kind != RR_STORE_KIND_RECORDING) return;
-    free(g_v.pending_info);
-    g_v.pending_info = malloc(sizeof *g_v.pending_info);
-    if (!g_v.pending_info) return;
-    web_rec_t *r = g_v.pending_info;
-    memset(r, 0, sizeof *r);
-    source_name(info, r->source, sizeof r->source);
+/* Every source's SetStoreInfo (app_push.h's observer): the first one of a
+ * recording wins, as the official viewer reports the first. */
+static void on_store_info(void *ud, const rr_store_info_t *info) {
+    (void)ud;
+    const char *id = info->store_id.recording_id;
+    if (info->store_id.kind != RR_STORE_KIND_RECORDING || !id || info_for(id)) return;
+    web_info_t *n = realloc(g_v.infos, (g_v.n_infos + 1) * sizeof *n);
+    if (!n) return;
+    g_v.infos = n;
+    web_info_t *w = &g_v.infos[g_v.n_infos++];
+    memset(w, 0, sizeof *w);
+    snprintf(w->recording_id, sizeof w->recording_id, "%s", id);
+    source_name(info, w->source, sizeof w->source);
     if (info->has_version)
-        snprintf(r->version, sizeof r->version, "%u.%u.%u", info->version[0], info->version[1],
+        snprintf(w->version, sizeof w->version, "%u.%u.%u", info->version[0], info->version[1],
                  info->version[2]);
-    rr_error_t err = {0};
-    rr_store_id_t *id = &g_v.pending_id;
-    rr_store_id_free(id);
-    if (rr_store_id_copy(id, &info->store_id, &err) != RR_OK) note_error("store info", &err);
 }
 
-static int drain(void) {
-    rr_error_t err = {0};
-    for (;;) {
-        rr_rrd_message_t m;
-        bool got = false;
-        if (rr_rrd_decoder_next(g_v.dec, &m, &got, &err) != RR_OK) {
-            note_error("rrd", &err);
-            g_v.failed = true;
-            return -1;
-        }
-        if (!got) break;
-        if (m.msg.kind == RR_LOG_MSG_SET_STORE_INFO) note_store_info(&m.msg.u.set_store_info.info);
-        bool info = m.msg.kind == RR_LOG_MSG_SET_STORE_INFO;
-        rr_status_t st = rr_store_set_insert_log_msg(g_v.set, &m.msg, &err);
-        rr_rrd_message_free(&m);
-        if (info) sync_recordings(); /* the new recording takes its info now */
-        if (st != RR_OK) {
-            /* a bad chunk skips that chunk, as the native viewer does */
-            note_error("store", &err);
-            err.msg[0] = 0;
-        }
+/* The timeline Rerun starts a recording on: the first one the user logged
+ * on, the built-in log_time / log_tick only when there is nothing else. */
+static const char *default_timeline(rr_store_t *s) {
+    const char *best = NULL;
+    for (size_t i = 0; i < rr_store_num_timelines(s); i++) {
+        const char *n = rr_store_timeline(s, i)->name;
+        bool builtin = !strcmp(n, "log_time") || !strcmp(n, "log_tick");
+        if (!best || (!builtin && (!strcmp(best, "log_time") || !strcmp(best, "log_tick")))) best = n;
     }
-    sync_recordings();
-    return 0;
+    return best;
 }
 
-/* Takes len bytes of an .rrd stream at data (JS-owned, copied). */
-EMSCRIPTEN_KEEPALIVE int rr_web_push(const uint8_t *data, int len) {
-    if (!g_v.dec || g_v.failed) return -1;
+/* The time state lives in the app for the recording shown; acting on
+ * another recording through the API shows it first. */
+static rr_store_t *activate(int i) {
+    rr_store_t *s = recording(i);
+    if (s && rr_app_active_store(g_v.app) != s) rr_app_set_active_store(g_v.app, s);
+    return s;
+}
+
+/* ---------------- sources ---------------- */
+
+EMSCRIPTEN_KEEPALIVE int rr_web_source_open(const char *name) {
+    if (!ensure_app()) return -1;
     rr_error_t err = {0};
-    if (rr_rrd_decoder_push(g_v.dec, data, (size_t)len, &err) != RR_OK) {
-        note_error("rrd", &err);
-        g_v.failed = true;
+    rr_app_push_source_t *src = NULL;
+    if (rr_app_open_push(g_v.app, name, &src, &err) != RR_OK) {
+        note_error(name, &err);
         return -1;
     }
-    return drain();
-}
-
-/* The stream ended: a cut-off message becomes an error. */
-EMSCRIPTEN_KEEPALIVE int rr_web_finish(void) {
-    if (!g_v.dec || g_v.failed) return -1;
-    rr_error_t err = {0};
-    if (rr_rrd_decoder_finish(g_v.dec, &err) != RR_OK) {
-        note_error("rrd", &err);
+    rr_app_push_on_store_info(src, on_store_info, NULL);
+    for (size_t i = 0; i < g_v.n_sources; i++) {
+        if (!g_v.sources[i]) {
+            g_v.sources[i] = src;
+            return (int)i;
+        }
+    }
+    rr_app_push_source_t **n = realloc(g_v.sources, (g_v.n_sources + 1) * sizeof *n);
+    if (!n) {
+        rr_app_push_free(src);
         return -1;
     }
-    return drain();
+    g_v.sources = n;
+    g_v.sources[g_v.n_sources] = src;
+    return (int)g_v.n_sources++;
 }
 
-EMSCRIPTEN_KEEPALIVE const char *rr_web_error(void) { return g_v.error; }
+static rr_app_push_source_t *source(int h) {
+    return h >= 0 && (size_t)h < g_v.n_sources ? g_v.sources[h] : NULL;
+}
 
-EMSCRIPTEN_KEEPALIVE int rr_web_recording_count(void) { return (int)g_v.n_recs; }
+/* len bytes of an .rrd stream at data (JS-owned, copied): 0, or -1 once
+ * the stream is broken for good (the banner says why). */
+EMSCRIPTEN_KEEPALIVE int rr_web_source_push(int h, const uint8_t *data, int len) {
+    rr_app_push_source_t *s = source(h);
+    if (!s || len < 0) return -1;
+    rr_status_t st = rr_app_push_bytes(s, data, (size_t)len);
+    /* a damaged message was skipped: the stream goes on */
+    return st == RR_OK || st == RR_ERR_INVALID_DATA ? (rr_app_push_open(s) ? 0 : -1) : -1;
+}
 
-/* Recording i as JSON: ids, timelines with their ranges, the active
- * timeline, time and playing state. */
+/* One ReadMessagesResponse of a message proxy (gRPC-web): 0, or -1 when
+ * it was malformed (reported, skipped). */
+EMSCRIPTEN_KEEPALIVE int rr_web_source_push_response(int h, const uint8_t *data, int len) {
+    rr_app_push_source_t *s = source(h);
+    if (!s || len < 0) return -1;
+    return rr_app_push_read_response(s, data, (size_t)len) == RR_OK ? 0 : -1;
+}
+
+EMSCRIPTEN_KEEPALIVE void rr_web_source_set_size(int h, double total) {
+    rr_app_push_source_t *s = source(h);
+    if (s && total > 0) rr_app_push_set_size(s, (uint64_t)total);
+}
+
+EMSCRIPTEN_KEEPALIVE void rr_web_source_set_live(int h) {
+    rr_app_push_source_t *s = source(h);
+    if (s) rr_app_push_set_live(s, true);
+}
+
+/* The stream ended; 0, or -1 when it was cut off (reported). */
+EMSCRIPTEN_KEEPALIVE int rr_web_source_finish(int h) {
+    rr_app_push_source_t *s = source(h);
+    if (!s || !rr_app_push_open(s)) return -1;
+    return rr_app_push_finish(s) == RR_OK ? 0 : -1;
+}
+
+/* What went wrong outside the bytes (a failed fetch, a gRPC status) goes to
+ * the banner under the source's name. */
+EMSCRIPTEN_KEEPALIVE void rr_web_report_error(const char *name, const char *msg) {
+    if (ensure_app()) rr_app_report_error(g_v.app, name, msg);
+}
+
+EMSCRIPTEN_KEEPALIVE void rr_web_source_close(int h) {
+    rr_app_push_source_t *s = source(h);
+    if (!s) return;
+    rr_app_push_free(s);
+    g_v.sources[h] = NULL;
+}
+
+/* ---------------- state for the JS API ---------------- */
+
+/* The app's banner (every source's errors), else the web layer's own. */
+EMSCRIPTEN_KEEPALIVE const char *rr_web_error(void) {
+    const char *e = g_v.app ? rr_app_error(g_v.app) : "";
+    return *e ? e : g_v.error;
+}
+
+EMSCRIPTEN_KEEPALIVE int rr_web_loading(void) { return g_v.app && rr_app_loading(g_v.app) ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE double rr_web_progress(void) { return g_v.app ? rr_app_progress(g_v.app) : 1.0; }
+
+/* Moves queued data into the stores (the frame loop does too; the API's
+ * poll calls this so state follows while the page is hidden and no frames
+ * run). */
+EMSCRIPTEN_KEEPALIVE void rr_web_update(double budget_ms) {
+    if (g_v.app) rr_app_update(g_v.app, budget_ms);
+}
+
+EMSCRIPTEN_KEEPALIVE int rr_web_recording_count(void) { return (int)num_recordings(); }
+
+/* Recording i as JSON: ids, source and version, the active timeline, time
+ * and playing state (the app's for the recording shown; another one's
+ * default timeline at its newest time), every timeline's range. */
 EMSCRIPTEN_KEEPALIVE const char *rr_web_recording_json(int i) {
     g_out[0] = 0;
-    if (i < 0 || (size_t)i >= g_v.n_recs) return g_out;
-    web_rec_t *r = &g_v.recs[i];
-    const rr_store_id_t *id = rr_store_store_id(r->store);
+    rr_store_t *s = recording(i);
+    if (!s) return g_out;
+    bool shown = rr_app_active_store(g_v.app) == s;
+    const rr_store_id_t *id = rr_store_store_id(s);
+    const web_info_t *info = info_for(id->recording_id);
+    const char *timeline = shown ? rr_app_timeline(g_v.app) : default_timeline(s);
+    if (timeline && !*timeline) timeline = NULL;
+    int64_t time = 0;
+    rr_time_range_t tr;
+    if (shown)
+        time = rr_app_time(g_v.app);
+    else if (timeline && rr_store_time_range(s, NULL, timeline, &tr))
+        time = tr.max;
     rr_buf_t b = {0};
     rr_json_writer_t w;
     rr_json_writer_init(&w, &b, 0);
@@ -242,28 +305,27 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_recording_json(int i) {
     rr_json_key(&w, "application_id");
     rr_json_string(&w, id->application_id ? id->application_id : "");
     rr_json_key(&w, "source");
-    rr_json_string(&w, r->source);
+    rr_json_string(&w, info ? info->source : "unknown");
     rr_json_key(&w, "version");
-    if (r->version[0])
-        rr_json_string(&w, r->version);
+    if (info && info->version[0])
+        rr_json_string(&w, info->version);
     else
         rr_json_null(&w);
     rr_json_key(&w, "timeline");
-    if (r->timeline[0])
-        rr_json_string(&w, r->timeline);
+    if (timeline)
+        rr_json_string(&w, timeline);
     else
         rr_json_null(&w);
     rr_json_key(&w, "time");
-    rr_json_int(&w, r->time);
+    rr_json_int(&w, time);
     rr_json_key(&w, "playing");
-    rr_json_bool(&w, r->playing);
+    rr_json_bool(&w, shown && rr_app_playing(g_v.app));
     rr_json_key(&w, "timelines");
     rr_json_begin_object(&w);
-    for (size_t k = 0; k < rr_store_num_timelines(r->store); k++) {
-        const rr_timeline_t *tl = rr_store_timeline(r->store, k);
-        rr_time_range_t tr;
+    for (size_t k = 0; k < rr_store_num_timelines(s); k++) {
+        const rr_timeline_t *tl = rr_store_timeline(s, k);
         rr_json_key(&w, tl->name);
-        if (rr_store_time_range(r->store, NULL, tl->name, &tr)) {
+        if (rr_store_time_range(s, NULL, tl->name, &tr)) {
             rr_json_begin_object(&w);
             rr_json_key(&w, "min");
             rr_json_int(&w, tr.min);
@@ -285,75 +347,45 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_recording_json(int i) {
     return g_out;
 }
 
-EMSCRIPTEN_KEEPALIVE int rr_web_active(void) { return g_v.n_recs ? (int)g_v.active : -1; }
-EMSCRIPTEN_KEEPALIVE void rr_web_set_active(int i) {
-    if (i >= 0 && (size_t)i < g_v.n_recs) g_v.active = (size_t)i;
+EMSCRIPTEN_KEEPALIVE int rr_web_active(void) {
+    return g_v.app ? recording_index(rr_app_active_store(g_v.app)) : -1;
 }
 
+EMSCRIPTEN_KEEPALIVE void rr_web_set_active(int i) { activate(i); }
+
 EMSCRIPTEN_KEEPALIVE int rr_web_set_timeline(int i, const char *name) {
-    if (i < 0 || (size_t)i >= g_v.n_recs || !rr_store_find_timeline(g_v.recs[i].store, name)) return -1;
-    snprintf(g_v.recs[i].timeline, sizeof g_v.recs[i].timeline, "%s", name);
-    return 0;
+    if (!activate(i)) return -1;
+    rr_error_t err = {0};
+    return rr_app_set_timeline(g_v.app, name, &err) == RR_OK ? 0 : -1;
 }
 
 /* JS numbers are doubles: times come in and out as doubles. */
 EMSCRIPTEN_KEEPALIVE void rr_web_set_time(int i, double t) {
-    if (i < 0 || (size_t)i >= g_v.n_recs) return;
-    g_v.recs[i].time = (int64_t)t;
-    g_v.recs[i].time_set = true;
+    if (activate(i)) rr_app_set_time(g_v.app, (int64_t)t);
 }
 
 EMSCRIPTEN_KEEPALIVE void rr_web_set_playing(int i, int playing) {
-    if (i < 0 || (size_t)i >= g_v.n_recs) return;
-    web_rec_t *r = &g_v.recs[i];
-    r->playing = playing != 0;
-    if (r->playing) {
-        rr_time_range_t tr;
-        r->time_set = true;
-        if (r->timeline[0] && rr_store_time_range(r->store, NULL, r->timeline, &tr) && r->time >= tr.max)
-            r->time = tr.min; /* playing from the end starts over */
-    }
+    if (activate(i)) rr_app_set_playing(g_v.app, playing != 0);
 }
 
 EMSCRIPTEN_KEEPALIVE double rr_web_frames(void) { return (double)g_v.frames; }
 
-/* Drops everything loaded (WebViewer.close / stop). */
+/* Drops everything loaded and every source (WebViewer.close / stop). */
 EMSCRIPTEN_KEEPALIVE void rr_web_reset(void) {
     views_free();
-    rr_rrd_decoder_free(g_v.dec);
-    g_v.dec = NULL;
-    rr_store_set_free(g_v.set);
-    g_v.set = NULL;
-    free(g_v.recs);
-    g_v.recs = NULL;
-    free(g_v.pending_info);
-    g_v.pending_info = NULL;
-    rr_store_id_free(&g_v.pending_id);
-    g_v.n_recs = g_v.active = 0;
+    for (size_t i = 0; i < g_v.n_sources; i++) rr_app_push_free(g_v.sources[i]);
+    free(g_v.sources);
+    g_v.sources = NULL;
+    g_v.n_sources = 0;
+    rr_app_free(g_v.app);
+    g_v.app = NULL;
+    free(g_v.infos);
+    g_v.infos = NULL;
+    g_v.n_infos = 0;
     g_v.error[0] = 0;
-    g_v.failed = false;
 }
 
-/* Playback: sequence timelines step 30 per second (one frame index per tick
- * of Rerun's default 30 fps), temporal ones run in real time. */
-static void advance(double dt) {
-    for (size_t i = 0; i < g_v.n_recs; i++) {
-        web_rec_t *r = &g_v.recs[i];
-        if (!r->playing || !r->timeline[0]) continue;
-        const rr_timeline_t *tl = rr_store_find_timeline(r->store, r->timeline);
-        rr_time_range_t tr;
-        if (!tl || !rr_store_time_range(r->store, NULL, r->timeline, &tr)) continue;
-        /* fractions carry over: at 60 frames/s a sequence moves every other frame */
-        r->carry += tl->type == RR_TIME_SEQUENCE ? dt * 30.0 : dt * 1e9;
-        int64_t step = (int64_t)r->carry;
-        r->carry -= (double)step;
-        r->time += step;
-        if (r->time >= tr.max) {
-            r->time = tr.max;
-            r->playing = false;
-        }
-    }
-}
+/* ---------------- drawing ---------------- */
 
 static void present(void) {
     if (!g_v.tex) {
@@ -455,14 +487,17 @@ static void frame(void) {
     double now = emscripten_get_now();
     double dt = g_v.last_ms > 0 ? (now - g_v.last_ms) / 1000.0 : 0;
     g_v.last_ms = now;
-    advance(dt);
-    if (!g_v.r) return;
+    if (!g_v.r || !ensure_app()) return;
+    /* a few ms of the 16 a frame has: a large file fills in over frames */
+    rr_app_update(g_v.app, 8);
+    rr_app_tick(g_v.app, dt);
     rr_error_t err = {0};
-    web_rec_t *r = g_v.n_recs ? &g_v.recs[g_v.active] : NULL;
-    rr_status_t st = views_update(r ? r->store : NULL, &err);
-    const char *timeline = r && r->timeline[0] ? r->timeline : NULL;
+    rr_store_t *s = rr_app_active_store(g_v.app);
+    if (s && rr_store_store_id(s)->kind != RR_STORE_KIND_RECORDING) s = NULL;
+    rr_status_t st = views_update(s, &err);
+    const char *timeline = s && *rr_app_timeline(g_v.app) ? rr_app_timeline(g_v.app) : NULL;
     for (size_t i = 0; st == RR_OK && i < g_v.n_views; i++)
-        st = draw_view(&g_v.views[i], timeline, r ? r->time : 0, &err);
+        st = draw_view(&g_v.views[i], timeline, rr_app_time(g_v.app), &err);
     if (st != RR_OK) {
         note_error("frame", &err);
         return;
@@ -496,7 +531,7 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, int width, int height)
         note_error("renderer", &err);
         return -1;
     }
-    if (rr_web_open() != 0) return -1;
+    if (!ensure_app()) return -1;
     emscripten_set_main_loop(frame, 0, 0);
     return 0;
 }
