@@ -10,7 +10,8 @@
 
 #include "viewer/gfx/gl.h"
 
-enum buffer_kind { BUF_POINTS = 1, BUF_LINES, BUF_MESH };
+enum buffer_kind { BUF_POINTS = 1, BUF_LINES, BUF_MESH, BUF_ARROWS };
+#define N_STREAMS 4 /* one transient VAO per kind: each keeps its own attributes enabled */
 
 struct rr_gfx_buffer {
     enum buffer_kind kind;
@@ -30,13 +31,14 @@ struct rr_gfx_target {
 
 typedef struct program {
     GLuint id;
-    GLint u_model_view, u_proj, u_viewport, u_radius_scale, u_near;
+    GLint u_model_view, u_proj, u_viewport, u_radius_scale, u_near, u_grow_px, u_tint;
 } program_t;
 
 struct rr_gfx_renderer {
-    program_t points, sprites, lines, mesh;
-    GLuint stream_vao, stream_vbo; /* transient segments */
-    size_t stream_cap;
+    program_t points, sprites, lines, mesh, arrows;
+    GLuint stream_vao[N_STREAMS], stream_vbo[N_STREAMS]; /* transient geometry, by kind - 1 */
+    size_t stream_cap[N_STREAMS];
+    rr_gfx_style_t style;
     char name[256], version[256];
     GLint max_samples;
     float max_point_size;
@@ -58,6 +60,9 @@ struct rr_gfx_renderer {
     "uniform vec2 u_viewport;\n"                                                 \
     "uniform float u_radius_scale;\n"                                            \
     "uniform float u_near;\n"                                                    \
+    "uniform float u_grow_px;\n"                                                 \
+    "uniform vec4 u_tint;\n"                                                     \
+    "vec4 tinted(vec4 c) { return vec4(mix(c.rgb, u_tint.rgb, u_tint.a), c.a); }\n" \
     "float px_size(float z) {\n"                                                 \
     "  float persp = u_proj[2][3] != 0.0 ? max(-z, 1e-6) : 1.0;\n"               \
     "  return 2.0 * persp / (u_proj[1][1] * u_viewport.y);\n"                    \
@@ -80,14 +85,14 @@ static const char *points_vs =
     "void main() {\n"
     "  vec2 corner = vec2((gl_VertexID & 1) == 0 ? -1.0 : 1.0, (gl_VertexID & 2) == 0 ? -1.0 : 1.0);\n"
     "  vec4 c = u_model_view * vec4(a_pos, 1.0);\n"
-    "  float r = view_radius(a_radius, c.z);\n"
+    "  float r = view_radius(a_radius, c.z) + u_grow_px * px_size(c.z);\n"
     "  v_radius = r;\n"
     "  v_radius_px = r / px_size(c.z);\n"
     /* Half a pixel of slack keeps tiny points visible and the rim smooth. */
     "  float rq = r + 0.5 * px_size(c.z);\n"
     "  v_uv = corner * rq / max(r, 1e-20);\n"
     "  v_view = c.xyz + vec3(corner * rq, 0.0);\n"
-    "  v_color = unpack_rgba(a_color);\n"
+    "  v_color = tinted(unpack_rgba(a_color));\n"
     "  gl_Position = u_proj * vec4(v_view, 1.0);\n"
     "}\n";
 
@@ -126,11 +131,11 @@ static const char *sprites_vs =
     "flat out float v_radius_px;\n"
     "void main() {\n"
     "  vec4 c = u_model_view * vec4(a_pos, 1.0);\n"
-    "  float r = view_radius(a_radius, c.z);\n"
+    "  float r = view_radius(a_radius, c.z) + u_grow_px * px_size(c.z);\n"
     "  v_radius = r;\n"
     "  v_radius_px = r / px_size(c.z);\n"
     "  v_center = c.xyz;\n"
-    "  v_color = unpack_rgba(a_color);\n"
+    "  v_color = tinted(unpack_rgba(a_color));\n"
     "  gl_PointSize = 2.0 * v_radius_px + 1.0;\n"
     "  gl_Position = u_proj * c;\n"
     "}\n";
@@ -165,7 +170,7 @@ static const char *lines_vs =
     "  vec4 a = u_model_view * vec4(a_p0, 1.0);\n"
     "  vec4 b = u_model_view * vec4(a_p1, 1.0);\n"
     "  float lim = -u_near * 1.001;\n"
-    "  v_color = unpack_rgba(a_color);\n"
+    "  v_color = tinted(unpack_rgba(a_color));\n"
     "  if (a.z > lim && b.z > lim) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); return; }\n"
     /* Clip the segment at the near plane so both ends project. */
     "  if (a.z > lim) a = mix(a, b, (a.z - lim) / (a.z - b.z));\n"
@@ -179,7 +184,7 @@ static const char *lines_vs =
     "  vec2 nrm = vec2(-dir.y, dir.x);\n"
     "  vec4 me = at_b ? b : a;\n"
     "  vec4 cm = at_b ? cb : ca;\n"
-    "  float rpx = max(view_radius(a_radius, me.z) / px_size(me.z), 0.5);\n"
+    "  float rpx = max(view_radius(a_radius, me.z) / px_size(me.z), 0.5) + u_grow_px;\n"
     "  vec2 off = (nrm * side + dir * (at_b ? 1.0 : -1.0)) * rpx;\n"
     "  cm.xy += off / (u_viewport * 0.5) * cm.w;\n"
     "  gl_Position = cm;\n"
@@ -190,6 +195,55 @@ static const char *lines_fs =
     "flat in vec4 v_color;\n"
     "out vec4 o_color;\n"
     "void main() { o_color = vec4(v_color.rgb, 1.0); }\n";
+
+/* Nine vertices per arrow: the shaft's two triangles from the origin to the
+ * head's base, then the head. Built in pixels like the lines; the head is
+ * never longer than the arrow on screen. */
+static const char *arrows_vs =
+    GLSL_COMMON
+    "layout(location = 0) in vec3 a_p0;\n"
+    "layout(location = 1) in vec3 a_p1;\n"
+    "layout(location = 2) in float a_radius;\n"
+    "layout(location = 3) in vec4 a_color;\n"
+    "flat out vec4 v_color;\n"
+    "void main() {\n"
+    "  vec4 a = u_model_view * vec4(a_p0, 1.0);\n"
+    "  vec4 b = u_model_view * vec4(a_p1, 1.0);\n"
+    "  float lim = -u_near * 1.001;\n"
+    "  v_color = tinted(unpack_rgba(a_color));\n"
+    "  if (a.z > lim && b.z > lim) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); return; }\n"
+    "  if (a.z > lim) a = mix(a, b, (a.z - lim) / (a.z - b.z));\n"
+    "  if (b.z > lim) b = mix(b, a, (b.z - lim) / (b.z - a.z));\n"
+    "  vec4 ca = u_proj * a, cb = u_proj * b;\n"
+    "  vec3 na = ca.xyz / ca.w, nb = cb.xyz / cb.w;\n"
+    "  vec2 half_vp = u_viewport * 0.5;\n"
+    "  vec2 sa = na.xy * half_vp, sb = nb.xy * half_vp;\n"
+    "  float len = length(sb - sa);\n"
+    "  vec2 dir = len > 1e-6 ? (sb - sa) / len : vec2(1.0, 0.0);\n"
+    "  vec2 nrm = vec2(-dir.y, dir.x);\n"
+    "  float ra = max(view_radius(a_radius, a.z) / px_size(a.z), 0.5) + u_grow_px;\n"
+    "  float rb = max(view_radius(a_radius, b.z) / px_size(b.z), 0.5) + u_grow_px;\n"
+    "  float head = min(4.0 * rb, len);\n"
+    "  float f = len > 1e-6 ? 1.0 - head / len : 0.0;\n"
+    "  vec2 sbase = mix(sa, sb, f);\n"
+    "  float zbase = mix(na.z, nb.z, f);\n"
+    "  int v = gl_VertexID;\n"
+    "  vec2 s; float z;\n"
+    "  if (v < 6) {\n"
+    "    const int at_end[6] = int[6](0, 0, 1, 0, 1, 1);\n"
+    "    const float side[6] = float[6](-1.0, 1.0, -1.0, 1.0, 1.0, -1.0);\n"
+    "    bool e = at_end[v] == 1;\n"
+    "    s = (e ? sbase : sa) + nrm * side[v] * (e ? rb : ra);\n"
+    "    z = e ? zbase : na.z;\n"
+    "  } else if (v < 8) {\n"
+    "    s = sbase + nrm * (v == 6 ? -2.0 : 2.0) * rb;\n"
+    "    z = zbase;\n"
+    "  } else {\n"
+    "    s = sb + dir * u_grow_px * 2.0;\n"
+    "    z = nb.z;\n"
+    "  }\n"
+    "  gl_Position = vec4(s / half_vp, z, 1.0);\n"
+    "}\n";
 
 static const char *mesh_vs =
     GLSL_COMMON
@@ -218,7 +272,7 @@ static const char *mesh_fs =
     "                                   : normalize(cross(dFdx(v_view), dFdy(v_view)));\n"
     /* A headlight, two-sided: faces toward the eye are brightest. */
     "  float l = abs(dot(n, normalize(-v_view)));\n"
-    "  o_color = vec4(v_color.rgb * (0.3 + 0.7 * l), 1.0);\n"
+    "  o_color = vec4(mix(v_color.rgb * (0.3 + 0.7 * l), u_tint.rgb, u_tint.a), 1.0);\n"
     "}\n";
 
 static rr_status_t link(program_t *p, const char *vs, const char *fs, const char *what,
@@ -229,6 +283,8 @@ static rr_status_t link(program_t *p, const char *vs, const char *fs, const char
     p->u_viewport = glGetUniformLocation(p->id, "u_viewport");
     p->u_radius_scale = glGetUniformLocation(p->id, "u_radius_scale");
     p->u_near = glGetUniformLocation(p->id, "u_near");
+    p->u_grow_px = glGetUniformLocation(p->id, "u_grow_px");
+    p->u_tint = glGetUniformLocation(p->id, "u_tint");
     return RR_OK;
 }
 
@@ -251,9 +307,10 @@ rr_status_t rr_gfx_renderer_new(rr_gfx_renderer_t **out, rr_error_t *err) {
     if (st == RR_OK) st = link(&r->sprites, sprites_vs, sprites_fs, "sprites", err);
     if (st == RR_OK) st = link(&r->lines, lines_vs, lines_fs, "lines", err);
     if (st == RR_OK) st = link(&r->mesh, mesh_vs, mesh_fs, "mesh", err);
+    if (st == RR_OK) st = link(&r->arrows, arrows_vs, lines_fs, "arrows", err);
     if (st == RR_OK) {
-        glGenVertexArrays(1, &r->stream_vao);
-        glGenBuffers(1, &r->stream_vbo);
+        glGenVertexArrays(N_STREAMS, r->stream_vao);
+        glGenBuffers(N_STREAMS, r->stream_vbo);
     }
     if (st != RR_OK) {
         rr_gfx_renderer_free(r);
@@ -269,8 +326,9 @@ void rr_gfx_renderer_free(rr_gfx_renderer_t *r) {
     if (r->sprites.id) glDeleteProgram(r->sprites.id);
     if (r->lines.id) glDeleteProgram(r->lines.id);
     if (r->mesh.id) glDeleteProgram(r->mesh.id);
-    if (r->stream_vao) glDeleteVertexArrays(1, &r->stream_vao);
-    if (r->stream_vbo) glDeleteBuffers(1, &r->stream_vbo);
+    if (r->arrows.id) glDeleteProgram(r->arrows.id);
+    if (r->stream_vao[0]) glDeleteVertexArrays(N_STREAMS, r->stream_vao);
+    if (r->stream_vbo[0]) glDeleteBuffers(N_STREAMS, r->stream_vbo);
     free(r);
 }
 
@@ -434,7 +492,7 @@ static rr_status_t new_buffer(rr_gfx_renderer_t *r, enum buffer_kind kind, const
     glBindBuffer(GL_ARRAY_BUFFER, b->vbo);
     glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)bytes, data, GL_STATIC_DRAW);
     if (kind == BUF_POINTS) setup_points_vao(!sprites);
-    else if (kind == BUF_LINES) setup_lines_vao();
+    else if (kind == BUF_LINES || kind == BUF_ARROWS) setup_lines_vao();
     else setup_mesh_vao();
     GLenum e = glGetError();
     if (e != GL_NO_ERROR) {
@@ -471,6 +529,15 @@ rr_status_t rr_gfx_lines_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *se
     *out = NULL;
     RR_TRY(check_count(n, sizeof *segs, "line segments", err));
     rr_status_t st = new_buffer(r, BUF_LINES, segs, n * sizeof *segs, n, false, out, err);
+    glBindVertexArray(0);
+    return st;
+}
+
+rr_status_t rr_gfx_arrows_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                                 rr_gfx_buffer_t **out, rr_error_t *err) {
+    *out = NULL;
+    RR_TRY(check_count(n, sizeof *segs, "arrows", err));
+    rr_status_t st = new_buffer(r, BUF_ARROWS, segs, n * sizeof *segs, n, false, out, err);
     glBindVertexArray(0);
     return st;
 }
@@ -530,6 +597,7 @@ void rr_gfx_begin(rr_gfx_renderer_t *r, rr_gfx_target_t *t, const rr_mat4_t *vie
     r->view = *view;
     r->proj = *proj;
     r->stats.draw_calls = 0;
+    memset(&r->style, 0, sizeof r->style);
     /* Near plane distance of a GL perspective matrix; ortho: none needed. */
     const float *m = proj->m;
     r->near_plane = m[11] != 0 ? m[14] / (m[10] - 1.0f) : -1e30f;
@@ -556,6 +624,22 @@ static void use_program(rr_gfx_renderer_t *r, const program_t *p, const rr_mat4_
     glUniform2f(p->u_viewport, (float)r->target->w, (float)r->target->h);
     glUniform1f(p->u_radius_scale, model ? rr_mat4_max_scale(model) : 1.0f);
     glUniform1f(p->u_near, r->near_plane);
+    glUniform1f(p->u_grow_px, r->style.grow_px);
+    uint32_t c = r->style.color;
+    glUniform4f(p->u_tint, (float)(c >> 24) / 255.0f, (float)(c >> 16 & 0xff) / 255.0f,
+                (float)(c >> 8 & 0xff) / 255.0f, r->style.color_mix);
+}
+
+void rr_gfx_set_style(rr_gfx_renderer_t *r, const rr_gfx_style_t *s) {
+    if (s) r->style = *s;
+    else memset(&r->style, 0, sizeof r->style);
+    if (r->style.overlay) {
+        glDisable(GL_DEPTH_TEST);
+        glDepthMask(GL_FALSE);
+    } else {
+        glEnable(GL_DEPTH_TEST);
+        glDepthMask(GL_TRUE);
+    }
 }
 
 void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t *model) {
@@ -573,6 +657,10 @@ void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t
         use_program(r, &r->lines, model);
         glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)b->count);
         break;
+    case BUF_ARROWS:
+        use_program(r, &r->arrows, model);
+        glDrawArraysInstanced(GL_TRIANGLES, 0, 9, (GLsizei)b->count);
+        break;
     case BUF_MESH:
         use_program(r, &r->mesh, model);
         if (b->indexed) glDrawElements(GL_TRIANGLES, (GLsizei)b->count, GL_UNSIGNED_INT, NULL);
@@ -583,24 +671,61 @@ void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t
     r->stats.draw_calls++;
 }
 
+/* Copies transient geometry into the kind's stream buffer, bound in its VAO. */
+static bool stream(rr_gfx_renderer_t *r, enum buffer_kind kind, const void *data, size_t n,
+                   size_t elem) {
+    if (!n || n > (size_t)INT32_MAX / elem) return false;
+    int k = (int)kind - 1;
+    glBindVertexArray(r->stream_vao[k]);
+    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo[k]);
+    size_t bytes = n * elem;
+    if (bytes > r->stream_cap[k]) {
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)bytes, data, GL_STREAM_DRAW);
+        r->stream_cap[k] = bytes;
+    } else {
+        glBufferSubData(GL_ARRAY_BUFFER, 0, (GLsizeiptr)bytes, data);
+    }
+    if (kind == BUF_POINTS) setup_points_vao(true);
+    else if (kind == BUF_MESH) setup_mesh_vao();
+    else setup_lines_vao();
+    r->stats.bytes_streamed += bytes;
+    r->stats.draw_calls++;
+    return true;
+}
+
 void rr_gfx_draw_segments(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
                           const rr_mat4_t *model) {
-    if (!n || n > (size_t)INT32_MAX / sizeof *segs) return;
-    glBindVertexArray(r->stream_vao);
-    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
-    size_t bytes = n * sizeof *segs;
-    if (bytes > r->stream_cap) {
-        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)bytes, segs, GL_STREAM_DRAW);
-        r->stream_cap = bytes;
-    } else {
-        glBufferSubData(GL_ARRAY_BUFFER, 0, (GLsizeiptr)bytes, segs);
-    }
-    setup_lines_vao();
-    r->stats.bytes_streamed += bytes;
+    if (!stream(r, BUF_LINES, segs, n, sizeof *segs)) return;
     use_program(r, &r->lines, model);
     glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)n);
     glBindVertexArray(0);
-    r->stats.draw_calls++;
+}
+
+void rr_gfx_draw_arrows(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                        const rr_mat4_t *model) {
+    if (!stream(r, BUF_ARROWS, segs, n, sizeof *segs)) return;
+    use_program(r, &r->arrows, model);
+    glDrawArraysInstanced(GL_TRIANGLES, 0, 9, (GLsizei)n);
+    glBindVertexArray(0);
+}
+
+void rr_gfx_draw_points(rr_gfx_renderer_t *r, const rr_gfx_point_t *pts, size_t n,
+                        const rr_mat4_t *model) {
+    if (!stream(r, BUF_POINTS, pts, n, sizeof *pts)) return;
+    use_program(r, &r->points, model);
+    if (r->target->samples) glEnable(GL_SAMPLE_ALPHA_TO_COVERAGE);
+    glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)n);
+    glDisable(GL_SAMPLE_ALPHA_TO_COVERAGE);
+    glBindVertexArray(0);
+}
+
+void rr_gfx_draw_triangles(rr_gfx_renderer_t *r, const rr_gfx_vertex_t *v, size_t n,
+                           const rr_mat4_t *model) {
+    n -= n % 3;
+    if (!stream(r, BUF_MESH, v, n, sizeof *v)) return;
+    use_program(r, &r->mesh, model);
+    glDrawArrays(GL_TRIANGLES, 0, (GLsizei)n);
+    glBindVertexArray(0);
 }
 
 rr_status_t rr_gfx_end(rr_gfx_renderer_t *r, rr_error_t *err) {

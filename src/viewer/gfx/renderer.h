@@ -10,6 +10,12 @@
  *   normals from screen derivatives when a mesh has none).
  * - Sizes follow Rerun's Radius: positive = scene units (scaled by the model
  *   matrix), negative = UI points (here 1 point = 1 pixel).
+ * - Arrows are segments drawn as Rerun's line "triangle cap": a shaft of the
+ *   segment's width ending in a flat, screen-facing head 4 radii long and
+ *   4 radii wide (re_renderer's cap length and width factors 4 and 2).
+ * - A style (rr_gfx_set_style) changes how the following draws look: views
+ *   draw hover and selection highlights with it (outlines grown by pixels,
+ *   colours pulled toward the outline colour, drawn over everything).
  * - Colours are Rerun's Rgba32: 0xRRGGBBAA as a uint32.
  * - A target is a framebuffer object with depth, multisampled when the GL
  *   allows (resolved by a blit), read back as top-down RGBA8.
@@ -20,6 +26,7 @@
 #ifndef RR_VIEWER_GFX_RENDERER_H
 #define RR_VIEWER_GFX_RENDERER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,6 +100,9 @@ rr_status_t rr_gfx_lines_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *se
 rr_status_t rr_gfx_mesh_upload(rr_gfx_renderer_t *r, const rr_gfx_vertex_t *v, size_t nv,
                                const uint32_t *idx, size_t n_idx, rr_gfx_buffer_t **out,
                                rr_error_t *err);
+/* Arrows: each segment goes from the arrow's origin (p0) to its tip (p1). */
+rr_status_t rr_gfx_arrows_upload(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                                 rr_gfx_buffer_t **out, rr_error_t *err);
 void rr_gfx_buffer_free(rr_gfx_renderer_t *r, rr_gfx_buffer_t *b); /* NULL-safe */
 size_t rr_gfx_buffer_bytes(const rr_gfx_buffer_t *b);
 
@@ -103,6 +113,24 @@ void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t
 /* Draws transient segments (streamed, not cached): grids, axes, gizmos. */
 void rr_gfx_draw_segments(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
                           const rr_mat4_t *model);
+/* Transient geometry of the other kinds (highlights of a few instances). */
+void rr_gfx_draw_points(rr_gfx_renderer_t *r, const rr_gfx_point_t *pts, size_t n,
+                        const rr_mat4_t *model);
+void rr_gfx_draw_arrows(rr_gfx_renderer_t *r, const rr_gfx_segment_t *segs, size_t n,
+                        const rr_mat4_t *model);
+/* Unindexed triangles: every three vertices. */
+void rr_gfx_draw_triangles(rr_gfx_renderer_t *r, const rr_gfx_vertex_t *v, size_t n,
+                           const rr_mat4_t *model);
+
+/* How the following draws of the frame look (rr_gfx_begin resets it). */
+typedef struct rr_gfx_style {
+    float grow_px;     /* added to every point radius and line half-width, in pixels */
+    uint32_t color;    /* Rgba32 the colours are pulled toward... */
+    float color_mix;   /* ...by this much, 0 (own colour) to 1 (color) */
+    bool overlay;      /* drawn over everything: no depth test, depth untouched */
+} rr_gfx_style_t;
+void rr_gfx_set_style(rr_gfx_renderer_t *r, const rr_gfx_style_t *s); /* NULL: the plain look */
+
 /* Resolves the frame; reports any GL error raised during it. */
 rr_status_t rr_gfx_end(rr_gfx_renderer_t *r, rr_error_t *err);
 /* Waits until the GPU finished the submitted work (for timing). */

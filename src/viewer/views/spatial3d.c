@@ -1,6 +1,7 @@
 /* The Spatial 3D view (spatial3d.h): per-frame latest-at queries, the
  * transform hierarchy, geometry built from Arrow cells and cached on the GPU
- * per chunk, then one draw per entity and archetype. */
+ * per chunk (with a CPU copy indexed in cells for picking and highlights),
+ * then one draw per entity and archetype, then the highlights. */
 #include "viewer/views/spatial3d.h"
 
 #include <math.h>
@@ -9,13 +10,57 @@
 #include <string.h>
 
 /* Rerun's defaults (re_sdk_types radius_ext.rs, re_view_spatial
- * shared_fallbacks.rs): negative radii are UI points. */
+ * shared_fallbacks.rs, re_component_fallbacks): negative radii are UI
+ * points. */
 #define DEFAULT_RADIUS (-1.5f)
 #define DEFAULT_BOX_LINE_RADIUS (-0.5f)
+#define DEFAULT_FRUSTUM_LINE_RADIUS (-1.0f)
+#define FRUSTUM_COLOR 0x9f9f9fffu /* the dark theme's frustum_color, Gray.600 */
+/* FillMode: MajorWireframe 1, DenseWireframe 2, Solid 3,
+ * TransparentFillMajorWireframe 4 (the default). */
+#define FILL_MODE_DENSE 2
 #define FILL_MODE_SOLID 3
 #define RELATION_CHILD_FROM_PARENT 2
+/* Outlines (re_view outlines.rs): hover is the strong text colour, the
+ * selection the selection stroke colour, both 2 points wide, so 1 point
+ * (here a pixel) of outline around the shape. */
+#define HOVER_COLOR 0xffffffffu
+#define SELECT_COLOR 0xf0f2ffffu
+#define OUTLINE_PX 1.0f
+/* Extra pixels around every shape a pick accepts: the renderer draws
+ * discs half a pixel wider, and hairlines need some mercy. */
+#define PICK_SLACK_PX 1.0f
 
-enum vis_kind { VIS_POINTS = 1, VIS_LINES, VIS_BOXES, VIS_MESH };
+enum vis_kind { VIS_POINTS = 1, VIS_LINES, VIS_BOXES, VIS_MESH, VIS_ARROWS, VIS_ELLIPSOIDS, VIS_PINHOLE };
+
+/* ---------------- CPU copies of the geometry ---------------- */
+
+enum geo_kind { GEO_POINTS = 1, GEO_SEGS, GEO_ARROWS, GEO_TRIS };
+
+/* Items are picked cell by cell: a cell's box (of the items' positions,
+ * sizes left out) and largest sizes reject it whole when the pick ray
+ * passes wide of it. */
+typedef struct cell {
+    uint32_t first, count; /* into perm (points) or the items themselves */
+    rr_aabb_t box;
+    float r_scene; /* largest radius in scene units */
+    float r_px;    /* largest radius in UI points (pixels) */
+} cell_t;
+
+#define CELL_ITEMS 2048
+
+typedef struct geo {
+    int kind;
+    size_t n;       /* points, segments, arrows or triangles */
+    void *items;    /* rr_gfx_point_t, rr_gfx_segment_t or 3 rr_gfx_vertex_t per item */
+    uint32_t *inst; /* instance of each item; NULL: the item's index */
+    cell_t *cells;
+    size_t n_cells;
+    uint32_t *perm; /* points only: item indices grouped by cell */
+    rr_gfx_buffer_t *buf;
+} geo_t;
+
+#define MAX_GEOS 2
 
 typedef struct cache_entry {
     struct cache_entry *next;
@@ -23,13 +68,17 @@ typedef struct cache_entry {
     int64_t row;
     int kind;
     uint64_t key2; /* which secondary cells (colours, radii, ...) it was built from */
-    rr_gfx_buffer_t *buf;
+    bool built;
+    geo_t geo[MAX_GEOS];
+    int n_geo;
     rr_aabb_t bounds; /* in the entity's own space */
 } cache_entry_t;
 
 typedef struct drawable {
-    const rr_gfx_buffer_t *buf;
-    rr_mat4_t model;
+    const geo_t *geo;
+    rr_mat4_t model;     /* entity to view space */
+    size_t name;         /* offset of the entity path text in names */
+    const char *archetype;
 } drawable_t;
 
 struct rr_spatial3d {
@@ -40,11 +89,18 @@ struct rr_spatial3d {
     size_t n_buckets, n_entries;
     drawable_t *draws;
     size_t n_draws, cap_draws;
+    char *names; /* entity path texts of this frame's drawables */
+    size_t n_names, cap_names;
     rr_mat4_t *world; /* per store entity, this frame */
     size_t cap_world;
     rr_aabb_t bounds;
     rr_vec3_t up;
     char warning[512];
+    rr_entity_path_t origin;
+    bool has_origin, subtree;
+    rr_entity_path_t *hidden;
+    size_t n_hidden;
+    rr_pick_t hover, selected;
 };
 
 void rr_spatial3d_options_default(rr_spatial3d_options_t *o) {
@@ -71,13 +127,28 @@ static void warn(rr_spatial3d_t *v, const char *fmt, ...) {
     va_end(ap);
 }
 
+static void geo_free(rr_spatial3d_t *v, geo_t *g) {
+    rr_gfx_buffer_free(v->r, g->buf);
+    free(g->items);
+    free(g->inst);
+    free(g->cells);
+    free(g->perm);
+    memset(g, 0, sizeof *g);
+}
+
+static void entry_clear(rr_spatial3d_t *v, cache_entry_t *e) {
+    for (int i = 0; i < e->n_geo; i++) geo_free(v, &e->geo[i]);
+    e->n_geo = 0;
+    e->built = false;
+}
+
 static void drop_chunk(rr_spatial3d_t *v, rr_tuid_t id) {
     cache_entry_t **pp = &v->buckets[bucket_of(v, id)];
     while (*pp) {
         cache_entry_t *e = *pp;
         if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc) {
             *pp = e->next;
-            rr_gfx_buffer_free(v->r, e->buf);
+            entry_clear(v, e);
             free(e);
             v->n_entries--;
         } else {
@@ -88,9 +159,16 @@ static void drop_chunk(rr_spatial3d_t *v, rr_tuid_t id) {
 
 static void on_store_event(void *ctx, const rr_store_event_t *ev) {
     rr_spatial3d_t *v = ctx;
-    if (ev->kind == RR_STORE_EVENT_REMOVED) drop_chunk(v, ev->chunk_id);
-    if (ev->kind == RR_STORE_EVENT_COMPACTED)
+    /* The frame's drawables may point into what is dropped: until the next
+     * prepare there is nothing to draw or pick. */
+    if (ev->kind == RR_STORE_EVENT_REMOVED) {
+        drop_chunk(v, ev->chunk_id);
+        v->n_draws = 0;
+    }
+    if (ev->kind == RR_STORE_EVENT_COMPACTED) {
         for (size_t i = 0; i < ev->n_compacted_from; i++) drop_chunk(v, ev->compacted_from[i]);
+        v->n_draws = 0;
+    }
 }
 
 static cache_entry_t *cache_find(rr_spatial3d_t *v, rr_tuid_t id, int64_t row, int kind) {
@@ -149,6 +227,7 @@ rr_status_t rr_spatial3d_new(rr_gfx_renderer_t *r, rr_store_t *store, rr_spatial
     v->store = store;
     v->up = rr_v3(0, 0, 1);
     v->bounds = rr_aabb_empty();
+    v->subtree = true;
     v->subscription = rr_store_subscribe(store, on_store_event, v);
     if (!v->subscription) {
         rr_spatial3d_free(v);
@@ -158,19 +237,60 @@ rr_status_t rr_spatial3d_new(rr_gfx_renderer_t *r, rr_store_t *store, rr_spatial
     return RR_OK;
 }
 
+static void free_hidden(rr_spatial3d_t *v) {
+    for (size_t i = 0; i < v->n_hidden; i++) rr_entity_path_free(&v->hidden[i]);
+    free(v->hidden);
+    v->hidden = NULL;
+    v->n_hidden = 0;
+}
+
 void rr_spatial3d_free(rr_spatial3d_t *v) {
     if (!v) return;
     if (v->subscription) rr_store_unsubscribe(v->store, v->subscription);
     for (size_t i = 0; i < v->n_buckets; i++)
         for (cache_entry_t *e = v->buckets[i], *next; e; e = next) {
             next = e->next;
-            rr_gfx_buffer_free(v->r, e->buf);
+            entry_clear(v, e);
             free(e);
         }
     free(v->buckets);
     free(v->draws);
+    free(v->names);
     free(v->world);
+    rr_entity_path_free(&v->origin);
+    free_hidden(v);
     free(v);
+}
+
+rr_status_t rr_spatial3d_set_origin(rr_spatial3d_t *v, const rr_entity_path_t *origin, bool subtree,
+                                    rr_error_t *err) {
+    rr_entity_path_free(&v->origin);
+    v->has_origin = false;
+    v->subtree = subtree;
+    if (!origin) return RR_OK;
+    RR_TRY(rr_entity_path_copy(origin, &v->origin, err));
+    v->has_origin = true;
+    return RR_OK;
+}
+
+void rr_spatial3d_set_hidden(rr_spatial3d_t *v, const char *const *entities, size_t n) {
+    free_hidden(v);
+    if (!n) return;
+    v->hidden = calloc(n, sizeof *v->hidden);
+    if (!v->hidden) return; /* nothing hidden beats a crash; the next call retries */
+    for (size_t i = 0; i < n; i++) {
+        if (!entities[i]) continue;
+        rr_entity_path_t p;
+        if (rr_entity_path_parse_forgiving(entities[i], strlen(entities[i]), &p, NULL) == RR_OK)
+            v->hidden[v->n_hidden++] = p;
+    }
+}
+
+void rr_spatial3d_set_highlight(rr_spatial3d_t *v, const rr_pick_t *hover, const rr_pick_t *selected) {
+    memset(&v->hover, 0, sizeof v->hover);
+    memset(&v->selected, 0, sizeof v->selected);
+    if (hover && hover->hit) v->hover = *hover;
+    if (selected && selected->hit) v->selected = *selected;
 }
 
 /* ---------------- reading cells ---------------- */
@@ -274,7 +394,114 @@ static uint64_t row_key(const rr_store_row_t *row, bool found) {
     return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
 }
 
-/* ---------------- archetypes into GPU buffers ---------------- */
+/* ---------------- geometry: cells, upload ---------------- */
+
+static bool finite3(const float *p) { return isfinite(p[0]) && isfinite(p[1]) && isfinite(p[2]); }
+
+/* The positions an item spans (1 point, 2 segment ends, 3 corners) and its radius. */
+static int item_points(const geo_t *g, size_t i, const float *out[3], float *radius) {
+    switch (g->kind) {
+    case GEO_POINTS: {
+        const rr_gfx_point_t *p = (const rr_gfx_point_t *)g->items + i;
+        out[0] = p->pos;
+        *radius = p->radius;
+        return 1;
+    }
+    case GEO_SEGS:
+    case GEO_ARROWS: {
+        const rr_gfx_segment_t *s = (const rr_gfx_segment_t *)g->items + i;
+        out[0] = s->p0;
+        out[1] = s->p1;
+        /* An arrow's head is twice as wide as its shaft. */
+        *radius = g->kind == GEO_ARROWS ? 2.0f * s->radius : s->radius;
+        return 2;
+    }
+    default: {
+        const rr_gfx_vertex_t *t = (const rr_gfx_vertex_t *)g->items + i * 3;
+        for (int k = 0; k < 3; k++) out[k] = t[k].pos;
+        *radius = 0;
+        return 3;
+    }
+    }
+}
+
+static void cell_add(cell_t *c, const geo_t *g, size_t i) {
+    const float *p[3];
+    float r;
+    int n = item_points(g, i, p, &r);
+    for (int k = 0; k < n; k++)
+        if (finite3(p[k])) rr_aabb_add_point(&c->box, rr_v3(p[k][0], p[k][1], p[k][2]));
+    if (r > c->r_scene) c->r_scene = r;
+    if (-r > c->r_px) c->r_px = -r;
+}
+
+/* Points (often unordered clouds) go into a grid over their bounds so a
+ * pick ray meets few cells; other items keep their order (strips and
+ * meshes are coherent) in runs of CELL_ITEMS. */
+static rr_status_t geo_index(geo_t *g, rr_error_t *err) {
+    if (g->kind == GEO_POINTS && g->n > CELL_ITEMS) {
+        const rr_gfx_point_t *pts = g->items;
+        rr_aabb_t all = rr_aabb_empty();
+        for (size_t i = 0; i < g->n; i++)
+            if (finite3(pts[i].pos)) rr_aabb_add_point(&all, rr_v3(pts[i].pos[0], pts[i].pos[1], pts[i].pos[2]));
+        int gs = (int)lrint(cbrt((double)g->n / CELL_ITEMS));
+        gs = gs < 1 ? 1 : gs > 64 ? 64 : gs;
+        size_t nc = (size_t)gs * gs * gs;
+        g->cells = calloc(nc, sizeof *g->cells);
+        g->perm = malloc(g->n * sizeof *g->perm);
+        uint32_t *which = malloc(g->n * sizeof *which);
+        if (!g->cells || !g->perm || !which) {
+            free(which);
+            return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: picking index of %zu points", g->n);
+        }
+        g->n_cells = nc;
+        float lo[3] = {all.min.x, all.min.y, all.min.z}, hi[3] = {all.max.x, all.max.y, all.max.z};
+        for (size_t i = 0; i < g->n; i++) {
+            if (!finite3(pts[i].pos)) { /* never drawn where a ray can meet it */
+                which[i] = UINT32_MAX;
+                continue;
+            }
+            size_t c = 0;
+            for (int k = 0; k < 3; k++) {
+                float ext = hi[k] - lo[k];
+                int q = ext > 0 ? (int)((pts[i].pos[k] - lo[k]) / ext * (float)gs) : 0;
+                q = q < 0 ? 0 : q >= gs ? gs - 1 : q;
+                c = c * (size_t)gs + (size_t)q;
+            }
+            which[i] = (uint32_t)c;
+            g->cells[c].count++;
+        }
+        uint32_t acc = 0;
+        for (size_t c = 0; c < nc; c++) {
+            g->cells[c].first = acc;
+            acc += g->cells[c].count;
+            g->cells[c].count = 0;
+            g->cells[c].box = rr_aabb_empty();
+        }
+        for (size_t i = 0; i < g->n; i++) {
+            if (which[i] == UINT32_MAX) continue;
+            cell_t *c = &g->cells[which[i]];
+            g->perm[c->first + c->count++] = (uint32_t)i;
+            cell_add(c, g, i);
+        }
+        free(which);
+        return RR_OK;
+    }
+    size_t nc = (g->n + CELL_ITEMS - 1) / CELL_ITEMS;
+    g->cells = calloc(nc ? nc : 1, sizeof *g->cells);
+    if (!g->cells) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: picking index");
+    g->n_cells = nc;
+    for (size_t c = 0; c < nc; c++) {
+        cell_t *cl = &g->cells[c];
+        cl->first = (uint32_t)(c * CELL_ITEMS);
+        cl->count = (uint32_t)(g->n - c * CELL_ITEMS < CELL_ITEMS ? g->n - c * CELL_ITEMS : CELL_ITEMS);
+        cl->box = rr_aabb_empty();
+        for (size_t i = cl->first; i < (size_t)cl->first + cl->count; i++) cell_add(cl, g, i);
+    }
+    return RR_OK;
+}
+
+/* ---------------- archetypes into geometry ---------------- */
 
 typedef struct build {
     rr_spatial3d_t *v;
@@ -282,7 +509,33 @@ typedef struct build {
     const rr_store_row_t *rows;
     const bool *found;
     rr_aabb_t bounds;
+    cache_entry_t *ce;
+    float plane_dist; /* pinholes: the image plane distance */
 } build_t;
+
+/* Adds geometry to the entry being built: takes items and inst (freed on
+ * failure too), indexes them for picking, uploads them. */
+static rr_status_t emit(build_t *b, int kind, void *items, size_t n, uint32_t *inst, rr_error_t *err) {
+    cache_entry_t *ce = b->ce;
+    if (ce->n_geo >= MAX_GEOS || n > UINT32_MAX / 4) {
+        free(items);
+        free(inst);
+        return rr_error_set(err, RR_ERR_INTERNAL, "spatial3d: %zu items in one geometry", n);
+    }
+    geo_t *g = &ce->geo[ce->n_geo++];
+    memset(g, 0, sizeof *g);
+    g->kind = kind;
+    g->n = n;
+    g->items = items;
+    g->inst = inst;
+    RR_TRY(geo_index(g, err));
+    switch (kind) {
+    case GEO_POINTS: return rr_gfx_points_upload(b->v->r, items, n, &g->buf, err);
+    case GEO_SEGS: return rr_gfx_lines_upload(b->v->r, items, n, &g->buf, err);
+    case GEO_ARROWS: return rr_gfx_arrows_upload(b->v->r, items, n, &g->buf, err);
+    default: return rr_gfx_mesh_upload(b->v->r, items, n * 3, NULL, 0, &g->buf, err);
+    }
+}
 
 /* Optional instance component i as a span (n = 0 when absent or unreadable). */
 static span_t opt_span(build_t *b, int i, const char *leaf, int width, const char *name) {
@@ -295,7 +548,13 @@ static span_t opt_span(build_t *b, int i, const char *leaf, int width, const cha
     return s;
 }
 
-static rr_status_t build_points(build_t *b, rr_gfx_buffer_t **out, rr_error_t *err) {
+static rr_vec3_t span_v3(const span_t *s, int64_t i, rr_vec3_t dflt) {
+    if (!s->n) return dflt;
+    i = clamp_i(i, s->n);
+    return rr_v3(span_f(s, 3, i, 0), span_f(s, 3, i, 1), span_f(s, 3, i, 2));
+}
+
+static rr_status_t build_points(build_t *b, rr_error_t *err) {
     span_t pos = opt_span(b, 0, "f", 3, "Points3D:positions");
     span_t radii = opt_span(b, 1, "f", 0, "Points3D:radii");
     span_t colors = opt_span(b, 2, "I", 0, "Points3D:colors");
@@ -309,12 +568,10 @@ static rr_status_t build_points(build_t *b, rr_gfx_buffer_t **out, rr_error_t *e
         p->color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
         rr_aabb_add_point(&b->bounds, rr_v3(p->pos[0], p->pos[1], p->pos[2]));
     }
-    rr_status_t st = rr_gfx_points_upload(b->v->r, pts, (size_t)pos.n, out, err);
-    free(pts);
-    return st;
+    return emit(b, GEO_POINTS, pts, (size_t)pos.n, NULL, err);
 }
 
-static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *err) {
+static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     /* LineStrip3D: list<list<fixed_size_list<f32, 3>>>; read the nested list by hand. */
     const rr_store_row_t *row = &b->rows[0];
     const rr_chunk_component_t *c = rr_store_row_component(row);
@@ -327,7 +584,6 @@ static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
               c->array.children[0]->children[0]->n_children == 1;
     if (!ok) {
         warn(b->v, "%s: LineStrips3D:strips: unexpected datatype", b->entity->str);
-        *out = NULL;
         return RR_OK;
     }
     const struct ArrowArray *inner = c->array.children[0];
@@ -339,7 +595,6 @@ static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
     const float *fl = flt->n_buffers >= 2 ? flt->buffers[1] : NULL;
     if (len && (!offs || !fl || start < 0 || start + len > inner->length)) {
         warn(b->v, "%s: LineStrips3D:strips: offsets out of range", b->entity->str);
-        *out = NULL;
         return RR_OK;
     }
     size_t n_seg = 0;
@@ -348,7 +603,6 @@ static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
         if (o0 < 0 || o1 < o0 || (fsl->offset + o1) * 3 > flt->length) {
             warn(b->v, "%s: LineStrips3D:strips: strip %lld out of range", b->entity->str,
                  (long long)(j - start));
-            *out = NULL;
             return RR_OK;
         }
         if (o1 - o0 > 1) n_seg += (size_t)(o1 - o0 - 1);
@@ -357,7 +611,12 @@ static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
     span_t colors = opt_span(b, 2, "I", 0, "LineStrips3D:colors");
     uint32_t fallback = auto_color(b->entity);
     rr_gfx_segment_t *segs = malloc((n_seg ? n_seg : 1) * sizeof *segs);
-    if (!segs) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %zu line segments", n_seg);
+    uint32_t *inst = malloc((n_seg ? n_seg : 1) * sizeof *inst);
+    if (!segs || !inst) {
+        free(segs);
+        free(inst);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %zu line segments", n_seg);
+    }
     size_t k = 0;
     for (int64_t j = start; j < start + len; j++) {
         int64_t i = j - start;
@@ -372,83 +631,106 @@ static rr_status_t build_lines(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
             memcpy(segs[k].p1, q + 3, 12);
             segs[k].radius = radius;
             segs[k].color = color;
+            inst[k] = (uint32_t)i;
             k++;
         }
     }
-    rr_status_t st = rr_gfx_lines_upload(b->v->r, segs, k, out, err);
-    free(segs);
-    return st;
+    return emit(b, GEO_SEGS, segs, k, inst, err);
 }
 
-static rr_status_t build_boxes(build_t *b, rr_gfx_buffer_t **out, rr_error_t *err) {
+/* Per-instance rotations of Boxes3D and Ellipsoids3D: rotation_axis_angles
+ * (a struct {axis: [f32; 3], angle: f32}) then quaternions, as Rerun's
+ * PoseRotationAxisAngle and PoseRotationQuat. */
+typedef struct rotations {
+    const struct ArrowArray *st, *axis, *angle;
+    int64_t start, len;
+    span_t quats;
+} rotations_t;
+
+static void read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotations_t *out) {
+    memset(out, 0, sizeof *out);
+    char name[96];
+    snprintf(name, sizeof name, "%s:quaternions", arch);
+    out->quats = opt_span(b, i_q, "f", 4, name);
+    if (!b->found[i_aa]) return;
+    const rr_chunk_component_t *c = rr_store_row_component(&b->rows[i_aa]);
+    const struct ArrowSchema *item = c->type.n_children == 1 ? c->type.children[0] : NULL;
+    if (item && !strcmp(item->format, "+s") && item->n_children == 2 &&
+        !strcmp(item->children[0]->format, "+w:3") && !strcmp(item->children[1]->format, "f") &&
+        c->array.n_children == 1 && c->array.children[0]->n_children == 2) {
+        out->st = c->array.children[0];
+        out->axis = out->st->children[0];
+        out->angle = out->st->children[1];
+        rr_store_row_values_range(&b->rows[i_aa], &out->start, &out->len);
+        int64_t end = out->st->offset + out->start + out->len;
+        if (out->axis->n_children != 1 || end > out->angle->length || end > out->axis->length ||
+            (out->axis->offset + end) * 3 > out->axis->children[0]->length ||
+            out->angle->n_buffers < 2 || !out->angle->buffers[1] ||
+            out->axis->children[0]->n_buffers < 2 || !out->axis->children[0]->buffers[1])
+            out->len = 0;
+    }
+    if (!out->len) warn(b->v, "%s: %s:rotation_axis_angles: unreadable", b->entity->str, arch);
+}
+
+static rr_mat4_t rotation_at(const rotations_t *r, int64_t i) {
+    rr_mat4_t m = rr_mat4_identity();
+    if (r->len) {
+        int64_t k = r->st->offset + r->start + clamp_i(i, r->len);
+        const float *ax = (const float *)r->axis->children[0]->buffers[1] + r->axis->children[0]->offset +
+                          (r->axis->offset + k) * 3;
+        float ang = ((const float *)r->angle->buffers[1])[r->angle->offset + k];
+        m = rr_mat4_axis_angle(rr_v3(ax[0], ax[1], ax[2]), ang);
+    }
+    if (r->quats.n) {
+        int64_t k = clamp_i(i, r->quats.n);
+        rr_mat4_t q = rr_mat4_from_quat(span_f(&r->quats, 4, k, 0), span_f(&r->quats, 4, k, 1),
+                                        span_f(&r->quats, 4, k, 2), span_f(&r->quats, 4, k, 3));
+        m = rr_mat4_mul(&m, &q);
+    }
+    return m;
+}
+
+static rr_gfx_segment_t seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color) {
+    return (rr_gfx_segment_t){{a.x, a.y, a.z}, {c.x, c.y, c.z}, radius, color};
+}
+
+static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     span_t half = opt_span(b, 0, "f", 3, "Boxes3D:half_sizes");
     span_t centers = opt_span(b, 1, "f", 3, "Boxes3D:centers");
-    span_t quats = opt_span(b, 3, "f", 4, "Boxes3D:quaternions");
     span_t colors = opt_span(b, 4, "I", 0, "Boxes3D:colors");
     span_t radii = opt_span(b, 5, "f", 0, "Boxes3D:radii");
     span_t fill = opt_span(b, 6, "C", 0, "Boxes3D:fill_mode");
-    /* RotationAxisAngle is a struct {axis: [f32; 3], angle: f32}. */
-    const struct ArrowArray *aa_axis = NULL, *aa_angle = NULL, *aa_struct = NULL;
-    int64_t aa_start = 0, aa_len = 0;
-    if (b->found[2]) {
-        const rr_chunk_component_t *c = rr_store_row_component(&b->rows[2]);
-        const struct ArrowSchema *item = c->type.n_children == 1 ? c->type.children[0] : NULL;
-        if (item && !strcmp(item->format, "+s") && item->n_children == 2 &&
-            !strcmp(item->children[0]->format, "+w:3") && !strcmp(item->children[1]->format, "f") &&
-            c->array.n_children == 1 && c->array.children[0]->n_children == 2) {
-            aa_struct = c->array.children[0];
-            aa_axis = aa_struct->children[0];
-            aa_angle = aa_struct->children[1];
-            rr_store_row_values_range(&b->rows[2], &aa_start, &aa_len);
-            int64_t end = aa_struct->offset + aa_start + aa_len;
-            if (aa_axis->n_children != 1 || end > aa_angle->length || end > aa_axis->length ||
-                (aa_axis->offset + end) * 3 > aa_axis->children[0]->length ||
-                !aa_angle->buffers[1] || !aa_axis->children[0]->buffers[1])
-                aa_len = 0;
-        }
-        if (!aa_len) warn(b->v, "%s: Boxes3D:rotation_axis_angles: unreadable", b->entity->str);
-    }
+    rotations_t rot;
+    read_rotations(b, 2, 3, "Boxes3D", &rot);
     int64_t n = half.n > centers.n ? half.n : centers.n;
     bool solid = fill.n && fill.p[0] == FILL_MODE_SOLID;
     uint32_t fallback = auto_color(b->entity);
-    size_t per = solid ? 36 : 12;
-    void *geo = malloc((size_t)(n ? n : 1) * per * (solid ? sizeof(rr_gfx_vertex_t) : sizeof(rr_gfx_segment_t)));
-    if (!geo) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld boxes", (long long)n);
+    size_t per = 12; /* edges, or triangles */
+    void *geo = malloc((size_t)(n ? n : 1) * per * (solid ? 3 * sizeof(rr_gfx_vertex_t) : sizeof(rr_gfx_segment_t)));
+    uint32_t *inst = malloc((size_t)(n ? n : 1) * per * sizeof *inst);
+    if (!geo || !inst) {
+        free(geo);
+        free(inst);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld boxes", (long long)n);
+    }
     static const int faces[6][4] = {{0, 1, 3, 2}, {4, 6, 7, 5}, {0, 4, 5, 1},
                                     {2, 3, 7, 6}, {0, 2, 6, 4}, {1, 5, 7, 3}};
     static const int edges[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3},
                                      {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
     for (int64_t i = 0; i < n; i++) {
-        rr_vec3_t h = half.n ? rr_v3(span_f(&half, 3, clamp_i(i, half.n), 0), span_f(&half, 3, clamp_i(i, half.n), 1),
-                                     span_f(&half, 3, clamp_i(i, half.n), 2))
-                             : rr_v3(0, 0, 0);
-        rr_vec3_t ctr = centers.n ? rr_v3(span_f(&centers, 3, clamp_i(i, centers.n), 0),
-                                          span_f(&centers, 3, clamp_i(i, centers.n), 1),
-                                          span_f(&centers, 3, clamp_i(i, centers.n), 2))
-                                  : rr_v3(0, 0, 0);
-        rr_mat4_t m = rr_mat4_translation(ctr);
-        if (aa_len) {
-            int64_t k = aa_struct->offset + aa_start + clamp_i(i, aa_len);
-            const float *ax = (const float *)aa_axis->children[0]->buffers[1] +
-                              aa_axis->children[0]->offset + (aa_axis->offset + k) * 3;
-            float ang = ((const float *)aa_angle->buffers[1])[aa_angle->offset + k];
-            rr_mat4_t r = rr_mat4_axis_angle(rr_v3(ax[0], ax[1], ax[2]), ang);
-            m = rr_mat4_mul(&m, &r);
-        }
-        if (quats.n) {
-            int64_t k = clamp_i(i, quats.n);
-            rr_mat4_t q = rr_mat4_from_quat(span_f(&quats, 4, k, 0), span_f(&quats, 4, k, 1),
-                                            span_f(&quats, 4, k, 2), span_f(&quats, 4, k, 3));
-            m = rr_mat4_mul(&m, &q);
-        }
+        rr_vec3_t h = span_v3(&half, i, rr_v3(0, 0, 0));
+        rr_mat4_t m = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rotation_at(&rot, i);
+        m = rr_mat4_mul(&m, &r);
         rr_vec3_t corner[8];
         for (int c = 0; c < 8; c++) {
             corner[c] = rr_mat4_point(&m, rr_v3(c & 1 ? h.x : -h.x, c & 2 ? h.y : -h.y, c & 4 ? h.z : -h.z));
             rr_aabb_add_point(&b->bounds, corner[c]);
         }
         uint32_t color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
+        for (size_t k = 0; k < per; k++) inst[(size_t)i * per + k] = (uint32_t)i;
         if (solid) {
-            rr_gfx_vertex_t *vx = (rr_gfx_vertex_t *)geo + (size_t)i * per;
+            rr_gfx_vertex_t *vx = (rr_gfx_vertex_t *)geo + (size_t)i * per * 3;
             for (int f = 0; f < 6; f++) {
                 static const int tri[6] = {0, 1, 2, 0, 2, 3};
                 for (int k = 0; k < 6; k++) {
@@ -462,65 +744,227 @@ static rr_status_t build_boxes(build_t *b, rr_gfx_buffer_t **out, rr_error_t *er
         } else {
             rr_gfx_segment_t *sg = (rr_gfx_segment_t *)geo + (size_t)i * per;
             float radius = radii.n ? span_f(&radii, 1, clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
-            for (int e = 0; e < 12; e++) {
-                rr_vec3_t a = corner[edges[e][0]], c2 = corner[edges[e][1]];
-                sg[e] = (rr_gfx_segment_t){{a.x, a.y, a.z}, {c2.x, c2.y, c2.z}, radius, color};
-            }
+            for (int e = 0; e < 12; e++) sg[e] = seg(corner[edges[e][0]], corner[edges[e][1]], radius, color);
         }
     }
-    rr_status_t st = solid ? rr_gfx_mesh_upload(b->v->r, geo, (size_t)n * per, NULL, 0, out, err)
-                           : rr_gfx_lines_upload(b->v->r, geo, (size_t)n * per, out, err);
-    free(geo);
-    return st;
+    return emit(b, solid ? GEO_TRIS : GEO_SEGS, geo, (size_t)n * per, inst, err);
 }
 
-static rr_status_t build_mesh(build_t *b, rr_gfx_buffer_t **out, rr_error_t *err) {
+static rr_status_t build_arrows(build_t *b, rr_error_t *err) {
+    span_t vec = opt_span(b, 0, "f", 3, "Arrows3D:vectors");
+    span_t origins = opt_span(b, 1, "f", 3, "Arrows3D:origins");
+    span_t radii = opt_span(b, 2, "f", 0, "Arrows3D:radii");
+    span_t colors = opt_span(b, 3, "I", 0, "Arrows3D:colors");
+    rr_gfx_segment_t *segs = malloc((size_t)(vec.n ? vec.n : 1) * sizeof *segs);
+    if (!segs) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld arrows", (long long)vec.n);
+    uint32_t fallback = auto_color(b->entity);
+    for (int64_t i = 0; i < vec.n; i++) {
+        rr_vec3_t o = span_v3(&origins, i, rr_v3(0, 0, 0));
+        rr_vec3_t tip = rr_v3_add(o, span_v3(&vec, i, rr_v3(0, 0, 0)));
+        float radius = radii.n ? span_f(&radii, 1, clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
+        uint32_t color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
+        segs[i] = seg(o, tip, radius, color);
+        rr_aabb_add_point(&b->bounds, o);
+        rr_aabb_add_point(&b->bounds, tip);
+    }
+    return emit(b, GEO_ARROWS, segs, (size_t)vec.n, NULL, err);
+}
+
+/* Ellipsoid outlines on the unit sphere: Rerun's major wireframe is the
+ * three axis-aligned cross-sections; the dense one is drawn here as
+ * latitude and longitude circles. */
+#define CIRCLE_SEGS 64
+#define DENSE_LATS 7   /* circles of latitude between the poles */
+#define DENSE_LONS 12  /* half-circles of longitude */
+#define SPHERE_STACKS 16
+#define SPHERE_SLICES 32
+
+static rr_vec3_t sphere_at(float lat, float lon) { /* radians; z is the pole */
+    return rr_v3(cosf(lat) * cosf(lon), cosf(lat) * sinf(lon), sinf(lat));
+}
+
+static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
+    span_t half = opt_span(b, 0, "f", 3, "Ellipsoids3D:half_sizes");
+    span_t centers = opt_span(b, 1, "f", 3, "Ellipsoids3D:centers");
+    span_t colors = opt_span(b, 4, "I", 0, "Ellipsoids3D:colors");
+    span_t radii = opt_span(b, 5, "f", 0, "Ellipsoids3D:line_radii");
+    span_t fill = opt_span(b, 6, "C", 0, "Ellipsoids3D:fill_mode");
+    rotations_t rot;
+    read_rotations(b, 2, 3, "Ellipsoids3D", &rot);
+    int64_t n = half.n > centers.n ? half.n : centers.n;
+    int mode = fill.n ? fill.p[0] : 0;
+    bool solid = mode == FILL_MODE_SOLID, dense = mode == FILL_MODE_DENSE;
+    size_t per = solid ? 2 * SPHERE_STACKS * SPHERE_SLICES
+                 : dense ? (size_t)(DENSE_LATS + DENSE_LONS) * CIRCLE_SEGS
+                         : 3 * CIRCLE_SEGS;
+    void *geo = malloc((size_t)(n ? n : 1) * per * (solid ? 3 * sizeof(rr_gfx_vertex_t) : sizeof(rr_gfx_segment_t)));
+    uint32_t *inst = malloc((size_t)(n ? n : 1) * per * sizeof *inst);
+    if (!geo || !inst) {
+        free(geo);
+        free(inst);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld ellipsoids", (long long)n);
+    }
+    uint32_t fallback = auto_color(b->entity);
+    const float pi = 3.14159265358979f;
+    for (int64_t i = 0; i < n; i++) {
+        rr_vec3_t h = span_v3(&half, i, rr_v3(0, 0, 0));
+        rr_mat4_t m = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rotation_at(&rot, i);
+        m = rr_mat4_mul(&m, &r);
+        rr_mat4_t s = rr_mat4_scale(h);
+        rr_mat4_t ms = rr_mat4_mul(&m, &s);
+        for (int c = 0; c < 8; c++)
+            rr_aabb_add_point(&b->bounds, rr_mat4_point(&m, rr_v3(c & 1 ? h.x : -h.x, c & 2 ? h.y : -h.y,
+                                                                   c & 4 ? h.z : -h.z)));
+        uint32_t color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
+        for (size_t k = 0; k < per; k++) inst[(size_t)i * per + k] = (uint32_t)i;
+        if (solid) {
+            rr_gfx_vertex_t *vx = (rr_gfx_vertex_t *)geo + (size_t)i * per * 3;
+            size_t k = 0;
+            for (int a = 0; a < SPHERE_STACKS; a++)
+                for (int o = 0; o < SPHERE_SLICES; o++) {
+                    float la0 = -pi / 2 + pi * (float)a / SPHERE_STACKS, la1 = -pi / 2 + pi * (float)(a + 1) / SPHERE_STACKS;
+                    float lo0 = 2 * pi * (float)o / SPHERE_SLICES, lo1 = 2 * pi * (float)(o + 1) / SPHERE_SLICES;
+                    rr_vec3_t q[6] = {sphere_at(la0, lo0), sphere_at(la0, lo1), sphere_at(la1, lo1),
+                                      sphere_at(la0, lo0), sphere_at(la1, lo1), sphere_at(la1, lo0)};
+                    for (int t = 0; t < 6; t++, k++) {
+                        rr_vec3_t p = rr_mat4_point(&ms, q[t]);
+                        /* The ellipsoid's normal: the sphere's, divided by the half sizes, rotated. */
+                        rr_vec3_t nn = rr_v3(h.x != 0 ? q[t].x / h.x : 0, h.y != 0 ? q[t].y / h.y : 0,
+                                             h.z != 0 ? q[t].z / h.z : 0);
+                        rr_vec3_t nr = rr_v3_norm(rr_v3_sub(rr_mat4_point(&r, nn), rr_mat4_point(&r, rr_v3(0, 0, 0))));
+                        vx[k] = (rr_gfx_vertex_t){{p.x, p.y, p.z}, {nr.x, nr.y, nr.z}, color};
+                    }
+                }
+        } else {
+            rr_gfx_segment_t *sg = (rr_gfx_segment_t *)geo + (size_t)i * per;
+            float radius = radii.n ? span_f(&radii, 1, clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
+            size_t k = 0;
+            int circles = dense ? DENSE_LATS + DENSE_LONS : 3;
+            for (int c = 0; c < circles; c++)
+                for (int j = 0; j < CIRCLE_SEGS; j++) {
+                    float a0 = 2 * pi * (float)j / CIRCLE_SEGS, a1 = 2 * pi * (float)(j + 1) / CIRCLE_SEGS;
+                    rr_vec3_t p0, p1;
+                    if (!dense) { /* the cross-sections in the XY, YZ and ZX planes */
+                        float u0 = cosf(a0), v0 = sinf(a0), u1 = cosf(a1), v1 = sinf(a1);
+                        p0 = c == 0 ? rr_v3(u0, v0, 0) : c == 1 ? rr_v3(0, u0, v0) : rr_v3(v0, 0, u0);
+                        p1 = c == 0 ? rr_v3(u1, v1, 0) : c == 1 ? rr_v3(0, u1, v1) : rr_v3(v1, 0, u1);
+                    } else if (c < DENSE_LATS) {
+                        float lat = -pi / 2 + pi * (float)(c + 1) / (DENSE_LATS + 1);
+                        p0 = sphere_at(lat, a0);
+                        p1 = sphere_at(lat, a1);
+                    } else { /* a half-circle of longitude, pole to pole */
+                        float lon = 2 * pi * (float)(c - DENSE_LATS) / DENSE_LONS;
+                        p0 = sphere_at(-pi / 2 + a0 / 2, lon);
+                        p1 = sphere_at(-pi / 2 + a1 / 2, lon);
+                    }
+                    sg[k++] = seg(rr_mat4_point(&ms, p0), rr_mat4_point(&ms, p1), radius, color);
+                }
+        }
+    }
+    return emit(b, solid ? GEO_TRIS : GEO_SEGS, geo, (size_t)n * per, inst, err);
+}
+
+static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
     span_t pos = opt_span(b, 0, "f", 3, "Mesh3D:vertex_positions");
     span_t idx = opt_span(b, 1, "I", 3, "Mesh3D:triangle_indices");
     span_t nrm = opt_span(b, 2, "f", 3, "Mesh3D:vertex_normals");
     span_t colors = opt_span(b, 3, "I", 0, "Mesh3D:vertex_colors");
     span_t albedo = opt_span(b, 4, "I", 0, "Mesh3D:albedo_factor");
-    *out = NULL;
     uint32_t base = albedo.n ? span_u32(&albedo, 1, 0, 0) : auto_color(b->entity);
-    rr_gfx_vertex_t *vx = malloc((size_t)(pos.n ? pos.n : 1) * sizeof *vx);
-    if (!vx) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld mesh vertices", (long long)pos.n);
-    for (int64_t i = 0; i < pos.n; i++) {
+    /* Without indices every three vertices make a triangle (a rest is dropped). */
+    size_t n_tri = idx.n ? (size_t)idx.n : (size_t)pos.n / 3;
+    for (size_t t = 0; idx.n && t < n_tri; t++)
         for (int k = 0; k < 3; k++) {
-            vx[i].pos[k] = span_f(&pos, 3, i, k);
-            vx[i].normal[k] = nrm.n == pos.n ? span_f(&nrm, 3, i, k) : 0.0f;
+            uint32_t j = span_u32(&idx, 3, (int64_t)t, k);
+            if ((int64_t)j >= pos.n) {
+                warn(b->v, "%s: Mesh3D: triangle %zu index %u is past the %lld vertices", b->entity->str,
+                     t, (unsigned)j, (long long)pos.n);
+                return RR_OK;
+            }
         }
-        vx[i].color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : base;
-        rr_aabb_add_point(&b->bounds, rr_v3(vx[i].pos[0], vx[i].pos[1], vx[i].pos[2]));
-    }
-    const uint32_t *indices = NULL;
-    uint32_t *copy = NULL;
-    if (idx.n) {
-        copy = malloc((size_t)idx.n * 3 * sizeof *copy);
-        if (!copy) {
-            free(vx);
-            return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld triangles", (long long)idx.n);
+    /* Expanded to three vertices per triangle: the pick index and the
+     * highlight pass read triangles one by one. */
+    rr_gfx_vertex_t *vx = malloc((n_tri ? n_tri : 1) * 3 * sizeof *vx);
+    if (!vx) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %zu mesh triangles", n_tri);
+    for (size_t t = 0; t < n_tri; t++)
+        for (int k = 0; k < 3; k++) {
+            int64_t i = idx.n ? (int64_t)span_u32(&idx, 3, (int64_t)t, k) : (int64_t)(t * 3 + (size_t)k);
+            rr_gfx_vertex_t *o = &vx[t * 3 + (size_t)k];
+            for (int c = 0; c < 3; c++) {
+                o->pos[c] = span_f(&pos, 3, i, c);
+                o->normal[c] = nrm.n == pos.n ? span_f(&nrm, 3, i, c) : 0.0f;
+            }
+            o->color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : base;
         }
-        memcpy(copy, idx.p, (size_t)idx.n * 12);
-        indices = copy;
+    for (int64_t i = 0; i < pos.n; i++)
+        rr_aabb_add_point(&b->bounds, rr_v3(span_f(&pos, 3, i, 0), span_f(&pos, 3, i, 1), span_f(&pos, 3, i, 2)));
+    /* A mesh is one instance. */
+    uint32_t *inst = calloc(n_tri ? n_tri : 1, sizeof *inst);
+    if (!inst) {
+        free(vx);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %zu mesh triangles", n_tri);
     }
-    rr_error_t local = {0};
-    rr_status_t st = rr_gfx_mesh_upload(b->v->r, vx, (size_t)pos.n, indices, (size_t)idx.n * 3, out, &local);
-    if (st == RR_ERR_INVALID_ARG) { /* bad indices are the data's fault, not the view's */
-        warn(b->v, "%s: Mesh3D: %s", b->entity->str, local.msg);
-        st = RR_OK;
-    } else if (st != RR_OK && err) {
-        *err = local;
+    return emit(b, GEO_TRIS, vx, n_tri, inst, err);
+}
+
+/* The frustum of a Pinhole as Rerun's cameras visualizer draws it, at an
+ * image plane distance of 1 (the model matrix scales it to the real one):
+ * the image rectangle joined to the camera's centre, and a small triangle
+ * above the image's top edge showing which way is up. In the camera's RDF
+ * frame; the model matrix turns it into the camera_xyz one. */
+static rr_status_t build_pinhole(build_t *b, rr_error_t *err) {
+    span_t k = opt_span(b, 0, "f", 9, "Pinhole:image_from_camera");
+    span_t res = opt_span(b, 1, "f", 2, "Pinhole:resolution");
+    span_t colors = opt_span(b, 2, "I", 0, "Pinhole:color");
+    span_t widths = opt_span(b, 3, "f", 0, "Pinhole:line_width");
+    if (k.n < 1) return RR_OK;
+    float m3[9];
+    for (int i = 0; i < 9; i++) m3[i] = span_f(&k, 9, 0, i);
+    rr_mat4_t image_from_camera = rr_mat4_from_mat3(m3), camera_from_image;
+    if (!rr_mat4_invert(&image_from_camera, &camera_from_image)) {
+        warn(b->v, "%s: Pinhole:image_from_camera cannot be inverted", b->entity->str);
+        return RR_OK;
     }
-    free(vx);
-    free(copy);
-    return st;
+    /* Without a resolution, twice the principal point. */
+    float w = res.n ? span_f(&res, 2, 0, 0) : 2.0f * m3[6];
+    float h = res.n ? span_f(&res, 2, 0, 1) : 2.0f * m3[7];
+    if (!isfinite(w) || !isfinite(h) || w <= 0 || h <= 0) {
+        warn(b->v, "%s: Pinhole: invalid resolution %gx%g", b->entity->str, (double)w, (double)h);
+        return RR_OK;
+    }
+#define UNPROJECT(u, v) rr_mat4_point(&camera_from_image, rr_v3((u), (v), 1.0f))
+    rr_vec3_t c[4] = {UNPROJECT(0, 0), UNPROJECT(0, h), UNPROJECT(w, h), UNPROJECT(w, 0)};
+    rr_vec3_t up[3] = {UNPROJECT(0.4f * w, 0), UNPROJECT(0.5f * w, -0.1f * w), UNPROJECT(0.6f * w, 0)};
+#undef UNPROJECT
+    rr_vec3_t zero = rr_v3(0, 0, 0);
+    rr_vec3_t strip[9] = {c[0], c[1], zero, c[2], c[3], zero, c[0], c[3], zero};
+    float radius = widths.n ? span_f(&widths, 1, 0, 0) : DEFAULT_FRUSTUM_LINE_RADIUS;
+    if (radius > 0 && b->plane_dist > 0) radius /= b->plane_dist; /* undone by the model's scale */
+    uint32_t color = colors.n ? span_u32(&colors, 1, 0, 0) : FRUSTUM_COLOR;
+    rr_gfx_segment_t *segs = malloc(11 * sizeof *segs);
+    uint32_t *inst = calloc(11, sizeof *inst);
+    if (!segs || !inst) {
+        free(segs);
+        free(inst);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: frustum");
+    }
+    size_t n = 0;
+    for (int i = 0; i + 1 < 9; i++) segs[n++] = seg(strip[i], strip[i + 1], radius, color);
+    segs[n++] = seg(c[1], c[2], radius, color);
+    segs[n++] = seg(up[0], up[1], radius, color);
+    segs[n++] = seg(up[1], up[2], radius, color);
+    for (int i = 0; i < 4; i++) rr_aabb_add_point(&b->bounds, c[i]);
+    rr_aabb_add_point(&b->bounds, zero);
+    return emit(b, GEO_SEGS, segs, n, inst, err);
 }
 
 typedef struct archetype_desc {
     int kind;
+    const char *name;
     const char *const *components; /* [0] is the primary (required) one */
     size_t n;
-    rr_status_t (*build)(build_t *b, rr_gfx_buffer_t **out, rr_error_t *err);
+    rr_status_t (*build)(build_t *b, rr_error_t *err);
 } archetype_desc_t;
 
 static const char *const points_components[] = {"Points3D:positions", "Points3D:radii", "Points3D:colors"};
@@ -532,13 +976,27 @@ static const char *const boxes_components[] = {"Boxes3D:half_sizes", "Boxes3D:ce
 static const char *const mesh_components[] = {"Mesh3D:vertex_positions", "Mesh3D:triangle_indices",
                                               "Mesh3D:vertex_normals", "Mesh3D:vertex_colors",
                                               "Mesh3D:albedo_factor"};
+static const char *const arrows_components[] = {"Arrows3D:vectors", "Arrows3D:origins", "Arrows3D:radii",
+                                                "Arrows3D:colors"};
+static const char *const ellipsoids_components[] = {
+    "Ellipsoids3D:half_sizes", "Ellipsoids3D:centers", "Ellipsoids3D:rotation_axis_angles",
+    "Ellipsoids3D:quaternions", "Ellipsoids3D:colors", "Ellipsoids3D:line_radii", "Ellipsoids3D:fill_mode"};
+/* image_plane_distance and camera_xyz shape the model matrix, not the geometry. */
+static const char *const pinhole_components[] = {"Pinhole:image_from_camera", "Pinhole:resolution",
+                                                 "Pinhole:color", "Pinhole:line_width",
+                                                 "Pinhole:image_plane_distance", "Pinhole:camera_xyz"};
 
 static const archetype_desc_t archetypes[] = {
-    {VIS_POINTS, points_components, 3, build_points},
-    {VIS_LINES, lines_components, 3, build_lines},
-    {VIS_BOXES, boxes_components, 7, build_boxes},
-    {VIS_MESH, mesh_components, 5, build_mesh},
+    {VIS_POINTS, "Points3D", points_components, 3, build_points},
+    {VIS_LINES, "LineStrips3D", lines_components, 3, build_lines},
+    {VIS_BOXES, "Boxes3D", boxes_components, 7, build_boxes},
+    {VIS_MESH, "Mesh3D", mesh_components, 5, build_mesh},
+    {VIS_ARROWS, "Arrows3D", arrows_components, 4, build_arrows},
+    {VIS_ELLIPSOIDS, "Ellipsoids3D", ellipsoids_components, 7, build_ellipsoids},
+    {VIS_PINHOLE, "Pinhole", pinhole_components, 6, build_pinhole},
 };
+#define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
+#define PINHOLE_DESC (&archetypes[N_ARCHETYPES - 1])
 
 #define MAX_COMPONENTS 8
 
@@ -669,35 +1127,60 @@ static rr_status_t world_of(rr_spatial3d_t *v, size_t i, const char *timeline, i
     return RR_OK;
 }
 
-/* ViewCoordinates (Rerun's ViewDir codes: Up 1, Down 2) at the root, else
- * at a top-level entity. */
+/* ViewCoordinates (Rerun's ViewDir codes: Up 1, Down 2, Right 3, Left 4,
+ * Forward 5, Back 6) of an entity, false when it has none. */
+static bool view_coordinates(rr_spatial3d_t *v, const rr_entity_path_t *e, const char *comp,
+                             const char *timeline, int64_t t, uint8_t out[3]) {
+    rr_store_row_t row;
+    bool found = false;
+    rr_store_query_latest_at(v->store, e, timeline, t, &comp, 1, &row, &found);
+    span_t s;
+    const char *why = NULL;
+    if (!found || !cell_span(&row, "C", 3, &s, &why) || s.n < 1) return false;
+    memcpy(out, s.p, 3);
+    return true;
+}
+
+/* The scene's up: ViewCoordinates at the origin, else at the root, else at
+ * a top-level entity; +Z without any. */
 static void find_up(rr_spatial3d_t *v, const char *timeline, int64_t t) {
     v->up = rr_v3(0, 0, 1);
+    uint8_t c[3];
+    bool found = v->has_origin && view_coordinates(v, &v->origin, "ViewCoordinates:xyz", timeline, t, c);
     size_t n = rr_store_num_entities(v->store);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !found; i++) {
         const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        if (e->n_parts > 1) continue;
-        const char *comp = "ViewCoordinates:xyz";
-        rr_store_row_t row;
-        bool found = false;
-        rr_store_query_latest_at(v->store, e, timeline, t, &comp, 1, &row, &found);
-        span_t s;
-        const char *why = NULL;
-        if (!found || !cell_span(&row, "C", 3, &s, &why) || s.n < 1) continue;
-        for (int k = 0; k < 3; k++) {
-            float sign = s.p[k] == 1 ? 1.0f : s.p[k] == 2 ? -1.0f : 0.0f;
-            if (sign != 0) {
-                v->up = rr_v3(k == 0 ? sign : 0, k == 1 ? sign : 0, k == 2 ? sign : 0);
-                return;
-            }
+        if (e->n_parts <= 1) found = view_coordinates(v, e, "ViewCoordinates:xyz", timeline, t, c);
+    }
+    if (!found) return;
+    for (int k = 0; k < 3; k++) {
+        float sign = c[k] == 1 ? 1.0f : c[k] == 2 ? -1.0f : 0.0f;
+        if (sign != 0) {
+            v->up = rr_v3(k == 0 ? sign : 0, k == 1 ? sign : 0, k == 2 ? sign : 0);
+            return;
         }
     }
 }
 
+/* The rotation taking RDF coordinates (x right, y down, z forward) into
+ * those of codes (Rerun's ViewCoordinates::from_rdf); identity when codes
+ * do not name three distinct axes. */
+static rr_mat4_t from_rdf(const uint8_t codes[3]) {
+    static const float dirs[7][3] = {{0, 0, 0}, {0, -1, 0}, {0, 1, 0}, {1, 0, 0}, {-1, 0, 0}, {0, 0, 1}, {0, 0, -1}};
+    rr_mat4_t m = rr_mat4_identity();
+    int used = 0;
+    for (int k = 0; k < 3; k++) {
+        if (codes[k] < 1 || codes[k] > 6) return rr_mat4_identity();
+        used |= 1 << ((codes[k] - 1) / 2);
+        for (int c = 0; c < 3; c++) m.m[c * 4 + k] = dirs[codes[k]][c]; /* row k */
+    }
+    return used == 7 ? m : rr_mat4_identity();
+}
+
 /* ---------------- frames ---------------- */
 
-static rr_status_t push_draw(rr_spatial3d_t *v, const rr_gfx_buffer_t *buf, const rr_mat4_t *model,
-                             rr_error_t *err) {
+static rr_status_t push_draw(rr_spatial3d_t *v, const geo_t *g, const rr_mat4_t *model, size_t name,
+                             const char *archetype, rr_error_t *err) {
     if (v->n_draws == v->cap_draws) {
         size_t cap = v->cap_draws ? v->cap_draws * 2 : 64;
         drawable_t *d = realloc(v->draws, cap * sizeof *d);
@@ -705,12 +1188,95 @@ static rr_status_t push_draw(rr_spatial3d_t *v, const rr_gfx_buffer_t *buf, cons
         v->draws = d;
         v->cap_draws = cap;
     }
-    v->draws[v->n_draws++] = (drawable_t){buf, *model};
+    v->draws[v->n_draws++] = (drawable_t){g, *model, name, archetype};
     return RR_OK;
+}
+
+static rr_status_t push_name(rr_spatial3d_t *v, const char *s, size_t *out, rr_error_t *err) {
+    size_t len = strlen(s) + 1;
+    if (v->n_names + len > v->cap_names) {
+        size_t cap = v->cap_names ? v->cap_names : 1024;
+        while (cap < v->n_names + len) cap *= 2;
+        char *p = realloc(v->names, cap);
+        if (!p) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: out of memory");
+        v->names = p;
+        v->cap_names = cap;
+    }
+    memcpy(v->names + v->n_names, s, len);
+    *out = v->n_names;
+    v->n_names += len;
+    return RR_OK;
+}
+
+static bool visible(const rr_spatial3d_t *v, const rr_entity_path_t *e) {
+    if (v->has_origin && !(v->subtree ? rr_entity_path_starts_with(e, &v->origin)
+                                      : rr_entity_path_equal(e, &v->origin)))
+        return false;
+    for (size_t i = 0; i < v->n_hidden; i++)
+        if (rr_entity_path_starts_with(e, &v->hidden[i])) return false;
+    return true;
+}
+
+/* The cached geometry of one archetype at one entity (built when missing
+ * or when its secondary cells changed), queued to draw with model. */
+static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const archetype_desc_t *d,
+                             const rr_store_row_t *rows, const bool *found, uint64_t extra,
+                             const rr_mat4_t *model, float plane_dist, bool add_bounds, rr_error_t *err) {
+    uint64_t key2 = extra;
+    for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + row_key(&rows[k], found[k]);
+    cache_entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
+    if (ce && ce->built && ce->key2 != key2) entry_clear(v, ce); /* a colour or radius changed */
+    if (!ce) {
+        ce = cache_insert(v, rows[0].chunk->id, rows[0].row, d->kind);
+        if (!ce) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: out of memory");
+    }
+    if (!ce->built) {
+        build_t b = {v, e, rows, found, rr_aabb_empty(), ce, plane_dist};
+        rr_status_t st = d->build(&b, err);
+        if (st != RR_OK) {
+            entry_clear(v, ce);
+            return rr_error_prefix(err, "%s: ", e->str);
+        }
+        ce->built = true;
+        ce->key2 = key2;
+        ce->bounds = b.bounds;
+    }
+    if (!ce->n_geo) return RR_OK;
+    if (add_bounds && !rr_aabb_is_empty(&ce->bounds)) {
+        rr_aabb_t wb = rr_aabb_transform(&ce->bounds, model);
+        rr_aabb_add_box(&v->bounds, &wb);
+    }
+    size_t name = 0;
+    RR_TRY(push_name(v, e->str, &name, err));
+    for (int g = 0; g < ce->n_geo; g++) RR_TRY(push_draw(v, &ce->geo[g], model, name, d->name, err));
+    return RR_OK;
+}
+
+/* The origin's world transform: that of the origin or of its closest
+ * ancestor the store knows (paths without data add no transform). */
+static rr_mat4_t origin_world(rr_spatial3d_t *v) {
+    rr_mat4_t m = rr_mat4_identity();
+    if (!v->has_origin) return m;
+    rr_entity_path_t cur = {0}, up = {0};
+    if (rr_entity_path_copy(&v->origin, &cur, NULL) != RR_OK) return m;
+    for (;;) {
+        long j = find_entity(v->store, &cur);
+        if (j >= 0) {
+            m = v->world[j];
+            break;
+        }
+        if (cur.n_parts == 0 || rr_entity_path_parent(&cur, &up, NULL) != RR_OK) break;
+        rr_entity_path_free(&cur);
+        cur = up;
+        memset(&up, 0, sizeof up);
+    }
+    rr_entity_path_free(&cur);
+    return m;
 }
 
 rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
     v->n_draws = 0;
+    v->n_names = 0;
     v->bounds = rr_aabb_empty();
     v->warning[0] = 0;
     size_t n = rr_store_num_entities(v->store);
@@ -721,37 +1287,61 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
         v->cap_world = n;
     }
     find_up(v, timeline, t);
-    for (size_t i = 0; i < n; i++) {
-        RR_TRY(world_of(v, i, timeline, t, err));
-        const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        for (size_t a = 0; a < sizeof archetypes / sizeof archetypes[0]; a++) {
-            const archetype_desc_t *d = &archetypes[a];
-            rr_store_row_t rows[MAX_COMPONENTS];
-            bool found[MAX_COMPONENTS];
-            rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
-            if (!found[0]) continue;
-            uint64_t key2 = 0;
-            for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + row_key(&rows[k], found[k]);
-            cache_entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
-            if (ce && ce->key2 != key2) { /* a colour or radius changed: rebuild */
-                rr_gfx_buffer_free(v->r, ce->buf);
-                ce->buf = NULL;
+    for (size_t i = 0; i < n; i++) RR_TRY(world_of(v, i, timeline, t, err));
+    rr_mat4_t ow = origin_world(v), view_from_world;
+    if (!rr_mat4_invert(&ow, &view_from_world)) {
+        warn(v, "%s: the origin's transform cannot be inverted", v->origin.str);
+        view_from_world = rr_mat4_identity();
+    }
+    /* Pinholes come last: their default image plane distance follows the
+     * size of everything else. */
+    size_t n_pinholes = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        float plane_default = 0.3f;
+        if (pass == 1) {
+            if (!n_pinholes) break;
+            float size = rr_aabb_is_empty(&v->bounds) ? 0 : rr_v3_len(rr_v3_sub(v->bounds.max, v->bounds.min));
+            if (isfinite(size) && size > 0) plane_default = size * 0.02f;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const rr_entity_path_t *e = rr_store_entity(v->store, i);
+            if (!visible(v, e)) continue;
+            rr_mat4_t model = rr_mat4_mul(&view_from_world, &v->world[i]);
+            for (size_t a = 0; a < N_ARCHETYPES; a++) {
+                const archetype_desc_t *d = &archetypes[a];
+                if ((d == PINHOLE_DESC) != (pass == 1)) continue;
+                rr_store_row_t rows[MAX_COMPONENTS];
+                bool found[MAX_COMPONENTS];
+                rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
+                if (!found[0]) continue;
+                if (d != PINHOLE_DESC) {
+                    RR_TRY(use_entry(v, e, d, rows, found, 0, &model, 0, true, err));
+                    continue;
+                }
+                if (pass == 0) continue;
+                float plane = plane_default;
+                span_t s;
+                const char *why = NULL;
+                if (found[4] && cell_span(&rows[4], "f", 0, &s, &why) && s.n > 0) {
+                    float p = span_f(&s, 1, 0, 0);
+                    if (isfinite(p) && p > 0) plane = p;
+                }
+                uint8_t codes[3] = {3, 2, 5}; /* RDF */
+                view_coordinates(v, e, "Pinhole:camera_xyz", timeline, t, codes);
+                rr_mat4_t rdf = from_rdf(codes), sc = rr_mat4_scale(rr_v3(plane, plane, plane));
+                rr_mat4_t m = rr_mat4_mul(&model, &rdf);
+                m = rr_mat4_mul(&m, &sc);
+                uint32_t bits;
+                memcpy(&bits, &plane, 4);
+                RR_TRY(use_entry(v, e, d, rows, found, bits, &m, plane, false, err));
             }
-            if (!ce) {
-                ce = cache_insert(v, rows[0].chunk->id, rows[0].row, d->kind);
-                if (!ce) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: out of memory");
+            if (pass == 0) {
+                const char *pc = pinhole_components[0];
+                rr_store_row_t row;
+                bool f = false;
+                rr_store_query_latest_at(v->store, e, timeline, t, &pc, 1, &row, &f);
+                n_pinholes += f;
             }
-            if (!ce->buf) {
-                build_t b = {v, e, rows, found, rr_aabb_empty()};
-                rr_status_t st = d->build(&b, &ce->buf, err);
-                if (st != RR_OK) return rr_error_prefix(err, "%s: ", e->str);
-                ce->key2 = key2;
-                ce->bounds = b.bounds;
-            }
-            if (!ce->buf) continue;
-            rr_aabb_t wb = rr_aabb_transform(&ce->bounds, &v->world[i]);
-            rr_aabb_add_box(&v->bounds, &wb);
-            RR_TRY(push_draw(v, ce->buf, &v->world[i], err));
         }
     }
     return RR_OK;
@@ -762,6 +1352,166 @@ rr_vec3_t rr_spatial3d_up(const rr_spatial3d_t *v) { return v->up; }
 size_t rr_spatial3d_num_drawables(const rr_spatial3d_t *v) { return v->n_draws; }
 const char *rr_spatial3d_warning(const rr_spatial3d_t *v) { return v->warning[0] ? v->warning : NULL; }
 size_t rr_spatial3d_cache_size(const rr_spatial3d_t *v) { return v->n_entries; }
+
+/* ---------------- picking ---------------- */
+
+typedef struct ray {
+    rr_vec3_t eye, dir, fwd; /* dir, fwd unit */
+    float px_per_depth;      /* world size of a pixel at depth 1 */
+} ray_t;
+
+/* Slab test of the ray against a box; the entry distance, or -1 on a miss. */
+static float ray_box(const ray_t *r, const rr_aabb_t *b) {
+    float o[3] = {r->eye.x, r->eye.y, r->eye.z}, d[3] = {r->dir.x, r->dir.y, r->dir.z};
+    float lo[3] = {b->min.x, b->min.y, b->min.z}, hi[3] = {b->max.x, b->max.y, b->max.z};
+    float t0 = 0, t1 = INFINITY;
+    for (int k = 0; k < 3; k++) {
+        if (fabsf(d[k]) < 1e-30f) {
+            if (o[k] < lo[k] || o[k] > hi[k]) return -1;
+            continue;
+        }
+        float a = (lo[k] - o[k]) / d[k], c = (hi[k] - o[k]) / d[k];
+        if (a > c) {
+            float tmp = a;
+            a = c;
+            c = tmp;
+        }
+        t0 = a > t0 ? a : t0;
+        t1 = c < t1 ? c : t1;
+        if (t0 > t1) return -1;
+    }
+    return t0;
+}
+
+/* Radius in world units at view depth z of a radius in Rerun's convention. */
+static float world_radius(const ray_t *r, float radius, float scale, float z) {
+    return (radius < 0 ? -radius * r->px_per_depth * z : radius * scale) + PICK_SLACK_PX * r->px_per_depth * z;
+}
+
+/* Distance along the ray at which item i is hit, or INFINITY. */
+static float hit_item(const ray_t *r, const geo_t *g, size_t i, const rr_mat4_t *m, float scale) {
+    const float *p[3];
+    float radius;
+    int np = item_points(g, i, p, &radius);
+    if (np == 1) {
+        rr_vec3_t c = rr_mat4_point(m, rr_v3(p[0][0], p[0][1], p[0][2]));
+        rr_vec3_t d = rr_v3_sub(c, r->eye);
+        float z = rr_v3_dot(d, r->fwd);
+        if (!(z > 0)) return INFINITY;
+        float rr = world_radius(r, radius, scale, z);
+        float t = rr_v3_dot(d, r->dir);
+        /* Not |d|^2 - t^2: far from the eye that difference is all rounding. */
+        rr_vec3_t off = rr_v3_sub(d, rr_v3_scale(r->dir, t));
+        float perp2 = rr_v3_dot(off, off);
+        if (!(perp2 <= rr * rr)) return INFINITY;
+        float th = t - sqrtf(fmaxf(rr * rr - perp2, 0));
+        return th > 0 ? th : t;
+    }
+    if (np == 2) {
+        rr_vec3_t a = rr_mat4_point(m, rr_v3(p[0][0], p[0][1], p[0][2]));
+        rr_vec3_t b = rr_mat4_point(m, rr_v3(p[1][0], p[1][1], p[1][2]));
+        rr_vec3_t e = rr_v3_sub(b, a), w0 = rr_v3_sub(r->eye, a);
+        float bb = rr_v3_dot(r->dir, e), c = rr_v3_dot(e, e), d = rr_v3_dot(r->dir, w0), ee = rr_v3_dot(e, w0);
+        float den = c - bb * bb;
+        float u = den > 1e-12f * (c > 1 ? c : 1) ? (ee - bb * d) / den : 0.0f;
+        if (c <= 0) u = 0;
+        else if (den <= 1e-12f * (c > 1 ? c : 1)) u = 0; /* parallel: any point; the start */
+        u = u < 0 ? 0 : u > 1 ? 1 : u;
+        if (!isfinite(u)) return INFINITY;
+        rr_vec3_t q = rr_v3_add(a, rr_v3_scale(e, u));
+        rr_vec3_t dq = rr_v3_sub(q, r->eye);
+        float t = rr_v3_dot(dq, r->dir), z = rr_v3_dot(dq, r->fwd);
+        if (!(t > 0) || !(z > 0)) return INFINITY;
+        rr_vec3_t off = rr_v3_sub(dq, rr_v3_scale(r->dir, t));
+        float rr = world_radius(r, radius, scale, z);
+        return rr_v3_dot(off, off) <= rr * rr ? t : INFINITY;
+    }
+    /* Moller-Trumbore. */
+    rr_vec3_t v0 = rr_mat4_point(m, rr_v3(p[0][0], p[0][1], p[0][2]));
+    rr_vec3_t v1 = rr_mat4_point(m, rr_v3(p[1][0], p[1][1], p[1][2]));
+    rr_vec3_t v2 = rr_mat4_point(m, rr_v3(p[2][0], p[2][1], p[2][2]));
+    rr_vec3_t e1 = rr_v3_sub(v1, v0), e2 = rr_v3_sub(v2, v0);
+    rr_vec3_t pv = rr_v3_cross(r->dir, e2);
+    float det = rr_v3_dot(e1, pv);
+    if (!(fabsf(det) > 1e-20f)) return INFINITY;
+    float inv = 1.0f / det;
+    rr_vec3_t tv = rr_v3_sub(r->eye, v0);
+    float u = rr_v3_dot(tv, pv) * inv;
+    if (u < 0 || u > 1) return INFINITY;
+    rr_vec3_t qv = rr_v3_cross(tv, e1);
+    float w = rr_v3_dot(r->dir, qv) * inv;
+    if (w < 0 || u + w > 1) return INFINITY;
+    float t = rr_v3_dot(e2, qv) * inv;
+    return t > 0 ? t : INFINITY;
+}
+
+static rr_mat4_t view_proj(const rr_spatial3d_t *v, const rr_camera_t *cam, int w, int h) {
+    float radius = rr_aabb_is_empty(&v->bounds) ? 0 : 0.5f * rr_v3_len(rr_v3_sub(v->bounds.max, v->bounds.min));
+    rr_mat4_t view = rr_camera_view(cam);
+    rr_mat4_t proj = rr_camera_projection(cam, (float)w / (float)h, radius);
+    return rr_mat4_mul(&proj, &view);
+}
+
+bool rr_spatial3d_pick(rr_spatial3d_t *v, const rr_camera_t *cam, int w, int h, float px, float py,
+                       rr_pick_t *out) {
+    memset(out, 0, sizeof *out);
+    if (w < 1 || h < 1 || !isfinite(px) || !isfinite(py)) return false;
+    rr_mat4_t vp = view_proj(v, cam, w, h), inv;
+    if (!rr_mat4_invert(&vp, &inv)) return false;
+    float nx = 2.0f * px / (float)w - 1.0f, ny = 1.0f - 2.0f * py / (float)h;
+    rr_vec3_t a = rr_mat4_project(&inv, rr_v3(nx, ny, -1)), b = rr_mat4_project(&inv, rr_v3(nx, ny, 1));
+    ray_t r;
+    r.eye = rr_camera_eye(cam);
+    r.dir = rr_v3_norm(rr_v3_sub(b, a));
+    r.fwd = rr_v3_norm(rr_v3_sub(cam->target, r.eye));
+    r.px_per_depth = 2.0f * tanf(cam->fovy * 0.5f) / (float)h;
+    if (!(rr_v3_len(r.dir) > 0.5f) || !(rr_v3_len(r.fwd) > 0.5f)) return false;
+    float best = INFINITY;
+    size_t best_draw = 0, best_item = 0;
+    for (size_t di = 0; di < v->n_draws; di++) {
+        const drawable_t *d = &v->draws[di];
+        const geo_t *g = d->geo;
+        float scale = rr_mat4_max_scale(&d->model);
+        for (size_t ci = 0; ci < g->n_cells; ci++) {
+            const cell_t *c = &g->cells[ci];
+            if (!c->count || rr_aabb_is_empty(&c->box)) continue;
+            rr_aabb_t wb = rr_aabb_transform(&c->box, &d->model);
+            float zmax = 0;
+            for (int k = 0; k < 8; k++) {
+                rr_vec3_t q = rr_v3(k & 1 ? wb.max.x : wb.min.x, k & 2 ? wb.max.y : wb.min.y, k & 4 ? wb.max.z : wb.min.z);
+                float z = rr_v3_dot(rr_v3_sub(q, r.eye), r.fwd);
+                zmax = z > zmax ? z : zmax;
+            }
+            if (!(zmax > 0)) continue;
+            float margin = c->r_scene * scale + (c->r_px + PICK_SLACK_PX) * r.px_per_depth * zmax;
+            wb.min = rr_v3_sub(wb.min, rr_v3(margin, margin, margin));
+            wb.max = rr_v3_add(wb.max, rr_v3(margin, margin, margin));
+            float t0 = ray_box(&r, &wb);
+            if (t0 < 0 || t0 > best) continue;
+            for (uint32_t j = 0; j < c->count; j++) {
+                size_t i = g->perm ? g->perm[c->first + j] : (size_t)c->first + j;
+                float t = hit_item(&r, g, i, &d->model, scale);
+                if (t < best) {
+                    best = t;
+                    best_draw = di;
+                    best_item = i;
+                }
+            }
+        }
+    }
+    if (!isfinite(best)) return false;
+    const drawable_t *d = &v->draws[best_draw];
+    out->hit = true;
+    snprintf(out->entity, sizeof out->entity, "%s", v->names + d->name);
+    snprintf(out->archetype, sizeof out->archetype, "%s", d->archetype);
+    out->instance = d->geo->inst ? d->geo->inst[best_item] : best_item;
+    rr_vec3_t hit = rr_v3_add(r.eye, rr_v3_scale(r.dir, best));
+    out->world[0] = hit.x, out->world[1] = hit.y, out->world[2] = hit.z;
+    out->depth = best;
+    return true;
+}
+
+/* ---------------- drawing ---------------- */
 
 /* Grid lines on the plane through the origin perpendicular to up, spaced by
  * a power of ten that suits the scene, plus the world axes. */
@@ -786,20 +1536,79 @@ static void draw_grid(rr_spatial3d_t *v, const rr_spatial3d_options_t *o, float 
             float a = (float)i * spacing, ext = (float)half * spacing;
             rr_vec3_t p0 = rr_v3_add(rr_v3_scale(u, cu + a), rr_v3_scale(w, cw - ext));
             rr_vec3_t p1 = rr_v3_add(rr_v3_scale(u, cu + a), rr_v3_scale(w, cw + ext));
-            segs[k++] = (rr_gfx_segment_t){{p0.x, p0.y, p0.z}, {p1.x, p1.y, p1.z}, -0.5f, grid_color};
+            segs[k++] = seg(p0, p1, -0.5f, grid_color);
             p0 = rr_v3_add(rr_v3_scale(w, cw + a), rr_v3_scale(u, cu - ext));
             p1 = rr_v3_add(rr_v3_scale(w, cw + a), rr_v3_scale(u, cu + ext));
-            segs[k++] = (rr_gfx_segment_t){{p0.x, p0.y, p0.z}, {p1.x, p1.y, p1.z}, -0.5f, grid_color};
+            segs[k++] = seg(p0, p1, -0.5f, grid_color);
         }
     if (o->axes) {
         static const uint32_t axis_colors[3] = {0xdd3333ffu, 0x33cc33ffu, 0x3366ffffu};
         for (int a = 0; a < 3; a++) {
             float e[3] = {0, 0, 0};
             e[a] = spacing;
-            segs[k++] = (rr_gfx_segment_t){{0, 0, 0}, {e[0], e[1], e[2]}, -1.0f, axis_colors[a]};
+            segs[k++] = seg(rr_v3(0, 0, 0), rr_v3(e[0], e[1], e[2]), -1.0f, axis_colors[a]);
         }
     }
     rr_gfx_draw_segments(v->r, segs, k, NULL);
+}
+
+/* Draws the items of g that belong to instance (all of them: the cached
+ * buffer; one instance: a transient copy of its items). */
+static void draw_items(rr_spatial3d_t *v, const geo_t *g, uint64_t instance, const rr_mat4_t *model) {
+    if (instance == RR_PICK_ALL_INSTANCES) {
+        rr_gfx_draw(v->r, g->buf, model);
+        return;
+    }
+    size_t elem = g->kind == GEO_POINTS ? sizeof(rr_gfx_point_t)
+                  : g->kind == GEO_TRIS ? 3 * sizeof(rr_gfx_vertex_t)
+                                        : sizeof(rr_gfx_segment_t);
+    const uint8_t *items = g->items;
+    uint8_t *sel = NULL;
+    size_t n = 0;
+    if (!g->inst) {
+        if (instance >= g->n) return;
+        sel = malloc(elem);
+        if (!sel) return;
+        memcpy(sel, items + instance * elem, elem);
+        n = 1;
+    } else {
+        for (size_t i = 0; i < g->n; i++) n += g->inst[i] == instance;
+        if (!n) return;
+        sel = malloc(n * elem);
+        if (!sel) return; /* a frame without the highlight */
+        n = 0;
+        for (size_t i = 0; i < g->n; i++)
+            if (g->inst[i] == instance) memcpy(sel + elem * n++, items + i * elem, elem);
+    }
+    switch (g->kind) {
+    case GEO_POINTS: rr_gfx_draw_points(v->r, (const rr_gfx_point_t *)sel, n, model); break;
+    case GEO_SEGS: rr_gfx_draw_segments(v->r, (const rr_gfx_segment_t *)sel, n, model); break;
+    case GEO_ARROWS: rr_gfx_draw_arrows(v->r, (const rr_gfx_segment_t *)sel, n, model); break;
+    default: rr_gfx_draw_triangles(v->r, (const rr_gfx_vertex_t *)sel, n * 3, model); break;
+    }
+    free(sel);
+}
+
+/* Rerun draws outlines around hovered and selected things, over the scene:
+ * here the shape grown by OUTLINE_PX in the outline colour, then the shape
+ * itself on top; surfaces (which cannot grow) are pulled toward the
+ * outline colour instead. */
+static void draw_highlight(rr_spatial3d_t *v, const rr_pick_t *p, uint32_t color) {
+    if (!p->hit) return;
+    for (size_t i = 0; i < v->n_draws; i++) {
+        const drawable_t *d = &v->draws[i];
+        if (strcmp(v->names + d->name, p->entity)) continue;
+        if (d->geo->kind == GEO_TRIS) {
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){0, color, 0.5f, false});
+            draw_items(v, d->geo, p->instance, &d->model);
+        } else {
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){OUTLINE_PX, color, 1.0f, true});
+            draw_items(v, d->geo, p->instance, &d->model);
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){0, 0, 0, true});
+            draw_items(v, d->geo, p->instance, &d->model);
+        }
+    }
+    rr_gfx_set_style(v->r, NULL);
 }
 
 rr_status_t rr_spatial3d_draw(rr_spatial3d_t *v, rr_gfx_target_t *target, const rr_camera_t *cam,
@@ -815,6 +1624,8 @@ rr_status_t rr_spatial3d_draw(rr_spatial3d_t *v, rr_gfx_target_t *target, const 
     rr_mat4_t proj = rr_camera_projection(cam, aspect, radius);
     rr_gfx_begin(v->r, target, &view, &proj, opts->background);
     if (opts->grid || opts->axes) draw_grid(v, opts, radius);
-    for (size_t i = 0; i < v->n_draws; i++) rr_gfx_draw(v->r, v->draws[i].buf, &v->draws[i].model);
+    for (size_t i = 0; i < v->n_draws; i++) rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
+    draw_highlight(v, &v->selected, SELECT_COLOR);
+    draw_highlight(v, &v->hover, HOVER_COLOR);
     return rr_gfx_end(v->r, err);
 }
