@@ -222,6 +222,13 @@ static void format_compact(sb_t *b, rr_time_type_t type, int64_t v) {
     }
 }
 
+size_t rr_time_panel_format_compact(rr_time_type_t type, int64_t value, char *out, size_t cap) {
+    sb_t b = {out, cap, 0};
+    if (cap) out[0] = 0;
+    format_compact(&b, type, value);
+    return b.len;
+}
+
 /* ---------------- parsing ---------------- */
 
 /* Copies s without the separators Rerun prints (spaces, thin spaces),
@@ -344,8 +351,12 @@ typedef struct dens {
     double t0, t1, w;
     float *b;
     size_t n;
-    uint64_t rows;  /* found (pass 1: all rows of the chunks) */
-    bool spread;    /* pass 2: chunks as ranges */
+    uint64_t rows;
+    /* The chunks to add, each once: the store's any-component visit can
+     * hand out a chunk once per component whose index ranges differ. */
+    const rr_chunk_t **chunks;
+    size_t n_chunks, cap_chunks;
+    bool oom;
 } dens_t;
 
 static const rr_chunk_index_t *chunk_index(const rr_chunk_t *c, const char *timeline) {
@@ -354,9 +365,25 @@ static const rr_chunk_index_t *chunk_index(const rr_chunk_t *c, const char *time
     return NULL;
 }
 
-static bool dens_count(void *ctx, const rr_chunk_t *c) {
-    ((dens_t *)ctx)->rows += (uint64_t)c->num_rows;
+static bool dens_collect(void *ctx, const rr_chunk_t *c) {
+    dens_t *d = ctx;
+    if (d->n_chunks == d->cap_chunks) {
+        size_t cap = d->cap_chunks ? d->cap_chunks * 2 : 64;
+        const rr_chunk_t **nc = realloc(d->chunks, cap * sizeof *nc);
+        if (!nc) {
+            d->oom = true;
+            return false;
+        }
+        d->chunks = nc;
+        d->cap_chunks = cap;
+    }
+    d->chunks[d->n_chunks++] = c;
     return true;
+}
+
+static int cmp_ptr(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t) * (const rr_chunk_t *const *)a, y = (uintptr_t) * (const rr_chunk_t *const *)b;
+    return x < y ? -1 : x > y;
 }
 
 static void dens_point(dens_t *d, double t, float count) {
@@ -366,30 +393,41 @@ static void dens_point(dens_t *d, double t, float count) {
     d->b[i] += count;
 }
 
-static bool dens_add(void *ctx, const rr_chunk_t *c) {
-    dens_t *d = ctx;
-    const rr_chunk_index_t *ix = chunk_index(c, d->timeline);
-    if (!ix || rr_time_range_is_empty(ix->range)) return true;
-    if (!d->spread) {
-        const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
-        for (int64_t r = 0; r < ix->array.length; r++) {
-            double t = (double)v[r];
-            if (t >= d->t0 && t < d->t1) {
-                dens_point(d, t, 1);
-                d->rows++;
-            }
-        }
-        return true;
+/* A row is an event when any of its cells holds data (a null cell is no
+ * data; an empty list is). */
+static bool row_has_data(const rr_chunk_t *c, int64_t row) {
+    for (int64_t j = 0; j < c->n_components; j++) {
+        const struct ArrowArray *a = &c->components[j].array;
+        const uint8_t *valid = a->n_buffers > 0 ? (const uint8_t *)a->buffers[0] : NULL;
+        if (a->null_count == 0 || !valid) return true;
+        int64_t bit = a->offset + row;
+        if (valid[bit >> 3] >> (bit & 7) & 1) return true;
     }
+    return false;
+}
+
+static void dens_rows(dens_t *d, const rr_chunk_t *c, const rr_chunk_index_t *ix) {
+    const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
+    for (int64_t r = 0; r < ix->array.length; r++) {
+        double t = (double)v[r];
+        if (t >= d->t0 && t < d->t1 && row_has_data(c, r)) {
+            dens_point(d, t, 1);
+            d->rows++;
+        }
+    }
+}
+
+/* A chunk's rows as a box over its time range: each bucket gets its share
+ * of the overlap. */
+static void dens_spread(dens_t *d, const rr_chunk_t *c, const rr_chunk_index_t *ix) {
     d->rows += (uint64_t)c->num_rows;
     double a = (double)ix->range.min, z = (double)ix->range.max;
     if (a == z) {
         dens_point(d, a, (float)c->num_rows);
-        return true;
+        return;
     }
-    /* A box over [a, z]: each bucket gets its share of the overlap. */
     double lo = a > d->t0 ? a : d->t0, hi = z < d->t1 ? z : d->t1;
-    if (lo >= hi) return true;
+    if (lo >= hi) return;
     double per = (double)c->num_rows / (z - a);
     size_t i0 = (size_t)((lo - d->t0) / d->w), i1 = (size_t)((hi - d->t0) / d->w);
     if (i1 >= d->n) i1 = d->n - 1;
@@ -398,7 +436,6 @@ static bool dens_add(void *ctx, const rr_chunk_t *c) {
         double o0 = b0 > lo ? b0 : lo, o1 = b1 < hi ? b1 : hi;
         if (o1 > o0) d->b[i] += (float)((o1 - o0) * per);
     }
-    return true;
 }
 
 static int64_t clamp_time_d(double t) {
@@ -411,12 +448,25 @@ uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *enti
                                const char *timeline, double t0, double t1, float *buckets,
                                size_t n) {
     if (!s || !entity || !timeline || !buckets || n == 0 || !(t1 > t0)) return 0;
-    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, false};
+    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false};
     rr_time_range_t q = {clamp_time_d(floor(t0)), clamp_time_d(ceil(t1))};
-    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_count, &d);
-    d.spread = d.rows >= TP_MAX_POINT_EVENTS;
-    d.rows = 0;
-    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_add, &d);
+    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_collect, &d);
+    if (d.n_chunks > 1) qsort(d.chunks, d.n_chunks, sizeof *d.chunks, cmp_ptr);
+    size_t u = 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < d.n_chunks; i++)
+        if (i == 0 || d.chunks[i] != d.chunks[u - 1]) {
+            d.chunks[u++] = d.chunks[i];
+            total += (uint64_t)d.chunks[i]->num_rows;
+        }
+    bool spread = total >= TP_MAX_POINT_EVENTS;
+    for (size_t i = 0; i < u; i++) {
+        const rr_chunk_index_t *ix = chunk_index(d.chunks[i], timeline);
+        if (!ix || rr_time_range_is_empty(ix->range)) continue;
+        if (spread) dens_spread(&d, d.chunks[i], ix);
+        else dens_rows(&d, d.chunks[i], ix);
+    }
+    free(d.chunks);
     return d.rows;
 }
 
@@ -432,6 +482,7 @@ typedef struct tp_node {
     bool static_only;        /* an entity whose data is all static */
     bool has_data;           /* something on the timeline in the subtree */
     float *hist;             /* n_buckets, the subtree's density (into tp->hist) */
+    float label_w;           /* the name's width in points; 0: not measured yet */
 } tp_node_t;
 
 typedef struct tp_row {
@@ -866,7 +917,6 @@ typedef struct row_ctx {
     bool has_range;
     float time_left, right, row_h;
     rr_ui_color_t bar;
-    float need_w; /* the widest tree label, for next frame's column */
 } row_ctx_t;
 
 static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
@@ -903,9 +953,6 @@ static void draw_row(row_ctx_t *c, int id) {
     if (id == 0) tp->lay.recording_row = tr;
 
     float x = r.x + (float)nd->depth * th->indent;
-    float lw = rr_ui_text_width(ui, nd->name);
-    float w_need = x - r.x + 16 + lw + th->padding_x;
-    if (w_need > c->need_w) c->need_w = w_need;
     rr_ui_rect_t clip = ui_clip(ui);
     if (r.y > clip.y + clip.h || r.y + r.h < clip.y) return; /* scrolled away: room only */
 
@@ -960,6 +1007,21 @@ static void draw_subtree(row_ctx_t *c, int id) {
         draw_subtree(c, ch);
 }
 
+/* The tree column fits the widest row shown (time_panel.rs sizes it by
+ * what the tree drew); names are measured once. */
+static float tree_width(rr_time_panel_t *tp, rr_ui_t *ui, int id) {
+    tp_node_t *nd = &tp->nodes[id];
+    if (nd->label_w <= 0) nd->label_w = rr_ui_text_width(ui, nd->name) + 0.01f;
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    float w = (float)nd->depth * th->indent + 16 + nd->label_w + 2 * th->padding_x;
+    if (!nd->open) return w;
+    for (int ch = nd->first_child; ch >= 0; ch = tp->nodes[ch].next_sibling) {
+        float cw = tree_width(tp, ui, ch);
+        if (cw > w) w = cw;
+    }
+    return w;
+}
+
 static bool is_dark(const rr_ui_theme_t *th) {
     uint32_t bg = th->panel_bg;
     return ((bg >> 24) & 0xff) + ((bg >> 16) & 0xff) + ((bg >> 8) & 0xff) < 3 * 128;
@@ -994,6 +1056,10 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
 
     rr_ui_rect_t avail = rr_ui_available(ui);
     float row_h = ui_row_h(ui);
+    if (tp->n_nodes > 0) {
+        float need = tree_width(tp, ui, 0);
+        tp->tree_w = need < TP_TREE_MIN_W ? TP_TREE_MIN_W : need;
+    }
     float tree_w = tp->tree_w;
     if (tree_w > avail.w - TP_TIME_MIN_W) tree_w = avail.w - TP_TIME_MIN_W;
     if (tree_w < 80) tree_w = 80;
@@ -1078,7 +1144,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
 
     /* The streams: the recording, then its entities. */
     row_ctx_t c = {tp, ui, app, s, tl, range, has_range, time_left, right, row_h,
-                   is_dark(th) ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */, 0};
+                   is_dark(th) ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */};
     if (streams.h > 0) {
         rr_ui_scroll_begin(ui, "##streams", streams.h);
         if (tp->n_nodes > 0) draw_subtree(&c, 0);
@@ -1086,7 +1152,6 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         rr_ui_scroll_end(ui);
         tp->lay.n_rows = tp->n_rows;
     }
-    if (c.need_w > 0) tp->tree_w = c.need_w < TP_TREE_MIN_W ? TP_TREE_MIN_W : c.need_w;
 
     /* Hover preview and the current time on top of everything. */
     rr_ui_push_clip(ui, time_area);

@@ -84,6 +84,10 @@ bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_r
  * and "end". Always NUL-terminates; returns the length it wanted. */
 size_t rr_time_panel_format(rr_time_type_t type, int64_t value, int64_t today_ns, char *out,
                             size_t cap);
+/* The ruler's labels (Rerun's Timestamp::format_time_compact in UTC):
+ * timestamps as a date at midnight, "+123 ms" within a second, "HH:MM" on
+ * whole minutes, else "HH:MM:SS"; other types as rr_time_panel_format. */
+size_t rr_time_panel_format_compact(rr_time_type_t type, int64_t value, char *out, size_t cap);
 /* Parses what a user types into the time field: sequences "#42" or "42";
  * durations "1.5s", "250ms", "3us", "7ns", "2min", "1h" or a bare integer of
  * nanoseconds; timestamps "YYYY-MM-DD[ T]HH:MM[:SS[.frac]][Z]" (UTC) or a
@@ -93,12 +97,13 @@ bool rr_time_panel_parse(rr_time_type_t type, const char *s, int64_t *out);
 
 /* ---------------- data density ---------------- */
 
-/* Adds the temporal rows of entity on timeline into n buckets that split
- * [t0, t1) evenly (bucket i: [t0 + i*w, t0 + (i+1)*w), w = (t1-t0)/n).
- * Entities with fewer than 10 000 rows in the range add each row at its
+/* Adds the events of entity on timeline into n buckets that split [t0, t1)
+ * evenly (bucket i: [t0 + i*w, t0 + (i+1)*w), w = (t1-t0)/n). An event is
+ * a temporal row with data in some cell (not all null). Entities whose
+ * chunks in the range hold fewer than 10 000 rows add each event at its
  * time; larger ones add each chunk's row count spread evenly over its time
  * range (as Rerun's density graph does past that many events). Returns the
- * number of rows it found in [t0, t1) (spread chunks: all their rows). */
+ * events it found in [t0, t1) (spread chunks: all their rows). */
 uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *entity,
                                const char *timeline, double t0, double t1, float *buckets,
                                size_t n);
