@@ -1,0 +1,1255 @@
+/* The Spatial 2D view (spatial2d.h): per-frame latest-at queries of the
+ * origin's subtree, images converted to RGBA and kept as textures, points,
+ * lines and boxes as GPU buffers, all cached per store chunk and row; then
+ * one draw per entity and archetype, back to front by draw order, through
+ * the renderer (geometry) and gfx/texture (images) with the depth test off
+ * so the order alone decides what is on top, as in Rerun's 2D views. */
+#include "viewer/views/spatial2d.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arrow/array.h"
+#include "viewer/gfx/gl.h"
+#include "viewer/gfx/image_decode.h"
+#include "viewer/gfx/texture.h"
+
+/* Rerun's defaults (re_sdk_types draw_order_ext.rs, radius_ext.rs). */
+#define DEFAULT_RADIUS (-1.5f)
+#define ORDER_DEPTH (-20.0f)
+#define ORDER_IMAGE (-10.0f)
+#define ORDER_SEGMENTATION 0.0f
+#define ORDER_BOXES 10.0f
+#define ORDER_LINES 20.0f
+#define ORDER_POINTS 30.0f
+#define MAG_NEAREST 1
+#define COLORMAP_TURBO 5
+#define HOVER_COLOR 0xffffffffu
+#define SELECT_COLOR 0x40a0ffffu
+
+enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES };
+
+/* An archetype's components: [0] is the primary one (its cell names the
+ * cache entry); those before n_build are what the GPU data is built from;
+ * the rest (opacity, draw order, filter) are read every frame. */
+typedef struct archetype_desc {
+    int kind;
+    const char *name;
+    const char *const *components;
+    size_t n, n_build;
+    int i_opacity, i_order, i_mag; /* -1: none */
+} archetype_desc_t;
+
+static const char *const image_c[] = {"Image:buffer", "Image:format", "Image:opacity", "Image:draw_order",
+                                      "Image:magnification_filter"};
+static const char *const encoded_c[] = {"EncodedImage:blob", "EncodedImage:media_type", "EncodedImage:opacity",
+                                        "EncodedImage:draw_order", "EncodedImage:magnification_filter"};
+static const char *const depth_c[] = {"DepthImage:buffer",     "DepthImage:format",     "DepthImage:colormap",
+                                      "DepthImage:depth_range", "DepthImage:draw_order",
+                                      "DepthImage:magnification_filter"};
+static const char *const seg_c[] = {"SegmentationImage:buffer", "SegmentationImage:format",
+                                    "SegmentationImage:opacity", "SegmentationImage:draw_order"};
+static const char *const points_c[] = {"Points2D:positions", "Points2D:radii", "Points2D:colors",
+                                       "Points2D:class_ids", "Points2D:draw_order"};
+static const char *const lines_c[] = {"LineStrips2D:strips", "LineStrips2D:radii", "LineStrips2D:colors",
+                                      "LineStrips2D:class_ids", "LineStrips2D:draw_order"};
+static const char *const boxes_c[] = {"Boxes2D:half_sizes", "Boxes2D:centers", "Boxes2D:radii",
+                                      "Boxes2D:colors", "Boxes2D:class_ids", "Boxes2D:draw_order"};
+
+static const archetype_desc_t archetypes[] = {
+    {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5},
+    {K_IMAGE, "Image", image_c, 5, 2, 2, 3, 4},
+    {K_ENCODED, "EncodedImage", encoded_c, 5, 2, 2, 3, 4},
+    {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1},
+    {K_BOXES, "Boxes2D", boxes_c, 6, 5, -1, 5, -1},
+    {K_LINES, "LineStrips2D", lines_c, 5, 4, -1, 4, -1},
+    {K_POINTS, "Points2D", points_c, 5, 4, -1, 4, -1},
+};
+#define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
+#define MAX_COMPONENTS 6
+
+static float default_order(int kind) {
+    switch (kind) {
+    case K_DEPTH: return ORDER_DEPTH;
+    case K_SEGMENTATION: return ORDER_SEGMENTATION;
+    case K_BOXES: return ORDER_BOXES;
+    case K_LINES: return ORDER_LINES;
+    case K_POINTS: return ORDER_POINTS;
+    default: return ORDER_IMAGE;
+    }
+}
+static bool is_image(int kind) { return kind <= K_SEGMENTATION; }
+
+/* A pickable primitive of a geometry entry: a segment (a point is one of
+ * zero length) with its radius (negative: UI points) and instance. */
+typedef struct prim {
+    float a[2], b[2];
+    float radius;
+    uint32_t instance;
+} prim_t;
+
+typedef struct entry {
+    struct entry *next;
+    rr_tuid_t chunk_id;
+    int64_t row;
+    int kind;
+    uint64_t key2;
+    bool built;
+    char why[256]; /* non-empty: the data is bad, nothing to draw */
+    rr_gfx_texture_t *tex;
+    int img_w, img_h;
+    rr_gfx_buffer_t *buf;
+    float bounds[4];
+    bool has_bounds;
+    prim_t *prims;
+    size_t n_prims;
+    bool downscaled;
+} entry_t;
+
+typedef struct item {
+    int kind;
+    float order;
+    size_t seq;
+    entry_t *e;
+    float opacity; /* < 0: the fallback, filled in after the frame's count */
+    size_t entity_off; /* into the frame's text */
+} item_t;
+
+struct rr_spatial2d {
+    rr_gfx_renderer_t *r;
+    rr_store_t *store;
+    rr_entity_path_t origin;
+    uint32_t subscription;
+    rr_gfx_quad_program_t *quad;
+    entry_t **buckets;
+    size_t n_buckets, n_entries;
+    item_t *items;
+    size_t n_items, cap_items;
+    char *text; /* entity paths of the frame's items */
+    size_t text_len, text_cap;
+    char **hidden;
+    size_t n_hidden;
+    rr_pick_t hover, selected;
+    float bounds[4];
+    bool has_bounds;
+    bool user_cam;
+    float cam_cx, cam_cy, cam_scale;
+    char warning[512];
+};
+
+static void warn(rr_spatial2d_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(rr_spatial2d_t *v, const char *fmt, ...) {
+    if (v->warning[0]) return; /* the first problem is the one to fix */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->warning, sizeof v->warning, fmt, ap);
+    va_end(ap);
+}
+
+/* ---------------- the GPU cache ---------------- */
+
+static size_t bucket_of(const rr_spatial2d_t *v, rr_tuid_t id) {
+    uint64_t h = (id.time_ns * 0x9E3779B97F4A7C15ull) ^ (id.inc * 0xC2B2AE3D27D4EB4Full);
+    return (size_t)(h >> 17) & (v->n_buckets - 1);
+}
+
+static void entry_free(rr_spatial2d_t *v, entry_t *e) {
+    rr_gfx_texture_free(e->tex);
+    rr_gfx_buffer_free(v->r, e->buf);
+    free(e->prims);
+    free(e);
+}
+
+static void entry_reset(rr_spatial2d_t *v, entry_t *e) {
+    rr_gfx_texture_free(e->tex);
+    rr_gfx_buffer_free(v->r, e->buf);
+    free(e->prims);
+    e->tex = NULL, e->buf = NULL, e->prims = NULL, e->n_prims = 0;
+    e->built = false, e->why[0] = 0, e->has_bounds = false, e->downscaled = false;
+}
+
+static void drop_chunk(rr_spatial2d_t *v, rr_tuid_t id) {
+    entry_t **pp = &v->buckets[bucket_of(v, id)];
+    while (*pp) {
+        entry_t *e = *pp;
+        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc) {
+            *pp = e->next;
+            entry_free(v, e);
+            v->n_entries--;
+            v->n_items = 0; /* the frame's list may point at it: nothing to draw until the next prepare */
+        } else {
+            pp = &e->next;
+        }
+    }
+}
+
+static void on_store_event(void *ctx, const rr_store_event_t *ev) {
+    rr_spatial2d_t *v = ctx;
+    if (ev->kind == RR_STORE_EVENT_REMOVED) drop_chunk(v, ev->chunk_id);
+    if (ev->kind == RR_STORE_EVENT_COMPACTED)
+        for (size_t i = 0; i < ev->n_compacted_from; i++) drop_chunk(v, ev->compacted_from[i]);
+}
+
+static entry_t *cache_find(rr_spatial2d_t *v, rr_tuid_t id, int64_t row, int kind) {
+    for (entry_t *e = v->buckets[bucket_of(v, id)]; e; e = e->next)
+        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc && e->row == row && e->kind == kind)
+            return e;
+    return NULL;
+}
+
+static void cache_grow(rr_spatial2d_t *v) {
+    size_t n = v->n_buckets * 2;
+    entry_t **nb = calloc(n, sizeof *nb);
+    if (!nb) return; /* longer chains, still correct */
+    entry_t **old = v->buckets;
+    size_t old_n = v->n_buckets;
+    v->buckets = nb;
+    v->n_buckets = n;
+    for (size_t i = 0; i < old_n; i++)
+        for (entry_t *e = old[i], *next; e; e = next) {
+            next = e->next;
+            size_t b = bucket_of(v, e->chunk_id);
+            e->next = nb[b];
+            nb[b] = e;
+        }
+    free(old);
+}
+
+static entry_t *cache_insert(rr_spatial2d_t *v, rr_tuid_t id, int64_t row, int kind) {
+    if (v->n_entries >= v->n_buckets * 2) cache_grow(v);
+    entry_t *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->chunk_id = id;
+    e->row = row;
+    e->kind = kind;
+    size_t b = bucket_of(v, id);
+    e->next = v->buckets[b];
+    v->buckets[b] = e;
+    v->n_entries++;
+    return e;
+}
+
+rr_status_t rr_spatial2d_new(rr_gfx_renderer_t *r, rr_store_t *store, const rr_entity_path_t *origin,
+                             rr_spatial2d_t **out, rr_error_t *err) {
+    *out = NULL;
+    rr_spatial2d_t *v = calloc(1, sizeof *v);
+    if (v) {
+        v->n_buckets = 64;
+        v->buckets = calloc(v->n_buckets, sizeof *v->buckets);
+    }
+    if (!v || !v->buckets) {
+        free(v);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+    }
+    v->r = r;
+    v->store = store;
+    rr_status_t st = origin ? rr_entity_path_copy(origin, &v->origin, err) : rr_entity_path_root(&v->origin, err);
+    if (st == RR_OK) st = rr_gfx_quad_program_new(&v->quad, err);
+    if (st == RR_OK) {
+        v->subscription = rr_store_subscribe(store, on_store_event, v);
+        if (!v->subscription) st = rr_error_set(err, RR_ERR_NOMEM, "spatial2d: cannot subscribe to the store");
+    }
+    if (st != RR_OK) {
+        rr_spatial2d_free(v);
+        return st;
+    }
+    *out = v;
+    return RR_OK;
+}
+
+void rr_spatial2d_free(rr_spatial2d_t *v) {
+    if (!v) return;
+    if (v->subscription) rr_store_unsubscribe(v->store, v->subscription);
+    for (size_t i = 0; i < v->n_buckets; i++)
+        for (entry_t *e = v->buckets[i], *next; e; e = next) {
+            next = e->next;
+            entry_free(v, e);
+        }
+    free(v->buckets);
+    rr_gfx_quad_program_free(v->quad);
+    rr_entity_path_free(&v->origin);
+    for (size_t i = 0; i < v->n_hidden; i++) free(v->hidden[i]);
+    free(v->hidden);
+    free(v->items);
+    free(v->text);
+    free(v);
+}
+
+/* ---------------- reading cells ---------------- */
+
+/* A cell's instances: the list column's child array (its schema) and the
+ * logical range [start, start + len) in it. */
+typedef struct cell {
+    const struct ArrowSchema *type;
+    const struct ArrowArray *arr;
+    int64_t start, len;
+} cell_t;
+
+static bool cell_of(const rr_store_row_t *row, cell_t *c) {
+    const rr_chunk_component_t *col = rr_store_row_component(row);
+    memset(c, 0, sizeof *c);
+    if (strcmp(col->type.format, "+l") || col->type.n_children != 1 || col->array.n_children != 1) return false;
+    c->type = col->type.children[0];
+    c->arr = col->array.children[0];
+    rr_store_row_values_range(row, &c->start, &c->len);
+    return c->start >= 0 && c->len >= 0 && c->start + c->len <= c->arr->length;
+}
+
+/* Values buffer of a primitive array of leaf format and element size, or
+ * NULL when it does not fit n logical slots from first. */
+static const uint8_t *prim_values(const struct ArrowSchema *t, const struct ArrowArray *a, const char *leaf,
+                                  int64_t first, int64_t n) {
+    if (strcmp(t->format, leaf) || a->n_buffers < 2 || first < 0 || n < 0 || first + n > a->length) return NULL;
+    if (n && !a->buffers[1]) return NULL;
+    return a->buffers[1];
+}
+
+/* Instance i of a cell of leaf values (f32, u32, u16, u8), as a double. */
+static bool cell_scalar(const cell_t *c, const char *leaf, int64_t i, double *out) {
+    if (i < 0 || i >= c->len) return false;
+    const uint8_t *p = prim_values(c->type, c->arr, leaf, c->start, c->len);
+    if (!p) return false;
+    int64_t k = c->arr->offset + c->start + i;
+    if (!strcmp(leaf, "f")) {
+        float f;
+        memcpy(&f, p + k * 4, 4);
+        *out = f;
+    } else if (!strcmp(leaf, "I")) {
+        uint32_t u;
+        memcpy(&u, p + k * 4, 4);
+        *out = u;
+    } else if (!strcmp(leaf, "S")) {
+        uint16_t u;
+        memcpy(&u, p + k * 2, 2);
+        *out = u;
+    } else if (!strcmp(leaf, "C")) {
+        *out = p[k];
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* A cell of fixed-size lists of `width` f32 (or f64 with leaf "g"): the
+ * values of its instances, packed. */
+static const uint8_t *cell_fsl(const cell_t *c, int width, const char *leaf) {
+    char fsl[16];
+    snprintf(fsl, sizeof fsl, "+w:%d", width);
+    if (strcmp(c->type->format, fsl) || c->type->n_children != 1 || c->arr->n_children != 1) return NULL;
+    const struct ArrowArray *vals = c->arr->children[0];
+    int64_t first = (c->arr->offset + c->start) * width;
+    const uint8_t *p = prim_values(c->type->children[0], vals, leaf, vals->offset + first, c->len * width);
+    if (!p && c->len) return NULL;
+    size_t sz = leaf[0] == 'g' ? 8 : 4;
+    return p ? p + (size_t)(vals->offset + first) * sz : (const uint8_t *)"";
+}
+
+/* Instance i of a cell of lists of u8 (a Blob), or of utf8 text. */
+static bool cell_bytes(const cell_t *c, int64_t i, bool text, const uint8_t **out, size_t *len) {
+    if (i < 0 || i >= c->len) return false;
+    const struct ArrowArray *a = c->arr;
+    int64_t k = a->offset + c->start + i;
+    if (text) {
+        if (strcmp(c->type->format, "u") || a->n_buffers < 3 || !a->buffers[1]) return false;
+        const int32_t *offs = a->buffers[1];
+        if (offs[k] < 0 || offs[k + 1] < offs[k]) return false;
+        *out = (const uint8_t *)a->buffers[2] + offs[k];
+        *len = (size_t)(offs[k + 1] - offs[k]);
+        return a->buffers[2] || !*len;
+    }
+    if (strcmp(c->type->format, "+l") || c->type->n_children != 1 || a->n_children != 1 || a->n_buffers < 2 ||
+        !a->buffers[1])
+        return false;
+    const int32_t *offs = a->buffers[1];
+    const struct ArrowArray *bytes = a->children[0];
+    int32_t o0 = offs[k], o1 = offs[k + 1];
+    if (o0 < 0 || o1 < o0 || strcmp(c->type->children[0]->format, "C") || bytes->n_buffers < 2 ||
+        (int64_t)o1 > bytes->length)
+        return false;
+    if (o1 > o0 && !bytes->buffers[1]) return false;
+    *out = (const uint8_t *)bytes->buffers[1] + bytes->offset + o0;
+    *len = (size_t)(o1 - o0);
+    return true;
+}
+
+/* Instance i of a cell of lists, as a cell of the list's items. */
+static bool list_instance(const cell_t *c, int64_t i, cell_t *out) {
+    const struct ArrowArray *a = c->arr;
+    if (i < 0 || i >= c->len || strcmp(c->type->format, "+l") || c->type->n_children != 1 || a->n_children != 1 ||
+        a->n_buffers < 2 || !a->buffers[1])
+        return false;
+    const int32_t *offs = a->buffers[1];
+    int64_t k = a->offset + c->start + i;
+    int32_t o0 = offs[k], o1 = offs[k + 1];
+    const struct ArrowArray *items = a->children[0];
+    if (o0 < 0 || o1 < o0 || (int64_t)o1 > items->length) return false;
+    cell_t r = {c->type->children[0], items, o0, o1 - o0};
+    *out = r;
+    return true;
+}
+
+/* A struct field by name, or -1. */
+static int field_index(const struct ArrowSchema *t, const char *name) {
+    for (int64_t i = 0; i < t->n_children; i++)
+        if (t->children[i]->name && !strcmp(t->children[i]->name, name)) return (int)i;
+    return -1;
+}
+
+/* An integer field of struct slot j (logical, in the struct array); false
+ * when absent or null. */
+static bool struct_uint(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
+                        uint64_t *out) {
+    int f = field_index(st, name);
+    if (f < 0 || f >= sa->n_children) return false;
+    const struct ArrowSchema *ft = st->children[f];
+    const struct ArrowArray *fa = sa->children[f];
+    int64_t slot = sa->offset + j;
+    if (slot < 0 || slot >= fa->length || fa->n_buffers < 2 || !fa->buffers[1]) return false;
+    if (!rr_arrow_array_is_valid(fa, slot)) return false;
+    int64_t k = fa->offset + slot;
+    const uint8_t *p = fa->buffers[1];
+    if (!strcmp(ft->format, "I")) {
+        uint32_t u;
+        memcpy(&u, p + k * 4, 4);
+        *out = u;
+    } else if (!strcmp(ft->format, "S")) {
+        uint16_t u;
+        memcpy(&u, p + k * 2, 2);
+        *out = u;
+    } else if (!strcmp(ft->format, "C")) {
+        *out = p[k];
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool read_format(const rr_store_row_t *row, rr_image_spec_t *s) {
+    cell_t c;
+    memset(s, 0, sizeof *s);
+    if (!cell_of(row, &c) || c.len < 1 || strcmp(c.type->format, "+s")) return false;
+    uint64_t w, h, u;
+    if (!struct_uint(c.type, c.arr, c.start, "width", &w) || !struct_uint(c.type, c.arr, c.start, "height", &h))
+        return false;
+    s->width = (uint32_t)w, s->height = (uint32_t)h;
+    if (struct_uint(c.type, c.arr, c.start, "pixel_format", &u)) s->pixel_format = (int)u;
+    if (struct_uint(c.type, c.arr, c.start, "color_model", &u)) s->color_model = (int)u;
+    if (struct_uint(c.type, c.arr, c.start, "channel_datatype", &u)) s->channel_datatype = (int)u;
+    return true;
+}
+
+static bool row_scalar(const rr_store_row_t *row, bool found, const char *leaf, double *out) {
+    cell_t c;
+    return found && cell_of(row, &c) && cell_scalar(&c, leaf, 0, out);
+}
+
+static uint64_t row_key(const rr_store_row_t *row, bool found) {
+    if (!found) return 0x51ed27u;
+    uint64_t h = row->chunk->id.time_ns * 0x9E3779B97F4A7C15ull ^ row->chunk->id.inc;
+    return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
+}
+
+/* ---------------- annotation contexts ---------------- */
+
+typedef struct class_color {
+    uint16_t id;
+    bool has_color;
+    uint16_t info_id;
+    uint32_t color;
+} class_color_t;
+
+typedef struct annotations {
+    class_color_t *classes; /* sorted by id */
+    size_t n;
+    uint64_t key; /* which cell they came from (0: none) */
+} annotations_t;
+
+static int cmp_class(const void *a, const void *b) {
+    const class_color_t *x = a, *y = b;
+    return (int)x->id - (int)y->id;
+}
+
+/* The AnnotationContext nearest to entity (itself, then its ancestors). */
+static void load_annotations(rr_spatial2d_t *v, const rr_entity_path_t *entity, const char *timeline, int64_t t,
+                             annotations_t *out) {
+    memset(out, 0, sizeof *out);
+    rr_entity_path_t cur = {0}, up = {0};
+    if (rr_entity_path_copy(entity, &cur, NULL) != RR_OK) return;
+    static const char *const comp = "AnnotationContext:context";
+    for (;;) {
+        rr_store_row_t row;
+        bool found = false;
+        rr_store_query_latest_at(v->store, &cur, timeline, t, &comp, 1, &row, &found);
+        if (found) {
+            cell_t c;
+            const struct ArrowSchema *st = NULL;
+            /* One instance is a whole context: a list of class descriptions. */
+            if (cell_of(&row, &c) && c.len > 0 && !list_instance(&c, 0, &c)) c.len = 0;
+            if (c.len > 0 && !strcmp(c.type->format, "+s")) st = c.type;
+            int f_id = st ? field_index(st, "class_id") : -1, f_desc = st ? field_index(st, "class_description") : -1;
+            out->key = row_key(&row, true);
+            if (f_id >= 0 && f_desc >= 0 && c.len > 0 && f_desc < c.arr->n_children &&
+                !strcmp(st->children[f_desc]->format, "+s")) {
+                const struct ArrowSchema *dt = st->children[f_desc];
+                const struct ArrowArray *da = c.arr->children[f_desc];
+                int f_info = field_index(dt, "info");
+                out->classes = calloc((size_t)c.len, sizeof *out->classes);
+                if (out->classes && f_info >= 0 && f_info < da->n_children &&
+                    !strcmp(dt->children[f_info]->format, "+s")) {
+                    const struct ArrowSchema *it = dt->children[f_info];
+                    const struct ArrowArray *ia = da->children[f_info];
+                    for (int64_t i = 0; i < c.len; i++) {
+                        uint64_t id, info_id, color;
+                        if (!struct_uint(st, c.arr, c.start + i, "class_id", &id)) continue;
+                        class_color_t *cc = &out->classes[out->n++];
+                        cc->id = (uint16_t)id;
+                        /* The description's slots line up with the context's. */
+                        int64_t j = c.arr->offset + c.start + i;
+                        cc->info_id = struct_uint(it, ia, da->offset + j, "id", &info_id) ? (uint16_t)info_id
+                                                                                         : (uint16_t)id;
+                        cc->has_color = struct_uint(it, ia, da->offset + j, "color", &color);
+                        cc->color = (uint32_t)color;
+                    }
+                    if (out->n > 1) qsort(out->classes, out->n, sizeof *out->classes, cmp_class);
+                }
+            }
+            break;
+        }
+        if (cur.n_parts == 0) break;
+        if (rr_entity_path_parent(&cur, &up, NULL) != RR_OK) break;
+        rr_entity_path_free(&cur);
+        cur = up;
+        memset(&up, 0, sizeof up);
+    }
+    rr_entity_path_free(&cur);
+}
+
+/* Rerun's resolved class colour: the context's colour, else the automatic
+ * colour of the description's id, else of the class id. */
+static uint32_t class_color(void *ctx, uint32_t id) {
+    const annotations_t *a = ctx;
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a->classes[mid].id == id) {
+            const class_color_t *c = &a->classes[mid];
+            return c->has_color ? c->color : rr_auto_color(c->info_id);
+        }
+        if (a->classes[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return rr_auto_color((uint16_t)id);
+}
+
+/* ---------------- building entries ---------------- */
+
+typedef struct build {
+    rr_spatial2d_t *v;
+    const rr_entity_path_t *entity;
+    const archetype_desc_t *d;
+    const rr_store_row_t *rows;
+    const bool *found;
+    annotations_t *ann;
+    entry_t *e;
+} build_t;
+
+static void bad(build_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(build_t *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(b->e->why, sizeof b->e->why, "%s: %s: ", b->entity->str, b->d->name);
+    if (n > 0 && (size_t)n < sizeof b->e->why) vsnprintf(b->e->why + n, sizeof b->e->why - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static rr_status_t upload_rgba(build_t *b, uint8_t *rgba, int w, int h, rr_error_t *err) {
+    rr_status_t st = rr_gfx_texture_new(rgba, w, h, true, &b->e->tex, &b->e->downscaled, err);
+    free(rgba);
+    if (st != RR_OK) return st;
+    b->e->img_w = w, b->e->img_h = h;
+    b->e->bounds[0] = 0, b->e->bounds[1] = 0, b->e->bounds[2] = (float)w, b->e->bounds[3] = (float)h;
+    b->e->has_bounds = true;
+    return RR_OK;
+}
+
+/* A conversion's verdict: bad data marks the entry, anything else fails the view. */
+static rr_status_t convert_result(build_t *b, rr_status_t st, rr_error_t *local, rr_error_t *err) {
+    if (st == RR_ERR_INVALID_DATA || st == RR_ERR_UNSUPPORTED || st == RR_ERR_TRUNCATED) {
+        bad(b, "%s", local->msg);
+        return RR_OK;
+    }
+    if (st != RR_OK && err) *err = *local;
+    return st;
+}
+
+static rr_status_t build_image(build_t *b, rr_error_t *err) {
+    cell_t c;
+    const uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!cell_of(&b->rows[0], &c) || !cell_bytes(&c, 0, false, &bytes, &len)) {
+        bad(b, "the buffer is not a readable blob");
+        return RR_OK;
+    }
+    uint8_t *rgba = NULL;
+    rr_error_t local = {0};
+    rr_status_t st;
+    int w = 0, h = 0;
+    if (b->d->kind == K_ENCODED) {
+        const uint8_t *mt = NULL;
+        size_t mt_len = 0;
+        char media[64] = "";
+        cell_t mc;
+        if (b->found[1] && cell_of(&b->rows[1], &mc) && cell_bytes(&mc, 0, true, &mt, &mt_len) && mt_len < sizeof media) {
+            memcpy(media, mt, mt_len);
+            media[mt_len] = 0;
+        }
+        st = rr_image_decode_encoded(bytes, len, media, &w, &h, &rgba, &local);
+    } else {
+        rr_image_spec_t s;
+        if (!b->found[1] || !read_format(&b->rows[1], &s)) {
+            bad(b, "no readable ImageFormat");
+            return RR_OK;
+        }
+        w = (int)s.width, h = (int)s.height;
+        if (s.width > INT32_MAX || s.height > INT32_MAX) {
+            bad(b, "%ux%u pixels is too large", (unsigned)s.width, (unsigned)s.height);
+            return RR_OK;
+        }
+        if (b->d->kind == K_IMAGE) {
+            st = rr_image_to_rgba(&s, bytes, len, &rgba, &local);
+        } else if (b->d->kind == K_DEPTH) {
+            double cm = 0, range[2];
+            const double *rp = NULL;
+            if (!row_scalar(&b->rows[2], b->found[2], "C", &cm) || cm < 1) cm = COLORMAP_TURBO;
+            cell_t rc;
+            const uint8_t *r = NULL;
+            if (b->found[3] && cell_of(&b->rows[3], &rc) && rc.len > 0 && (r = cell_fsl(&rc, 2, "g"))) {
+                memcpy(range, r, sizeof range);
+                rp = range;
+            }
+            st = rr_depth_to_rgba(&s, bytes, len, (int)cm, rp, NULL, &rgba, &local);
+        } else {
+            st = rr_segmentation_to_rgba(&s, bytes, len, class_color, b->ann, &rgba, &local);
+        }
+    }
+    if (st != RR_OK) return convert_result(b, st, &local, err);
+    return upload_rgba(b, rgba, w, h, err);
+}
+
+/* Colour of instance i: the colors component, else the class id's colour,
+ * else the entity's automatic colour. */
+typedef struct colorer {
+    cell_t colors, class_ids;
+    bool has_colors, has_ids;
+    annotations_t *ann;
+    uint32_t fallback;
+} colorer_t;
+
+static void colorer_init(colorer_t *c, build_t *b, int i_colors, int i_ids) {
+    memset(c, 0, sizeof *c);
+    c->has_colors = b->found[i_colors] && cell_of(&b->rows[i_colors], &c->colors) && c->colors.len > 0 &&
+                    !strcmp(c->colors.type->format, "I");
+    c->has_ids = b->found[i_ids] && cell_of(&b->rows[i_ids], &c->class_ids) && c->class_ids.len > 0 &&
+                 !strcmp(c->class_ids.type->format, "S");
+    c->ann = b->ann;
+    c->fallback = rr_auto_color((uint16_t)(b->entity->hash % 65535u));
+}
+
+static int64_t clamp_i(int64_t i, int64_t n) { return i < n ? i : n - 1; }
+
+static uint32_t color_at(const colorer_t *c, int64_t i) {
+    double x;
+    if (c->has_colors && cell_scalar(&c->colors, "I", clamp_i(i, c->colors.len), &x)) return (uint32_t)x;
+    if (c->has_ids && cell_scalar(&c->class_ids, "S", clamp_i(i, c->class_ids.len), &x))
+        return class_color(c->ann, (uint32_t)x);
+    return c->fallback;
+}
+
+static float radius_at(build_t *b, int i_radii, int64_t i) {
+    cell_t c;
+    double x;
+    if (b->found[i_radii] && cell_of(&b->rows[i_radii], &c) && c.len > 0 &&
+        cell_scalar(&c, "f", clamp_i(i, c.len), &x))
+        return (float)x;
+    return DEFAULT_RADIUS;
+}
+
+static void grow_bounds(entry_t *e, float x, float y) {
+    if (!isfinite(x) || !isfinite(y)) return;
+    if (!e->has_bounds) {
+        e->bounds[0] = e->bounds[2] = x, e->bounds[1] = e->bounds[3] = y;
+        e->has_bounds = true;
+        return;
+    }
+    if (x < e->bounds[0]) e->bounds[0] = x;
+    if (y < e->bounds[1]) e->bounds[1] = y;
+    if (x > e->bounds[2]) e->bounds[2] = x;
+    if (y > e->bounds[3]) e->bounds[3] = y;
+}
+
+static rr_status_t build_points(build_t *b, rr_error_t *err) {
+    cell_t c;
+    const uint8_t *pos = NULL;
+    if (!cell_of(&b->rows[0], &c) || !(pos = cell_fsl(&c, 2, "f"))) {
+        bad(b, "positions: unexpected datatype");
+        return RR_OK;
+    }
+    size_t n = (size_t)c.len;
+    rr_gfx_point_t *pts = malloc((n ? n : 1) * sizeof *pts);
+    b->e->prims = malloc((n ? n : 1) * sizeof *b->e->prims);
+    if (!pts || !b->e->prims) {
+        free(pts);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %zu points", n);
+    }
+    colorer_t col;
+    colorer_init(&col, b, 2, 3);
+    for (size_t i = 0; i < n; i++) {
+        float xy[2];
+        memcpy(xy, pos + i * 8, 8);
+        pts[i] = (rr_gfx_point_t){{xy[0], xy[1], 0}, radius_at(b, 1, (int64_t)i), color_at(&col, (int64_t)i)};
+        b->e->prims[i] = (prim_t){{xy[0], xy[1]}, {xy[0], xy[1]}, pts[i].radius, (uint32_t)i};
+        grow_bounds(b->e, xy[0], xy[1]);
+    }
+    b->e->n_prims = n;
+    rr_status_t st = rr_gfx_points_upload(b->v->r, pts, n, &b->e->buf, err);
+    free(pts);
+    return st;
+}
+
+static rr_status_t push_segs(rr_gfx_segment_t **segs, prim_t **prims, size_t *n, size_t *cap, const float a[2],
+                             const float c[2], float radius, uint32_t color, uint32_t instance, rr_error_t *err) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        rr_gfx_segment_t *s = realloc(*segs, nc * sizeof *s);
+        if (s) *segs = s;
+        prim_t *p = realloc(*prims, nc * sizeof *p);
+        if (p) *prims = p;
+        if (!s || !p) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %zu line segments", nc);
+        *cap = nc;
+    }
+    (*segs)[*n] = (rr_gfx_segment_t){{a[0], a[1], 0}, {c[0], c[1], 0}, radius, color};
+    (*prims)[*n] = (prim_t){{a[0], a[1]}, {c[0], c[1]}, radius, instance};
+    (*n)++;
+    return RR_OK;
+}
+
+static rr_status_t finish_segs(build_t *b, rr_gfx_segment_t *segs, prim_t *prims, size_t n, rr_status_t st,
+                               rr_error_t *err) {
+    if (st == RR_OK) st = rr_gfx_lines_upload(b->v->r, segs, n, &b->e->buf, err);
+    free(segs);
+    if (st == RR_OK) {
+        b->e->prims = prims;
+        b->e->n_prims = n;
+    } else {
+        free(prims);
+    }
+    return st;
+}
+
+static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
+    cell_t hc, cc;
+    const uint8_t *half = NULL, *ctr = NULL;
+    if (!cell_of(&b->rows[0], &hc) || !(half = cell_fsl(&hc, 2, "f"))) {
+        bad(b, "half_sizes: unexpected datatype");
+        return RR_OK;
+    }
+    if (b->found[1] && cell_of(&b->rows[1], &cc) && cc.len > 0 && !(ctr = cell_fsl(&cc, 2, "f"))) {
+        bad(b, "centers: unexpected datatype");
+        return RR_OK;
+    }
+    int64_t n = hc.len > (ctr ? cc.len : 0) ? hc.len : cc.len;
+    if (!ctr) n = hc.len;
+    colorer_t col;
+    colorer_init(&col, b, 3, 4);
+    rr_gfx_segment_t *segs = NULL;
+    prim_t *prims = NULL;
+    size_t ns = 0, cap = 0;
+    rr_status_t st = RR_OK;
+    for (int64_t i = 0; i < n && hc.len > 0 && st == RR_OK; i++) {
+        float h[2], c[2] = {0, 0};
+        memcpy(h, half + clamp_i(i, hc.len) * 8, 8);
+        if (ctr) memcpy(c, ctr + clamp_i(i, cc.len) * 8, 8);
+        float x0 = c[0] - h[0], y0 = c[1] - h[1], x1 = c[0] + h[0], y1 = c[1] + h[1];
+        const float corner[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+        float radius = radius_at(b, 2, i);
+        uint32_t color = color_at(&col, i);
+        for (int k = 0; k < 4 && st == RR_OK; k++)
+            st = push_segs(&segs, &prims, &ns, &cap, corner[k], corner[(k + 1) % 4], radius, color, (uint32_t)i, err);
+        grow_bounds(b->e, x0, y0);
+        grow_bounds(b->e, x1, y1);
+    }
+    return finish_segs(b, segs, prims, ns, st, err);
+}
+
+static rr_status_t build_lines(build_t *b, rr_error_t *err) {
+    /* LineStrip2D: list<list<fixed_size_list<f32, 2>>>. */
+    cell_t c;
+    bool ok = cell_of(&b->rows[0], &c) && !strcmp(c.type->format, "+l") && c.type->n_children == 1 &&
+              !strcmp(c.type->children[0]->format, "+w:2") && c.type->children[0]->n_children == 1 &&
+              !strcmp(c.type->children[0]->children[0]->format, "f") && c.arr->n_children == 1 &&
+              c.arr->children[0]->n_children == 1 && c.arr->n_buffers >= 2 && c.arr->buffers[1];
+    if (!ok) {
+        bad(b, "strips: unexpected datatype");
+        return RR_OK;
+    }
+    const int32_t *offs = c.arr->buffers[1];
+    const struct ArrowArray *fsl = c.arr->children[0], *flt = fsl->children[0];
+    const float *fl = flt->n_buffers >= 2 ? flt->buffers[1] : NULL;
+    colorer_t col;
+    colorer_init(&col, b, 2, 3);
+    rr_gfx_segment_t *segs = NULL;
+    prim_t *prims = NULL;
+    size_t ns = 0, cap = 0;
+    rr_status_t st = RR_OK;
+    for (int64_t i = 0; i < c.len && st == RR_OK; i++) {
+        int64_t k = c.arr->offset + c.start + i;
+        int32_t o0 = offs[k], o1 = offs[k + 1];
+        if (o0 < 0 || o1 < o0 || o1 > fsl->length || (fsl->offset + o1) * 2 > flt->length || (o1 > o0 && !fl)) {
+            bad(b, "strip %lld out of range", (long long)i);
+            break;
+        }
+        float radius = radius_at(b, 1, i);
+        uint32_t color = color_at(&col, i);
+        for (int32_t p = o0; p < o1 && st == RR_OK; p++) {
+            const float *q = fl + flt->offset + (fsl->offset + p) * 2;
+            grow_bounds(b->e, q[0], q[1]);
+            if (p + 1 < o1) st = push_segs(&segs, &prims, &ns, &cap, q, q + 2, radius, color, (uint32_t)i, err);
+        }
+    }
+    if (b->e->why[0]) {
+        free(segs);
+        free(prims);
+        return RR_OK;
+    }
+    return finish_segs(b, segs, prims, ns, st, err);
+}
+
+static rr_status_t build(build_t *b, rr_error_t *err) {
+    switch (b->d->kind) {
+    case K_POINTS: return build_points(b, err);
+    case K_LINES: return build_lines(b, err);
+    case K_BOXES: return build_boxes(b, err);
+    default: return build_image(b, err);
+    }
+}
+
+/* ---------------- frames ---------------- */
+
+static bool is_hidden(const rr_spatial2d_t *v, const char *path) {
+    for (size_t i = 0; i < v->n_hidden; i++) {
+        const char *h = v->hidden[i];
+        size_t n = strlen(h);
+        if (!strcmp(h, "/") || !strcmp(path, h) || (!strncmp(path, h, n) && path[n] == '/')) return true;
+    }
+    return false;
+}
+
+static rr_status_t push_item(rr_spatial2d_t *v, const item_t *it, const char *entity, rr_error_t *err) {
+    size_t need = strlen(entity) + 1;
+    if (v->text_len + need > v->text_cap) {
+        size_t cap = v->text_cap ? v->text_cap * 2 : 1024;
+        while (cap < v->text_len + need) cap *= 2;
+        char *t = realloc(v->text, cap);
+        if (!t) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+        v->text = t;
+        v->text_cap = cap;
+    }
+    if (v->n_items == v->cap_items) {
+        size_t cap = v->cap_items ? v->cap_items * 2 : 32;
+        item_t *n = realloc(v->items, cap * sizeof *n);
+        if (!n) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+        v->items = n;
+        v->cap_items = cap;
+    }
+    item_t *dst = &v->items[v->n_items++];
+    *dst = *it;
+    dst->seq = v->n_items;
+    dst->entity_off = v->text_len;
+    memcpy(v->text + v->text_len, entity, need);
+    v->text_len += need;
+    return RR_OK;
+}
+
+static int cmp_items(const void *a, const void *b) {
+    const item_t *x = a, *y = b;
+    if (x->order < y->order) return -1;
+    if (x->order > y->order) return 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void add_bounds(rr_spatial2d_t *v, const float b[4]) {
+    if (!v->has_bounds) {
+        memcpy(v->bounds, b, sizeof v->bounds);
+        v->has_bounds = true;
+        return;
+    }
+    if (b[0] < v->bounds[0]) v->bounds[0] = b[0];
+    if (b[1] < v->bounds[1]) v->bounds[1] = b[1];
+    if (b[2] > v->bounds[2]) v->bounds[2] = b[2];
+    if (b[3] > v->bounds[3]) v->bounds[3] = b[3];
+}
+
+/* Entities under the origin holding a Pinhole start spaces of their own
+ * (the origin's own pinhole is this view's image space). */
+static bool has_pinhole(rr_spatial2d_t *v, const rr_entity_path_t *e, const char *timeline, int64_t t) {
+    static const char *const comp = "Pinhole:image_from_camera";
+    rr_store_row_t row;
+    bool found = false;
+    rr_store_query_latest_at(v->store, e, timeline, t, &comp, 1, &row, &found);
+    return found;
+}
+
+static void origin_pinhole_bounds(rr_spatial2d_t *v, const char *timeline, int64_t t) {
+    static const char *const comps[2] = {"Pinhole:resolution", "Pinhole:image_from_camera"};
+    rr_store_row_t rows[2];
+    bool found[2];
+    rr_store_query_latest_at(v->store, &v->origin, timeline, t, comps, 2, rows, found);
+    cell_t c;
+    const uint8_t *p;
+    float r[9];
+    if (found[0] && cell_of(&rows[0], &c) && c.len > 0 && (p = cell_fsl(&c, 2, "f"))) {
+        memcpy(r, p, 8);
+    } else if (found[1] && cell_of(&rows[1], &c) && c.len > 0 && (p = cell_fsl(&c, 9, "f"))) {
+        /* No resolution: twice the principal point (column-major [6], [7]). */
+        memcpy(r, p, 36);
+        r[0] = 2 * r[6], r[1] = 2 * r[7];
+    } else {
+        return;
+    }
+    if (r[0] > 0 && r[1] > 0 && isfinite(r[0]) && isfinite(r[1])) add_bounds(v, (float[4]){0, 0, r[0], r[1]});
+}
+
+rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
+    v->n_items = 0;
+    v->text_len = 0;
+    v->has_bounds = false;
+    v->warning[0] = 0;
+    size_t n = rr_store_num_entities(v->store);
+    /* Deeper pinholes first: they cut their subtrees out of this space. */
+    const rr_entity_path_t *cut[16];
+    size_t n_cut = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rr_entity_path_t *e = rr_store_entity(v->store, i);
+        if (e->n_parts > v->origin.n_parts && rr_entity_path_starts_with(e, &v->origin) && has_pinhole(v, e, timeline, t)) {
+            if (n_cut < sizeof cut / sizeof cut[0]) cut[n_cut++] = e;
+        }
+    }
+    origin_pinhole_bounds(v, timeline, t);
+    int n_color = 0, n_depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rr_entity_path_t *e = rr_store_entity(v->store, i);
+        if (!rr_entity_path_starts_with(e, &v->origin) || is_hidden(v, e->str)) continue;
+        bool elsewhere = false;
+        for (size_t k = 0; k < n_cut && !elsewhere; k++) elsewhere = rr_entity_path_starts_with(e, cut[k]);
+        if (elsewhere) continue;
+        annotations_t ann = {0};
+        bool ann_loaded = false;
+        for (size_t a = 0; a < N_ARCHETYPES; a++) {
+            const archetype_desc_t *d = &archetypes[a];
+            rr_store_row_t rows[MAX_COMPONENTS];
+            bool found[MAX_COMPONENTS];
+            rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
+            if (!found[0]) continue;
+            bool needs_ann = d->kind == K_SEGMENTATION || d->kind == K_POINTS || d->kind == K_LINES || d->kind == K_BOXES;
+            if (needs_ann && !ann_loaded) {
+                load_annotations(v, e, timeline, t, &ann);
+                ann_loaded = true;
+            }
+            uint64_t key2 = needs_ann ? ann.key : 0;
+            for (size_t k = 1; k < d->n_build; k++) key2 = key2 * 31 + row_key(&rows[k], found[k]);
+            entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
+            if (ce && ce->key2 != key2) entry_reset(v, ce); /* a format or colour changed: rebuild */
+            if (!ce) {
+                ce = cache_insert(v, rows[0].chunk->id, rows[0].row, d->kind);
+                if (!ce) {
+                    free(ann.classes);
+                    return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+                }
+            }
+            if (!ce->built) {
+                build_t b = {v, e, d, rows, found, &ann, ce};
+                rr_status_t st = build(&b, err);
+                if (st != RR_OK) {
+                    entry_reset(v, ce);
+                    free(ann.classes);
+                    return rr_error_prefix(err, "%s: ", e->str);
+                }
+                ce->built = true;
+                ce->key2 = key2;
+            }
+            if (ce->why[0]) {
+                warn(v, "%s", ce->why);
+                continue;
+            }
+            if (ce->downscaled)
+                warn(v, "%s: %s: %dx%d is larger than the GPU takes; shown downscaled", e->str, d->name, ce->img_w,
+                     ce->img_h);
+            item_t it = {d->kind, default_order(d->kind), 0, ce, -1.0f, 0};
+            double x;
+            if (d->i_order >= 0 && row_scalar(&rows[d->i_order], found[d->i_order], "f", &x) && isfinite(x))
+                it.order = (float)x;
+            if (d->i_opacity >= 0 && row_scalar(&rows[d->i_opacity], found[d->i_opacity], "f", &x))
+                it.opacity = (float)(x < 0 ? 0 : x > 1 ? 1 : x);
+            if (d->kind == K_DEPTH) it.opacity = 1.0f;
+            if (is_image(d->kind)) {
+                double mag = MAG_NEAREST;
+                if (d->i_mag >= 0) row_scalar(&rows[d->i_mag], found[d->i_mag], "C", &mag);
+                rr_gfx_texture_set_nearest(ce->tex, mag == MAG_NEAREST);
+                if (d->kind == K_DEPTH) n_depth++;
+                if (d->kind == K_IMAGE || d->kind == K_ENCODED) n_color++;
+            }
+            if (ce->has_bounds) add_bounds(v, ce->bounds);
+            rr_status_t st = push_item(v, &it, e->str, err);
+            if (st != RR_OK) {
+                free(ann.classes);
+                return st;
+            }
+        }
+        free(ann.classes);
+    }
+    /* Rerun's opacity fallbacks: colour over depth, segmentation over other images, at half. */
+    for (size_t i = 0; i < v->n_items; i++) {
+        item_t *it = &v->items[i];
+        if (it->opacity >= 0) continue;
+        if (it->kind == K_SEGMENTATION) it->opacity = n_color + n_depth > 0 ? 0.5f : 1.0f;
+        else if (it->kind == K_IMAGE || it->kind == K_ENCODED) it->opacity = n_depth > 0 ? 0.5f : 1.0f;
+        else it->opacity = 1.0f;
+    }
+    if (v->n_items > 1) qsort(v->items, v->n_items, sizeof *v->items, cmp_items);
+    return RR_OK;
+}
+
+/* ---------------- the camera ---------------- */
+
+typedef struct cam {
+    float cx, cy, scale; /* scene point at the target's centre; pixels per scene unit */
+} cam_t;
+
+static cam_t fitted(const rr_spatial2d_t *v, int w, int h) {
+    if (!v->has_bounds || w < 1 || h < 1) return (cam_t){w * 0.5f, h * 0.5f, 1.0f};
+    float bw = v->bounds[2] - v->bounds[0], bh = v->bounds[3] - v->bounds[1];
+    if (!(bw > 1e-6f)) bw = bh > 1e-6f ? bh : 1.0f;
+    if (!(bh > 1e-6f)) bh = bw;
+    float sx = (float)w / bw, sy = (float)h / bh;
+    return (cam_t){(v->bounds[0] + v->bounds[2]) * 0.5f, (v->bounds[1] + v->bounds[3]) * 0.5f, sx < sy ? sx : sy};
+}
+
+static cam_t camera(const rr_spatial2d_t *v, int w, int h) {
+    return v->user_cam ? (cam_t){v->cam_cx, v->cam_cy, v->cam_scale} : fitted(v, w, h);
+}
+
+static void take_camera(rr_spatial2d_t *v, int w, int h) {
+    cam_t c = camera(v, w, h);
+    v->cam_cx = c.cx, v->cam_cy = c.cy, v->cam_scale = c.scale;
+    v->user_cam = true;
+}
+
+void rr_spatial2d_pan(rr_spatial2d_t *v, int w, int h, float dx, float dy) {
+    take_camera(v, w, h);
+    v->cam_cx -= dx / v->cam_scale;
+    v->cam_cy -= dy / v->cam_scale;
+}
+
+void rr_spatial2d_zoom(rr_spatial2d_t *v, int w, int h, float factor, float px, float py) {
+    if (!(factor > 0) || !isfinite(factor)) return;
+    take_camera(v, w, h);
+    float ox = px - w * 0.5f, oy = py - h * 0.5f;
+    float sx = v->cam_cx + ox / v->cam_scale, sy = v->cam_cy + oy / v->cam_scale;
+    float s = v->cam_scale * factor;
+    if (s < 1e-6f) s = 1e-6f;
+    if (s > 1e6f) s = 1e6f;
+    v->cam_scale = s;
+    v->cam_cx = sx - ox / s;
+    v->cam_cy = sy - oy / s;
+}
+
+void rr_spatial2d_reset_view(rr_spatial2d_t *v) { v->user_cam = false; }
+
+void rr_spatial2d_visible_rect(rr_spatial2d_t *v, int w, int h, float out[4]) {
+    cam_t c = camera(v, w, h);
+    out[0] = c.cx - w * 0.5f / c.scale, out[1] = c.cy - h * 0.5f / c.scale;
+    out[2] = c.cx + w * 0.5f / c.scale, out[3] = c.cy + h * 0.5f / c.scale;
+}
+
+bool rr_spatial2d_bounds(const rr_spatial2d_t *v, float out[4]) {
+    if (v->has_bounds) memcpy(out, v->bounds, sizeof v->bounds);
+    return v->has_bounds;
+}
+
+/* The renderer's view and projection for the camera: the view flips y (the
+ * scene's y runs down) so the projection keeps a positive y scale, which
+ * the renderer's UI-point radii rely on. */
+static void matrices(const cam_t *c, int w, int h, rr_mat4_t *view, rr_mat4_t *proj) {
+    *view = rr_mat4_identity();
+    view->m[5] = -1.0f;
+    *proj = rr_mat4_identity();
+    proj->m[0] = 2.0f * c->scale / (float)w;
+    proj->m[5] = 2.0f * c->scale / (float)h;
+    proj->m[10] = -1.0f;
+    proj->m[12] = -2.0f * c->scale * c->cx / (float)w;
+    proj->m[13] = 2.0f * c->scale * c->cy / (float)h;
+}
+
+/* ---------------- highlights ---------------- */
+
+static bool matches(const rr_pick_t *p, const char *entity) { return p->hit && !strcmp(p->entity, entity); }
+
+#define RING_SIDES 16
+
+static void outline_rect(rr_spatial2d_t *v, float x0, float y0, float x1, float y1, uint32_t color) {
+    rr_gfx_segment_t s[4];
+    const float c[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+    for (int k = 0; k < 4; k++)
+        s[k] = (rr_gfx_segment_t){{c[k][0], c[k][1], 0}, {c[(k + 1) % 4][0], c[(k + 1) % 4][1], 0}, -1.0f, color};
+    rr_gfx_draw_segments(v->r, s, 4, NULL);
+}
+
+static void outline_item(rr_spatial2d_t *v, const item_t *it, const rr_pick_t *p, float scale, uint32_t color) {
+    entry_t *e = it->e;
+    if (is_image(it->kind)) {
+        outline_rect(v, 0, 0, (float)e->img_w, (float)e->img_h, color);
+        return;
+    }
+    rr_gfx_segment_t ring[RING_SIDES];
+    for (size_t i = 0; i < e->n_prims; i++) {
+        const prim_t *q = &e->prims[i];
+        if (p->instance != RR_PICK_ALL_INSTANCES && q->instance != p->instance) continue;
+        float r_px = q->radius < 0 ? -q->radius : q->radius * scale;
+        if (it->kind == K_POINTS) {
+            float r = (r_px + 2.0f) / scale;
+            for (int k = 0; k < RING_SIDES; k++) {
+                float a0 = 6.2831853f * (float)k / RING_SIDES, a1 = 6.2831853f * (float)(k + 1) / RING_SIDES;
+                ring[k] = (rr_gfx_segment_t){{q->a[0] + r * cosf(a0), q->a[1] + r * sinf(a0), 0},
+                                             {q->a[0] + r * cosf(a1), q->a[1] + r * sinf(a1), 0},
+                                             -1.0f,
+                                             color};
+            }
+            rr_gfx_draw_segments(v->r, ring, RING_SIDES, NULL);
+        } else {
+            /* Lines and box edges: the same segment, wider, under nothing. */
+            rr_gfx_segment_t s = {{q->a[0], q->a[1], 0}, {q->b[0], q->b[1], 0}, -(r_px + 1.5f), color};
+            rr_gfx_draw_segments(v->r, &s, 1, NULL);
+        }
+    }
+}
+
+rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_error_t *err) {
+    int w = rr_gfx_target_width(target), h = rr_gfx_target_height(target);
+    cam_t c = camera(v, w, h);
+    rr_mat4_t view, proj;
+    matrices(&c, w, h, &view, &proj);
+    rr_mat4_t mvp = rr_mat4_mul(&proj, &view);
+    static const float background[4] = {0, 0, 0, 1}; /* Rerun's dark viewport_background */
+    rr_gfx_begin(v->r, target, &view, &proj, background);
+    /* Draw order alone decides what is on top. */
+    glDisable(GL_DEPTH_TEST);
+    for (size_t i = 0; i < v->n_items; i++) {
+        const item_t *it = &v->items[i];
+        if (is_image(it->kind))
+            rr_gfx_quad_draw(v->quad, it->e->tex, &mvp, 0, 0, (float)it->e->img_w, (float)it->e->img_h, it->opacity);
+        else
+            rr_gfx_draw(v->r, it->e->buf, NULL);
+    }
+    for (size_t i = 0; i < v->n_items; i++) {
+        const item_t *it = &v->items[i];
+        const char *entity = v->text + it->entity_off;
+        if (matches(&v->hover, entity)) outline_item(v, it, &v->hover, c.scale, HOVER_COLOR);
+        if (matches(&v->selected, entity)) outline_item(v, it, &v->selected, c.scale, SELECT_COLOR);
+    }
+    glEnable(GL_DEPTH_TEST);
+    return rr_gfx_end(v->r, err);
+}
+
+/* ---------------- picking ---------------- */
+
+static float seg_dist(const float p[2], const float a[2], const float b[2]) {
+    float dx = b[0] - a[0], dy = b[1] - a[1];
+    float l2 = dx * dx + dy * dy;
+    float t = l2 > 0 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float qx = a[0] + t * dx - p[0], qy = a[1] + t * dy - p[1];
+    return sqrtf(qx * qx + qy * qy);
+}
+
+static const char *kind_name(int kind) {
+    for (size_t a = 0; a < N_ARCHETYPES; a++)
+        if (archetypes[a].kind == kind) return archetypes[a].name;
+    return "";
+}
+
+bool rr_spatial2d_pick(rr_spatial2d_t *v, int w, int h, float px, float py, rr_pick_t *out) {
+    memset(out, 0, sizeof *out);
+    out->instance = RR_PICK_ALL_INSTANCES;
+    if (w < 1 || h < 1) return false;
+    cam_t c = camera(v, w, h);
+    float s[2] = {c.cx + (px - w * 0.5f) / c.scale, c.cy + (py - h * 0.5f) / c.scale};
+    for (size_t i = v->n_items; i-- > 0;) {
+        const item_t *it = &v->items[i];
+        const entry_t *e = it->e;
+        bool hit = false;
+        uint64_t instance = RR_PICK_ALL_INSTANCES;
+        if (is_image(it->kind)) {
+            hit = it->opacity > 0 && s[0] >= 0 && s[1] >= 0 && s[0] < (float)e->img_w && s[1] < (float)e->img_h;
+        } else {
+            float best = INFINITY;
+            for (size_t k = 0; k < e->n_prims; k++) {
+                const prim_t *q = &e->prims[k];
+                float r_px = q->radius < 0 ? -q->radius : q->radius * c.scale;
+                float d_px = seg_dist(s, q->a, q->b) * c.scale;
+                /* Thin things get a little slack, as a mouse needs. */
+                float slack = it->kind == K_POINTS ? 1.0f : 2.0f;
+                if (d_px <= r_px + slack && d_px - r_px < best) {
+                    best = d_px - r_px;
+                    instance = q->instance;
+                    hit = true;
+                }
+            }
+        }
+        if (!hit) continue;
+        out->hit = true;
+        snprintf(out->entity, sizeof out->entity, "%s", v->text + it->entity_off);
+        snprintf(out->archetype, sizeof out->archetype, "%s", kind_name(it->kind));
+        out->instance = instance;
+        out->world[0] = s[0], out->world[1] = s[1], out->world[2] = 0;
+        return true;
+    }
+    return false;
+}
+
+void rr_spatial2d_set_highlight(rr_spatial2d_t *v, const rr_pick_t *hover, const rr_pick_t *selected) {
+    memset(&v->hover, 0, sizeof v->hover);
+    memset(&v->selected, 0, sizeof v->selected);
+    if (hover) v->hover = *hover;
+    if (selected) v->selected = *selected;
+    v->hover.entity[sizeof v->hover.entity - 1] = 0;
+    v->selected.entity[sizeof v->selected.entity - 1] = 0;
+}
+
+rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entities, size_t n) {
+    char **copy = n ? calloc(n, sizeof *copy) : NULL;
+    if (n && !copy) return rr_error_set(NULL, RR_ERR_NOMEM, "spatial2d: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        /* Accept "image" as well as "/image". */
+        const char *e = entities[i] ? entities[i] : "";
+        size_t len = strlen(e);
+        copy[i] = malloc(len + 2);
+        if (!copy[i]) {
+            for (size_t k = 0; k < i; k++) free(copy[k]);
+            free(copy);
+            return rr_error_set(NULL, RR_ERR_NOMEM, "spatial2d: out of memory");
+        }
+        snprintf(copy[i], len + 2, "%s%s", e[0] == '/' ? "" : "/", e);
+    }
+    for (size_t i = 0; i < v->n_hidden; i++) free(v->hidden[i]);
+    free(v->hidden);
+    v->hidden = copy;
+    v->n_hidden = n;
+    return RR_OK;
+}
+
+size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v) { return v->n_items; }
+const char *rr_spatial2d_warning(const rr_spatial2d_t *v) { return v->warning[0] ? v->warning : NULL; }
+size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v) { return v->n_entries; }

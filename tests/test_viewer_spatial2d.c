@@ -1,0 +1,754 @@
+/* The Spatial 2D view drawn headless (EGL on llvmpipe) and read back: small
+ * images of every kind, logged through the SDK into a memory sink and
+ * loaded into a store, must come out as the expected colours; points land
+ * where they should over an image and move predictably with pan and zoom;
+ * picks name the right pixel or instance; bad data warns without crashing;
+ * two scenes shaped like examples/image.c and examples/depth_image_pinhole.c
+ * match tests/viewer_ref/2d_*.png (RR_UPDATE_REFS=1 rewrites them).
+ * Exits 77 (skip) when the machine has no EGL / OpenGL ES 3. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The internal headers first: rerun.h then skips what they declared. */
+#include "store/store.h"
+#include "viewer/gfx/context.h"
+#include "viewer/gfx/image_decode.h"
+#include "viewer/gfx/png.h"
+#include "viewer/gfx/renderer.h"
+#include "viewer/views/spatial2d.h"
+#include "rerun.h"
+#include "rerun_archetypes.h"
+#include "testutil.h"
+
+
+/* A 16x16 JPEG of flat rgb(200, 40, 90), quality 90 (written once by
+ * stb_image_write, whose encoder UBSan objects to, so it is not run here). */
+static const uint8_t flat_jpeg[617] = {
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xff, 0xdb, 0x00, 0x84, 0x00, 0x03, 0x02, 0x02, 0x03, 0x02, 0x02, 0x03,
+    0x03, 0x03, 0x03, 0x04, 0x03, 0x03, 0x04, 0x05, 0x08, 0x05, 0x05, 0x04, 0x04, 0x05, 0x0a, 0x07,
+    0x07, 0x06, 0x08, 0x0c, 0x0a, 0x0c, 0x0c, 0x0b, 0x0a, 0x0b, 0x0b, 0x0d, 0x0e, 0x12, 0x10, 0x0d,
+    0x0e, 0x11, 0x0e, 0x0b, 0x0b, 0x10, 0x16, 0x10, 0x11, 0x13, 0x14, 0x15, 0x15, 0x15, 0x0c, 0x0f,
+    0x17, 0x18, 0x16, 0x14, 0x18, 0x12, 0x14, 0x15, 0x14, 0x01, 0x03, 0x04, 0x04, 0x05, 0x04, 0x05,
+    0x09, 0x05, 0x05, 0x09, 0x14, 0x0d, 0x0b, 0x0d, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14,
+    0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14,
+    0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14,
+    0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0x14, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00,
+    0x10, 0x00, 0x10, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xc4, 0x01,
+    0xa2, 0x00, 0x00, 0x01, 0x05, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x00,
+    0x02, 0x01, 0x03, 0x03, 0x02, 0x04, 0x03, 0x05, 0x05, 0x04, 0x04, 0x00, 0x00, 0x01, 0x7d, 0x01,
+    0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22,
+    0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24,
+    0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x29,
+    0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a,
+    0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a,
+    0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a,
+    0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,
+    0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6,
+    0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2, 0xe3,
+    0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9,
+    0xfa, 0x01, 0x00, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x11, 0x00,
+    0x02, 0x01, 0x02, 0x04, 0x04, 0x03, 0x04, 0x07, 0x05, 0x04, 0x04, 0x00, 0x01, 0x02, 0x77, 0x00,
+    0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71, 0x13,
+    0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0, 0x15,
+    0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26, 0x27,
+    0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+    0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
+    0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88,
+    0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
+    0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4,
+    0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe2,
+    0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9,
+    0xfa, 0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00, 0xf2,
+    0x3a, 0x28, 0xa2, 0xb2, 0x3f, 0xb2, 0x8f, 0xff, 0xd9,
+};
+
+static rr_gfx_context_t *g_ctx;
+static rr_gfx_renderer_t *g_r;
+
+/* ---------------- scenes ---------------- */
+
+typedef struct scene {
+    rr_recording_stream_t *rec;
+    rr_memory_sink_t *sink;
+    rr_store_set_t *set;
+    rr_store_t *store;
+} scene_t;
+
+static void scene_begin(scene_t *s) {
+    memset(s, 0, sizeof *s);
+    rr_recording_options_t opts = {.batcher = {.no_threads = true}, .no_properties = true,
+                                   .no_default_timelines = true};
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("test_viewer_spatial2d", &opts, &s->rec, &err), &err);
+    assert_rr_ok(rr_memory_sink(s->rec, &s->sink, &err), &err);
+}
+
+static void log_static(scene_t *s, const char *path, rr_archetype_t *a) {
+    rr_error_t err = {0};
+    assert_non_null(a);
+    assert_rr_ok(rr_log_static(s->rec, path, a, &err), &err);
+    rr_archetype_free(a);
+}
+
+/* Flushes what was logged into a store. */
+static rr_store_t *scene_end(scene_t *s) {
+    rr_error_t err = {0};
+    assert_rr_ok(rr_flush(s->rec, &err), &err);
+    size_t len = 0;
+    const uint8_t *data = rr_memory_sink_data(s->sink, &len);
+    assert_non_null(data);
+    assert_rr_ok(rr_store_set_new(NULL, &s->set, &err), &err);
+    assert_rr_ok(rr_store_set_load_rrd_bytes(s->set, data, len, &err), &err);
+    rr_recording_stream_free(s->rec);
+    s->rec = NULL;
+    assert_int_equal(rr_store_set_count(s->set), 1);
+    s->store = rr_store_set_get(s->set, 0);
+    return s->store;
+}
+
+static void scene_free(scene_t *s) {
+    rr_recording_stream_free(s->rec);
+    rr_store_set_free(s->set);
+}
+
+static rr_archetype_t *image(const void *buf, size_t len, uint32_t w, uint32_t h, rr_color_model_t cm,
+                             rr_channel_datatype_t dt, rr_pixel_format_t pf) {
+    rr_image_format_t f = {.width = w, .height = h, .color_model = cm, .channel_datatype = dt, .pixel_format = pf};
+    rr_archetype_t *a = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_image_new(&a, buf, len, &f, RR_COPY, &err), &err);
+    return a;
+}
+
+/* ---------------- rendering ---------------- */
+
+typedef struct frame {
+    int w, h;
+    uint8_t *px;
+} frame_t;
+
+static rr_spatial2d_t *view_at(rr_store_t *store, const char *origin) {
+    rr_error_t err = {0};
+    rr_entity_path_t o = {0};
+    if (origin) assert_rr_ok(rr_entity_path_parse(origin, strlen(origin), &o, &err), &err);
+    rr_spatial2d_t *v = NULL;
+    assert_rr_ok(rr_spatial2d_new(g_r, store, origin ? &o : NULL, &v, &err), &err);
+    rr_entity_path_free(&o);
+    assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+    return v;
+}
+
+static frame_t draw(rr_spatial2d_t *v, int w, int h) {
+    rr_error_t err = {0};
+    rr_gfx_target_t *t = NULL;
+    assert_rr_ok(rr_gfx_target_new(g_r, w, h, 1, &t, &err), &err);
+    assert_rr_ok(rr_spatial2d_draw(v, t, &err), &err);
+    frame_t f = {w, h, malloc((size_t)w * h * 4)};
+    assert_non_null(f.px);
+    assert_rr_ok(rr_gfx_target_read_rgba(t, f.px, &err), &err);
+    rr_gfx_target_free(t);
+    return f;
+}
+
+static const uint8_t *at(const frame_t *f, int x, int y) { return f->px + ((size_t)y * f->w + x) * 4; }
+
+static void expect_rgb(const frame_t *f, int x, int y, int r, int g, int b, int tol) {
+    const uint8_t *p = at(f, x, y);
+    if (abs(p[0] - r) > tol || abs(p[1] - g) > tol || abs(p[2] - b) > tol)
+        fail_msg("pixel (%d, %d) is (%d, %d, %d), expected (%d, %d, %d) within %d", x, y, p[0], p[1], p[2], r, g, b,
+                 tol);
+}
+static void expect_rgba32(const frame_t *f, int x, int y, uint32_t c, int tol) {
+    expect_rgb(f, x, y, (int)(c >> 24), (int)(c >> 16 & 255), (int)(c >> 8 & 255), tol);
+}
+
+/* Renders a w x h image entity into a target 10x its size (the fit is then
+ * exactly 10 pixels per image pixel) and checks pixel centres. */
+static frame_t render_single(rr_archetype_t *a, uint32_t w, uint32_t h, rr_spatial2d_t **view, scene_t *s) {
+    scene_begin(s);
+    log_static(s, "img", a);
+    rr_store_t *store = scene_end(s);
+    rr_spatial2d_t *v = view_at(store, NULL);
+    if (rr_spatial2d_warning(v)) fail_msg("warning: %s", rr_spatial2d_warning(v));
+    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+    frame_t f = draw(v, (int)w * 10, (int)h * 10);
+    *view = v;
+    return f;
+}
+#define CENTRE(i) ((i) * 10 + 5)
+
+/* ---------------- tests ---------------- */
+
+static void test_image_rgb_u8(void **state) {
+    (void)state;
+    const uint8_t rgb[2 * 3 * 3] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 10, 20, 30, 200, 100, 50};
+    scene_t s;
+    rr_spatial2d_t *v;
+    frame_t f = render_single(image(rgb, sizeof rgb, 3, 2, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0), 3, 2, &v, &s);
+    for (int i = 0; i < 6; i++) expect_rgb(&f, CENTRE(i % 3), CENTRE(i / 3), rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 1);
+    /* Nearest magnification: sharp edges between image pixels. */
+    expect_rgb(&f, 9, 5, 255, 0, 0, 1);
+    expect_rgb(&f, 10, 5, 0, 255, 0, 1);
+    /* Pick: the pixel under the mouse. */
+    rr_pick_t p;
+    assert_true(rr_spatial2d_pick(v, f.w, f.h, 25.5f, 14.0f, &p));
+    assert_string_equal(p.entity, "/img");
+    assert_string_equal(p.archetype, "Image");
+    assert_int_equal((int)floorf(p.world[0]), 2);
+    assert_int_equal((int)floorf(p.world[1]), 1);
+    assert_true(p.instance == RR_PICK_ALL_INSTANCES);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+static void test_image_models_and_types(void **state) {
+    (void)state;
+    scene_t s;
+    rr_spatial2d_t *v;
+    frame_t f;
+    /* BGR: channels swapped. */
+    const uint8_t bgr[2 * 3] = {255, 0, 0, 0, 128, 255};
+    f = render_single(image(bgr, sizeof bgr, 2, 1, RR_COLOR_MODEL_BGR, RR_CHANNEL_DATATYPE_U8, 0), 2, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 0, 0, 255, 1);
+    expect_rgb(&f, CENTRE(1), 5, 255, 128, 0, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* RGBA: alpha 0 shows the black background, half alpha blends. */
+    const uint8_t rgba[2 * 4] = {255, 255, 255, 0, 255, 255, 255, 128};
+    f = render_single(image(rgba, sizeof rgba, 2, 1, RR_COLOR_MODEL_RGBA, RR_CHANNEL_DATATYPE_U8, 0), 2, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 0, 0, 0, 1);
+    expect_rgb(&f, CENTRE(1), 5, 128, 128, 128, 2);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* L u16 past 255: the data's range, as a gray ramp. */
+    const uint16_t l16[3] = {1000, 2000, 3000};
+    f = render_single(image(l16, sizeof l16, 3, 1, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U16, 0), 3, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 0, 0, 0, 1);
+    expect_rgb(&f, CENTRE(1), 5, 128, 128, 128, 1);
+    expect_rgb(&f, CENTRE(2), 5, 255, 255, 255, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* L u16 within 0..255: Rerun takes it as 8-bit data. */
+    const uint16_t l16_small[2] = {0, 255};
+    f = render_single(image(l16_small, sizeof l16_small, 2, 1, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U16, 0), 2, 1, &v,
+                      &s);
+    expect_rgb(&f, CENTRE(0), 5, 0, 0, 0, 1);
+    expect_rgb(&f, CENTRE(1), 5, 255, 255, 255, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* RGB f32 within 0..1: as sRGB values. */
+    const float f32[2 * 3] = {1.0f, 0.5f, 0.0f, 0.25f, 0.0f, 1.0f};
+    f = render_single(image(f32, sizeof f32, 2, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_F32, 0), 2, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 255, 128, 0, 1);
+    expect_rgb(&f, CENTRE(1), 5, 64, 0, 255, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* NV12, limited range: Y 235 with neutral chroma is white, Y 16 black;
+     * a red-ish chroma pair shifts the second column pair. */
+    uint8_t nv12[4 * 2 + 4] = {235, 235, 16, 16, 235, 235, 16, 16, 128, 128, 128, 240};
+    f = render_single(image(nv12, sizeof nv12, 4, 2, 0, 0, RR_PIXEL_FORMAT_NV12), 4, 2, &v, &s);
+    expect_rgb(&f, CENTRE(0), CENTRE(1), 255, 255, 255, 1);
+    /* Y 16, U 128, V 240 (BT.601): r = 1.402 * 0.5, g = -0.714 * 0.5. */
+    expect_rgb(&f, CENTRE(2), CENTRE(0), (int)(1.402 * 0.5 * 255), 0, 0, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* YUY2: Y0 U Y1 V. */
+    const uint8_t yuy2[4] = {235, 128, 16, 128};
+    f = render_single(image(yuy2, sizeof yuy2, 2, 1, 0, 0, RR_PIXEL_FORMAT_YUY2), 2, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 255, 255, 255, 1);
+    expect_rgb(&f, CENTRE(1), 5, 0, 0, 0, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+}
+
+static void test_depth_turbo(void **state) {
+    (void)state;
+    const uint16_t depth[3] = {0, 500, 1000};
+    rr_image_format_t fmt = {.width = 3, .height = 1, .channel_datatype = RR_CHANNEL_DATATYPE_U16};
+    rr_archetype_t *a = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)depth, sizeof depth, &fmt, RR_COPY, &err), &err);
+    assert_rr_ok(rr_depth_image_set_meter(a, 1000.0f, RR_COPY, &err), &err);
+    scene_t s;
+    rr_spatial2d_t *v;
+    frame_t f = render_single(a, 3, 1, &v, &s);
+    /* Turbo's polynomial at 0 and 1, worked by hand: (34, 23, 27) and (144, 12, 0). */
+    expect_rgb(&f, CENTRE(0), 5, 34, 23, 27, 2);
+    expect_rgba32(&f, CENTRE(1), 5, rr_colormap_rgba(5, 0.5f), 2);
+    expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    /* An explicit range and colormap. */
+    assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)depth, sizeof depth, &fmt, RR_COPY, &err), &err);
+    const rr_value_range_t range = {500, 1000};
+    assert_rr_ok(rr_depth_image_set_depth_range(a, range, RR_COPY, &err), &err);
+    assert_rr_ok(rr_depth_image_set_colormap(a, RR_COLORMAP_GRAYSCALE, RR_COPY, &err), &err);
+    f = render_single(a, 3, 1, &v, &s);
+    expect_rgb(&f, CENTRE(0), 5, 0, 0, 0, 1);
+    expect_rgb(&f, CENTRE(1), 5, 0, 0, 0, 1);
+    expect_rgb(&f, CENTRE(2), 5, 255, 255, 255, 1);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+}
+
+static void test_segmentation(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    rr_class_description_map_elem_t classes[2] = {
+        {.class_id = 1, .class_description = {.info = {.id = 1, .label = "red", .has_color = true, .color = 0xff0000ffu}}},
+        {.class_id = 2, .class_description = {.info = {.id = 7, .label = "auto"}}},
+    };
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_annotation_context_new(&a, classes, 2, RR_COPY, &err), &err);
+    log_static(&s, "seg", a);
+    const uint8_t ids[4] = {0, 1, 2, 3};
+    rr_image_format_t fmt = {.width = 4, .height = 1, .channel_datatype = RR_CHANNEL_DATATYPE_U8};
+    assert_rr_ok(rr_segmentation_image_new(&a, ids, sizeof ids, &fmt, RR_COPY, &err), &err);
+    log_static(&s, "seg/mask", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    frame_t f = draw(v, 40, 10);
+    /* Class 0 is not described: its automatic colour; class 1 red; class 2
+     * described without a colour: the automatic colour of its info id. */
+    expect_rgba32(&f, CENTRE(0), 5, rr_auto_color(0), 1);
+    expect_rgb(&f, CENTRE(1), 5, 255, 0, 0, 1);
+    expect_rgba32(&f, CENTRE(2), 5, rr_auto_color(7), 1);
+    expect_rgba32(&f, CENTRE(3), 5, rr_auto_color(3), 1);
+    /* auto colours differ from one class to the next */
+    assert_true(rr_auto_color(0) != rr_auto_color(3));
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+}
+
+static void test_encoded_png_and_jpeg(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    uint8_t rgba[4 * 2 * 4];
+    for (int i = 0; i < 8; i++) {
+        rgba[i * 4] = (uint8_t)(i * 30), rgba[i * 4 + 1] = (uint8_t)(255 - i * 30), rgba[i * 4 + 2] = 77, rgba[i * 4 + 3] = 255;
+    }
+    char path[] = "/tmp/test_viewer_spatial2d_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_rr_ok(rr_png_write_rgba(path, 4, 2, rgba, &err), &err);
+    size_t png_len = 0;
+    uint8_t *png = rr_test_read_file(path, &png_len);
+    unlink(path);
+    assert_non_null(png);
+    scene_t s;
+    scene_begin(&s);
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_encoded_image_new(&a, png, png_len, RR_COPY, &err), &err);
+    assert_rr_ok(rr_encoded_image_set_media_type(a, "image/png", RR_COPY, &err), &err);
+    log_static(&s, "png", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    frame_t f = draw(v, 40, 20);
+    for (int i = 0; i < 8; i++) expect_rgb(&f, CENTRE(i % 4), CENTRE(i / 4), i * 30, 255 - i * 30, 77, 1);
+    /* Decoded once: another frame reuses the cached texture. */
+    size_t cached = rr_spatial2d_cache_size(v);
+    assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+    assert_int_equal(rr_spatial2d_cache_size(v), cached);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    free(png);
+
+    /* JPEG (lossy): a flat colour comes back close. */
+    scene_begin(&s);
+    assert_rr_ok(rr_encoded_image_new(&a, flat_jpeg, sizeof flat_jpeg, RR_COPY, &err), &err);
+    log_static(&s, "jpg", a);
+    v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    f = draw(v, 32, 32);
+    expect_rgb(&f, 16, 16, 200, 40, 90, 6);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+}
+
+
+/* A 100x50 gray image with two points and a box over it. */
+static rr_store_t *points_scene(scene_t *s) {
+    rr_error_t err = {0};
+    scene_begin(s);
+    static uint8_t gray[100 * 50];
+    memset(gray, 60, sizeof gray);
+    log_static(s, "img", image(gray, sizeof gray, 100, 50, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U8, 0));
+    const rr_position2d_t pos[2] = {{10, 10}, {50, 25}};
+    const rr_color_t colors[2] = {0xff0000ffu, 0x00ff00ffu};
+    const rr_radius_t radii[1] = {-3.0f};
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_points2d_new(&a, pos, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_colors(a, colors, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_radii(a, radii, 1, RR_COPY, &err), &err);
+    log_static(s, "img/points", a);
+    const rr_half_size2d_t half[1] = {{10, 5}};
+    const rr_position2d_t ctr[1] = {{80, 30}};
+    const rr_color_t bc[1] = {0x0000ffffu};
+    assert_rr_ok(rr_boxes2d_new(&a, half, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_boxes2d_set_centers(a, ctr, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_boxes2d_set_colors(a, bc, 1, RR_COPY, &err), &err);
+    log_static(s, "img/box", a);
+    const rr_vec2d_t strip[3] = {{5, 45}, {45, 45}, {45, 35}};
+    const rr_line_strip2d_t strips[1] = {{strip, 3}};
+    const rr_color_t lc[1] = {0xffff00ffu};
+    assert_rr_ok(rr_line_strips2d_new(&a, strips, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_line_strips2d_set_colors(a, lc, 1, RR_COPY, &err), &err);
+    log_static(s, "img/line", a);
+    return scene_end(s);
+}
+
+static void test_points_pan_zoom_pick(void **state) {
+    (void)state;
+    scene_t s;
+    rr_spatial2d_t *v = view_at(points_scene(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    assert_int_equal(rr_spatial2d_num_drawables(v), 4);
+    float b[4];
+    assert_true(rr_spatial2d_bounds(v, b));
+    assert_true(b[0] == 0 && b[1] == 0 && b[2] == 100 && b[3] == 50);
+    /* 200x200: 2 pixels per unit, letterboxed vertically (50 pixels above). */
+    frame_t f = draw(v, 200, 200);
+    expect_rgb(&f, 20, 50 + 20, 255, 0, 0, 1);
+    expect_rgb(&f, 100, 50 + 50, 0, 255, 0, 1);
+    expect_rgb(&f, 30, 50 + 20, 60, 60, 60, 1); /* the image beside the point */
+    expect_rgb(&f, 100, 20, 0, 0, 0, 1);        /* the letterbox */
+    expect_rgb(&f, 140, 50 + 50, 0, 0, 255, 1); /* the box's left edge at x = 70 */
+    expect_rgb(&f, 50, 50 + 90, 255, 255, 0, 1); /* the line along y = 45 */
+    free(f.px);
+    /* Pick: the red point, the green one, the box, the image. */
+    rr_pick_t p;
+    assert_true(rr_spatial2d_pick(v, 200, 200, 21, 71, &p));
+    assert_string_equal(p.entity, "/img/points");
+    assert_string_equal(p.archetype, "Points2D");
+    assert_int_equal(p.instance, 0);
+    assert_true(rr_spatial2d_pick(v, 200, 200, 100, 100, &p));
+    assert_int_equal(p.instance, 1);
+    assert_true(rr_spatial2d_pick(v, 200, 200, 140, 110, &p));
+    assert_string_equal(p.archetype, "Boxes2D");
+    assert_true(rr_spatial2d_pick(v, 200, 200, 61, 131, &p));
+    assert_string_equal(p.archetype, "Image");
+    assert_int_equal((int)floorf(p.world[0]), 30);
+    assert_int_equal((int)floorf(p.world[1]), 40);
+    assert_false(rr_spatial2d_pick(v, 200, 200, 100, 10, &p));
+    /* Pan by (30, -20) pixels: the red point follows. */
+    rr_spatial2d_pan(v, 200, 200, 30, -20);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 50, 50, 255, 0, 0, 1);
+    free(f.px);
+    /* Zoom 1.5x around the red point: it stays, the green one (80, 30)
+     * pixels from it moves to 1.5 times that. */
+    rr_spatial2d_zoom(v, 200, 200, 1.5f, 50, 50);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 50, 50, 255, 0, 0, 1);
+    expect_rgb(&f, 50 + 120, 50 + 45, 0, 255, 0, 1);
+    float vis[4];
+    rr_spatial2d_visible_rect(v, 200, 200, vis);
+    assert_true(fabsf(vis[2] - vis[0] - 200.0f / 3.0f) < 1e-3f); /* 3 pixels per unit now */
+    free(f.px);
+    /* Reset: fitted again. */
+    rr_spatial2d_reset_view(v);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 20, 70, 255, 0, 0, 1);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+static void test_hidden_and_highlight(void **state) {
+    (void)state;
+    scene_t s;
+    rr_error_t err = {0};
+    rr_spatial2d_t *v = view_at(points_scene(&s), NULL);
+    const char *hide[1] = {"img/box"};
+    assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 1), &err);
+    assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 3);
+    frame_t f = draw(v, 200, 200);
+    expect_rgb(&f, 140, 100, 60, 60, 60, 1); /* no box edge */
+    free(f.px);
+    /* Hiding the image's path hides its subtree too. */
+    const char *hide_all[1] = {"/img"};
+    assert_rr_ok(rr_spatial2d_set_hidden(v, hide_all, 1), &err);
+    assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 0);
+    assert_rr_ok(rr_spatial2d_set_hidden(v, NULL, 0), &err);
+    assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 4);
+    /* Hovering the red point rings it in white (radius 3 + 2 pixels). */
+    rr_pick_t hover;
+    assert_true(rr_spatial2d_pick(v, 200, 200, 20, 70, &hover));
+    rr_spatial2d_set_highlight(v, &hover, NULL);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 20 + 5, 70, 255, 255, 255, 40);
+    expect_rgb(&f, 100 + 5, 100, 60, 60, 60, 1); /* the other point is not ringed */
+    free(f.px);
+    rr_spatial2d_set_highlight(v, NULL, NULL);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 20 + 5, 70, 60, 60, 60, 1);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+static void test_bad_data(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    /* Says 10x10 RGB (300 bytes) but holds 20. */
+    uint8_t short_buf[20] = {0};
+    log_static(&s, "short", image(short_buf, sizeof short_buf, 10, 10, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    /* A PNG cut in the middle. */
+    uint8_t rgba[8 * 8 * 4];
+    memset(rgba, 200, sizeof rgba);
+    char path[] = "/tmp/test_viewer_spatial2d_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_rr_ok(rr_png_write_rgba(path, 8, 8, rgba, &err), &err);
+    size_t png_len = 0;
+    uint8_t *png = rr_test_read_file(path, &png_len);
+    unlink(path);
+    assert_non_null(png);
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_encoded_image_new(&a, png, png_len / 2, RR_COPY, &err), &err);
+    log_static(&s, "torn", a);
+    /* Garbage that claims to be PNG. */
+    uint8_t junk[64];
+    memcpy(junk, "\x89PNG\r\n\x1a\n", 8);
+    for (int i = 8; i < 64; i++) junk[i] = (uint8_t)(i * 37);
+    assert_rr_ok(rr_encoded_image_new(&a, junk, sizeof junk, RR_COPY, &err), &err);
+    log_static(&s, "junk", a);
+    /* A YUV image cut short, and a depth image with three channels. */
+    log_static(&s, "yuv", image(short_buf, 6, 4, 4, 0, 0, RR_PIXEL_FORMAT_NV12));
+    rr_image_format_t fmt = {.width = 2, .height = 1, .color_model = RR_COLOR_MODEL_RGB, .channel_datatype = RR_CHANNEL_DATATYPE_U8};
+    assert_rr_ok(rr_depth_image_new(&a, short_buf, 6, &fmt, RR_COPY, &err), &err);
+    log_static(&s, "depth3", a);
+    /* One good image still shows. */
+    const uint8_t ok[3] = {0, 0, 255};
+    log_static(&s, "ok", image(ok, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    const char *w = rr_spatial2d_warning(v);
+    assert_non_null(w);
+    printf("warning: %s\n", w);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+    frame_t f = draw(v, 10, 10);
+    expect_rgb(&f, 5, 5, 0, 0, 255, 1);
+    free(f.px);
+    /* Every bad entity is reported on its own. */
+    const char *names[5] = {"short", "torn", "junk", "yuv", "depth3"};
+    for (int i = 0; i < 5; i++) {
+        char other[5][16];
+        int k = 0;
+        for (int j = 0; j < 5; j++)
+            if (j != i) snprintf(other[k++], sizeof other[0], "%s", names[j]);
+        const char *hide[5] = {other[0], other[1], other[2], other[3], "ok"};
+        assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 5), &err);
+        assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
+        w = rr_spatial2d_warning(v);
+        assert_non_null(w);
+        assert_non_null(strstr(w, names[i]));
+        printf("  %s\n", w);
+    }
+    assert_non_null(strstr(rr_spatial2d_warning(v), "depth3"));
+    free(png);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+    /* The decoders alone, on worse input. */
+    int iw, ih;
+    uint8_t *out = NULL;
+    assert_int_equal(rr_image_decode_encoded(junk, 8, NULL, &iw, &ih, &out, &err), RR_ERR_INVALID_DATA);
+    assert_int_equal(rr_image_decode_encoded(junk, 0, NULL, &iw, &ih, &out, &err), RR_ERR_INVALID_DATA);
+    assert_int_equal(rr_image_decode_encoded(junk, 8, "image/webp", &iw, &ih, &out, &err), RR_ERR_UNSUPPORTED);
+    rr_image_spec_t spec = {.width = 1u << 20, .height = 1u << 20, .color_model = 3, .channel_datatype = 6};
+    assert_int_equal(rr_image_to_rgba(&spec, junk, sizeof junk, &out, &err), RR_ERR_INVALID_DATA);
+    spec = (rr_image_spec_t){.width = 2, .height = 2, .color_model = 9};
+    assert_int_equal(rr_image_to_rgba(&spec, junk, sizeof junk, &out, &err), RR_ERR_INVALID_DATA);
+    assert_null(out);
+}
+
+static void test_pinhole_space_and_large_image(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    const rr_pinhole_projection_t k = {100, 0, 0, 0, 100, 0, 150, 100, 1};
+    const rr_resolution_t res = {300, 200};
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_pinhole_new(&a, k, RR_COPY, &err), &err);
+    assert_rr_ok(rr_pinhole_set_resolution(a, res, RR_COPY, &err), &err);
+    log_static(&s, "world/cam", a);
+    const uint8_t px[3] = {255, 0, 255};
+    log_static(&s, "world/cam/img", image(px, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    /* 9000 pixels wide: past the 8192 cap, downscaled. */
+    static uint8_t wide[9000];
+    memset(wide, 255, sizeof wide);
+    log_static(&s, "flat/wide", image(wide, sizeof wide, 9000, 1, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U8, 0));
+    rr_store_t *store = scene_end(&s);
+    /* At the pinhole: its resolution is the view's bounds. */
+    rr_spatial2d_t *v = view_at(store, "world/cam");
+    float b[4];
+    assert_true(rr_spatial2d_bounds(v, b));
+    assert_true(b[2] == 300 && b[3] == 200);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+    frame_t f = draw(v, 300, 200);
+    expect_rgb(&f, 0, 0, 255, 0, 255, 1);
+    expect_rgb(&f, 2, 2, 0, 0, 0, 1);
+    free(f.px);
+    rr_spatial2d_free(v);
+    /* At the root: what is behind the pinhole is another space. */
+    v = view_at(store, NULL);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+    assert_non_null(rr_spatial2d_warning(v));
+    assert_non_null(strstr(rr_spatial2d_warning(v), "downscaled"));
+    /* 0.1 pixels tall when fitted; zoomed 100x it fills the rows. */
+    rr_spatial2d_zoom(v, 900, 10, 100.0f, 450, 5);
+    f = draw(v, 900, 10);
+    expect_rgb(&f, 450, 5, 255, 255, 255, 1);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+/* Over time: the latest image at t, and the cache follows the store. */
+static void test_time_and_cache(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    for (int i = 0; i < 3; i++) {
+        uint8_t c[3] = {(uint8_t)(i * 100), 0, 0};
+        rr_set_time_sequence(s.rec, "frame", i);
+        rr_archetype_t *a = image(c, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0);
+        assert_rr_ok(rr_log(s.rec, "img", a, &err), &err);
+        rr_archetype_free(a);
+    }
+    rr_store_t *store = scene_end(&s);
+    rr_spatial2d_t *v = view_at(store, NULL);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 0); /* nothing static */
+    for (int i = 0; i < 3; i++) {
+        assert_rr_ok(rr_spatial2d_prepare(v, "frame", i, &err), &err);
+        frame_t f = draw(v, 4, 4);
+        expect_rgb(&f, 2, 2, i * 100, 0, 0, 1);
+        free(f.px);
+    }
+    assert_int_equal(rr_spatial2d_cache_size(v), 3);
+    /* GC drops the chunks: the textures go with them. */
+    rr_store_gc_options_t gc = {.drop_at_least_fraction = 1.0};
+    assert_rr_ok(rr_store_gc(store, &gc, NULL, &err), &err);
+    assert_int_equal(rr_spatial2d_cache_size(v), 0);
+    assert_int_equal(rr_spatial2d_num_drawables(v), 0);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+/* ---------------- reference images ---------------- */
+
+static void compare_ref(const frame_t *f, const char *name) {
+    rr_error_t err = {0};
+    char path[4096];
+    const char *bd = getenv("RR_BUILD_DIR");
+    snprintf(path, sizeof path, "%s/%s.png", bd ? bd : ".", name);
+    assert_rr_ok(rr_png_write_rgba(path, f->w, f->h, f->px, &err), &err);
+    const char *sd = getenv("RR_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/tests/viewer_ref/%s.png", sd ? sd : "..", name);
+    const char *update = getenv("RR_UPDATE_REFS");
+    if (update && !strcmp(update, "1")) {
+        assert_rr_ok(rr_png_write_rgba(path, f->w, f->h, f->px, &err), &err);
+        printf("wrote %s\n", path);
+        return;
+    }
+    int rw = 0, rh = 0;
+    uint8_t *ref = NULL;
+    assert_rr_ok(rr_png_read_rgba(path, &rw, &rh, &ref, &err), &err);
+    assert_int_equal(rw, f->w);
+    assert_int_equal(rh, f->h);
+    rr_image_diff_t diff;
+    rr_image_compare(f->px, ref, f->w, f->h, 24, &diff);
+    printf("%s vs reference: %.4f%% of pixels differ by > 24, max %d\n", name, diff.frac_over * 100,
+           diff.max_channel_diff);
+    assert_true(diff.frac_over < 0.005);
+    free(ref);
+}
+
+static void test_reference_images(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    /* examples/image.c's first frame, with points over the square's corners. */
+    scene_t s;
+    scene_begin(&s);
+    static uint8_t rgb[300 * 200 * 3];
+    for (int y = 0; y < 200; y++)
+        for (int x = 0; x < 300; x++) {
+            uint8_t *p = rgb + 3 * (y * 300 + x);
+            int inside = x >= 50 && x < 150 && y >= 50 && y < 150;
+            p[0] = inside ? 0 : 255, p[1] = inside ? 255 : 0, p[2] = 0;
+        }
+    log_static(&s, "image", image(rgb, sizeof rgb, 300, 200, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    const rr_position2d_t corners[4] = {{50, 50}, {150, 50}, {150, 150}, {50, 150}};
+    rr_archetype_t *a = NULL;
+    const rr_radius_t r[1] = {-4.0f};
+    assert_rr_ok(rr_points2d_new(&a, corners, 4, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_radii(a, r, 1, RR_COPY, &err), &err);
+    log_static(&s, "image/corners", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    frame_t f = draw(v, 320, 240);
+    compare_ref(&f, "2d_image");
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+
+    /* examples/depth_image_pinhole.c: the depth image through Viridis, in the pinhole's space. */
+    scene_begin(&s);
+    static uint16_t depth[300 * 200];
+    for (int i = 0; i < 300 * 200; i++) depth[i] = 65535;
+    for (int y = 50; y < 150; y++)
+        for (int x = 50; x < 150; x++) depth[y * 300 + x] = 20000;
+    for (int y = 130; y < 180; y++)
+        for (int x = 100; x < 280; x++) depth[y * 300 + x] = 45000;
+    const rr_pinhole_projection_t k = {200, 0, 0, 0, 200, 0, 150, 100, 1};
+    const rr_resolution_t res = {300, 200};
+    assert_rr_ok(rr_pinhole_new(&a, k, RR_COPY, &err), &err);
+    assert_rr_ok(rr_pinhole_set_resolution(a, res, RR_COPY, &err), &err);
+    log_static(&s, "world/camera", a);
+    rr_image_format_t fmt = {.width = 300, .height = 200, .channel_datatype = RR_CHANNEL_DATATYPE_U16};
+    assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)depth, sizeof depth, &fmt, RR_COPY, &err), &err);
+    assert_rr_ok(rr_depth_image_set_meter(a, 10000.0f, RR_COPY, &err), &err);
+    assert_rr_ok(rr_depth_image_set_colormap(a, RR_COLORMAP_VIRIDIS, RR_COPY, &err), &err);
+    log_static(&s, "world/camera/depth", a);
+    v = view_at(scene_end(&s), "world/camera");
+    assert_null(rr_spatial2d_warning(v));
+    f = draw(v, 320, 240);
+    /* Viridis at 1 (the far background) is yellow, at 20000/65535 blue-ish. */
+    expect_rgba32(&f, 10, 30, rr_colormap_rgba(6, 1.0f), 2);
+    expect_rgba32(&f, 100, 120 - 20, rr_colormap_rgba(6, 20000.0f / 65535.0f), 2);
+    compare_ref(&f, "2d_depth");
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+}
+
+int main(void) {
+    rr_error_t err = {0};
+    if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
+        printf("skipping: no headless OpenGL ES 3 context: %s\n", err.msg);
+        return 77;
+    }
+    if (rr_gfx_renderer_new(&g_r, &err) != RR_OK) {
+        fprintf(stderr, "renderer: %s\n", err.msg);
+        rr_gfx_context_free(g_ctx);
+        return 1;
+    }
+    printf("renderer: %s (%s)\n", rr_gfx_renderer_name(g_r), rr_gfx_renderer_gl_version(g_r));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_image_rgb_u8),
+        cmocka_unit_test(test_image_models_and_types),
+        cmocka_unit_test(test_depth_turbo),
+        cmocka_unit_test(test_segmentation),
+        cmocka_unit_test(test_encoded_png_and_jpeg),
+        cmocka_unit_test(test_points_pan_zoom_pick),
+        cmocka_unit_test(test_hidden_and_highlight),
+        cmocka_unit_test(test_bad_data),
+        cmocka_unit_test(test_pinhole_space_and_large_image),
+        cmocka_unit_test(test_time_and_cache),
+        cmocka_unit_test(test_reference_images),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rr_gfx_renderer_free(g_r);
+    rr_gfx_context_free(g_ctx);
+    return rc;
+}
