@@ -6,7 +6,8 @@
  * thread's rows and an exited thread's; the thread's other rows of the
  * entity (several instances, another archetype) keep their place; static
  * rows; one thread logging the same string to two recordings, one of them
- * freed in between. */
+ * freed in between; forty entities from one array of paths; whole stages
+ * handed over at the byte threshold. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -278,6 +279,99 @@ static void test_other_rows_keep_order(void **state) {
     rr_recording_stream_free(rec);
 }
 
+/* Forty entities logged in turn from paths kept in one array (strings 32
+ * bytes apart: several share a stage slot's home, and more than its probes
+ * do): every row there once, in order. */
+static void test_many_entities(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_batcher_config_t b = {.flush_tick_ns = 3600000000000ull};
+    rr_recording_stream_t *rec = stream(&b);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    enum { N = 40, ROWS = 1500 };
+    static char paths[N][32];
+    for (int e = 0; e < N; e++) snprintf(paths[e], sizeof paths[e], "many/e%d", e);
+    for (int i = 0; i < ROWS; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        for (int e = 0; e < N; e++) log_scalar(rec, paths[e], i * 0.5 + e);
+    }
+    decoded_t *d = decode_sink(rec, m);
+    for (int e = 0; e < N; e++) assert_int_equal(check_entity(d, paths[e], e), ROWS);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+/* A stage that fills up to the byte threshold hands its rows over whole
+ * (more than STAGE_HAND_OVER_ROWS of them): chunks of exactly the threshold's
+ * rows, values and times in order, for two entities in turn, with a row of
+ * two instances and a flush in between (which leave rows pending and the
+ * ring not at its start, so copies and hand-overs mix). */
+static void test_hand_over(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    enum { EACH = 2000, ROWS = 11000 };
+    rr_batcher_config_t b = {.flush_tick_ns = 3600000000000ull, .flush_num_bytes = 52 * EACH};
+    rr_recording_stream_t *rec = stream(&b);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    for (int i = 0; i < ROWS; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        log_scalar(rec, "h/a", i * 0.5);
+        log_scalar(rec, "h/b", i * 0.5 + 1);
+    }
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(check_entity(d, "h/a", 0), ROWS);
+    assert_int_equal(check_entity(d, "h/b", 1), ROWS);
+    size_t full = 0;
+    for (size_t k = 0; k < d->n_chunks; k++) {
+        assert_true(d->chunks[k]->num_rows <= EACH);
+        full += d->chunks[k]->num_rows == EACH;
+    }
+    assert_int_equal(full, 2 * (ROWS / EACH));
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+
+    /* Mixed: a flush and a row of two instances part-way. */
+    rec = stream(&b);
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    for (int i = 0; i < ROWS; i++) {
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        if (i == 3333) {
+            double v[2] = {i * 0.5, -1};
+            rr_archetype_t *a;
+            assert_rr_ok(rr_scalars_new(&a, v, 2, RR_BORROW, &err), &err);
+            assert_rr_ok(rr_log(rec, "h/a", a, &err), &err);
+            rr_archetype_free(a);
+        } else {
+            log_scalar(rec, "h/a", i * 0.5);
+        }
+        if (i == 777 || i == 5000) assert_rr_ok(rr_flush(rec, &err), &err);
+    }
+    d = decode_sink(rec, m);
+    int64_t n = 0;
+    for (size_t k = 0; k < d->n_chunks; k++) {
+        const rr_chunk_t *c = d->chunks[k];
+        const rr_chunk_component_t *cc = rr_chunk_find_component(c, "Scalars:scalars");
+        const rr_chunk_index_t *f = rr_chunk_find_index(c, "frame");
+        assert_non_null(cc);
+        assert_true(c->num_rows <= EACH);
+        const int32_t *off = cc->array.buffers[1];
+        const struct ArrowArray *v = cc->array.children[0];
+        const double *vals = (const double *)v->buffers[1] + v->offset;
+        for (int64_t r = 0; r < c->num_rows; r++, n++) {
+            assert_int_equal(rr_chunk_index_value(f, r), n);
+            int64_t i = cc->array.offset + r;
+            assert_int_equal(off[i + 1] - off[i], n == 3333 ? 2 : 1);
+            assert_true(vals[off[i]] == (double)n * 0.5);
+            if (n == 3333) assert_true(vals[off[i] + 1] == -1);
+        }
+    }
+    assert_int_equal(n, ROWS);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
 /* Static rows stage too (no times). */
 static void test_static_rows(void **state) {
     (void)state;
@@ -352,6 +446,8 @@ int main(void) {
         cmocka_unit_test(test_tick_takes_idle_rows),
         cmocka_unit_test(test_flush_reaches_other_threads),
         cmocka_unit_test(test_other_rows_keep_order),
+        cmocka_unit_test(test_many_entities),
+        cmocka_unit_test(test_hand_over),
         cmocka_unit_test(test_static_rows),
         cmocka_unit_test(test_two_recordings),
     };

@@ -135,11 +135,17 @@ typedef struct shape_col {
  * one growable buffer (the chunk's values buffer later, no copy); a column
  * of cells keeps a reference per row. */
 typedef struct pcol {
-    int32_t *offs;         /* flat: n + 1 instance offsets */
+    int32_t *offs;         /* flat: n + 1 instance offsets; NULL while every row
+                            * holds one instance (row i is instance i) */
     uint8_t *data;         /* flat: the values */
     size_t len, cap;       /* flat: bytes */
     rr_sdk_cell_t **cells; /* cells: one per row */
 } pcol_t;
+
+/* Instances before row i of a flat column. */
+static inline int32_t pcol_inst(const pcol_t *p, size_t i) {
+    return p->offs ? p->offs[i] : (int32_t)i;
+}
 
 /* The pending rows of a shape, moved out whole when they are queued. */
 typedef struct rows {
@@ -344,8 +350,8 @@ static rr_status_t flat_column(const shape_col_t *c, const pcol_t *p, rr_arrow_b
     memset(ls, 0, sizeof *ls);
     memset(la, 0, sizeof *la);
     size_t n = to - from;
-    int32_t base = p->offs[from];
-    int64_t inst = p->offs[to] - base;
+    int32_t base = pcol_inst(p, from);
+    int64_t inst = pcol_inst(p, to) - base;
     const uint8_t *values = blob ? (const uint8_t *)blob->data + (size_t)base * c->width : NULL;
     bool fsl = strncmp(c->schema.format, "+w:", 3) == 0;
     rr_status_t st = rr_arrow_schema_init(ls, "+l", "", ARROW_FLAG_NULLABLE, 1, err);
@@ -358,7 +364,10 @@ static rr_status_t flat_column(const shape_col_t *c, const pcol_t *p, rr_arrow_b
     struct ArrowArray *v = st == RR_OK ? la->children[0] : NULL;
     if (st == RR_OK) st = rr_arrow_array_init(v, fsl ? 1 : 2, fsl ? 1 : 0, false, err);
     if (st == RR_OK) {
-        for (size_t i = 0; i <= n; i++) off[i] = p->offs[from + i] - base;
+        if (p->offs)
+            for (size_t i = 0; i <= n; i++) off[i] = p->offs[from + i] - base;
+        else
+            for (size_t i = 0; i <= n; i++) off[i] = (int32_t)i;
         la->length = (int64_t)n;
         v->length = inst;
         struct ArrowArray *leaf = v;
@@ -786,9 +795,9 @@ static rr_status_t rows_reserve_n(const shape_t *s, rows_t *r, size_t more) {
     for (size_t k = 0; k < s->n_cols; k++) {
         pcol_t *p = &r->cols[k];
         if (s->cols[k].width) {
+            if (!p->offs) continue; /* implicit until a row of another size */
             int32_t *o = realloc(p->offs, (cap + 1) * sizeof *o);
             if (!o) return RR_ERR_NOMEM;
-            if (!p->offs) o[0] = 0;
             p->offs = o;
         } else {
             rr_sdk_cell_t **c = realloc(p->cells, cap * sizeof *c);
@@ -802,10 +811,18 @@ static rr_status_t rows_reserve_n(const shape_t *s, rows_t *r, size_t more) {
 
 static rr_status_t rows_reserve(const shape_t *s, rows_t *r) { return rows_reserve_n(s, r, 1); }
 
-/* Appends bytes to a flat column (hint: its first capacity). */
+/* Appends bytes to a flat column (hint: its first capacity; rows: the
+ * capacity of its rows). */
 static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t inst,
-                               uint32_t width, size_t hint) {
+                               uint32_t width, size_t hint, size_t rows) {
     size_t bytes = (size_t)inst * width;
+    if (!p->offs && inst != 1) {
+        /* The first row of another size: the offsets become explicit. */
+        int32_t *o = malloc((rows + 1) * sizeof *o);
+        if (!o) return RR_ERR_NOMEM;
+        for (size_t i = 0; i <= row; i++) o[i] = (int32_t)i;
+        p->offs = o;
+    }
     if (p->len + bytes > p->cap) {
         size_t cap = p->cap ? p->cap * 2 : hint > 256 ? hint : 256;
         if (cap < p->len + bytes) cap = p->len + bytes;
@@ -816,7 +833,7 @@ static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t 
     }
     if (bytes) memcpy(p->data + p->len, data, bytes);
     p->len += bytes;
-    p->offs[row + 1] = p->offs[row] + (int32_t)inst;
+    if (p->offs) p->offs[row + 1] = p->offs[row] + (int32_t)inst;
     return RR_OK;
 }
 
@@ -825,7 +842,7 @@ static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t 
 static bool flat_full(const shape_t *s, const rows_t *r, const rr_archetype_t *a) {
     if (!r->n) return false;
     for (size_t k = 0; k < s->n_cols; k++)
-        if (s->cols[k].width && (int64_t)r->cols[k].offs[r->n] + a->batches[k].length > INT32_MAX)
+        if (s->cols[k].width && (int64_t)pcol_inst(&r->cols[k], r->n) + a->batches[k].length > INT32_MAX)
             return true;
     return false;
 }
@@ -843,7 +860,7 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
         if (s->cols[k].width) {
             const void *v = bt->width ? rr_sdk_batch_data(bt) : NULL;
             if (!bt->width) cell_flat(bt, s->cols[k].width, &v);
-            st = flat_append(p, i, v, bt->length, s->cols[k].width, s->hint_bytes[k]);
+            st = flat_append(p, i, v, bt->length, s->cols[k].width, s->hint_bytes[k], r->cap);
         } else if (cells[k]) {
             p->cells[i] = cells[k];
             cells[k] = NULL;
@@ -861,7 +878,7 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
             for (size_t j = 0; j < k; j++)
                 if (s->cols[j].width) {
                     pcol_t *q = &r->cols[j];
-                    q->len -= (size_t)(q->offs[i + 1] - q->offs[i]) * s->cols[j].width;
+                    q->len -= (size_t)(pcol_inst(q, i + 1) - pcol_inst(q, i)) * s->cols[j].width;
                 } else {
                     rr_sdk_cell_release(r->cols[j].cells[i]);
                 }
@@ -881,12 +898,17 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
  * entity and shape: plain columns (row ids, times, values) in a ring that
  * only it writes, with no lock and no atomic read-modify-write: a row is
  * published by a release store of `pub`. Taking rows out (into the shape's
- * pending rows, in one copy per column) happens under `mu` only, by the
- * thread itself when its stage holds `limit` rows (STAGE_MAX_ROWS, or the
- * rows or bytes that would reach the entity's threshold), by the batcher
- * thread at every tick and by every flush, and before the thread's own
- * other rows of the entity or a write-through; so every row still leaves
- * within a tick and no flush misses a row whose rr_log returned.
+ * pending rows) happens under `mu` only, by the thread itself when its
+ * stage holds `limit` rows (the rows that complete the entity's pending
+ * chunk, at most STAGE_MAX_ROWS), by the batcher thread at every tick and
+ * by every flush, and before the thread's own other rows of the entity or
+ * a write-through; so every row still leaves within a tick and no flush
+ * misses a row whose rr_log returned. The thread itself hands a ring that
+ * starts at index 0 over whole to empty pending rows (its columns become
+ * the chunk's, and the stage takes fresh ones); otherwise, and for the
+ * batcher thread, rows are copied, one copy per column. The row that
+ * (re)targets a stage goes into it too, and a full ring grows in place, so
+ * that a thread logging an entity fast fills rings that are handed over.
  *
  * A stage is shared by its thread (a slot of t_stages, keyed by the
  * batcher's id and the logged string's address) and by the batcher (its
@@ -895,9 +917,10 @@ static rr_status_t append_row(shape_t *s, rr_tuid_t row_id, const rr_sdk_time_t 
  * that goes away marks them dead (the thread drops them when it meets
  * them again). */
 
-#define STAGE_MAX_ROWS 4096
+#define STAGE_MAX_ROWS 65536 /* a power of two; Rerun's 2 MiB of 52-byte rows fit */
 #define STAGE_FIRST_ROWS 64
-#define STAGE_SLOTS 64
+#define STAGE_SLOTS 64 /* a power of two */
+#define STAGE_PROBES 4
 
 typedef struct stage {
     atomic_int refs;
@@ -979,10 +1002,72 @@ static bool stage_fits(const shape_t *s, const rr_archetype_t *a) {
     return true;
 }
 
+/* The stage's first m rows (at ring index 0) become the shape's pending
+ * rows (empty) by handing over the ring's columns, and the stage gets
+ * fresh ones: no copy. Only the stage's own thread may do this (it writes
+ * the ring without a lock). False when out of memory (nothing done). */
+static bool stage_hand_over(shape_t *s, stage_t *st, size_t m) {
+    rows_t *r = &s->rows;
+    size_t cap = st->cap, nt = s->n_times;
+    if (!r->cols && !(r->cols = calloc(s->n_cols, sizeof *r->cols))) return false;
+    uint8_t *local[8];
+    uint8_t **vals = s->n_cols <= 8 ? local : calloc(s->n_cols, sizeof *vals);
+    rr_tuid_t *ids = malloc(cap * sizeof *ids);
+    int64_t *times = nt ? malloc(cap * nt * sizeof *times) : NULL;
+    bool ok = vals && ids && (times || !nt);
+    for (size_t k = 0; vals && k < s->n_cols; k++)
+        if (!(vals[k] = ok ? malloc(cap * s->cols[k].width) : NULL)) ok = false;
+    if (!ok) {
+        for (size_t k = 0; vals && k < s->n_cols; k++) free(vals[k]);
+        if (vals != local) free(vals);
+        free(ids);
+        free(times);
+        return false;
+    }
+    free(r->row_ids);
+    free(r->times);
+    r->row_ids = st->ids;
+    r->times = st->times;
+    r->cap = cap;
+    r->n = m;
+    st->ids = ids;
+    st->times = times;
+    for (size_t k = 0; k < s->n_cols; k++) {
+        pcol_t *p = &r->cols[k];
+        free(p->data);
+        free(p->offs);
+        free(p->cells);
+        size_t w = s->cols[k].width;
+        *p = (pcol_t){.data = st->vals[k], .len = m * w, .cap = cap * w};
+        st->vals[k] = vals[k];
+    }
+    if (vals != local) free(vals);
+    return true;
+}
+
+/* The rows after which this thread's stage moves them (under b->mu): as
+ * many as complete the entity's pending chunk, so that a stage that
+ * filled up to there is handed over whole. */
+static size_t stage_limit(const rr_sdk_batcher_t *b, const stage_t *st) {
+    const entity_t *e = st->e;
+    uint64_t lim = STAGE_MAX_ROWS;
+    uint64_t rows = b->cfg.flush_num_rows > e->n_rows ? b->cfg.flush_num_rows - e->n_rows : 1;
+    uint64_t left = b->cfg.flush_num_bytes > e->n_bytes ? b->cfg.flush_num_bytes - e->n_bytes : 1;
+    /* Rows pushed one by one are cut once their bytes reach the threshold. */
+    uint64_t by_bytes = (left + st->row_bytes - 1) / st->row_bytes;
+    if (rows < lim) lim = rows;
+    if (by_bytes < lim) lim = by_bytes;
+    return lim ? (size_t)lim : 1;
+}
+
+/* Rows moved from a stage by handing its columns over, at least. */
+#define STAGE_HAND_OVER_ROWS 1024
+
 /* Moves a stage's rows into its shape's pending rows (under b->mu), cut
  * where the entity reaches a threshold exactly as rows pushed one by one
- * would be. Returns whether rows were queued. */
-static bool stage_move(rr_sdk_batcher_t *b, stage_t *st) {
+ * would be. own: called by the stage's thread, which may hand whole rings
+ * over instead of copying them. Returns whether rows were queued. */
+static bool stage_move(rr_sdk_batcher_t *b, stage_t *st, bool own) {
     bool due = false;
     uint64_t t = atomic_load_explicit(&st->taken, memory_order_relaxed);
     uint64_t end = atomic_load_explicit(&st->pub, memory_order_acquire);
@@ -999,41 +1084,47 @@ static bool stage_move(rr_sdk_batcher_t *b, stage_t *st) {
         uint64_t left = b->cfg.flush_num_bytes > e->n_bytes ? b->cfg.flush_num_bytes - e->n_bytes : 1;
         room = (left + st->row_bytes - 1) / st->row_bytes;
         if (m > room) m = (size_t)room;
-        if (r->n && r->cols && (int64_t)r->cols[0].offs[r->n] + (int64_t)m > INT32_MAX) {
+        if (r->n && r->cols && (int64_t)pcol_inst(&r->cols[0], r->n) + (int64_t)m > INT32_MAX) {
             detach_entity(b, e);
             due = true;
             continue;
         }
-        bool ok = rows_reserve_n(s, r, m) == RR_OK;
-        for (size_t k = 0; ok && k < s->n_cols; k++) {
-            pcol_t *p = &r->cols[k];
-            size_t bytes = m * s->cols[k].width;
-            if (p->len + bytes <= p->cap) continue;
-            size_t cap = p->cap ? p->cap * 2 : s->hint_bytes[k] > 256 ? s->hint_bytes[k] : 256;
-            while (cap < p->len + bytes) cap *= 2;
-            uint8_t *d = realloc(p->data, cap);
-            if (!d) ok = false;
-            else {
-                p->data = d;
-                p->cap = cap;
+        /* A whole ring from its start into empty pending rows: handed over. */
+        if (!(own && at == 0 && m == end - t && !r->n && m >= STAGE_HAND_OVER_ROWS &&
+              stage_hand_over(s, st, m))) {
+            bool ok = rows_reserve_n(s, r, m) == RR_OK;
+            for (size_t k = 0; ok && k < s->n_cols; k++) {
+                pcol_t *p = &r->cols[k];
+                size_t bytes = m * s->cols[k].width;
+                if (p->len + bytes <= p->cap) continue;
+                size_t cap = p->cap ? p->cap * 2 : s->hint_bytes[k] > 256 ? s->hint_bytes[k] : 256;
+                while (cap < p->len + bytes) cap *= 2;
+                uint8_t *d = realloc(p->data, cap);
+                if (!d) ok = false;
+                else {
+                    p->data = d;
+                    p->cap = cap;
+                }
             }
+            if (!ok) {
+                /* The rest stays staged: the next move tries again. */
+                rr_sdk_log_warn("batcher: out of memory moving staged rows; retrying later");
+                break;
+            }
+            memcpy(r->row_ids + r->n, st->ids + at, m * sizeof *st->ids);
+            if (nt) memcpy(r->times + r->n * nt, st->times + at * nt, m * nt * sizeof *st->times);
+            for (size_t k = 0; k < s->n_cols; k++) {
+                pcol_t *p = &r->cols[k];
+                uint32_t w = s->cols[k].width;
+                memcpy(p->data + p->len, st->vals[k] + at * w, m * w);
+                p->len += m * w;
+                if (p->offs) {
+                    int32_t o = p->offs[r->n];
+                    for (size_t j = 1; j <= m; j++) p->offs[r->n + j] = o + (int32_t)j;
+                }
+            }
+            r->n += m;
         }
-        if (!ok) {
-            /* The rest stays staged: the next move tries again. */
-            rr_sdk_log_warn("batcher: out of memory moving staged rows; retrying later");
-            break;
-        }
-        memcpy(r->row_ids + r->n, st->ids + at, m * sizeof *st->ids);
-        if (nt) memcpy(r->times + r->n * nt, st->times + at * nt, m * nt * sizeof *st->times);
-        for (size_t k = 0; k < s->n_cols; k++) {
-            pcol_t *p = &r->cols[k];
-            uint32_t w = s->cols[k].width;
-            memcpy(p->data + p->len, st->vals[k] + at * w, m * w);
-            p->len += m * w;
-            int32_t o = p->offs[r->n];
-            for (size_t j = 1; j <= m; j++) p->offs[r->n + j] = o + (int32_t)j;
-        }
-        r->n += m;
         s->times_gen = st->times_gen;
         e->last = s;
         e->n_rows += m;
@@ -1045,6 +1136,14 @@ static bool stage_move(rr_sdk_batcher_t *b, stage_t *st) {
         }
     }
     atomic_store_explicit(&st->taken, t, memory_order_release);
+    if (own) {
+        /* An empty ring starts again at index 0, where hand-overs happen. */
+        if (t == end) {
+            atomic_store_explicit(&st->taken, 0, memory_order_relaxed);
+            atomic_store_explicit(&st->pub, 0, memory_order_relaxed);
+        }
+        st->limit = stage_limit(b, st);
+    }
     if (due) b->skip_next_tick = true;
     return due;
 }
@@ -1057,7 +1156,7 @@ static bool stages_collect(rr_sdk_batcher_t *b) {
         stage_t *st = *pp;
         /* Read first: an exited thread's rows are all published by then. */
         bool orphan = atomic_load(&st->orphan);
-        if (st->s) due |= stage_move(b, st);
+        if (st->s) due |= stage_move(b, st, false);
         if (orphan && atomic_load(&st->taken) == atomic_load(&st->pub)) {
             *pp = st->next;
             stage_unref(st);
@@ -1084,25 +1183,55 @@ static void stages_release(rr_sdk_batcher_t *b) {
     }
 }
 
+/* This thread's stage for (bid, raw), or NULL. A stage lives in the first
+ * free slot of the STAGE_PROBES after its string's home slot: ten entities
+ * in 64 slots share a home slot about every other run, and two entities
+ * re-targeting one stage row by row would cost a slow path per row. */
+static stage_t *stage_find(uint64_t bid, const char *raw) {
+    size_t h = stage_slot(bid, raw);
+    for (size_t i = 0; i < STAGE_PROBES; i++) {
+        stage_t *st = t_stages[(h + i) & (STAGE_SLOTS - 1)];
+        if (st && st->raw == raw && st->bid == bid) return st;
+    }
+    return NULL;
+}
+
+/* The slot for this thread's stage of (bid, raw): its own, else a free
+ * one, else one holding another batcher's stage (emptied: that batcher is
+ * not touched, another thread may be freeing it now; the stage becomes an
+ * orphan whose rows its next tick or flush takes, as an exited thread's),
+ * else the home slot, whose stage (this batcher's, for another string) is
+ * then re-targeted. */
+static stage_t **stage_claim(uint64_t bid, const char *raw) {
+    size_t h = stage_slot(bid, raw);
+    stage_t **empty = NULL, **foreign = NULL;
+    for (size_t i = 0; i < STAGE_PROBES; i++) {
+        stage_t **p = &t_stages[(h + i) & (STAGE_SLOTS - 1)];
+        if (!*p) {
+            if (!empty) empty = p;
+        } else if ((*p)->bid != bid) {
+            if (!foreign) foreign = p;
+        } else if ((*p)->raw == raw) {
+            return p;
+        }
+    }
+    if (empty) return empty;
+    if (foreign) {
+        stage_t *st = *foreign;
+        *foreign = NULL;
+        atomic_store(&st->orphan, true);
+        stage_unref(st);
+        return foreign;
+    }
+    return &t_stages[h];
+}
+
 /* This thread's stage's rows for (b, raw) into pending rows (under b->mu):
  * they go before the row being logged. */
 static bool stage_move_mine(rr_sdk_batcher_t *b, const char *raw) {
-    stage_t *st = t_stages[stage_slot(b->id, raw)];
-    if (!st || st->bid != b->id || !st->s) return false;
-    return stage_move(b, st);
-}
-
-/* Empties this thread's slot for (b, raw) when it holds another batcher's
- * stage. That batcher is not touched (another thread may be freeing it
- * now): the stage becomes an orphan whose rows its next tick or flush
- * takes, as an exited thread's. */
-static void stage_evict_foreign(rr_sdk_batcher_t *b, const char *raw) {
-    size_t slot = stage_slot(b->id, raw);
-    stage_t *st = t_stages[slot];
-    if (!st || st->bid == b->id) return;
-    t_stages[slot] = NULL;
-    atomic_store(&st->orphan, true);
-    stage_unref(st);
+    stage_t *st = stage_find(b->id, raw);
+    if (!st || !st->s) return false;
+    return stage_move(b, st, true);
 }
 
 /* Sets the ring's size (empty; under b->mu). */
@@ -1127,16 +1256,53 @@ static bool stage_resize(stage_t *st, size_t cap) {
     return true;
 }
 
+/* Rings grow by this factor (a power of two): a thread logging an entity
+ * fast reaches a chunk's rows in few copies, and a ring stays within a few
+ * times the rows its thread logs between two ticks. */
+#define STAGE_GROWTH 8
+
+/* The size a full ring of cap rows grows to (at most STAGE_MAX_ROWS). */
+static size_t stage_next_cap(size_t cap) {
+    return cap * STAGE_GROWTH < STAGE_MAX_ROWS ? cap * STAGE_GROWTH : STAGE_MAX_ROWS;
+}
+
+/* Grows a full ring whose rows start at index 0, keeping them (the
+ * owning thread, under b->mu): no move to pending rows, so the ring stays
+ * aligned for a hand-over. False when out of memory (the ring unchanged,
+ * though some columns may have grown). */
+static bool stage_grow(stage_t *st) {
+    const shape_t *s = st->s;
+    size_t cap = stage_next_cap(st->cap);
+    rr_tuid_t *ids = realloc(st->ids, cap * sizeof *ids);
+    if (!ids) return false;
+    st->ids = ids;
+    if (s->n_times) {
+        int64_t *t = realloc(st->times, cap * s->n_times * sizeof *t);
+        if (!t) return false;
+        st->times = t;
+    }
+    for (size_t k = 0; k < s->n_cols; k++) {
+        uint8_t *v = realloc(st->vals[k], cap * s->cols[k].width);
+        if (!v) return false;
+        st->vals[k] = v;
+    }
+    uint64_t n = atomic_load_explicit(&st->pub, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&st->taken, memory_order_relaxed);
+    atomic_store_explicit(&st->taken, 0, memory_order_relaxed);
+    atomic_store_explicit(&st->pub, n - t, memory_order_relaxed);
+    st->cap = cap;
+    return true;
+}
+
 /* Points this thread's slot for (b, raw) at entity e and shape s, for the
  * rows after this one (under b->mu; the thread's earlier rows of e are
  * already out). Returns whether rows of the slot's former entity were
  * queued. */
 static bool stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shape_t *s,
                          uint64_t times_gen) {
-    size_t slot = stage_slot(b->id, raw);
-    stage_t *st = t_stages[slot];
+    stage_t **slot = stage_claim(b->id, raw);
+    stage_t *st = *slot;
     bool due = false;
-    if (st && st->bid != b->id) return false;
     if (!st) {
         pthread_once(&g_stage_once, stage_key_init);
         if (g_stage_key == (pthread_key_t)-1 || !(st = calloc(1, sizeof *st))) return false;
@@ -1148,10 +1314,10 @@ static bool stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shap
         st->bid = b->id;
         st->next = b->stages;
         b->stages = st;
-        t_stages[slot] = st;
+        *slot = st;
         (void)pthread_setspecific(g_stage_key, (void *)1);
     }
-    if (st->s) due = stage_move(b, st); /* a slot shared with another entity */
+    if (st->s) due = stage_move(b, st, true); /* a slot shared with another entity */
     if (st->s != s) {
         stage_free_columns(st);
         st->s = NULL;
@@ -1169,11 +1335,40 @@ static bool stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shap
     st->times_gen = times_gen;
     st->row_bytes = 16 + 8 * (uint64_t)s->n_times;
     for (size_t k = 0; k < s->n_cols; k++) st->row_bytes += 4 + s->cols[k].width;
-    uint64_t lim = STAGE_MAX_ROWS;
-    if (b->cfg.flush_num_rows < lim) lim = b->cfg.flush_num_rows;
-    if (b->cfg.flush_num_bytes / st->row_bytes < lim) lim = b->cfg.flush_num_bytes / st->row_bytes;
-    st->limit = lim ? (size_t)lim : 1;
+    st->limit = stage_limit(b, st);
     return due;
+}
+
+/* Row n of the ring (not full) written and published (the stage's thread). */
+static inline void stage_write(stage_t *st, uint64_t n, rr_tuid_t row_id,
+                               const rr_sdk_time_t *times, size_t n_times,
+                               const rr_archetype_t *a) {
+    const shape_t *s = st->s;
+    size_t i = (size_t)(n & (st->cap - 1));
+    st->ids[i] = row_id;
+    for (size_t k = 0; k < n_times; k++) st->times[i * n_times + k] = times[k].value;
+    for (size_t k = 0; k < s->n_cols; k++) {
+        uint32_t w = s->cols[k].width;
+        memcpy(st->vals[k] + i * w, rr_sdk_batch_data(&a->batches[k]), w);
+    }
+    atomic_store_explicit(&st->pub, n + 1, memory_order_release);
+}
+
+/* The row that re-targeted this thread's stage (under b->mu) goes into the
+ * stage too: a ring whose rows all came through it can be handed over
+ * whole. False when the stage does not hold e and s now (the row then goes
+ * to the pending rows). */
+static bool stage_put_first(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shape_t *s,
+                            const rr_sdk_time_t *times, size_t n_times, rr_tuid_t row_id,
+                            const rr_archetype_t *a, bool *due) {
+    stage_t *st = stage_find(b->id, raw);
+    if (!st || st->s != s || st->e != e) return false;
+    uint64_t n = atomic_load_explicit(&st->pub, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&st->taken, memory_order_relaxed);
+    if (n - t >= st->cap) return false;
+    stage_write(st, n, row_id, times, n_times, a);
+    if (n + 1 - t >= st->limit && stage_move(b, st, true)) *due = true;
+    return true;
 }
 
 /* The fast path: the row into this thread's stage. False when the row does
@@ -1181,8 +1376,8 @@ static bool stage_target(rr_sdk_batcher_t *b, const char *raw, entity_t *e, shap
 static bool stage_push(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_time_t *times,
                        size_t n_times, uint64_t times_gen, rr_tuid_t row_id,
                        const rr_archetype_t *a) {
-    stage_t *st = t_stages[stage_slot(b->id, entity)];
-    if (!st || st->bid != b->id || st->raw != entity || !st->s) return false;
+    stage_t *st = stage_find(b->id, entity);
+    if (!st || !st->s) return false;
     const shape_t *s = st->s;
     /* Same timelines: the generation says so (a new one goes the slow way
      * once, which re-targets the stage). */
@@ -1198,29 +1393,29 @@ static bool stage_push(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_tim
     uint64_t n = atomic_load_explicit(&st->pub, memory_order_relaxed);
     uint64_t t = atomic_load_explicit(&st->taken, memory_order_acquire);
     if (n - t >= st->cap) {
-        /* Full below its limit: out, and a bigger ring. */
-        bool due;
+        /* Full below its limit: a bigger ring, in place when its rows start
+         * at index 0, else after moving them out. */
+        bool due = false, ok;
         pthread_mutex_lock(&b->mu);
-        due = stage_move(b, st);
-        bool ok = atomic_load(&st->taken) == atomic_load(&st->pub) &&
-                  (st->cap * 2 > STAGE_MAX_ROWS || stage_resize(st, st->cap * 2));
+        t = atomic_load_explicit(&st->taken, memory_order_relaxed);
+        if (st->cap < STAGE_MAX_ROWS && (t & (st->cap - 1)) == 0 && st->limit > st->cap &&
+            stage_grow(st)) {
+            ok = true;
+        } else {
+            due = stage_move(b, st, true);
+            ok = atomic_load(&st->taken) == atomic_load(&st->pub) &&
+                 (st->cap >= STAGE_MAX_ROWS || stage_resize(st, stage_next_cap(st->cap)));
+        }
         if (due) pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->mu);
         if (!ok) return false;
         n = atomic_load_explicit(&st->pub, memory_order_relaxed);
         t = atomic_load_explicit(&st->taken, memory_order_relaxed);
     }
-    size_t i = (size_t)(n & (st->cap - 1));
-    st->ids[i] = row_id;
-    for (size_t k = 0; k < n_times; k++) st->times[i * n_times + k] = times[k].value;
-    for (size_t k = 0; k < s->n_cols; k++) {
-        uint32_t w = s->cols[k].width;
-        memcpy(st->vals[k] + i * w, rr_sdk_batch_data(&a->batches[k]), w);
-    }
-    atomic_store_explicit(&st->pub, n + 1, memory_order_release);
+    stage_write(st, n, row_id, times, n_times, a);
     if (n + 1 - t >= st->limit) {
         pthread_mutex_lock(&b->mu);
-        if (stage_move(b, st)) pthread_cond_signal(&b->wake);
+        if (stage_move(b, st, true)) pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->mu);
     }
     return true;
@@ -1343,7 +1538,6 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                                     const rr_archetype_t *a, rr_error_t *err) {
     if (b->has_thread) {
         if (stage_push(b, entity, times, n_times, times_gen, row_id, a)) return RR_OK;
-        stage_evict_foreign(b, entity);
     }
     /* Large rows: written through when they can be. */
     if (b->write_through) {
@@ -1402,7 +1596,7 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
         return st;
     }
 
-    bool due = false;
+    bool due = false, staged = false;
     pthread_mutex_lock(&b->mu);
     entity_t *e = entity_for(b, entity, err);
     shape_t *s = NULL;
@@ -1424,19 +1618,23 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
                 st = err ? err->code : RR_ERR_NOMEM;
             }
         }
-        if (s && flat_full(s, &s->rows, a)) {
+        if (s && b->has_thread && stage_fits(s, a)) {
+            if (stage_target(b, entity, e, s, times_gen)) due = true;
+            staged = stage_put_first(b, entity, e, s, times, n_times, row_id, a, &due);
+        }
+        if (s && !staged && flat_full(s, &s->rows, a)) {
             detach_entity(b, e);
             b->skip_next_tick = true;
             due = true;
         }
-        if (s && rows_reserve(s, &s->rows) != RR_OK)
+        if (s && !staged && rows_reserve(s, &s->rows) != RR_OK)
             st = rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
-        if (st == RR_OK) st = append_row(s, row_id, times, a, cells, err);
+        if (st == RR_OK && !staged) st = append_row(s, row_id, times, a, cells, err);
     }
-    if (st == RR_OK) {
+    if (st == RR_OK && staged) {
         s->times_gen = times_gen;
-        if (b->has_thread && stage_fits(s, a) && stage_target(b, entity, e, s, times_gen))
-            due = true;
+    } else if (st == RR_OK) {
+        s->times_gen = times_gen;
         e->last = s;
         e->n_rows++;
         e->n_bytes += (uint64_t)bytes;
