@@ -516,6 +516,9 @@ struct rr_time_panel {
     uint64_t key_chunks, key_bytes, key_items;
     bool hist_valid;
     float max_density;
+    float *smooth; /* n_buckets: one row's blurred density while painting */
+    size_t smooth_cap;
+    uint64_t recomputes;
 
     tp_row_t *rows;
     size_t n_rows, cap_rows;
@@ -547,11 +550,13 @@ void rr_time_panel_free(rr_time_panel_t *tp) {
     nodes_clear(tp);
     free(tp->nodes);
     free(tp->hist);
+    free(tp->smooth);
     free(tp->rows);
     free(tp);
 }
 
 const rr_time_panel_layout_t *rr_time_panel_layout(const rr_time_panel_t *tp) { return &tp->lay; }
+uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp) { return tp->recomputes; }
 
 float rr_time_panel_x_from_time(const rr_time_panel_t *tp, double t) {
     double span = tp->view_max - tp->view_min;
@@ -653,6 +658,31 @@ static rr_status_t tree_update(rr_time_panel_t *tp, const rr_store_t *s, rr_erro
     return RR_OK;
 }
 
+/* data_density_graph.rs smooth(): a slight blur, five taps of a cosine
+ * (cos(pi/2 * x) at x = 0, +-1/3, +-2/3), normalised. */
+static void blur(const float *in, float *out, size_t n) {
+    static const float k[5] = {0.5f / 3.7320508f, 0.8660254f / 3.7320508f, 1.0f / 3.7320508f,
+                               0.8660254f / 3.7320508f, 0.5f / 3.7320508f};
+    for (size_t i = 0; i < n; i++) {
+        float sum = 0;
+        for (int j = 0; j < 5; j++) {
+            size_t at = i + (size_t)j;
+            if (at < 2 || at - 2 >= n) continue;
+            sum += k[j] * in[at - 2];
+        }
+        out[i] = sum;
+    }
+}
+
+static bool ensure_smooth(rr_time_panel_t *tp, size_t n) {
+    if (n <= tp->smooth_cap) return true;
+    float *b = realloc(tp->smooth, n * sizeof *b);
+    if (!b) return false;
+    tp->smooth = b;
+    tp->smooth_cap = n;
+    return true;
+}
+
 /* Recomputes every node's density when the store, the timeline, the
  * visible range or the width changed since the last one. */
 static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t *s,
@@ -694,8 +724,14 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
             if (nd->has_data) p->has_data = true;
         }
     }
+    /* Rows are normalised together, by the largest blurred bucket. */
+    if (!ensure_smooth(tp, n)) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for %zu density buckets", n);
     float mx = 0;
-    for (size_t i = 0; i < tp->n_nodes * n; i++) mx = tp->hist[i] > mx ? tp->hist[i] : mx;
+    for (size_t i = 0; i < tp->n_nodes; i++) {
+        blur(tp->nodes[i].hist, tp->smooth, n);
+        for (size_t b = 0; b < n; b++) mx = tp->smooth[b] > mx ? tp->smooth[b] : mx;
+    }
+    tp->recomputes++;
     tp->max_density = mx > TP_MIN_MAX_DENSITY ? mx : TP_MIN_MAX_DENSITY;
     tp->n_buckets = n;
     tp->hist_t0 = t0;
@@ -919,21 +955,37 @@ typedef struct row_ctx {
     rr_ui_color_t bar;
 } row_ctx_t;
 
+/* The density as Rerun paints it: a band symmetric about the row's middle
+ * whose half-height and opacity follow the blurred density from bucket to
+ * bucket (at least TP_MIN_RADIUS where there is any data; fading to nothing
+ * toward empty buckets). */
 static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
     rr_time_panel_t *tp = c->tp;
-    if (!nd->hist || tp->n_buckets == 0) return;
+    size_t n = tp->n_buckets;
+    if (!nd->hist || n == 0 || !ensure_smooth(tp, n)) return;
+    float *d = tp->smooth;
+    blur(nd->hist, d, n);
     float cy = tr.y + tr.h * 0.5f, max_r = tr.h * 0.35f;
-    float bw = tr.w / (float)tp->n_buckets;
-    for (size_t i = 0; i < tp->n_buckets; i++) {
-        float d = nd->hist[i];
-        if (d <= 0) continue;
-        float norm = d / tp->max_density;
-        if (norm > 1) norm = 1;
-        float r = max_r * norm;
-        if (r < TP_MIN_RADIUS) r = TP_MIN_RADIUS;
-        uint32_t alpha = (uint32_t)((float)(c->bar & 0xff) * (0.5f + 0.5f * norm) + 0.5f);
-        rr_ui_draw_rect(c->ui, (rr_ui_rect_t){tr.x + (float)i * bw, cy - r, bw, 2 * r},
-                        (c->bar & 0xffffff00u) | alpha, 0);
+    float bw = tr.w / (float)n;
+    float prev_r = 0, prev_a = 0, prev_x = tr.x;
+    for (size_t i = 0; i <= n; i++) {
+        float r = 0, a = 0, x = tr.x + ((float)i + 0.5f) * bw;
+        if (i < n && d[i] > 1e-6f) {
+            float norm = d[i] / tp->max_density;
+            if (norm > 1) norm = 1;
+            r = max_r * norm;
+            if (r < TP_MIN_RADIUS) r = TP_MIN_RADIUS;
+            a = 0.5f + 0.5f * norm;
+        }
+        if (i == n) x = tr.x + tr.w;
+        if ((r > 0 || prev_r > 0) && i > 0) {
+            float alpha = (float)(c->bar & 0xff) * 0.5f * (a + prev_a);
+            rr_ui_color_t col = (c->bar & 0xffffff00u) | (uint32_t)(alpha + 0.5f);
+            /* A trapezoid from the last bucket's band to this one's. */
+            rr_ui_draw_triangle(c->ui, prev_x, cy - prev_r, x, cy - r, x, cy + r, col);
+            rr_ui_draw_triangle(c->ui, prev_x, cy - prev_r, x, cy + r, prev_x, cy + prev_r, col);
+        }
+        prev_r = r, prev_a = a, prev_x = x;
     }
 }
 

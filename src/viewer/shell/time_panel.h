@@ -72,6 +72,10 @@ void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max,
  * in the time area, if it was drawn in the last frame. */
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out);
 
+/* How many times the densities were computed (not taken from the cache)
+ * since the panel was made: for tests of the cache. */
+uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp);
+
 /* ---------------- formatting time as Rerun does ---------------- */
 
 /* A time value as Rerun 0.33 shows it (re_log_types TimeType::format with
