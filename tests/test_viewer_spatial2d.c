@@ -640,6 +640,62 @@ static void test_time_and_cache(void **state) {
     scene_free(&s);
 }
 
+/* Transform3D places entities in the view's space: a parent translated by
+ * (10, 20) and scaled 2x, a child image and points under it; the origin's
+ * own transform does not count. */
+static void test_transforms(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    rr_archetype_t *a = NULL;
+    const rr_translation3d_t far = {1000, 1000, 0};
+    assert_rr_ok(rr_transform3d_new(&a, &err), &err);
+    assert_rr_ok(rr_transform3d_set_translation(a, far, RR_COPY, &err), &err);
+    log_static(&s, "space", a);
+    const rr_translation3d_t tr = {10, 20, 0};
+    const rr_scale3d_t sc = {2, 2, 1};
+    assert_rr_ok(rr_transform3d_new(&a, &err), &err);
+    assert_rr_ok(rr_transform3d_set_translation(a, tr, RR_COPY, &err), &err);
+    assert_rr_ok(rr_transform3d_set_scale(a, sc, RR_COPY, &err), &err);
+    log_static(&s, "space/scene", a);
+    const uint8_t rgb[2 * 3] = {255, 0, 0, 0, 0, 255};
+    log_static(&s, "space/scene/img", image(rgb, sizeof rgb, 2, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    const rr_position2d_t pos[1] = {{0, 0}};
+    const rr_color_t col[1] = {0x00ff00ffu};
+    assert_rr_ok(rr_points2d_new(&a, pos, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_colors(a, col, 1, RR_COPY, &err), &err);
+    log_static(&s, "space/scene/pt", a);
+    /* A plain box at the origin's own coordinates, to pin the bounds' corner. */
+    const rr_half_size2d_t half[1] = {{0.5f, 0.5f}};
+    const rr_position2d_t ctr[1] = {{0.5f, 0.5f}};
+    assert_rr_ok(rr_boxes2d_new(&a, half, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_boxes2d_set_centers(a, ctr, 1, RR_COPY, &err), &err);
+    log_static(&s, "space/corner", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), "space");
+    assert_null(rr_spatial2d_warning(v));
+    float b[4];
+    assert_true(rr_spatial2d_bounds(v, b));
+    /* The image covers (10, 20) - (14, 22); the box (0, 0) - (1, 1). */
+    assert_true(b[0] == 0 && b[1] == 0 && b[2] == 14 && b[3] == 22);
+    /* Zoom so that one unit is 10 pixels, the corner at the top left. */
+    frame_t f = draw(v, 140, 220);
+    expect_rgb(&f, 105, 205, 255, 0, 0, 1);  /* image pixel 0 spans x 10..12 */
+    expect_rgb(&f, 135, 215, 0, 0, 255, 1);  /* image pixel 1 spans x 12..14 */
+    expect_rgb(&f, 100, 200, 0, 255, 0, 1);  /* the point at the image's corner */
+    expect_rgb(&f, 60, 100, 0, 0, 0, 1);
+    free(f.px);
+    rr_pick_t p;
+    assert_true(rr_spatial2d_pick(v, 140, 220, 131, 211, &p));
+    assert_string_equal(p.entity, "/space/scene/img");
+    assert_int_equal((int)floorf(p.world[0]), 1); /* image pixels, not the view's units */
+    assert_int_equal((int)floorf(p.world[1]), 0);
+    assert_true(rr_spatial2d_pick(v, 140, 220, 101, 201, &p));
+    assert_string_equal(p.archetype, "Points2D");
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
 /* ---------------- reference images ---------------- */
 
 static void compare_ref(const frame_t *f, const char *name) {
@@ -745,6 +801,7 @@ int main(void) {
         cmocka_unit_test(test_bad_data),
         cmocka_unit_test(test_pinhole_space_and_large_image),
         cmocka_unit_test(test_time_and_cache),
+        cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_reference_images),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,7 @@ typedef struct item {
     entry_t *e;
     float opacity; /* < 0: the fallback, filled in after the frame's count */
     size_t entity_off; /* into the frame's text */
+    rr_mat4_t model;   /* the view's space from the entity's */
 } item_t;
 
 struct rr_spatial2d {
@@ -132,6 +133,9 @@ struct rr_spatial2d {
     size_t text_len, text_cap;
     char **hidden;
     size_t n_hidden;
+    rr_mat4_t *space_from; /* per store entity, this frame: the view's space from the entity's */
+    uint8_t *where;        /* per store entity, this frame: enum where */
+    size_t cap_entities;
     rr_pick_t hover, selected;
     float bounds[4];
     bool has_bounds;
@@ -275,6 +279,8 @@ void rr_spatial2d_free(rr_spatial2d_t *v) {
     free(v->hidden);
     free(v->items);
     free(v->text);
+    free(v->space_from);
+    free(v->where);
     free(v);
 }
 
@@ -922,29 +928,166 @@ static void origin_pinhole_bounds(rr_spatial2d_t *v, const char *timeline, int64
     if (r[0] > 0 && r[1] > 0 && isfinite(r[0]) && isfinite(r[1])) add_bounds(v, (float[4]){0, 0, r[0], r[1]});
 }
 
+/* ---------------- transforms ---------------- */
+
+/* Reads `width` f32 of a cell's first instance. */
+static bool read_floats(const rr_store_row_t *row, int width, float *out) {
+    cell_t c;
+    const uint8_t *p;
+    if (!cell_of(row, &c) || c.len < 1 || !(p = cell_fsl(&c, width, "f"))) return false;
+    memcpy(out, p, (size_t)width * 4);
+    return true;
+}
+
+/* The entity's Transform3D as parent_from_entity, with the semantics the 3D
+ * view uses (spatial3d.c): only the components of the latest log call count,
+ * applied mat3x3 first and translation last; a child-from-parent relation
+ * inverts. In 2D only x and y matter: the projection drops z. */
+static rr_mat4_t local_transform(rr_spatial2d_t *v, const rr_entity_path_t *e, const char *timeline, int64_t t) {
+    static const char *const comps[6] = {"Transform3D:translation", "Transform3D:rotation_axis_angle",
+                                         "Transform3D:quaternion",  "Transform3D:scale",
+                                         "Transform3D:mat3x3",      "Transform3D:relation"};
+    rr_store_row_t rows[6];
+    bool found[6];
+    rr_store_query_latest_at(v->store, e, timeline, t, comps, 6, rows, found);
+    int latest = -1;
+    for (int i = 0; i < 6; i++) {
+        if (!found[i]) continue;
+        if (latest < 0 || rows[i].time > rows[latest].time ||
+            (rows[i].time == rows[latest].time &&
+             (rows[i].row_id.time_ns > rows[latest].row_id.time_ns ||
+              (rows[i].row_id.time_ns == rows[latest].row_id.time_ns && rows[i].row_id.inc > rows[latest].row_id.inc))))
+            latest = i;
+    }
+    rr_mat4_t m = rr_mat4_identity();
+    if (latest < 0) return m;
+    for (int i = 0; i < 6; i++)
+        found[i] = found[i] && rows[i].time == rows[latest].time && rows[i].row_id.time_ns == rows[latest].row_id.time_ns &&
+                   rows[i].row_id.inc == rows[latest].row_id.inc;
+    float f[9];
+    if (found[0] && read_floats(&rows[0], 3, f)) m = rr_mat4_translation(rr_v3(f[0], f[1], f[2]));
+    cell_t c;
+    if (found[1] && cell_of(&rows[1], &c) && c.len > 0 && !strcmp(c.type->format, "+s") && c.type->n_children == 2 &&
+        c.arr->n_children == 2) {
+        /* RotationAxisAngle {axis: [f32; 3], angle: f32} */
+        const struct ArrowArray *axis = c.arr->children[0], *ang = c.arr->children[1];
+        int64_t k = c.arr->offset + c.start;
+        if (!strcmp(c.type->children[0]->format, "+w:3") && !strcmp(c.type->children[1]->format, "f") &&
+            axis->n_children == 1 && k < axis->length && k < ang->length && ang->n_buffers >= 2 && ang->buffers[1] &&
+            axis->children[0]->n_buffers >= 2 && axis->children[0]->buffers[1] &&
+            (axis->offset + k + 1) * 3 <= axis->children[0]->length) {
+            const float *a = (const float *)axis->children[0]->buffers[1] + axis->children[0]->offset + (axis->offset + k) * 3;
+            float angle = ((const float *)ang->buffers[1])[ang->offset + k];
+            rr_mat4_t r = rr_mat4_axis_angle(rr_v3(a[0], a[1], a[2]), angle);
+            m = rr_mat4_mul(&m, &r);
+        }
+    }
+    if (found[2] && read_floats(&rows[2], 4, f)) {
+        rr_mat4_t q = rr_mat4_from_quat(f[0], f[1], f[2], f[3]);
+        m = rr_mat4_mul(&m, &q);
+    }
+    if (found[3] && read_floats(&rows[3], 3, f)) {
+        rr_mat4_t sc = rr_mat4_scale(rr_v3(f[0], f[1], f[2]));
+        m = rr_mat4_mul(&m, &sc);
+    }
+    if (found[4] && read_floats(&rows[4], 9, f)) {
+        rr_mat4_t m3 = rr_mat4_from_mat3(f);
+        m = rr_mat4_mul(&m, &m3);
+    }
+    double rel;
+    if (found[5] && row_scalar(&rows[5], true, "C", &rel) && rel == 2 /* ChildFromParent */) {
+        rr_mat4_t inv;
+        if (rr_mat4_invert(&m, &inv)) m = inv;
+        else warn(v, "%s: Transform3D: a child-from-parent transform that cannot be inverted", e->str);
+    }
+    return m;
+}
+
+/* Index of entity in the store's sorted entity list, or -1. */
+static long find_entity(const rr_store_t *s, const rr_entity_path_t *e) {
+    size_t lo = 0, hi = rr_store_num_entities(s);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = rr_entity_path_cmp(rr_store_entity(s, mid), e);
+        if (c == 0) return (long)mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+enum where { OUTSIDE = 0, IN_SPACE, BEHIND_PINHOLE };
+
+/* Where store entity i is (given those before it: a parent sorts before its
+ * children) and, in the space, its transform from the origin. */
+static rr_status_t place(rr_spatial2d_t *v, size_t i, const char *timeline, int64_t t, rr_error_t *err) {
+    const rr_entity_path_t *e = rr_store_entity(v->store, i);
+    v->where[i] = OUTSIDE;
+    v->space_from[i] = rr_mat4_identity();
+    if (!rr_entity_path_starts_with(e, &v->origin)) return RR_OK;
+    v->where[i] = IN_SPACE;
+    if (e->n_parts == v->origin.n_parts) return RR_OK; /* the origin: its own transform is the space */
+    rr_mat4_t parent = rr_mat4_identity();
+    uint8_t parent_where = IN_SPACE;
+    rr_entity_path_t cur = {0}, up = {0};
+    rr_status_t st = rr_entity_path_copy(e, &cur, err);
+    while (st == RR_OK && cur.n_parts > v->origin.n_parts + 1) {
+        st = rr_entity_path_parent(&cur, &up, err);
+        rr_entity_path_free(&cur);
+        cur = up;
+        memset(&up, 0, sizeof up);
+        if (st != RR_OK) break;
+        long j = find_entity(v->store, &cur);
+        if (j >= 0 && (size_t)j < i) {
+            parent = v->space_from[j];
+            parent_where = v->where[j];
+            break;
+        }
+    }
+    rr_entity_path_free(&cur);
+    if (st != RR_OK) return st;
+    /* A pinhole below the origin starts another space: its subtree is not ours. */
+    if (parent_where != IN_SPACE || has_pinhole(v, e, timeline, t)) {
+        v->where[i] = BEHIND_PINHOLE;
+        return RR_OK;
+    }
+    rr_mat4_t local = local_transform(v, e, timeline, t);
+    v->space_from[i] = rr_mat4_mul(&parent, &local);
+    return RR_OK;
+}
+
+/* Bounds b (in the entity's space) through m, into the view's. */
+static void add_bounds_through(rr_spatial2d_t *v, const float b[4], const rr_mat4_t *m) {
+    float out[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int k = 0; k < 4; k++) {
+        rr_vec3_t p = rr_mat4_point(m, rr_v3(k & 1 ? b[2] : b[0], k & 2 ? b[3] : b[1], 0));
+        if (!isfinite(p.x) || !isfinite(p.y)) return;
+        out[0] = fminf(out[0], p.x), out[1] = fminf(out[1], p.y);
+        out[2] = fmaxf(out[2], p.x), out[3] = fmaxf(out[3], p.y);
+    }
+    add_bounds(v, out);
+}
+
 rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
     v->n_items = 0;
     v->text_len = 0;
     v->has_bounds = false;
     v->warning[0] = 0;
     size_t n = rr_store_num_entities(v->store);
-    /* Deeper pinholes first: they cut their subtrees out of this space. */
-    const rr_entity_path_t *cut[16];
-    size_t n_cut = 0;
-    for (size_t i = 0; i < n; i++) {
-        const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        if (e->n_parts > v->origin.n_parts && rr_entity_path_starts_with(e, &v->origin) && has_pinhole(v, e, timeline, t)) {
-            if (n_cut < sizeof cut / sizeof cut[0]) cut[n_cut++] = e;
-        }
+    if (n > v->cap_entities) {
+        rr_mat4_t *m = realloc(v->space_from, n * sizeof *m);
+        if (m) v->space_from = m;
+        uint8_t *w = realloc(v->where, n);
+        if (w) v->where = w;
+        if (!m || !w) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+        v->cap_entities = n;
     }
     origin_pinhole_bounds(v, timeline, t);
     int n_color = 0, n_depth = 0;
     for (size_t i = 0; i < n; i++) {
+        RR_TRY(place(v, i, timeline, t, err));
         const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        if (!rr_entity_path_starts_with(e, &v->origin) || is_hidden(v, e->str)) continue;
-        bool elsewhere = false;
-        for (size_t k = 0; k < n_cut && !elsewhere; k++) elsewhere = rr_entity_path_starts_with(e, cut[k]);
-        if (elsewhere) continue;
+        if (v->where[i] != IN_SPACE || is_hidden(v, e->str)) continue;
         annotations_t ann = {0};
         bool ann_loaded = false;
         for (size_t a = 0; a < N_ARCHETYPES; a++) {
@@ -987,7 +1130,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             if (ce->downscaled)
                 warn(v, "%s: %s: %dx%d is larger than the GPU takes; shown downscaled", e->str, d->name, ce->img_w,
                      ce->img_h);
-            item_t it = {d->kind, default_order(d->kind), 0, ce, -1.0f, 0};
+            item_t it = {d->kind, default_order(d->kind), 0, ce, -1.0f, 0, v->space_from[i]};
             double x;
             if (d->i_order >= 0 && row_scalar(&rows[d->i_order], found[d->i_order], "f", &x) && isfinite(x))
                 it.order = (float)x;
@@ -1001,7 +1144,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                 if (d->kind == K_DEPTH) n_depth++;
                 if (d->kind == K_IMAGE || d->kind == K_ENCODED) n_color++;
             }
-            if (ce->has_bounds) add_bounds(v, ce->bounds);
+            if (ce->has_bounds) add_bounds_through(v, ce->bounds, &it.model);
             rr_status_t st = push_item(v, &it, e->str, err);
             if (st != RR_OK) {
                 free(ann.classes);
@@ -1099,20 +1242,24 @@ static bool matches(const rr_pick_t *p, const char *entity) { return p->hit && !
 
 #define RING_SIDES 16
 
-static void outline_rect(rr_spatial2d_t *v, float x0, float y0, float x1, float y1, uint32_t color) {
+static void outline_rect(rr_spatial2d_t *v, const rr_mat4_t *model, float x0, float y0, float x1, float y1,
+                         uint32_t color) {
     rr_gfx_segment_t s[4];
     const float c[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
     for (int k = 0; k < 4; k++)
         s[k] = (rr_gfx_segment_t){{c[k][0], c[k][1], 0}, {c[(k + 1) % 4][0], c[(k + 1) % 4][1], 0}, -1.0f, color};
-    rr_gfx_draw_segments(v->r, s, 4, NULL);
+    rr_gfx_draw_segments(v->r, s, 4, model);
 }
 
+/* scale: pixels per unit of the view's space. */
 static void outline_item(rr_spatial2d_t *v, const item_t *it, const rr_pick_t *p, float scale, uint32_t color) {
     entry_t *e = it->e;
     if (is_image(it->kind)) {
-        outline_rect(v, 0, 0, (float)e->img_w, (float)e->img_h, color);
+        outline_rect(v, &it->model, 0, 0, (float)e->img_w, (float)e->img_h, color);
         return;
     }
+    float ms = rr_mat4_max_scale(&it->model);
+    if (ms > 0) scale *= ms; /* pixels per unit of the entity's space */
     rr_gfx_segment_t ring[RING_SIDES];
     for (size_t i = 0; i < e->n_prims; i++) {
         const prim_t *q = &e->prims[i];
@@ -1127,11 +1274,11 @@ static void outline_item(rr_spatial2d_t *v, const item_t *it, const rr_pick_t *p
                                              -1.0f,
                                              color};
             }
-            rr_gfx_draw_segments(v->r, ring, RING_SIDES, NULL);
+            rr_gfx_draw_segments(v->r, ring, RING_SIDES, &it->model);
         } else {
             /* Lines and box edges: the same segment, wider, under nothing. */
             rr_gfx_segment_t s = {{q->a[0], q->a[1], 0}, {q->b[0], q->b[1], 0}, -(r_px + 1.5f), color};
-            rr_gfx_draw_segments(v->r, &s, 1, NULL);
+            rr_gfx_draw_segments(v->r, &s, 1, &it->model);
         }
     }
 }
@@ -1148,10 +1295,12 @@ rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_err
     glDisable(GL_DEPTH_TEST);
     for (size_t i = 0; i < v->n_items; i++) {
         const item_t *it = &v->items[i];
-        if (is_image(it->kind))
-            rr_gfx_quad_draw(v->quad, it->e->tex, &mvp, 0, 0, (float)it->e->img_w, (float)it->e->img_h, it->opacity);
-        else
-            rr_gfx_draw(v->r, it->e->buf, NULL);
+        if (is_image(it->kind)) {
+            rr_mat4_t m = rr_mat4_mul(&mvp, &it->model);
+            rr_gfx_quad_draw(v->quad, it->e->tex, &m, 0, 0, (float)it->e->img_w, (float)it->e->img_h, it->opacity);
+        } else {
+            rr_gfx_draw(v->r, it->e->buf, &it->model);
+        }
     }
     for (size_t i = 0; i < v->n_items; i++) {
         const item_t *it = &v->items[i];
@@ -1185,11 +1334,18 @@ bool rr_spatial2d_pick(rr_spatial2d_t *v, int w, int h, float px, float py, rr_p
     out->instance = RR_PICK_ALL_INSTANCES;
     if (w < 1 || h < 1) return false;
     cam_t c = camera(v, w, h);
-    float s[2] = {c.cx + (px - w * 0.5f) / c.scale, c.cy + (py - h * 0.5f) / c.scale};
+    float world[2] = {c.cx + (px - w * 0.5f) / c.scale, c.cy + (py - h * 0.5f) / c.scale};
     for (size_t i = v->n_items; i-- > 0;) {
         const item_t *it = &v->items[i];
         const entry_t *e = it->e;
         bool hit = false;
+        /* Into the entity's own space (image pixels for images). */
+        rr_mat4_t inv;
+        if (!rr_mat4_invert(&it->model, &inv)) continue;
+        rr_vec3_t q3 = rr_mat4_point(&inv, rr_v3(world[0], world[1], 0));
+        float s[2] = {q3.x, q3.y};
+        float ms = rr_mat4_max_scale(&it->model);
+        float scale = c.scale * (ms > 0 ? ms : 1.0f);
         uint64_t instance = RR_PICK_ALL_INSTANCES;
         if (is_image(it->kind)) {
             hit = it->opacity > 0 && s[0] >= 0 && s[1] >= 0 && s[0] < (float)e->img_w && s[1] < (float)e->img_h;
@@ -1197,8 +1353,8 @@ bool rr_spatial2d_pick(rr_spatial2d_t *v, int w, int h, float px, float py, rr_p
             float best = INFINITY;
             for (size_t k = 0; k < e->n_prims; k++) {
                 const prim_t *q = &e->prims[k];
-                float r_px = q->radius < 0 ? -q->radius : q->radius * c.scale;
-                float d_px = seg_dist(s, q->a, q->b) * c.scale;
+                float r_px = q->radius < 0 ? -q->radius : q->radius * scale;
+                float d_px = seg_dist(s, q->a, q->b) * scale;
                 /* Thin things get a little slack, as a mouse needs. */
                 float slack = it->kind == K_POINTS ? 1.0f : 2.0f;
                 if (d_px <= r_px + slack && d_px - r_px < best) {
@@ -1213,7 +1369,8 @@ bool rr_spatial2d_pick(rr_spatial2d_t *v, int w, int h, float px, float py, rr_p
         snprintf(out->entity, sizeof out->entity, "%s", v->text + it->entity_off);
         snprintf(out->archetype, sizeof out->archetype, "%s", kind_name(it->kind));
         out->instance = instance;
-        out->world[0] = s[0], out->world[1] = s[1], out->world[2] = 0;
+        const float *at = is_image(it->kind) ? s : world;
+        out->world[0] = at[0], out->world[1] = at[1], out->world[2] = 0;
         return true;
     }
     return false;

@@ -12,6 +12,9 @@
  * default opacities (0.5 for colour images over depth images and for
  * segmentation over other images, else 1).
  *
+ * Transform3D along the path from the origin (exclusive) to an entity
+ * places it, as in the 3D view (only x and y count here).
+ *
  * Its own 2D camera, y down as image coordinates: the content's bounds (a
  * Pinhole's resolution at the origin when there is one) fit the target,
  * letterboxed with the aspect kept, until the user pans or zooms; reset
@@ -79,9 +82,11 @@ const char *rr_spatial2d_warning(const rr_spatial2d_t *v);
 size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v);
 
 /* What is under pixel (px, py) (top-left origin) of a w x h target, topmost
- * first by draw order: a point or box instance, or an image (instance
- * RR_PICK_ALL_INSTANCES, world = the hit position in image pixels, so
- * floor(world) is the pixel). false (out->hit false) when nothing. */
+ * first by draw order: a point, line strip or box instance (world = the hit
+ * position in the view's space), or an image (instance
+ * RR_PICK_ALL_INSTANCES, world = the hit position in the image's pixels, so
+ * floor(world) is the pixel whatever the image's transform). false
+ * (out->hit false) when nothing. */
 bool rr_spatial2d_pick(rr_spatial2d_t *v, int w, int h, float px, float py, rr_pick_t *out);
 /* Outlines what hover and selected name (either may be NULL) from the next
  * draw on. */
