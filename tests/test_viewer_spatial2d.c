@@ -631,11 +631,86 @@ static void test_time_and_cache(void **state) {
         free(f.px);
     }
     assert_int_equal(rr_spatial2d_cache_size(v), 3);
+    assert_int_equal(rr_spatial2d_gpu_bytes(v), 3 * 4);
+    /* A budget of one texture: stepping through time keeps only the frame's. */
+    rr_spatial2d_set_gpu_budget(v, 4);
+    for (int i = 0; i < 3; i++) {
+        assert_rr_ok(rr_spatial2d_prepare(v, "frame", i, &err), &err);
+        assert_int_equal(rr_spatial2d_gpu_bytes(v), 4);
+        frame_t f = draw(v, 4, 4);
+        expect_rgb(&f, 2, 2, i * 100, 0, 0, 1);
+        free(f.px);
+    }
+    rr_spatial2d_set_gpu_budget(v, RR_SPATIAL2D_DEFAULT_GPU_BUDGET);
     /* GC drops the chunks: the textures go with them. */
     rr_store_gc_options_t gc = {.drop_at_least_fraction = 1.0};
     assert_rr_ok(rr_store_gc(store, &gc, NULL, &err), &err);
     assert_int_equal(rr_spatial2d_cache_size(v), 0);
     assert_int_equal(rr_spatial2d_num_drawables(v), 0);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
+/* Rerun's fallbacks between images: a colour image over a depth image and
+ * a segmentation image over a colour one are drawn at half opacity; an
+ * explicit draw order puts points under an image. */
+static void test_opacity_and_draw_order(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    const uint8_t white[3] = {255, 255, 255};
+    log_static(&s, "a/rgb", image(white, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    const uint8_t id[1] = {1};
+    rr_class_description_map_elem_t cls[1] = {
+        {.class_id = 1, .class_description = {.info = {.id = 1, .has_color = true, .color = 0x0000ffffu}}}};
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_annotation_context_new(&a, cls, 1, RR_COPY, &err), &err);
+    log_static(&s, "a", a);
+    rr_image_format_t fmt = {.width = 1, .height = 1, .channel_datatype = RR_CHANNEL_DATATYPE_U8};
+    assert_rr_ok(rr_segmentation_image_new(&a, id, 1, &fmt, RR_COPY, &err), &err);
+    log_static(&s, "a/seg", a);
+    /* Points at draw order -100: under the image, hidden by it. */
+    const rr_position2d_t pos[1] = {{0.5f, 0.5f}};
+    const rr_color_t red[1] = {0xff0000ffu};
+    assert_rr_ok(rr_points2d_new(&a, pos, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_colors(a, red, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_draw_order(a, -100.0f, RR_COPY, &err), &err);
+    log_static(&s, "a/pts", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    assert_int_equal(rr_spatial2d_num_drawables(v), 3);
+    frame_t f = draw(v, 10, 10);
+    /* White under half-transparent blue. */
+    expect_rgb(&f, 5, 5, 128, 128, 255, 2);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+
+    /* Colour over depth: the colour image at half. */
+    scene_begin(&s);
+    const uint16_t d[1] = {0};
+    fmt.channel_datatype = RR_CHANNEL_DATATYPE_U16;
+    assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)d, 2, &fmt, RR_COPY, &err), &err);
+    assert_rr_ok(rr_depth_image_set_colormap(a, RR_COLORMAP_GRAYSCALE, RR_COPY, &err), &err);
+    log_static(&s, "b/depth", a);
+    log_static(&s, "b/rgb", image(white, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0));
+    v = view_at(scene_end(&s), NULL);
+    f = draw(v, 10, 10);
+    expect_rgb(&f, 5, 5, 128, 128, 128, 2);
+    free(f.px);
+    rr_spatial2d_free(v);
+    scene_free(&s);
+
+    /* An explicit opacity wins over the fallback. */
+    scene_begin(&s);
+    a = image(white, 3, 1, 1, RR_COLOR_MODEL_RGB, RR_CHANNEL_DATATYPE_U8, 0);
+    assert_rr_ok(rr_image_set_opacity(a, 0.25f, RR_COPY, &err), &err);
+    log_static(&s, "c", a);
+    v = view_at(scene_end(&s), NULL);
+    f = draw(v, 10, 10);
+    expect_rgb(&f, 5, 5, 64, 64, 64, 2);
+    free(f.px);
     rr_spatial2d_free(v);
     scene_free(&s);
 }
@@ -802,6 +877,7 @@ int main(void) {
         cmocka_unit_test(test_pinhole_space_and_large_image),
         cmocka_unit_test(test_time_and_cache),
         cmocka_unit_test(test_transforms),
+        cmocka_unit_test(test_opacity_and_draw_order),
         cmocka_unit_test(test_reference_images),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

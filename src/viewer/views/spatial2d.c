@@ -107,6 +107,8 @@ typedef struct entry {
     prim_t *prims;
     size_t n_prims;
     bool downscaled;
+    size_t gpu_bytes;   /* held by tex and buf */
+    uint64_t last_used; /* the prepare that last drew it */
 } entry_t;
 
 typedef struct item {
@@ -127,6 +129,8 @@ struct rr_spatial2d {
     rr_gfx_quad_program_t *quad;
     entry_t **buckets;
     size_t n_buckets, n_entries;
+    size_t gpu_bytes, gpu_budget;
+    uint64_t frame;
     item_t *items;
     size_t n_items, cap_items;
     char *text; /* entity paths of the frame's items */
@@ -161,6 +165,7 @@ static size_t bucket_of(const rr_spatial2d_t *v, rr_tuid_t id) {
 }
 
 static void entry_free(rr_spatial2d_t *v, entry_t *e) {
+    v->gpu_bytes -= e->gpu_bytes;
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
     free(e->prims);
@@ -168,6 +173,8 @@ static void entry_free(rr_spatial2d_t *v, entry_t *e) {
 }
 
 static void entry_reset(rr_spatial2d_t *v, entry_t *e) {
+    v->gpu_bytes -= e->gpu_bytes;
+    e->gpu_bytes = 0;
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
     free(e->prims);
@@ -250,6 +257,7 @@ rr_status_t rr_spatial2d_new(rr_gfx_renderer_t *r, rr_store_t *store, const rr_e
     }
     v->r = r;
     v->store = store;
+    v->gpu_budget = RR_SPATIAL2D_DEFAULT_GPU_BUDGET;
     rr_status_t st = origin ? rr_entity_path_copy(origin, &v->origin, err) : rr_entity_path_root(&v->origin, err);
     if (st == RR_OK) st = rr_gfx_quad_program_new(&v->quad, err);
     if (st == RR_OK) {
@@ -1068,7 +1076,32 @@ static void add_bounds_through(rr_spatial2d_t *v, const float b[4], const rr_mat
     add_bounds(v, out);
 }
 
+static int cmp_last_used(const void *a, const void *b) {
+    const entry_t *x = *(entry_t *const *)a, *y = *(entry_t *const *)b;
+    return x->last_used < y->last_used ? -1 : x->last_used > y->last_used;
+}
+
+/* Over the budget, the GPU data of the entries least recently drawn goes
+ * (the entries stay, to be rebuilt if drawn again): scrubbing through a
+ * chunk of large images must not keep a texture per row. */
+static void evict(rr_spatial2d_t *v) {
+    if (v->gpu_bytes <= v->gpu_budget) return;
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_buckets; i++)
+        for (entry_t *e = v->buckets[i]; e; e = e->next) n += e->last_used != v->frame && e->gpu_bytes;
+    entry_t **old = n ? malloc(n * sizeof *old) : NULL;
+    if (!old) return; /* out of memory: keep them, still correct */
+    size_t k = 0;
+    for (size_t i = 0; i < v->n_buckets; i++)
+        for (entry_t *e = v->buckets[i]; e; e = e->next)
+            if (e->last_used != v->frame && e->gpu_bytes) old[k++] = e;
+    qsort(old, n, sizeof *old, cmp_last_used);
+    for (size_t i = 0; i < n && v->gpu_bytes > v->gpu_budget; i++) entry_reset(v, old[i]);
+    free(old);
+}
+
 rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
+    v->frame++;
     v->n_items = 0;
     v->text_len = 0;
     v->has_bounds = false;
@@ -1122,7 +1155,10 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                 }
                 ce->built = true;
                 ce->key2 = key2;
+                ce->gpu_bytes = (ce->tex ? rr_gfx_texture_bytes(ce->tex) : 0) + (ce->buf ? rr_gfx_buffer_bytes(ce->buf) : 0);
+                v->gpu_bytes += ce->gpu_bytes;
             }
+            ce->last_used = v->frame;
             if (ce->why[0]) {
                 warn(v, "%s", ce->why);
                 continue;
@@ -1162,6 +1198,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
         else it->opacity = 1.0f;
     }
     if (v->n_items > 1) qsort(v->items, v->n_items, sizeof *v->items, cmp_items);
+    evict(v);
     return RR_OK;
 }
 
@@ -1410,3 +1447,5 @@ rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entiti
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v) { return v->n_items; }
 const char *rr_spatial2d_warning(const rr_spatial2d_t *v) { return v->warning[0] ? v->warning : NULL; }
 size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v) { return v->n_entries; }
+size_t rr_spatial2d_gpu_bytes(const rr_spatial2d_t *v) { return v->gpu_bytes; }
+void rr_spatial2d_set_gpu_budget(rr_spatial2d_t *v, size_t bytes) { v->gpu_budget = bytes; }

@@ -22,7 +22,8 @@
  *
  * Images are converted to RGBA once per store row and kept as GL textures
  * (points, lines and boxes as GPU buffers) per chunk, released when the
- * store drops or compacts that chunk. Images larger than the GL limit (at
+ * store drops or compacts that chunk, or when the cache passes its GPU
+ * budget (least recently drawn first). Images larger than the GL limit (at
  * most 8192 pixels a side) are downscaled, with a warning. Labels are not
  * drawn (text belongs to the UI toolkit).
  *
@@ -78,8 +79,14 @@ bool rr_spatial2d_bounds(const rr_spatial2d_t *v, float out[4]);
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v);
 /* The first data problem met by the last prepare, or NULL. */
 const char *rr_spatial2d_warning(const rr_spatial2d_t *v);
-/* Cached GPU entries alive (for tests). */
+/* Cached entries alive (for tests). */
 size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v);
+
+/* GPU memory the cache may hold: past it, prepare releases the textures
+ * and buffers drawn least recently (not the frame's own). */
+#define RR_SPATIAL2D_DEFAULT_GPU_BUDGET ((size_t)512 << 20)
+void rr_spatial2d_set_gpu_budget(rr_spatial2d_t *v, size_t bytes);
+size_t rr_spatial2d_gpu_bytes(const rr_spatial2d_t *v); /* held now */
 
 /* What is under pixel (px, py) (top-left origin) of a w x h target, topmost
  * first by draw order: a point, line strip or box instance (world = the hit
