@@ -357,7 +357,13 @@ typedef struct dens {
     const rr_chunk_t **chunks;
     size_t n_chunks, cap_chunks;
     bool oom;
+    size_t lo, hi; /* buckets touched: [lo, hi), empty when lo >= hi */
 } dens_t;
+
+static void dens_touch(dens_t *d, size_t i) {
+    if (i < d->lo) d->lo = i;
+    if (i + 1 > d->hi) d->hi = i + 1;
+}
 
 static const rr_chunk_index_t *chunk_index(const rr_chunk_t *c, const char *timeline) {
     for (int64_t k = 0; k < c->n_indexes; k++)
@@ -391,6 +397,7 @@ static void dens_point(dens_t *d, double t, float count) {
     size_t i = (size_t)((t - d->t0) / d->w);
     if (i >= d->n) i = d->n - 1;
     d->b[i] += count;
+    dens_touch(d, i);
 }
 
 /* A row is an event when any of its cells holds data (a null cell is no
@@ -434,7 +441,10 @@ static void dens_spread(dens_t *d, const rr_chunk_t *c, const rr_chunk_index_t *
     for (size_t i = i0; i <= i1 && i < d->n; i++) {
         double b0 = d->t0 + (double)i * d->w, b1 = b0 + d->w;
         double o0 = b0 > lo ? b0 : lo, o1 = b1 < hi ? b1 : hi;
-        if (o1 > o0) d->b[i] += (float)((o1 - o0) * per);
+        if (o1 > o0) {
+            d->b[i] += (float)((o1 - o0) * per);
+            dens_touch(d, i);
+        }
     }
 }
 
@@ -444,11 +454,12 @@ static int64_t clamp_time_d(double t) {
     return (int64_t)t;
 }
 
-uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *entity,
-                               const char *timeline, double t0, double t1, float *buckets,
-                               size_t n) {
+/* rr_time_panel_density, also saying which buckets it touched. */
+static uint64_t density(const rr_store_t *s, const rr_entity_path_t *entity, const char *timeline,
+                        double t0, double t1, float *buckets, size_t n, size_t *lo, size_t *hi) {
+    *lo = n, *hi = 0;
     if (!s || !entity || !timeline || !buckets || n == 0 || !(t1 > t0)) return 0;
-    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false};
+    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false, n, 0};
     rr_time_range_t q = {clamp_time_d(floor(t0)), clamp_time_d(ceil(t1))};
     rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_collect, &d);
     if (d.n_chunks > 1) qsort(d.chunks, d.n_chunks, sizeof *d.chunks, cmp_ptr);
@@ -467,7 +478,15 @@ uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *enti
         else dens_rows(&d, d.chunks[i], ix);
     }
     free(d.chunks);
+    *lo = d.lo, *hi = d.hi;
     return d.rows;
+}
+
+uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *entity,
+                               const char *timeline, double t0, double t1, float *buckets,
+                               size_t n) {
+    size_t lo, hi;
+    return density(s, entity, timeline, t0, t1, buckets, n, &lo, &hi);
 }
 
 /* ---------------- the streams tree ---------------- */
@@ -483,6 +502,7 @@ typedef struct tp_node {
     bool has_data;           /* something on the timeline in the subtree */
     float *hist;             /* n_buckets, the subtree's density (into tp->hist) */
     float label_w;           /* the name's width in points; 0: not measured yet */
+    size_t lo, hi;           /* hist's non-zero buckets lie in [lo, hi) */
 } tp_node_t;
 
 typedef struct tp_row {
@@ -515,7 +535,9 @@ struct rr_time_panel {
     double hist_t0, hist_t1;
     uint64_t key_chunks, key_bytes, key_items;
     bool hist_valid;
-    float max_density;
+    /* Rows are normalised together (data_density_graph.rs): by the largest
+     * blurred bucket painted in the last frame, at least TP_MIN_MAX_DENSITY. */
+    float max_density, frame_max;
     float *smooth; /* n_buckets: one row's blurred density while painting */
     size_t smooth_cap;
     uint64_t recomputes;
@@ -541,6 +563,7 @@ rr_status_t rr_time_panel_new(rr_time_panel_t **out, rr_error_t *err) {
     rr_time_panel_t *tp = calloc(1, sizeof *tp);
     if (!tp) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory");
     tp->tree_w = 200;
+    tp->max_density = TP_MIN_MAX_DENSITY;
     *out = tp;
     return RR_OK;
 }
@@ -704,13 +727,18 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
         tp->nodes[i].hist = tp->hist + i * n;
         tp->nodes[i].has_data = false;
         tp->nodes[i].static_only = false;
+        tp->nodes[i].lo = n;
+        tp->nodes[i].hi = 0;
     }
     /* Children come after their parents in the array, so walking it
      * backwards sums every subtree into its parent once. */
     for (size_t i = tp->n_nodes; i-- > 0;) {
         tp_node_t *nd = &tp->nodes[i];
         if (nd->is_entity) {
-            uint64_t rows = rr_time_panel_density(s, &nd->path, timeline, t0, t1, nd->hist, n);
+            size_t lo, hi;
+            uint64_t rows = density(s, &nd->path, timeline, t0, t1, nd->hist, n, &lo, &hi);
+            if (lo < nd->lo) nd->lo = lo;
+            if (hi > nd->hi) nd->hi = hi;
             rr_time_range_t r;
             bool temporal = false;
             for (size_t k = 0; k < rr_store_num_timelines(s) && !temporal; k++)
@@ -718,21 +746,15 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
             nd->static_only = !temporal && rr_store_entity_num_components(s, &nd->path) > 0;
             if (rows) nd->has_data = true;
         }
-        if (nd->parent >= 0) {
+        if (nd->parent >= 0 && nd->has_data) {
             tp_node_t *p = &tp->nodes[nd->parent];
-            for (size_t b = 0; b < n; b++) p->hist[b] += nd->hist[b];
-            if (nd->has_data) p->has_data = true;
+            for (size_t b = nd->lo; b < nd->hi; b++) p->hist[b] += nd->hist[b];
+            if (nd->lo < p->lo) p->lo = nd->lo;
+            if (nd->hi > p->hi) p->hi = nd->hi;
+            p->has_data = true;
         }
     }
-    /* Rows are normalised together, by the largest blurred bucket. */
-    if (!ensure_smooth(tp, n)) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for %zu density buckets", n);
-    float mx = 0;
-    for (size_t i = 0; i < tp->n_nodes; i++) {
-        blur(tp->nodes[i].hist, tp->smooth, n);
-        for (size_t b = 0; b < n; b++) mx = tp->smooth[b] > mx ? tp->smooth[b] : mx;
-    }
     tp->recomputes++;
-    tp->max_density = mx > TP_MIN_MAX_DENSITY ? mx : TP_MIN_MAX_DENSITY;
     tp->n_buckets = n;
     tp->hist_t0 = t0;
     tp->hist_t1 = t1;
@@ -965,6 +987,7 @@ static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
     if (!nd->hist || n == 0 || !ensure_smooth(tp, n)) return;
     float *d = tp->smooth;
     blur(nd->hist, d, n);
+    for (size_t i = 0; i < n; i++) tp->frame_max = d[i] > tp->frame_max ? d[i] : tp->frame_max;
     float cy = tr.y + tr.h * 0.5f, max_r = tr.h * 0.35f;
     float bw = tr.w / (float)n;
     float prev_r = 0, prev_a = 0, prev_x = tr.x;
@@ -1197,12 +1220,20 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     /* The streams: the recording, then its entities. */
     row_ctx_t c = {tp, ui, app, s, tl, range, has_range, time_left, right, row_h,
                    is_dark(th) ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */};
+    tp->frame_max = 0;
     if (streams.h > 0) {
         rr_ui_scroll_begin(ui, "##streams", streams.h);
         if (tp->n_nodes > 0) draw_subtree(&c, 0);
         else rr_ui_label_colored(ui, s ? "No data" : "No recording", th->text_subdued);
         rr_ui_scroll_end(ui);
         tp->lay.n_rows = tp->n_rows;
+    }
+
+    /* Next frame's scale; another frame at once when it moved visibly. */
+    float next_max = tp->frame_max > TP_MIN_MAX_DENSITY ? tp->frame_max : TP_MIN_MAX_DENSITY;
+    if (fabsf(next_max - tp->max_density) > 0.01f * next_max) {
+        tp->max_density = next_max;
+        ui->wants_repaint = true;
     }
 
     /* Hover preview and the current time on top of everything. */
