@@ -886,29 +886,60 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* re_ui's large_button_selected: a flat button, filled with the selection
+ * colour while its mode is on. True when clicked. */
+static bool tool_button(rr_ui_t *ui, const char *label, bool selected, rr_ui_rect_t *rect_out) {
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    size_t len = ui_label_len(label);
+    float tw = rr_ui_font_text_width(rr_ui_font(ui), label, len), h = ui_row_h(ui);
+    float w = tw + 2 * th->padding_x;
+    if (w < h) w = h;
+    rr_ui_rect_t r = rr_ui_allocate(ui, w, h);
+    rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, label), r);
+    rr_ui_color_t bg = selected ? th->selection_bg : resp.held ? th->widget_active
+                                                  : resp.hovered ? th->widget_hovered : 0;
+    if (bg) rr_ui_draw_rect(ui, r, bg, th->corner_radius);
+    rr_ui_color_t fg = selected ? th->selection_text : resp.hovered ? th->text_strong : th->text;
+    if (len == 0) {
+        /* The pause icon (DejaVu Sans has no U+23F8): two bars. */
+        float cx = r.x + w * 0.5f, cy = r.y + h * 0.5f, bh = h * 0.4f;
+        rr_ui_draw_rect(ui, (rr_ui_rect_t){cx - 4, cy - bh * 0.5f, 3, bh}, fg, 0);
+        rr_ui_draw_rect(ui, (rr_ui_rect_t){cx + 1, cy - bh * 0.5f, 3, bh}, fg, 0);
+    } else {
+        ui_text_in(ui, r, r.x + (w - tw) * 0.5f, label, len, fg);
+    }
+    *rect_out = r;
+    return resp.clicked;
+}
+
 static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_store_t *s,
                     const rr_timeline_t *tl) {
     rr_time_panel_layout_t *L = &tp->lay;
     rr_ui_rect_t a = rr_ui_available(ui);
-    if (rr_ui_button(ui, "\xE2\x86\x90##step_back")) rr_app_step(app, -1); /* ← */
-    L->step_back = rr_ui_last_item_rect(ui);
+    /* time_control_ui.rs play_pause_ui: play, follow, pause, step back,
+     * step forward, loop; the modes in effect shown selected. */
+    bool playing = rr_app_playing(app), following = rr_app_following(app);
+    if (tool_button(ui, "\xE2\x96\xB6##play", playing, &L->play)) /* ▶ */
+        rr_app_set_playing(app, !playing);
     rr_ui_same_line(ui);
-    /* ▶ / ⏸ */
-    if (rr_ui_button(ui, rr_app_playing(app) ? "\xE2\x8F\xB8##play" : "\xE2\x96\xB6##play"))
+    if (tool_button(ui, "Follow##follow", following, &L->follow)) rr_app_set_following(app, true);
+    rr_ui_same_line(ui);
+    if (tool_button(ui, "##pause", !playing && !following, &L->pause))
         rr_app_toggle_playing(app);
-    L->play = rr_ui_last_item_rect(ui);
     rr_ui_same_line(ui);
-    if (rr_ui_button(ui, "\xE2\x86\x92##step_forward")) rr_app_step(app, 1); /* → */
-    L->step_forward = rr_ui_last_item_rect(ui);
+    if (tool_button(ui, "\xE2\x86\x90##step_back", false, &L->step_back)) rr_app_step(app, -1); /* ← */
+    rr_ui_same_line(ui);
+    if (tool_button(ui, "\xE2\x86\x92##step_forward", false, &L->step_forward)) rr_app_step(app, 1); /* → */
     rr_ui_same_line(ui);
     bool loop = rr_app_looping(app);
-    if (rr_ui_checkbox(ui, "Loop", &loop)) rr_app_set_looping(app, loop);
-    L->loop = rr_ui_last_item_rect(ui);
+    if (tool_button(ui, "Loop##loop", loop, &L->loop)) rr_app_set_looping(app, !loop);
     rr_ui_same_line(ui);
-    bool follow = rr_app_following(app);
-    if (rr_ui_checkbox(ui, "Follow", &follow)) rr_app_set_following(app, follow);
-    L->follow = rr_ui_last_item_rect(ui);
-    rr_ui_same_line(ui);
+    /* Figma's 18 points between the groups (time_panel.rs top_row_ui). */
+    float gap = 18 - 2 * rr_ui_theme(ui)->spacing_x;
+    if (gap > 0) {
+        rr_ui_allocate(ui, gap, 1);
+        rr_ui_same_line(ui);
+    }
 
     /* The timeline selector: the recording's timelines by name. */
     size_t ntl = s ? rr_store_num_timelines(s) : 0;
@@ -1050,7 +1081,7 @@ static void draw_row(row_ctx_t *c, int id) {
     rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "##data"), tr);
     if ((resp.pressed || resp.held) && c->has_range) set_time_at(tp, c->app, ui->mx, c->range);
     if (nd->static_only) {
-        rr_ui_draw_text(ui, tp->x0, ty, "static", 6, th->text_subdued);
+        rr_ui_draw_text(ui, tr.x + 4, ty, "static", 6, th->text_subdued);
     } else {
         paint_density(c, nd, tr);
     }

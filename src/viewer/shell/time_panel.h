@@ -1,7 +1,7 @@
 /* The time panel: the shell's bottom panel, laid out as Rerun 0.33's
- * (re_time_panel). A top row of playback controls (step back, play / pause,
- * step forward, loop, follow), the timeline selector, the playback speed and
- * the current time as an editable field; below it, on the left the streams
+ * (re_time_panel). A top row of playback controls (play, follow, pause,
+ * step back, step forward, loop), the timeline selector, the playback speed
+ * and the current time as an editable field; below it, on the left the streams
  * tree (a row for the whole recording, then one per entity, collapsible by
  * path) and on the right the time area: the ruler with ticks and labels,
  * each row's data density along the same time axis, and the current-time
@@ -50,7 +50,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
  * hosts and tests that script the mouse. */
 typedef struct rr_time_panel_layout {
     rr_ui_rect_t top_row;
-    rr_ui_rect_t step_back, play, step_forward, loop, follow;
+    rr_ui_rect_t play, follow, pause, step_back, step_forward, loop;
     rr_ui_rect_t timeline_combo, speed_combo, time_field;
     rr_ui_rect_t tree;      /* the left column of the streams tree */
     rr_ui_rect_t ruler;     /* the time axis above the rows */
