@@ -715,6 +715,106 @@ static void test_opacity_and_draw_order(void **state) {
     scene_free(&s);
 }
 
+/* Labels, placed for a target: per point, below a box, one for a whole
+ * entity, from the annotation context, and Rerun's 30-instance rule. */
+static void test_labels(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    rr_archetype_t *a = NULL;
+    const rr_half_size2d_t frame_half[1] = {{50, 50}};
+    const rr_position2d_t frame_ctr[1] = {{50, 50}};
+    assert_rr_ok(rr_boxes2d_new(&a, frame_half, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_boxes2d_set_centers(a, frame_ctr, 1, RR_COPY, &err), &err);
+    const rr_text_t box_label[1] = {"frame"};
+    assert_rr_ok(rr_boxes2d_set_labels(a, box_label, 1, RR_COPY, &err), &err);
+    log_static(&s, "box", a);
+    const rr_position2d_t pos[2] = {{10, 20}, {30, 40}};
+    const rr_text_t labels[2] = {"first", "second"};
+    const rr_color_t colors[2] = {0xff0000ffu, 0x00ff00ffu};
+    assert_rr_ok(rr_points2d_new(&a, pos, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_labels(a, labels, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_colors(a, colors, 2, RR_COPY, &err), &err);
+    log_static(&s, "pts", a);
+    const rr_vec2d_t s0[2] = {{0, 0}, {20, 0}}, s1[2] = {{0, 20}, {20, 20}};
+    const rr_line_strip2d_t strips[2] = {{s0, 2}, {s1, 2}};
+    const rr_text_t one[1] = {"both"};
+    assert_rr_ok(rr_line_strips2d_new(&a, strips, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_line_strips2d_set_labels(a, one, 1, RR_COPY, &err), &err);
+    log_static(&s, "lines", a);
+    /* 40 points labelled by class only: too many for labels by default. */
+    rr_class_description_map_elem_t cls[1] = {{.class_id = 5, .class_description = {.info = {.id = 5, .label = "cls"}}}};
+    assert_rr_ok(rr_annotation_context_new(&a, cls, 1, RR_COPY, &err), &err);
+    log_static(&s, "many", a);
+    rr_position2d_t many[40];
+    for (int i = 0; i < 40; i++) many[i][0] = (float)i, many[i][1] = 90;
+    const rr_class_id_t ids[1] = {5};
+    assert_rr_ok(rr_points2d_new(&a, many, 40, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_class_ids(a, ids, 1, RR_COPY, &err), &err);
+    log_static(&s, "many/pts", a);
+    rr_store_t *store = scene_end(&s);
+    rr_spatial2d_t *v = view_at(store, NULL);
+    /* frame, first, second, both: the 40 class-labelled points stay quiet. */
+    assert_int_equal(rr_spatial2d_num_labels(v), 4);
+    bool seen[4] = {false, false, false, false};
+    for (size_t i = 0; i < rr_spatial2d_num_labels(v); i++) {
+        rr_spatial2d_label_t l;
+        assert_true(rr_spatial2d_label(v, i, 200, 200, &l)); /* 2 pixels per unit */
+        if (!strcmp(l.text, "frame")) {
+            seen[0] = true;
+            assert_string_equal(l.entity, "/box");
+            assert_true(fabsf(l.x - 100) < 1e-3f && fabsf(l.y - 200) < 1e-3f); /* bottom centre */
+            assert_true(fabsf(l.wrap_width - 196) < 1e-3f);
+        } else if (!strcmp(l.text, "first")) {
+            seen[1] = true;
+            assert_true(fabsf(l.x - 20) < 1e-3f && fabsf(l.y - 40) < 1e-3f);
+            assert_int_equal(l.instance, 0);
+            assert_int_equal(l.color, 0xff0000ffu);
+            assert_true(l.wrap_width == 0);
+        } else if (!strcmp(l.text, "second")) {
+            seen[2] = true;
+            assert_true(fabsf(l.x - 60) < 1e-3f && fabsf(l.y - 80) < 1e-3f);
+            assert_int_equal(l.instance, 1);
+        } else if (!strcmp(l.text, "both")) {
+            seen[3] = true;
+            assert_string_equal(l.entity, "/lines");
+            assert_true(l.instance == RR_PICK_ALL_INSTANCES);
+            assert_true(fabsf(l.x - 20) < 1e-3f && fabsf(l.y - 20) < 1e-3f); /* the middle of both strips */
+        } else {
+            fail_msg("unexpected label %s", l.text);
+        }
+    }
+    assert_true(seen[0] && seen[1] && seen[2] && seen[3]);
+    /* Panned: the labels follow. */
+    rr_spatial2d_pan(v, 200, 200, 10, 0);
+    for (size_t i = 0; i < rr_spatial2d_num_labels(v); i++) {
+        rr_spatial2d_label_t l;
+        assert_true(rr_spatial2d_label(v, i, 200, 200, &l));
+        if (!strcmp(l.text, "first")) assert_true(fabsf(l.x - 30) < 1e-3f);
+    }
+    rr_spatial2d_free(v);
+    scene_free(&s);
+
+    /* ShowLabels on the 40: each takes its class's label. */
+    scene_begin(&s);
+    assert_rr_ok(rr_annotation_context_new(&a, cls, 1, RR_COPY, &err), &err);
+    log_static(&s, "many", a);
+    assert_rr_ok(rr_points2d_new(&a, many, 40, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_class_ids(a, ids, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_show_labels(a, true, RR_COPY, &err), &err);
+    log_static(&s, "many/pts", a);
+    v = view_at(scene_end(&s), NULL);
+    assert_int_equal(rr_spatial2d_num_labels(v), 40);
+    rr_spatial2d_label_t l;
+    assert_true(rr_spatial2d_label(v, 39, 100, 100, &l));
+    assert_string_equal(l.text, "cls");
+    assert_int_equal(l.instance, 39);
+    assert_false(rr_spatial2d_label(v, 40, 100, 100, &l));
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
 /* Transform3D places entities in the view's space: a parent translated by
  * (10, 20) and scaled 2x, a child image and points under it; the origin's
  * own transform does not count. */
@@ -877,6 +977,7 @@ int main(void) {
         cmocka_unit_test(test_pinhole_space_and_large_image),
         cmocka_unit_test(test_time_and_cache),
         cmocka_unit_test(test_transforms),
+        cmocka_unit_test(test_labels),
         cmocka_unit_test(test_opacity_and_draw_order),
         cmocka_unit_test(test_reference_images),
     };

@@ -40,7 +40,7 @@ typedef struct archetype_desc {
     const char *name;
     const char *const *components;
     size_t n, n_build;
-    int i_opacity, i_order, i_mag; /* -1: none */
+    int i_opacity, i_order, i_mag, i_labels, i_show; /* -1: none */
 } archetype_desc_t;
 
 static const char *const image_c[] = {"Image:buffer", "Image:format", "Image:opacity", "Image:draw_order",
@@ -52,24 +52,30 @@ static const char *const depth_c[] = {"DepthImage:buffer",     "DepthImage:forma
                                       "DepthImage:magnification_filter"};
 static const char *const seg_c[] = {"SegmentationImage:buffer", "SegmentationImage:format",
                                     "SegmentationImage:opacity", "SegmentationImage:draw_order"};
-static const char *const points_c[] = {"Points2D:positions", "Points2D:radii", "Points2D:colors",
-                                       "Points2D:class_ids", "Points2D:draw_order"};
-static const char *const lines_c[] = {"LineStrips2D:strips", "LineStrips2D:radii", "LineStrips2D:colors",
-                                      "LineStrips2D:class_ids", "LineStrips2D:draw_order"};
-static const char *const boxes_c[] = {"Boxes2D:half_sizes", "Boxes2D:centers", "Boxes2D:radii",
-                                      "Boxes2D:colors", "Boxes2D:class_ids", "Boxes2D:draw_order"};
+static const char *const points_c[] = {"Points2D:positions",  "Points2D:radii",  "Points2D:colors",
+                                       "Points2D:class_ids",  "Points2D:draw_order", "Points2D:labels",
+                                       "Points2D:show_labels"};
+static const char *const lines_c[] = {"LineStrips2D:strips",    "LineStrips2D:radii",  "LineStrips2D:colors",
+                                      "LineStrips2D:class_ids", "LineStrips2D:draw_order", "LineStrips2D:labels",
+                                      "LineStrips2D:show_labels"};
+static const char *const boxes_c[] = {"Boxes2D:half_sizes", "Boxes2D:centers",    "Boxes2D:radii",
+                                      "Boxes2D:colors",     "Boxes2D:class_ids",  "Boxes2D:draw_order",
+                                      "Boxes2D:labels",     "Boxes2D:show_labels"};
 
 static const archetype_desc_t archetypes[] = {
-    {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5},
-    {K_IMAGE, "Image", image_c, 5, 2, 2, 3, 4},
-    {K_ENCODED, "EncodedImage", encoded_c, 5, 2, 2, 3, 4},
-    {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1},
-    {K_BOXES, "Boxes2D", boxes_c, 6, 5, -1, 5, -1},
-    {K_LINES, "LineStrips2D", lines_c, 5, 4, -1, 4, -1},
-    {K_POINTS, "Points2D", points_c, 5, 4, -1, 4, -1},
+    {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5, -1, -1},
+    {K_IMAGE, "Image", image_c, 5, 2, 2, 3, 4, -1, -1},
+    {K_ENCODED, "EncodedImage", encoded_c, 5, 2, 2, 3, 4, -1, -1},
+    {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1, -1, -1},
+    {K_BOXES, "Boxes2D", boxes_c, 8, 5, -1, 5, -1, 6, 7},
+    {K_LINES, "LineStrips2D", lines_c, 7, 4, -1, 4, -1, 5, 6},
+    {K_POINTS, "Points2D", points_c, 7, 4, -1, 4, -1, 5, 6},
 };
 #define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
-#define MAX_COMPONENTS 6
+#define MAX_COMPONENTS 8
+/* Rerun's MAX_NUM_LABELS_PER_ENTITY: more instances than this show no
+ * labels unless asked to (or there is a single label for them all). */
+#define MAX_LABELS_PER_ENTITY 30
 
 static float default_order(int kind) {
     switch (kind) {
@@ -91,6 +97,14 @@ typedef struct prim {
     uint32_t instance;
 } prim_t;
 
+/* An instance of a geometry entry, for its label: a point (a[0..1]) or a
+ * rectangle (a[0..3], boxes), and its colour. */
+typedef struct inst {
+    float a[4];
+    bool rect;
+    uint32_t color;
+} inst_t;
+
 typedef struct entry {
     struct entry *next;
     rr_tuid_t chunk_id;
@@ -109,7 +123,18 @@ typedef struct entry {
     bool downscaled;
     size_t gpu_bytes;   /* held by tex and buf */
     uint64_t last_used; /* the prepare that last drew it */
+    inst_t *inst;       /* per instance: where its label goes, its colour */
+    size_t n_inst;
 } entry_t;
+
+/* A label of the frame, in the view's space. */
+typedef struct label {
+    size_t text_off, entity_off;
+    uint64_t instance;
+    uint32_t color;
+    float a[4]; /* a point, or a rectangle when rect */
+    bool rect;
+} label_t;
 
 typedef struct item {
     int kind;
@@ -133,8 +158,10 @@ struct rr_spatial2d {
     uint64_t frame;
     item_t *items;
     size_t n_items, cap_items;
-    char *text; /* entity paths of the frame's items */
+    char *text; /* entity paths and label texts of the frame's items */
     size_t text_len, text_cap;
+    struct label *labels;
+    size_t n_labels, cap_labels;
     char **hidden;
     size_t n_hidden;
     rr_mat4_t *space_from; /* per store entity, this frame: the view's space from the entity's */
@@ -169,6 +196,7 @@ static void entry_free(rr_spatial2d_t *v, entry_t *e) {
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
     free(e->prims);
+    free(e->inst);
     free(e);
 }
 
@@ -178,6 +206,8 @@ static void entry_reset(rr_spatial2d_t *v, entry_t *e) {
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
     free(e->prims);
+    free(e->inst);
+    e->inst = NULL, e->n_inst = 0;
     e->tex = NULL, e->buf = NULL, e->prims = NULL, e->n_prims = 0;
     e->built = false, e->why[0] = 0, e->has_bounds = false, e->downscaled = false;
 }
@@ -287,6 +317,7 @@ void rr_spatial2d_free(rr_spatial2d_t *v) {
     free(v->hidden);
     free(v->items);
     free(v->text);
+    free(v->labels);
     free(v->space_from);
     free(v->where);
     free(v);
@@ -441,6 +472,24 @@ static bool struct_uint(const struct ArrowSchema *st, const struct ArrowArray *s
     return true;
 }
 
+/* A utf8 field of struct slot j; false (and *out NULL) when absent or null. */
+static bool struct_text(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
+                        const char **out, size_t *len) {
+    *out = NULL, *len = 0;
+    int f = field_index(st, name);
+    if (f < 0 || f >= sa->n_children || strcmp(st->children[f]->format, "u")) return false;
+    const struct ArrowArray *fa = sa->children[f];
+    int64_t slot = sa->offset + j;
+    if (slot < 0 || slot >= fa->length || fa->n_buffers < 3 || !fa->buffers[1]) return false;
+    if (!rr_arrow_array_is_valid(fa, slot)) return false;
+    const int32_t *offs = fa->buffers[1];
+    int64_t k = fa->offset + slot;
+    if (offs[k] < 0 || offs[k + 1] < offs[k] || (offs[k + 1] > offs[k] && !fa->buffers[2])) return false;
+    *out = (const char *)fa->buffers[2] + offs[k];
+    *len = (size_t)(offs[k + 1] - offs[k]);
+    return true;
+}
+
 static bool read_format(const rr_store_row_t *row, rr_image_spec_t *s) {
     cell_t c;
     memset(s, 0, sizeof *s);
@@ -473,6 +522,8 @@ typedef struct class_color {
     bool has_color;
     uint16_t info_id;
     uint32_t color;
+    const char *label; /* borrowed from the store for the prepare; NULL: none */
+    size_t label_len;
 } class_color_t;
 
 typedef struct annotations {
@@ -526,6 +577,7 @@ static void load_annotations(rr_spatial2d_t *v, const rr_entity_path_t *entity, 
                                                                                          : (uint16_t)id;
                         cc->has_color = struct_uint(it, ia, da->offset + j, "color", &color);
                         cc->color = (uint32_t)color;
+                        struct_text(it, ia, da->offset + j, "label", &cc->label, &cc->label_len);
                     }
                     if (out->n > 1) qsort(out->classes, out->n, sizeof *out->classes, cmp_class);
                 }
@@ -556,6 +608,18 @@ static uint32_t class_color(void *ctx, uint32_t id) {
         else hi = mid;
     }
     return rr_auto_color((uint16_t)id);
+}
+
+/* The class's label from the annotation context, or NULL. */
+static const class_color_t *find_class(const annotations_t *a, uint32_t id) {
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a->classes[mid].id == id) return &a->classes[mid];
+        if (a->classes[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
 }
 
 /* ---------------- building entries ---------------- */
@@ -714,7 +778,8 @@ static rr_status_t build_points(build_t *b, rr_error_t *err) {
     size_t n = (size_t)c.len;
     rr_gfx_point_t *pts = malloc((n ? n : 1) * sizeof *pts);
     b->e->prims = malloc((n ? n : 1) * sizeof *b->e->prims);
-    if (!pts || !b->e->prims) {
+    b->e->inst = calloc(n ? n : 1, sizeof *b->e->inst);
+    if (!pts || !b->e->prims || !b->e->inst) {
         free(pts);
         return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %zu points", n);
     }
@@ -725,9 +790,10 @@ static rr_status_t build_points(build_t *b, rr_error_t *err) {
         memcpy(xy, pos + i * 8, 8);
         pts[i] = (rr_gfx_point_t){{xy[0], xy[1], 0}, radius_at(b, 1, (int64_t)i), color_at(&col, (int64_t)i)};
         b->e->prims[i] = (prim_t){{xy[0], xy[1]}, {xy[0], xy[1]}, pts[i].radius, (uint32_t)i};
+        b->e->inst[i] = (inst_t){{xy[0], xy[1], xy[0], xy[1]}, false, pts[i].color};
         grow_bounds(b->e, xy[0], xy[1]);
     }
-    b->e->n_prims = n;
+    b->e->n_prims = b->e->n_inst = n;
     rr_status_t st = rr_gfx_points_upload(b->v->r, pts, n, &b->e->buf, err);
     free(pts);
     return st;
@@ -774,13 +840,16 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
         bad(b, "centers: unexpected datatype");
         return RR_OK;
     }
-    int64_t n = hc.len > (ctr ? cc.len : 0) ? hc.len : cc.len;
-    if (!ctr) n = hc.len;
+    int64_t n = ctr && cc.len > hc.len ? cc.len : hc.len;
+    if (!hc.len) n = 0;
     colorer_t col;
     colorer_init(&col, b, 3, 4);
     rr_gfx_segment_t *segs = NULL;
     prim_t *prims = NULL;
     size_t ns = 0, cap = 0;
+    b->e->inst = calloc(n ? (size_t)n : 1, sizeof *b->e->inst);
+    if (!b->e->inst) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %lld boxes", (long long)n);
+    b->e->n_inst = (size_t)n;
     rr_status_t st = RR_OK;
     for (int64_t i = 0; i < n && hc.len > 0 && st == RR_OK; i++) {
         float h[2], c[2] = {0, 0};
@@ -794,6 +863,7 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
             st = push_segs(&segs, &prims, &ns, &cap, corner[k], corner[(k + 1) % 4], radius, color, (uint32_t)i, err);
         grow_bounds(b->e, x0, y0);
         grow_bounds(b->e, x1, y1);
+        b->e->inst[i] = (inst_t){{x0, y0, x1, y1}, true, color};
     }
     return finish_segs(b, segs, prims, ns, st, err);
 }
@@ -817,6 +887,9 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     rr_gfx_segment_t *segs = NULL;
     prim_t *prims = NULL;
     size_t ns = 0, cap = 0;
+    b->e->inst = calloc(c.len ? (size_t)c.len : 1, sizeof *b->e->inst);
+    if (!b->e->inst) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %lld line strips", (long long)c.len);
+    b->e->n_inst = (size_t)c.len;
     rr_status_t st = RR_OK;
     for (int64_t i = 0; i < c.len && st == RR_OK; i++) {
         int64_t k = c.arr->offset + c.start + i;
@@ -827,11 +900,16 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
         }
         float radius = radius_at(b, 1, i);
         uint32_t color = color_at(&col, i);
+        double sum[2] = {0, 0};
         for (int32_t p = o0; p < o1 && st == RR_OK; p++) {
             const float *q = fl + flt->offset + (fsl->offset + p) * 2;
             grow_bounds(b->e, q[0], q[1]);
+            sum[0] += q[0], sum[1] += q[1];
             if (p + 1 < o1) st = push_segs(&segs, &prims, &ns, &cap, q, q + 2, radius, color, (uint32_t)i, err);
         }
+        /* A strip's label sits at the mean of its points, as Rerun's. */
+        float mx = o1 > o0 ? (float)(sum[0] / (o1 - o0)) : NAN, my = o1 > o0 ? (float)(sum[1] / (o1 - o0)) : NAN;
+        b->e->inst[i] = (inst_t){{mx, my, mx, my}, false, color};
     }
     if (b->e->why[0]) {
         free(segs);
@@ -861,8 +939,9 @@ static bool is_hidden(const rr_spatial2d_t *v, const char *path) {
     return false;
 }
 
-static rr_status_t push_item(rr_spatial2d_t *v, const item_t *it, const char *entity, rr_error_t *err) {
-    size_t need = strlen(entity) + 1;
+/* Appends len bytes of text and a NUL to the frame's text; *off is where. */
+static rr_status_t push_text(rr_spatial2d_t *v, const char *text, size_t len, size_t *off, rr_error_t *err) {
+    size_t need = len + 1;
     if (v->text_len + need > v->text_cap) {
         size_t cap = v->text_cap ? v->text_cap * 2 : 1024;
         while (cap < v->text_len + need) cap *= 2;
@@ -871,6 +950,16 @@ static rr_status_t push_item(rr_spatial2d_t *v, const item_t *it, const char *en
         v->text = t;
         v->text_cap = cap;
     }
+    memcpy(v->text + v->text_len, text, len);
+    v->text[v->text_len + len] = 0;
+    *off = v->text_len;
+    v->text_len += need;
+    return RR_OK;
+}
+
+static rr_status_t push_item(rr_spatial2d_t *v, const item_t *it, const char *entity, rr_error_t *err) {
+    size_t entity_off;
+    RR_TRY(push_text(v, entity, strlen(entity), &entity_off, err));
     if (v->n_items == v->cap_items) {
         size_t cap = v->cap_items ? v->cap_items * 2 : 32;
         item_t *n = realloc(v->items, cap * sizeof *n);
@@ -881,9 +970,76 @@ static rr_status_t push_item(rr_spatial2d_t *v, const item_t *it, const char *en
     item_t *dst = &v->items[v->n_items++];
     *dst = *it;
     dst->seq = v->n_items;
-    dst->entity_off = v->text_len;
-    memcpy(v->text + v->text_len, entity, need);
-    v->text_len += need;
+    dst->entity_off = entity_off;
+    return RR_OK;
+}
+
+static rr_status_t push_label(rr_spatial2d_t *v, const char *text, size_t len, size_t entity_off, uint64_t instance,
+                              uint32_t color, const float a[4], bool rect, const rr_mat4_t *m, rr_error_t *err) {
+    if (v->n_labels == v->cap_labels) {
+        size_t cap = v->cap_labels ? v->cap_labels * 2 : 32;
+        label_t *n = realloc(v->labels, cap * sizeof *n);
+        if (!n) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+        v->labels = n;
+        v->cap_labels = cap;
+    }
+    label_t l = {0, entity_off, instance, color, {0, 0, 0, 0}, rect};
+    /* Into the view's space: a point, or the bounding box of the corners. */
+    float box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int k = 0; k < (rect ? 4 : 1); k++) {
+        rr_vec3_t p = rr_mat4_point(m, rr_v3(k & 1 ? a[2] : a[0], k & 2 ? a[3] : a[1], 0));
+        box[0] = fminf(box[0], p.x), box[1] = fminf(box[1], p.y);
+        box[2] = fmaxf(box[2], p.x), box[3] = fmaxf(box[3], p.y);
+    }
+    if (!isfinite(box[0]) || !isfinite(box[1]) || !isfinite(box[2]) || !isfinite(box[3])) return RR_OK;
+    memcpy(l.a, box, sizeof box);
+    RR_TRY(push_text(v, text, len, &l.text_off, err));
+    v->labels[v->n_labels++] = l;
+    return RR_OK;
+}
+
+/* Rerun's process_labels: shown when asked (ShowLabels), else when there
+ * is a single label or fewer than 30 instances; one label for many
+ * instances goes to the middle of their bounds; an instance without its own
+ * label takes its class's from the annotation context. */
+static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, const rr_store_row_t *rows,
+                                  const bool *found, const entry_t *e, const annotations_t *ann, const item_t *it,
+                                  rr_error_t *err) {
+    cell_t lc, sc, ic;
+    bool has_labels = found[d->i_labels] && cell_of(&rows[d->i_labels], &lc) && lc.len > 0 &&
+                      !strcmp(lc.type->format, "u");
+    int64_t n_labels = has_labels ? lc.len : 0;
+    int i_class = d->kind == K_BOXES ? 4 : 3;
+    bool has_ids = found[i_class] && cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
+    bool show = n_labels == 1 || e->n_inst < MAX_LABELS_PER_ENTITY;
+    if (found[d->i_show] && cell_of(&rows[d->i_show], &sc) && sc.len > 0 && !strcmp(sc.type->format, "b") &&
+        sc.arr->n_buffers >= 2 && sc.arr->buffers[1])
+        show = rr_arrow_bit_get(sc.arr->buffers[1], sc.arr->offset + sc.start);
+    if (!show || !e->n_inst) return RR_OK;
+    size_t entity_off = it->entity_off;
+    const uint8_t *text;
+    size_t len;
+    if (n_labels == 1 && e->n_inst > 1) {
+        if (!cell_bytes(&lc, 0, true, &text, &len) || !e->has_bounds) return RR_OK;
+        float mid[4] = {(e->bounds[0] + e->bounds[2]) / 2, (e->bounds[1] + e->bounds[3]) / 2, 0, 0};
+        return push_label(v, (const char *)text, len, entity_off, RR_PICK_ALL_INSTANCES, e->inst[0].color, mid,
+                          false, &it->model, err);
+    }
+    for (size_t i = 0; i < e->n_inst; i++) {
+        text = NULL;
+        len = 0;
+        if ((int64_t)i < n_labels) {
+            if (!cell_bytes(&lc, (int64_t)i, true, &text, &len)) text = NULL;
+        } else if (has_ids) {
+            double id;
+            const class_color_t *cc = NULL;
+            if (cell_scalar(&ic, "S", clamp_i((int64_t)i, ic.len), &id)) cc = find_class(ann, (uint32_t)id);
+            if (cc && cc->label) text = (const uint8_t *)cc->label, len = cc->label_len;
+        }
+        if (!text) continue;
+        RR_TRY(push_label(v, (const char *)text, len, entity_off, i, e->inst[i].color, e->inst[i].a, e->inst[i].rect,
+                          &it->model, err));
+    }
     return RR_OK;
 }
 
@@ -1103,6 +1259,7 @@ static void evict(rr_spatial2d_t *v) {
 rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
     v->frame++;
     v->n_items = 0;
+    v->n_labels = 0;
     v->text_len = 0;
     v->has_bounds = false;
     v->warning[0] = 0;
@@ -1182,6 +1339,8 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             }
             if (ce->has_bounds) add_bounds_through(v, ce->bounds, &it.model);
             rr_status_t st = push_item(v, &it, e->str, err);
+            if (st == RR_OK && d->i_labels >= 0)
+                st = collect_labels(v, d, rows, found, ce, &ann, &v->items[v->n_items - 1], err);
             if (st != RR_OK) {
                 free(ann.classes);
                 return st;
@@ -1442,6 +1601,29 @@ rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entiti
     v->hidden = copy;
     v->n_hidden = n;
     return RR_OK;
+}
+
+size_t rr_spatial2d_num_labels(const rr_spatial2d_t *v) { return v->n_labels; }
+
+bool rr_spatial2d_label(rr_spatial2d_t *v, size_t i, int w, int h, rr_spatial2d_label_t *out) {
+    memset(out, 0, sizeof *out);
+    if (i >= v->n_labels || w < 1 || h < 1) return false;
+    const label_t *l = &v->labels[i];
+    cam_t c = camera(v, w, h);
+    float x0 = (l->a[0] - c.cx) * c.scale + w * 0.5f, y0 = (l->a[1] - c.cy) * c.scale + h * 0.5f;
+    out->text = v->text + l->text_off;
+    out->entity = v->text + l->entity_off;
+    out->instance = l->instance;
+    out->color = l->color;
+    if (l->rect) {
+        float x1 = (l->a[2] - c.cx) * c.scale + w * 0.5f, y1 = (l->a[3] - c.cy) * c.scale + h * 0.5f;
+        /* Below the box's bottom edge, wrapped to its width (at least 60). */
+        out->x = (x0 + x1) * 0.5f, out->y = y1;
+        out->wrap_width = x1 - x0 - 4.0f > 60.0f ? x1 - x0 - 4.0f : 60.0f;
+    } else {
+        out->x = x0, out->y = y0;
+    }
+    return true;
 }
 
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v) { return v->n_items; }

@@ -25,7 +25,8 @@
  * store drops or compacts that chunk, or when the cache passes its GPU
  * budget (least recently drawn first). Images larger than the GL limit (at
  * most 8192 pixels a side) are downscaled, with a warning. Labels are not
- * drawn (text belongs to the UI toolkit).
+ * drawn here (text belongs to the UI toolkit): the view lists them, placed
+ * for a target, for the shell to draw over it (rr_spatial2d_label).
  *
  * Ownership: the view borrows the renderer and the store (both must outlive
  * it) and subscribes to the store's events until freed. Needs the
@@ -74,6 +75,23 @@ void rr_spatial2d_visible_rect(rr_spatial2d_t *v, int w, int h, float out[4]);
 /* The bounds of what the last prepare found (x0, y0, x1, y1); false when
  * nothing. */
 bool rr_spatial2d_bounds(const rr_spatial2d_t *v, float out[4]);
+
+/* The labels of the last prepare (Points2D, LineStrips2D, Boxes2D), by
+ * Rerun's rules: shown when ShowLabels says so, else when an entity has a
+ * single label or fewer than 30 instances; an instance without a label of
+ * its own takes its class's from the AnnotationContext. */
+typedef struct rr_spatial2d_label {
+    const char *text;   /* valid until the next prepare */
+    const char *entity; /* likewise, "/points" */
+    uint64_t instance;  /* RR_PICK_ALL_INSTANCES: one label for the whole entity */
+    uint32_t color;     /* the instance's colour, 0xRRGGBBAA (Rerun fills the label's
+                           background with it) */
+    float x, y;         /* the anchor in target pixels: the text's top centre goes 5 pixels below */
+    float wrap_width;   /* box labels wrap to this many pixels; 0: no wrapping */
+} rr_spatial2d_label_t;
+size_t rr_spatial2d_num_labels(const rr_spatial2d_t *v);
+/* Label i placed for a w x h target under the current camera. */
+bool rr_spatial2d_label(rr_spatial2d_t *v, size_t i, int w, int h, rr_spatial2d_label_t *out);
 
 /* Things drawn by the last prepare (one per entity and archetype). */
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v);
