@@ -36,10 +36,11 @@ int rr_cli_view(int argc, char **argv);
 static void view_usage(FILE *f) {
     fprintf(f,
             "usage: rerun --headless --screenshot OUT.png [--size WxH] [--time TIMELINE=VALUE]\n"
-            "             [--samples N] [--compare REF.png [--tolerance FRACTION]] FILE.rrd...\n"
+            "             [--samples N] [--ui] [--compare REF.png [--tolerance FRACTION]] FILE.rrd...\n"
             "\n"
-            "Renders the recording's 3D view off-screen (EGL) at the end of its first timeline\n"
-            "(or at --time) and writes a PNG. --compare fails (exit 3) when more than FRACTION\n"
+            "Renders the recording's views off-screen (EGL) at the end of its first timeline\n"
+            "(or at --time) and writes a PNG; --ui draws the whole viewer (panels, tabs, banner).\n"
+            "--compare fails (exit 3) when more than FRACTION\n"
             "(default 0.01) of the pixels differ from REF.png by more than 48 in a channel.\n");
 }
 
@@ -247,6 +248,8 @@ int rr_cli_view(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--headless")) {
             headless = true;
+        } else if (!strcmp(a, "--ui")) {
+            o.ui = true;
         } else if (!strcmp(a, "--screenshot") && next) {
             o.out_png = next, i++;
         } else if (!strcmp(a, "--compare") && next) {

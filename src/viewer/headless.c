@@ -1,7 +1,8 @@
 /* `rerun --headless --screenshot` (headless.h): store set from files, the
  * recording to show, the time, an EGL context, the default blueprint's
  * views each rendered into its own target and copied into its grid cell,
- * a PNG. */
+ * a PNG. With --ui the files go through the app core instead (as the
+ * window loads them) and the shell draws the whole viewer into one target. */
 #include "viewer/headless.h"
 
 #include <stdio.h>
@@ -14,6 +15,10 @@
 #include "viewer/gfx/png.h"
 #include "viewer/blueprint.h"
 #include "viewer/gfx/renderer.h"
+#include "viewer/app.h"
+#include "viewer/shell/shell.h"
+#include "viewer/ui/font.h"
+#include "viewer/ui/ui.h"
 #include "viewer/views/spatial3d.h"
 #include "viewer/views/timeseries.h"
 
@@ -114,9 +119,89 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
     return st;
 }
 
+/* The shell's frames over the loaded app: the first lays the panels out
+ * and sizes the views' targets, the second draws with everything settled. */
+static rr_status_t shell_shot(rr_app_t *app, const rr_headless_options_t *o, int w, int h,
+                              rr_headless_result_t *res, rr_error_t *err) {
+    rr_gfx_context_t *ctx = NULL;
+    rr_gfx_renderer_t *r = NULL;
+    rr_ui_font_t *font = NULL;
+    rr_ui_t *ui = NULL;
+    rr_shell_t *shell = NULL;
+    rr_gfx_target_t *target = NULL;
+    uint8_t *pixels = NULL;
+    rr_status_t st = rr_gfx_context_new_headless(&ctx, err);
+    if (st == RR_OK) st = rr_gfx_renderer_new(&r, err);
+    if (st == RR_OK) st = rr_ui_font_load(rr_ui_font_default_path(), 13, 1, &font, err);
+    if (st == RR_OK) st = rr_ui_new(font, &ui, err);
+    if (st == RR_OK) st = rr_shell_new(app, r, ui, &shell, err);
+    if (st == RR_OK) st = rr_gfx_target_new(r, w, h, 1, &target, err);
+    for (int f = 0; f < 2 && st == RR_OK; f++) st = rr_shell_frame(shell, (float)w, (float)h, 1, f / 60.0, err);
+    if (st == RR_OK) {
+        rr_mat4_t id = rr_mat4_identity();
+        const float clear[4] = {0, 0, 0, 1};
+        rr_gfx_begin(r, target, &id, &id, clear);
+        st = rr_shell_render(shell, w, h, err);
+        rr_status_t e = rr_gfx_end(r, st == RR_OK ? err : NULL);
+        if (st == RR_OK) st = e;
+    }
+    if (st == RR_OK) {
+        pixels = malloc((size_t)w * (size_t)h * 4);
+        if (!pixels) st = rr_error_set(err, RR_ERR_NOMEM, "screenshot: out of memory for %dx%d", w, h);
+    }
+    if (st == RR_OK) st = rr_gfx_target_read_rgba(target, pixels, err);
+    if (st == RR_OK) st = rr_png_write_rgba(o->out_png, w, h, pixels, err);
+    if (st == RR_OK) {
+        snprintf(res->renderer, sizeof res->renderer, "%s", rr_gfx_renderer_name(r));
+        const char *tl = rr_app_timeline(app);
+        snprintf(res->timeline, sizeof res->timeline, "%s", tl);
+        res->time = tl[0] ? rr_app_time(app) : 0;
+        res->n_views = rr_shell_num_views(shell);
+        for (size_t i = 0; i < res->n_views; i++) {
+            rr_shell_view_info_t vi;
+            rr_shell_view_info(shell, i, &vi);
+            res->drawables += vi.drawables;
+            size_t len = strlen(res->views);
+            snprintf(res->views + len, sizeof res->views - len, "%s%s %s", len ? ", " : "", rr_view_class_name(vi.cls),
+                     vi.origin);
+        }
+    }
+    free(pixels);
+    rr_gfx_target_free(target);
+    rr_shell_free(shell);
+    rr_ui_free(ui);
+    rr_ui_font_free(font);
+    rr_gfx_renderer_free(r);
+    rr_gfx_context_free(ctx);
+    return st;
+}
+
+static rr_status_t screenshot_ui(const rr_headless_options_t *o, int w, int h, rr_headless_result_t *res,
+                                 rr_error_t *err) {
+    rr_app_t *app = NULL;
+    rr_app_config_t cfg = {0};
+    RR_TRY(rr_app_new(&cfg, &app, err));
+    rr_status_t st = RR_OK;
+    for (size_t i = 0; i < o->n_files && st == RR_OK; i++) st = rr_app_open_file(app, o->files[i], err);
+    if (st == RR_OK) {
+        rr_app_wait_loaded(app, -1);
+        rr_app_update(app, -1);
+        if (rr_app_num_errors(app)) {
+            res->load_failed = true;
+            rr_error_set(&res->load_error, RR_ERR_INVALID_DATA, "%s", rr_app_error(app));
+        }
+        if (o->timeline) st = rr_app_set_timeline(app, o->timeline, err);
+        if (st == RR_OK && o->has_time) rr_app_set_time(app, o->time);
+    }
+    if (st == RR_OK) st = shell_shot(app, o, w, h, res, err);
+    rr_app_free(app);
+    return st;
+}
+
 rr_status_t rr_headless_screenshot(const rr_headless_options_t *o, rr_headless_result_t *res,
                                    rr_error_t *err) {
     memset(res, 0, sizeof *res);
+    if (o->ui) return screenshot_ui(o, o->width > 0 ? o->width : 1024, o->height > 0 ? o->height : 768, res, err);
     int w = o->width > 0 ? o->width : 1024, h = o->height > 0 ? o->height : 768;
     rr_store_set_t *set = NULL;
     RR_TRY(rr_store_set_new(NULL, &set, err));

@@ -1,7 +1,10 @@
 /* Headless rendering: a recording from .rrd files into a PNG screenshot of
  * its default views (blueprint.h) laid out in a grid (one view: the whole
- * picture), off-screen on EGL (what `rerun --headless --screenshot` runs). Damaged files render what loaded before the damage;
- * the load error is reported beside the picture. */
+ * picture), off-screen on EGL (what `rerun --headless --screenshot` runs);
+ * with `ui`, the whole viewer shell (shell.h: panels, tabs, the error
+ * banner) around those views instead. Damaged files render what loaded
+ * before the damage; the load error is reported beside the picture (and in
+ * the shell's banner). */
 #ifndef RR_VIEWER_HEADLESS_H
 #define RR_VIEWER_HEADLESS_H
 
@@ -20,6 +23,7 @@ typedef struct rr_headless_options {
     const char *timeline;    /* NULL: the first timeline (log_time/log_tick last) */
     bool has_time;           /* false: the end of the timeline */
     int64_t time;
+    bool ui;                 /* the whole shell, not the views alone */
 } rr_headless_options_t;
 
 typedef struct rr_headless_result {

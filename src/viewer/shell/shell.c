@@ -6,6 +6,7 @@
 #include "viewer/shell/shell.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,33 @@ void rr_shell_free(rr_shell_t *s) {
     rr_ui_gl_free(s->gl);
     free(s->sel_text);
     free(s->sel_lines);
+    free(s->items);
     free(s);
+}
+
+void shell_item(rr_shell_t *s, rr_ui_rect_t r, const char *fmt, ...) {
+    if (s->n_items == s->cap_items) {
+        size_t cap = s->cap_items ? s->cap_items * 2 : 64;
+        shell_item_t *t = realloc(s->items, cap * sizeof *t);
+        if (!t) return; /* the rect is for tests only; the frame goes on */
+        s->items = t;
+        s->cap_items = cap;
+    }
+    shell_item_t *it = &s->items[s->n_items++];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->key, sizeof it->key, fmt, ap);
+    va_end(ap);
+    it->rect = rr_ui_rect_intersect(r, ui_clip(s->ui));
+}
+
+bool rr_shell_item_rect(const rr_shell_t *s, const char *key, rr_ui_rect_t *out) {
+    for (size_t i = 0; i < s->n_items; i++)
+        if (!strcmp(s->items[i].key, key) && s->items[i].rect.w > 0 && s->items[i].rect.h > 0) {
+            *out = s->items[i].rect;
+            return true;
+        }
+    return false;
 }
 
 /* ---------------- state ---------------- */
@@ -210,17 +237,17 @@ static void keyboard(rr_shell_t *s) {
 
 /* ---------------- top bar and banner ---------------- */
 
-/* A small text button drawn flat as Rerun's top-bar icons, lit when on. */
-static bool toggle_button(rr_ui_t *ui, const char *label, bool on) {
+/* A small text button drawn flat as Rerun's top-bar icons, lit when on,
+ * with its right edge at *right (which moves left past it). */
+static bool toggle_button(rr_ui_t *ui, float *right, float y, float h, const char *label, bool on) {
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    float w = rr_ui_text_width(ui, label) + 2 * th->padding_x;
-    rr_ui_same_line(ui);
-    rr_ui_rect_t r = rr_ui_allocate(ui, w, RR_SHELL_TOP_BAR_HEIGHT - 8);
-    rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, label), r);
-    if (on || resp.hovered) rr_ui_draw_rect(ui, r, resp.hovered ? th->widget_hovered : th->widget_bg, th->corner_radius);
     size_t n = strcspn(label, "#");
     float tw = rr_ui_font_text_width(rr_ui_font(ui), label, n);
-    rr_ui_draw_text(ui, r.x + (r.w - tw) * 0.5f, r.y + (r.h - rr_ui_font_line_height(rr_ui_font(ui))) * 0.5f, label, n,
+    rr_ui_rect_t r = {*right - tw - 2 * th->padding_x, y, tw + 2 * th->padding_x, h};
+    *right = r.x - th->spacing_x;
+    rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, label), r);
+    if (on || resp.hovered) rr_ui_draw_rect(ui, r, resp.hovered ? th->widget_hovered : th->widget_bg, th->corner_radius);
+    rr_ui_draw_text(ui, r.x + th->padding_x, r.y + (r.h - rr_ui_font_line_height(rr_ui_font(ui))) * 0.5f, label, n,
                     on ? th->text_strong : th->text_subdued);
     return resp.clicked;
 }
@@ -250,24 +277,28 @@ static void top_bar(rr_shell_t *s, float width) {
         x += bar.w + 6;
         x += rr_ui_draw_text(ui, x, ty, txt, (size_t)n, th->text_subdued) + 12;
     }
-    /* Toggles at the right edge, as Rerun puts its panel buttons. */
+    /* Toggles at the right edge, as Rerun puts its panel buttons: the
+     * theme rightmost, then time, selection, blueprint leftwards. */
     static const char *const names[3] = {"Blueprint##tgl", "Selection##tgl", "Time##tgl"};
-    float tw = 0;
-    for (int i = 0; i < 3; i++) tw += rr_ui_text_width(ui, "Selection") + 2 * th->padding_x + th->spacing_x;
-    tw += rr_ui_text_width(ui, "Light") + 2 * th->padding_x + 8;
-    rr_ui_begin_region(ui, (rr_ui_rect_t){fmaxf(x, width - tw - 8), 4, tw + 8, h - 8});
-    rr_ui_allocate(ui, 0, 0);
-    for (int i = 0; i < 3; i++)
-        if (toggle_button(ui, names[i], s->show[i])) run_command(s, CMD_TOGGLE_LEFT + i);
-    if (toggle_button(ui, s->theme == RR_UI_THEME_DARK ? "Light##theme" : "Dark##theme", false)) run_command(s, CMD_THEME);
-    rr_ui_end_region(ui);
+    float right = width - 8;
+    if (toggle_button(ui, &right, 4, h - 8, s->theme == RR_UI_THEME_DARK ? "Light##theme" : "Dark##theme", false))
+        run_command(s, CMD_THEME);
+    for (int i = 2; i >= 0; i--) {
+        float at = right;
+        if (toggle_button(ui, &right, 4, h - 8, names[i], s->show[i])) run_command(s, CMD_TOGGLE_LEFT + i);
+        shell_item(s, (rr_ui_rect_t){right + th->spacing_x, 4, at - right - th->spacing_x, h - 8}, "toggle:%d", i);
+    }
+    (void)x;
     rr_ui_panel_end(ui);
 
     const char *e = rr_app_error(s->app);
     s->layout.banner = (rr_ui_rect_t){0, h, width, 0};
     if (e[0]) {
         float bh = 24;
+        /* Carved as a panel; painted after it, edge to edge (a panel's own
+         * region is inset by its padding). */
         rr_ui_panel_begin(ui, "error_banner", RR_UI_SIDE_TOP, &bh, bh, bh, false);
+        rr_ui_panel_end(ui);
         rr_ui_rect_t r = {0, h, width, bh};
         s->layout.banner = r;
         rr_ui_draw_rect(ui, r, BANNER_BG, 0);
@@ -277,7 +308,6 @@ static void top_bar(rr_shell_t *s, float width) {
         rr_ui_draw_text(ui, 8, h + (bh - rr_ui_font_line_height(rr_ui_font(ui))) * 0.5f, txt,
                         n < 0 ? 0 : (size_t)n < sizeof txt ? (size_t)n : sizeof txt - 1, BANNER_TEXT);
         rr_ui_pop_clip(ui);
-        rr_ui_panel_end(ui);
     }
 }
 
@@ -318,7 +348,9 @@ static void recordings(rr_shell_t *s) {
                 if (rid->kind != RR_STORE_KIND_RECORDING || cmp_str(rid->application_id, id->application_id)) continue;
                 char label[160];
                 snprintf(label, sizeof label, "%s##rec%zu", rid->recording_id ? rid->recording_id : "(no id)", j);
-                if (rr_ui_selectable(ui, label, rs == active) && rs != active) {
+                bool clicked = rr_ui_selectable(ui, label, rs == active);
+                shell_item(s, rr_ui_last_item_rect(ui), "recording:%s", rid->recording_id ? rid->recording_id : "");
+                if (clicked && rs != active) {
                     rr_app_set_active_store(s->app, rs);
                     memset(&s->selection, 0, sizeof s->selection);
                     s->repaint = true;
@@ -335,6 +367,7 @@ static void recordings(rr_shell_t *s) {
  * that selects, and an eye toggle at the right. Returns whether it is open. */
 typedef struct row_result {
     bool open, clicked, eye_clicked;
+    rr_ui_rect_t row, eye;
 } row_result_t;
 
 static row_result_t tree_row(rr_shell_t *s, const char *key, const char *label, const char *sub, bool has_children,
@@ -383,6 +416,8 @@ static row_result_t tree_row(rr_shell_t *s, const char *key, const char *label, 
     out.open = has_children && st->open;
     out.clicked = rb.clicked;
     out.eye_clicked = re.clicked;
+    out.row = body;
+    out.eye = eye;
     return out;
 }
 
@@ -405,6 +440,8 @@ static void blueprint_tree(rr_shell_t *s) {
         snprintf(key, sizeof key, "view:%d:%s", (int)v->cls, v->origin.str);
         rr_ui_push_id(ui, key);
         row_result_t r = tree_row(s, "row", v->name, rr_view_class_name(v->cls), v->n_entities > 0, v->visible, false);
+        shell_item(s, r.row, "view:%zu", i);
+        shell_item(s, r.eye, "view_eye:%zu", i);
         if (r.eye_clicked) v->visible = !v->visible, s->repaint = true;
         if (r.clicked && s->maximized >= 0) s->maximized = (int)i;
         if (r.open) {
@@ -414,6 +451,8 @@ static void blueprint_tree(rr_shell_t *s) {
                 rr_ui_push_id_int(ui, (int64_t)k);
                 bool sel = s->selection.hit && !strcmp(s->selection.entity, e->path);
                 row_result_t er = tree_row(s, e->path, e->path, NULL, false, !e->hidden && v->visible, sel);
+                shell_item(s, er.row, "entity:%zu:%s", i, e->path);
+                shell_item(s, er.eye, "entity_eye:%zu:%s", i, e->path);
                 if (er.eye_clicked) e->hidden = !e->hidden, v->hidden_dirty = true, s->repaint = true;
                 if (er.clicked) select_entity(s, e->path);
                 rr_ui_pop_id(ui);
@@ -506,6 +545,7 @@ static rr_status_t viewport(rr_shell_t *s, rr_ui_rect_t vp, rr_error_t *err) {
         float mw = rr_ui_text_width(ui, mx) + 12;
         rr_ui_rect_t mr = {v->tab.x + v->tab.w - mw - 4, v->tab.y + 2, mw, v->tab.h - 4};
         rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "maximize"), mr);
+        shell_item(s, mr, "maximize:%zu", order[k]);
         if (resp.hovered) rr_ui_draw_rect(ui, mr, th->widget_hovered, th->corner_radius);
         rr_ui_draw_text(ui, mr.x + 6, ty, mx, strlen(mx), resp.hovered ? th->text_strong : th->text_subdued);
         if (resp.clicked) {
@@ -548,6 +588,7 @@ rr_status_t rr_shell_frame(rr_shell_t *s, float width_pt, float height_pt, float
         s->sizes_init = true;
     }
     memset(&s->layout, 0, sizeof s->layout);
+    s->n_items = 0;
     top_bar(s, width_pt);
     rr_status_t st = RR_OK;
     if (s->show[2]) {

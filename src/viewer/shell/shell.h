@@ -71,6 +71,15 @@ typedef struct rr_shell_layout {
 } rr_shell_layout_t;
 void rr_shell_layout(const rr_shell_t *s, rr_shell_layout_t *out);
 
+/* The rect of one of the last frame's clickable items, by key, for tests
+ * and hosts that script the mouse: "recording:<recording id>",
+ * "view:<i>" and "view_eye:<i>" (view i's blueprint row and its eye),
+ * "entity:<i>:<path>" and "entity_eye:<i>:<path>" (an entity under view i),
+ * "maximize:<i>" (the button in view i's tab), "toggle:<p>" (the top
+ * bar's button of rr_shell_panel_t p). False when not drawn
+ * (scrolled out, panel hidden). */
+bool rr_shell_item_rect(const rr_shell_t *s, const char *key, rr_ui_rect_t *out);
+
 /* A view of the shell as of the last frame. */
 typedef struct rr_shell_view_info {
     rr_view_class_t cls;

@@ -34,6 +34,11 @@ static inline bool shell_mouse_over_popup(const rr_ui_t *ui) { return ui->mouse_
 
 /* ---------------- views ---------------- */
 
+typedef struct shell_item {
+    char key[320];
+    rr_ui_rect_t rect;
+} shell_item_t;
+
 typedef struct shell_entity {
     char *path; /* owned text */
     bool hidden;
@@ -93,10 +98,15 @@ struct rr_shell {
     size_t n_sel_lines, cap_sel_lines;
 
     rr_shell_layout_t layout;
+    shell_item_t *items; /* this frame's clickable rects by key */
+    size_t n_items, cap_items;
     bool palette_open;
     bool want_screenshot, want_quit;
     bool repaint;
 };
+
+/* shell.c: records a clickable rect under key (rr_shell_item_rect). */
+void shell_item(rr_shell_t *s, rr_ui_rect_t r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* shell_views.c */
 rr_status_t shell_sync_blueprint(rr_shell_t *s, rr_error_t *err);

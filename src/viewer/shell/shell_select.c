@@ -55,8 +55,23 @@ static void fix_pointers(rr_shell_t *s) {
     for (size_t i = 0; i < s->n_sel_lines; i++) s->sel_lines[i] = s->sel_text + (uintptr_t)s->sel_lines[i];
 }
 
+/* One value as text; colours as Rerun shows them (hex RGBA), the rest by
+ * the Arrow formatter. */
+static void value_text(char *buf, size_t cap, const rr_component_descriptor_t *d, const struct ArrowSchema *cs,
+                       const struct ArrowArray *ca, int64_t i) {
+    if (d->component_type && !strcmp(d->component_type, "rerun.components.Color") && !strcmp(cs->format, "I") &&
+        ca->n_buffers > 1 && ca->buffers[1]) {
+        uint32_t c = ((const uint32_t *)ca->buffers[1])[ca->offset + i];
+        snprintf(buf, cap, "#%08x", c);
+        return;
+    }
+    rr_arrow_format_value(buf, cap, cs, ca, i, RR_ARROW_STYLE_TEXT);
+}
+
 /* "name: v0, v1, v2, v3, ... (N total)" or one instance's value. */
-static void component_line(rr_shell_t *s, const char *name, const rr_store_row_t *row, uint64_t instance) {
+static void component_line(rr_shell_t *s, const rr_component_descriptor_t *d, const rr_store_row_t *row,
+                           uint64_t instance) {
+    const char *name = d->component;
     const rr_chunk_component_t *c = rr_store_row_component(row);
     int64_t start = 0, len = 0;
     rr_store_row_values_range(row, &start, &len);
@@ -74,7 +89,7 @@ static void component_line(rr_shell_t *s, const char *name, const rr_store_row_t
             return;
         }
         int64_t k = instance < (uint64_t)len ? (int64_t)instance : len - 1;
-        rr_arrow_format_value(val, sizeof val, cs, ca, start + k, RR_ARROW_STYLE_TEXT);
+        value_text(val, sizeof val, d, cs, ca, start + k);
         shell_lines_add(s, "%s: %s", name, val);
         return;
     }
@@ -83,7 +98,7 @@ static void component_line(rr_shell_t *s, const char *name, const rr_store_row_t
     out[0] = 0;
     int64_t shown = len < SHOW_INSTANCES ? len : SHOW_INSTANCES;
     for (int64_t k = 0; k < shown; k++) {
-        rr_arrow_format_value(val, sizeof val / 2, cs, ca, start + k, RR_ARROW_STYLE_TEXT);
+        value_text(val, sizeof val / 2, d, cs, ca, start + k);
         int n = snprintf(out + at, sizeof out - at, "%s%s", k ? ", " : "", val);
         if (n < 0 || (size_t)n >= sizeof out - at) break;
         at += (size_t)n;
@@ -120,7 +135,7 @@ void shell_selection_build(rr_shell_t *s) {
             rr_store_row_t row;
             bool found = false;
             rr_store_query_latest_at(store, &path, tl[0] ? tl : NULL, t, &name, 1, &row, &found);
-            if (found) component_line(s, name, &row, p->instance);
+            if (found) component_line(s, d, &row, p->instance);
             else shell_lines_add(s, "%s: (no data at this time)", name);
         }
     }

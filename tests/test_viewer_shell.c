@@ -1,0 +1,452 @@
+/* The viewer's shell (src/viewer/shell/shell.h) rendered off-screen (EGL on
+ * llvmpipe) over recordings the SDK wrote in the test, driven by scripted
+ * input: the panels sit where Rerun's defaults put them and the views land
+ * in their viewport cells; clicking a recording activates it; a view's and
+ * an entity's eye hide them (their pixels vanish); clicking a point in a 3D
+ * view selects it and the selection panel names it with its values;
+ * clicking in a plot sets the time; a corrupt file shows the red banner;
+ * the command palette runs commands. Exits 77 (skip) without EGL / OpenGL
+ * ES 3 or without the DejaVu font. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The internal headers first: rerun.h then skips what they declared. */
+#include "viewer/app.h"
+#include "viewer/gfx/context.h"
+#include "viewer/gfx/png.h"
+#include "viewer/gfx/renderer.h"
+#include "viewer/shell/shell.h"
+#include "viewer/ui/font.h"
+#include "viewer/ui/ui.h"
+#include "viewer/views/timeseries.h"
+#include "rerun.h"
+#include "testutil.h"
+
+#define W 1024
+#define H 768
+#define POINT_COLOR 0xff2020ffu /* pure-ish red: nothing else in the shell is */
+
+static rr_gfx_context_t *g_ctx;
+static rr_gfx_renderer_t *g_r;
+static rr_ui_font_t *g_font;
+static char g_dir[256];
+static char g_rec_a[300], g_rec_b[300], g_cut[300];
+static double g_now;
+
+/* ---------------- recordings ---------------- */
+
+/* Three big red points on the X axis at x = -1, 0, 1 (static), and a
+ * scalar plot /plot/a over frames 0..9 of timeline "frame". */
+static void write_recording(const char *path, const char *app_id, const char *rec_id) {
+    rr_recording_options_t opts = {.recording_id = rec_id};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new(app_id, &opts, &rec, &err), &err);
+    assert_rr_ok(rr_save(rec, path, &err), &err);
+    for (int f = 0; f < 10; f++) {
+        rr_set_time_sequence(rec, "frame", f);
+        const rr_position3d_t pos[3] = {{-1, 0, 0}, {0, 0, 0}, {1, 0, 0}};
+        const rr_radius_t radii[1] = {0.2f};
+        const rr_color_t colors[1] = {POINT_COLOR};
+        rr_archetype_t *a = NULL;
+        assert_rr_ok(rr_points3d_new(&a, pos, 3, RR_COPY, &err), &err);
+        assert_rr_ok(rr_points3d_set_radii(a, radii, 1, RR_COPY, &err), &err);
+        assert_rr_ok(rr_points3d_set_colors(a, colors, 1, RR_COPY, &err), &err);
+        assert_rr_ok(rr_log(rec, "world/points", a, &err), &err);
+        rr_archetype_free(a);
+        const rr_scalar_t v[1] = {f * 0.5};
+        assert_rr_ok(rr_scalars_new(&a, v, 1, RR_COPY, &err), &err);
+        assert_rr_ok(rr_log(rec, "plot/a", a, &err), &err);
+        rr_archetype_free(a);
+    }
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_recording_stream_free(rec);
+}
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/test_viewer_shell.XXXXXX");
+    if (!mkdtemp(g_dir)) return -1;
+    snprintf(g_rec_a, sizeof g_rec_a, "%s/a.rrd", g_dir);
+    snprintf(g_rec_b, sizeof g_rec_b, "%s/b.rrd", g_dir);
+    snprintf(g_cut, sizeof g_cut, "%s/cut.rrd", g_dir);
+    write_recording(g_rec_a, "shell_app_a", "rec_a");
+    write_recording(g_rec_b, "shell_app_b", "rec_b");
+    /* The first recording cut in the middle of a message. */
+    size_t len = 0;
+    uint8_t *bytes = rr_test_read_file(g_rec_a, &len);
+    if (!bytes || len < 200) return -1;
+    FILE *f = fopen(g_cut, "wb");
+    if (!f) return -1;
+    fwrite(bytes, 1, len * 2 / 3, f);
+    fclose(f);
+    free(bytes);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---------------- harness ---------------- */
+
+typedef struct fixture {
+    rr_app_t *app;
+    rr_ui_t *ui;
+    rr_shell_t *shell;
+    rr_gfx_target_t *target;
+    uint8_t *px;
+} fixture_t;
+
+static void open_fixture(fixture_t *fx, const char *const *files, size_t n) {
+    rr_error_t err = {0};
+    memset(fx, 0, sizeof *fx);
+    rr_app_config_t cfg = {0};
+    assert_rr_ok(rr_app_new(&cfg, &fx->app, &err), &err);
+    for (size_t i = 0; i < n; i++) assert_rr_ok(rr_app_open_file(fx->app, files[i], &err), &err);
+    assert_true(rr_app_wait_loaded(fx->app, 20000));
+    rr_app_update(fx->app, -1);
+    assert_rr_ok(rr_ui_new(g_font, &fx->ui, &err), &err);
+    assert_rr_ok(rr_shell_new(fx->app, g_r, fx->ui, &fx->shell, &err), &err);
+    assert_rr_ok(rr_gfx_target_new(g_r, W, H, 1, &fx->target, &err), &err);
+    fx->px = malloc((size_t)W * H * 4);
+    assert_non_null(fx->px);
+}
+
+static void close_fixture(fixture_t *fx) {
+    rr_shell_free(fx->shell);
+    rr_ui_free(fx->ui);
+    rr_gfx_target_free(fx->target);
+    rr_app_free(fx->app);
+    free(fx->px);
+}
+
+/* One frame, rendered and read back into fx->px. */
+static void frame(fixture_t *fx) {
+    rr_error_t err = {0};
+    g_now += 1.0 / 60;
+    rr_app_update(fx->app, -1);
+    assert_rr_ok(rr_shell_frame(fx->shell, W, H, 1, g_now, &err), &err);
+    rr_mat4_t id = rr_mat4_identity();
+    const float clear[4] = {1, 0, 1, 1};
+    rr_gfx_begin(g_r, fx->target, &id, &id, clear);
+    assert_rr_ok(rr_shell_render(fx->shell, W, H, &err), &err);
+    assert_rr_ok(rr_gfx_end(g_r, &err), &err);
+    assert_rr_ok(rr_gfx_target_read_rgba(fx->target, fx->px, &err), &err);
+}
+
+/* Writes the last frame to $RR_BUILD_DIR/name (or the current directory)
+ * for people to look at. */
+static void save_png(const fixture_t *fx, const char *name) {
+    const char *dir = getenv("RR_BUILD_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : ".", name);
+    rr_error_t err = {0};
+    assert_rr_ok(rr_png_write_rgba(path, W, H, fx->px, &err), &err);
+}
+
+static void click_at(fixture_t *fx, float x, float y) {
+    rr_ui_input_mouse_pos(fx->ui, x, y);
+    frame(fx);
+    rr_ui_input_mouse_button(fx->ui, RR_UI_MOUSE_LEFT, true);
+    frame(fx);
+    rr_ui_input_mouse_button(fx->ui, RR_UI_MOUSE_LEFT, false);
+    frame(fx);
+    frame(fx); /* the frame after the click shows its effect */
+}
+
+static void click_item(fixture_t *fx, const char *key) {
+    rr_ui_rect_t r;
+    if (!rr_shell_item_rect(fx->shell, key, &r)) fail_msg("no item '%s' in the last frame", key);
+    click_at(fx, r.x + r.w * 0.5f, r.y + r.h * 0.5f);
+}
+
+static bool is_point_color(const uint8_t *p) { return p[0] > 160 && p[1] < 90 && p[2] < 90; }
+
+/* Pixels of the points' red inside r. */
+static int count_red(const fixture_t *fx, rr_ui_rect_t r) {
+    int n = 0;
+    for (int y = (int)r.y; y < (int)(r.y + r.h) && y < H; y++)
+        for (int x = (int)r.x; x < (int)(r.x + r.w) && x < W; x++)
+            n += is_point_color(fx->px + ((size_t)y * W + (size_t)x) * 4);
+    return n;
+}
+
+static bool inside(rr_ui_rect_t in, rr_ui_rect_t out) {
+    return in.x >= out.x - 0.5f && in.y >= out.y - 0.5f && in.x + in.w <= out.x + out.w + 0.5f &&
+           in.y + in.h <= out.y + out.h + 0.5f;
+}
+
+static int find_view(const fixture_t *fx, rr_view_class_t cls, rr_shell_view_info_t *out) {
+    for (size_t i = 0; i < rr_shell_num_views(fx->shell); i++) {
+        rr_shell_view_info(fx->shell, i, out);
+        if (out->cls == cls) return (int)i;
+    }
+    fail_msg("no view of class %s", rr_view_class_name(cls));
+    return -1;
+}
+
+static bool lines_contain(const fixture_t *fx, const char *needle) {
+    const char *const *lines;
+    size_t n = rr_shell_selection_lines(fx->shell, &lines);
+    for (size_t i = 0; i < n; i++)
+        if (strstr(lines[i], needle)) return true;
+    return false;
+}
+
+static void print_lines(const fixture_t *fx) {
+    const char *const *lines;
+    size_t n = rr_shell_selection_lines(fx->shell, &lines);
+    for (size_t i = 0; i < n; i++) printf("  selection: %s\n", lines[i]);
+}
+
+/* ---------------- tests ---------------- */
+
+static void test_layout_and_cells(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    frame(&fx);
+    save_png(&fx, "shell_layout.png");
+    rr_shell_layout_t l;
+    rr_shell_layout(fx.shell, &l);
+    /* Rerun's defaults at 1024 x 768: top bar 28, blueprint panel
+     * min(0.35 w, 200), selection panel min(0.45 w, 300), time panel
+     * clamp(0.25 h, 150, 250). */
+    assert_float_equal(l.top_bar.h, 28, 0.01);
+    assert_float_equal(l.banner.h, 0, 0.01);
+    assert_float_equal(l.left.w, 200, 0.01);
+    assert_float_equal(l.right.w, 300, 0.01);
+    assert_float_equal(l.bottom.h, 192, 0.01);
+    assert_float_equal(l.viewport.x, 200, 0.01);
+    assert_float_equal(l.viewport.y, 28, 0.01);
+    assert_float_equal(l.viewport.w, W - 500, 0.01);
+    assert_float_equal(l.viewport.h, H - 28 - 192, 0.01);
+    /* A 3D view and a plot, side by side in the viewport, not overlapping. */
+    assert_int_equal(rr_shell_num_views(fx.shell), 2);
+    rr_shell_view_info_t v3, vt;
+    find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    find_view(&fx, RR_VIEW_TIMESERIES, &vt);
+    assert_true(v3.shown && vt.shown);
+    assert_true(inside(v3.content, l.viewport) && inside(vt.content, l.viewport));
+    assert_true(inside(v3.tab, l.viewport));
+    assert_float_equal(v3.content.y, v3.tab.y + v3.tab.h, 0.01);
+    assert_true(v3.content.x + v3.content.w <= vt.content.x || vt.content.x + vt.content.w <= v3.content.x);
+    assert_true(v3.content.w > 200 && v3.content.h > 200);
+    /* The points' red is inside the 3D view's cell and nowhere else. */
+    int in3 = count_red(&fx, v3.content);
+    rr_ui_rect_t all = {0, 0, W, H};
+    assert_true(in3 > 100);
+    assert_int_equal(count_red(&fx, all), in3);
+    assert_true(v3.drawables >= 1);
+    assert_int_equal(vt.drawables, 1);
+    /* The top bar names the application; the debug JSON lists the views. */
+    char json[2048];
+    rr_shell_debug_json(fx.shell, json, sizeof json);
+    assert_non_null(strstr(json, "\"class\":\"Spatial3D\""));
+    assert_non_null(strstr(json, "\"origin\":\"/plot/a\""));
+    close_fixture(&fx);
+}
+
+static void test_click_recording(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a, g_rec_b};
+    open_fixture(&fx, files, 2);
+    rr_app_set_active_store(fx.app, rr_store_set_get(rr_app_stores(fx.app), 0));
+    frame(&fx);
+    const char *first = rr_store_store_id(rr_app_active_store(fx.app))->recording_id;
+    const char *other = !strcmp(first, "rec_a") ? "rec_b" : "rec_a";
+    char key[64];
+    snprintf(key, sizeof key, "recording:%s", other);
+    rr_ui_rect_t ra, rb;
+    assert_true(rr_shell_item_rect(fx.shell, "recording:rec_a", &ra));
+    assert_true(rr_shell_item_rect(fx.shell, "recording:rec_b", &rb));
+    assert_true(inside(ra, (rr_ui_rect_t){0, 28, 200, H}));
+    click_item(&fx, key);
+    assert_string_equal(rr_store_store_id(rr_app_active_store(fx.app))->recording_id, other);
+    /* The views follow the new recording. */
+    assert_int_equal(rr_shell_num_views(fx.shell), 2);
+    close_fixture(&fx);
+}
+
+static void test_view_eye_and_maximize(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    rr_shell_view_info_t v3;
+    int i3 = find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    assert_true(count_red(&fx, v3.content) > 100);
+    char key[64];
+    snprintf(key, sizeof key, "view_eye:%d", i3);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)i3, &v3);
+    assert_false(v3.visible);
+    assert_false(v3.shown);
+    rr_ui_rect_t all = {0, 0, W, H};
+    assert_int_equal(count_red(&fx, all), 0);
+    /* The plot now has the whole viewport. */
+    rr_shell_view_info_t vt;
+    int it = find_view(&fx, RR_VIEW_TIMESERIES, &vt);
+    rr_shell_layout_t l;
+    rr_shell_layout(fx.shell, &l);
+    assert_float_equal(vt.content.w, l.viewport.w, 0.01);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)i3, &v3);
+    assert_true(v3.shown);
+    assert_true(count_red(&fx, v3.content) > 100);
+    /* Maximize the 3D view: the plot is not shown; again restores. */
+    snprintf(key, sizeof key, "maximize:%d", i3);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)it, &vt);
+    rr_shell_view_info(fx.shell, (size_t)i3, &v3);
+    assert_false(vt.shown);
+    assert_float_equal(v3.content.w, l.viewport.w, 0.01);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)it, &vt);
+    assert_true(vt.shown);
+    close_fixture(&fx);
+}
+
+static void test_entity_row_selects(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    rr_shell_view_info_t v3;
+    int i3 = find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    char key[128];
+    snprintf(key, sizeof key, "entity:%d:/world/points", i3);
+    click_item(&fx, key);
+    assert_true(rr_shell_selection(fx.shell)->hit);
+    assert_string_equal(rr_shell_selection(fx.shell)->entity, "/world/points");
+    print_lines(&fx);
+    const char *const *lines;
+    assert_true(rr_shell_selection_lines(fx.shell, &lines) >= 3);
+    assert_string_equal(lines[0], "/world/points");
+    assert_true(lines_contain(&fx, "Points3D:positions: [-1, 0, 0], [0, 0, 0], [1, 0, 0]"));
+    assert_true(lines_contain(&fx, "Points3D:radii: 0.2"));
+    /* Escape clears it. */
+    rr_ui_input_key(fx.ui, RR_UI_KEY_ESCAPE, true);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_ESCAPE, false);
+    frame(&fx);
+    assert_false(rr_shell_selection(fx.shell)->hit);
+    close_fixture(&fx);
+}
+
+static void test_plot_click_sets_time(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    assert_string_equal(rr_app_timeline(fx.app), "frame");
+    assert_int_equal(rr_app_time(fx.app), 9);
+    rr_shell_view_info_t vt;
+    find_view(&fx, RR_VIEW_TIMESERIES, &vt);
+    /* The plot spans frames 0..9 across its plot rect: a click a little
+     * left of the middle lands on an early frame. */
+    rr_ts_rect_t pr = rr_timeseries_plot_rect((int)vt.content.w, (int)vt.content.h);
+    float x = vt.content.x + pr.x + pr.w * 0.3f, y = vt.content.y + pr.y + pr.h * 0.5f;
+    click_at(&fx, x, y);
+    int64_t t = rr_app_time(fx.app);
+    printf("plot click at 30%% -> frame %lld\n", (long long)t);
+    assert_true(t >= 2 && t <= 4);
+    assert_false(rr_app_playing(fx.app));
+    close_fixture(&fx);
+}
+
+static void test_corrupt_file_banner(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_cut};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    save_png(&fx, "shell_banner.png");
+    assert_true(rr_app_num_errors(fx.app) > 0);
+    rr_shell_layout_t l;
+    rr_shell_layout(fx.shell, &l);
+    assert_true(l.banner.h > 10);
+    assert_float_equal(l.banner.y, 28, 0.01);
+    /* The strip is red, under the top bar, and the panels start below it. */
+    const uint8_t *p = fx.px + ((size_t)(l.banner.y + l.banner.h - 3) * W + (size_t)(W - 40)) * 4;
+    assert_true(p[0] > 150 && p[1] < 80 && p[2] < 80);
+    assert_float_equal(l.viewport.y, l.banner.y + l.banner.h, 0.01);
+    close_fixture(&fx);
+}
+
+static void test_palette_and_keys(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    assert_true(rr_shell_panel_shown(fx.shell, RR_SHELL_PANEL_BOTTOM));
+    rr_ui_input_modifiers(fx.ui, RR_UI_MOD_CTRL);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_P, true);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_P, false);
+    frame(&fx);
+    rr_ui_input_modifiers(fx.ui, 0);
+    rr_ui_input_text(fx.ui, "time panel");
+    frame(&fx);
+    save_png(&fx, "shell_palette.png");
+    rr_ui_input_key(fx.ui, RR_UI_KEY_ENTER, true);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_ENTER, false);
+    frame(&fx);
+    frame(&fx);
+    assert_false(rr_shell_panel_shown(fx.shell, RR_SHELL_PANEL_BOTTOM));
+    rr_shell_layout_t l;
+    rr_shell_layout(fx.shell, &l);
+    assert_float_equal(l.viewport.h, H - 28, 0.01);
+    /* Space plays, left steps back (and pauses). */
+    rr_ui_input_key(fx.ui, RR_UI_KEY_SPACE, true);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_SPACE, false);
+    frame(&fx);
+    assert_true(rr_app_playing(fx.app));
+    rr_ui_input_key(fx.ui, RR_UI_KEY_LEFT, true);
+    rr_ui_input_key(fx.ui, RR_UI_KEY_LEFT, false);
+    frame(&fx);
+    assert_false(rr_app_playing(fx.app));
+    close_fixture(&fx);
+}
+
+int main(void) {
+    rr_error_t err = {0};
+    if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
+        printf("skipping: no headless OpenGL ES 3 context: %s\n", err.msg);
+        return 77;
+    }
+    if (rr_ui_font_load(rr_ui_font_default_path(), 13, 1, &g_font, &err) != RR_OK) {
+        printf("skipping: %s\n", err.msg);
+        rr_gfx_context_free(g_ctx);
+        return 77;
+    }
+    if (rr_gfx_renderer_new(&g_r, &err) != RR_OK) {
+        fprintf(stderr, "renderer: %s\n", err.msg);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_and_cells),
+        cmocka_unit_test(test_click_recording),
+        cmocka_unit_test(test_view_eye_and_maximize),
+        cmocka_unit_test(test_entity_row_selects),
+        cmocka_unit_test(test_plot_click_sets_time),
+        cmocka_unit_test(test_corrupt_file_banner),
+        cmocka_unit_test(test_palette_and_keys),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    rr_gfx_renderer_free(g_r);
+    rr_ui_font_free(g_font);
+    rr_gfx_context_free(g_ctx);
+    return rc;
+}
