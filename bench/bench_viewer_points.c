@@ -7,12 +7,17 @@
  * and reads back. The upload (building the GPU buffer from the chunk, once)
  * is timed apart. Medians over frames.
  *
+ * A pick (rr_spatial3d_pick: what is under a pixel) is timed at 25 pixels
+ * spread over the view, beside its physical baseline: one memcpy of the
+ * points' positions and radii (what a plain scan over them would read).
+ *
  *   bench_viewer_points [--size WxH] [--samples N] [--frames N] [--max-millions M]
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arrow/builder.h"
 #include "arrow/schema.h"
@@ -139,6 +144,8 @@ int main(int argc, char **argv) {
         rr_camera_fit(&cam, &bounds);
         rr_gfx_stats_t s0, s1;
         rr_gfx_renderer_stats(r, &s0);
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
         for (int f = 0; f < frames; f++) {
             double f0 = bench_now_s();
             rr_camera_orbit(&cam, 0.05f, 0.0f);
@@ -147,13 +154,47 @@ int main(int argc, char **argv) {
             check(rr_gfx_target_read_rgba(t, px, &err), "read back", &err);
             times[f] = bench_now_s() - f0;
         }
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+        double cpu = ((double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9) / frames;
         rr_gfx_renderer_stats(r, &s1);
         if (s1.bytes_uploaded != s0.bytes_uploaded) bench_die(PROG, "frames re-uploaded geometry", NULL);
         double med = bench_median(times, frames);
+        enum { PICKS = 25 };
+        double pick_times[PICKS];
+        int hits = 0;
+        for (int k = 0; k < PICKS; k++) {
+            float x = (float)w * (0.1f + 0.2f * (float)(k % 5)), y = (float)h * (0.1f + 0.2f * (float)(k / 5));
+            rr_pick_t pk;
+            double p0 = bench_now_s();
+            hits += rr_spatial3d_pick(view, &cam, w, h, x, y, &pk);
+            pick_times[k] = bench_now_s() - p0;
+        }
+        size_t scan_bytes = (size_t)n * 16;
+        uint8_t *src = malloc(scan_bytes), *dst = malloc(scan_bytes);
+        if (!src || !dst) bench_die(PROG, "out of memory", NULL);
+        memset(src, 1, scan_bytes);
+        memset(dst, 0, scan_bytes);
+        double copy_times[5];
+        for (int k = 0; k < 5; k++) {
+            double c0 = bench_now_s();
+            memcpy(dst, src, scan_bytes);
+            copy_times[k] = bench_now_s() - c0;
+            src[k] = dst[scan_bytes - 1 - (size_t)k]; /* the copy is used: not optimised away */
+        }
+        free(src);
+        free(dst);
+        double pick_med = bench_median(pick_times, PICKS), copy_med = bench_median(copy_times, 5);
         char what[64];
         snprintf(what, sizeof what, "%dM points, frame", millions[m]);
         printf("%-34s %9.2f ms  (%5.1f fps)  ratio %6.1fx clear+readback;  upload once %8.1f ms (%.0f MB)\n", what,
                med * 1e3, 1.0 / med, med / base, upload * 1e3, (double)(s0.bytes_live) / 1e6);
+        /* CPU time of every thread (llvmpipe's rasterisers too): steadier than
+         * the wall clock on a machine shared with other work. */
+        snprintf(what, sizeof what, "%dM points, frame CPU", millions[m]);
+        printf("%-34s %9.2f ms  (all threads, mean)\n", what, cpu * 1e3);
+        snprintf(what, sizeof what, "%dM points, pick", millions[m]);
+        printf("%-34s %9.3f ms  (%d of %d hit)  ratio %6.3fx memcpy of the %.0f MB of positions+radii (%.2f ms)\n",
+               what, pick_med * 1e3, hits, PICKS, pick_med / copy_med, (double)scan_bytes / 1e6, copy_med * 1e3);
         rr_spatial3d_free(view);
         rr_store_free(store);
     }

@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "viewer/gfx/camera.h"
 #include "viewer/gfx/context.h"
+#include "viewer/gfx/png.h"
 #include "viewer/gfx/renderer.h"
 #include "viewer/views/spatial3d.h"
 
@@ -129,6 +130,17 @@ static void project(const rr_spatial3d_t *v, const rr_camera_t *cam, int w, int 
     *y = (1 - n.y) * 0.5f * (float)h;
 }
 
+/* RR_TEST_PNG_DIR=dir keeps every picture drawn (to look at them). */
+static void keep_picture(const uint8_t *px) {
+    static int n;
+    const char *dir = getenv("RR_TEST_PNG_DIR");
+    if (!dir) return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/spatial3d_%02d.png", dir, n++);
+    rr_error_t err = {0};
+    assert_rr_ok(rr_png_write_rgba(path, W, H, px, &err), &err);
+}
+
 static uint8_t *draw(rr_spatial3d_t *v, const rr_camera_t *cam) {
     rr_error_t err = {0};
     rr_gfx_target_t *t = NULL;
@@ -142,6 +154,7 @@ static uint8_t *draw(rr_spatial3d_t *v, const rr_camera_t *cam) {
     assert_non_null(px);
     assert_rr_ok(rr_gfx_target_read_rgba(t, px, &err), &err);
     rr_gfx_target_free(t);
+    keep_picture(px);
     return px;
 }
 

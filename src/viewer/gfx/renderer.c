@@ -19,6 +19,7 @@ struct rr_gfx_buffer {
     size_t count; /* instances (points, segments) or indices/vertices (mesh) */
     bool indexed;
     bool sprites; /* points drawn as GL points (one vertex each), see points_upload */
+    bool tiny;    /* ...all of them small enough to skip the sphere depth, see tiny_fs */
     size_t bytes;
 };
 
@@ -35,7 +36,7 @@ typedef struct program {
 } program_t;
 
 struct rr_gfx_renderer {
-    program_t points, sprites, lines, mesh, arrows;
+    program_t points, sprites, tiny, lines, mesh, arrows;
     GLuint stream_vao[N_STREAMS], stream_vbo[N_STREAMS]; /* transient geometry, by kind - 1 */
     size_t stream_cap[N_STREAMS];
     rr_gfx_style_t style;
@@ -157,6 +158,41 @@ static const char *sprites_fs =
     "  vec4 clip = u_proj * vec4(p, 1.0);\n"
     "  gl_FragDepth = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);\n"
     "  o_color = vec4(v_color.rgb, cover);\n"
+    "}\n";
+
+/* Discs at most TINY_RADIUS_PX across on screen keep the depth of their
+ * centre: the sphere's bulge is under a pixel of depth there, and a shader
+ * that writes gl_FragDepth costs llvmpipe its early depth test and a
+ * per-fragment projection (the fragment work is most of a frame of a
+ * million points). */
+#define TINY_RADIUS_PX 2.0f
+/* One flat varying (llvmpipe sets every varying up per primitive, and with
+ * a million primitives that setup is the frame): the colour with the
+ * radius in pixels in place of alpha. */
+static const char *tiny_vs =
+    GLSL_COMMON
+    "layout(location = 0) in vec3 a_pos;\n"
+    "layout(location = 1) in float a_radius;\n"
+    "layout(location = 2) in vec4 a_color;\n"
+    "flat out vec4 v_color_r;\n"
+    "void main() {\n"
+    "  vec4 c = u_model_view * vec4(a_pos, 1.0);\n"
+    "  float rpx = -a_radius + u_grow_px;\n"
+    "  v_color_r = vec4(tinted(unpack_rgba(a_color)).rgb, rpx);\n"
+    "  gl_PointSize = 2.0 * rpx + 1.0;\n"
+    "  gl_Position = u_proj * c;\n"
+    "}\n";
+
+static const char *tiny_fs =
+    GLSL_COMMON
+    "flat in vec4 v_color_r;\n"
+    "out vec4 o_color;\n"
+    "void main() {\n"
+    "  float rpx = v_color_r.a;\n"
+    "  vec2 uv = (gl_PointCoord * 2.0 - 1.0) * (rpx + 0.5);\n"
+    "  float cover = clamp(rpx - length(uv) + 0.5, 0.0, 1.0);\n"
+    "  if (cover <= 0.0) discard;\n"
+    "  o_color = vec4(v_color_r.rgb, cover);\n"
     "}\n";
 
 static const char *lines_vs =
@@ -305,6 +341,7 @@ rr_status_t rr_gfx_renderer_new(rr_gfx_renderer_t **out, rr_error_t *err) {
     r->max_point_size = range[1];
     rr_status_t st = link(&r->points, points_vs, points_fs, "points", err);
     if (st == RR_OK) st = link(&r->sprites, sprites_vs, sprites_fs, "sprites", err);
+    if (st == RR_OK) st = link(&r->tiny, tiny_vs, tiny_fs, "tiny sprites", err);
     if (st == RR_OK) st = link(&r->lines, lines_vs, lines_fs, "lines", err);
     if (st == RR_OK) st = link(&r->mesh, mesh_vs, mesh_fs, "mesh", err);
     if (st == RR_OK) st = link(&r->arrows, arrows_vs, lines_fs, "arrows", err);
@@ -324,6 +361,7 @@ void rr_gfx_renderer_free(rr_gfx_renderer_t *r) {
     if (!r) return;
     if (r->points.id) glDeleteProgram(r->points.id);
     if (r->sprites.id) glDeleteProgram(r->sprites.id);
+    if (r->tiny.id) glDeleteProgram(r->tiny.id);
     if (r->lines.id) glDeleteProgram(r->lines.id);
     if (r->mesh.id) glDeleteProgram(r->mesh.id);
     if (r->arrows.id) glDeleteProgram(r->arrows.id);
@@ -516,10 +554,13 @@ rr_status_t rr_gfx_points_upload(rr_gfx_renderer_t *r, const rr_gfx_point_t *pts
     RR_TRY(check_count(n, sizeof *pts, "points", err));
     /* GL points when every radius is in UI points and fits the largest
      * point size (the sprite is the disc's diameter plus a pixel). */
-    bool sprites = n > 0;
-    for (size_t i = 0; i < n && sprites; i++)
+    bool sprites = n > 0, tiny = true;
+    for (size_t i = 0; i < n && sprites; i++) {
         sprites = pts[i].radius < 0 && -pts[i].radius * 2.0f + 1.0f <= r->max_point_size;
+        tiny = tiny && -pts[i].radius <= TINY_RADIUS_PX;
+    }
     rr_status_t st = new_buffer(r, BUF_POINTS, pts, n * sizeof *pts, n, sprites, out, err);
+    if (st == RR_OK) (*out)->tiny = sprites && tiny;
     glBindVertexArray(0);
     return st;
 }
@@ -647,7 +688,8 @@ void rr_gfx_draw(rr_gfx_renderer_t *r, const rr_gfx_buffer_t *b, const rr_mat4_t
     glBindVertexArray(b->vao);
     switch (b->kind) {
     case BUF_POINTS:
-        use_program(r, b->sprites ? &r->sprites : &r->points, model);
+        /* Grown (outlined) points are no longer tiny. */
+        use_program(r, b->tiny && r->style.grow_px == 0 ? &r->tiny : b->sprites ? &r->sprites : &r->points, model);
         if (r->target->samples) glEnable(GL_SAMPLE_ALPHA_TO_COVERAGE);
         if (b->sprites) glDrawArrays(GL_POINTS, 0, (GLsizei)b->count);
         else glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, (GLsizei)b->count);
