@@ -68,6 +68,12 @@ static const uint8_t flat_jpeg[617] = {
     0x3a, 0x28, 0xa2, 0xb2, 0x3f, 0xb2, 0x8f, 0xff, 0xd9,
 };
 
+typedef struct annotations_stub annotations_stub_t;
+static uint32_t stub_color(void *ctx, uint32_t id) {
+    (void)ctx;
+    return id * 0x01020304u | 0xff;
+}
+
 static rr_gfx_context_t *g_ctx;
 static rr_gfx_renderer_t *g_r;
 
@@ -458,7 +464,7 @@ static void test_hidden_and_highlight(void **state) {
     rr_error_t err = {0};
     rr_spatial2d_t *v = view_at(points_scene(&s), NULL);
     const char *hide[1] = {"img/box"};
-    assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 1), &err);
+    assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 1, &err), &err);
     assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
     assert_int_equal(rr_spatial2d_num_drawables(v), 3);
     frame_t f = draw(v, 200, 200);
@@ -466,10 +472,10 @@ static void test_hidden_and_highlight(void **state) {
     free(f.px);
     /* Hiding the image's path hides its subtree too. */
     const char *hide_all[1] = {"/img"};
-    assert_rr_ok(rr_spatial2d_set_hidden(v, hide_all, 1), &err);
+    assert_rr_ok(rr_spatial2d_set_hidden(v, hide_all, 1, &err), &err);
     assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
     assert_int_equal(rr_spatial2d_num_drawables(v), 0);
-    assert_rr_ok(rr_spatial2d_set_hidden(v, NULL, 0), &err);
+    assert_rr_ok(rr_spatial2d_set_hidden(v, NULL, 0, &err), &err);
     assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
     assert_int_equal(rr_spatial2d_num_drawables(v), 4);
     /* Hovering the red point rings it in white (radius 3 + 2 pixels). */
@@ -541,7 +547,7 @@ static void test_bad_data(void **state) {
         for (int j = 0; j < 5; j++)
             if (j != i) snprintf(other[k++], sizeof other[0], "%s", names[j]);
         const char *hide[5] = {other[0], other[1], other[2], other[3], "ok"};
-        assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 5), &err);
+        assert_rr_ok(rr_spatial2d_set_hidden(v, hide, 5, &err), &err);
         assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
         w = rr_spatial2d_warning(v);
         assert_non_null(w);
@@ -815,6 +821,57 @@ static void test_labels(void **state) {
     scene_free(&s);
 }
 
+/* The decoders on random formats and buffers (ASan watches the reads):
+ * whatever the format says, a buffer shorter than it is refused and one
+ * long enough converts. */
+static void test_decoders_random(void **state) {
+    (void)state;
+    static const int pfs[] = {0, 0, 0, 20, 26, 27, 30, 39, 40, 41, 44, 49, 50, 99};
+    static const int cms[] = {0, 1, 2, 3, 4, 5, 6};
+    static const int dts[] = {0, 6, 7, 8, 9, 10, 11, 12, 13, 33, 34, 35, 3};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int iter = 0; iter < 3000; iter++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        rr_image_spec_t spec = {(uint32_t)(x % 7), (uint32_t)((x >> 8) % 6), pfs[(x >> 16) % 14], cms[(x >> 24) % 7],
+                                dts[(x >> 32) % 13]};
+        size_t need = rr_image_spec_bytes(&spec);
+        size_t len = (x >> 40) % 3 == 0 ? need : (size_t)((x >> 44) % 400);
+        uint8_t *buf = malloc(len ? len : 1);
+        assert_non_null(buf);
+        for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)(x >> (i % 56));
+        uint8_t *out = NULL;
+        rr_error_t err = {0};
+        rr_status_t st = rr_image_to_rgba(&spec, buf, len, &out, &err);
+        if (need && len >= need && spec.width && spec.height && st != RR_OK)
+            fail_msg("%ux%u pf %d cm %d dt %d, %zu of %zu bytes: %s", spec.width, spec.height, spec.pixel_format,
+                     spec.color_model, spec.channel_datatype, len, need, err.msg);
+        if (len < need || !need) assert_int_not_equal(st, RR_OK);
+        free(out), out = NULL;
+        double range[2] = {0, 100};
+        st = rr_depth_to_rgba(&spec, buf, len, (int)(x % 13), (x & 1) ? range : NULL, NULL, &out, &err);
+        if (len < need) assert_int_not_equal(st, RR_OK);
+        free(out), out = NULL;
+        annotations_stub_t *ctx = NULL;
+        st = rr_segmentation_to_rgba(&spec, buf, len, stub_color, ctx, &out, &err);
+        if (len < need) assert_int_not_equal(st, RR_OK);
+        free(out), out = NULL;
+        int w, h;
+        st = rr_image_decode_encoded(buf, len, NULL, &w, &h, &out, &err);
+        assert_int_not_equal(st, RR_OK);
+        assert_null(out);
+        double val;
+        rr_image_value_at(&spec, buf, len, (uint32_t)(x >> 50) % 8, (uint32_t)(x >> 54) % 8, (int)(x >> 60) % 5, &val);
+        free(buf);
+    }
+    /* Every colormap stays in range at its ends and beyond. */
+    for (int cm = 0; cm <= 12; cm++)
+        for (int k = -2; k <= 12; k++) {
+            uint32_t c = rr_colormap_rgba(cm, (float)k / 10.0f);
+            assert_int_equal(c & 0xff, cm == 11 && k <= 0 ? 0 : 255);
+        }
+    assert_int_equal(rr_colormap_rgba(1, NAN), rr_colormap_rgba(1, 0));
+}
+
 /* Transform3D places entities in the view's space: a parent translated by
  * (10, 20) and scaled 2x, a child image and points under it; the origin's
  * own transform does not count. */
@@ -978,6 +1035,7 @@ int main(void) {
         cmocka_unit_test(test_time_and_cache),
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_opacity_and_draw_order),
         cmocka_unit_test(test_reference_images),
     };

@@ -84,14 +84,17 @@ static size_t mul3(size_t a, size_t b, size_t k) {
 size_t rr_image_spec_bytes(const rr_image_spec_t *s) {
     size_t w = s->width, h = s->height, wh = mul3(w, h, 1);
     if (!wh) return 0;
+    /* Subsampled chroma of odd sizes rounds up (a last half-covered
+     * column or row still has its sample); even sizes are Rerun's layouts. */
+    size_t cw = (w + 1) / 2, chh = (h + 1) / 2;
     switch (s->pixel_format) {
     case 0: break;
     case PF_Y_U_V24_LIMITED: case PF_Y_U_V24_FULL: return mul3(w, h, 3);
-    case PF_Y_U_V16_LIMITED: case PF_Y_U_V16_FULL: return wh + 2 * (wh / 2);
-    case PF_Y_U_V12_LIMITED: case PF_Y_U_V12_FULL: return wh + 2 * ((h / 2) * (w / 2));
+    case PF_Y_U_V16_LIMITED: case PF_Y_U_V16_FULL: return wh + 2 * cw * h;
+    case PF_Y_U_V12_LIMITED: case PF_Y_U_V12_FULL: return wh + 2 * cw * chh;
     case PF_Y8_LIMITED: case PF_Y8_FULL: return wh;
-    case PF_NV12: return wh + ((h + 1) / 2) * w;
-    case PF_YUY2: return mul3(w, h, 2);
+    case PF_NV12: return wh + 2 * cw * chh;
+    case PF_YUY2: return 4 * cw * h;
     default: return 0;
     }
     int ch = channels_of(s->color_model), sz = rr_channel_datatype_size(s->channel_datatype);
@@ -188,7 +191,7 @@ static void rgb_from_yuv(double y, double u, double v, bool limited, bool bt709,
 
 static rr_status_t yuv_to_rgba(const rr_image_spec_t *s, const uint8_t *buf, size_t len,
                                uint8_t *out, rr_error_t *err) {
-    size_t w = s->width, h = s->height, wh = w * h;
+    size_t w = s->width, h = s->height, wh = w * h, cw = (w + 1) / 2, ch = (h + 1) / 2;
     int pf = s->pixel_format;
     bool limited = pf == PF_Y_U_V24_LIMITED || pf == PF_Y_U_V16_LIMITED || pf == PF_Y_U_V12_LIMITED ||
                    pf == PF_Y8_LIMITED || pf == PF_NV12 || pf == PF_YUY2;
@@ -201,18 +204,17 @@ static rr_status_t yuv_to_rgba(const rr_image_spec_t *s, const uint8_t *buf, siz
                 iy = y * w + x, iu = wh + iy, iv = 2 * wh + iy;
                 break;
             case PF_Y_U_V16_LIMITED: case PF_Y_U_V16_FULL:
-                iy = y * w + x, iu = wh + iy / 2, iv = wh + wh / 2 + iy / 2;
+                iy = y * w + x, iu = wh + y * cw + x / 2, iv = iu + cw * h;
                 break;
             case PF_Y_U_V12_LIMITED: case PF_Y_U_V12_FULL:
-                iy = y * w + x, iu = wh + (y / 2) * (w / 2) + x / 2;
-                iv = iu + (h / 2) * (w / 2);
+                iy = y * w + x, iu = wh + (y / 2) * cw + x / 2, iv = iu + cw * ch;
                 break;
             case PF_NV12:
-                iy = y * w + x, iu = wh + (y / 2) * w + (x & ~(size_t)1), iv = iu + 1;
+                iy = y * w + x, iu = wh + (y / 2) * 2 * cw + (x / 2) * 2, iv = iu + 1;
                 break;
             case PF_YUY2: {
-                size_t pair = (y * w + (x & ~(size_t)1)) * 2;
-                iy = (y * w + x) * 2, iu = pair + 1, iv = pair + 3;
+                size_t pair = y * 4 * cw + (x / 2) * 4;
+                iy = pair + (x & 1) * 2, iu = pair + 1, iv = pair + 3;
                 break;
             }
             default: /* Y8 */

@@ -1581,9 +1581,10 @@ void rr_spatial2d_set_highlight(rr_spatial2d_t *v, const rr_pick_t *hover, const
     v->selected.entity[sizeof v->selected.entity - 1] = 0;
 }
 
-rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entities, size_t n) {
+rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entities, size_t n,
+                                    rr_error_t *err) {
     char **copy = n ? calloc(n, sizeof *copy) : NULL;
-    if (n && !copy) return rr_error_set(NULL, RR_ERR_NOMEM, "spatial2d: out of memory");
+    if (n && !copy) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
     for (size_t i = 0; i < n; i++) {
         /* Accept "image" as well as "/image". */
         const char *e = entities[i] ? entities[i] : "";
@@ -1592,7 +1593,7 @@ rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entiti
         if (!copy[i]) {
             for (size_t k = 0; k < i; k++) free(copy[k]);
             free(copy);
-            return rr_error_set(NULL, RR_ERR_NOMEM, "spatial2d: out of memory");
+            return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
         }
         snprintf(copy[i], len + 2, "%s%s", e[0] == '/' ? "" : "/", e);
     }

@@ -119,6 +119,7 @@ void rr_spatial2d_set_highlight(rr_spatial2d_t *v, const rr_pick_t *hover,
                                 const rr_pick_t *selected);
 /* Entity paths as text ("/image") the user hid, with their subtrees; copied.
  * Takes effect at the next prepare. */
-rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entities, size_t n);
+rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entities, size_t n,
+                                    rr_error_t *err);
 
 #endif
