@@ -33,7 +33,9 @@ for exe in "$RERUN" "$BUILD/examples/points3d" "$BUILD/examples/scalars_plot"; d
 done
 
 WEB="$BUILD/web"
-"$SRC/scripts/build-web" "$WEB" >"$BUILD/viewer_web_build.log" 2>&1
+mkdir -p "$WEB"
+# viewer_web_live.sh builds into the same folder: one build at a time.
+flock "$WEB/.build.lock" "$SRC/scripts/build-web" "$WEB" >"$BUILD/viewer_web_build.log" 2>&1
 rc=$?
 [ $rc = 77 ] && { echo "SKIP: $(tail -1 "$BUILD/viewer_web_build.log")"; exit 77; }
 [ $rc = 0 ] || { echo "viewer_web: FAIL: scripts/build-web: $(tail -20 "$BUILD/viewer_web_build.log")"; exit 1; }

@@ -1,9 +1,13 @@
-/* `rerun --serve-web [FILE|URL] [--web-port N]`: serves the browser viewer
- * (the files scripts/build-web writes) and a page that starts it on the
- * given source, over a small HTTP/1.1 static server on loopback. A FILE is
- * served too, at /recording.rrd; a URL (http:// .rrd, rerun+http:// proxy)
- * is handed to the page as is. One connection at a time, each closed after
- * its response: the page needs a handful of files, nothing more. */
+/* `rerun --serve-web [FILE|URL] [--web-port N] [--port N]`: serves the
+ * browser viewer (the files scripts/build-web writes) and a page that starts
+ * it on the given source, over a small HTTP/1.1 static server on loopback. A
+ * FILE is served too, at /recording.rrd; a URL (http:// .rrd, rerun+http://
+ * proxy) is handed to the page as is. With no source, as Rerun's
+ * --serve-web, it also hosts a gRPC message proxy (the one --serve-grpc
+ * runs, on --port, default 9876, on a thread of its own) and the page opens
+ * rerun+http://127.0.0.1:PORT/proxy, so `example --connect` streams into the
+ * browser. One page connection at a time, each closed after its response:
+ * the page needs a handful of files, nothing more. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +23,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <pthread.h>
+
 #include "cli/cli.h"
+#include "net/grpc.h"
+#include "server/proxy.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -31,10 +39,15 @@ static void on_signal(int sig) {
 static void serve_web_usage(FILE *f) {
     fprintf(f,
             "usage: rerun --serve-web [FILE.rrd | URL] [--web-port 9090] [--web-dir DIR]\n"
+            "                         [--port 9876] [--server-memory-limit 1GiB]\n"
             "\n"
             "Serves the web viewer on http://127.0.0.1:PORT/ and opens the source in it:\n"
             "a file (served at /recording.rrd), an http:// .rrd URL or a rerun+http:// proxy.\n"
+            "Without a source it also hosts a gRPC message proxy (as --serve-grpc) that SDKs\n"
+            "--connect to, and the page shows what they stream.\n"
             "  --web-port N   port (default 9090; 0: a free one); the URL is printed on stdout\n"
+            "  --port N       the proxy's port when there is no source (default 9876; 0: a free one)\n"
+            "  --server-memory-limit L  the proxy's history limit (default 1GiB, see --serve-grpc)\n"
             "  --web-dir DIR  the built viewer (scripts/build-web); default: $RERUN_WEB_DIR,\n"
             "                 else web/ or ../web/ beside the rerun binary\n");
 }
@@ -208,8 +221,51 @@ static void handle(int fd, const char *web_dir, const char *file, const char *so
     send_file(fd, path, head_only);
 }
 
+/* The message proxy hosted beside the page when no source is given. */
+typedef struct hosted_proxy {
+    rr_proxy_t *proxy;
+    rr_grpc_server_t *srv;
+    pthread_t thread;
+    bool running;
+} hosted_proxy_t;
+
+static void *proxy_thread(void *arg) {
+    hosted_proxy_t *h = arg;
+    rr_error_t err = {0};
+    if (rr_grpc_server_run(h->srv, &err) != RR_OK) fprintf(stderr, "--serve-web: gRPC proxy: %s\n", err.msg);
+    return NULL;
+}
+
+static bool proxy_start(hosted_proxy_t *h, long port, uint64_t limit, char *url, size_t n) {
+    rr_error_t err = {0};
+    rr_proxy_config_t pcfg = {.memory_limit = limit};
+    rr_grpc_server_config_t scfg = {.bind = "127.0.0.1", .port = (uint16_t)port};
+    if (rr_proxy_new(&pcfg, &h->proxy, &err) != RR_OK || rr_grpc_server_new(&scfg, &h->srv, &err) != RR_OK ||
+        rr_proxy_register(h->proxy, h->srv, &err) != RR_OK) {
+        rr_cli_fail("--serve-web: gRPC proxy on 127.0.0.1:%ld: %s", port, err.msg);
+        return false;
+    }
+    if (pthread_create(&h->thread, NULL, proxy_thread, h) != 0) {
+        rr_cli_fail("--serve-web: cannot start the gRPC proxy's thread");
+        return false;
+    }
+    h->running = true;
+    snprintf(url, n, "rerun+http://127.0.0.1:%u/proxy", (unsigned)rr_grpc_server_port(h->srv));
+    return true;
+}
+
+static void proxy_stop(hosted_proxy_t *h) {
+    if (h->running) {
+        rr_grpc_server_stop(h->srv);
+        pthread_join(h->thread, NULL);
+    }
+    rr_grpc_server_free(h->srv);
+    rr_proxy_free(h->proxy);
+}
+
 int rr_cli_serve_web(int argc, char **argv) {
-    long port = 9090;
+    long port = 9090, grpc_port = 9876;
+    const char *limit_s = "1GiB";
     const char *source_arg = NULL, *web_dir_arg = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -218,17 +274,26 @@ int rr_cli_serve_web(int argc, char **argv) {
             serve_web_usage(stdout);
             return 0;
         }
-        if (!strcmp(a, "--web-port") || !strcmp(a, "--web-dir")) {
+        if (!strcmp(a, "--web-port") || !strcmp(a, "--web-dir") || !strcmp(a, "--port") ||
+            !strcmp(a, "--server-memory-limit")) {
             if (i + 1 >= argc) return rr_cli_fail("--serve-web: %s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--web-dir")) {
                 web_dir_arg = v;
                 continue;
             }
+            if (!strcmp(a, "--server-memory-limit")) {
+                limit_s = v;
+                continue;
+            }
             char *end = NULL;
-            port = strtol(v, &end, 10);
-            if (!*v || *end || port < 0 || port > 65535)
-                return rr_cli_fail("--serve-web: --web-port %s: not a port number (0..65535)", v);
+            long p = strtol(v, &end, 10);
+            if (!*v || *end || p < 0 || p > 65535)
+                return rr_cli_fail("--serve-web: %s %s: not a port number (0..65535)", a, v);
+            if (!strcmp(a, "--port"))
+                grpc_port = p;
+            else
+                port = p;
             continue;
         }
         if (a[0] == '-' && a[1]) return rr_cli_fail("--serve-web: unknown option %s (see --serve-web --help)", a);
@@ -252,9 +317,29 @@ int rr_cli_serve_web(int argc, char **argv) {
         file = source_arg;
         source = "/recording.rrd";
     }
+    uint64_t limit = 0;
+    rr_error_t lerr = {0};
+    if (rr_proxy_parse_memory_limit(limit_s, &limit, &lerr) != RR_OK)
+        return rr_cli_fail("--serve-web: bad --server-memory-limit: %s", lerr.msg);
+    /* Rerun hosts a proxy unless there are only URLs to view directly. */
+    hosted_proxy_t hp = {0};
+    char proxy_url[96];
+    if (!source) {
+        if (grpc_port == port && port != 0)
+            return rr_cli_fail("--serve-web: --port and --web-port are both %ld", port);
+        if (!proxy_start(&hp, grpc_port, limit, proxy_url, sizeof proxy_url)) {
+            proxy_stop(&hp);
+            return 1;
+        }
+        source = proxy_url;
+    }
 
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ls < 0) return rr_cli_fail("--serve-web: socket: %s", strerror(errno));
+    if (ls < 0) {
+        int e = errno;
+        proxy_stop(&hp);
+        return rr_cli_fail("--serve-web: socket: %s", strerror(e));
+    }
     int one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -262,13 +347,16 @@ int rr_cli_serve_web(int argc, char **argv) {
     if (bind(ls, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(ls, 16) != 0) {
         int e = errno;
         close(ls);
+        proxy_stop(&hp);
         return rr_cli_fail("--serve-web: 127.0.0.1:%ld: %s", port, strerror(e));
     }
     socklen_t alen = sizeof addr;
     getsockname(ls, (struct sockaddr *)&addr, &alen);
+    if (hp.running) printf("Hosting a gRPC message proxy at %s (SDKs: --connect %s)\n", proxy_url, proxy_url);
     printf("Serving the web viewer at http://127.0.0.1:%u/\n", ntohs(addr.sin_port));
     fflush(stdout);
 
+    signal(SIGPIPE, SIG_IGN); /* a browser closing a stream early is no reason to die */
     struct sigaction sa = {0};
     sa.sa_handler = on_signal; /* no SA_RESTART: poll returns on the signal */
     sigaction(SIGINT, &sa, NULL);
@@ -284,5 +372,6 @@ int rr_cli_serve_web(int argc, char **argv) {
         close(c);
     }
     close(ls);
+    proxy_stop(&hp);
     return 0;
 }

@@ -56,6 +56,7 @@ export class WebViewer {
   #started = false;
 
   #pending = 0; // sources still streaming in
+  #unlisten = null; // removes the canvas's input listeners
 
   get ready() {
     return this.#started;
@@ -78,19 +79,25 @@ export class WebViewer {
     if (this.#started) return;
     options = options ?? {};
     parent = parent ?? document.body;
-    const width = Math.round(parseFloat(options.width ?? "") || parent.clientWidth || 800);
-    const height = Math.round(parseFloat(options.height ?? "") || parent.clientHeight || 600);
     this.#m = await loadModule();
     const canvas = document.createElement("canvas");
     canvas.id = `rerun-web-canvas-${Math.random().toString(36).slice(2)}`;
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
+    // As the official viewer: width/height are CSS sizes ("100%" by default);
+    // the drawing buffer follows the canvas's CSS box in device pixels.
+    const css = (v) => (v === undefined || v === null ? "100%" : typeof v === "number" ? `${v}px` : String(v));
+    canvas.style.width = css(options.width);
+    canvas.style.height = css(options.height);
+    canvas.style.display = "block";
+    canvas.style.outline = "none";
+    canvas.tabIndex = 0; // takes keyboard focus
     parent.appendChild(canvas);
     this.#canvas = canvas;
-    const rc = this.#m.ccall("rr_web_start", "number", ["string", "number", "number"],
-                             [`#${canvas.id}`, width, height]);
+    const box = canvas.getBoundingClientRect();
+    const rc = this.#m.ccall("rr_web_start", "number", ["string", "number", "number", "number"],
+                             [`#${canvas.id}`, box.width || 800, box.height || 600, devicePixelRatio || 1]);
     if (rc !== 0) throw new Error(`rerun web viewer: ${this.#error()}`);
     this.#started = true;
+    this.#listen(canvas);
     this.#poll = setInterval(() => this.#sync(), 100);
     if (rrd) this.open(rrd);
   }
@@ -101,6 +108,8 @@ export class WebViewer {
     this.#urls.clear();
     this.#handles.clear();
     clearInterval(this.#poll);
+    this.#unlisten?.();
+    this.#unlisten = null;
     this.#m.ccall("rr_web_stop", null, [], []);
     this.#canvas?.remove();
     this.#canvas = null;
@@ -226,6 +235,16 @@ export class WebViewer {
     this.#sync();
   }
 
+  // Not in the official API: where the shell put its panels and views, in
+  // CSS pixels relative to the canvas ({top_bar, banner, left, right,
+  // bottom, viewport: [x, y, w, h], views: [{name, origin, shown, drawables,
+  // content}]}), for pages and tests that script the UI.
+  layout() {
+    if (!this.#started) return null;
+    const text = this.#m.ccall("rr_web_layout_json", "string", [], []);
+    return text ? JSON.parse(text) : null;
+  }
+
   // Not in the official API: checks the Wasm build's stand-ins for liblz4,
   // xxhash and protobuf-c against the host libraries' results; "" when all
   // agree, else what differed.
@@ -234,6 +253,68 @@ export class WebViewer {
   }
 
   // ---- internals ----
+
+  // Forwards the canvas's input to the UI: positions in CSS pixels (the
+  // UI's points), wheel in points signed as the UI wants (up is positive),
+  // keys by KeyboardEvent.key and typed text. The canvas keeps the keys the
+  // UI uses (space must not scroll the page).
+  #listen(canvas) {
+    const m = this.#m;
+    const pos = (e) => {
+      const r = canvas.getBoundingClientRect();
+      m.ccall("rr_web_input_mouse_pos", null, ["number", "number"], [e.clientX - r.left, e.clientY - r.top]);
+    };
+    const cursor = () => (canvas.style.cursor = m.ccall("rr_web_cursor", "string", [], []));
+    const mods = (e) => (e.shiftKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.altKey ? 4 : 0) | (e.metaKey ? 8 : 0);
+    const on = {
+      pointermove: (e) => {
+        pos(e);
+        cursor();
+      },
+      pointerdown: (e) => {
+        canvas.focus();
+        canvas.setPointerCapture?.(e.pointerId);
+        pos(e);
+        m.ccall("rr_web_input_mouse_button", null, ["number", "number"], [e.button, 1]);
+        e.preventDefault();
+      },
+      pointerup: (e) => {
+        pos(e);
+        m.ccall("rr_web_input_mouse_button", null, ["number", "number"], [e.button, 0]);
+      },
+      pointerleave: () => m.ccall("rr_web_input_mouse_leave", null, [], []),
+      wheel: (e) => {
+        // lines and pages to points, as browsers scroll them
+        const k = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? canvas.clientHeight : 1;
+        m.ccall("rr_web_input_wheel", null, ["number", "number"], [-e.deltaX * k, -e.deltaY * k]);
+        e.preventDefault();
+      },
+      keydown: (e) => {
+        const known = m.ccall("rr_web_input_key", "number", ["string", "number", "number"], [e.key, 1, mods(e)]);
+        if (e.key.length === 1 && !e.ctrlKey && !e.metaKey) m.ccall("rr_web_input_text", null, ["string"], [e.key]);
+        if (known || (e.key.length === 1 && !e.ctrlKey && !e.metaKey)) e.preventDefault();
+      },
+      keyup: (e) => {
+        m.ccall("rr_web_input_key", "number", ["string", "number", "number"], [e.key, 0, mods(e)]);
+      },
+      contextmenu: (e) => e.preventDefault(),
+    };
+    for (const [ev, fn] of Object.entries(on)) canvas.addEventListener(ev, fn, { passive: false });
+    const resize = () => {
+      const r = canvas.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        m.ccall("rr_web_resize", null, ["number", "number", "number"], [r.width, r.height, devicePixelRatio || 1]);
+      }
+    };
+    const ro = typeof ResizeObserver === "function" ? new ResizeObserver(resize) : null;
+    ro?.observe(canvas);
+    window.addEventListener("resize", resize);
+    this.#unlisten = () => {
+      for (const [ev, fn] of Object.entries(on)) canvas.removeEventListener(ev, fn);
+      ro?.disconnect();
+      window.removeEventListener("resize", resize);
+    };
+  }
 
   #error() {
     return this.#m.ccall("rr_web_error", "string", [], []);

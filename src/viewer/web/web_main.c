@@ -4,10 +4,13 @@
  * proxy's LogMsgs; see rerun_web.js), the state the JS API reads and sets
  * (recordings, the active one, its timeline, time and playback), and a frame
  * loop (emscripten_set_main_loop, i.e. requestAnimationFrame) that moves
- * queued data into the stores, advances playback and draws the active
- * recording's views into the canvas: Rerun's default blueprint (a 3D view
- * per space root, a plot per scalar entity) in a grid, each view keeping its
- * GPU caches across frames.
+ * queued data into the stores, advances playback and draws the viewer's
+ * shell (shell/shell.h: top bar, recordings and blueprint tree, the views,
+ * selection and time panels) into the canvas, driven by the canvas's mouse,
+ * wheel and keyboard events that JavaScript forwards (positions in CSS
+ * pixels, which are the UI's points; the device pixel ratio is its scale).
+ * A frame is drawn only when something changed: input, new data, playback,
+ * a resize, or the shell asking for it.
  *
  * The same decoder, store, app core and renderer as the native viewer run
  * here; the libraries Debian ships only for the host are replaced by
@@ -29,12 +32,14 @@
 #include "store/store.h"
 #include "viewer/app.h"
 #include "viewer/app_push.h"
-#include "viewer/blueprint.h"
-#include "viewer/gfx/camera.h"
 #include "viewer/gfx/gl.h"
 #include "viewer/gfx/renderer.h"
-#include "viewer/views/spatial3d.h"
-#include "viewer/views/timeseries.h"
+#include "viewer/shell/shell.h"
+#include "viewer/ui/font.h"
+#include "viewer/ui/ui.h"
+
+/* The UI's text size in points (the native viewer's too). */
+#define WEB_FONT_PT 13.0f
 
 /* What a recording's SetStoreInfo says that the stores do not keep, as the
  * official viewer reports it in recording_open: the source's short name and
@@ -53,16 +58,15 @@ typedef struct web_viewer {
     web_info_t *infos;
     size_t n_infos;
     EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl;
+    char canvas[128]; /* its CSS selector */
     rr_gfx_renderer_t *r;
-    /* the active recording's views (default blueprint), their grid */
-    rr_blueprint_t bp;
-    struct web_view *views;
-    size_t n_views, view_entities;
-    rr_store_t *view_store;
-    uint8_t *cell; /* one view's read-back */
-    GLuint tex, fbo;
-    uint8_t *pixels;
-    int w, h;
+    rr_ui_font_t *font;
+    rr_ui_t *ui;
+    rr_shell_t *shell; /* borrows app, r and ui */
+    float css_w, css_h, scale; /* the canvas's CSS box and device pixel ratio */
+    int fb_w, fb_h;
+    bool dirty; /* draw the next frame */
+    uint64_t drawn_state; /* state_key() of the last frame drawn */
     double last_ms;
     uint64_t frames;
     char error[512]; /* the web layer's own first error (the app's banner holds the sources') */
@@ -70,7 +74,6 @@ typedef struct web_viewer {
 
 static web_viewer_t g_v;
 
-static void views_free(void);
 static char g_out[8192];
 
 static void note_error(const char *what, const rr_error_t *err) {
@@ -78,12 +81,19 @@ static void note_error(const char *what, const rr_error_t *err) {
     snprintf(g_v.error, sizeof g_v.error, "%s: %s", what, err->msg);
 }
 
+/* The app, and once the canvas is up the shell over it. */
 static bool ensure_app(void) {
-    if (g_v.app) return true;
     rr_error_t err = {0};
-    if (rr_app_new(NULL, &g_v.app, &err) != RR_OK) {
+    if (!g_v.app && rr_app_new(NULL, &g_v.app, &err) != RR_OK) {
         note_error("viewer", &err);
         return false;
+    }
+    if (g_v.ui && !g_v.shell) {
+        if (rr_shell_new(g_v.app, g_v.r, g_v.ui, &g_v.shell, &err) != RR_OK) {
+            note_error("shell", &err);
+            return false;
+        }
+        g_v.dirty = true;
     }
     return true;
 }
@@ -372,7 +382,9 @@ EMSCRIPTEN_KEEPALIVE double rr_web_frames(void) { return (double)g_v.frames; }
 
 /* Drops everything loaded and every source (WebViewer.close / stop). */
 EMSCRIPTEN_KEEPALIVE void rr_web_reset(void) {
-    views_free();
+    rr_shell_free(g_v.shell); /* it borrows the app */
+    g_v.shell = NULL;
+    g_v.dirty = true;
     for (size_t i = 0; i < g_v.n_sources; i++) rr_app_push_free(g_v.sources[i]);
     free(g_v.sources);
     g_v.sources = NULL;
@@ -385,150 +397,237 @@ EMSCRIPTEN_KEEPALIVE void rr_web_reset(void) {
     g_v.error[0] = 0;
 }
 
-/* ---------------- drawing ---------------- */
+/* ---------------- input ---------------- */
 
-static void present(void) {
-    if (!g_v.tex) {
-        glGenTextures(1, &g_v.tex);
-        glGenFramebuffers(1, &g_v.fbo);
-    }
-    glBindTexture(GL_TEXTURE_2D, g_v.tex);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, g_v.w, g_v.h, 0, GL_RGBA, GL_UNSIGNED_BYTE, g_v.pixels);
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, g_v.fbo);
-    glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, g_v.tex, 0);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-    /* the pixels are top row first: flip into GL's bottom-up canvas */
-    glBlitFramebuffer(0, 0, g_v.w, g_v.h, 0, g_v.h, g_v.w, 0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+/* KeyboardEvent.key names of the keys the UI knows. */
+static rr_ui_key_t key_of(const char *k) {
+    static const struct {
+        const char *name;
+        rr_ui_key_t key;
+    } keys[] = {
+        {"ArrowLeft", RR_UI_KEY_LEFT}, {"ArrowRight", RR_UI_KEY_RIGHT}, {"ArrowUp", RR_UI_KEY_UP},
+        {"ArrowDown", RR_UI_KEY_DOWN}, {"Home", RR_UI_KEY_HOME}, {"End", RR_UI_KEY_END},
+        {"PageUp", RR_UI_KEY_PAGE_UP}, {"PageDown", RR_UI_KEY_PAGE_DOWN},
+        {"Backspace", RR_UI_KEY_BACKSPACE}, {"Delete", RR_UI_KEY_DELETE}, {"Enter", RR_UI_KEY_ENTER},
+        {"Escape", RR_UI_KEY_ESCAPE}, {"Tab", RR_UI_KEY_TAB}, {" ", RR_UI_KEY_SPACE},
+        {"a", RR_UI_KEY_A}, {"c", RR_UI_KEY_C}, {"p", RR_UI_KEY_P}, {"v", RR_UI_KEY_V},
+        {"x", RR_UI_KEY_X}, {"z", RR_UI_KEY_Z},
+    };
+    char lower[16];
+    size_t n = strlen(k);
+    if (n >= sizeof lower) return RR_UI_KEY_NONE;
+    for (size_t i = 0; i <= n; i++) lower[i] = n == 1 && k[i] >= 'A' && k[i] <= 'Z' ? (char)(k[i] + 32) : k[i];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].name, lower)) return keys[i].key;
+    return RR_UI_KEY_NONE;
 }
 
-/* One view of the default blueprint with its own target (its grid cell). */
-typedef struct web_view {
-    rr_view_class_t cls;
-    const rr_blueprint_view_t *bv; /* in g_v.bp */
-    rr_gfx_target_t *target;
-    rr_spatial3d_t *s3d;
-    rr_timeseries_t *ts;
-    int x, y, w, h;
-} web_view_t;
-
-static void views_free(void) {
-    for (size_t i = 0; i < g_v.n_views; i++) {
-        rr_spatial3d_free(g_v.views[i].s3d);
-        rr_timeseries_free(g_v.views[i].ts);
-        rr_gfx_target_free(g_v.views[i].target);
-    }
-    free(g_v.views);
-    g_v.views = NULL;
-    g_v.n_views = 0;
-    rr_blueprint_free(&g_v.bp);
-    free(g_v.cell);
-    g_v.cell = NULL;
-    g_v.view_store = NULL;
+EMSCRIPTEN_KEEPALIVE void rr_web_input_mouse_pos(double x, double y) {
+    if (!g_v.ui) return;
+    rr_ui_input_mouse_pos(g_v.ui, (float)x, (float)y);
+    g_v.dirty = true;
 }
 
-/* Rebuilds the views from Rerun's default blueprint heuristics whenever the
- * active recording or its set of entities changed (the views keep their GPU
- * caches otherwise). No view (nothing loaded): one empty 3D cell. */
-static rr_status_t views_update(rr_store_t *s, rr_error_t *err) {
-    size_t n_ent = s ? rr_store_num_entities(s) : 0;
-    if (g_v.views && s == g_v.view_store && n_ent == g_v.view_entities) return RR_OK;
-    views_free();
-    g_v.view_store = s;
-    g_v.view_entities = n_ent;
-    if (s) RR_TRY(rr_blueprint_default(s, &g_v.bp, err));
-    size_t n = g_v.bp.n_views ? g_v.bp.n_views : 1;
-    g_v.views = calloc(n, sizeof *g_v.views);
-    g_v.cell = malloc((size_t)g_v.w * (size_t)g_v.h * 4);
-    if (!g_v.views || !g_v.cell) return rr_error_set(err, RR_ERR_NOMEM, "web viewer: out of memory for views");
-    g_v.n_views = n;
-    for (size_t i = 0; i < n; i++) {
-        web_view_t *v = &g_v.views[i];
-        v->bv = g_v.bp.n_views ? &g_v.bp.views[i] : NULL;
-        v->cls = v->bv ? v->bv->cls : RR_VIEW_SPATIAL3D;
-        rr_blueprint_grid_cell(n, i, g_v.w, g_v.h, &v->x, &v->y, &v->w, &v->h);
-        RR_TRY(rr_gfx_target_new(g_v.r, v->w, v->h, 4, &v->target, err));
-        if (!s) continue;
-        if (v->cls == RR_VIEW_SPATIAL3D)
-            RR_TRY(rr_spatial3d_new(g_v.r, s, &v->s3d, err));
-        else if (v->cls == RR_VIEW_TIMESERIES)
-            RR_TRY(rr_timeseries_new(g_v.r, s, &v->bv->origin, v->bv->subtree, &v->ts, err));
-    }
-    return RR_OK;
+EMSCRIPTEN_KEEPALIVE void rr_web_input_mouse_leave(void) {
+    if (!g_v.ui) return;
+    rr_ui_input_mouse_leave(g_v.ui);
+    g_v.dirty = true;
 }
 
-static rr_status_t draw_view(web_view_t *v, const char *timeline, int64_t t, rr_error_t *err) {
-    if (v->s3d) {
-        RR_TRY(rr_spatial3d_prepare(v->s3d, timeline, t, err));
-        rr_camera_t cam;
-        rr_camera_init(&cam);
-        rr_camera_set_up(&cam, rr_spatial3d_up(v->s3d));
-        rr_aabb_t bounds = rr_spatial3d_bounds(v->s3d);
-        rr_camera_fit(&cam, &bounds);
-        RR_TRY(rr_spatial3d_draw(v->s3d, v->target, &cam, NULL, err));
-    } else if (v->ts && timeline) {
-        RR_TRY(rr_timeseries_prepare(v->ts, timeline, t, err));
-        RR_TRY(rr_timeseries_draw(v->ts, v->target, err));
-    } else {
-        /* nothing to draw yet (or a 2D view, not drawn yet): the background */
-        static const float bg[4] = {0.05f, 0.05f, 0.06f, 1.0f};
-        rr_mat4_t id = rr_mat4_identity();
-        rr_gfx_begin(g_v.r, v->target, &id, &id, bg);
-        RR_TRY(rr_gfx_end(g_v.r, err));
+/* button as MouseEvent.button: 0 left, 1 middle, 2 right. */
+EMSCRIPTEN_KEEPALIVE void rr_web_input_mouse_button(int button, int down) {
+    if (!g_v.ui) return;
+    int b = button == 1 ? RR_UI_MOUSE_MIDDLE : button == 2 ? RR_UI_MOUSE_RIGHT : RR_UI_MOUSE_LEFT;
+    rr_ui_input_mouse_button(g_v.ui, b, down != 0);
+    g_v.dirty = true;
+}
+
+/* In points, signed as the UI wants them (positive dy: toward the top). */
+EMSCRIPTEN_KEEPALIVE void rr_web_input_wheel(double dx, double dy) {
+    if (!g_v.ui) return;
+    rr_ui_input_wheel(g_v.ui, (float)dx, (float)dy);
+    g_v.dirty = true;
+}
+
+/* mods: 1 shift, 2 ctrl, 4 alt, 8 meta (rr_ui's bits). Returns 1 when the
+ * key is one the UI knows (the page then keeps it from the browser). */
+EMSCRIPTEN_KEEPALIVE int rr_web_input_key(const char *key, int down, int mods) {
+    if (!g_v.ui) return 0;
+    rr_ui_input_modifiers(g_v.ui, (unsigned)mods);
+    rr_ui_key_t k = key_of(key);
+    if (k != RR_UI_KEY_NONE) rr_ui_input_key(g_v.ui, k, down != 0);
+    g_v.dirty = true;
+    return k != RR_UI_KEY_NONE;
+}
+
+EMSCRIPTEN_KEEPALIVE void rr_web_input_text(const char *utf8) {
+    if (!g_v.ui) return;
+    rr_ui_input_text(g_v.ui, utf8);
+    g_v.dirty = true;
+}
+
+/* The mouse cursor the UI asks for, as a CSS cursor name. */
+EMSCRIPTEN_KEEPALIVE const char *rr_web_cursor(void) {
+    switch (g_v.ui ? rr_ui_cursor(g_v.ui) : RR_UI_CURSOR_ARROW) {
+    case RR_UI_CURSOR_HAND: return "pointer";
+    case RR_UI_CURSOR_TEXT: return "text";
+    case RR_UI_CURSOR_RESIZE_H: return "ew-resize";
+    case RR_UI_CURSOR_RESIZE_V: return "ns-resize";
+    default: return "default";
     }
-    RR_TRY(rr_gfx_target_read_rgba(v->target, g_v.cell, err));
-    for (int row = 0; row < v->h; row++)
-        memcpy(g_v.pixels + ((size_t)(v->y + row) * (size_t)g_v.w + (size_t)v->x) * 4,
-               g_v.cell + (size_t)row * (size_t)v->w * 4, (size_t)v->w * 4);
-    return RR_OK;
+}
+
+/* The canvas's CSS box changed (or the device pixel ratio): its drawing
+ * buffer follows in device pixels. The font keeps the ratio it was made
+ * at. */
+EMSCRIPTEN_KEEPALIVE void rr_web_resize(double css_w, double css_h, double dpr) {
+    if (css_w < 1 || css_h < 1 || !g_v.gl) return;
+    g_v.css_w = (float)css_w;
+    g_v.css_h = (float)css_h;
+    g_v.fb_w = (int)(css_w * (double)g_v.scale + 0.5);
+    g_v.fb_h = (int)(css_h * (double)g_v.scale + 0.5);
+    (void)dpr;
+    emscripten_set_canvas_element_size(g_v.canvas, g_v.fb_w, g_v.fb_h);
+    g_v.dirty = true;
+}
+
+/* The shell's layout as JSON (panels and views, in CSS pixels), so a page or
+ * a test can find what to click. */
+EMSCRIPTEN_KEEPALIVE const char *rr_web_layout_json(void) {
+    g_out[0] = 0;
+    if (!g_v.shell) return g_out;
+    rr_shell_layout_t l;
+    rr_shell_layout(g_v.shell, &l);
+    const struct {
+        const char *name;
+        rr_ui_rect_t r;
+    } rects[] = {{"top_bar", l.top_bar}, {"banner", l.banner}, {"left", l.left},
+                 {"right", l.right},     {"bottom", l.bottom}, {"viewport", l.viewport}};
+    rr_buf_t b = {0};
+    rr_json_writer_t w;
+    rr_json_writer_init(&w, &b, 0);
+    rr_json_begin_object(&w);
+    for (size_t i = 0; i < sizeof rects / sizeof rects[0]; i++) {
+        rr_json_key(&w, rects[i].name);
+        rr_json_begin_array(&w);
+        rr_json_double(&w, rects[i].r.x);
+        rr_json_double(&w, rects[i].r.y);
+        rr_json_double(&w, rects[i].r.w);
+        rr_json_double(&w, rects[i].r.h);
+        rr_json_end_array(&w);
+    }
+    rr_json_key(&w, "views");
+    rr_json_begin_array(&w);
+    for (size_t i = 0; i < rr_shell_num_views(g_v.shell); i++) {
+        rr_shell_view_info_t v;
+        if (!rr_shell_view_info(g_v.shell, i, &v)) continue;
+        rr_json_begin_object(&w);
+        rr_json_key(&w, "name");
+        rr_json_string(&w, v.name);
+        rr_json_key(&w, "origin");
+        rr_json_string(&w, v.origin);
+        rr_json_key(&w, "shown");
+        rr_json_bool(&w, v.shown);
+        rr_json_key(&w, "drawables");
+        rr_json_int(&w, (int64_t)v.drawables);
+        rr_json_key(&w, "content");
+        rr_json_begin_array(&w);
+        rr_json_double(&w, v.content.x);
+        rr_json_double(&w, v.content.y);
+        rr_json_double(&w, v.content.w);
+        rr_json_double(&w, v.content.h);
+        rr_json_end_array(&w);
+        rr_json_end_object(&w);
+    }
+    rr_json_end_array(&w);
+    rr_json_end_object(&w);
+    rr_error_t err = {0};
+    if (rr_json_writer_finish(&w, &err) == RR_OK && b.len < sizeof g_out) {
+        memcpy(g_out, b.data, b.len);
+        g_out[b.len] = 0;
+    }
+    rr_buf_free(&b);
+    return g_out;
+}
+
+/* ---------------- frames ---------------- */
+
+/* Changes whenever what the app shows changed, by any path (a frame's
+ * update, the JS API's poll, set_current_time...). */
+static uint64_t state_key(void) {
+    uint64_t h = 1469598103934665603ull;
+    const uint64_t parts[] = {
+        rr_app_items_loaded(g_v.app), (uint64_t)rr_app_time(g_v.app),
+        (uint64_t)(uintptr_t)rr_app_active_store(g_v.app), rr_app_num_errors(g_v.app),
+        (uint64_t)rr_app_playing(g_v.app) | (uint64_t)rr_app_following(g_v.app) << 1 |
+            (uint64_t)rr_app_looping(g_v.app) << 2,
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) h = (h ^ parts[i]) * 1099511628211ull;
+    for (const char *c = rr_app_timeline(g_v.app); *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return h;
 }
 
 static void frame(void) {
     double now = emscripten_get_now();
     double dt = g_v.last_ms > 0 ? (now - g_v.last_ms) / 1000.0 : 0;
     g_v.last_ms = now;
-    if (!g_v.r || !ensure_app()) return;
+    if (!g_v.r || !ensure_app() || !g_v.shell) return;
     /* a few ms of the 16 a frame has: a large file fills in over frames */
-    rr_app_update(g_v.app, 8);
-    rr_app_tick(g_v.app, dt);
+    if (rr_app_update(g_v.app, 8) > 0) g_v.dirty = true;
+    if (rr_app_playing(g_v.app)) {
+        rr_app_tick(g_v.app, dt);
+        g_v.dirty = true;
+    }
+    uint64_t key = state_key();
+    if (key != g_v.drawn_state || rr_app_loading(g_v.app) || rr_shell_wants_repaint(g_v.shell)) g_v.dirty = true;
+    if (!g_v.dirty || g_v.fb_w <= 0 || g_v.fb_h <= 0) return;
+    g_v.dirty = false;
+    g_v.drawn_state = key;
     rr_error_t err = {0};
-    rr_store_t *s = rr_app_active_store(g_v.app);
-    if (s && rr_store_store_id(s)->kind != RR_STORE_KIND_RECORDING) s = NULL;
-    rr_status_t st = views_update(s, &err);
-    const char *timeline = s && *rr_app_timeline(g_v.app) ? rr_app_timeline(g_v.app) : NULL;
-    for (size_t i = 0; st == RR_OK && i < g_v.n_views; i++)
-        st = draw_view(&g_v.views[i], timeline, rr_app_time(g_v.app), &err);
+    rr_status_t st = rr_shell_frame(g_v.shell, g_v.css_w, g_v.css_h, g_v.scale, now / 1000.0, &err);
+    if (st == RR_OK) {
+        glBindFramebuffer(GL_FRAMEBUFFER, 0);
+        glViewport(0, 0, g_v.fb_w, g_v.fb_h);
+        glClearColor(0.05f, 0.05f, 0.06f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        st = rr_shell_render(g_v.shell, g_v.fb_w, g_v.fb_h, &err);
+    }
     if (st != RR_OK) {
         note_error("frame", &err);
         return;
     }
-    present();
     g_v.frames++;
 }
 
-/* Creates the WebGL 2 context on the canvas (a CSS selector), the renderer
- * and the frame loop. */
-EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, int width, int height) {
+/* Creates the WebGL 2 context on the canvas (a CSS selector) of css_w x
+ * css_h CSS pixels at device pixel ratio dpr, the renderer, the UI and the
+ * shell, and starts the frame loop. */
+EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, double css_w, double css_h, double dpr) {
     EmscriptenWebGLContextAttributes a;
     emscripten_webgl_init_context_attributes(&a);
     a.majorVersion = 2;
     a.minorVersion = 0;
-    a.antialias = false;
+    a.antialias = false; /* views draw into their own (multisampled) targets */
     a.depth = false;
-    a.preserveDrawingBuffer = true; /* screenshots of the canvas read what was drawn */
-    emscripten_set_canvas_element_size(canvas, width, height);
+    a.preserveDrawingBuffer = true; /* frames are drawn on change only, and screenshots read the canvas */
+    snprintf(g_v.canvas, sizeof g_v.canvas, "%s", canvas);
     g_v.gl = emscripten_webgl_create_context(canvas, &a);
     if (g_v.gl <= 0) {
         snprintf(g_v.error, sizeof g_v.error, "WebGL 2 is not available on %s", canvas);
         return -1;
     }
     emscripten_webgl_make_context_current(g_v.gl);
+    g_v.scale = dpr >= 0.5 && dpr <= 8 ? (float)dpr : 1.0f;
+    rr_web_resize(css_w, css_h, dpr);
     rr_error_t err = {0};
-    g_v.w = width;
-    g_v.h = height;
-    g_v.pixels = malloc((size_t)width * (size_t)height * 4);
-    if (!g_v.pixels || rr_gfx_renderer_new(&g_v.r, &err) != RR_OK) {
+    if (rr_gfx_renderer_new(&g_v.r, &err) != RR_OK) {
         note_error("renderer", &err);
+        return -1;
+    }
+    /* the font was embedded at its Debian path (scripts/build-web) */
+    if (rr_ui_font_load(rr_ui_font_default_path(), WEB_FONT_PT, g_v.scale, &g_v.font, &err) != RR_OK ||
+        rr_ui_new(g_v.font, &g_v.ui, &err) != RR_OK) {
+        note_error("ui", &err);
         return -1;
     }
     if (!ensure_app()) return -1;
@@ -540,13 +639,14 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, int width, int height)
 EMSCRIPTEN_KEEPALIVE void rr_web_stop(void) {
     emscripten_cancel_main_loop();
     rr_web_reset();
+    rr_ui_free(g_v.ui);
+    g_v.ui = NULL;
+    rr_ui_font_free(g_v.font);
+    g_v.font = NULL;
     rr_gfx_renderer_free(g_v.r);
     g_v.r = NULL;
-    free(g_v.pixels);
-    g_v.pixels = NULL;
     if (g_v.gl > 0) emscripten_webgl_destroy_context(g_v.gl);
     g_v.gl = 0;
-    g_v.tex = g_v.fbo = 0;
 }
 
 int main(void) { return 0; }

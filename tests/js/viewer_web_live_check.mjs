@@ -1,0 +1,172 @@
+// Our browser viewer on a live stream, in headless Chromium: opens a page of
+// `rerun --serve-web` whose source is a message proxy
+// (rerun+http://HOST:PORT/proxy, read with gRPC-web), optionally tells the
+// caller when the viewer is up (so it can start streaming only then), waits
+// until the recording --recording has arrived and stayed the same for a
+// while, and prints what the page's WebViewer API reports as one line of
+// JSON:
+//   {"recording": {recording_id, application_id, source, version} | null,
+//    "active_recording", "timelines": {"step": {"min", "max"} | null, ...},
+//    "error": the viewer's banner, "interaction": {...} | null,
+//    "pixels": {layout, top_bar, left, right, bottom: [r, g, b] near each
+//    panel's bottom edge, view: {names, distinct, red, green} over the views
+//    shown} | null, "console_errors": [...]}
+// --interact presses Space on the canvas (the shell's play/pause key) and
+// reports the time and playing state the API reads before and after;
+// --screenshot saves the canvas and reports a few of its pixels by where the
+// shell's layout put the panels (WebViewer.layout()).
+//
+//   node viewer_web_live_check.mjs --page URL --recording ID [--ready-file F]
+//        [--interact] [--screenshot OUT.png] [--timeout SECONDS]
+// Exit 0 with the JSON on stdout, 1 with the reason on stderr.
+import { writeFileSync } from "node:fs";
+import { closeResources, jsonSafe, launchChromium, keepHermetic, oneLine, sleep } from "./lib/viewer_harness.mjs";
+
+function usage(msg) {
+  process.stderr.write(`viewer_web_live_check: ${msg}\nusage: node viewer_web_live_check.mjs --page URL --recording ID [--ready-file F] [--interact] [--screenshot OUT.png] [--timeout S]\n`);
+  process.exit(2);
+}
+
+const opts = { page: null, recording: null, readyFile: null, interact: false, screenshot: null, timeoutS: 40 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+  if (a === "--page") opts.page = value();
+  else if (a === "--recording") opts.recording = value();
+  else if (a === "--ready-file") opts.readyFile = value();
+  else if (a === "--interact") opts.interact = true;
+  else if (a === "--screenshot") opts.screenshot = value();
+  else if (a === "--timeout") opts.timeoutS = Number(value());
+  else usage(`unknown argument ${a}`);
+}
+if (!opts.page || !opts.recording) usage("--page and --recording are needed");
+
+const deadline = Date.now() + opts.timeoutS * 1000;
+const resources = { browser: null, server: null };
+
+async function main() {
+  resources.browser = await launchChromium("/usr/bin/chromium", deadline - Date.now());
+  const page = await resources.browser.newPage({ viewport: { width: 800, height: 600 } });
+  const consoleErrors = [];
+  const consoleOther = [];
+  page.on("console", (m) => (m.type() === "error" ? consoleErrors : consoleOther).push(oneLine(m.text())));
+  page.on("pageerror", (e) => consoleErrors.push(oneLine(e.message)));
+  // the page's origin, and the proxy on another loopback port
+  await keepHermetic(page, new URL(opts.page).origin, { allowLoopback: true });
+  await page.goto(opts.page, { timeout: Math.max(1000, deadline - Date.now()) });
+  await page.waitForFunction(() => window.rerunViewer?.ready, null, { timeout: Math.max(1000, deadline - Date.now()) });
+  // The stream is open once the viewer is up (open() starts it at once);
+  // a moment for the proxy to register the reader.
+  await sleep(1500);
+  if (opts.readyFile) writeFileSync(opts.readyFile, "ready\n");
+
+  let last = null, stableSince = 0, state = null;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.recording}; last state ${JSON.stringify(state)}; console errors: ${consoleErrors.join(" | ")}; console: ${consoleOther.slice(-10).join(" | ")}`);
+    state = await page.evaluate((rec) => {
+      const v = window.rerunViewer;
+      const ev = (window.rerunEvents ?? []).find((e) => e.type === "recording_open" && e.recording_id === rec) ?? null;
+      const step = v.get_time_range(rec, "step");
+      return { opened: ev, step, active: v.get_active_recording_id(), loading: v.loading, error: v.error };
+    }, opts.recording);
+    const key = JSON.stringify(state);
+    if (key !== last) { last = key; stableSince = Date.now(); }
+    else if (state.opened && state.step && !state.loading && Date.now() - stableSince >= 1500) break;
+    await sleep(200);
+  }
+
+  let interaction = null;
+  if (opts.interact) {
+    // Space on the focused canvas: the shell's play/pause key. The viewer
+    // follows the newest data until then; playing starts from the start.
+    const read = () => page.evaluate((rec) => {
+      const v = window.rerunViewer;
+      return { time: v.get_current_time(rec, "step"), playing: v.get_playing(rec) };
+    }, opts.recording);
+    await page.evaluate((rec) => window.rerunViewer.set_active_recording_id(rec), opts.recording);
+    await page.focus("canvas");
+    const before = await read();
+    await page.keyboard.press("Space");
+    await sleep(600);
+    const during = await read();
+    await page.keyboard.press("Space");
+    await sleep(300);
+    const after = await read();
+    await sleep(400);
+    const still = await read();
+    interaction = { before, during, after, still };
+  }
+
+  let pixels = null;
+  if (opts.screenshot) {
+    await sleep(300); // a frame after the last change
+    await page.locator("canvas").screenshot({ path: opts.screenshot });
+    pixels = await page.evaluate(() => {
+      const c = document.querySelector("canvas");
+      const layout = window.rerunViewer.layout();
+      const scale = c.width / c.clientWidth;
+      const tmp = document.createElement("canvas");
+      tmp.width = c.width; tmp.height = c.height;
+      const g = tmp.getContext("2d");
+      g.drawImage(c, 0, 0);
+      const data = g.getImageData(0, 0, c.width, c.height).data;
+      const at = (x, y) => {
+        const i = (Math.floor(y * scale) * c.width + Math.floor(x * scale)) * 4;
+        return [data[i], data[i + 1], data[i + 2]];
+      };
+      // Colours inside a rect (CSS pixels), counted.
+      const colours = (r) => {
+        const seen = new Map();
+        for (let y = Math.ceil(r[1]); y < r[1] + r[3]; y++)
+          for (let x = Math.ceil(r[0]); x < r[0] + r[2]; x++) {
+            const p = at(x, y).join(",");
+            seen.set(p, (seen.get(p) ?? 0) + 1);
+          }
+        return seen;
+      };
+      const near = (r, fx, fy) => at(r[0] + r[2] * fx, r[1] + r[3] * fy);
+      // every view shown, together
+      const shown = layout.views.filter((v) => v.shown);
+      let red = 0, green = 0, distinct = 0;
+      for (const v of shown) {
+        const seen = colours(v.content);
+        distinct += seen.size;
+        for (const [p, n] of seen) {
+          const [r, g, b] = p.split(",").map(Number);
+          if (r > 180 && g < 90 && b < 90) red += n;
+          if (g > 180 && r < 90 && b < 90) green += n;
+        }
+      }
+      const view = shown.length ? { names: shown.map((v) => v.name).join(","), distinct, red, green } : null;
+      return {
+        layout,
+        top_bar: near(layout.top_bar, 0.45, 0.1),
+        left: near(layout.left, 0.5, 0.97),
+        right: near(layout.right, 0.5, 0.97),
+        bottom: near(layout.bottom, 0.5, 0.97),
+        view,
+      };
+    });
+  }
+
+  const out = {
+    recording: state.opened,
+    active_recording: state.active,
+    timelines: { step: state.step },
+    error: state.error,
+    interaction,
+    pixels,
+    console_errors: consoleErrors,
+  };
+  process.stdout.write(JSON.stringify(jsonSafe(out)) + "\n");
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`viewer_web_live_check: ${oneLine(e?.stack ?? e)}\n`);
+  process.exitCode = 1;
+} finally {
+  await closeResources(resources);
+}
