@@ -720,6 +720,48 @@ static void test_cache_follows_store(void **state) {
     rr_app_free(app);
 }
 
+/* Clicking a name hands the entity to the shell; the selected entity's
+ * row is highlighted and its density drawn in Rerun's selected colour
+ * (Blue.800 on the dark theme) instead of Gray.700. */
+static void test_select_row(void **state) {
+    (void)state;
+    reset_ui();
+    rr_app_t *app = make_app();
+    rr_time_panel_t *tp = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_set_time(app, 59);
+    frame(tp, app);
+    rr_ui_rect_t points;
+    assert_true(rr_time_panel_row_rect(tp, "/points", &points));
+    const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
+    assert_null(rr_time_panel_clicked(tp));
+    click(tp, app, L->tree.x + L->tree.w - 20, cy(points));
+    assert_non_null(rr_time_panel_clicked(tp));
+    assert_string_equal(rr_time_panel_clicked(tp), "/points");
+    frame(tp, app);
+    assert_null(rr_time_panel_clicked(tp));
+    move(-100, -100);
+    for (int sel = 0; sel < 2; sel++) {
+        rr_time_panel_set_selected(tp, sel ? "/points" : NULL);
+        frame(tp, app);
+        frame(tp, app);
+        uint8_t *px = render();
+        int x = (int)rr_time_panel_x_from_time(tp, 15), y = (int)cy(points);
+        const uint8_t *p = px + ((size_t)y * W + (size_t)x) * 4;
+        if (sel) assert_true(p[2] > p[0] + 20); /* blue */
+        else assert_true(abs(p[2] - p[0]) < 8); /* grey */
+        /* Away from the data the row is the highlight (or the background). */
+        const uint8_t *q = px + ((size_t)y * W + (size_t)rr_time_panel_x_from_time(tp, 35)) * 4;
+        uint32_t bg = rr_ui_theme(g_ui)->bottom_bar_bg;
+        bool is_bg = abs(q[0] - (int)(bg >> 24)) <= 3 && abs(q[2] - (int)(bg >> 8 & 0xff)) <= 3;
+        assert_true(sel ? !is_bg : is_bg);
+        free(px);
+    }
+    rr_time_panel_free(tp);
+    rr_app_free(app);
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -792,6 +834,7 @@ int main(void) {
         cmocka_unit_test(test_density_pixels),
         cmocka_unit_test(test_cache_follows_store),
         cmocka_unit_test(test_many_entities_scroll),
+        cmocka_unit_test(test_select_row),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);

@@ -547,6 +547,8 @@ struct rr_time_panel {
 
     char time_buf[128];
     rr_ui_id_t time_field_id;
+    char selected[512]; /* the shell's selected entity path, "" for none */
+    char clicked[512];  /* the name clicked this frame, "" for none */
 };
 
 static void nodes_clear(rr_time_panel_t *tp) {
@@ -580,6 +582,14 @@ void rr_time_panel_free(rr_time_panel_t *tp) {
 
 const rr_time_panel_layout_t *rr_time_panel_layout(const rr_time_panel_t *tp) { return &tp->lay; }
 uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp) { return tp->recomputes; }
+
+void rr_time_panel_set_selected(rr_time_panel_t *tp, const char *entity_path) {
+    snprintf(tp->selected, sizeof tp->selected, "%s", entity_path ? entity_path : "");
+}
+
+const char *rr_time_panel_clicked(const rr_time_panel_t *tp) {
+    return tp->clicked[0] ? tp->clicked : NULL;
+}
 
 float rr_time_panel_x_from_time(const rr_time_panel_t *tp, double t) {
     double span = tp->view_max - tp->view_min;
@@ -1005,14 +1015,14 @@ typedef struct row_ctx {
     rr_time_range_t range;
     bool has_range;
     float time_left, right, row_h;
-    rr_ui_color_t bar;
+    rr_ui_color_t bar, bar_selected;
 } row_ctx_t;
 
 /* The density as Rerun paints it: a band symmetric about the row's middle
  * whose half-height and opacity follow the blurred density from bucket to
  * bucket (at least TP_MIN_RADIUS where there is any data; fading to nothing
  * toward empty buckets). */
-static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
+static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr, bool selected) {
     rr_time_panel_t *tp = c->tp;
     size_t n = tp->n_buckets;
     if (!nd->hist || n == 0 || !ensure_smooth(tp, n)) return;
@@ -1033,8 +1043,9 @@ static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr) {
         }
         if (i == n) x = tr.x + tr.w;
         if ((r > 0 || prev_r > 0) && i > 0) {
-            float alpha = (float)(c->bar & 0xff) * 0.5f * (a + prev_a);
-            rr_ui_color_t col = (c->bar & 0xffffff00u) | (uint32_t)(alpha + 0.5f);
+            rr_ui_color_t base = selected ? c->bar_selected : c->bar;
+            float alpha = (float)(base & 0xff) * 0.5f * (a + prev_a);
+            rr_ui_color_t col = (base & 0xffffff00u) | (uint32_t)(alpha + 0.5f);
             /* A trapezoid from the last bucket's band to this one's. */
             rr_ui_draw_triangle(c->ui, prev_x, cy - prev_r, x, cy - r, x, cy + r, col);
             rr_ui_draw_triangle(c->ui, prev_x, cy - prev_r, x, cy + r, prev_x, cy + prev_r, col);
@@ -1062,8 +1073,24 @@ static void draw_row(row_ctx_t *c, int id) {
     rr_ui_rect_t clip = ui_clip(ui);
     if (r.y > clip.y + clip.h || r.y + r.h < clip.y) return; /* scrolled away: room only */
 
+    const char *path = id == 0 ? "/" : nd->path.str;
+    bool selected = tp->selected[0] && !strcmp(tp->selected, path);
+    bool hovered = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev &&
+                   rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), ui->mx, ui->my);
+    /* time_panel.rs highlight_timeline_row: the selected row in the
+     * selection colour at 40 %, a hovered one in the hover colour at 30 %. */
+    if (selected || hovered) {
+        rr_ui_color_t hc = selected ? th->selection_bg : th->widget_hovered;
+        float k = selected ? 0.4f : 0.3f;
+        rr_ui_draw_rect(ui, tr, (hc & 0xffffff00u) | (uint32_t)((float)(hc & 0xff) * k), 0);
+    }
+
     rr_ui_push_id_int(ui, id);
     rr_ui_push_clip(ui, (rr_ui_rect_t){r.x, r.y, c->time_left - r.x, r.h});
+    /* Clicking the name selects the entity (the shell takes it). */
+    rr_ui_rect_t name_r = {x + 16, r.y, c->time_left - (x + 16), r.h};
+    if (name_r.w > 0 && rr_ui_interact(ui, rr_ui_id(ui, "##name"), name_r).clicked)
+        snprintf(tp->clicked, sizeof tp->clicked, "%s", path);
     if (nd->first_child >= 0) {
         rr_ui_rect_t ar = {x, r.y, 16, r.h};
         rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "##open"), ar);
@@ -1082,8 +1109,10 @@ static void draw_row(row_ctx_t *c, int id) {
     if ((resp.pressed || resp.held) && c->has_range) set_time_at(tp, c->app, ui->mx, c->range);
     if (nd->static_only) {
         rr_ui_draw_text(ui, tr.x + 4, ty, "static", 6, th->text_subdued);
-    } else {
-        paint_density(c, nd, tr);
+    } else if (id == 0 || !nd->open || nd->first_child < 0) {
+        /* An open entity leaves its density to its children's rows, as
+         * Rerun's tree does; the recording's row always shows it all. */
+        paint_density(c, nd, tr, selected);
     }
     if (resp.hovered && nd->hist && tp->n_buckets) {
         /* Events within a few points of the mouse. */
@@ -1249,8 +1278,12 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     }
 
     /* The streams: the recording, then its entities. */
+    /* re_ui's density_graph_unselected / _selected tokens per theme. */
+    bool dark = is_dark(th);
     row_ctx_t c = {tp, ui, app, s, tl, range, has_range, time_left, right, row_h,
-                   is_dark(th) ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */};
+                   dark ? 0xbfbfbfffu /* Gray.700 */ : 0x2c2b2bffu /* Gray.300 */,
+                   dark ? 0xd4dbffffu /* Blue.800 */ : 0x001b53ffu /* Blue.200 */};
+    tp->clicked[0] = 0;
     tp->frame_max = 0;
     if (streams.h > 0) {
         rr_ui_scroll_begin(ui, "##streams", streams.h);

@@ -72,6 +72,15 @@ void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max,
  * in the time area, if it was drawn in the last frame. */
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out);
 
+/* The entity the shell has selected ("/a/b"; "/" for the recording; NULL
+ * or "": none; copied): its row is highlighted and its density drawn in
+ * Rerun's selected colour. */
+void rr_time_panel_set_selected(rr_time_panel_t *tp, const char *entity_path);
+/* The entity path whose name was clicked in the last frame ("/" for the
+ * recording's row), for the shell to select; NULL when none. Valid until
+ * the next rr_time_panel call. */
+const char *rr_time_panel_clicked(const rr_time_panel_t *tp);
+
 /* How many times the densities were computed (not taken from the cache)
  * since the panel was made: for tests of the cache. */
 uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp);
