@@ -209,6 +209,14 @@ static void test_image_rgb_u8(void **state) {
     assert_int_equal((int)floorf(p.world[0]), 2);
     assert_int_equal((int)floorf(p.world[1]), 1);
     assert_true(p.instance == RR_PICK_ALL_INSTANCES);
+    /* Its value, for the hover readout. */
+    rr_spatial2d_pixel_t px;
+    assert_true(rr_spatial2d_pixel(v, p.entity, 2, 1, &px));
+    assert_int_equal(px.kind, RR_SPATIAL2D_PIXEL_COLOR);
+    assert_int_equal(px.channels, 3);
+    assert_true(px.value[0] == 200 && px.value[1] == 100 && px.value[2] == 50);
+    assert_false(rr_spatial2d_pixel(v, p.entity, 3, 1, &px));
+    assert_false(rr_spatial2d_pixel(v, "/nothing", 0, 0, &px));
     free(f.px);
     rr_spatial2d_free(v);
     scene_free(&s);
@@ -282,6 +290,10 @@ static void test_depth_turbo(void **state) {
     expect_rgb(&f, CENTRE(0), 5, 34, 23, 27, 2);
     expect_rgba32(&f, CENTRE(1), 5, rr_colormap_rgba(5, 0.5f), 2);
     expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
+    rr_spatial2d_pixel_t px;
+    assert_true(rr_spatial2d_pixel(v, "/img", 1, 0, &px));
+    assert_int_equal(px.kind, RR_SPATIAL2D_PIXEL_DEPTH);
+    assert_true(px.value[0] == 500 && fabs(px.meters - 0.5) < 1e-9);
     free(f.px), rr_spatial2d_free(v), scene_free(&s);
     /* An explicit range and colormap. */
     assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)depth, sizeof depth, &fmt, RR_COPY, &err), &err);
@@ -320,6 +332,10 @@ static void test_segmentation(void **state) {
     expect_rgb(&f, CENTRE(1), 5, 255, 0, 0, 1);
     expect_rgba32(&f, CENTRE(2), 5, rr_auto_color(7), 1);
     expect_rgba32(&f, CENTRE(3), 5, rr_auto_color(3), 1);
+    rr_spatial2d_pixel_t px;
+    assert_true(rr_spatial2d_pixel(v, "seg/mask", 2, 0, &px));
+    assert_int_equal(px.kind, RR_SPATIAL2D_PIXEL_CLASS);
+    assert_true(px.value[0] == 2);
     /* auto colours differ from one class to the next */
     assert_true(rr_auto_color(0) != rr_auto_color(3));
     free(f.px), rr_spatial2d_free(v), scene_free(&s);

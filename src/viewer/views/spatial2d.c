@@ -168,6 +168,8 @@ struct rr_spatial2d {
     uint8_t *where;        /* per store entity, this frame: enum where */
     size_t cap_entities;
     rr_pick_t hover, selected;
+    char *timeline; /* of the last prepare (NULL: static only) */
+    int64_t time;
     float bounds[4];
     bool has_bounds;
     bool user_cam;
@@ -318,6 +320,7 @@ void rr_spatial2d_free(rr_spatial2d_t *v) {
     free(v->items);
     free(v->text);
     free(v->labels);
+    free(v->timeline);
     free(v->space_from);
     free(v->where);
     free(v);
@@ -1260,6 +1263,12 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
     v->frame++;
     v->n_items = 0;
     v->n_labels = 0;
+    if (!v->timeline || !timeline || strcmp(v->timeline, timeline)) {
+        free(v->timeline);
+        v->timeline = timeline ? strdup(timeline) : NULL;
+        if (timeline && !v->timeline) return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
+    }
+    v->time = t;
     v->text_len = 0;
     v->has_bounds = false;
     v->warning[0] = 0;
@@ -1602,6 +1611,61 @@ rr_status_t rr_spatial2d_set_hidden(rr_spatial2d_t *v, const char *const *entiti
     v->hidden = copy;
     v->n_hidden = n;
     return RR_OK;
+}
+
+bool rr_spatial2d_pixel(rr_spatial2d_t *v, const char *entity, uint32_t x, uint32_t y, rr_spatial2d_pixel_t *out) {
+    memset(out, 0, sizeof *out);
+    rr_entity_path_t e = {0};
+    if (!entity || rr_entity_path_parse(entity, strlen(entity), &e, NULL) != RR_OK) return false;
+    bool ok = false;
+    /* The raw images, topmost kind first as they stack by default. */
+    static const int kinds[3] = {K_SEGMENTATION, K_IMAGE, K_DEPTH};
+    for (int k = 0; k < 3 && !ok; k++) {
+        const archetype_desc_t *d = NULL;
+        for (size_t a = 0; a < N_ARCHETYPES; a++)
+            if (archetypes[a].kind == kinds[k]) d = &archetypes[a];
+        rr_store_row_t rows[MAX_COMPONENTS];
+        bool found[MAX_COMPONENTS];
+        rr_store_query_latest_at(v->store, &e, v->timeline, v->time, d->components, d->n, rows, found);
+        cell_t c;
+        const uint8_t *bytes;
+        size_t len;
+        rr_image_spec_t spec;
+        if (!found[0] || !found[1] || !cell_of(&rows[0], &c) || !cell_bytes(&c, 0, false, &bytes, &len) ||
+            !read_format(&rows[1], &spec) || x >= spec.width || y >= spec.height)
+            continue;
+        if (spec.pixel_format) {
+            /* YUV: the colour shown (the whole image converted: a hover, not a loop). */
+            uint8_t *rgba = NULL;
+            if (rr_image_to_rgba(&spec, bytes, len, &rgba, NULL) != RR_OK) continue;
+            const uint8_t *px = rgba + ((size_t)y * spec.width + x) * 4;
+            for (int ch = 0; ch < 3; ch++) out->value[ch] = px[ch];
+            out->channels = 3;
+            free(rgba);
+        } else {
+            for (int ch = 0; ch < 4; ch++)
+                if (rr_image_value_at(&spec, bytes, len, x, y, ch, &out->value[ch])) out->channels = ch + 1;
+            if (!out->channels) continue;
+        }
+        out->width = spec.width, out->height = spec.height;
+        out->kind = kinds[k] == K_DEPTH ? RR_SPATIAL2D_PIXEL_DEPTH
+                    : kinds[k] == K_SEGMENTATION ? RR_SPATIAL2D_PIXEL_CLASS : RR_SPATIAL2D_PIXEL_COLOR;
+        if (kinds[k] == K_DEPTH) {
+            /* Rerun's DepthMeter fallback: 1 for float images, 1000 for integer ones. */
+            int dt = spec.channel_datatype;
+            double meter = dt == 33 || dt == 34 || dt == 35 ? 1.0 : 1000.0, m;
+            cell_t mc;
+            static const char *const meter_c = "DepthImage:meter";
+            rr_store_row_t mrow;
+            bool mfound = false;
+            rr_store_query_latest_at(v->store, &e, v->timeline, v->time, &meter_c, 1, &mrow, &mfound);
+            if (mfound && cell_of(&mrow, &mc) && cell_scalar(&mc, "f", 0, &m) && m != 0) meter = m;
+            out->meters = out->value[0] / meter;
+        }
+        ok = true;
+    }
+    rr_entity_path_free(&e);
+    return ok;
 }
 
 size_t rr_spatial2d_num_labels(const rr_spatial2d_t *v) { return v->n_labels; }

@@ -31,7 +31,8 @@
  * Ownership: the view borrows the renderer and the store (both must outlive
  * it) and subscribes to the store's events until freed. Needs the
  * renderer's GL context current in every call but _pick, _pan, _zoom,
- * _reset_view, _set_highlight and _set_hidden. */
+ * _reset_view, _visible_rect, _set_highlight, _set_hidden, _label and
+ * _pixel. */
 #ifndef RR_VIEWER_VIEWS_SPATIAL2D_H
 #define RR_VIEWER_VIEWS_SPATIAL2D_H
 
@@ -92,6 +93,27 @@ typedef struct rr_spatial2d_label {
 size_t rr_spatial2d_num_labels(const rr_spatial2d_t *v);
 /* Label i placed for a w x h target under the current camera. */
 bool rr_spatial2d_label(rr_spatial2d_t *v, size_t i, int w, int h, rr_spatial2d_label_t *out);
+
+/* The value of pixel (x, y) of the raw image (Image, DepthImage,
+ * SegmentationImage) at entity (text, "/image") at the last prepare's time,
+ * for hover readouts: channels as stored (YUV formats: the RGB shown),
+ * depth also in meters (DepthImage:meter, else Rerun's fallback of 1000 for
+ * integer and 1 for float images). false when there is no such pixel
+ * (EncodedImage included: its pixels exist only on the GPU). */
+typedef enum rr_spatial2d_pixel_kind {
+    RR_SPATIAL2D_PIXEL_COLOR = 1,
+    RR_SPATIAL2D_PIXEL_DEPTH,
+    RR_SPATIAL2D_PIXEL_CLASS, /* value[0] is the class id */
+} rr_spatial2d_pixel_kind_t;
+typedef struct rr_spatial2d_pixel {
+    rr_spatial2d_pixel_kind_t kind;
+    int channels;
+    double value[4];
+    double meters;
+    uint32_t width, height; /* of the image */
+} rr_spatial2d_pixel_t;
+bool rr_spatial2d_pixel(rr_spatial2d_t *v, const char *entity, uint32_t x, uint32_t y,
+                        rr_spatial2d_pixel_t *out);
 
 /* Things drawn by the last prepare (one per entity and archetype). */
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v);
