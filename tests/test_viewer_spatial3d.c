@@ -179,6 +179,8 @@ static rr_spatial3d_t *prepared(rr_store_t *store) {
     return v;
 }
 
+static void pick_at(rr_spatial3d_t *v, const rr_camera_t *cam, rr_vec3_t p, rr_pick_t *out);
+
 /* ---------------- archetypes ---------------- */
 
 static void test_arrows(void **state) {
@@ -358,6 +360,62 @@ static void test_origin_and_hidden(void **state) {
     rr_spatial3d_set_hidden(v, NULL, 0);
     assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
     assert_int_equal(rr_spatial3d_num_drawables(v), 2);
+    rr_spatial3d_free(v);
+    rr_store_free(store);
+}
+
+/* InstancePoses3D: a point drawn once per pose; boxes posed one by one
+ * (the longest of their components and the poses counts); a mesh picked
+ * as the whole entity. */
+static void test_instance_poses(void **state) {
+    (void)state;
+    rr_store_t *store = new_store();
+    rr_chunk_t *c = chunk("pt");
+    double pos[3] = {0, 0, 0}, col[1] = {RED}, tr[6] = {-1, 0, 0, 1, 0, 0};
+    cell(c, "Points3D:positions", "f", 3, pos, 1, 0);
+    cell(c, "Points3D:colors", "I", 0, col, 1, 0);
+    cell(c, "InstancePoses3D:translations", "f", 3, tr, 2, 0);
+    insert(store, c);
+    c = chunk("box");
+    double hs[3] = {0.2, 0.2, 0.2}, fill[1] = {3}, col2[1] = {GREEN}, tr2[6] = {-1, 1.5, 0, 1, 1.5, 0};
+    double sc[3] = {2, 2, 2};
+    cell(c, "Boxes3D:half_sizes", "f", 3, hs, 1, 0);
+    cell(c, "Boxes3D:fill_mode", "C", 0, fill, 1, 0);
+    cell(c, "Boxes3D:colors", "I", 0, col2, 1, 0);
+    cell(c, "InstancePoses3D:translations", "f", 3, tr2, 2, 0);
+    cell(c, "InstancePoses3D:scales", "f", 3, sc, 1, 0);
+    insert(store, c);
+    c = chunk("mesh");
+    double vx[9] = {-0.5, -2, 0, 0.5, -2, 0, 0, -1.2, 0};
+    cell(c, "Mesh3D:vertex_positions", "f", 3, vx, 3, 0);
+    insert(store, c);
+    rr_spatial3d_t *v = prepared(store);
+    assert_null(rr_spatial3d_warning(v));
+    assert_int_equal(rr_spatial3d_num_drawables(v), 4); /* 2 point poses, the boxes, the mesh */
+    rr_camera_t cam = top_camera(rr_v3(0, 0, 0), 6);
+    uint8_t *px = draw(v, &cam);
+    assert_true(near_rgb(at_p(v, &cam, px, rr_v3(-1, 0, 0)), 255, 0, 0, 8));
+    assert_true(near_rgb(at_p(v, &cam, px, rr_v3(1, 0, 0)), 255, 0, 0, 8));
+    assert_true(is_black(at_p(v, &cam, px, rr_v3(0, 0, 0))));
+    /* Scaled by 2: 0.8 across, so green 0.3 from the box's centre. */
+    const uint8_t *p = at_p(v, &cam, px, rr_v3(1.3f, 1.5f, 0));
+    assert_true(p[1] > 60 && p[0] < 20);
+    assert_true(is_black(at_p(v, &cam, px, rr_v3(0, 1.5f, 0))));
+    free(px);
+    rr_pick_t pk;
+    pick_at(v, &cam, rr_v3(1, 0, 0), &pk);
+    assert_true(pk.hit);
+    assert_string_equal(pk.entity, "/pt");
+    assert_int_equal(pk.instance, 0);
+    pick_at(v, &cam, rr_v3(-1.3f, 1.5f, 0.4f), &pk);
+    assert_true(pk.hit);
+    assert_string_equal(pk.entity, "/box");
+    assert_int_equal(pk.instance, 0);
+    pick_at(v, &cam, rr_v3(0, -1.6f, 0), &pk);
+    assert_true(pk.hit);
+    assert_string_equal(pk.entity, "/mesh");
+    assert_string_equal(pk.archetype, "Mesh3D");
+    assert_true(pk.instance == RR_PICK_ALL_INSTANCES);
     rr_spatial3d_free(v);
     rr_store_free(store);
 }
@@ -578,7 +636,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arrows),          cmocka_unit_test(test_ellipsoids),
         cmocka_unit_test(test_pinhole),         cmocka_unit_test(test_origin_and_hidden),
-        cmocka_unit_test(test_pick),            cmocka_unit_test(test_pick_many),
+        cmocka_unit_test(test_instance_poses),  cmocka_unit_test(test_pick),
+        cmocka_unit_test(test_pick_many),
         cmocka_unit_test(test_highlight),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,7 @@ typedef struct geo {
     cell_t *cells;
     size_t n_cells;
     uint32_t *perm; /* points only: item indices grouped by cell */
+    bool whole;     /* picked as the entity as a whole (a mesh), not by instance */
     rr_gfx_buffer_t *buf;
 } geo_t;
 
@@ -101,6 +102,8 @@ struct rr_spatial3d {
     rr_entity_path_t *hidden;
     size_t n_hidden;
     rr_pick_t hover, selected;
+    rr_mat4_t *poses; /* the current entity's InstancePoses3D */
+    size_t n_poses, cap_poses;
 };
 
 void rr_spatial3d_options_default(rr_spatial3d_options_t *o) {
@@ -257,6 +260,7 @@ void rr_spatial3d_free(rr_spatial3d_t *v) {
     free(v->draws);
     free(v->names);
     free(v->world);
+    free(v->poses);
     rr_entity_path_free(&v->origin);
     free_hidden(v);
     free(v);
@@ -559,6 +563,8 @@ typedef struct build {
     rr_aabb_t bounds;
     cache_entry_t *ce;
     float plane_dist; /* pinholes: the image plane distance */
+    const rr_mat4_t *poses; /* InstancePoses3D, for the shapes that take them per instance */
+    size_t n_poses;
 } build_t;
 
 /* Adds geometry to the entry being built: takes items and inst (freed on
@@ -738,6 +744,22 @@ static rr_mat4_t rotation_at(const rotations_t *r, int64_t i) {
     return m;
 }
 
+/* Boxes and ellipsoids join InstancePoses3D per instance (re_view_spatial
+ * proc_mesh_vis): as many shapes as the longest of half sizes, centers,
+ * rotations and poses, each clamped to its last value. */
+static int64_t instance_count(const build_t *b, const span_t *half, const span_t *centers, const rotations_t *rot) {
+    int64_t n = half->n > centers->n ? half->n : centers->n;
+    if (rot->len > n) n = rot->len;
+    if (rot->quats.n > n) n = rot->quats.n;
+    if ((int64_t)b->n_poses > n) n = (int64_t)b->n_poses;
+    return n;
+}
+
+static rr_mat4_t instance_pose(const build_t *b, int64_t i) {
+    if (!b->n_poses) return rr_mat4_identity();
+    return b->poses[(size_t)i < b->n_poses ? (size_t)i : b->n_poses - 1];
+}
+
 static rr_gfx_segment_t seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color) {
     return (rr_gfx_segment_t){{a.x, a.y, a.z}, {c.x, c.y, c.z}, radius, color};
 }
@@ -750,7 +772,7 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     span_t fill = opt_span(b, 6, "C", 0, "Boxes3D:fill_mode");
     rotations_t rot;
     read_rotations(b, 2, 3, "Boxes3D", &rot);
-    int64_t n = half.n > centers.n ? half.n : centers.n;
+    int64_t n = instance_count(b, &half, &centers, &rot);
     bool solid = fill.n && fill.p[0] == FILL_MODE_SOLID;
     uint32_t fallback = auto_color(b->entity);
     size_t per = 12; /* edges, or triangles */
@@ -767,8 +789,9 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
                                      {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
     for (int64_t i = 0; i < n; i++) {
         rr_vec3_t h = span_v3(&half, i, rr_v3(0, 0, 0));
-        rr_mat4_t m = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
         rr_mat4_t r = rotation_at(&rot, i);
+        m = rr_mat4_mul(&m, &tr);
         m = rr_mat4_mul(&m, &r);
         rr_vec3_t corner[8];
         for (int c = 0; c < 8; c++) {
@@ -839,7 +862,7 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
     span_t fill = opt_span(b, 6, "C", 0, "Ellipsoids3D:fill_mode");
     rotations_t rot;
     read_rotations(b, 2, 3, "Ellipsoids3D", &rot);
-    int64_t n = half.n > centers.n ? half.n : centers.n;
+    int64_t n = instance_count(b, &half, &centers, &rot);
     int mode = fill.n ? fill.p[0] : 0;
     bool solid = mode == FILL_MODE_SOLID, dense = mode == FILL_MODE_DENSE;
     size_t per = solid ? 2 * SPHERE_STACKS * SPHERE_SLICES
@@ -856,8 +879,9 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
     const float pi = 3.14159265358979f;
     for (int64_t i = 0; i < n; i++) {
         rr_vec3_t h = span_v3(&half, i, rr_v3(0, 0, 0));
-        rr_mat4_t m = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(span_v3(&centers, i, rr_v3(0, 0, 0)));
         rr_mat4_t r = rotation_at(&rot, i);
+        m = rr_mat4_mul(&m, &tr);
         m = rr_mat4_mul(&m, &r);
         rr_mat4_t s = rr_mat4_scale(h);
         rr_mat4_t ms = rr_mat4_mul(&m, &s);
@@ -947,13 +971,15 @@ static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
         }
     for (int64_t i = 0; i < pos.n; i++)
         rr_aabb_add_point(&b->bounds, rr_v3(span_f(&pos, 3, i, 0), span_f(&pos, 3, i, 1), span_f(&pos, 3, i, 2)));
-    /* A mesh is one instance. */
+    /* A mesh is one instance, and Rerun picks it as the whole entity. */
     uint32_t *inst = calloc(n_tri ? n_tri : 1, sizeof *inst);
     if (!inst) {
         free(vx);
         return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %zu mesh triangles", n_tri);
     }
-    return emit(b, GEO_TRIS, vx, n_tri, inst, err);
+    RR_TRY(emit(b, GEO_TRIS, vx, n_tri, inst, err));
+    b->ce->geo[b->ce->n_geo - 1].whole = true;
+    return RR_OK;
 }
 
 /* The frustum of a Pinhole as Rerun's cameras visualizer draws it, at an
@@ -1269,7 +1295,8 @@ static bool visible(const rr_spatial3d_t *v, const rr_entity_path_t *e) {
  * or when its secondary cells changed), queued to draw with model. */
 static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const archetype_desc_t *d,
                              const rr_store_row_t *rows, const bool *found, uint64_t extra,
-                             const rr_mat4_t *model, float plane_dist, bool add_bounds, rr_error_t *err) {
+                             const rr_mat4_t *model, float plane_dist, bool add_bounds, bool with_poses,
+                             rr_error_t *err) {
     uint64_t key2 = extra;
     for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + row_key(&rows[k], found[k]);
     cache_entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
@@ -1279,7 +1306,8 @@ static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const
         if (!ce) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: out of memory");
     }
     if (!ce->built) {
-        build_t b = {v, e, rows, found, rr_aabb_empty(), ce, plane_dist};
+        build_t b = {v, e, rows, found, rr_aabb_empty(), ce, plane_dist, with_poses ? v->poses : NULL,
+                     with_poses ? v->n_poses : 0};
         rr_status_t st = d->build(&b, err);
         if (st != RR_OK) {
             entry_clear(v, ce);
@@ -1297,6 +1325,78 @@ static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const
     size_t name = 0;
     RR_TRY(push_name(v, e->str, &name, err));
     for (int g = 0; g < ce->n_geo; g++) RR_TRY(push_draw(v, &ce->geo[g], model, name, d->name, err));
+    return RR_OK;
+}
+
+/* InstancePoses3D at an entity (re_tf): pose i is translation *
+ * rotation_axis_angle * quaternion * scale * mat3x3, each component clamped
+ * to its last value; as many poses as the longest component. *key names
+ * the cells they came from (0: none). */
+static const char *const poses_components[5] = {
+    "InstancePoses3D:translations", "InstancePoses3D:rotation_axis_angles", "InstancePoses3D:quaternions",
+    "InstancePoses3D:scales", "InstancePoses3D:mat3x3"};
+
+static rr_status_t read_poses(rr_spatial3d_t *v, const rr_entity_path_t *e, const char *timeline, int64_t t,
+                              uint64_t *key, rr_error_t *err) {
+    v->n_poses = 0;
+    *key = 0;
+    rr_store_row_t rows[5];
+    bool found[5];
+    rr_store_query_latest_at(v->store, e, timeline, t, poses_components, 5, rows, found);
+    if (!found[0] && !found[1] && !found[2] && !found[3] && !found[4]) return RR_OK;
+    build_t b = {v, e, rows, found, rr_aabb_empty(), NULL, 0, NULL, 0};
+    span_t tr = opt_span(&b, 0, "f", 3, "InstancePoses3D:translations");
+    span_t sc = opt_span(&b, 3, "f", 3, "InstancePoses3D:scales");
+    span_t m3 = opt_span(&b, 4, "f", 9, "InstancePoses3D:mat3x3");
+    rotations_t rot;
+    read_rotations(&b, 1, 2, "InstancePoses3D", &rot);
+    int64_t n = tr.n;
+    if (rot.len > n) n = rot.len;
+    if (rot.quats.n > n) n = rot.quats.n;
+    if (sc.n > n) n = sc.n;
+    if (m3.n > n) n = m3.n;
+    for (int k = 0; k < 5; k++) *key = *key * 31 + row_key(&rows[k], found[k]);
+    if ((size_t)n > v->cap_poses) {
+        rr_mat4_t *p = realloc(v->poses, (size_t)n * sizeof *p);
+        if (!p) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld instance poses", (long long)n);
+        v->poses = p;
+        v->cap_poses = (size_t)n;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        rr_mat4_t m = rr_mat4_translation(span_v3(&tr, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rotation_at(&rot, i);
+        m = rr_mat4_mul(&m, &r);
+        if (sc.n) {
+            rr_mat4_t s = rr_mat4_scale(span_v3(&sc, i, rr_v3(1, 1, 1)));
+            m = rr_mat4_mul(&m, &s);
+        }
+        if (m3.n) {
+            float f[9];
+            for (int k = 0; k < 9; k++) f[k] = span_f(&m3, 9, clamp_i(i, m3.n), k);
+            rr_mat4_t mm = rr_mat4_from_mat3(f);
+            m = rr_mat4_mul(&m, &mm);
+        }
+        v->poses[i] = m;
+    }
+    v->n_poses = (size_t)n;
+    return RR_OK;
+}
+
+/* One archetype at an entity with its InstancePoses3D, as Rerun's
+ * visualizers take them: points and meshes drawn once per pose, boxes and
+ * ellipsoids posed instance by instance, lines and arrows by the first
+ * pose only (Rerun wants a single transform there). */
+static rr_status_t draw_with_poses(rr_spatial3d_t *v, const rr_entity_path_t *e, const archetype_desc_t *d,
+                                   const rr_store_row_t *rows, const bool *found, const rr_mat4_t *model,
+                                   uint64_t poses_key, rr_error_t *err) {
+    if (!v->n_poses) return use_entry(v, e, d, rows, found, 0, model, 0, true, false, err);
+    if (d->kind == VIS_BOXES || d->kind == VIS_ELLIPSOIDS)
+        return use_entry(v, e, d, rows, found, poses_key, model, 0, true, true, err);
+    size_t n = d->kind == VIS_POINTS || d->kind == VIS_MESH ? v->n_poses : 1;
+    for (size_t i = 0; i < n; i++) {
+        rr_mat4_t m = rr_mat4_mul(model, &v->poses[i]);
+        RR_TRY(use_entry(v, e, d, rows, found, 0, &m, 0, true, false, err));
+    }
     return RR_OK;
 }
 
@@ -1355,6 +1455,8 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
             const rr_entity_path_t *e = rr_store_entity(v->store, i);
             if (!visible(v, e)) continue;
             rr_mat4_t model = rr_mat4_mul(&view_from_world, &v->world[i]);
+            uint64_t poses_key = 0;
+            if (pass == 0) RR_TRY(read_poses(v, e, timeline, t, &poses_key, err));
             for (size_t a = 0; a < N_ARCHETYPES; a++) {
                 const archetype_desc_t *d = &archetypes[a];
                 if ((d == PINHOLE_DESC) != (pass == 1)) continue;
@@ -1363,7 +1465,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
                 if (!found[0]) continue;
                 if (d != PINHOLE_DESC) {
-                    RR_TRY(use_entry(v, e, d, rows, found, 0, &model, 0, true, err));
+                    RR_TRY(draw_with_poses(v, e, d, rows, found, &model, poses_key, err));
                     continue;
                 }
                 if (pass == 0) continue;
@@ -1381,7 +1483,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 m = rr_mat4_mul(&m, &sc);
                 uint32_t bits;
                 memcpy(&bits, &plane, 4);
-                RR_TRY(use_entry(v, e, d, rows, found, bits, &m, plane, false, err));
+                RR_TRY(use_entry(v, e, d, rows, found, bits, &m, plane, false, false, err));
             }
             if (pass == 0) {
                 const char *pc = pinhole_components[0];
@@ -1552,7 +1654,7 @@ bool rr_spatial3d_pick(rr_spatial3d_t *v, const rr_camera_t *cam, int w, int h, 
     out->hit = true;
     snprintf(out->entity, sizeof out->entity, "%s", v->names + d->name);
     snprintf(out->archetype, sizeof out->archetype, "%s", d->archetype);
-    out->instance = d->geo->inst ? d->geo->inst[best_item] : best_item;
+    out->instance = d->geo->whole ? RR_PICK_ALL_INSTANCES : d->geo->inst ? d->geo->inst[best_item] : best_item;
     rr_vec3_t hit = rr_v3_add(r.eye, rr_v3_scale(r.dir, best));
     out->world[0] = hit.x, out->world[1] = hit.y, out->world[2] = hit.z;
     out->depth = best;
