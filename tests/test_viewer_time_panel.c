@@ -154,7 +154,8 @@ static void add_scalars(rr_chunk_t *c, int64_t rows) {
 }
 
 /* A chunk of entity path with rows at frames (sequence "frame") and, when
- * sim is set, at frame * 0.1 s on the duration timeline "sim_time";
+ * sim is set, at frame * 0.1 s on the duration timeline "sim_time" and at
+ * 23:59:30 + frame s on 2022-01-01 on the timestamp timeline "log_time";
  * frames NULL: static. */
 static rr_chunk_t *make_chunk(const char *path, const int64_t *frames, int64_t rows, bool sim) {
     rr_error_t err = {0};
@@ -170,6 +171,9 @@ static rr_chunk_t *make_chunk(const char *path, const int64_t *frames, int64_t r
             assert_non_null(ns);
             for (int64_t i = 0; i < rows; i++) ns[i] = frames[i] * 100000000LL;
             assert_rr_ok(rr_chunk_add_index(c, "sim_time", RR_TIME_DURATION_NS, ns, &err), &err);
+            /* 2022-01-01T23:59:30Z + frame seconds: the ruler crosses midnight. */
+            for (int64_t i = 0; i < rows; i++) ns[i] = 1641081570000000000LL + frames[i] * 1000000000LL;
+            assert_rr_ok(rr_chunk_add_index(c, "log_time", RR_TIME_TIMESTAMP_NS, ns, &err), &err);
             free(ns);
         }
     }
@@ -386,8 +390,9 @@ static void test_timeline_combo(void **state) {
     assert_true(combo.w > 0);
     click(tp, app, combo.x + 10, cy(combo));
     frame(tp, app);
-    /* The list opens under the combo: timelines by name, "sim_time" second. */
-    click(tp, app, combo.x + 10, combo.y + combo.h + 4 + 1.5f * combo.h);
+    /* The list opens under the combo: timelines by name, "sim_time" third. */
+    float step = combo.h + rr_ui_theme(g_ui)->spacing_y;
+    click(tp, app, combo.x + 10, combo.y + combo.h + 4 + 2 * step + 0.5f * combo.h);
     assert_string_equal(rr_app_timeline(app), "sim_time");
     frame(tp, app);
     /* The ruler now spans sim_time: 1 s .. 5.9 s. */
@@ -762,6 +767,41 @@ static void test_select_row(void **state) {
     rr_app_free(app);
 }
 
+/* The ruler of each timeline type: ticks and labels at round steps, drawn
+ * where their times are (the label's text right of its tick). Writes
+ * $RR_BUILD_DIR/time_panel_<timeline>.png for people to look at. */
+static void test_ruler_labels(void **state) {
+    (void)state;
+    static const char *const names[] = {"frame", "sim_time", "log_time"};
+    for (int k = 0; k < 3; k++) {
+        reset_ui();
+        rr_app_t *app = make_app();
+        rr_time_panel_t *tp = NULL;
+        rr_error_t err = {0};
+        assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+        assert_rr_ok(rr_app_set_timeline(app, names[k], &err), &err);
+        rr_app_set_time(app, rr_app_time(app)); /* stop following */
+        frame(tp, app);
+        frame(tp, app);
+        uint8_t *px = render();
+        const char *dir = getenv("RR_BUILD_DIR");
+        char png[1024];
+        snprintf(png, sizeof png, "%s/time_panel_%s.png", dir ? dir : ".", names[k]);
+        assert_rr_ok(rr_png_write_rgba(png, W, H, px, &err), &err);
+        /* Ticks: columns of the ruler's lower edge inked, evenly spaced, at
+         * least four of them. */
+        rr_ui_rect_t ru = rr_time_panel_layout(tp)->ruler;
+        uint32_t bg = rr_ui_theme(g_ui)->bottom_bar_bg;
+        int y = (int)(ru.y + ru.h) - 2, ticks = 0;
+        for (int x = (int)ru.x + 1; x < (int)(ru.x + ru.w) - 1; x++)
+            if (column_has_ink(px, x, y, y, bg) && !column_has_ink(px, x - 1, y, y, bg)) ticks++;
+        if (ticks < 4) fail_msg("%s: %d ticks", names[k], ticks);
+        free(px);
+        rr_time_panel_free(tp);
+        rr_app_free(app);
+    }
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -835,6 +875,7 @@ int main(void) {
         cmocka_unit_test(test_cache_follows_store),
         cmocka_unit_test(test_many_entities_scroll),
         cmocka_unit_test(test_select_row),
+        cmocka_unit_test(test_ruler_labels),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);
