@@ -77,6 +77,7 @@ rr_status_t rr_rrd_writer_open(rr_rrd_sink_fn sink, void *ctx, const rr_rrd_writ
     w->fd = sink == fd_sink ? (int)(intptr_t)ctx : -1;
     if (opts) w->opts = *opts;
     w->g.lz4_acceleration = w->opts.lz4_acceleration;
+    w->g.lz4_strided = w->opts.lz4_strided;
     if (!(w->opts.version[0] | w->opts.version[1] | w->opts.version[2] | w->opts.version[3])) {
         const uint8_t v[4] = RR_CRATE_VERSION_0_33_0;
         memcpy(w->opts.version, v, 4);
@@ -222,10 +223,22 @@ static rr_status_t wrap_chunk_error(rr_status_t st, const rr_chunk_t *chunk, rr_
 
 rr_status_t rr_rrd_chunk_body_encode(const rr_store_id_t *store, const rr_chunk_t *chunk,
                                      bool compress, rr_buf_t *out, rr_error_t *err) {
+    rr_rrd_writer_options_t o = {.no_compression = !compress};
+    return rr_rrd_chunk_body_encode_opts(store, chunk, &o, out, err);
+}
+
+rr_status_t rr_rrd_chunk_body_encode_opts(const rr_store_id_t *store, const rr_chunk_t *chunk,
+                                          const rr_rrd_writer_options_t *opts, rr_buf_t *out,
+                                          rr_error_t *err) {
     struct ArrowSchema schema = {0};
     struct ArrowArray batch = {0};
     rr_arrow_msg_t a;
     rr_rrd_payload_gather_t g = {0};
+    bool compress = !opts || !opts->no_compression;
+    if (opts) {
+        g.lz4_acceleration = opts->lz4_acceleration;
+        g.lz4_strided = opts->lz4_strided;
+    }
     rr_status_t st = chunk_msg(store, chunk, compress ? RR_RRD_LZ4_WHEN_IT_PAYS : RR_RRD_LZ4_NEVER,
                                &schema, &batch, &a, out, &g, err);
     if (st == RR_OK && rr_buf_reserve(out, a.payload_len) != RR_OK)

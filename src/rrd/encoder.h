@@ -28,6 +28,11 @@ typedef struct rr_rrd_writer_options {
      * default, the smallest files). Any value makes blocks every reader
      * (Rerun's included) decompresses the same way. */
     int lz4_acceleration;
+    /* ArrowMsg payloads compressed by rr_rrd_lz4_strided (frames.h): faster
+     * on chunks of fixed-width columns, a little bigger; payloads where it
+     * saves less than 1/8 get LZ4_compress_fast's block. Ordinary LZ4 blocks
+     * either way. */
+    bool lz4_strided;
 } rr_rrd_writer_options_t;
 
 /* Writes all len bytes or fails. */
@@ -59,6 +64,10 @@ rr_status_t rr_rrd_writer_write_chunk(rr_rrd_writer_t *w, const rr_store_id_t *s
  * to out): what a message sink other than a file gets, byte for byte. */
 rr_status_t rr_rrd_chunk_body_encode(const rr_store_id_t *store, const rr_chunk_t *chunk,
                                      bool compress, rr_buf_t *out, rr_error_t *err);
+/* The same as a writer opened with opts (may be NULL) writes it. */
+rr_status_t rr_rrd_chunk_body_encode_opts(const rr_store_id_t *store, const rr_chunk_t *chunk,
+                                          const rr_rrd_writer_options_t *opts, rr_buf_t *out,
+                                          rr_error_t *err);
 /* Any message as given. An ArrowMsg written this way has no manifest entry,
  * so the writer then omits the footer (as Rerun does for raw messages). */
 rr_status_t rr_rrd_writer_write_msg(rr_rrd_writer_t *w, const rr_log_msg_t *msg, rr_error_t *err);

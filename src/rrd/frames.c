@@ -184,11 +184,126 @@ void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g) {
     rr_arrow_ipc_pieces_free(&g->pieces);
 }
 
+/* ---- the strided LZ4 encoder ----
+ * LZ4 block format: sequences of a token (literal count << 4 | match length
+ * - 4, each 15 meaning "more in the following bytes, 255 at a time"), the
+ * literals, a 2-byte little-endian distance and the match length's extra
+ * bytes; the last sequence is literals only. A match starts at least 12
+ * bytes before the end and ends at least 5 before it. */
+
+enum { LZ_MIN_MATCH = 4, LZ_LAST_LITERALS = 5, LZ_MF_LIMIT = 12 };
+
+static inline uint64_t ld64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* High bit of each byte of x that is zero (exact: no carries between bytes). */
+static inline uint64_t zero_bytes(uint64_t x) {
+    const uint64_t lo7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/* Offset (0..4) of the first run of 4 equal bytes between p and p - d among
+ * the 8 bytes at p, or 8. Little-endian byte order: byte j is bits 8j... */
+static inline unsigned first_run4(const uint8_t *p, size_t d) {
+    uint64_t z = zero_bytes(ld64(p) ^ ld64(p - d));
+    z &= z >> 8;
+    z &= z >> 16;
+    return z ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+}
+
+static inline uint8_t *lz_put_len(uint8_t *op, size_t len) {
+    for (; len >= 255; len -= 255) *op++ = 255;
+    *op++ = (uint8_t)len;
+    return op;
+}
+
+/* One sequence: the literals [anchor, ip) and a match of len at distance d.
+ * Literals are copied 16 bytes at a time, past their end, when both the
+ * input (src_end) and the output (dst_end) have room for that. */
+static inline uint8_t *lz_put_seq(uint8_t *op, const uint8_t *anchor, const uint8_t *ip, size_t d,
+                                  size_t len, const uint8_t *src_end, const uint8_t *dst_end) {
+    size_t lit = (size_t)(ip - anchor), ml = len - LZ_MIN_MATCH;
+    uint8_t *tok = op++;
+    *tok = (uint8_t)((lit >= 15 ? 15 : lit) << 4 | (ml >= 15 ? 15 : ml));
+    if (lit >= 15) op = lz_put_len(op, lit - 15);
+    if (ip + 16 <= src_end && op + lit + 16 <= dst_end) {
+        for (size_t i = 0; i < lit; i += 16) memcpy(op + i, anchor + i, 16);
+    } else {
+        memcpy(op, anchor, lit);
+    }
+    op += lit;
+    op[0] = (uint8_t)d;
+    op[1] = (uint8_t)(d >> 8);
+    op += 2;
+    if (ml >= 15) op = lz_put_len(op, ml - 15);
+    return op;
+}
+
+size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_cap) {
+    if (n > (size_t)LZ4_MAX_INPUT_SIZE || dst_cap < (size_t)LZ4_compressBound((int)n)) return 0;
+    const uint8_t *anchor = src, *end = src + n;
+    uint8_t *op = dst, *dst_end = dst + dst_cap;
+    if (n >= 16 + LZ_MF_LIMIT) {
+        const uint8_t *ip = src + 16; /* the farthest distance back */
+        const uint8_t *mf_limit = end - LZ_MF_LIMIT;       /* last match start */
+        const uint8_t *match_limit = end - LZ_LAST_LITERALS; /* match end */
+        while (ip <= mf_limit) {
+            size_t d;
+            if (ip + 4 <= mf_limit) {
+                /* Positions ip..ip+4 at once (8 bytes read from each). */
+                unsigned j8 = first_run4(ip, 8), j16 = first_run4(ip, 16);
+                if (j8 == 8 && j16 == 8) {
+                    ip += 5;
+                    continue;
+                }
+                d = j8 <= j16 ? 8 : 16;
+                ip += j8 <= j16 ? j8 : j16;
+            } else {
+                uint32_t cur, a, b;
+                memcpy(&cur, ip, 4);
+                memcpy(&a, ip - 8, 4);
+                memcpy(&b, ip - 16, 4);
+                if (cur == a) d = 8;
+                else if (cur == b) d = 16;
+                else {
+                    ip++;
+                    continue;
+                }
+            }
+            const uint8_t *p = ip + LZ_MIN_MATCH;
+            for (;;) {
+                if (p + 8 > match_limit) {
+                    while (p < match_limit && *p == p[-(ptrdiff_t)d]) p++;
+                    break;
+                }
+                uint64_t x = ld64(p) ^ ld64(p - d);
+                if (x) {
+                    p += (unsigned)__builtin_ctzll(x) >> 3;
+                    break;
+                }
+                p += 8;
+            }
+            op = lz_put_seq(op, anchor, ip, d, (size_t)(p - ip), end, dst_end);
+            ip = anchor = p;
+        }
+    }
+    size_t lit = (size_t)(end - anchor);
+    *op++ = (uint8_t)((lit >= 15 ? 15 : lit) << 4);
+    if (lit >= 15) op = lz_put_len(op, lit - 15);
+    memcpy(op, anchor, lit);
+    op += lit;
+    return (size_t)(op - dst);
+}
+
 /* Whether LZ4 is worth it on the gathered buffers of g (the pieces with ext
  * set, before the others are resolved), judged by four
  * windows spread over them, each compressed alone (a little pessimistic:
  * matches reaching further back are not seen). */
-static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total, int accel) {
+static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total, int accel,
+                              bool strided) {
     enum { WINDOWS = 4, WINDOW = 16 * 1024 };
     char out[LZ4_COMPRESSBOUND(WINDOW)];
     size_t raw = 0, packed = 0;
@@ -203,7 +318,10 @@ static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total, int 
                 continue;
             }
             int n = (int)(p->len - at < WINDOW ? p->len - at : WINDOW);
-            int c = LZ4_compress_fast((const char *)p->ext + at, out, n, (int)sizeof out, accel);
+            int c = strided ? (int)rr_rrd_lz4_strided(p->ext + at, (size_t)n, (uint8_t *)out,
+                                                      sizeof out)
+                            : LZ4_compress_fast((const char *)p->ext + at, out, n,
+                                                (int)sizeof out, accel);
             raw += (size_t)n;
             packed += c > 0 ? (size_t)c : (size_t)n;
             break;
@@ -235,7 +353,8 @@ rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
     bool lz4 = policy != RR_RRD_LZ4_NEVER;
     int accel = g->lz4_acceleration > 1 ? g->lz4_acceleration : 1;
     if (lz4 && policy == RR_RRD_LZ4_WHEN_IT_PAYS && ext_total >= RR_RRD_LZ4_SAMPLE_MIN)
-        lz4 = sample_compresses(g, ext_total, accel);
+        lz4 = (g->lz4_strided && sample_compresses(g, ext_total, accel, true)) ||
+              sample_compresses(g, ext_total, accel, false);
     if (lz4 && total > (size_t)LZ4_MAX_INPUT_SIZE) {
         if (policy == RR_RRD_LZ4_ALWAYS)
             return rr_error_set(err, RR_ERR_UNSUPPORTED,
@@ -264,7 +383,10 @@ rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
         memcpy(g->flat.data + g->flat.len, g->pieces.items[i].ext, g->pieces.items[i].len);
         g->flat.len += g->pieces.items[i].len;
     }
-    int n = LZ4_compress_fast((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound,
+    int n = 0;
+    if (g->lz4_strided) n = (int)rr_rrd_lz4_strided(g->flat.data, total, g->lz4.data, (size_t)bound);
+    if (n <= 0 || (size_t)n > total - total / 8)
+        n = LZ4_compress_fast((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound,
                               accel);
     if (n <= 0)
         return rr_error_set(err, RR_ERR_INTERNAL, "ArrowMsg payload: LZ4 compression failed");

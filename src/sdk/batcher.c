@@ -120,6 +120,7 @@ void rr_sdk_batcher_config_resolve(const rr_batcher_config_t *api, rr_sdk_batche
 
 /* ---- pending rows ---- */
 
+
 typedef struct shape_col {
     rr_component_descriptor_t desc;
     struct ArrowSchema schema; /* instance type */
@@ -150,6 +151,7 @@ static inline int32_t pcol_inst(const pcol_t *p, size_t i) {
 /* The pending rows of a shape, moved out whole when they are queued. */
 typedef struct rows {
     size_t n, cap;
+    bool ring; /* row_ids and times are a stage's ring columns (handed over) */
     rr_tuid_t *row_ids;
     int64_t *times; /* n x n_times */
     pcol_t *cols;   /* n_cols */
@@ -219,6 +221,67 @@ struct rr_sdk_batcher {
 };
 
 static atomic_uint_fast64_t g_batcher_ids;
+
+/* Ring columns (row ids, times, values of handed-over and outgrown
+ * rings) kept for the next rings, process-wide: memory that malloc gave
+ * back to the system (it does for blocks this large) costs a page fault per
+ * 4 KiB written again, ~15 ns a logged scalar. At most SPARE_BLOCKS blocks
+ * and SPARE_MAX_BYTES stay kept; smaller blocks than SPARE_MIN_BYTES are
+ * left to malloc, which reuses them anyway. */
+#define SPARE_BLOCKS 64
+#define SPARE_MIN_BYTES (64 * 1024)
+#define SPARE_MAX_BYTES (48u << 20)
+static struct {
+    void *p;
+    size_t bytes;
+} g_spare[SPARE_BLOCKS];
+static size_t g_n_spare, g_spare_bytes;
+static pthread_mutex_t g_spare_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A block of exactly bytes: a kept one, else a new one. */
+static void *spare_take(size_t bytes) {
+    if (bytes >= SPARE_MIN_BYTES) {
+        pthread_mutex_lock(&g_spare_mu);
+        for (size_t i = g_n_spare; i-- > 0;)
+            if (g_spare[i].bytes == bytes) {
+                void *p = g_spare[i].p;
+                g_spare[i] = g_spare[--g_n_spare];
+                g_spare_bytes -= bytes;
+                pthread_mutex_unlock(&g_spare_mu);
+                return p;
+            }
+        pthread_mutex_unlock(&g_spare_mu);
+    }
+    return malloc(bytes ? bytes : 1);
+}
+
+/* Keeps a block of bytes for spare_take, or frees it. NULL-safe. */
+static void spare_give(void *p, size_t bytes) {
+    if (!p) return;
+    if (bytes >= SPARE_MIN_BYTES) {
+        pthread_mutex_lock(&g_spare_mu);
+        if (g_n_spare < SPARE_BLOCKS && g_spare_bytes + bytes <= SPARE_MAX_BYTES) {
+            g_spare[g_n_spare].p = p;
+            g_spare[g_n_spare].bytes = bytes;
+            g_n_spare++;
+            g_spare_bytes += bytes;
+            p = NULL;
+        }
+        pthread_mutex_unlock(&g_spare_mu);
+    }
+    free(p);
+}
+
+/* A blob's release of a values column taken from a ring (ctx: spare_ctx_t). */
+typedef struct spare_ctx {
+    void *p;
+    size_t bytes;
+} spare_ctx_t;
+static void spare_blob_free(void *ctx) {
+    spare_ctx_t *c = ctx;
+    spare_give(c->p, c->bytes);
+    free(c);
+}
 
 static uint64_t hash_str(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -452,7 +515,12 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
         pcol_t *p = &rw->cols[k];
         blobs[k] = NULL;
         if (!s->cols[k].width || !p->data) continue;
-        if (!(blobs[k] = rr_arrow_blob_wrap(p->data, p->len, free_ctx, p->data))) {
+        spare_ctx_t *sc = rw->ring ? malloc(sizeof *sc) : NULL;
+        if (sc) *sc = (spare_ctx_t){p->data, p->cap};
+        blobs[k] = sc ? rr_arrow_blob_wrap(p->data, p->len, spare_blob_free, sc)
+                      : rr_arrow_blob_wrap(p->data, p->len, free_ctx, p->data);
+        if (!blobs[k]) {
+            free(sc);
             ok = false;
             for (size_t j = 0; j < k; j++) rr_arrow_blob_release(blobs[j]);
         } else {
@@ -499,6 +567,12 @@ static void drain(rr_sdk_batcher_t *b) {
     while (q) {
         ready_t *next = q->next;
         process(b, q);
+        if (q->shape && q->rows.ring) {
+            spare_give(q->rows.row_ids, q->rows.cap * sizeof *q->rows.row_ids);
+            spare_give(q->rows.times, q->rows.cap * q->shape->n_times * sizeof *q->rows.times);
+            q->rows.row_ids = NULL;
+            q->rows.times = NULL;
+        }
         ready_free(q);
         q = next;
     }
@@ -1012,11 +1086,11 @@ static bool stage_hand_over(shape_t *s, stage_t *st, size_t m) {
     if (!r->cols && !(r->cols = calloc(s->n_cols, sizeof *r->cols))) return false;
     uint8_t *local[8];
     uint8_t **vals = s->n_cols <= 8 ? local : calloc(s->n_cols, sizeof *vals);
-    rr_tuid_t *ids = malloc(cap * sizeof *ids);
-    int64_t *times = nt ? malloc(cap * nt * sizeof *times) : NULL;
+    rr_tuid_t *ids = spare_take(cap * sizeof *ids);
+    int64_t *times = nt ? spare_take(cap * nt * sizeof *times) : NULL;
     bool ok = vals && ids && (times || !nt);
     for (size_t k = 0; vals && k < s->n_cols; k++)
-        if (!(vals[k] = ok ? malloc(cap * s->cols[k].width) : NULL)) ok = false;
+        if (!(vals[k] = ok ? spare_take(cap * s->cols[k].width) : NULL)) ok = false;
     if (!ok) {
         for (size_t k = 0; vals && k < s->n_cols; k++) free(vals[k]);
         if (vals != local) free(vals);
@@ -1030,6 +1104,7 @@ static bool stage_hand_over(shape_t *s, stage_t *st, size_t m) {
     r->times = st->times;
     r->cap = cap;
     r->n = m;
+    r->ring = true;
     st->ids = ids;
     st->times = times;
     for (size_t k = 0; k < s->n_cols; k++) {
@@ -1270,19 +1345,28 @@ static size_t stage_next_cap(size_t cap) {
  * owning thread, under b->mu): no move to pending rows, so the ring stays
  * aligned for a hand-over. False when out of memory (the ring unchanged,
  * though some columns may have grown). */
+static void *spare_grow(void *p, size_t bytes, size_t new_bytes) {
+    void *n = spare_take(new_bytes);
+    if (!n) return NULL;
+    memcpy(n, p, bytes);
+    spare_give(p, bytes);
+    return n;
+}
+
 static bool stage_grow(stage_t *st) {
     const shape_t *s = st->s;
-    size_t cap = stage_next_cap(st->cap);
-    rr_tuid_t *ids = realloc(st->ids, cap * sizeof *ids);
+    size_t old = st->cap, cap = stage_next_cap(old);
+    rr_tuid_t *ids = spare_grow(st->ids, old * sizeof *ids, cap * sizeof *ids);
     if (!ids) return false;
     st->ids = ids;
     if (s->n_times) {
-        int64_t *t = realloc(st->times, cap * s->n_times * sizeof *t);
+        size_t row = s->n_times * sizeof *st->times;
+        int64_t *t = spare_grow(st->times, old * row, cap * row);
         if (!t) return false;
         st->times = t;
     }
     for (size_t k = 0; k < s->n_cols; k++) {
-        uint8_t *v = realloc(st->vals[k], cap * s->cols[k].width);
+        uint8_t *v = spare_grow(st->vals[k], old * s->cols[k].width, cap * s->cols[k].width);
         if (!v) return false;
         st->vals[k] = v;
     }

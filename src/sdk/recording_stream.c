@@ -69,6 +69,11 @@ struct rr_recording_stream {
     rr_error_t sink_error;
 };
 
+/* How every sink of a stream encodes chunks (sdk_internal.h says why), so
+ * that all of them get the same bytes. */
+static const rr_rrd_writer_options_t k_sink_opts = {
+    .lz4_acceleration = RR_SDK_LZ4_ACCELERATION, .lz4_strided = RR_SDK_LZ4_STRIDED};
+
 static atomic_ullong g_serial;
 static _Atomic(rr_recording_stream_t *) g_global;
 
@@ -112,7 +117,8 @@ static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c, size_t 
             continue;
         }
         if (!encoded) {
-            if (rr_rrd_chunk_body_encode(&rec->store_id, c, true, &body, &e) != RR_OK) {
+            if (rr_rrd_chunk_body_encode_opts(&rec->store_id, c, &k_sink_opts, &body, &e) !=
+                RR_OK) {
                 sink_failed(rec, s, &e);
                 continue;
             }
@@ -258,8 +264,7 @@ rr_status_t rr_save(rr_recording_stream_t *rec, const char *path, rr_error_t *er
     }
     /* Each message reaches the file in whole write(2) calls, so a crash
      * leaves a readable prefix. */
-    rr_rrd_writer_options_t wo = {.lz4_acceleration = RR_SDK_FILE_LZ4_ACCELERATION};
-    rr_status_t st = rr_rrd_writer_open_fd(s.fd, &wo, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_fd(s.fd, &k_sink_opts, &s.w, err);
     if (st != RR_OK) {
         close(s.fd);
         free(s.path);
@@ -275,7 +280,7 @@ rr_status_t rr_stdout(rr_recording_stream_t *rec, rr_error_t *err) {
     s.kind = SINK_STDOUT;
     s.fd = STDOUT_FILENO;
     if (!(s.path = strdup("<stdout>"))) return rr_error_set(err, RR_ERR_NOMEM, "out of memory");
-    rr_status_t st = rr_rrd_writer_open_fd(STDOUT_FILENO, NULL, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_fd(STDOUT_FILENO, &k_sink_opts, &s.w, err);
     if (st != RR_OK) {
         free(s.path);
         return st;
@@ -296,7 +301,7 @@ rr_status_t rr_memory_sink(rr_recording_stream_t *rec, rr_memory_sink_t **out, r
         return rr_error_set(err, RR_ERR_NOMEM, "rr_memory_sink: out of memory");
     }
     s.mem->rec = rec;
-    rr_status_t st = rr_rrd_writer_open_buf(&s.mem->buf, NULL, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_buf(&s.mem->buf, &k_sink_opts, &s.w, err);
     if (st != RR_OK) {
         free(s.mem);
         free(s.path);

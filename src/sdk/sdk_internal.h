@@ -137,13 +137,19 @@ void rr_sdk_log_warn(const char *msg);
         return rr_sdk_fail((err), &rr_sdk_site_, (code), __VA_ARGS__);                         \
     } while (0)
 
-/* LZ4 acceleration of the .rrd file sinks' ArrowMsg payloads. Rows of a
- * few scalars (bench_sdk (c): ~52 bytes a row, row ids and times mostly)
- * cost LZ4 ~90 ns a row at 1, which shrinks them to 63%; 4 saves ~15 ns
- * for a 7% bigger file, 16 ~30 ns for 17%, no compression ~90 ns for 58%.
- * LZ4's default (1, the file sizes Rerun's own SDK writes) is kept: the
- * logging thread (~130 ns a row) bounds such logging before the encoder. */
-#define RR_SDK_FILE_LZ4_ACCELERATION 1
+/* How the SDK's sinks compress ArrowMsg payloads (files, stdout, memory,
+ * and the bodies custom sinks get). Rows of a few
+ * scalars (bench_sdk (c): ~52 bytes a row, row ids and times mostly) cost
+ * LZ4_compress_fast ~80 ns a row at acceleration 1, which shrinks them to
+ * 63%; acceleration 4 saves ~15 ns for a 7% bigger file, 16 ~25 ns for 19%,
+ * no compression ~80 ns for 58%. rr_rrd_lz4_strided (matches at distances
+ * 8 and 16 only, where fixed-width columns repeat) saves ~10 ns for 2.4%
+ * (bench (c), loaded 2-core machine), and payloads it does not shrink by
+ * 1/8 (text, say) get LZ4_compress_fast's block: the sinks use it,
+ * with acceleration 1 for those. Either way the blocks are ordinary LZ4,
+ * which Rerun reads. */
+#define RR_SDK_LZ4_ACCELERATION 1
+#define RR_SDK_LZ4_STRIDED true
 
 /* ---- batcher ---- */
 

@@ -502,7 +502,8 @@ static rr_status_t add_flat(rr_archetype_t *a, const rr_gen_component_t *c, cons
     } else if (mode != RR_COPY && mode != RR_BORROW) {
         st = rr_error_set(err, RR_ERR_INVALID_ARG, "copy mode %d is neither RR_COPY nor RR_BORROW",
                           (int)mode);
-    } else if (n > (size_t)INT64_MAX / 16 / k / item->c_size) {
+    } else if (n > 1 /* no divisions for one value */ &&
+               n > (size_t)INT64_MAX / 16 / k / item->c_size) {
         st = rr_error_set(err, RR_ERR_INVALID_ARG, "count %zu too large", n);
     } else if (c->finite) {
         int64_t bad = first_non_finite(item, values, n * k);
