@@ -122,6 +122,33 @@ static void test_bytes_in_pieces(void **state) {
     rr_app_free(app);
 }
 
+/* A small queue bound: pushing faster than the UI drains shows as
+ * backlogged until rr_app_update catches up (which drains past its budget
+ * while the queue is over the bound). */
+static void test_backlog(void **state) {
+    (void)state;
+    rr_app_config_t cfg = {.queue_bytes = 1024};
+    rr_app_t *app = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_app_new(&cfg, &app, &err), &err);
+    rr_app_push_source_t *src = NULL;
+    assert_rr_ok(rr_app_open_push(app, "backlog.rrd", &src, &err), &err);
+    assert_false(rr_app_push_backlogged(src));
+    assert_int_equal(rr_app_push_bytes(src, g_rrd, g_rrd_len), RR_OK);
+    assert_true(rr_app_push_backlogged(src));
+    size_t rounds = 0;
+    while (rr_app_push_backlogged(src) && rounds < 1000) {
+        assert_true(rr_app_update(app, 0) > 0);
+        rounds++;
+    }
+    assert_false(rr_app_push_backlogged(src));
+    assert_int_equal(rounds, 1);
+    assert_int_equal(rr_app_push_finish(src), RR_OK);
+    expect_loaded(app);
+    rr_app_push_free(src);
+    rr_app_free(app);
+}
+
 static void test_truncated(void **state) {
     (void)state;
     rr_app_t *app = new_app();
@@ -236,6 +263,7 @@ static void test_log_msgs(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bytes_in_pieces),
+        cmocka_unit_test(test_backlog),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_log_msgs),

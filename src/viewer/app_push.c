@@ -320,6 +320,14 @@ uint64_t rr_app_push_bytes_in(const rr_app_push_source_t *p) { return p->bytes_i
 
 bool rr_app_push_open(const rr_app_push_source_t *p) { return p->app && !p->finished; }
 
+bool rr_app_push_backlogged(const rr_app_push_source_t *p) {
+    if (!p->app) return false;
+    pthread_mutex_lock(&p->app->mu);
+    bool over = p->app->queued_bytes > p->app->queue_bound;
+    pthread_mutex_unlock(&p->app->mu);
+    return over;
+}
+
 void rr_app_push_on_store_info(rr_app_push_source_t *p, rr_app_push_info_fn fn, void *ud) {
     p->info_fn = fn;
     p->info_ud = ud;

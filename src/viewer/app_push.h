@@ -65,6 +65,11 @@ void rr_app_push_set_live(rr_app_push_source_t *src, bool live);
 uint64_t rr_app_push_bytes_in(const rr_app_push_source_t *src);
 /* Open and not yet finished. */
 bool rr_app_push_open(const rr_app_push_source_t *src);
+/* The app's queue holds more than its bound (rr_app_config_t.queue_bytes):
+ * a caller that cannot wait (the browser's only thread) drains it with
+ * rr_app_update before pushing more, so memory stays bounded however fast
+ * the data comes. False once the app is gone. */
+bool rr_app_push_backlogged(const rr_app_push_source_t *src);
 
 /* Called with every SetStoreInfo the source decodes, before it is queued
  * (the store set keeps no store info; a host that reports it, as the web
