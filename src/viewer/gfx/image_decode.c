@@ -241,8 +241,35 @@ static void range_heuristic(double min, double max, bool fl, double *lo, double 
     else *lo = min, *hi = max;
 }
 
+/* Integer types of at most 16 bits: a value's index into a table of
+ * 65536 (the value plus 32768 for signed types), so per-value work (a
+ * colormap, a range mapping) is done once per distinct value. */
+static bool small_int(int dt) { return dt == 0 || dt == DT_U8 || dt == DT_I8 || dt == DT_U16 || dt == DT_I16; }
+static uint32_t small_index(const uint8_t *p, int dt, size_t i) {
+    switch (dt) {
+    case DT_I8: return (uint32_t)((int8_t)p[i] + 32768);
+    case DT_U16: { uint16_t v; memcpy(&v, p + i * 2, 2); return v; }
+    case DT_I16: { int16_t v; memcpy(&v, p + i * 2, 2); return (uint32_t)(v + 32768); }
+    default: return p[i];
+    }
+}
+static double small_value(int dt, uint32_t idx) {
+    return dt == DT_I8 || dt == DT_I16 ? (double)idx - 32768.0 : (double)idx;
+}
+#define SMALL_TABLE 65536
+
 static void finite_range(const uint8_t *buf, int dt, size_t n, double *min, double *max) {
     *min = INFINITY, *max = -INFINITY;
+    if (small_int(dt) && n) {
+        uint32_t lo = UINT32_MAX, hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t k = small_index(buf, dt, i);
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+        }
+        *min = small_value(dt, lo), *max = small_value(dt, hi);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         double v = value_at(buf, dt, i);
         if (!isfinite(v)) continue;
@@ -271,9 +298,21 @@ rr_status_t rr_image_to_rgba(const rr_image_spec_t *s, const uint8_t *buf, size_
     int ch = channels_of(s->color_model);
     size_t n_px = (size_t)s->width * s->height;
     bool bgr = s->color_model == CM_BGR || s->color_model == CM_BGRA;
+    if (dt == DT_U8) {
+        /* The common case, bytes as they are: no per-value conversion. */
+        for (size_t i = 0; i < n_px; i++) {
+            const uint8_t *p = buf + i * (size_t)ch;
+            uint8_t *q = o + i * 4;
+            if (ch == 1) q[0] = q[1] = q[2] = p[0];
+            else q[0] = p[bgr ? 2 : 0], q[1] = p[1], q[2] = p[bgr ? 0 : 2];
+            q[3] = ch == 4 ? p[3] : 255;
+        }
+        *out = o;
+        return RR_OK;
+    }
     double lo = 0, hi = 255;
     bool as_srgb = true;
-    if (dt != DT_U8) {
+    {
         double min, max;
         finite_range(buf, dt, n_px * (size_t)ch, &min, &max);
         range_heuristic(min, max, is_float(dt), &lo, &hi);
@@ -283,6 +322,31 @@ rr_status_t rr_image_to_rgba(const rr_image_spec_t *s, const uint8_t *buf, size_
      * which is already perceptual: no transfer function for it. */
     if (ch == 1) as_srgb = true;
     double scale = hi > lo ? 1.0 / (hi - lo) : 0;
+    size_t n_vals = n_px * (size_t)ch;
+    uint8_t *lut = small_int(dt) && n_vals > SMALL_TABLE / 4 ? malloc(SMALL_TABLE * 2) : NULL;
+    if (lut) {
+        /* [k]: the colour byte of value k; [SMALL_TABLE + k]: as alpha. */
+        for (uint32_t k = 0; k < SMALL_TABLE; k++) {
+            double c = (small_value(dt, k) - lo) * scale;
+            lut[k] = unit_to_u8(as_srgb ? c : linear_to_srgb(c < 0 ? 0 : c > 1 ? 1 : c));
+            lut[SMALL_TABLE + k] = unit_to_u8(c);
+        }
+        for (size_t i = 0; i < n_px; i++) {
+            uint8_t *p = o + i * 4;
+            size_t base = i * (size_t)ch;
+            if (ch == 1) {
+                p[0] = p[1] = p[2] = lut[small_index(buf, dt, base)];
+            } else {
+                p[0] = lut[small_index(buf, dt, base + (bgr ? 2 : 0))];
+                p[1] = lut[small_index(buf, dt, base + 1)];
+                p[2] = lut[small_index(buf, dt, base + (bgr ? 0 : 2))];
+            }
+            p[3] = ch == 4 ? lut[SMALL_TABLE + small_index(buf, dt, base + 3)] : 255;
+        }
+        free(lut);
+        *out = o;
+        return RR_OK;
+    }
     for (size_t i = 0; i < n_px; i++) {
         uint8_t *p = o + i * 4;
         double c[4] = {0, 0, 0, 0};
@@ -467,12 +531,22 @@ rr_status_t rr_depth_to_rgba(const rr_image_spec_t *s, const uint8_t *buf, size_
     uint8_t *o = alloc_rgba(s, err);
     if (!o) return RR_ERR_NOMEM;
     double scale = hi != lo ? 1.0 / (hi - lo) : 0;
+    uint32_t *lut = small_int(dt) && n > SMALL_TABLE / 4 ? malloc(SMALL_TABLE * sizeof *lut) : NULL;
+    if (lut)
+        for (uint32_t k = 0; k < SMALL_TABLE; k++)
+            lut[k] = rr_colormap_rgba(colormap, (float)((small_value(dt, k) - lo) * scale));
     for (size_t i = 0; i < n; i++) {
-        double v = value_at(buf, dt, i);
-        uint32_t c = isfinite(v) ? rr_colormap_rgba(colormap, (float)((v - lo) * scale)) : 0x000000ffu;
+        uint32_t c;
+        if (lut) {
+            c = lut[small_index(buf, dt, i)];
+        } else {
+            double v = value_at(buf, dt, i);
+            c = isfinite(v) ? rr_colormap_rgba(colormap, (float)((v - lo) * scale)) : 0x000000ffu;
+        }
         o[i * 4 + 0] = (uint8_t)(c >> 24), o[i * 4 + 1] = (uint8_t)(c >> 16);
         o[i * 4 + 2] = (uint8_t)(c >> 8), o[i * 4 + 3] = (uint8_t)c;
     }
+    free(lut);
     *out = o;
     return RR_OK;
 }
