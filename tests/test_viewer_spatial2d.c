@@ -888,6 +888,44 @@ static void test_decoders_random(void **state) {
     assert_int_equal(rr_colormap_rgba(1, NAN), rr_colormap_rgba(1, 0));
 }
 
+/* Integer images large enough for the decoders' 65536-entry tables come
+ * out as the same values converted one by one in a small image. */
+static void test_decoders_table_path(void **state) {
+    (void)state;
+    enum { N = 20001 };
+    static uint16_t big[N * 3];
+    static const int dts[2] = {RR_CHANNEL_DATATYPE_U16, RR_CHANNEL_DATATYPE_I16};
+    for (int d = 0; d < 2; d++)
+        for (int cm = 1; cm <= 2; cm++) {
+            int ch = cm == 1 ? 1 : 3;
+            for (int i = 0; i < N * ch; i++) {
+                int v = 1000 + (i * 37) % 3001 - (d ? 2500 : 0);
+                big[i] = (uint16_t)(int16_t)v;
+            }
+            big[0] = (uint16_t)(int16_t)(1000 - (d ? 2500 : 0));
+            big[1] = (uint16_t)(int16_t)(4000 - (d ? 2500 : 0));
+            /* The small image: the same min and max, then pixel 123's values. */
+            uint16_t small[3 * 3];
+            for (int k = 0; k < 3 * ch; k++) small[k] = big[k < 2 * ch ? k : 123 * ch + (k - 2 * ch)];
+            if (ch == 3) small[0] = big[0], small[1] = big[1], small[2] = big[0], small[3] = big[1], small[4] = big[0],
+                         small[5] = big[1];
+            rr_image_spec_t sb = {N, 1, 0, cm, dts[d]}, ss = {3, 1, 0, cm, dts[d]};
+            uint8_t *ob = NULL, *os = NULL;
+            rr_error_t err = {0};
+            assert_rr_ok(rr_image_to_rgba(&sb, (const uint8_t *)big, sizeof big, &ob, &err), &err);
+            assert_rr_ok(rr_image_to_rgba(&ss, (const uint8_t *)small, sizeof small, &os, &err), &err);
+            assert_memory_equal(ob + 123 * 4, os + 2 * 4, 4);
+            free(ob), free(os);
+            if (ch == 1) {
+                rr_image_spec_t db = {N, 1, 0, 1, dts[d]}, ds = {3, 1, 0, 1, dts[d]};
+                assert_rr_ok(rr_depth_to_rgba(&db, (const uint8_t *)big, sizeof big, 5, NULL, NULL, &ob, &err), &err);
+                assert_rr_ok(rr_depth_to_rgba(&ds, (const uint8_t *)small, sizeof small, 5, NULL, NULL, &os, &err), &err);
+                assert_memory_equal(ob + 123 * 4, os + 2 * 4, 4);
+                free(ob), free(os);
+            }
+        }
+}
+
 /* Transform3D places entities in the view's space: a parent translated by
  * (10, 20) and scaled 2x, a child image and points under it; the origin's
  * own transform does not count. */
@@ -1052,6 +1090,7 @@ int main(void) {
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_decoders_random),
+        cmocka_unit_test(test_decoders_table_path),
         cmocka_unit_test(test_opacity_and_draw_order),
         cmocka_unit_test(test_reference_images),
     };
