@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "store_testgen.h"
@@ -802,6 +803,65 @@ static void test_ruler_labels(void **state) {
     }
 }
 
+/* A large recording still streaming: data-only changes wait while the last
+ * recompute was costly, then show; a zoom never waits. */
+static void test_recompute_throttle(void **state) {
+    (void)state;
+    reset_ui();
+    rr_app_t *app = make_app();
+    rr_store_t *s = rr_app_active_store(app);
+    for (int i = 0; i < 400; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/bulk/e%03d", i);
+        insert_range(s, path, 10, 10 + 400, false);
+    }
+    rr_app_update(app, -1);
+    rr_time_panel_t *tp = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_set_time(app, 10);
+    frame(tp, app);
+    uint64_t n0 = rr_time_panel_density_recomputes(tp);
+    double cost = rr_time_panel_density_last_cost(tp);
+    assert_true(cost > 0);
+    print_message("density recompute over %zu entities: %.3f ms\n", rr_store_num_entities(s), cost * 1e3);
+    const int64_t f[] = {30};
+    insert(s, make_chunk("/points", f, 1, false));
+    rr_app_update(app, -1);
+    frame(tp, app);
+    if (cost > 0.002) {
+        /* Deferred, with a repaint asked for. */
+        assert_int_equal(rr_time_panel_density_recomputes(tp), n0);
+        assert_true(rr_ui_wants_repaint(g_ui));
+        /* A zoom goes through at once. */
+        rr_ui_rect_t ru = rr_time_panel_layout(tp)->ruler;
+        move(cx(ru), cy(ru));
+        rr_ui_input_wheel(g_ui, 0, 20);
+        frame(tp, app);
+        assert_int_equal(rr_time_panel_density_recomputes(tp), n0 + 1);
+        n0++;
+        /* More data waits again (when that recompute was costly too), then
+         * shows once the time has passed. */
+        cost = rr_time_panel_density_last_cost(tp);
+        insert(s, make_chunk("/points", f, 1, false));
+        rr_app_update(app, -1);
+        frame(tp, app);
+        if (cost > 0.002) assert_int_equal(rr_time_panel_density_recomputes(tp), n0);
+        double waited = 0;
+        while (rr_time_panel_density_recomputes(tp) == n0 && waited < 10) {
+            struct timespec ts = {0, 20000000};
+            nanosleep(&ts, NULL);
+            waited += 0.02;
+            frame(tp, app);
+        }
+        assert_int_equal(rr_time_panel_density_recomputes(tp), n0 + 1);
+    } else {
+        assert_int_equal(rr_time_panel_density_recomputes(tp), n0 + 1);
+    }
+    rr_time_panel_free(tp);
+    rr_app_free(app);
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -876,6 +936,7 @@ int main(void) {
         cmocka_unit_test(test_many_entities_scroll),
         cmocka_unit_test(test_select_row),
         cmocka_unit_test(test_ruler_labels),
+        cmocka_unit_test(test_recompute_throttle),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);

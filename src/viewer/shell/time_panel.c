@@ -541,6 +541,7 @@ struct rr_time_panel {
     float *smooth; /* n_buckets: one row's blurred density while painting */
     size_t smooth_cap;
     uint64_t recomputes;
+    double last_cost, last_end; /* seconds: the last recompute's cost, its end */
 
     tp_row_t *rows;
     size_t n_rows, cap_rows;
@@ -582,6 +583,7 @@ void rr_time_panel_free(rr_time_panel_t *tp) {
 
 const rr_time_panel_layout_t *rr_time_panel_layout(const rr_time_panel_t *tp) { return &tp->lay; }
 uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp) { return tp->recomputes; }
+double rr_time_panel_density_last_cost(const rr_time_panel_t *tp) { return tp->last_cost; }
 
 void rr_time_panel_set_selected(rr_time_panel_t *tp, const char *entity_path) {
     snprintf(tp->selected, sizeof tp->selected, "%s", entity_path ? entity_path : "");
@@ -718,13 +720,30 @@ static bool ensure_smooth(rr_time_panel_t *tp, size_t n) {
 
 /* Recomputes every node's density when the store, the timeline, the
  * visible range or the width changed since the last one. */
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* *deferred: the store changed but the densities were left as they were
+ * (see below); the caller asks for another frame. */
 static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t *s,
                                     const char *timeline, double t0, double t1, size_t n,
-                                    rr_error_t *err) {
+                                    bool *deferred, rr_error_t *err) {
     uint64_t kc = rr_store_num_chunks(s), kb = rr_store_memory_bytes(s), ki = rr_app_items_loaded(app);
-    if (tp->hist_valid && tp->n_buckets == n && tp->hist_t0 == t0 && tp->hist_t1 == t1 &&
-        tp->key_chunks == kc && tp->key_bytes == kb && tp->key_items == ki)
+    *deferred = false;
+    bool same_view = tp->hist_valid && tp->n_buckets == n && tp->hist_t0 == t0 && tp->hist_t1 == t1;
+    if (same_view && tp->key_chunks == kc && tp->key_bytes == kb && tp->key_items == ki) return RR_OK;
+    /* While data streams in, every frame changes the store: when a
+     * recompute is costly (over 2 ms), data-only changes wait until eight
+     * times its cost has passed, so it takes at most about an ninth of the
+     * time; zooming, panning and resizing are never held back. */
+    double start = mono_s();
+    if (same_view && tp->last_cost > 0.002 && start - tp->last_end < 8 * tp->last_cost) {
+        *deferred = true;
         return RR_OK;
+    }
     size_t need = tp->n_nodes * n;
     if (need > tp->hist_cap) {
         float *h = realloc(tp->hist, need * sizeof *h);
@@ -765,6 +784,8 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
         }
     }
     tp->recomputes++;
+    tp->last_end = mono_s();
+    tp->last_cost = tp->last_end - start;
     tp->n_buckets = n;
     tp->hist_t0 = t0;
     tp->hist_t1 = t1;
@@ -1269,9 +1290,11 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
 
     /* The densities over what the rows show, one bucket per point. */
     size_t nb = streams.w > 1 ? (size_t)ceilf(streams.w) : 0;
+    bool deferred = false;
     if (st == RR_OK && s && tl && has_range && nb)
         st = densities_update(tp, app, s, tl->name, rr_time_panel_time_from_x(tp, time_left),
-                              rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, err);
+                              rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, &deferred, err);
+    if (deferred) ui->wants_repaint = true;
     if (st != RR_OK || !has_range) {
         for (size_t i = 0; i < tp->n_nodes; i++) tp->nodes[i].hist = NULL;
         tp->hist_valid = false;

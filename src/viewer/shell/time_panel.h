@@ -82,8 +82,12 @@ void rr_time_panel_set_selected(rr_time_panel_t *tp, const char *entity_path);
 const char *rr_time_panel_clicked(const rr_time_panel_t *tp);
 
 /* How many times the densities were computed (not taken from the cache)
- * since the panel was made: for tests of the cache. */
+ * since the panel was made, and what the last one cost (seconds): for
+ * tests of the cache. A recompute that cost over 2 ms makes the next ones
+ * caused by new data alone (not by zoom, pan or width) wait until eight
+ * times that cost has passed, asking for a repaint meanwhile. */
 uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp);
+double rr_time_panel_density_last_cost(const rr_time_panel_t *tp);
 
 /* ---------------- formatting time as Rerun does ---------------- */
 
