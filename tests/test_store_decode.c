@@ -6,7 +6,10 @@
  * uncompressed: the same chunk every time. Then damage: every byte of a few
  * payloads flipped in turn, and every cut; the decoder must agree with the
  * general path on success or failure (and on the chunk), with schemas in
- * its cache from earlier messages of the same entity. */
+ * its cache from earlier messages of the same entity. And the ArrowMsg
+ * protobuf read in one pass (log_msg.c) against protobuf-c's reading of
+ * the same body (through the LogMsg wrapper), on bodies with fields left
+ * out and with every byte flipped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 
 #include "arrow/array.h"
 #include "arrow/schema.h"
+#include "model/log_msg.h"
 #include "rrd/frames.h"
 #include "store/store.h"
 #include "store_testgen.h"
@@ -200,12 +204,99 @@ static void test_many_schemas(void **state) {
     rr_store_chunk_decoder_free(d);
 }
 
+/* The body wrapped as LogMsg field 2 (arrow_msg): rr_log_msg_decode_wrapped
+ * reads it with protobuf-c. */
+static rr_status_t decode_pbc(const uint8_t *body, size_t n, rr_log_msg_t *out, rr_error_t *err) {
+    uint8_t *w = malloc(n + 16);
+    size_t k = 0;
+    w[k++] = 2 << 3 | 2;
+    size_t v = n;
+    do {
+        w[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    memcpy(w + k, body, n);
+    rr_status_t st = rr_log_msg_decode_wrapped(w, k + n, out, err);
+    free(w);
+    return st;
+}
+
+static void same_msg(const uint8_t *body, size_t n) {
+    rr_log_msg_t a, b;
+    rr_error_t ea = {0}, eb = {0};
+    rr_status_t sa = rr_log_msg_decode(RR_LOG_MSG_ARROW, body, n, &a, &ea);
+    rr_status_t sb = decode_pbc(body, n, &b, &eb);
+    if ((sa == RR_OK) != (sb == RR_OK)) fail_msg("one pass %d (%s), protobuf-c %d (%s)", sa, ea.msg, sb, eb.msg);
+    if (sa != RR_OK) return;
+    const rr_arrow_msg_t *x = &a.u.arrow, *y = &b.u.arrow;
+    assert_true(rr_store_id_equal(&x->store_id, &y->store_id));
+    assert_int_equal(x->store_id.kind, y->store_id.kind);
+    assert_int_equal(x->has_chunk_id, y->has_chunk_id);
+    assert_true(rr_tuid_cmp(x->chunk_id, y->chunk_id) == 0);
+    assert_int_equal(x->compression, y->compression);
+    assert_int_equal(x->uncompressed_size, y->uncompressed_size);
+    assert_int_equal(x->encoding, y->encoding);
+    assert_int_equal(x->has_is_static, y->has_is_static);
+    assert_int_equal(x->is_static, y->is_static);
+    assert_int_equal(x->payload_len, y->payload_len);
+    assert_int_equal(x->payload == NULL, y->payload == NULL);
+    if (x->payload_len) assert_memory_equal(x->payload, y->payload, x->payload_len);
+    rr_arrow_msg_t c;
+    rr_error_t ec = {0};
+    assert_rr_ok(rr_arrow_msg_decode_borrowed(body, n, &c, &ec), &ec);
+    assert_true(rr_store_id_equal(&c.store_id, &y->store_id));
+    assert_int_equal(c.payload_len, y->payload_len);
+    rr_arrow_msg_free_borrowed(&c);
+    rr_log_msg_free(&a);
+    rr_log_msg_free(&b);
+}
+
+static void test_arrow_msg_protobuf(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    uint8_t payload[40];
+    for (int i = 0; i < 40; i++) payload[i] = (uint8_t)(i * 7);
+    for (int shape = 0; shape < 32; shape++) {
+        rr_log_msg_t m;
+        memset(&m, 0, sizeof m);
+        m.kind = RR_LOG_MSG_ARROW;
+        rr_arrow_msg_t *a = &m.u.arrow;
+        assert_rr_ok(rr_store_id_init(&a->store_id, shape & 1 ? RR_STORE_KIND_BLUEPRINT : RR_STORE_KIND_RECORDING,
+                                      shape & 2 ? "app" : "", shape & 4 ? "rec-1234" : "", &err),
+                     &err);
+        a->has_chunk_id = shape & 8;
+        a->chunk_id = (rr_tuid_t){0x123456789abcdefull, (uint64_t)shape << 40 | 77};
+        a->compression = shape & 16 ? RR_PAYLOAD_COMPRESSION_LZ4 : RR_PAYLOAD_COMPRESSION_NONE;
+        a->uncompressed_size = shape & 16 ? 1000 + (uint64_t)shape : 0;
+        a->encoding = RR_PAYLOAD_ENCODING_ARROW_IPC;
+        a->payload = payload;
+        a->payload_len = (size_t)(shape % 5) * 10;
+        a->has_is_static = shape % 3 == 0;
+        a->is_static = shape % 6 == 0;
+        rr_buf_t body = {0};
+        assert_rr_ok(rr_log_msg_encode(&m, &body, &err), &err);
+        rr_store_id_free(&a->store_id);
+        same_msg(body.data, body.len);
+        uint8_t *copy = malloc(body.len);
+        for (size_t at = 0; at < body.len; at++)
+            for (int bit = 0; bit < 8; bit++) {
+                memcpy(copy, body.data, body.len);
+                copy[at] ^= (uint8_t)(1u << bit);
+                same_msg(copy, body.len);
+            }
+        for (size_t cut = 0; cut < body.len; cut++) same_msg(body.data, cut);
+        free(copy);
+        rr_buf_free(&body);
+    }
+}
+
 int main(void) {
     tg_world_init(&W, 0x2545F4914F6CDD1DULL, N_ENT, ENT, N_TL, TL, N_COMP, COMP, ARCH, CHILD, 3);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_chunks),
         cmocka_unit_test(test_damage),
         cmocka_unit_test(test_many_schemas),
+        cmocka_unit_test(test_arrow_msg_protobuf),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tg_world_free(&W);

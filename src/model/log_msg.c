@@ -363,6 +363,113 @@ static bool pb_field(const uint8_t *p, size_t len, size_t *pos, uint32_t *field,
     }
 }
 
+/* ArrowMsg in one pass, for the shape every writer produces: each field at
+ * most once, with its own wire type, small enum values, strings without
+ * NULs, no unknown fields. Such a body decodes here exactly as protobuf-c
+ * + decode_arrow_msg decode it, without protobuf-c's allocations (a stream
+ * of small chunks pays them per message); anything else returns false,
+ * untouched, for protobuf-c to decode (and to judge). The payload is
+ * copied when copy_payload, else borrowed (rr_arrow_msg_decode_borrowed).
+ * *st is the status when true is returned (RR_OK, or out of memory). */
+typedef struct pb_span {
+    size_t at, len;
+    bool have;
+} pb_span_t;
+
+/* Fields 1..max of a message of the simple shape: LEN spans or varint /
+ * fixed64 values, by the wire type each must have (wts[f]). */
+static bool pb_simple(const uint8_t *p, size_t len, int max, const int *wts, pb_span_t *spans,
+                      uint64_t *vals) {
+    size_t pos = 0;
+    while (pos < len) {
+        uint32_t f;
+        int wt;
+        size_t at = 0, n = 0, start = pos;
+        if (!pb_field(p, len, &pos, &f, &wt, &at, &n)) return false;
+        if (f < 1 || (int)f > max || wt != wts[f] || spans[f].have) return false;
+        spans[f].have = true;
+        if (wt == PB_WT_LEN) {
+            spans[f].at = at;
+            spans[f].len = n;
+        } else if (wt == PB_WT_64) {
+            uint64_t v = 0;
+            for (int i = 7; i >= 0; i--) v = v << 8 | p[pos - 8 + (size_t)i];
+            vals[f] = v;
+        } else {
+            size_t q = start;
+            uint64_t tag;
+            if (!pb_varint(p, len, &q, 5, &tag) || !pb_varint(p, len, &q, 10, &vals[f])) return false;
+        }
+    }
+    return true;
+}
+
+/* A string field as a NUL-terminated copy in buf; false when too long or
+ * holding a NUL (protobuf-c's C string would end there). */
+static bool pb_string(const uint8_t *p, const pb_span_t *sp, char *buf, size_t cap) {
+    buf[0] = 0;
+    if (!sp->have) return true;
+    if (sp->len >= cap || memchr(p + sp->at, 0, sp->len)) return false;
+    memcpy(buf, p + sp->at, sp->len);
+    buf[sp->len] = 0;
+    return true;
+}
+
+static bool arrow_msg_simple(const uint8_t *data, size_t len, bool copy_payload,
+                             rr_arrow_msg_t *out, rr_status_t *st, rr_error_t *err) {
+    static const int wts[8] = {-1, PB_WT_LEN, PB_WT_VARINT, PB_WT_VARINT, PB_WT_VARINT,
+                               PB_WT_LEN,  PB_WT_LEN,    PB_WT_VARINT};
+    static const int sid_wts[4] = {-1, PB_WT_VARINT, PB_WT_LEN, PB_WT_LEN};
+    static const int app_wts[2] = {-1, PB_WT_LEN};
+    static const int tuid_wts[3] = {-1, PB_WT_64, PB_WT_64};
+    pb_span_t f[8] = {{0}}, sf[4] = {{0}}, af[2] = {{0}}, tf[3] = {{0}};
+    uint64_t v[8] = {0}, sv[4] = {0}, av[2] = {0}, tv[3] = {0};
+    if (!pb_simple(data, len, 7, wts, f, v) || !f[1].have) return false;
+    const uint8_t *sid = data + f[1].at;
+    if (!pb_simple(sid, f[1].len, 3, sid_wts, sf, sv)) return false;
+    if (sf[3].have && !pb_simple(sid + sf[3].at, sf[3].len, 1, app_wts, af, av)) return false;
+    if (f[6].have && !pb_simple(data + f[6].at, f[6].len, 2, tuid_wts, tf, tv)) return false;
+    /* enum and bool values protobuf-c keeps as they are */
+    if (v[2] > 127 || v[4] > 127 || v[7] > 1 || sv[1] > 127) return false;
+    char rec[256], app[256];
+    if (!pb_string(sid, &sf[2], rec, sizeof rec) ||
+        !pb_string(sid + sf[3].at, &af[1], app, sizeof app))
+        return false;
+    memset(out, 0, sizeof *out);
+    *st = rr_store_id_init(&out->store_id,
+                           sf[1].have ? (rr_store_kind_t)sv[1] : RR_STORE_KIND_UNSPECIFIED, app, rec,
+                           err);
+    if (*st != RR_OK) return true;
+    if (f[6].have) {
+        out->has_chunk_id = true;
+        out->chunk_id.time_ns = tf[1].have ? tv[1] : 0;
+        out->chunk_id.inc = tf[2].have ? tv[2] : 0;
+    }
+    out->compression = f[2].have ? (rr_payload_compression_t)v[2] : RR_PAYLOAD_COMPRESSION_UNSPECIFIED;
+    out->uncompressed_size = f[3].have ? v[3] : 0;
+    out->encoding = f[4].have ? (int32_t)v[4] : 0;
+    out->has_is_static = f[7].have;
+    out->is_static = f[7].have && v[7];
+    /* protobuf-c leaves an empty bytes field without storage: so do we. */
+    if (f[5].have && f[5].len > 0) {
+        if (copy_payload) {
+            out->payload = malloc(f[5].len);
+            if (!out->payload) {
+                rr_store_id_free(&out->store_id);
+                memset(out, 0, sizeof *out);
+                *st = rr_error_set(err, RR_ERR_NOMEM, "ArrowMsg: out of memory");
+                return true;
+            }
+            memcpy(out->payload, data + f[5].at, f[5].len);
+        } else {
+            out->payload = (uint8_t *)data + f[5].at;
+        }
+        out->payload_len = f[5].len;
+    }
+    *st = RR_OK;
+    return true;
+}
+
 bool rr_arrow_msg_payload_offset(const uint8_t *data, size_t len, size_t *offset) {
     size_t pos = 0;
     while (pos < len) {
@@ -385,6 +492,8 @@ bool rr_arrow_msg_payload_offset(const uint8_t *data, size_t len, size_t *offset
 rr_status_t rr_arrow_msg_decode_borrowed(const uint8_t *data, size_t len, rr_arrow_msg_t *out,
                                          rr_error_t *err) {
     memset(out, 0, sizeof *out);
+    rr_status_t fast;
+    if (arrow_msg_simple(data, len, false, out, &fast, err)) return fast;
     /* Pass 1: find the payload fields and the size of the rest. */
     size_t pos = 0, rest = 0, pay_at = 0, pay_len = 0;
     bool have_payload = false;
@@ -489,6 +598,7 @@ rr_status_t rr_log_msg_decode(rr_log_msg_kind_t kind, const uint8_t *data, size_
         break;
     }
     case RR_LOG_MSG_ARROW: {
+        if (arrow_msg_simple(data, len, true, &out->u.arrow, &st, err)) break;
         PbArrowMsg *pb = rerun__log_msg__v1alpha1__arrow_msg__unpack(NULL, len, data);
         if (!pb) return bad_protobuf(err, "ArrowMsg", len);
         st = decode_arrow_msg(pb, &out->u.arrow, err);

@@ -9,7 +9,7 @@
  * message is looked up by its bytes in a small per-store cache: messages
  * of one entity repeat the same schema but for the chunk id in the schema's
  * "rerun:id" metadata, so the key is the flatbuffer with that value's bytes
- * left out (its place and length are part of the key). A hit gives the
+ * left out (the entry knows where they are). A hit gives the
  * schema parsed once, the batch plan (ipc_view.h) and the chunk plan
  * (chunk.h): the batch is read into stack-free view arrays pointing at the
  * buffer, validated with the sizes the message declares (every message,
@@ -26,7 +26,6 @@
 #include <string.h>
 
 #include <lz4.h>
-#include <xxhash.h>
 
 #include "arrow/array.h"
 #include "arrow/fb_reader.h"
@@ -42,10 +41,9 @@
  * pack, and reading them in place beats a copy into the scratch buffer. */
 #define INGEST_MAX_PAYLOAD (256 * 1024)
 #define INGEST_SLOTS 64
-#define INGEST_WAYS 4
 
 typedef struct ingest_entry {
-    uint64_t hash, used;
+    uint64_t used;
     uint8_t *key; /* the schema flatbuffer; the id's bytes are not compared */
     size_t key_len, id_off, id_len;
     struct ArrowSchema schema;
@@ -56,6 +54,7 @@ typedef struct ingest_entry {
 struct rr_store_chunk_decoder {
     ingest_entry_t *slots[INGEST_SLOTS];
     uint64_t tick;
+    size_t last; /* the slot of the last hit, tried first */
     uint8_t *scratch;
     size_t scratch_cap;
     rr_arrow_batch_view_t view;
@@ -105,17 +104,9 @@ static bool find_id(const uint8_t *fb, size_t len, size_t *off, size_t *n) {
     return found;
 }
 
-static uint64_t key_hash(const uint8_t *fb, size_t len, size_t off, size_t n) {
-    uint64_t a = XXH3_64bits(fb, off), b = XXH3_64bits(fb + off + n, len - off - n);
-    uint64_t h = a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)off << 32 | n);
-    h ^= h >> 31;
-    return h;
-}
-
-static bool key_equal(const ingest_entry_t *e, uint64_t h, const uint8_t *fb, size_t len,
-                      size_t off, size_t n) {
-    return e->hash == h && e->key_len == len && e->id_off == off && e->id_len == n &&
-           memcmp(e->key, fb, off) == 0 &&
+static bool key_equal(const ingest_entry_t *e, const uint8_t *fb, size_t len) {
+    size_t off = e->id_off, n = e->id_len;
+    return e->key_len == len && memcmp(e->key, fb, off) == 0 &&
            memcmp(e->key + off + n, fb + off + n, len - off - n) == 0;
 }
 
@@ -123,8 +114,7 @@ static bool key_equal(const ingest_entry_t *e, uint64_t h, const uint8_t *fb, si
  * way. NULL with RR_OK when the stream's schema does not parse (the general
  * path will say why). */
 static rr_status_t entry_new(const uint8_t *data, size_t len, const uint8_t *fb, size_t fb_len,
-                             uint64_t h, size_t off, size_t n, ingest_entry_t **out,
-                             rr_error_t *err) {
+                             size_t off, size_t n, ingest_entry_t **out, rr_error_t *err) {
     *out = NULL;
     rr_arrow_blob_t *blob = rr_arrow_blob_wrap(data, len, NULL, NULL);
     if (!blob) return rr_error_set(err, RR_ERR_NOMEM, "store: out of memory (ingest)");
@@ -145,7 +135,6 @@ static rr_status_t entry_new(const uint8_t *data, size_t len, const uint8_t *fb,
     e->key_len = fb_len;
     e->id_off = off;
     e->id_len = n;
-    e->hash = h;
     if (rr_arrow_batch_plan_init(&e->schema, &e->bplan)) {
         st = rr_chunk_plan_new(&e->schema, &e->cplan, err);
         if (st != RR_OK) {
@@ -157,29 +146,44 @@ static rr_status_t entry_new(const uint8_t *data, size_t len, const uint8_t *fb,
     return RR_OK;
 }
 
-/* The entry for this schema, made when missing (LRU within its set). */
-static rr_status_t lookup(rr_store_chunk_decoder_t *ing, const uint8_t *data, size_t len, const uint8_t *fb,
-                          size_t fb_len, size_t off, size_t n, ingest_entry_t **out,
+/* The entry for the schema message fb, made when missing (the least
+ * recently used one gives way). A stream has few schemas at a time (one
+ * per entity and column set), so the lookup is a scan comparing lengths
+ * and then bytes: no hash, and the chunk id's place is known from the
+ * entry, so a hit reads no flatbuffer at all. NULL when the schema is not
+ * for the fast path. */
+static rr_status_t lookup(rr_store_chunk_decoder_t *ing, const uint8_t *data, size_t len,
+                          const uint8_t *fb, size_t fb_len, ingest_entry_t **out,
                           rr_error_t *err) {
-    uint64_t h = key_hash(fb, fb_len, off, n);
-    size_t set = (size_t)(h % (INGEST_SLOTS / INGEST_WAYS)) * INGEST_WAYS, victim = set;
+    *out = NULL;
     ing->tick++;
-    for (size_t i = set; i < set + INGEST_WAYS; i++) {
+    ingest_entry_t *last = ing->slots[ing->last];
+    if (last && key_equal(last, fb, fb_len)) {
+        last->used = ing->tick;
+        *out = last;
+        return RR_OK;
+    }
+    size_t victim = 0;
+    for (size_t i = 0; i < INGEST_SLOTS; i++) {
         ingest_entry_t *e = ing->slots[i];
-        if (e && key_equal(e, h, fb, fb_len, off, n)) {
+        if (e && e->key_len == fb_len && key_equal(e, fb, fb_len)) {
             e->used = ing->tick;
+            ing->last = i;
             *out = e;
             return RR_OK;
         }
         if (!e || (ing->slots[victim] && e->used < ing->slots[victim]->used)) victim = i;
     }
+    size_t id_off = 0, id_len = 0;
+    if (!find_id(fb, fb_len, &id_off, &id_len)) return RR_OK;
     ingest_entry_t *e = NULL;
-    RR_TRY(entry_new(data, len, fb, fb_len, h, off, n, &e, err));
-    *out = e;
+    RR_TRY(entry_new(data, len, fb, fb_len, id_off, id_len, &e, err));
     if (!e) return RR_OK;
     entry_free(ing->slots[victim]);
     ing->slots[victim] = e;
+    ing->last = victim;
     e->used = ing->tick;
+    *out = e;
     return RR_OK;
 }
 
@@ -218,16 +222,15 @@ static rr_status_t fast_chunk(rr_store_chunk_decoder_t *ing, const rr_arrow_msg_
         if (got < 0 || (size_t)got != len) return RR_OK;
         data = ing->scratch;
     }
-    size_t fb_off = 0, fb_len = 0, next = 0, id_off = 0, id_len = 0;
+    size_t fb_off = 0, fb_len = 0, next = 0;
     bool fits = false;
-    if (rr_arrow_ipc_schema_span(data, len, &fb_off, &fb_len, &next, &fits, NULL) != RR_OK ||
-        !fits || !find_id(data + fb_off, fb_len, &id_off, &id_len))
+    if (rr_arrow_ipc_schema_span(data, len, &fb_off, &fb_len, &next, &fits, NULL) != RR_OK || !fits)
         return RR_OK;
     ingest_entry_t *e = NULL;
-    RR_TRY(lookup(ing, data, len, data + fb_off, fb_len, id_off, id_len, &e, err));
+    RR_TRY(lookup(ing, data, len, data + fb_off, fb_len, &e, err));
     rr_tuid_t id;
     if (!e || !e->cplan ||
-        !rr_chunk_id_parse((const char *)data + fb_off + id_off, id_len, &id))
+        !rr_chunk_id_parse((const char *)data + fb_off + e->id_off, e->id_len, &id))
         return RR_OK;
     if (rr_arrow_ipc_read_batch_view(data, len, next, &e->schema, &e->bplan, &ing->view, &fits,
                                      NULL) != RR_OK ||
