@@ -67,6 +67,18 @@ typedef struct rr_batcher_config {
     bool no_threads;
 } rr_batcher_config_t;
 
+/* How the stream's sinks (.rrd files, stdout, memory, the bodies custom
+ * sinks get) compress chunks: every choice writes what Rerun reads. */
+typedef enum rr_compression {
+    /* LZ4 blocks by a fast encoder for columns of fixed-width values
+     * (matches where values repeat their bytes), or by LZ4 proper where that
+     * does not shrink a chunk by 1/8: files a few percent bigger than LZ4
+     * proper's, for about 10% less encoding time on rows of a few numbers. */
+    RR_COMPRESSION_DEFAULT = 0,
+    RR_COMPRESSION_LZ4,  /* LZ4 proper (the smallest files) */
+    RR_COMPRESSION_NONE, /* uncompressed: the least CPU, the biggest files */
+} rr_compression_t;
+
 typedef struct rr_recording_options {
     const char *recording_id; /* NULL: a fresh random id */
     rr_store_kind_t store_kind; /* 0 means RR_STORE_KIND_RECORDING */
@@ -76,6 +88,7 @@ typedef struct rr_recording_options {
     /* Do not send the RecordingInfo properties (start time, at
      * /__properties) that Rerun sends with every new recording. */
     bool no_properties;
+    rr_compression_t compression;
 } rr_recording_options_t;
 
 /* A new stream for application_id; opts may be NULL. It has no sink until

@@ -6,7 +6,9 @@
  * before the end), stay within LZ4_compressBound, refuse a smaller output
  * buffer, and shrink chunk-like columns about as much as LZ4 does; the
  * gathered payload encoder uses it when asked and falls back to LZ4 on
- * text; and an .rrd written by rr_save reads back with every row. */
+ * text; an .rrd written by rr_save reads back with every row; and the
+ * stream's compression option (default, LZ4 proper, none) reaches every
+ * ArrowMsg, all three reading back the same. */
 #include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +290,82 @@ static void test_file_sink_reads_back(void **state) {
     free(data);
 }
 
+/* Counts ArrowMsg compressions of a decoded .rrd and decodes its payloads. */
+typedef struct comp_count {
+    int none, lz4;
+    int64_t rows;
+} comp_count_t;
+
+static rr_status_t count_msg(void *ctx, rr_rrd_message_t *m, rr_error_t *err) {
+    comp_count_t *c = ctx;
+    rr_status_t st = RR_OK;
+    if (m->msg.kind == RR_LOG_MSG_ARROW) {
+        if (m->msg.u.arrow.compression == RR_PAYLOAD_COMPRESSION_LZ4) c->lz4++;
+        else c->none++;
+        struct ArrowSchema s;
+        struct ArrowArray b;
+        st = rr_rrd_payload_decode(&m->msg.u.arrow, 0, &s, &b, err);
+        if (st == RR_OK) {
+            c->rows += b.length;
+            rr_arrow_array_release(&b);
+            rr_arrow_schema_release(&s);
+        }
+    }
+    rr_rrd_message_free(m);
+    return st;
+}
+
+static void test_compression_option(void **state) {
+    (void)state;
+    size_t sizes[3];
+    for (int mode = 0; mode < 3; mode++) {
+        rr_error_t err = {0};
+        rr_recording_options_t o;
+        memset(&o, 0, sizeof o);
+        o.no_properties = true;
+        o.compression = mode == 0 ? RR_COMPRESSION_DEFAULT : mode == 1 ? RR_COMPRESSION_LZ4
+                                                                       : RR_COMPRESSION_NONE;
+        rr_recording_stream_t *rec;
+        assert_rr_ok(rr_recording_stream_new("test_lz4", &o, &rec, &err), &err);
+        rr_memory_sink_t *m;
+        assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+        for (int i = 0; i < 20000; i++) {
+            assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+            double v = i * 0.25;
+            rr_archetype_t *a;
+            assert_rr_ok(rr_scalars_new(&a, &v, 1, RR_BORROW, &err), &err);
+            assert_rr_ok(rr_log(rec, "s", a, &err), &err);
+            rr_archetype_free(a);
+        }
+        assert_rr_ok(rr_flush(rec, &err), &err);
+        size_t len;
+        const uint8_t *data = rr_memory_sink_data(m, &len);
+        comp_count_t c = {0};
+        assert_rr_ok(rr_rrd_decode_all(data, len, count_msg, &c, &err), &err);
+        assert_int_equal(c.rows, 20000);
+        if (mode == 2) {
+            assert_int_equal(c.lz4, 0);
+        } else {
+            assert_true(c.lz4 > 0);
+            assert_int_equal(c.none, 0);
+        }
+        sizes[mode] = len;
+        rr_recording_stream_free(rec);
+    }
+    /* LZ4 proper is the smallest, the default close to it, none far bigger. */
+    assert_true(sizes[1] <= sizes[0]);
+    assert_true(sizes[0] * 10 <= sizes[1] * 11);
+    assert_true(sizes[2] > sizes[0] * 5 / 4);
+    /* An unknown choice is refused. */
+    rr_recording_options_t o;
+    memset(&o, 0, sizeof o);
+    o.compression = (rr_compression_t)7;
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_int_equal(rr_recording_stream_new("test_lz4", &o, &rec, &err), RR_ERR_INVALID_ARG);
+    assert_null(rec);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_small),
@@ -295,6 +373,7 @@ int main(void) {
         cmocka_unit_test(test_chunk_columns),
         cmocka_unit_test(test_gather_choice),
         cmocka_unit_test(test_file_sink_reads_back),
+        cmocka_unit_test(test_compression_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,8 @@ struct rr_recording_stream {
     uint64_t serial; /* keys the thread-local time */
     rr_store_id_t store_id;
     bool default_timelines;
+    /* How every sink encodes chunks (the same bytes for all of them). */
+    rr_rrd_writer_options_t sink_opts;
     atomic_llong tick;
     rr_sdk_batcher_t *batcher;
 
@@ -68,11 +70,6 @@ struct rr_recording_stream {
     rr_status_t sink_status;    /* first sink error since the last rr_flush */
     rr_error_t sink_error;
 };
-
-/* How every sink of a stream encodes chunks (sdk_internal.h says why), so
- * that all of them get the same bytes. */
-static const rr_rrd_writer_options_t k_sink_opts = {
-    .lz4_acceleration = RR_SDK_LZ4_ACCELERATION, .lz4_strided = RR_SDK_LZ4_STRIDED};
 
 static atomic_ullong g_serial;
 static _Atomic(rr_recording_stream_t *) g_global;
@@ -117,7 +114,7 @@ static void write_chunk(rr_recording_stream_t *rec, const rr_chunk_t *c, size_t 
             continue;
         }
         if (!encoded) {
-            if (rr_rrd_chunk_body_encode_opts(&rec->store_id, c, &k_sink_opts, &body, &e) !=
+            if (rr_rrd_chunk_body_encode_opts(&rec->store_id, c, &rec->sink_opts, &body, &e) !=
                 RR_OK) {
                 sink_failed(rec, s, &e);
                 continue;
@@ -264,7 +261,7 @@ rr_status_t rr_save(rr_recording_stream_t *rec, const char *path, rr_error_t *er
     }
     /* Each message reaches the file in whole write(2) calls, so a crash
      * leaves a readable prefix. */
-    rr_status_t st = rr_rrd_writer_open_fd(s.fd, &k_sink_opts, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_fd(s.fd, &rec->sink_opts, &s.w, err);
     if (st != RR_OK) {
         close(s.fd);
         free(s.path);
@@ -280,7 +277,7 @@ rr_status_t rr_stdout(rr_recording_stream_t *rec, rr_error_t *err) {
     s.kind = SINK_STDOUT;
     s.fd = STDOUT_FILENO;
     if (!(s.path = strdup("<stdout>"))) return rr_error_set(err, RR_ERR_NOMEM, "out of memory");
-    rr_status_t st = rr_rrd_writer_open_fd(STDOUT_FILENO, &k_sink_opts, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_fd(STDOUT_FILENO, &rec->sink_opts, &s.w, err);
     if (st != RR_OK) {
         free(s.path);
         return st;
@@ -301,7 +298,7 @@ rr_status_t rr_memory_sink(rr_recording_stream_t *rec, rr_memory_sink_t **out, r
         return rr_error_set(err, RR_ERR_NOMEM, "rr_memory_sink: out of memory");
     }
     s.mem->rec = rec;
-    rr_status_t st = rr_rrd_writer_open_buf(&s.mem->buf, &k_sink_opts, &s.w, err);
+    rr_status_t st = rr_rrd_writer_open_buf(&s.mem->buf, &rec->sink_opts, &s.w, err);
     if (st != RR_OK) {
         free(s.mem);
         free(s.path);
@@ -618,6 +615,8 @@ rr_status_t rr_recording_stream_new(const char *application_id, const rr_recordi
     if (o.store_kind == 0) o.store_kind = RR_STORE_KIND_RECORDING;
     if (o.store_kind != RR_STORE_KIND_RECORDING && o.store_kind != RR_STORE_KIND_BLUEPRINT)
         RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: unknown store kind %d", fn, (int)o.store_kind);
+    if ((unsigned)o.compression > RR_COMPRESSION_NONE)
+        RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: unknown compression %d", fn, (int)o.compression);
     if (o.recording_id && !o.recording_id[0])
         RR_SDK_FAIL(err, RR_ERR_INVALID_ARG, "%s: recording id is empty", fn);
 
@@ -625,6 +624,9 @@ rr_status_t rr_recording_stream_new(const char *application_id, const rr_recordi
     if (!rec) return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
     rec->serial = atomic_fetch_add(&g_serial, 1) + 1;
     rec->default_timelines = !o.no_default_timelines;
+    rec->sink_opts.lz4_acceleration = RR_SDK_LZ4_ACCELERATION;
+    rec->sink_opts.lz4_strided = o.compression == RR_COMPRESSION_DEFAULT && RR_SDK_LZ4_STRIDED;
+    rec->sink_opts.no_compression = o.compression == RR_COMPRESSION_NONE;
     atomic_init(&rec->tick, 0);
     char rid[37];
     if (!o.recording_id) random_recording_id(rid);

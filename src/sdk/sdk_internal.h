@@ -138,7 +138,8 @@ void rr_sdk_log_warn(const char *msg);
     } while (0)
 
 /* How the SDK's sinks compress ArrowMsg payloads (files, stdout, memory,
- * and the bodies custom sinks get). Rows of a few
+ * and the bodies custom sinks get) by default (RR_COMPRESSION_DEFAULT;
+ * RR_COMPRESSION_LZ4 and _NONE are the other choices). Rows of a few
  * scalars (bench_sdk (c): ~52 bytes a row, row ids and times mostly) cost
  * LZ4_compress_fast ~80 ns a row at acceleration 1, which shrinks them to
  * 63%; acceleration 4 saves ~15 ns for a 7% bigger file, 16 ~25 ns for 19%,
