@@ -926,6 +926,56 @@ static void test_decoders_table_path(void **state) {
         }
 }
 
+/* Keypoints (a pose): the class's keypoint annotations colour and label
+ * the points, its connections join them in the class's colour. */
+static void test_keypoints(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    static uint8_t black[40 * 20];
+    log_static(&s, "img", image(black, sizeof black, 40, 20, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U8, 0));
+    const rr_annotation_info_t kps[2] = {{.id = 0, .label = "head", .has_color = true, .color = 0xff0000ffu},
+                                         {.id = 1, .label = "hand"}};
+    const rr_keypoint_pair_t pairs[1] = {{0, 1}};
+    rr_class_description_map_elem_t cls[1] = {{.class_id = 1,
+                                               .class_description = {.info = {.id = 1, .label = "person",
+                                                                              .has_color = true, .color = 0x0000ffffu},
+                                                                     .keypoint_annotations = {kps, 2},
+                                                                     .keypoint_connections = {pairs, 1}}}};
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_annotation_context_new(&a, cls, 1, RR_COPY, &err), &err);
+    log_static(&s, "img", a);
+    const rr_position2d_t pos[3] = {{10.5f, 10.5f}, {30.5f, 10.5f}, {20.5f, 3.5f}};
+    const rr_class_id_t ids[1] = {1};
+    const rr_keypoint_id_t kp_ids[3] = {0, 1, 7};
+    const rr_radius_t r[1] = {-2.0f};
+    assert_rr_ok(rr_points2d_new(&a, pos, 3, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_class_ids(a, ids, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_keypoint_ids(a, kp_ids, 3, RR_COPY, &err), &err);
+    assert_rr_ok(rr_points2d_set_radii(a, r, 1, RR_COPY, &err), &err);
+    log_static(&s, "img/pose", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    frame_t f = draw(v, 40, 20);
+    expect_rgb(&f, 10, 10, 255, 0, 0, 1);  /* the head: its keypoint's colour */
+    expect_rgb(&f, 30, 10, 0, 0, 255, 1);  /* the hand: no colour of its own, the class's */
+    expect_rgb(&f, 20, 3, 0, 0, 255, 1);   /* keypoint 7 is not described: the class's */
+    expect_rgb(&f, 20, 10, 0, 0, 255, 1);  /* the connection between them */
+    expect_rgb(&f, 20, 15, 0, 0, 0, 1);
+    free(f.px);
+    /* Labels: the keypoints', else the class's. */
+    assert_int_equal(rr_spatial2d_num_labels(v), 3);
+    const char *want[3] = {"head", "hand", "person"};
+    for (size_t i = 0; i < 3; i++) {
+        rr_spatial2d_label_t l;
+        assert_true(rr_spatial2d_label(v, i, 40, 20, &l));
+        assert_string_equal(l.text, want[l.instance]);
+    }
+    rr_spatial2d_free(v);
+    scene_free(&s);
+}
+
 /* Transform3D places entities in the view's space: a parent translated by
  * (10, 20) and scaled 2x, a child image and points under it; the origin's
  * own transform does not count. */
@@ -1089,6 +1139,7 @@ int main(void) {
         cmocka_unit_test(test_time_and_cache),
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_keypoints),
         cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_decoders_table_path),
         cmocka_unit_test(test_opacity_and_draw_order),

@@ -52,9 +52,9 @@ static const char *const depth_c[] = {"DepthImage:buffer",     "DepthImage:forma
                                       "DepthImage:magnification_filter"};
 static const char *const seg_c[] = {"SegmentationImage:buffer", "SegmentationImage:format",
                                     "SegmentationImage:opacity", "SegmentationImage:draw_order"};
-static const char *const points_c[] = {"Points2D:positions",  "Points2D:radii",  "Points2D:colors",
-                                       "Points2D:class_ids",  "Points2D:draw_order", "Points2D:labels",
-                                       "Points2D:show_labels"};
+static const char *const points_c[] = {"Points2D:positions",   "Points2D:radii",      "Points2D:colors",
+                                       "Points2D:class_ids",   "Points2D:keypoint_ids", "Points2D:draw_order",
+                                       "Points2D:labels",      "Points2D:show_labels"};
 static const char *const lines_c[] = {"LineStrips2D:strips",    "LineStrips2D:radii",  "LineStrips2D:colors",
                                       "LineStrips2D:class_ids", "LineStrips2D:draw_order", "LineStrips2D:labels",
                                       "LineStrips2D:show_labels"};
@@ -69,7 +69,7 @@ static const archetype_desc_t archetypes[] = {
     {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1, -1, -1},
     {K_BOXES, "Boxes2D", boxes_c, 8, 5, -1, 5, -1, 6, 7},
     {K_LINES, "LineStrips2D", lines_c, 7, 4, -1, 4, -1, 5, 6},
-    {K_POINTS, "Points2D", points_c, 7, 4, -1, 4, -1, 5, 6},
+    {K_POINTS, "Points2D", points_c, 8, 5, -1, 5, -1, 6, 7},
 };
 #define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
 #define MAX_COMPONENTS 8
@@ -116,6 +116,7 @@ typedef struct entry {
     rr_gfx_texture_t *tex;
     int img_w, img_h;
     rr_gfx_buffer_t *buf;
+    rr_gfx_buffer_t *conn_buf; /* Points2D: keypoint connections, drawn under the points */
     float bounds[4];
     bool has_bounds;
     prim_t *prims;
@@ -197,6 +198,7 @@ static void entry_free(rr_spatial2d_t *v, entry_t *e) {
     v->gpu_bytes -= e->gpu_bytes;
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
+    rr_gfx_buffer_free(v->r, e->conn_buf);
     free(e->prims);
     free(e->inst);
     free(e);
@@ -207,10 +209,11 @@ static void entry_reset(rr_spatial2d_t *v, entry_t *e) {
     e->gpu_bytes = 0;
     rr_gfx_texture_free(e->tex);
     rr_gfx_buffer_free(v->r, e->buf);
+    rr_gfx_buffer_free(v->r, e->conn_buf);
     free(e->prims);
     free(e->inst);
     e->inst = NULL, e->n_inst = 0;
-    e->tex = NULL, e->buf = NULL, e->prims = NULL, e->n_prims = 0;
+    e->tex = NULL, e->buf = NULL, e->conn_buf = NULL, e->prims = NULL, e->n_prims = 0;
     e->built = false, e->why[0] = 0, e->has_bounds = false, e->downscaled = false;
 }
 
@@ -527,17 +530,102 @@ typedef struct class_color {
     uint32_t color;
     const char *label; /* borrowed from the store for the prepare; NULL: none */
     size_t label_len;
+    size_t kp_start, kp_n;     /* its keypoint annotations in annotations_t.kps */
+    size_t conn_start, conn_n; /* its keypoint connections in annotations_t.conns */
 } class_color_t;
+
+/* A keypoint's AnnotationInfo within a class. */
+typedef struct keypoint_info {
+    uint16_t id;
+    bool has_color;
+    uint32_t color;
+    const char *label;
+    size_t label_len;
+} keypoint_info_t;
 
 typedef struct annotations {
     class_color_t *classes; /* sorted by id */
     size_t n;
     uint64_t key; /* which cell they came from (0: none) */
+    keypoint_info_t *kps;
+    size_t n_kps, cap_kps;
+    uint16_t (*conns)[2];
+    size_t n_conns, cap_conns;
 } annotations_t;
+
+static void annotations_free(annotations_t *a) {
+    free(a->classes);
+    free(a->kps);
+    free(a->conns);
+    memset(a, 0, sizeof *a);
+}
 
 static int cmp_class(const void *a, const void *b) {
     const class_color_t *x = a, *y = b;
     return (int)x->id - (int)y->id;
+}
+
+/* A list field of struct slot j, as a cell of its items. */
+static bool struct_list(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
+                        cell_t *out) {
+    int f = field_index(st, name);
+    if (f < 0 || f >= sa->n_children) return false;
+    const struct ArrowSchema *ft = st->children[f];
+    const struct ArrowArray *fa = sa->children[f];
+    if (strcmp(ft->format, "+l") || ft->n_children != 1 || fa->n_children != 1 || fa->n_buffers < 2 || !fa->buffers[1])
+        return false;
+    int64_t slot = sa->offset + j;
+    if (slot < 0 || slot >= fa->length) return false;
+    const int32_t *offs = fa->buffers[1];
+    int64_t k = fa->offset + slot;
+    int32_t o0 = offs[k], o1 = offs[k + 1];
+    if (o0 < 0 || o1 < o0 || (int64_t)o1 > fa->children[0]->length) return false;
+    *out = (cell_t){ft->children[0], fa->children[0], o0, o1 - o0};
+    return true;
+}
+
+/* A class description's keypoint annotations and connections (slot j of
+ * the description struct array da). Out of memory loses them, nothing else. */
+static void load_keypoints(annotations_t *a, const struct ArrowSchema *dt, const struct ArrowArray *da, int64_t j,
+                           class_color_t *cc) {
+    cell_t kc, pc;
+    if (struct_list(dt, da, j, "keypoint_annotations", &kc) && kc.len > 0 && !strcmp(kc.type->format, "+s")) {
+        if (a->n_kps + (size_t)kc.len > a->cap_kps) {
+            size_t cap = (a->n_kps + (size_t)kc.len) * 2;
+            keypoint_info_t *n = realloc(a->kps, cap * sizeof *n);
+            if (!n) return;
+            a->kps = n, a->cap_kps = cap;
+        }
+        cc->kp_start = a->n_kps;
+        for (int64_t m = 0; m < kc.len; m++) {
+            uint64_t id, color;
+            if (!struct_uint(kc.type, kc.arr, kc.start + m, "id", &id)) continue;
+            keypoint_info_t *k = &a->kps[a->n_kps++];
+            k->id = (uint16_t)id;
+            k->has_color = struct_uint(kc.type, kc.arr, kc.start + m, "color", &color);
+            k->color = (uint32_t)color;
+            struct_text(kc.type, kc.arr, kc.start + m, "label", &k->label, &k->label_len);
+        }
+        cc->kp_n = a->n_kps - cc->kp_start;
+    }
+    if (struct_list(dt, da, j, "keypoint_connections", &pc) && pc.len > 0 && !strcmp(pc.type->format, "+s")) {
+        if (a->n_conns + (size_t)pc.len > a->cap_conns) {
+            size_t cap = (a->n_conns + (size_t)pc.len) * 2;
+            uint16_t(*n)[2] = realloc(a->conns, cap * sizeof *n);
+            if (!n) return;
+            a->conns = n, a->cap_conns = cap;
+        }
+        cc->conn_start = a->n_conns;
+        for (int64_t m = 0; m < pc.len; m++) {
+            uint64_t k0, k1;
+            if (!struct_uint(pc.type, pc.arr, pc.start + m, "keypoint0", &k0) ||
+                !struct_uint(pc.type, pc.arr, pc.start + m, "keypoint1", &k1))
+                continue;
+            a->conns[a->n_conns][0] = (uint16_t)k0, a->conns[a->n_conns][1] = (uint16_t)k1;
+            a->n_conns++;
+        }
+        cc->conn_n = a->n_conns - cc->conn_start;
+    }
 }
 
 /* The AnnotationContext nearest to entity (itself, then its ancestors). */
@@ -581,6 +669,7 @@ static void load_annotations(rr_spatial2d_t *v, const rr_entity_path_t *entity, 
                         cc->has_color = struct_uint(it, ia, da->offset + j, "color", &color);
                         cc->color = (uint32_t)color;
                         struct_text(it, ia, da->offset + j, "label", &cc->label, &cc->label_len);
+                        load_keypoints(out, dt, da, j, cc);
                     }
                     if (out->n > 1) qsort(out->classes, out->n, sizeof *out->classes, cmp_class);
                 }
@@ -723,29 +812,65 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
 /* Colour of instance i: the colors component, else the class id's colour,
  * else the entity's automatic colour. */
 typedef struct colorer {
-    cell_t colors, class_ids;
-    bool has_colors, has_ids;
+    cell_t colors, class_ids, keypoint_ids;
+    bool has_colors, has_ids, has_kps;
     annotations_t *ann;
     uint32_t fallback;
 } colorer_t;
 
-static void colorer_init(colorer_t *c, build_t *b, int i_colors, int i_ids) {
+/* i_kps: the keypoint ids' component, -1 when the archetype has none. */
+static void colorer_init(colorer_t *c, build_t *b, int i_colors, int i_ids, int i_kps) {
     memset(c, 0, sizeof *c);
     c->has_colors = b->found[i_colors] && cell_of(&b->rows[i_colors], &c->colors) && c->colors.len > 0 &&
                     !strcmp(c->colors.type->format, "I");
     c->has_ids = b->found[i_ids] && cell_of(&b->rows[i_ids], &c->class_ids) && c->class_ids.len > 0 &&
                  !strcmp(c->class_ids.type->format, "S");
+    c->has_kps = i_kps >= 0 && b->found[i_kps] && cell_of(&b->rows[i_kps], &c->keypoint_ids) &&
+                 c->keypoint_ids.len > 0 && !strcmp(c->keypoint_ids.type->format, "S");
     c->ann = b->ann;
     c->fallback = rr_auto_color((uint16_t)(b->entity->hash % 65535u));
 }
 
 static int64_t clamp_i(int64_t i, int64_t n) { return i < n ? i : n - 1; }
 
+/* Rerun's annotation_info_with_keypoint: a keypoint's annotation of the
+ * class overrides the class's colour and label; without a colour from
+ * either, the automatic colour of the keypoint's id. */
+static uint32_t resolve_annotation(const annotations_t *a, uint32_t class_id, bool has_kp, uint16_t kp,
+                                   const char **label, size_t *label_len) {
+    const class_color_t *cc = find_class(a, class_id);
+    if (label) *label = NULL, *label_len = 0;
+    if (!cc) return rr_auto_color((uint16_t)class_id);
+    if (has_kp)
+        for (size_t k = 0; k < cc->kp_n; k++) {
+            const keypoint_info_t *ki = &a->kps[cc->kp_start + k];
+            if (ki->id != kp) continue;
+            if (label) {
+                *label = ki->label ? ki->label : cc->label;
+                *label_len = ki->label ? ki->label_len : cc->label_len;
+            }
+            return ki->has_color ? ki->color : cc->has_color ? cc->color : rr_auto_color(kp);
+        }
+    if (label) *label = cc->label, *label_len = cc->label_len;
+    return cc->has_color ? cc->color : rr_auto_color(cc->info_id);
+}
+
+static bool class_at(const colorer_t *c, int64_t i, uint32_t *class_id, bool *has_kp, uint16_t *kp) {
+    double x;
+    if (!c->has_ids || !cell_scalar(&c->class_ids, "S", clamp_i(i, c->class_ids.len), &x)) return false;
+    *class_id = (uint32_t)x;
+    *has_kp = c->has_kps && cell_scalar(&c->keypoint_ids, "S", clamp_i(i, c->keypoint_ids.len), &x);
+    *kp = *has_kp ? (uint16_t)x : 0;
+    return true;
+}
+
 static uint32_t color_at(const colorer_t *c, int64_t i) {
     double x;
     if (c->has_colors && cell_scalar(&c->colors, "I", clamp_i(i, c->colors.len), &x)) return (uint32_t)x;
-    if (c->has_ids && cell_scalar(&c->class_ids, "S", clamp_i(i, c->class_ids.len), &x))
-        return class_color(c->ann, (uint32_t)x);
+    uint32_t id;
+    bool has_kp;
+    uint16_t kp;
+    if (class_at(c, i, &id, &has_kp, &kp)) return resolve_annotation(c->ann, id, has_kp, kp, NULL, NULL);
     return c->fallback;
 }
 
@@ -771,6 +896,47 @@ static void grow_bounds(entry_t *e, float x, float y) {
     if (y > e->bounds[3]) e->bounds[3] = y;
 }
 
+/* Rerun's keypoint connections: per class of the points, a segment between
+ * the positions of each connected keypoint pair (the last point with that
+ * class and keypoint), in the class's colour, of the default radius. */
+static rr_status_t build_connections(build_t *b, const colorer_t *col, const rr_gfx_point_t *pts, size_t n,
+                                     rr_error_t *err) {
+    const annotations_t *a = b->ann;
+    if (!a->n_conns) return RR_OK;
+    rr_gfx_segment_t *segs = NULL;
+    size_t ns = 0, cap = 0;
+    for (size_t c = 0; c < a->n; c++) {
+        const class_color_t *cc = &a->classes[c];
+        for (size_t k = 0; k < cc->conn_n; k++) {
+            const uint16_t *pair = a->conns[cc->conn_start + k];
+            const rr_gfx_point_t *end[2] = {NULL, NULL};
+            for (size_t i = 0; i < n; i++) {
+                uint32_t id;
+                bool has_kp;
+                uint16_t kp;
+                if (!class_at(col, (int64_t)i, &id, &has_kp, &kp) || id != cc->id || !has_kp) continue;
+                if (kp == pair[0]) end[0] = &pts[i];
+                if (kp == pair[1]) end[1] = &pts[i];
+            }
+            if (!end[0] || !end[1]) continue;
+            if (ns == cap) {
+                size_t nc = cap ? cap * 2 : 32;
+                rr_gfx_segment_t *g = realloc(segs, nc * sizeof *g);
+                if (!g) {
+                    free(segs);
+                    return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: keypoint connections");
+                }
+                segs = g, cap = nc;
+            }
+            segs[ns++] = (rr_gfx_segment_t){{end[0]->pos[0], end[0]->pos[1], 0}, {end[1]->pos[0], end[1]->pos[1], 0},
+                                            DEFAULT_RADIUS, cc->has_color ? cc->color : rr_auto_color(cc->info_id)};
+        }
+    }
+    rr_status_t st = ns ? rr_gfx_lines_upload(b->v->r, segs, ns, &b->e->conn_buf, err) : RR_OK;
+    free(segs);
+    return st;
+}
+
 static rr_status_t build_points(build_t *b, rr_error_t *err) {
     cell_t c;
     const uint8_t *pos = NULL;
@@ -787,7 +953,7 @@ static rr_status_t build_points(build_t *b, rr_error_t *err) {
         return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %zu points", n);
     }
     colorer_t col;
-    colorer_init(&col, b, 2, 3);
+    colorer_init(&col, b, 2, 3, 4);
     for (size_t i = 0; i < n; i++) {
         float xy[2];
         memcpy(xy, pos + i * 8, 8);
@@ -798,6 +964,7 @@ static rr_status_t build_points(build_t *b, rr_error_t *err) {
     }
     b->e->n_prims = b->e->n_inst = n;
     rr_status_t st = rr_gfx_points_upload(b->v->r, pts, n, &b->e->buf, err);
+    if (st == RR_OK && col.has_ids && col.has_kps) st = build_connections(b, &col, pts, n, err);
     free(pts);
     return st;
 }
@@ -846,7 +1013,7 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     int64_t n = ctr && cc.len > hc.len ? cc.len : hc.len;
     if (!hc.len) n = 0;
     colorer_t col;
-    colorer_init(&col, b, 3, 4);
+    colorer_init(&col, b, 3, 4, -1);
     rr_gfx_segment_t *segs = NULL;
     prim_t *prims = NULL;
     size_t ns = 0, cap = 0;
@@ -886,7 +1053,7 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     const struct ArrowArray *fsl = c.arr->children[0], *flt = fsl->children[0];
     const float *fl = flt->n_buffers >= 2 ? flt->buffers[1] : NULL;
     colorer_t col;
-    colorer_init(&col, b, 2, 3);
+    colorer_init(&col, b, 2, 3, -1);
     rr_gfx_segment_t *segs = NULL;
     prim_t *prims = NULL;
     size_t ns = 0, cap = 0;
@@ -1014,6 +1181,8 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
     int64_t n_labels = has_labels ? lc.len : 0;
     int i_class = d->kind == K_BOXES ? 4 : 3;
     bool has_ids = found[i_class] && cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
+    cell_t kc;
+    bool has_kps = d->kind == K_POINTS && found[4] && cell_of(&rows[4], &kc) && kc.len > 0 && !strcmp(kc.type->format, "S");
     bool show = n_labels == 1 || e->n_inst < MAX_LABELS_PER_ENTITY;
     if (found[d->i_show] && cell_of(&rows[d->i_show], &sc) && sc.len > 0 && !strcmp(sc.type->format, "b") &&
         sc.arr->n_buffers >= 2 && sc.arr->buffers[1])
@@ -1034,10 +1203,12 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
         if ((int64_t)i < n_labels) {
             if (!cell_bytes(&lc, (int64_t)i, true, &text, &len)) text = NULL;
         } else if (has_ids) {
-            double id;
-            const class_color_t *cc = NULL;
-            if (cell_scalar(&ic, "S", clamp_i((int64_t)i, ic.len), &id)) cc = find_class(ann, (uint32_t)id);
-            if (cc && cc->label) text = (const uint8_t *)cc->label, len = cc->label_len;
+            double id, kp = 0;
+            bool has_kp = has_kps && cell_scalar(&kc, "S", clamp_i((int64_t)i, kc.len), &kp);
+            const char *l = NULL;
+            if (cell_scalar(&ic, "S", clamp_i((int64_t)i, ic.len), &id))
+                resolve_annotation(ann, (uint32_t)id, has_kp, (uint16_t)kp, &l, &len);
+            text = (const uint8_t *)l;
         }
         if (!text) continue;
         RR_TRY(push_label(v, (const char *)text, len, entity_off, i, e->inst[i].color, e->inst[i].a, e->inst[i].rect,
@@ -1307,7 +1478,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             if (!ce) {
                 ce = cache_insert(v, rows[0].chunk->id, rows[0].row, d->kind);
                 if (!ce) {
-                    free(ann.classes);
+                    annotations_free(&ann);
                     return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
                 }
             }
@@ -1316,12 +1487,13 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                 rr_status_t st = build(&b, err);
                 if (st != RR_OK) {
                     entry_reset(v, ce);
-                    free(ann.classes);
+                    annotations_free(&ann);
                     return rr_error_prefix(err, "%s: ", e->str);
                 }
                 ce->built = true;
                 ce->key2 = key2;
-                ce->gpu_bytes = (ce->tex ? rr_gfx_texture_bytes(ce->tex) : 0) + (ce->buf ? rr_gfx_buffer_bytes(ce->buf) : 0);
+                ce->gpu_bytes = (ce->tex ? rr_gfx_texture_bytes(ce->tex) : 0) + (ce->buf ? rr_gfx_buffer_bytes(ce->buf) : 0) +
+                                (ce->conn_buf ? rr_gfx_buffer_bytes(ce->conn_buf) : 0);
                 v->gpu_bytes += ce->gpu_bytes;
             }
             ce->last_used = v->frame;
@@ -1351,11 +1523,11 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             if (st == RR_OK && d->i_labels >= 0)
                 st = collect_labels(v, d, rows, found, ce, &ann, &v->items[v->n_items - 1], err);
             if (st != RR_OK) {
-                free(ann.classes);
+                annotations_free(&ann);
                 return st;
             }
         }
-        free(ann.classes);
+        annotations_free(&ann);
     }
     /* Rerun's opacity fallbacks: colour over depth, segmentation over other images, at half. */
     for (size_t i = 0; i < v->n_items; i++) {
@@ -1504,6 +1676,7 @@ rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_err
             rr_mat4_t m = rr_mat4_mul(&mvp, &it->model);
             rr_gfx_quad_draw(v->quad, it->e->tex, &m, 0, 0, (float)it->e->img_w, (float)it->e->img_h, it->opacity);
         } else {
+            rr_gfx_draw(v->r, it->e->conn_buf, &it->model);
             rr_gfx_draw(v->r, it->e->buf, &it->model);
         }
     }
