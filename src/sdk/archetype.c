@@ -434,8 +434,9 @@ rr_status_t rr_sdk_archetype_add_flat(rr_archetype_t *a, const rr_component_desc
         ext = p;
         owns = true;
     }
-    /* Built where it lands: a batch is large (it carries its view). */
-    rr_sdk_batch_t *b = slot_for(a, desc->component);
+    /* Built where it lands: a batch is large (it carries its view). The
+     * first batch of a container has nothing to replace. */
+    rr_sdk_batch_t *b = a->n == 0 ? &a->batches[a->n++] : slot_for(a, desc->component);
     if (!b) {
         if (owns) free((void *)ext);
         return rr_error_set(err, RR_ERR_NOMEM, "%s: out of memory", fn);
