@@ -41,7 +41,8 @@ void rr_gfx_quad_program_free(rr_gfx_quad_program_t *p); /* NULL-safe */
 
 /* Draws t over the rectangle (x0, y0) - (x1, y1) of the space mvp maps to
  * clip space, the texture's top row at y0, blended over what is there with
- * opacity (0..1) times the texture's alpha. Leaves blending off. */
+ * opacity (0..1) times the texture's alpha, under the depth state the
+ * caller set (the 2D view: none). Leaves blending off. */
 void rr_gfx_quad_draw(rr_gfx_quad_program_t *p, const rr_gfx_texture_t *t, const rr_mat4_t *mvp,
                       float x0, float y0, float x1, float y1, float opacity);
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "arrow/array.h"
-#include "viewer/gfx/gl.h"
 #include "viewer/gfx/image_decode.h"
 #include "viewer/gfx/texture.h"
 
@@ -1668,8 +1667,10 @@ rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_err
     rr_mat4_t mvp = rr_mat4_mul(&proj, &view);
     static const float background[4] = {0, 0, 0, 1}; /* Rerun's dark viewport_background */
     rr_gfx_begin(v->r, target, &view, &proj, background);
-    /* Draw order alone decides what is on top. */
-    glDisable(GL_DEPTH_TEST);
+    /* Draw order alone decides what is on top: no depth test for the
+     * renderer's draws nor for the image quads. */
+    static const rr_gfx_style_t flat = {.overlay = true};
+    rr_gfx_set_style(v->r, &flat);
     for (size_t i = 0; i < v->n_items; i++) {
         const item_t *it = &v->items[i];
         if (is_image(it->kind)) {
@@ -1686,7 +1687,7 @@ rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_err
         if (matches(&v->hover, entity)) outline_item(v, it, &v->hover, c.scale, HOVER_COLOR);
         if (matches(&v->selected, entity)) outline_item(v, it, &v->selected, c.scale, SELECT_COLOR);
     }
-    glEnable(GL_DEPTH_TEST);
+    rr_gfx_set_style(v->r, NULL);
     return rr_gfx_end(v->r, err);
 }
 
