@@ -332,6 +332,8 @@ static void test_spatial3d_transforms_and_cache(void **state) {
     add_cell(c, "LineStrips3D", "LineStrips3D:strips", "f", 3, strip, 1, 3);
     insert(store, c);
 
+    rr_gfx_stats_t s0;
+    rr_gfx_renderer_stats(g_r, &s0);
     rr_spatial3d_t *v = NULL;
     assert_rr_ok(rr_spatial3d_new(g_r, store, &v, &err), &err);
     assert_rr_ok(rr_spatial3d_prepare(v, "frame", 1, &err), &err);
@@ -390,7 +392,8 @@ static void test_spatial3d_transforms_and_cache(void **state) {
     assert_rr_ok(rr_store_gc(store, &gc, NULL, &err), &err);
     assert_int_equal(rr_spatial3d_cache_size(v), 0);
     rr_gfx_renderer_stats(g_r, &s2);
-    assert_int_equal(s2.buffers_live, s1.buffers_live - cached);
+    assert_true(s1.buffers_live > s0.buffers_live + cached - 1); /* the box has a fill and edges */
+    assert_int_equal(s2.buffers_live, s0.buffers_live);
 
     rr_gfx_target_free(t);
     rr_spatial3d_free(v);

@@ -236,10 +236,14 @@ static void test_ellipsoids(void **state) {
     assert_true(fabsf(b.min.x + 2.2f) < 1e-4f && fabsf(b.max.y - 1.0f) < 1e-4f);
     rr_camera_t cam = top_camera(rr_v3(0, 0, 0), 6);
     uint8_t *px = draw(v, &cam);
-    /* Wireframe (Rerun's default): the outline in the XY plane, hollow between its cross-sections. */
-    assert_true(near_rgb(at_p(v, &cam, px, rr_v3(-2.2f, 0, 0)), 0, 255, 0, 60));
-    assert_true(near_rgb(at_p(v, &cam, px, rr_v3(-1.2f, 0.5f, 0)), 0, 255, 0, 60));
-    assert_true(is_black(at_p(v, &cam, px, rr_v3(-1.6f, 0.2f, 0))));
+    /* Rerun's default: the major wireframe (the outline in the XY plane and
+     * the other cross-sections) over a fill at a quarter of the alpha. */
+    const uint8_t *rim = at_p(v, &cam, px, rr_v3(-2.2f, 0, 0));
+    assert_true(rim[1] > 120 && rim[0] < 30 && rim[2] < 30);
+    rim = at_p(v, &cam, px, rr_v3(-1.2f, 0.5f, 0));
+    assert_true(rim[1] > 120 && rim[0] < 30 && rim[2] < 30);
+    const uint8_t *in = at_p(v, &cam, px, rr_v3(-1.6f, 0.2f, 0));
+    assert_true(in[1] > 10 && in[1] < 110 && in[0] < 8 && in[2] < 8);
     /* Solid, turned: filled and lit blue along y, nothing along x past the short half size. */
     const uint8_t *p = at_p(v, &cam, px, rr_v3(1.2f, 0.7f, 0));
     assert_true(p[2] > 120 && p[0] < 20 && p[1] < 20);
@@ -391,7 +395,7 @@ static void test_instance_poses(void **state) {
     insert(store, c);
     rr_spatial3d_t *v = prepared(store);
     assert_null(rr_spatial3d_warning(v));
-    assert_int_equal(rr_spatial3d_num_drawables(v), 4); /* 2 point poses, the boxes, the mesh */
+    assert_int_equal(rr_spatial3d_num_drawables(v), 3); /* the points (twice), the boxes, the mesh */
     rr_camera_t cam = top_camera(rr_v3(0, 0, 0), 6);
     uint8_t *px = draw(v, &cam);
     assert_true(near_rgb(at_p(v, &cam, px, rr_v3(-1, 0, 0)), 255, 0, 0, 8));
@@ -422,8 +426,8 @@ static void test_instance_poses(void **state) {
 
 /* ---------------- picking and highlights ---------------- */
 
-/* Points at x = -1, 0, 1; two strips at y = +-1; two solid boxes and a
- * wireframe one. */
+/* Points at x = -1, 0, 1; two strips at y = +-1; two solid boxes, a
+ * wireframe one and one in the default fill mode. */
 static rr_store_t *pick_scene(void) {
     rr_store_t *store = new_store();
     rr_chunk_t *c = chunk("pts");
@@ -443,9 +447,15 @@ static rr_store_t *pick_scene(void) {
     cell(c, "Boxes3D:fill_mode", "C", 0, fill, 1, 0);
     insert(store, c);
     c = chunk("wirebox");
-    double ctr3[3] = {1.5, 1.6, 0};
+    double ctr3[3] = {1.5, 1.6, 0}, major[1] = {1};
     cell(c, "Boxes3D:half_sizes", "f", 3, hs, 1, 0);
     cell(c, "Boxes3D:centers", "f", 3, ctr3, 1, 0);
+    cell(c, "Boxes3D:fill_mode", "C", 0, major, 1, 0);
+    insert(store, c);
+    c = chunk("defaultbox");
+    double ctr4[3] = {0, 2.2, 0};
+    cell(c, "Boxes3D:half_sizes", "f", 3, hs, 1, 0);
+    cell(c, "Boxes3D:centers", "f", 3, ctr4, 1, 0);
     insert(store, c);
     return store;
 }
@@ -492,6 +502,10 @@ static void test_pick(void **state) {
     assert_int_equal(p.instance, 0);
     pick_at(v, &cam, rr_v3(1.5f, 1.6f, 0.2f), &p);
     assert_false(p.hit);
+    /* Rerun's default fill (transparent) is picked through its middle. */
+    pick_at(v, &cam, rr_v3(0, 2.2f, 0.2f), &p);
+    assert_true(p.hit);
+    assert_string_equal(p.entity, "/defaultbox");
     /* Empty space. */
     pick_at(v, &cam, rr_v3(0, 0.5f, 0), &p);
     assert_false(p.hit);

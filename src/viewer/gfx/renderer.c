@@ -308,7 +308,8 @@ static const char *mesh_fs =
     "                                   : normalize(cross(dFdx(v_view), dFdy(v_view)));\n"
     /* A headlight, two-sided: faces toward the eye are brightest. */
     "  float l = abs(dot(n, normalize(-v_view)));\n"
-    "  o_color = vec4(mix(v_color.rgb * (0.3 + 0.7 * l), u_tint.rgb, u_tint.a), 1.0);\n"
+    /* Alpha only counts when blending (transparent fills). */
+    "  o_color = vec4(mix(v_color.rgb * (0.3 + 0.7 * l), u_tint.rgb, u_tint.a), v_color.a);\n"
     "}\n";
 
 static rr_status_t link(program_t *p, const char *vs, const char *fs, const char *what,
@@ -674,12 +675,14 @@ static void use_program(rr_gfx_renderer_t *r, const program_t *p, const rr_mat4_
 void rr_gfx_set_style(rr_gfx_renderer_t *r, const rr_gfx_style_t *s) {
     if (s) r->style = *s;
     else memset(&r->style, 0, sizeof r->style);
-    if (r->style.overlay) {
-        glDisable(GL_DEPTH_TEST);
-        glDepthMask(GL_FALSE);
+    if (r->style.overlay) glDisable(GL_DEPTH_TEST);
+    else glEnable(GL_DEPTH_TEST);
+    glDepthMask(r->style.overlay || r->style.blend ? GL_FALSE : GL_TRUE);
+    if (r->style.blend) {
+        glEnable(GL_BLEND);
+        glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
     } else {
-        glEnable(GL_DEPTH_TEST);
-        glDepthMask(GL_TRUE);
+        glDisable(GL_BLEND);
     }
 }
 

@@ -128,6 +128,7 @@ typedef struct rr_gfx_style {
     uint32_t color;    /* Rgba32 the colours are pulled toward... */
     float color_mix;   /* ...by this much, 0 (own colour) to 1 (color) */
     bool overlay;      /* drawn over everything: no depth test, depth untouched */
+    bool blend;        /* alpha-blended over what is there, depth tested but untouched */
 } rr_gfx_style_t;
 void rr_gfx_set_style(rr_gfx_renderer_t *r, const rr_gfx_style_t *s); /* NULL: the plain look */
 

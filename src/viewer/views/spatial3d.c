@@ -18,8 +18,10 @@
 #define FRUSTUM_COLOR 0x9f9f9fffu /* the dark theme's frustum_color, Gray.600 */
 /* FillMode: MajorWireframe 1, DenseWireframe 2, Solid 3,
  * TransparentFillMajorWireframe 4 (the default). */
+#define FILL_MODE_MAJOR 1
 #define FILL_MODE_DENSE 2
 #define FILL_MODE_SOLID 3
+#define FILL_MODE_TRANSPARENT 4
 #define RELATION_CHILD_FROM_PARENT 2
 /* Outlines (re_view outlines.rs): hover is the strong text colour, the
  * selection the selection stroke colour, both 2 points wide, so 1 point
@@ -58,6 +60,7 @@ typedef struct geo {
     size_t n_cells;
     uint32_t *perm; /* points only: item indices grouped by cell */
     bool whole;     /* picked as the entity as a whole (a mesh), not by instance */
+    bool transparent; /* drawn blended, after everything opaque */
     rr_gfx_buffer_t *buf;
 } geo_t;
 
@@ -90,6 +93,7 @@ struct rr_spatial3d {
     size_t n_buckets, n_entries;
     drawable_t *draws;
     size_t n_draws, cap_draws;
+    size_t n_things; /* entity and archetype pairs drawn */
     char *names; /* entity path texts of this frame's drawables */
     size_t n_names, cap_names;
     rr_mat4_t *world; /* per store entity, this frame */
@@ -166,11 +170,11 @@ static void on_store_event(void *ctx, const rr_store_event_t *ev) {
      * prepare there is nothing to draw or pick. */
     if (ev->kind == RR_STORE_EVENT_REMOVED) {
         drop_chunk(v, ev->chunk_id);
-        v->n_draws = 0;
+        v->n_draws = v->n_things = 0;
     }
     if (ev->kind == RR_STORE_EVENT_COMPACTED) {
         for (size_t i = 0; i < ev->n_compacted_from; i++) drop_chunk(v, ev->compacted_from[i]);
-        v->n_draws = 0;
+        v->n_draws = v->n_things = 0;
     }
 }
 
@@ -764,6 +768,77 @@ static rr_gfx_segment_t seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t col
     return (rr_gfx_segment_t){{a.x, a.y, a.z}, {c.x, c.y, c.z}, radius, color};
 }
 
+/* Boxes and ellipsoids by fill mode (Rerun's FillMode): lines for the
+ * wireframes, triangles for solid fills; the default transparent fill is
+ * the solid one at a quarter of the colour's alpha under the major
+ * wireframe (re_view_spatial proc_mesh_vis). */
+typedef struct shapes {
+    bool wire, solid, transparent;
+    rr_gfx_segment_t *segs;
+    uint32_t *seg_inst;
+    rr_gfx_vertex_t *tris; /* three per triangle */
+    uint32_t *tri_inst;
+    size_t n_segs, n_tris;
+} shapes_t;
+
+static rr_status_t shapes_init(shapes_t *s, const span_t *fill, int64_t n, size_t segs_per, size_t tris_per,
+                               rr_error_t *err) {
+    memset(s, 0, sizeof *s);
+    int mode = fill->n ? fill->p[0] : FILL_MODE_TRANSPARENT;
+    if (mode < FILL_MODE_MAJOR || mode > FILL_MODE_TRANSPARENT) mode = FILL_MODE_TRANSPARENT;
+    s->wire = mode != FILL_MODE_SOLID;
+    s->solid = mode == FILL_MODE_SOLID || mode == FILL_MODE_TRANSPARENT;
+    s->transparent = mode == FILL_MODE_TRANSPARENT;
+    size_t m = (size_t)(n ? n : 1);
+    if (s->wire) {
+        s->segs = malloc(m * segs_per * sizeof *s->segs);
+        s->seg_inst = malloc(m * segs_per * sizeof *s->seg_inst);
+    }
+    if (s->solid) {
+        s->tris = malloc(m * tris_per * 3 * sizeof *s->tris);
+        s->tri_inst = malloc(m * tris_per * sizeof *s->tri_inst);
+    }
+    if ((s->wire && (!s->segs || !s->seg_inst)) || (s->solid && (!s->tris || !s->tri_inst))) {
+        free(s->segs);
+        free(s->seg_inst);
+        free(s->tris);
+        free(s->tri_inst);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld shapes", (long long)n);
+    }
+    return RR_OK;
+}
+
+static void shapes_seg(shapes_t *s, rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color, int64_t inst) {
+    s->segs[s->n_segs] = (rr_gfx_segment_t){{a.x, a.y, a.z}, {c.x, c.y, c.z}, radius, color};
+    s->seg_inst[s->n_segs++] = (uint32_t)inst;
+}
+
+static void shapes_tri(shapes_t *s, const rr_vec3_t p[3], const rr_vec3_t *nrm, uint32_t color, int64_t inst) {
+    if (s->transparent) color = (color & 0xffffff00u) | ((color & 0xffu) / 4);
+    for (int k = 0; k < 3; k++) {
+        rr_gfx_vertex_t *o = &s->tris[s->n_tris * 3 + (size_t)k];
+        *o = (rr_gfx_vertex_t){{p[k].x, p[k].y, p[k].z}, {0, 0, 0}, color};
+        if (nrm) o->normal[0] = nrm[k].x, o->normal[1] = nrm[k].y, o->normal[2] = nrm[k].z;
+    }
+    s->tri_inst[s->n_tris++] = (uint32_t)inst;
+}
+
+/* Fill first: a failure frees whatever was not handed over yet. */
+static rr_status_t shapes_emit(build_t *b, shapes_t *s, rr_error_t *err) {
+    rr_status_t st = RR_OK;
+    if (s->solid) {
+        st = emit(b, GEO_TRIS, s->tris, s->n_tris, s->tri_inst, err);
+        if (st == RR_OK) b->ce->geo[b->ce->n_geo - 1].transparent = s->transparent;
+    }
+    if (!s->wire) return st;
+    if (st != RR_OK) {
+        free(s->segs);
+        free(s->seg_inst);
+        return st;
+    }
+    return emit(b, GEO_SEGS, s->segs, s->n_segs, s->seg_inst, err);
+}
+
 static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     span_t half = opt_span(b, 0, "f", 3, "Boxes3D:half_sizes");
     span_t centers = opt_span(b, 1, "f", 3, "Boxes3D:centers");
@@ -773,16 +848,9 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     rotations_t rot;
     read_rotations(b, 2, 3, "Boxes3D", &rot);
     int64_t n = instance_count(b, &half, &centers, &rot);
-    bool solid = fill.n && fill.p[0] == FILL_MODE_SOLID;
     uint32_t fallback = auto_color(b->entity);
-    size_t per = 12; /* edges, or triangles */
-    void *geo = malloc((size_t)(n ? n : 1) * per * (solid ? 3 * sizeof(rr_gfx_vertex_t) : sizeof(rr_gfx_segment_t)));
-    uint32_t *inst = malloc((size_t)(n ? n : 1) * per * sizeof *inst);
-    if (!geo || !inst) {
-        free(geo);
-        free(inst);
-        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld boxes", (long long)n);
-    }
+    shapes_t sh;
+    RR_TRY(shapes_init(&sh, &fill, n, 12, 12, err));
     static const int faces[6][4] = {{0, 1, 3, 2}, {4, 6, 7, 5}, {0, 4, 5, 1},
                                     {2, 3, 7, 6}, {0, 2, 6, 4}, {1, 5, 7, 3}};
     static const int edges[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3},
@@ -799,26 +867,19 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
             rr_aabb_add_point(&b->bounds, corner[c]);
         }
         uint32_t color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
-        for (size_t k = 0; k < per; k++) inst[(size_t)i * per + k] = (uint32_t)i;
-        if (solid) {
-            rr_gfx_vertex_t *vx = (rr_gfx_vertex_t *)geo + (size_t)i * per * 3;
-            for (int f = 0; f < 6; f++) {
-                static const int tri[6] = {0, 1, 2, 0, 2, 3};
-                for (int k = 0; k < 6; k++) {
-                    rr_vec3_t p = corner[faces[f][tri[k]]];
-                    rr_gfx_vertex_t *o = &vx[f * 6 + k];
-                    o->pos[0] = p.x, o->pos[1] = p.y, o->pos[2] = p.z;
-                    o->normal[0] = o->normal[1] = o->normal[2] = 0; /* flat */
-                    o->color = color;
-                }
+        if (sh.solid)
+            for (int f = 0; f < 6; f++) { /* flat shaded: no normals */
+                rr_vec3_t t0[3] = {corner[faces[f][0]], corner[faces[f][1]], corner[faces[f][2]]};
+                rr_vec3_t t1[3] = {corner[faces[f][0]], corner[faces[f][2]], corner[faces[f][3]]};
+                shapes_tri(&sh, t0, NULL, color, i);
+                shapes_tri(&sh, t1, NULL, color, i);
             }
-        } else {
-            rr_gfx_segment_t *sg = (rr_gfx_segment_t *)geo + (size_t)i * per;
+        if (sh.wire) {
             float radius = radii.n ? span_f(&radii, 1, clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
-            for (int e = 0; e < 12; e++) sg[e] = seg(corner[edges[e][0]], corner[edges[e][1]], radius, color);
+            for (int e = 0; e < 12; e++) shapes_seg(&sh, corner[edges[e][0]], corner[edges[e][1]], radius, color, i);
         }
     }
-    return emit(b, solid ? GEO_TRIS : GEO_SEGS, geo, (size_t)n * per, inst, err);
+    return shapes_emit(b, &sh, err);
 }
 
 static rr_status_t build_arrows(build_t *b, rr_error_t *err) {
@@ -863,18 +924,10 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
     rotations_t rot;
     read_rotations(b, 2, 3, "Ellipsoids3D", &rot);
     int64_t n = instance_count(b, &half, &centers, &rot);
-    int mode = fill.n ? fill.p[0] : 0;
-    bool solid = mode == FILL_MODE_SOLID, dense = mode == FILL_MODE_DENSE;
-    size_t per = solid ? 2 * SPHERE_STACKS * SPHERE_SLICES
-                 : dense ? (size_t)(DENSE_LATS + DENSE_LONS) * CIRCLE_SEGS
-                         : 3 * CIRCLE_SEGS;
-    void *geo = malloc((size_t)(n ? n : 1) * per * (solid ? 3 * sizeof(rr_gfx_vertex_t) : sizeof(rr_gfx_segment_t)));
-    uint32_t *inst = malloc((size_t)(n ? n : 1) * per * sizeof *inst);
-    if (!geo || !inst) {
-        free(geo);
-        free(inst);
-        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld ellipsoids", (long long)n);
-    }
+    bool dense = fill.n && fill.p[0] == FILL_MODE_DENSE;
+    int circles = dense ? DENSE_LATS + DENSE_LONS : 3;
+    shapes_t sh;
+    RR_TRY(shapes_init(&sh, &fill, n, (size_t)circles * CIRCLE_SEGS, 2 * SPHERE_STACKS * SPHERE_SLICES, err));
     uint32_t fallback = auto_color(b->entity);
     const float pi = 3.14159265358979f;
     for (int64_t i = 0; i < n; i++) {
@@ -889,30 +942,26 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
             rr_aabb_add_point(&b->bounds, rr_mat4_point(&m, rr_v3(c & 1 ? h.x : -h.x, c & 2 ? h.y : -h.y,
                                                                    c & 4 ? h.z : -h.z)));
         uint32_t color = colors.n ? span_u32(&colors, 1, clamp_i(i, colors.n), 0) : fallback;
-        for (size_t k = 0; k < per; k++) inst[(size_t)i * per + k] = (uint32_t)i;
-        if (solid) {
-            rr_gfx_vertex_t *vx = (rr_gfx_vertex_t *)geo + (size_t)i * per * 3;
-            size_t k = 0;
+        if (sh.solid)
             for (int a = 0; a < SPHERE_STACKS; a++)
                 for (int o = 0; o < SPHERE_SLICES; o++) {
                     float la0 = -pi / 2 + pi * (float)a / SPHERE_STACKS, la1 = -pi / 2 + pi * (float)(a + 1) / SPHERE_STACKS;
                     float lo0 = 2 * pi * (float)o / SPHERE_SLICES, lo1 = 2 * pi * (float)(o + 1) / SPHERE_SLICES;
                     rr_vec3_t q[6] = {sphere_at(la0, lo0), sphere_at(la0, lo1), sphere_at(la1, lo1),
                                       sphere_at(la0, lo0), sphere_at(la1, lo1), sphere_at(la1, lo0)};
-                    for (int t = 0; t < 6; t++, k++) {
-                        rr_vec3_t p = rr_mat4_point(&ms, q[t]);
-                        /* The ellipsoid's normal: the sphere's, divided by the half sizes, rotated. */
+                    rr_vec3_t p[6], nr[6];
+                    for (int t = 0; t < 6; t++) {
+                        p[t] = rr_mat4_point(&ms, q[t]);
+                        /* The ellipsoid's normal: the sphere's divided by the half sizes, then turned. */
                         rr_vec3_t nn = rr_v3(h.x != 0 ? q[t].x / h.x : 0, h.y != 0 ? q[t].y / h.y : 0,
                                              h.z != 0 ? q[t].z / h.z : 0);
-                        rr_vec3_t nr = rr_v3_norm(rr_v3_sub(rr_mat4_point(&r, nn), rr_mat4_point(&r, rr_v3(0, 0, 0))));
-                        vx[k] = (rr_gfx_vertex_t){{p.x, p.y, p.z}, {nr.x, nr.y, nr.z}, color};
+                        nr[t] = rr_v3_norm(rr_v3_sub(rr_mat4_point(&r, nn), rr_mat4_point(&r, rr_v3(0, 0, 0))));
                     }
+                    shapes_tri(&sh, p, nr, color, i);
+                    shapes_tri(&sh, p + 3, nr + 3, color, i);
                 }
-        } else {
-            rr_gfx_segment_t *sg = (rr_gfx_segment_t *)geo + (size_t)i * per;
+        if (sh.wire) {
             float radius = radii.n ? span_f(&radii, 1, clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
-            size_t k = 0;
-            int circles = dense ? DENSE_LATS + DENSE_LONS : 3;
             for (int c = 0; c < circles; c++)
                 for (int j = 0; j < CIRCLE_SEGS; j++) {
                     float a0 = 2 * pi * (float)j / CIRCLE_SEGS, a1 = 2 * pi * (float)(j + 1) / CIRCLE_SEGS;
@@ -930,11 +979,11 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
                         p0 = sphere_at(-pi / 2 + a0 / 2, lon);
                         p1 = sphere_at(-pi / 2 + a1 / 2, lon);
                     }
-                    sg[k++] = seg(rr_mat4_point(&ms, p0), rr_mat4_point(&ms, p1), radius, color);
+                    shapes_seg(&sh, rr_mat4_point(&ms, p0), rr_mat4_point(&ms, p1), radius, color, i);
                 }
         }
     }
-    return emit(b, solid ? GEO_TRIS : GEO_SEGS, geo, (size_t)n * per, inst, err);
+    return shapes_emit(b, &sh, err);
 }
 
 static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
@@ -1318,6 +1367,9 @@ static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const
         ce->bounds = b.bounds;
     }
     if (!ce->n_geo) return RR_OK;
+    if (v->n_draws == 0 || strcmp(v->names + v->draws[v->n_draws - 1].name, e->str) ||
+        v->draws[v->n_draws - 1].archetype != d->name)
+        v->n_things++;
     if (add_bounds && !rr_aabb_is_empty(&ce->bounds)) {
         rr_aabb_t wb = rr_aabb_transform(&ce->bounds, model);
         rr_aabb_add_box(&v->bounds, &wb);
@@ -1424,6 +1476,7 @@ static rr_mat4_t origin_world(rr_spatial3d_t *v) {
 
 rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_t t, rr_error_t *err) {
     v->n_draws = 0;
+    v->n_things = 0;
     v->n_names = 0;
     v->bounds = rr_aabb_empty();
     v->warning[0] = 0;
@@ -1499,7 +1552,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
 
 rr_aabb_t rr_spatial3d_bounds(const rr_spatial3d_t *v) { return v->bounds; }
 rr_vec3_t rr_spatial3d_up(const rr_spatial3d_t *v) { return v->up; }
-size_t rr_spatial3d_num_drawables(const rr_spatial3d_t *v) { return v->n_draws; }
+size_t rr_spatial3d_num_drawables(const rr_spatial3d_t *v) { return v->n_things; }
 const char *rr_spatial3d_warning(const rr_spatial3d_t *v) { return v->warning[0] ? v->warning : NULL; }
 size_t rr_spatial3d_cache_size(const rr_spatial3d_t *v) { return v->n_entries; }
 
@@ -1749,12 +1802,12 @@ static void draw_highlight(rr_spatial3d_t *v, const rr_pick_t *p, uint32_t color
         const drawable_t *d = &v->draws[i];
         if (strcmp(v->names + d->name, p->entity)) continue;
         if (d->geo->kind == GEO_TRIS) {
-            rr_gfx_set_style(v->r, &(rr_gfx_style_t){0, color, 0.5f, false});
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){.color = color, .color_mix = 0.5f, .blend = d->geo->transparent});
             draw_items(v, d->geo, p->instance, &d->model);
         } else {
-            rr_gfx_set_style(v->r, &(rr_gfx_style_t){OUTLINE_PX, color, 1.0f, true});
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){.grow_px = OUTLINE_PX, .color = color, .color_mix = 1.0f, .overlay = true});
             draw_items(v, d->geo, p->instance, &d->model);
-            rr_gfx_set_style(v->r, &(rr_gfx_style_t){0, 0, 0, true});
+            rr_gfx_set_style(v->r, &(rr_gfx_style_t){.overlay = true});
             draw_items(v, d->geo, p->instance, &d->model);
         }
     }
@@ -1774,7 +1827,16 @@ rr_status_t rr_spatial3d_draw(rr_spatial3d_t *v, rr_gfx_target_t *target, const 
     rr_mat4_t proj = rr_camera_projection(cam, aspect, radius);
     rr_gfx_begin(v->r, target, &view, &proj, opts->background);
     if (opts->grid || opts->axes) draw_grid(v, opts, radius);
-    for (size_t i = 0; i < v->n_draws; i++) rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
+    for (size_t i = 0; i < v->n_draws; i++)
+        if (!v->draws[i].geo->transparent) rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
+    bool blended = false;
+    for (size_t i = 0; i < v->n_draws; i++)
+        if (v->draws[i].geo->transparent) {
+            if (!blended) rr_gfx_set_style(v->r, &(rr_gfx_style_t){.blend = true});
+            blended = true;
+            rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
+        }
+    if (blended) rr_gfx_set_style(v->r, NULL);
     draw_highlight(v, &v->selected, SELECT_COLOR);
     draw_highlight(v, &v->hover, HOVER_COLOR);
     return rr_gfx_end(v->r, err);
