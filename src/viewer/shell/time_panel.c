@@ -614,7 +614,8 @@ void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max,
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out) {
     for (size_t i = 0; i < tp->n_rows; i++) {
         const tp_node_t *n = &tp->nodes[tp->rows[i].node];
-        bool match = tp->rows[i].node == 0 ? !path || !path[0] : !strcmp(n->path.str, path);
+        bool match = tp->rows[i].node == 0 ? !path || !path[0] || !strcmp(path, "/")
+                                           : path && !strcmp(n->path.str, path);
         if (match) {
             *out = tp->rows[i].r;
             return true;
@@ -642,9 +643,9 @@ static int node_add(rr_time_panel_t *tp, int parent, const char *name, const rr_
     n->parent = parent;
     n->first_child = n->next_sibling = -1;
     n->depth = parent < 0 ? 0 : tp->nodes[parent].depth + 1;
-    /* The recording row starts open, entities closed (Rerun's streams tree
-     * shows the top level). */
-    n->open = parent < 0;
+    /* streams_tree_data.rs: the root and the top-level entities start
+     * open, but reserved ones ("__properties"). */
+    n->open = n->depth <= 1 && strncmp(name, "__", 2) != 0;
     int id = (int)tp->n_nodes++;
     if (parent >= 0) {
         /* Children in name order, as Rerun lists them. */
@@ -664,8 +665,12 @@ static rr_status_t tree_update(rr_time_panel_t *tp, const rr_store_t *s, rr_erro
     if (tp->n_nodes == 0) {
         rr_entity_path_t root;
         if (rr_entity_path_root(&root, err) != RR_OK) return RR_ERR_NOMEM;
+        /* The recording's row is named by its application (a recording id
+         * is a long uuid), as the shell's recordings list groups them. */
         const rr_store_id_t *id = rr_store_store_id(s);
-        const char *label = id && id->recording_id && id->recording_id[0] ? id->recording_id : "Recording";
+        const char *label = id && id->application_id && id->application_id[0] ? id->application_id
+                            : id && id->recording_id && id->recording_id[0] ? id->recording_id
+                                                                            : "Recording";
         int r = node_add(tp, -1, label, &root, err);
         rr_entity_path_free(&root);
         if (r < 0) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for the streams tree");

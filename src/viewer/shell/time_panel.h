@@ -68,7 +68,7 @@ double rr_time_panel_time_from_x(const rr_time_panel_t *tp, float x);
 /* The time range the ruler shows (view), and whether the user zoomed/panned
  * away from the whole range. */
 void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max, bool *user_zoomed);
-/* The rect of the row of an entity path ("/a/b"; "" for the recording row)
+/* The rect of the row of an entity path ("/a/b"; "" or "/" for the recording row)
  * in the time area, if it was drawn in the last frame. */
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out);
 
