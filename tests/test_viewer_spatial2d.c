@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* The internal headers first: rerun.h then skips what they declared. */
 #include "store/store.h"
@@ -976,6 +977,69 @@ static void test_keypoints(void **state) {
     scene_free(&s);
 }
 
+/* A 16-bit grayscale PNG of w x 1 values, written here (zlib) since the
+ * project's writer makes RGBA8 only. *len gets its size; caller frees. */
+static uint8_t *gray16_png(const uint16_t *vals, uint32_t w, size_t *len) {
+    uint8_t raw[1 + 2 * 64];
+    assert_true(w <= 64);
+    raw[0] = 0; /* filter: none */
+    for (uint32_t i = 0; i < w; i++) raw[1 + 2 * i] = (uint8_t)(vals[i] >> 8), raw[2 + 2 * i] = (uint8_t)vals[i];
+    uLongf zlen = compressBound(1 + 2 * w);
+    uint8_t *z = malloc(zlen);
+    assert_non_null(z);
+    assert_int_equal(compress(z, &zlen, raw, 1 + 2 * w), Z_OK);
+    uint8_t *png = malloc(8 + 25 + 12 + zlen + 12);
+    assert_non_null(png);
+    size_t n = 0;
+    memcpy(png, "\x89PNG\r\n\x1a\n", 8), n = 8;
+    const uint8_t ihdr[13] = {0, 0, 0, (uint8_t)w, 0, 0, 0, 1, 16, 0, 0, 0, 0};
+    const struct { const char *type; const uint8_t *data; size_t len; } chunks[3] = {
+        {"IHDR", ihdr, 13}, {"IDAT", z, zlen}, {"IEND", NULL, 0}};
+    for (int c = 0; c < 3; c++) {
+        uint8_t *p = png + n;
+        size_t l = chunks[c].len;
+        p[0] = (uint8_t)(l >> 24), p[1] = (uint8_t)(l >> 16), p[2] = (uint8_t)(l >> 8), p[3] = (uint8_t)l;
+        memcpy(p + 4, chunks[c].type, 4);
+        if (l) memcpy(p + 8, chunks[c].data, l);
+        uLong crc = crc32(0, p + 4, (uInt)(4 + l));
+        p[8 + l] = (uint8_t)(crc >> 24), p[9 + l] = (uint8_t)(crc >> 16), p[10 + l] = (uint8_t)(crc >> 8);
+        p[11 + l] = (uint8_t)crc;
+        n += 12 + l;
+    }
+    free(z);
+    *len = n;
+    return png;
+}
+
+/* EncodedDepthImage: a 16-bit PNG decoded to its values, coloured as a
+ * DepthImage; RVL is refused with a warning. */
+static void test_encoded_depth(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    const uint16_t vals[3] = {0, 500, 1000};
+    size_t len = 0;
+    uint8_t *png = gray16_png(vals, 3, &len);
+    scene_t s;
+    scene_begin(&s);
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_encoded_depth_image_new(&a, png, len, RR_COPY, &err), &err);
+    assert_rr_ok(rr_encoded_depth_image_set_media_type(a, "image/png", RR_COPY, &err), &err);
+    log_static(&s, "depth", a);
+    assert_rr_ok(rr_encoded_depth_image_new(&a, png, len, RR_COPY, &err), &err);
+    assert_rr_ok(rr_encoded_depth_image_set_media_type(a, "application/rvl", RR_COPY, &err), &err);
+    log_static(&s, "rvl", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_non_null(rr_spatial2d_warning(v));
+    assert_non_null(strstr(rr_spatial2d_warning(v), "application/rvl"));
+    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+    frame_t f = draw(v, 30, 10);
+    expect_rgb(&f, CENTRE(0), 5, 34, 23, 27, 2);
+    expect_rgba32(&f, CENTRE(1), 5, rr_colormap_rgba(5, 0.5f), 2);
+    expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
+    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    free(png);
+}
+
 /* Transform3D places entities in the view's space: a parent translated by
  * (10, 20) and scaled 2x, a child image and points under it; the origin's
  * own transform does not count. */
@@ -1140,6 +1204,7 @@ int main(void) {
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_keypoints),
+        cmocka_unit_test(test_encoded_depth),
         cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_decoders_table_path),
         cmocka_unit_test(test_opacity_and_draw_order),

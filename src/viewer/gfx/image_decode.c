@@ -631,6 +631,47 @@ rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char 
     return RR_OK;
 }
 
+rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const char *media_type,
+                                      rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
+                                      rr_error_t *err) {
+    *out = NULL, *out_len = 0;
+    memset(spec, 0, sizeof *spec);
+    bool png = len >= 8 && !memcmp(data, "\x89PNG\r\n\x1a\n", 8);
+    if (media_type && *media_type && strcmp(media_type, "image/png"))
+        return rr_error_set(err, RR_ERR_UNSUPPORTED, "encoded depth image: media type %s is not supported",
+                            media_type);
+    if (!png)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: %zu bytes are not a PNG", len);
+    if (len > (size_t)INT_MAX)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: %zu bytes is too large", len);
+    int w = 0, h = 0, comp = 0;
+    if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp) || w <= 0 || h <= 0)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: corrupt PNG: %s", stbi_failure_reason());
+    if (mul3((size_t)w, (size_t)h, 1) > MAX_DECODED_PIXELS)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: %dx%d pixels is too large", w, h);
+    bool wide = stbi_is_16_bit_from_memory(data, (int)len);
+    void *px = wide ? (void *)stbi_load_16_from_memory(data, (int)len, &w, &h, &comp, 1)
+                    : (void *)stbi_load_from_memory(data, (int)len, &w, &h, &comp, 1);
+    if (!px) {
+        const char *why = stbi_failure_reason();
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: corrupt PNG: %s",
+                            why && *why ? why : "truncated or damaged data");
+    }
+    size_t bytes = (size_t)w * (size_t)h * (wide ? 2 : 1);
+    uint8_t *o = malloc(bytes);
+    if (!o) {
+        stbi_image_free(px);
+        return rr_error_set(err, RR_ERR_NOMEM, "encoded depth image: %dx%d: out of memory", w, h);
+    }
+    memcpy(o, px, bytes);
+    stbi_image_free(px);
+    spec->width = (uint32_t)w, spec->height = (uint32_t)h;
+    spec->color_model = CM_L;
+    spec->channel_datatype = wide ? DT_U16 : DT_U8;
+    *out = o, *out_len = bytes;
+    return RR_OK;
+}
+
 bool rr_image_value_at(const rr_image_spec_t *s, const uint8_t *buf, size_t len, uint32_t x,
                        uint32_t y, int c, double *out) {
     if (s->pixel_format || x >= s->width || y >= s->height) return false;

@@ -67,6 +67,14 @@ uint32_t rr_auto_color(uint16_t val);
 rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char *media_type,
                                     int *width, int *height, uint8_t **out, rr_error_t *err);
 
+/* A single-channel PNG (8 or 16 bits, an EncodedDepthImage) into its raw
+ * values: *out holds width*height u8 or u16 (host order) values as *spec
+ * describes (color model L); caller frees. RVL and other codecs:
+ * RR_ERR_UNSUPPORTED. */
+rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const char *media_type,
+                                      rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
+                                      rr_error_t *err);
+
 /* The raw value of channel c of pixel (x, y) as a double (for hover
  * readouts); false when outside the image or the buffer. */
 bool rr_image_value_at(const rr_image_spec_t *s, const uint8_t *buf, size_t len, uint32_t x,

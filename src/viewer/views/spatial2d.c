@@ -29,7 +29,7 @@
 #define HOVER_COLOR 0xffffffffu
 #define SELECT_COLOR 0x40a0ffffu
 
-enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES };
+enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES };
 
 /* An archetype's components: [0] is the primary one (its cell names the
  * cache entry); those before n_build are what the GPU data is built from;
@@ -49,6 +49,9 @@ static const char *const encoded_c[] = {"EncodedImage:blob", "EncodedImage:media
 static const char *const depth_c[] = {"DepthImage:buffer",     "DepthImage:format",     "DepthImage:colormap",
                                       "DepthImage:depth_range", "DepthImage:draw_order",
                                       "DepthImage:magnification_filter"};
+static const char *const encoded_depth_c[] = {
+    "EncodedDepthImage:blob",        "EncodedDepthImage:media_type", "EncodedDepthImage:colormap",
+    "EncodedDepthImage:depth_range", "EncodedDepthImage:draw_order", "EncodedDepthImage:magnification_filter"};
 static const char *const seg_c[] = {"SegmentationImage:buffer", "SegmentationImage:format",
                                     "SegmentationImage:opacity", "SegmentationImage:draw_order"};
 static const char *const points_c[] = {"Points2D:positions",   "Points2D:radii",      "Points2D:colors",
@@ -63,6 +66,7 @@ static const char *const boxes_c[] = {"Boxes2D:half_sizes", "Boxes2D:centers",  
 
 static const archetype_desc_t archetypes[] = {
     {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5, -1, -1},
+    {K_ENCODED_DEPTH, "EncodedDepthImage", encoded_depth_c, 6, 4, -1, 4, 5, -1, -1},
     {K_IMAGE, "Image", image_c, 5, 2, 2, 3, 4, -1, -1},
     {K_ENCODED, "EncodedImage", encoded_c, 5, 2, 2, 3, 4, -1, -1},
     {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1, -1, -1},
@@ -78,7 +82,7 @@ static const archetype_desc_t archetypes[] = {
 
 static float default_order(int kind) {
     switch (kind) {
-    case K_DEPTH: return ORDER_DEPTH;
+    case K_DEPTH: case K_ENCODED_DEPTH: return ORDER_DEPTH;
     case K_SEGMENTATION: return ORDER_SEGMENTATION;
     case K_BOXES: return ORDER_BOXES;
     case K_LINES: return ORDER_LINES;
@@ -754,6 +758,22 @@ static rr_status_t convert_result(build_t *b, rr_status_t st, rr_error_t *local,
     return st;
 }
 
+/* A depth image's values through its colormap (components 2) and depth
+ * range (3), as DepthImage and EncodedDepthImage both list them. */
+static rr_status_t depth_rgba(build_t *b, const rr_image_spec_t *s, const uint8_t *vals, size_t len, uint8_t **rgba,
+                              rr_error_t *err) {
+    double cm = 0, range[2];
+    const double *rp = NULL;
+    if (!row_scalar(&b->rows[2], b->found[2], "C", &cm) || cm < 1) cm = COLORMAP_TURBO;
+    cell_t rc;
+    const uint8_t *r = NULL;
+    if (b->found[3] && cell_of(&b->rows[3], &rc) && rc.len > 0 && (r = cell_fsl(&rc, 2, "g"))) {
+        memcpy(range, r, sizeof range);
+        rp = range;
+    }
+    return rr_depth_to_rgba(s, vals, len, (int)cm, rp, NULL, rgba, err);
+}
+
 static rr_status_t build_image(build_t *b, rr_error_t *err) {
     cell_t c;
     const uint8_t *bytes = NULL;
@@ -766,7 +786,7 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
     rr_error_t local = {0};
     rr_status_t st;
     int w = 0, h = 0;
-    if (b->d->kind == K_ENCODED) {
+    if (b->d->kind == K_ENCODED || b->d->kind == K_ENCODED_DEPTH) {
         const uint8_t *mt = NULL;
         size_t mt_len = 0;
         char media[64] = "";
@@ -775,7 +795,20 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
             memcpy(media, mt, mt_len);
             media[mt_len] = 0;
         }
-        st = rr_image_decode_encoded(bytes, len, media, &w, &h, &rgba, &local);
+        if (b->d->kind == K_ENCODED) {
+            st = rr_image_decode_encoded(bytes, len, media, &w, &h, &rgba, &local);
+        } else {
+            /* Decoded to its raw values, then coloured as a DepthImage. */
+            rr_image_spec_t s;
+            uint8_t *vals = NULL;
+            size_t n_vals = 0;
+            st = rr_image_decode_depth_png(bytes, len, media, &s, &vals, &n_vals, &local);
+            if (st == RR_OK) {
+                w = (int)s.width, h = (int)s.height;
+                st = depth_rgba(b, &s, vals, n_vals, &rgba, &local);
+            }
+            free(vals);
+        }
     } else {
         rr_image_spec_t s;
         if (!b->found[1] || !read_format(&b->rows[1], &s)) {
@@ -787,22 +820,9 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
             bad(b, "%ux%u pixels is too large", (unsigned)s.width, (unsigned)s.height);
             return RR_OK;
         }
-        if (b->d->kind == K_IMAGE) {
-            st = rr_image_to_rgba(&s, bytes, len, &rgba, &local);
-        } else if (b->d->kind == K_DEPTH) {
-            double cm = 0, range[2];
-            const double *rp = NULL;
-            if (!row_scalar(&b->rows[2], b->found[2], "C", &cm) || cm < 1) cm = COLORMAP_TURBO;
-            cell_t rc;
-            const uint8_t *r = NULL;
-            if (b->found[3] && cell_of(&b->rows[3], &rc) && rc.len > 0 && (r = cell_fsl(&rc, 2, "g"))) {
-                memcpy(range, r, sizeof range);
-                rp = range;
-            }
-            st = rr_depth_to_rgba(&s, bytes, len, (int)cm, rp, NULL, &rgba, &local);
-        } else {
-            st = rr_segmentation_to_rgba(&s, bytes, len, class_color, b->ann, &rgba, &local);
-        }
+        if (b->d->kind == K_IMAGE) st = rr_image_to_rgba(&s, bytes, len, &rgba, &local);
+        else if (b->d->kind == K_DEPTH) st = depth_rgba(b, &s, bytes, len, &rgba, &local);
+        else st = rr_segmentation_to_rgba(&s, bytes, len, class_color, b->ann, &rgba, &local);
     }
     if (st != RR_OK) return convert_result(b, st, &local, err);
     return upload_rgba(b, rgba, w, h, err);
@@ -1509,12 +1529,12 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                 it.order = (float)x;
             if (d->i_opacity >= 0 && row_scalar(&rows[d->i_opacity], found[d->i_opacity], "f", &x))
                 it.opacity = (float)(x < 0 ? 0 : x > 1 ? 1 : x);
-            if (d->kind == K_DEPTH) it.opacity = 1.0f;
+            if (d->kind == K_DEPTH || d->kind == K_ENCODED_DEPTH) it.opacity = 1.0f;
             if (is_image(d->kind)) {
                 double mag = MAG_NEAREST;
                 if (d->i_mag >= 0) row_scalar(&rows[d->i_mag], found[d->i_mag], "C", &mag);
                 rr_gfx_texture_set_nearest(ce->tex, mag == MAG_NEAREST);
-                if (d->kind == K_DEPTH) n_depth++;
+                if (d->kind == K_DEPTH || d->kind == K_ENCODED_DEPTH) n_depth++;
                 if (d->kind == K_IMAGE || d->kind == K_ENCODED) n_color++;
             }
             if (ce->has_bounds) add_bounds_through(v, ce->bounds, &it.model);

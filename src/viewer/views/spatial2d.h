@@ -1,5 +1,6 @@
 /* The Spatial 2D view: what a recording's store holds of Image,
- * EncodedImage (PNG, JPEG), DepthImage, SegmentationImage, Points2D,
+ * EncodedImage (PNG, JPEG), DepthImage, EncodedDepthImage (PNG; not RVL),
+ * SegmentationImage, Points2D (with keypoints),
  * LineStrips2D and Boxes2D at one time, in the 2D space of the view's origin
  * (its subtree; entities behind a deeper Pinhole belong to another space and
  * are left out), drawn back to front by draw order with Rerun 0.33's
