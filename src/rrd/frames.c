@@ -250,15 +250,21 @@ size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
         const uint8_t *ip = src + 16; /* the farthest distance back */
         const uint8_t *mf_limit = end - LZ_MF_LIMIT;       /* last match start */
         const uint8_t *match_limit = end - LZ_LAST_LITERALS; /* match end */
+        /* Windows without a match since the last one: as LZ4 does, the
+         * step grows through incompressible bytes (a column of noise), by
+         * one byte every 16 windows, to at most 64. */
+        size_t misses = 0;
         while (ip <= mf_limit) {
             size_t d;
             if (ip + 4 <= mf_limit) {
                 /* Positions ip..ip+4 at once (8 bytes read from each). */
                 unsigned j8 = first_run4(ip, 8), j16 = first_run4(ip, 16);
                 if (j8 == 8 && j16 == 8) {
-                    ip += 5;
+                    size_t step = 5 + (misses++ >> 4);
+                    ip += step < 64 ? step : 64;
                     continue;
                 }
+                misses = 0;
                 d = j8 <= j16 ? 8 : 16;
                 ip += j8 <= j16 ? j8 : j16;
             } else {
