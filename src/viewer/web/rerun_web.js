@@ -245,6 +245,16 @@ export class WebViewer {
     return text ? JSON.parse(text) : null;
   }
 
+  // Not in the official API: the rect [x, y, w, h] (CSS pixels relative to
+  // the canvas) of one of the shell's clickable items by key
+  // ("recording:<id>", "view:<i>", "toggle:<p>", ...; shell.h's
+  // rr_shell_item_rect), or null when it is not drawn.
+  item_rect(key) {
+    if (!this.#started) return null;
+    const text = this.#m.ccall("rr_web_item_rect", "string", ["string"], [key]);
+    return text ? JSON.parse(text) : null;
+  }
+
   // Not in the official API: checks the Wasm build's stand-ins for liblz4,
   // xxhash and protobuf-c against the host libraries' results; "" when all
   // agree, else what differed.
@@ -375,7 +385,9 @@ export class WebViewer {
   // Copies bytes into the Wasm heap for one call of fn(ptr, len).
   #withHeap(bytes, fn) {
     const m = this.#m;
-    const ptr = m._malloc(Math.max(1, bytes.length));
+    // (unsigned: past 2 GiB of heap a pointer would read as negative)
+    const ptr = m._malloc(Math.max(1, bytes.length)) >>> 0;
+    if (!ptr) throw new Error(`out of memory for ${bytes.length} bytes`);
     try {
       m.HEAPU8.set(bytes, ptr);
       return fn(ptr, bytes.length);
