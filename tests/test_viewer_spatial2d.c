@@ -175,6 +175,15 @@ static void expect_rgba32(const frame_t *f, int x, int y, uint32_t c, int tol) {
     expect_rgb(f, x, y, (int)(c >> 24), (int)(c >> 16 & 255), (int)(c >> 8 & 255), tol);
 }
 
+/* Writes a frame to $RR_BUILD_DIR/NAME.png for a look by eye. */
+static void save_frame(const frame_t *f, const char *name) {
+    rr_error_t err = {0};
+    char path[4096];
+    const char *bd = getenv("RR_BUILD_DIR");
+    snprintf(path, sizeof path, "%s/%s.png", bd ? bd : ".", name);
+    assert_rr_ok(rr_png_write_rgba(path, f->w, f->h, f->px, &err), &err);
+}
+
 /* Renders a w x h image entity into a target 10x its size (the fit is then
  * exactly 10 pixels per image pixel) and checks pixel centres. */
 static frame_t render_single(rr_archetype_t *a, uint32_t w, uint32_t h, rr_spatial2d_t **view, scene_t *s) {
@@ -959,6 +968,7 @@ static void test_keypoints(void **state) {
     rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
     assert_null(rr_spatial2d_warning(v));
     frame_t f = draw(v, 40, 20);
+    save_frame(&f, "2d_keypoints");
     expect_rgb(&f, 10, 10, 255, 0, 0, 1);  /* the head: its keypoint's colour */
     expect_rgb(&f, 30, 10, 0, 0, 255, 1);  /* the hand: no colour of its own, the class's */
     expect_rgb(&f, 20, 3, 0, 0, 255, 1);   /* keypoint 7 is not described: the class's */
@@ -1038,6 +1048,52 @@ static void test_encoded_depth(void **state) {
     expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
     free(f.px), rr_spatial2d_free(v), scene_free(&s);
     free(png);
+}
+
+/* Arrows2D: from each origin along its vector, a head at the tip; the
+ * label 45 % along; picked along the shaft. */
+static void test_arrows(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    scene_t s;
+    scene_begin(&s);
+    static uint8_t black[100 * 50];
+    log_static(&s, "img", image(black, sizeof black, 100, 50, RR_COLOR_MODEL_L, RR_CHANNEL_DATATYPE_U8, 0));
+    const rr_vector2d_t vecs[2] = {{60, 0}, {0, 30}};
+    const rr_position2d_t orgs[2] = {{10, 10}, {90, 10}};
+    const rr_color_t cols[2] = {0xff0000ffu, 0x00ff00ffu};
+    const rr_radius_t r[1] = {-2.0f};
+    const rr_text_t labels[2] = {"east", "south"};
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_arrows2d_new(&a, vecs, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_arrows2d_set_origins(a, orgs, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_arrows2d_set_colors(a, cols, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_arrows2d_set_radii(a, r, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_arrows2d_set_labels(a, labels, 2, RR_COPY, &err), &err);
+    log_static(&s, "img/arrows", a);
+    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+    assert_null(rr_spatial2d_warning(v));
+    frame_t f = draw(v, 200, 100); /* 2 pixels per unit */
+    save_frame(&f, "2d_arrows");
+    expect_rgb(&f, 60, 20, 255, 0, 0, 1);  /* along the red shaft */
+    expect_rgb(&f, 180, 40, 0, 255, 0, 1); /* along the green one */
+    expect_rgb(&f, 60, 40, 0, 0, 0, 1);
+    free(f.px);
+    rr_pick_t p;
+    assert_true(rr_spatial2d_pick(v, 200, 100, 100, 21, &p));
+    assert_string_equal(p.archetype, "Arrows2D");
+    assert_int_equal(p.instance, 0);
+    assert_true(rr_spatial2d_pick(v, 200, 100, 181, 60, &p));
+    assert_int_equal(p.instance, 1);
+    assert_int_equal(rr_spatial2d_num_labels(v), 2);
+    for (size_t i = 0; i < 2; i++) {
+        rr_spatial2d_label_t l;
+        assert_true(rr_spatial2d_label(v, i, 200, 100, &l));
+        if (l.instance == 0) assert_true(fabsf(l.x - 2 * (10 + 27)) < 1e-3f && fabsf(l.y - 20) < 1e-3f);
+        else assert_true(fabsf(l.x - 180) < 1e-3f && fabsf(l.y - 2 * (10 + 13.5f)) < 1e-3f);
+    }
+    rr_spatial2d_free(v);
+    scene_free(&s);
 }
 
 /* Transform3D places entities in the view's space: a parent translated by
@@ -1204,6 +1260,7 @@ int main(void) {
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_keypoints),
+        cmocka_unit_test(test_arrows),
         cmocka_unit_test(test_encoded_depth),
         cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_decoders_table_path),

@@ -29,7 +29,7 @@
 #define HOVER_COLOR 0xffffffffu
 #define SELECT_COLOR 0x40a0ffffu
 
-enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES };
+enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES, K_ARROWS };
 
 /* An archetype's components: [0] is the primary one (its cell names the
  * cache entry); those before n_build are what the GPU data is built from;
@@ -64,6 +64,10 @@ static const char *const boxes_c[] = {"Boxes2D:half_sizes", "Boxes2D:centers",  
                                       "Boxes2D:colors",     "Boxes2D:class_ids",  "Boxes2D:draw_order",
                                       "Boxes2D:labels",     "Boxes2D:show_labels"};
 
+static const char *const arrows_c[] = {"Arrows2D:vectors",   "Arrows2D:origins",    "Arrows2D:radii",
+                                       "Arrows2D:colors",    "Arrows2D:class_ids",  "Arrows2D:draw_order",
+                                       "Arrows2D:labels",    "Arrows2D:show_labels"};
+
 static const archetype_desc_t archetypes[] = {
     {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5, -1, -1},
     {K_ENCODED_DEPTH, "EncodedDepthImage", encoded_depth_c, 6, 4, -1, 4, 5, -1, -1},
@@ -72,6 +76,7 @@ static const archetype_desc_t archetypes[] = {
     {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1, -1, -1},
     {K_BOXES, "Boxes2D", boxes_c, 8, 5, -1, 5, -1, 6, 7},
     {K_LINES, "LineStrips2D", lines_c, 7, 4, -1, 4, -1, 5, 6},
+    {K_ARROWS, "Arrows2D", arrows_c, 8, 5, -1, 5, -1, 6, 7},
     {K_POINTS, "Points2D", points_c, 8, 5, -1, 5, -1, 6, 7},
 };
 #define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
@@ -85,7 +90,7 @@ static float default_order(int kind) {
     case K_DEPTH: case K_ENCODED_DEPTH: return ORDER_DEPTH;
     case K_SEGMENTATION: return ORDER_SEGMENTATION;
     case K_BOXES: return ORDER_BOXES;
-    case K_LINES: return ORDER_LINES;
+    case K_LINES: case K_ARROWS: return ORDER_LINES;
     case K_POINTS: return ORDER_POINTS;
     default: return ORDER_IMAGE;
     }
@@ -1108,8 +1113,51 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     return finish_segs(b, segs, prims, ns, st, err);
 }
 
+static rr_status_t build_arrows(build_t *b, rr_error_t *err) {
+    cell_t vc, oc;
+    const uint8_t *vec = NULL, *org = NULL;
+    if (!cell_of(&b->rows[0], &vc) || !(vec = cell_fsl(&vc, 2, "f"))) {
+        bad(b, "vectors: unexpected datatype");
+        return RR_OK;
+    }
+    if (b->found[1] && cell_of(&b->rows[1], &oc) && oc.len > 0 && !(org = cell_fsl(&oc, 2, "f"))) {
+        bad(b, "origins: unexpected datatype");
+        return RR_OK;
+    }
+    size_t n = (size_t)vc.len;
+    colorer_t col;
+    colorer_init(&col, b, 3, 4, -1);
+    rr_gfx_segment_t *segs = malloc((n ? n : 1) * sizeof *segs);
+    b->e->prims = malloc((n ? n : 1) * sizeof *b->e->prims);
+    b->e->inst = calloc(n ? n : 1, sizeof *b->e->inst);
+    if (!segs || !b->e->prims || !b->e->inst) {
+        free(segs);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: %zu arrows", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        float v[2], o[2] = {0, 0};
+        memcpy(v, vec + i * 8, 8);
+        if (org) memcpy(o, org + clamp_i((int64_t)i, oc.len) * 8, 8);
+        float tip[2] = {o[0] + v[0], o[1] + v[1]};
+        float radius = radius_at(b, 2, (int64_t)i);
+        uint32_t color = color_at(&col, (int64_t)i);
+        segs[i] = (rr_gfx_segment_t){{o[0], o[1], 0}, {tip[0], tip[1], 0}, radius, color};
+        b->e->prims[i] = (prim_t){{o[0], o[1]}, {tip[0], tip[1]}, radius, (uint32_t)i};
+        /* Rerun puts an arrow's label 45 % of the way to its tip. */
+        float lx = o[0] + v[0] * 0.45f, ly = o[1] + v[1] * 0.45f;
+        b->e->inst[i] = (inst_t){{lx, ly, lx, ly}, false, color};
+        grow_bounds(b->e, o[0], o[1]);
+        grow_bounds(b->e, tip[0], tip[1]);
+    }
+    b->e->n_prims = b->e->n_inst = n;
+    rr_status_t st = rr_gfx_arrows_upload(b->v->r, segs, n, &b->e->buf, err);
+    free(segs);
+    return st;
+}
+
 static rr_status_t build(build_t *b, rr_error_t *err) {
     switch (b->d->kind) {
+    case K_ARROWS: return build_arrows(b, err);
     case K_POINTS: return build_points(b, err);
     case K_LINES: return build_lines(b, err);
     case K_BOXES: return build_boxes(b, err);
@@ -1198,7 +1246,7 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
     bool has_labels = found[d->i_labels] && cell_of(&rows[d->i_labels], &lc) && lc.len > 0 &&
                       !strcmp(lc.type->format, "u");
     int64_t n_labels = has_labels ? lc.len : 0;
-    int i_class = d->kind == K_BOXES ? 4 : 3;
+    int i_class = d->kind == K_BOXES || d->kind == K_ARROWS ? 4 : 3;
     bool has_ids = found[i_class] && cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
     cell_t kc;
     bool has_kps = d->kind == K_POINTS && found[4] && cell_of(&rows[4], &kc) && kc.len > 0 && !strcmp(kc.type->format, "S");
@@ -1485,7 +1533,8 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             bool found[MAX_COMPONENTS];
             rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
             if (!found[0]) continue;
-            bool needs_ann = d->kind == K_SEGMENTATION || d->kind == K_POINTS || d->kind == K_LINES || d->kind == K_BOXES;
+            bool needs_ann = d->kind == K_SEGMENTATION || d->kind == K_POINTS || d->kind == K_LINES ||
+                             d->kind == K_BOXES || d->kind == K_ARROWS;
             if (needs_ann && !ann_loaded) {
                 load_annotations(v, e, timeline, t, &ann);
                 ann_loaded = true;
