@@ -83,12 +83,15 @@ static int timeline_cmp(const rr_timeline_t *a, const rr_timeline_t *b) {
     return (a->type > b->type) - (a->type < b->type);
 }
 
+/* (An empty column may have no buffer: no arithmetic on NULL.) */
 static const int64_t *index_values(const rr_chunk_index_t *ix) {
-    return (const int64_t *)ix->array.buffers[1] + ix->array.offset;
+    const int64_t *v = ix->array.buffers[1];
+    return v ? v + ix->array.offset : NULL;
 }
 
 static const uint8_t *row_id_bytes(const rr_chunk_t *c) {
-    return (const uint8_t *)c->row_ids.buffers[1] + 16 * c->row_ids.offset;
+    const uint8_t *b = c->row_ids.buffers[1];
+    return b ? b + 16 * c->row_ids.offset : NULL;
 }
 
 rr_tuid_t rr_chunk_row_id(const rr_chunk_t *c, int64_t i) {
