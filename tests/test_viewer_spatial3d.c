@@ -424,6 +424,56 @@ static void test_instance_poses(void **state) {
     rr_store_free(store);
 }
 
+/* Geometry wholly outside the view is not handed to the GL; a disc whose
+ * centre is just outside but whose on-screen radius reaches in still is. */
+static void test_culling(void **state) {
+    (void)state;
+    rr_store_t *store = new_store();
+    rr_chunk_t *c = chunk("near");
+    double pos[3] = {0, 0, 0}, col[1] = {RED};
+    cell(c, "Points3D:positions", "f", 3, pos, 1, 0);
+    cell(c, "Points3D:colors", "I", 0, col, 1, 0);
+    insert(store, c);
+    c = chunk("far");
+    double pos2[3] = {100, 0, 0};
+    cell(c, "Points3D:positions", "f", 3, pos2, 1, 0);
+    insert(store, c);
+    rr_spatial3d_t *v = prepared(store);
+    rr_camera_t cam = top_camera(rr_v3(0, 0, 0), 4);
+    rr_gfx_stats_t st;
+    uint8_t *px = draw(v, &cam);
+    rr_gfx_renderer_stats(g_r, &st);
+    assert_int_equal(st.draw_calls, 1);
+    assert_true(near_rgb(at_p(v, &cam, px, rr_v3(0, 0, 0)), 255, 0, 0, 8));
+    free(px);
+    cam.target = rr_v3(100, 0, 0);
+    px = draw(v, &cam);
+    rr_gfx_renderer_stats(g_r, &st);
+    assert_int_equal(st.draw_calls, 1);
+    free(px);
+    /* A 20-point disc 8 pixels past the right edge still shows at the edge. */
+    c = chunk("edge");
+    float x, y;
+    cam.target = rr_v3(0, 0, 0);
+    project(v, &cam, W, H, rr_v3(1, 0, 0), &x, &y);
+    double units_per_px = 1.0 / (x - W / 2.0);
+    double pos3[3] = {(W / 2.0 + 8) * units_per_px, 0, 0}, rad[1] = {-20}, col3[1] = {BLUE};
+    cell(c, "Points3D:positions", "f", 3, pos3, 1, 0);
+    cell(c, "Points3D:radii", "f", 0, rad, 1, 0);
+    cell(c, "Points3D:colors", "I", 0, col3, 1, 0);
+    insert(store, c);
+    rr_error_t err = {0};
+    assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
+    px = draw(v, &cam);
+    rr_gfx_renderer_stats(g_r, &st);
+    assert_int_equal(st.draw_calls, 2);
+    project(v, &cam, W, H, rr_v3(0, 0, 0), &x, &y);
+    assert_true(near_rgb(at(px, W - 1, (int)y), 0, 0, 255, 8));
+    free(px);
+    rr_spatial3d_free(v);
+    rr_store_free(store);
+}
+
 /* ---------------- picking and highlights ---------------- */
 
 /* Points at x = -1, 0, 1; two strips at y = +-1; two solid boxes, a
@@ -650,7 +700,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arrows),          cmocka_unit_test(test_ellipsoids),
         cmocka_unit_test(test_pinhole),         cmocka_unit_test(test_origin_and_hidden),
-        cmocka_unit_test(test_instance_poses),  cmocka_unit_test(test_pick),
+        cmocka_unit_test(test_instance_poses),  cmocka_unit_test(test_culling),
+        cmocka_unit_test(test_pick),
         cmocka_unit_test(test_pick_many),
         cmocka_unit_test(test_highlight),
     };

@@ -59,6 +59,8 @@ typedef struct geo {
     cell_t *cells;
     size_t n_cells;
     uint32_t *perm; /* points only: item indices grouped by cell */
+    rr_aabb_t box;  /* of all items' positions, sizes left out */
+    float r_scene, r_px; /* the largest sizes, as in the cells */
     bool whole;     /* picked as the entity as a whole (a mesh), not by instance */
     bool transparent; /* drawn blended, after everything opaque */
     rr_gfx_buffer_t *buf;
@@ -446,7 +448,20 @@ static void cell_add(cell_t *c, const geo_t *g, size_t i) {
 /* Points (often unordered clouds) go into a grid over their bounds so a
  * pick ray meets few cells; other items keep their order (strips and
  * meshes are coherent) in runs of CELL_ITEMS. */
+static rr_status_t geo_index_cells(geo_t *g, rr_error_t *err);
+
 static rr_status_t geo_index(geo_t *g, rr_error_t *err) {
+    RR_TRY(geo_index_cells(g, err));
+    g->box = rr_aabb_empty();
+    for (size_t c = 0; c < g->n_cells; c++) {
+        rr_aabb_add_box(&g->box, &g->cells[c].box);
+        g->r_scene = fmaxf(g->r_scene, g->cells[c].r_scene);
+        g->r_px = fmaxf(g->r_px, g->cells[c].r_px);
+    }
+    return RR_OK;
+}
+
+static rr_status_t geo_index_cells(geo_t *g, rr_error_t *err) {
     if (g->kind == GEO_POINTS && g->n > CELL_ITEMS) {
         const rr_gfx_point_t *pts = g->items;
         rr_aabb_t all = rr_aabb_empty();
@@ -1814,6 +1829,35 @@ static void draw_highlight(rr_spatial3d_t *v, const rr_pick_t *p, uint32_t color
     rr_gfx_set_style(v->r, NULL);
 }
 
+/* False when the geometry, grown by its largest sizes, lies wholly on the
+ * outer side of one plane of the view frustum: nothing of it can show (a
+ * software rasteriser still pays for every vertex it is given). */
+static bool in_view(const geo_t *g, const rr_mat4_t *model, const rr_mat4_t *view_proj, int w, int h) {
+    if (rr_aabb_is_empty(&g->box)) return false;
+    rr_aabb_t b = rr_aabb_transform(&g->box, model);
+    float grow = g->r_scene * rr_mat4_max_scale(model);
+    b.min = rr_v3_sub(b.min, rr_v3(grow, grow, grow));
+    b.max = rr_v3_add(b.max, rr_v3(grow, grow, grow));
+    /* UI-point sizes and outlines, as a fraction of the half viewport. */
+    float mx = 2.0f * (g->r_px + OUTLINE_PX + 1.0f) / (float)w, my = 2.0f * (g->r_px + OUTLINE_PX + 1.0f) / (float)h;
+    int out[6] = {0, 0, 0, 0, 0, 0};
+    const float *m = view_proj->m;
+    for (int k = 0; k < 8; k++) {
+        float x = k & 1 ? b.max.x : b.min.x, y = k & 2 ? b.max.y : b.min.y, z = k & 4 ? b.max.z : b.min.z;
+        float cx = m[0] * x + m[4] * y + m[8] * z + m[12], cy = m[1] * x + m[5] * y + m[9] * z + m[13];
+        float cz = m[2] * x + m[6] * y + m[10] * z + m[14], cw = m[3] * x + m[7] * y + m[11] * z + m[15];
+        out[0] += cx < -cw * (1 + mx);
+        out[1] += cx > cw * (1 + mx);
+        out[2] += cy < -cw * (1 + my);
+        out[3] += cy > cw * (1 + my);
+        out[4] += cz < -cw;
+        out[5] += cz > cw;
+    }
+    for (int p = 0; p < 6; p++)
+        if (out[p] == 8) return false;
+    return true;
+}
+
 rr_status_t rr_spatial3d_draw(rr_spatial3d_t *v, rr_gfx_target_t *target, const rr_camera_t *cam,
                               const rr_spatial3d_options_t *opts, rr_error_t *err) {
     rr_spatial3d_options_t def;
@@ -1825,13 +1869,16 @@ rr_status_t rr_spatial3d_draw(rr_spatial3d_t *v, rr_gfx_target_t *target, const 
     float aspect = (float)rr_gfx_target_width(target) / (float)rr_gfx_target_height(target);
     rr_mat4_t view = rr_camera_view(cam);
     rr_mat4_t proj = rr_camera_projection(cam, aspect, radius);
+    rr_mat4_t vp = rr_mat4_mul(&proj, &view);
+    int w = rr_gfx_target_width(target), h = rr_gfx_target_height(target);
     rr_gfx_begin(v->r, target, &view, &proj, opts->background);
     if (opts->grid || opts->axes) draw_grid(v, opts, radius);
     for (size_t i = 0; i < v->n_draws; i++)
-        if (!v->draws[i].geo->transparent) rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
+        if (!v->draws[i].geo->transparent && in_view(v->draws[i].geo, &v->draws[i].model, &vp, w, h))
+            rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
     bool blended = false;
     for (size_t i = 0; i < v->n_draws; i++)
-        if (v->draws[i].geo->transparent) {
+        if (v->draws[i].geo->transparent && in_view(v->draws[i].geo, &v->draws[i].model, &vp, w, h)) {
             if (!blended) rr_gfx_set_style(v->r, &(rr_gfx_style_t){.blend = true});
             blended = true;
             rr_gfx_draw(v->r, v->draws[i].geo->buf, &v->draws[i].model);
