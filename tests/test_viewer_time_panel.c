@@ -197,8 +197,9 @@ static void insert_range(rr_store_t *s, const char *path, int64_t from, int64_t 
 }
 
 /* An app showing one recording: /points at frames 10..19, /robot/arm at
- * 50..59 (both also on sim_time), /robot/static static only. */
-static rr_app_t *make_app(void) {
+ * 50..59 (both also on sim_time), /robot/static static only; with
+ * static_only, /robot/static alone. */
+static rr_app_t *make_app_with(bool static_only) {
     rr_error_t err = {0};
     rr_app_t *app = NULL;
     assert_rr_ok(rr_app_new(NULL, &app, &err), &err);
@@ -210,14 +211,18 @@ static rr_app_t *make_app(void) {
     rr_store_t *s = rr_store_set_find(rr_app_stores(app), &info.u.set_store_info.info.store_id);
     assert_non_null(s);
     rr_store_id_free(&info.u.set_store_info.info.store_id);
-    insert_range(s, "/points", 10, 19, true);
-    insert_range(s, "/robot/arm", 50, 59, true);
+    if (!static_only) {
+        insert_range(s, "/points", 10, 19, true);
+        insert_range(s, "/robot/arm", 50, 59, true);
+    }
     insert(s, make_chunk("/robot/static", NULL, 1, false));
     rr_app_update(app, -1);
     assert_ptr_equal(rr_app_active_store(app), s);
-    assert_rr_ok(rr_app_set_timeline(app, "frame", &err), &err);
+    if (!static_only) assert_rr_ok(rr_app_set_timeline(app, "frame", &err), &err);
     return app;
 }
+
+static rr_app_t *make_app(void) { return make_app_with(false); }
 
 /* ---------------- the histogram ---------------- */
 
@@ -864,6 +869,39 @@ static void test_recompute_throttle(void **state) {
     rr_app_free(app);
 }
 
+/* A recording of static data only: no timeline, no ruler, the entity
+ * marked static; clicks in the time area change nothing. */
+static void test_static_only_recording(void **state) {
+    (void)state;
+    reset_ui();
+    rr_app_t *app = make_app_with(true);
+    rr_time_panel_t *tp = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    frame(tp, app);
+    assert_string_equal(rr_app_timeline(app), "");
+    rr_ui_rect_t stat;
+    assert_true(rr_time_panel_row_rect(tp, "/robot/static", &stat));
+    click(tp, app, cx(stat), cy(stat));
+    click(tp, app, cx(rr_time_panel_layout(tp)->ruler), cy(rr_time_panel_layout(tp)->ruler));
+    move(-100, -100);
+    frame(tp, app);
+    uint8_t *px = render();
+    uint32_t bg = rr_ui_theme(g_ui)->bottom_bar_bg;
+    bool mark = false, beyond = false;
+    for (int x = (int)stat.x + 2; x < (int)stat.x + 40; x++)
+        mark |= column_has_ink(px, x, (int)stat.y + 2, (int)(stat.y + stat.h) - 3, bg);
+    for (int x = (int)stat.x + 60; x < (int)(stat.x + stat.w) - 14; x++)
+        beyond |= column_has_ink(px, x, (int)stat.y + 2, (int)(stat.y + stat.h) - 3, bg);
+    assert_true(mark);
+    assert_false(beyond);
+    free(px);
+    assert_string_equal(rr_app_timeline(app), "");
+    assert_int_equal(rr_time_panel_density_recomputes(tp), 0);
+    rr_time_panel_free(tp);
+    rr_app_free(app);
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -939,6 +977,7 @@ int main(void) {
         cmocka_unit_test(test_select_row),
         cmocka_unit_test(test_ruler_labels),
         cmocka_unit_test(test_recompute_throttle),
+        cmocka_unit_test(test_static_only_recording),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);

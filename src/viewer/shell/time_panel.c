@@ -541,6 +541,9 @@ struct rr_time_panel {
     float *smooth; /* n_buckets: one row's blurred density while painting */
     size_t smooth_cap;
     uint64_t recomputes;
+    uint64_t st_chunks, st_bytes, st_items; /* the store when statics were marked */
+    size_t st_nodes;
+    bool statics_valid;
     double last_cost, last_end; /* seconds: the last recompute's cost, its end */
 
     tp_row_t *rows;
@@ -560,6 +563,7 @@ static void nodes_clear(rr_time_panel_t *tp) {
     tp->n_nodes = 0;
     tp->entities_seen = 0;
     tp->hist_valid = false;
+    tp->statics_valid = false;
 }
 
 rr_status_t rr_time_panel_new(rr_time_panel_t **out, rr_error_t *err) {
@@ -725,6 +729,29 @@ static bool ensure_smooth(rr_time_panel_t *tp, size_t n) {
 
 /* Recomputes every node's density when the store, the timeline, the
  * visible range or the width changed since the last one. */
+/* Which entities hold static data only (no timeline at all), redone when
+ * the store changes; independent of the timeline shown, so a recording
+ * without any timeline marks them too. */
+static void statics_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t *s) {
+    uint64_t kc = rr_store_num_chunks(s), kb = rr_store_memory_bytes(s), ki = rr_app_items_loaded(app);
+    if (tp->statics_valid && tp->st_chunks == kc && tp->st_bytes == kb && tp->st_items == ki &&
+        tp->st_nodes == tp->n_nodes)
+        return;
+    size_t ntl = rr_store_num_timelines(s);
+    for (size_t i = 0; i < tp->n_nodes; i++) {
+        tp_node_t *nd = &tp->nodes[i];
+        nd->static_only = false;
+        if (!nd->is_entity) continue;
+        rr_time_range_t r;
+        bool temporal = false;
+        for (size_t k = 0; k < ntl && !temporal; k++)
+            temporal = rr_store_time_range(s, &nd->path, rr_store_timeline(s, k)->name, &r);
+        nd->static_only = !temporal && rr_store_entity_num_components(s, &nd->path) > 0;
+    }
+    tp->st_chunks = kc, tp->st_bytes = kb, tp->st_items = ki, tp->st_nodes = tp->n_nodes;
+    tp->statics_valid = true;
+}
+
 static double mono_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -760,7 +787,6 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
     for (size_t i = 0; i < tp->n_nodes; i++) {
         tp->nodes[i].hist = tp->hist + i * n;
         tp->nodes[i].has_data = false;
-        tp->nodes[i].static_only = false;
         tp->nodes[i].lo = n;
         tp->nodes[i].hi = 0;
     }
@@ -773,11 +799,6 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
             uint64_t rows = density(s, &nd->path, timeline, t0, t1, nd->hist, n, &lo, &hi);
             if (lo < nd->lo) nd->lo = lo;
             if (hi > nd->hi) nd->hi = hi;
-            rr_time_range_t r;
-            bool temporal = false;
-            for (size_t k = 0; k < rr_store_num_timelines(s) && !temporal; k++)
-                temporal = rr_store_time_range(s, &nd->path, rr_store_timeline(s, k)->name, &r);
-            nd->static_only = !temporal && rr_store_entity_num_components(s, &nd->path) > 0;
             if (rows) nd->has_data = true;
         }
         if (nd->parent >= 0 && nd->has_data) {
@@ -1214,6 +1235,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     rr_ui_push_id(ui, "##time_panel");
     top_row(tp, ui, app, s, tl);
     rr_status_t st = s ? tree_update(tp, s, err) : RR_OK;
+    if (st == RR_OK && s) statics_update(tp, app, s);
 
     rr_ui_rect_t avail = rr_ui_available(ui);
     float row_h = ui_row_h(ui);
