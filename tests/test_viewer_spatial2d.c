@@ -1051,7 +1051,8 @@ static void test_encoded_depth(void **state) {
 }
 
 /* Arrows2D: from each origin along its vector, a head at the tip; the
- * label 45 % along; picked along the shaft. */
+ * label 45 % along; picked along the shaft. Ellipses2D: outlines, labelled
+ * at the centre. */
 static void test_arrows(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -1071,6 +1072,16 @@ static void test_arrows(void **state) {
     assert_rr_ok(rr_arrows2d_set_radii(a, r, 1, RR_COPY, &err), &err);
     assert_rr_ok(rr_arrows2d_set_labels(a, labels, 2, RR_COPY, &err), &err);
     log_static(&s, "img/arrows", a);
+    /* An ellipse around (50, 25), 20 by 10. */
+    const rr_half_size2d_t eh[1] = {{20, 10}};
+    const rr_position2d_t ec[1] = {{50, 30}};
+    const rr_color_t ecol[1] = {0x0000ffffu};
+    const rr_text_t elab[1] = {"oval"};
+    assert_rr_ok(rr_ellipses2d_new(&a, eh, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_ellipses2d_set_centers(a, ec, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_ellipses2d_set_colors(a, ecol, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_ellipses2d_set_labels(a, elab, 1, RR_COPY, &err), &err);
+    log_static(&s, "img/ellipse", a);
     rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
     assert_null(rr_spatial2d_warning(v));
     frame_t f = draw(v, 200, 100); /* 2 pixels per unit */
@@ -1078,6 +1089,9 @@ static void test_arrows(void **state) {
     expect_rgb(&f, 60, 20, 255, 0, 0, 1);  /* along the red shaft */
     expect_rgb(&f, 180, 40, 0, 255, 0, 1); /* along the green one */
     expect_rgb(&f, 60, 40, 0, 0, 0, 1);
+    expect_rgb(&f, 2 * 70, 2 * 30, 0, 0, 255, 1); /* the ellipse's right end */
+    expect_rgb(&f, 2 * 50, 2 * 40, 0, 0, 255, 1); /* its bottom */
+    expect_rgb(&f, 2 * 50, 2 * 30, 0, 0, 0, 1);   /* not filled */
     free(f.px);
     rr_pick_t p;
     assert_true(rr_spatial2d_pick(v, 200, 100, 100, 21, &p));
@@ -1085,11 +1099,14 @@ static void test_arrows(void **state) {
     assert_int_equal(p.instance, 0);
     assert_true(rr_spatial2d_pick(v, 200, 100, 181, 60, &p));
     assert_int_equal(p.instance, 1);
-    assert_int_equal(rr_spatial2d_num_labels(v), 2);
-    for (size_t i = 0; i < 2; i++) {
+    assert_true(rr_spatial2d_pick(v, 200, 100, 2 * 30, 2 * 30, &p)); /* the ellipse's left end */
+    assert_string_equal(p.archetype, "Ellipses2D");
+    assert_int_equal(rr_spatial2d_num_labels(v), 3);
+    for (size_t i = 0; i < 3; i++) {
         rr_spatial2d_label_t l;
         assert_true(rr_spatial2d_label(v, i, 200, 100, &l));
-        if (l.instance == 0) assert_true(fabsf(l.x - 2 * (10 + 27)) < 1e-3f && fabsf(l.y - 20) < 1e-3f);
+        if (!strcmp(l.text, "oval")) assert_true(fabsf(l.x - 100) < 1e-3f && fabsf(l.y - 60) < 1e-3f);
+        else if (l.instance == 0) assert_true(fabsf(l.x - 2 * (10 + 27)) < 1e-3f && fabsf(l.y - 20) < 1e-3f);
         else assert_true(fabsf(l.x - 180) < 1e-3f && fabsf(l.y - 2 * (10 + 13.5f)) < 1e-3f);
     }
     rr_spatial2d_free(v);

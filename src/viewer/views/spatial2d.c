@@ -29,7 +29,10 @@
 #define HOVER_COLOR 0xffffffffu
 #define SELECT_COLOR 0x40a0ffffu
 
-enum kind { K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION, K_POINTS, K_LINES, K_BOXES, K_ARROWS };
+enum kind {
+    K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION,
+    K_POINTS, K_LINES, K_BOXES, K_ARROWS, K_ELLIPSES
+};
 
 /* An archetype's components: [0] is the primary one (its cell names the
  * cache entry); those before n_build are what the GPU data is built from;
@@ -68,6 +71,10 @@ static const char *const arrows_c[] = {"Arrows2D:vectors",   "Arrows2D:origins",
                                        "Arrows2D:colors",    "Arrows2D:class_ids",  "Arrows2D:draw_order",
                                        "Arrows2D:labels",    "Arrows2D:show_labels"};
 
+static const char *const ellipses_c[] = {"Ellipses2D:half_sizes", "Ellipses2D:centers",   "Ellipses2D:line_radii",
+                                         "Ellipses2D:colors",     "Ellipses2D:class_ids", "Ellipses2D:draw_order",
+                                         "Ellipses2D:labels",     "Ellipses2D:show_labels"};
+
 static const archetype_desc_t archetypes[] = {
     {K_DEPTH, "DepthImage", depth_c, 6, 4, -1, 4, 5, -1, -1},
     {K_ENCODED_DEPTH, "EncodedDepthImage", encoded_depth_c, 6, 4, -1, 4, 5, -1, -1},
@@ -75,12 +82,14 @@ static const archetype_desc_t archetypes[] = {
     {K_ENCODED, "EncodedImage", encoded_c, 5, 2, 2, 3, 4, -1, -1},
     {K_SEGMENTATION, "SegmentationImage", seg_c, 4, 2, 2, 3, -1, -1, -1},
     {K_BOXES, "Boxes2D", boxes_c, 8, 5, -1, 5, -1, 6, 7},
+    {K_ELLIPSES, "Ellipses2D", ellipses_c, 8, 5, -1, 5, -1, 6, 7},
     {K_LINES, "LineStrips2D", lines_c, 7, 4, -1, 4, -1, 5, 6},
     {K_ARROWS, "Arrows2D", arrows_c, 8, 5, -1, 5, -1, 6, 7},
     {K_POINTS, "Points2D", points_c, 8, 5, -1, 5, -1, 6, 7},
 };
 #define N_ARCHETYPES (sizeof archetypes / sizeof archetypes[0])
 #define MAX_COMPONENTS 8
+#define ELLIPSE_SEGMENTS 64
 /* Rerun's MAX_NUM_LABELS_PER_ENTITY: more instances than this show no
  * labels unless asked to (or there is a single label for them all). */
 #define MAX_LABELS_PER_ENTITY 30
@@ -89,7 +98,7 @@ static float default_order(int kind) {
     switch (kind) {
     case K_DEPTH: case K_ENCODED_DEPTH: return ORDER_DEPTH;
     case K_SEGMENTATION: return ORDER_SEGMENTATION;
-    case K_BOXES: return ORDER_BOXES;
+    case K_BOXES: case K_ELLIPSES: return ORDER_BOXES;
     case K_LINES: case K_ARROWS: return ORDER_LINES;
     case K_POINTS: return ORDER_POINTS;
     default: return ORDER_IMAGE;
@@ -1023,6 +1032,8 @@ static rr_status_t finish_segs(build_t *b, rr_gfx_segment_t *segs, prim_t *prims
     return st;
 }
 
+/* Boxes2D and Ellipses2D: half sizes and centers (clamped), outlined;
+ * Rerun's ellipses are 64-segment polylines, labelled at their centres. */
 static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     cell_t hc, cc;
     const uint8_t *half = NULL, *ctr = NULL;
@@ -1050,14 +1061,25 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
         memcpy(h, half + clamp_i(i, hc.len) * 8, 8);
         if (ctr) memcpy(c, ctr + clamp_i(i, cc.len) * 8, 8);
         float x0 = c[0] - h[0], y0 = c[1] - h[1], x1 = c[0] + h[0], y1 = c[1] + h[1];
-        const float corner[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
         float radius = radius_at(b, 2, i);
         uint32_t color = color_at(&col, i);
-        for (int k = 0; k < 4 && st == RR_OK; k++)
-            st = push_segs(&segs, &prims, &ns, &cap, corner[k], corner[(k + 1) % 4], radius, color, (uint32_t)i, err);
+        if (b->d->kind == K_ELLIPSES) {
+            float prev[2] = {c[0] + h[0], c[1]};
+            for (int k = 1; k <= ELLIPSE_SEGMENTS && st == RR_OK; k++) {
+                float ang = 6.2831853f * (float)k / ELLIPSE_SEGMENTS;
+                float cur[2] = {c[0] + h[0] * cosf(ang), c[1] + h[1] * sinf(ang)};
+                st = push_segs(&segs, &prims, &ns, &cap, prev, cur, radius, color, (uint32_t)i, err);
+                prev[0] = cur[0], prev[1] = cur[1];
+            }
+            b->e->inst[i] = (inst_t){{c[0], c[1], c[0], c[1]}, false, color};
+        } else {
+            const float corner[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+            for (int k = 0; k < 4 && st == RR_OK; k++)
+                st = push_segs(&segs, &prims, &ns, &cap, corner[k], corner[(k + 1) % 4], radius, color, (uint32_t)i, err);
+            b->e->inst[i] = (inst_t){{x0, y0, x1, y1}, true, color};
+        }
         grow_bounds(b->e, x0, y0);
         grow_bounds(b->e, x1, y1);
-        b->e->inst[i] = (inst_t){{x0, y0, x1, y1}, true, color};
     }
     return finish_segs(b, segs, prims, ns, st, err);
 }
@@ -1160,7 +1182,7 @@ static rr_status_t build(build_t *b, rr_error_t *err) {
     case K_ARROWS: return build_arrows(b, err);
     case K_POINTS: return build_points(b, err);
     case K_LINES: return build_lines(b, err);
-    case K_BOXES: return build_boxes(b, err);
+    case K_BOXES: case K_ELLIPSES: return build_boxes(b, err);
     default: return build_image(b, err);
     }
 }
@@ -1246,7 +1268,7 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
     bool has_labels = found[d->i_labels] && cell_of(&rows[d->i_labels], &lc) && lc.len > 0 &&
                       !strcmp(lc.type->format, "u");
     int64_t n_labels = has_labels ? lc.len : 0;
-    int i_class = d->kind == K_BOXES || d->kind == K_ARROWS ? 4 : 3;
+    int i_class = d->kind == K_BOXES || d->kind == K_ARROWS || d->kind == K_ELLIPSES ? 4 : 3;
     bool has_ids = found[i_class] && cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
     cell_t kc;
     bool has_kps = d->kind == K_POINTS && found[4] && cell_of(&rows[4], &kc) && kc.len > 0 && !strcmp(kc.type->format, "S");
@@ -1533,8 +1555,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
             bool found[MAX_COMPONENTS];
             rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
             if (!found[0]) continue;
-            bool needs_ann = d->kind == K_SEGMENTATION || d->kind == K_POINTS || d->kind == K_LINES ||
-                             d->kind == K_BOXES || d->kind == K_ARROWS;
+            bool needs_ann = d->kind == K_SEGMENTATION || d->kind >= K_POINTS;
             if (needs_ann && !ann_loaded) {
                 load_annotations(v, e, timeline, t, &ann);
                 ann_loaded = true;

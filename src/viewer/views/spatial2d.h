@@ -1,13 +1,14 @@
 /* The Spatial 2D view: what a recording's store holds of Image,
  * EncodedImage (PNG, JPEG), DepthImage, EncodedDepthImage (PNG; not RVL),
- * SegmentationImage, Points2D (with keypoints), Arrows2D,
- * LineStrips2D and Boxes2D at one time, in the 2D space of the view's origin
+ * SegmentationImage, Points2D (with keypoints), Arrows2D, LineStrips2D,
+ * Boxes2D and Ellipses2D at one time, in the 2D space of the view's origin
  * (its subtree; entities behind a deeper Pinhole belong to another space and
  * are left out), drawn back to front by draw order with Rerun 0.33's
  * semantics (re_view_spatial): default draw orders (depth image -20, image
- * -10, segmentation 0, boxes 10, lines and arrows 20, points 30), default radii of 1.5
- * UI points, per-entity automatic colours, image value ranges by the
- * channel type and the data, depth through a colormap (Turbo by default)
+ * -10, segmentation 0, boxes and ellipses 10, lines and arrows 20, points
+ * 30), default radii of 1.5 UI points, per-entity automatic colours, image
+ * value ranges by the channel type and the data, depth through a colormap
+ * (Turbo by default)
  * over [0, max] unless a depth range is given, segmentation class ids
  * through the nearest AnnotationContext (else automatic class colours),
  * default opacities (0.5 for colour images over depth images and for
@@ -78,7 +79,8 @@ void rr_spatial2d_visible_rect(rr_spatial2d_t *v, int w, int h, float out[4]);
  * nothing. */
 bool rr_spatial2d_bounds(const rr_spatial2d_t *v, float out[4]);
 
-/* The labels of the last prepare (Points2D, LineStrips2D, Boxes2D, Arrows2D), by
+/* The labels of the last prepare (Points2D, LineStrips2D, Boxes2D,
+ * Ellipses2D, Arrows2D), by
  * Rerun's rules: shown when ShowLabels says so, else when an entity has a
  * single label or fewer than 30 instances; an instance without a label of
  * its own takes its class's from the AnnotationContext. */
