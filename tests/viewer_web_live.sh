@@ -9,12 +9,15 @@
 #  2. after: the example streamed first; a viewer opening the proxy now gets
 #     it from the server's history with the same range. Pressing Space on the
 #     canvas (the shell's play/pause key) starts playback: the time the JS
-#     API reports moves, pressing it again pauses. A screenshot of the page
+#     API reports moves, pressing it again pauses; clicking the first
+#     recording's row in the left panel makes it the active one. A
+#     screenshot of the page
 #     shows the shell: panel backgrounds in the dark theme's greys where the
 #     layout says the panels are, and the plot's red and green series lines
 #     in its view;
 #  3. `rerun --serve-web` without a source hosts a proxy of its own (as
-#     Rerun's): the example --connects to it and the page shows the stream.
+#     Rerun's): the example --connects to it and the page, at device pixel
+#     ratio 2, shows the stream, its canvas in device pixels.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
 set -u
@@ -99,6 +102,38 @@ console.log(`viewer_web_live: ${label}: ${rec} step ${st.min}..${st.max} = .rrd`
 EOF
 }
 
+# check_pixels JSON LABEL DPR: the screenshot shows the shell at that pixel
+# ratio: the panels where the layout puts them in the dark theme's greys, no
+# banner, and both plots' series colours in the views.
+check_pixels() {
+  node - "$@" <<'EOF'
+const fs = require("fs");
+const [file, label, dpr] = process.argv.slice(2);
+const o = JSON.parse(fs.readFileSync(file, "utf8"));
+const bad = [];
+const p = o.pixels;
+// The dark theme's panel greys (re_ui: gray 100 / 150, #0d0d0d / #171717).
+const grey = (c) => c && c[0] === c[1] && c[1] === c[2] && c[0] <= 0x20;
+for (const k of ["top_bar", "left", "right", "bottom"]) {
+  if (!(p.layout[k][2] > 0 && p.layout[k][3] > 0)) bad.push(`no ${k} panel in the layout: ${JSON.stringify(p.layout[k])}`);
+  else if (!grey(p[k])) bad.push(`${k} panel pixel ${JSON.stringify(p[k])} is not the theme's panel grey`);
+}
+if (p.layout.banner[3] !== 0) bad.push(`an error banner is shown`);
+if (!p.view) bad.push("no view shown");
+else {
+  // scalars_plot: cos in green (0x00ff00), sin in red (0xff0000), each in
+  // a plot of its own (Rerun's heuristics: one per entity)
+  if (p.view.red < 50 || p.view.green < 50) bad.push(`the plots' series lines are missing: ${JSON.stringify(p.view)}`);
+  if (p.view.distinct < 10) bad.push(`the views are nearly blank: ${JSON.stringify(p.view)}`);
+}
+const cv = p.canvas;
+if (cv.width !== Math.round(cv.css_width * Number(dpr)) || cv.height !== Math.round(cv.css_height * Number(dpr)))
+  bad.push(`canvas ${cv.width}x${cv.height} for ${cv.css_width}x${cv.css_height} CSS pixels at ratio ${dpr}`);
+if (bad.length) { console.log(`viewer_web_live: FAIL ${label}: ${bad.join("; ")}`); process.exit(1); }
+console.log(`viewer_web_live: ${label}: panels drawn at ratio ${dpr} (${cv.width}x${cv.height}), views ${p.view.names}: ${p.view.red} red / ${p.view.green} green pixels`);
+EOF
+}
+
 # The example's own recording, saved: its step range is what live must give.
 "$example" --save "$work/ref.rrd" --recording-id "ref-$$" >/dev/null 2>&1 || { FAIL "scalars_plot --save"; exit 1; }
 "$rerun" query "$work/ref.rrd" --index step --format csv >"$work/ref.csv" 2>"$work/ref.err" || { FAIL "rerun query: $(cat "$work/ref.err")"; exit 1; }
@@ -131,12 +166,13 @@ node_pid=
 # 2. The example first; then a viewer opens the proxy, plays, is looked at.
 rec_b=live-after-$$
 "$example" --connect "$url" --recording-id "$rec_b" >"$work/ex_b.out" 2>&1 || FAIL "scalars_plot --connect (after): $(cat "$work/ex_b.out")"
-if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_b" --interact \
+if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_b" --interact --click-recording "$rec_a" \
       --screenshot "$BUILD/viewer_web_live.png" --timeout $timeout_s) >"$work/after.json" 2>"$work/after.err"; then
   check "$work/after.json" "$rec_b" "after" || status=1
-  node - "$work/after.json" "$step_min" "$step_max" <<'EOF' || status=1
+  check_pixels "$work/after.json" "after" 1 || status=1
+  node - "$work/after.json" "$step_min" "$step_max" "$rec_a" "$rec_b" <<'EOF' || status=1
 const fs = require("fs");
-const [file, min, max] = process.argv.slice(2);
+const [file, min, max, recA, recB] = process.argv.slice(2);
 const o = JSON.parse(fs.readFileSync(file, "utf8"));
 const bad = [];
 const i = o.interaction;
@@ -146,23 +182,12 @@ if (!i.during.playing) bad.push(`Space did not start playback: ${JSON.stringify(
 if (i.during.time === i.before.time) bad.push(`the time did not move after Space: ${JSON.stringify(i)}`);
 if (i.after.playing) bad.push(`a second Space did not pause: ${JSON.stringify(i.after)}`);
 if (i.still.time !== i.after.time) bad.push(`the time moves while paused: ${i.after.time} -> ${i.still.time}`);
-const p = o.pixels;
-// The dark theme's panel greys (re_ui: gray 100 / 150, #0d0d0d / #171717).
-const grey = (c) => c && c[0] === c[1] && c[1] === c[2] && c[0] <= 0x20;
-for (const k of ["top_bar", "left", "right", "bottom"]) {
-  if (!(p.layout[k][2] > 0 && p.layout[k][3] > 0)) bad.push(`no ${k} panel in the layout: ${JSON.stringify(p.layout[k])}`);
-  else if (!grey(p[k])) bad.push(`${k} panel pixel ${JSON.stringify(p[k])} is not the theme's panel grey`);
-}
-if (p.layout.banner[3] !== 0) bad.push(`an error banner is shown`);
-if (!p.view) bad.push("no view shown");
-else {
-  // scalars_plot: cos in green (0x00ff00), sin in red (0xff0000), each in
-  // a plot of its own (Rerun's heuristics: one per entity)
-  if (p.view.red < 50 || p.view.green < 50) bad.push(`the plots' series lines are missing: ${JSON.stringify(p.view)}`);
-  if (p.view.distinct < 10) bad.push(`the views are nearly blank: ${JSON.stringify(p.view)}`);
-}
+const c = i.click;
+if (!c.rect) bad.push(`the shell drew no row for ${c.key}`);
+else if (c.active_before !== recB || c.active_after !== recA)
+  bad.push(`clicking ${c.key} at ${JSON.stringify(c.rect)}: active ${c.active_before} -> ${c.active_after}, want ${recB} -> ${recA}`);
 if (bad.length) { console.log(`viewer_web_live: FAIL after: ${bad.join("; ")}`); process.exit(1); }
-console.log(`viewer_web_live: Space played ${i.before.time} -> ${i.during.time}, paused at ${i.after.time}; panels drawn, views ${p.view.names}: ${p.view.red} red / ${p.view.green} green pixels`);
+console.log(`viewer_web_live: Space played ${i.before.time} -> ${i.during.time}, paused at ${i.after.time}; a click on ${c.key} made it active`);
 EOF
 else
   FAIL "after: $(cat "$work/after.err")"
@@ -179,9 +204,10 @@ if [ -z "$own_proxy" ]; then
   FAIL "rerun --serve-web without a source printed no proxy URL: $(cat "$work/web.out")"
 else
   "$example" --connect "$own_proxy" --recording-id "$rec_c" >"$work/ex_c.out" 2>&1 || FAIL "scalars_plot --connect (serve-web): $(cat "$work/ex_c.out")"
-  if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_c" --timeout $timeout_s) \
-      >"$work/own.json" 2>"$work/own.err"; then
+  if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_c" --dpr 2 \
+        --screenshot "$BUILD/viewer_web_live_hidpi.png" --timeout $timeout_s) >"$work/own.json" 2>"$work/own.err"; then
     check "$work/own.json" "$rec_c" "serve-web's own proxy" || status=1
+    check_pixels "$work/own.json" "HiDPI" 2 || status=1
   else
     FAIL "serve-web's own proxy: $(cat "$work/own.err")"
   fi

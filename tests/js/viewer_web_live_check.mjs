@@ -12,12 +12,16 @@
 //    panel's bottom edge, view: {names, distinct, red, green} over the views
 //    shown} | null, "console_errors": [...]}
 // --interact presses Space on the canvas (the shell's play/pause key) and
-// reports the time and playing state the API reads before and after;
+// reports the time and playing state the API reads before and after; with
+// --click-recording ID it then clicks that recording's row in the shell's
+// left panel and reports the active recording before and after;
 // --screenshot saves the canvas and reports a few of its pixels by where the
 // shell's layout put the panels (WebViewer.layout()).
 //
 //   node viewer_web_live_check.mjs --page URL --recording ID [--ready-file F]
-//        [--interact] [--screenshot OUT.png] [--timeout SECONDS]
+//        [--interact [--click-recording ID]] [--screenshot OUT.png] [--dpr N]
+//        [--timeout SECONDS]
+// --dpr sets the page's device pixel ratio (HiDPI).
 // Exit 0 with the JSON on stdout, 1 with the reason on stderr.
 import { writeFileSync } from "node:fs";
 import { closeResources, jsonSafe, launchChromium, keepHermetic, oneLine, sleep } from "./lib/viewer_harness.mjs";
@@ -27,7 +31,7 @@ function usage(msg) {
   process.exit(2);
 }
 
-const opts = { page: null, recording: null, readyFile: null, interact: false, screenshot: null, timeoutS: 40 };
+const opts = { page: null, recording: null, readyFile: null, interact: false, clickRecording: null, screenshot: null, dpr: 1, timeoutS: 40 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -36,7 +40,9 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--recording") opts.recording = value();
   else if (a === "--ready-file") opts.readyFile = value();
   else if (a === "--interact") opts.interact = true;
+  else if (a === "--click-recording") opts.clickRecording = value();
   else if (a === "--screenshot") opts.screenshot = value();
+  else if (a === "--dpr") opts.dpr = Number(value());
   else if (a === "--timeout") opts.timeoutS = Number(value());
   else usage(`unknown argument ${a}`);
 }
@@ -47,7 +53,7 @@ const resources = { browser: null, server: null };
 
 async function main() {
   resources.browser = await launchChromium("/usr/bin/chromium", deadline - Date.now());
-  const page = await resources.browser.newPage({ viewport: { width: 800, height: 600 } });
+  const page = await resources.browser.newPage({ viewport: { width: 800, height: 600 }, deviceScaleFactor: opts.dpr });
   const consoleErrors = [];
   const consoleOther = [];
   page.on("console", (m) => (m.type() === "error" ? consoleErrors : consoleOther).push(oneLine(m.text())));
@@ -96,6 +102,20 @@ async function main() {
     await sleep(400);
     const still = await read();
     interaction = { before, during, after, still };
+    if (opts.clickRecording) {
+      // a real click where the shell drew the recording's row
+      const key = `recording:${opts.clickRecording}`;
+      const rect = await page.evaluate((k) => window.rerunViewer.item_rect(k), key);
+      const active_before = await page.evaluate(() => window.rerunViewer.get_active_recording_id());
+      let active_after = null;
+      if (rect) {
+        const box = await page.locator("canvas").boundingBox();
+        await page.mouse.click(box.x + rect[0] + rect[2] / 2, box.y + rect[1] + rect[3] / 2);
+        await sleep(400);
+        active_after = await page.evaluate(() => window.rerunViewer.get_active_recording_id());
+      }
+      interaction.click = { key, rect, active_before, active_after };
+    }
   }
 
   let pixels = null;
@@ -141,6 +161,7 @@ async function main() {
       const view = shown.length ? { names: shown.map((v) => v.name).join(","), distinct, red, green } : null;
       return {
         layout,
+        canvas: { width: c.width, height: c.height, css_width: c.clientWidth, css_height: c.clientHeight },
         top_bar: near(layout.top_bar, 0.45, 0.1),
         left: near(layout.left, 0.5, 0.97),
         right: near(layout.right, 0.5, 0.97),

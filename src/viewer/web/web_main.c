@@ -24,6 +24,7 @@
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,10 @@ EMSCRIPTEN_KEEPALIVE int rr_web_source_push(int h, const uint8_t *data, int len)
     rr_app_push_source_t *s = source(h);
     if (!s || len < 0) return -1;
     rr_status_t st = rr_app_push_bytes(s, data, (size_t)len);
+    /* Nothing here can wait for the frame loop to drain the queue: take the
+     * excess into the stores now, so a large file never queues whole. */
+    while (rr_app_push_backlogged(s))
+        if (rr_app_update(g_v.app, 2) == 0) break;
     /* a damaged message was skipped: the stream goes on */
     return st == RR_OK || st == RR_ERR_INVALID_DATA ? (rr_app_push_open(s) ? 0 : -1) : -1;
 }
@@ -235,7 +240,10 @@ EMSCRIPTEN_KEEPALIVE int rr_web_source_push(int h, const uint8_t *data, int len)
 EMSCRIPTEN_KEEPALIVE int rr_web_source_push_response(int h, const uint8_t *data, int len) {
     rr_app_push_source_t *s = source(h);
     if (!s || len < 0) return -1;
-    return rr_app_push_read_response(s, data, (size_t)len) == RR_OK ? 0 : -1;
+    rr_status_t st = rr_app_push_read_response(s, data, (size_t)len);
+    while (rr_app_push_backlogged(s))
+        if (rr_app_update(g_v.app, 2) == 0) break;
+    return st == RR_OK ? 0 : -1;
 }
 
 EMSCRIPTEN_KEEPALIVE void rr_web_source_set_size(int h, double total) {
@@ -477,16 +485,40 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_cursor(void) {
     }
 }
 
-/* The canvas's CSS box changed (or the device pixel ratio): its drawing
- * buffer follows in device pixels. The font keeps the ratio it was made
- * at. */
+/* The UI at the current scale: the font's atlas is rasterised for one
+ * pixel ratio, so a new ratio (browser zoom, another screen) makes a new
+ * font, UI context and shell (the shell borrows the context; its panel
+ * sizes and selection start over). */
+static bool make_ui(void) {
+    rr_shell_free(g_v.shell);
+    g_v.shell = NULL;
+    rr_ui_free(g_v.ui);
+    g_v.ui = NULL;
+    rr_ui_font_free(g_v.font);
+    g_v.font = NULL;
+    rr_error_t err = {0};
+    /* the font was embedded at its Debian path (scripts/build-web) */
+    if (rr_ui_font_load(rr_ui_font_default_path(), WEB_FONT_PT, g_v.scale, &g_v.font, &err) != RR_OK ||
+        rr_ui_new(g_v.font, &g_v.ui, &err) != RR_OK) {
+        note_error("ui", &err);
+        return false;
+    }
+    return ensure_app();
+}
+
+/* The canvas's CSS box or the device pixel ratio changed: the drawing
+ * buffer follows in device pixels. */
 EMSCRIPTEN_KEEPALIVE void rr_web_resize(double css_w, double css_h, double dpr) {
     if (css_w < 1 || css_h < 1 || !g_v.gl) return;
     g_v.css_w = (float)css_w;
     g_v.css_h = (float)css_h;
+    float scale = dpr >= 0.5 && dpr <= 8 ? (float)dpr : 1.0f;
+    if (fabsf(scale - g_v.scale) > 0.01f) {
+        g_v.scale = scale;
+        if (g_v.ui) make_ui();
+    }
     g_v.fb_w = (int)(css_w * (double)g_v.scale + 0.5);
     g_v.fb_h = (int)(css_h * (double)g_v.scale + 0.5);
-    (void)dpr;
     emscripten_set_canvas_element_size(g_v.canvas, g_v.fb_w, g_v.fb_h);
     g_v.dirty = true;
 }
@@ -547,6 +579,17 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_layout_json(void) {
         g_out[b.len] = 0;
     }
     rr_buf_free(&b);
+    return g_out;
+}
+
+/* One of the last frame's clickable items by the shell's key
+ * (rr_shell_item_rect: "recording:<id>", "view:<i>", "toggle:<p>", ...) as
+ * JSON [x, y, w, h] in CSS pixels; "" when it was not drawn. */
+EMSCRIPTEN_KEEPALIVE const char *rr_web_item_rect(const char *key) {
+    g_out[0] = 0;
+    rr_ui_rect_t r;
+    if (g_v.shell && rr_shell_item_rect(g_v.shell, key, &r))
+        snprintf(g_out, sizeof g_out, "[%.2f,%.2f,%.2f,%.2f]", (double)r.x, (double)r.y, (double)r.w, (double)r.h);
     return g_out;
 }
 
@@ -624,13 +667,7 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, double css_w, double c
         note_error("renderer", &err);
         return -1;
     }
-    /* the font was embedded at its Debian path (scripts/build-web) */
-    if (rr_ui_font_load(rr_ui_font_default_path(), WEB_FONT_PT, g_v.scale, &g_v.font, &err) != RR_OK ||
-        rr_ui_new(g_v.font, &g_v.ui, &err) != RR_OK) {
-        note_error("ui", &err);
-        return -1;
-    }
-    if (!ensure_app()) return -1;
+    if (!make_ui()) return -1;
     emscripten_set_main_loop(frame, 0, 0);
     return 0;
 }
