@@ -1238,6 +1238,7 @@ static bool plan_node(rr_arrow_batch_plan_t *p, const struct ArrowSchema *s, int
     rr_arrow_layout_t l = rr_arrow_type_layout(&t);
     int64_t nc = l.n_children < 0 ? s->n_children : l.n_children;
     if (nc != s->n_children || p->n_buffers + l.n_buffers > RR_ARROW_VIEW_MAX_BUFFERS) return false;
+    p->types[p->n_nodes] = t;
     rr_arrow_view_node_t *n = &p->nodes[p->n_nodes++];
     n->n_buffers = (int8_t)l.n_buffers;
     for (int k = 0; k < l.n_buffers; k++) n->kinds[k] = (uint8_t)l.kinds[k];
@@ -1389,7 +1390,7 @@ rr_status_t rr_arrow_ipc_read_batch_view(const uint8_t *data, size_t len, size_t
                                 (long long)length);
     }
     rr_arrow_buffer_sizes_t sizes = {c.sizes, c.n_sizes};
-    RR_TRY(rr_arrow_validate_sized(schema, &v->root, &sizes, err));
+    RR_TRY(rr_arrow_validate_batch_typed(schema, &v->root, &sizes, p->types, p->n_nodes, err));
     *fits = true;
     return RR_OK;
 }

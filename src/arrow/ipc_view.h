@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "arrow/abi.h"
+#include "arrow/type.h"
+#include "arrow/validate.h"
 #include "base/status.h"
 
 #define RR_ARROW_VIEW_MAX_NODES 64
@@ -35,6 +37,7 @@ typedef struct rr_arrow_batch_plan {
     int64_t n_columns;
     int32_t n_nodes, n_buffers;
     rr_arrow_view_node_t nodes[RR_ARROW_VIEW_MAX_NODES];
+    rr_arrow_type_t types[RR_ARROW_VIEW_MAX_NODES]; /* each node's, parsed once */
 } rr_arrow_batch_plan_t;
 
 /* false when batches of this schema ("+s" of columns) are not for views. */
@@ -69,5 +72,15 @@ rr_status_t rr_arrow_ipc_read_batch_view(const uint8_t *data, size_t len, size_t
                                          const struct ArrowSchema *schema,
                                          const rr_arrow_batch_plan_t *p,
                                          rr_arrow_batch_view_t *v, bool *fits, rr_error_t *err);
+
+/* rr_arrow_validate_sized for a record batch ("+s" root; sizes without the
+ * root's own validity, as an IPC RecordBatch lists them) whose nodes'
+ * types, in pre-order, were parsed before (a batch plan's): the same
+ * checks without parsing every format again. Implemented in validate.c. */
+rr_status_t rr_arrow_validate_batch_typed(const struct ArrowSchema *schema,
+                                          const struct ArrowArray *batch,
+                                          const rr_arrow_buffer_sizes_t *sizes,
+                                          const rr_arrow_type_t *types, int64_t n_types,
+                                          rr_error_t *err);
 
 #endif

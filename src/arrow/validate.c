@@ -5,6 +5,7 @@
  * as branch-free scans over fixed-size blocks that the compiler vectorises.
  * A scan only answers "is anything wrong"; when it is, a slow second pass
  * finds the first faulty slot for the message. */
+#include "arrow/ipc_view.h"
 #include "arrow/validate.h"
 
 #include <stdarg.h>
@@ -35,6 +36,10 @@ typedef struct vctx {
     const int64_t *sizes; /* NULL when buffer sizes are unknown */
     int64_t n_sizes;
     int64_t pos; /* next unread entry of sizes */
+    /* Types of the nodes in pre-order, parsed once by the caller (a batch
+     * plan, ipc_view.h); NULL: each node's format is parsed here. */
+    const rr_arrow_type_t *types;
+    int64_t n_types, ti;
     size_t nseg; /* may exceed PATH_SEGS: deeper segments are not kept */
     path_seg_t segs[PATH_SEGS];
 } vctx_t;
@@ -322,9 +327,15 @@ static rr_status_t validate_node(vctx_t *c, const struct ArrowSchema *s,
     if (!a->release) return fail(c, "array is released (its release callback is NULL)");
 
     rr_arrow_type_t t;
-    rr_error_t terr;
-    rr_status_t st = rr_arrow_type_parse(s->format, &t, &terr);
-    if (st != RR_OK) return failc(c, st, "%s", terr.msg);
+    rr_status_t st;
+    if (c->types) {
+        if (c->ti >= c->n_types) return fail(c, "more nodes than the %lld types given", (long long)c->n_types);
+        t = c->types[c->ti++];
+    } else {
+        rr_error_t terr;
+        st = rr_arrow_type_parse(s->format, &t, &terr);
+        if (st != RR_OK) return failc(c, st, "%s", terr.msg);
+    }
     bool has_dict = s->dictionary != NULL;
     if (has_dict && !is_integer(t.id))
         return fail(c, "dictionary index type %s is not an integer type",
@@ -511,7 +522,8 @@ static int64_t count_buffers(const struct ArrowSchema *s, int depth) {
 }
 
 static rr_status_t validate_root(const struct ArrowSchema *schema, const struct ArrowArray *array,
-                                 const rr_arrow_buffer_sizes_t *sizes, rr_error_t *err) {
+                                 const rr_arrow_buffer_sizes_t *sizes, const rr_arrow_type_t *types,
+                                 int64_t n_types, rr_error_t *err) {
     vctx_t c = {.err = err};
     if (!schema || !array) return fail(&c, "NULL schema or array");
     bool root_struct = schema->format && strcmp(schema->format, "+s") == 0;
@@ -529,7 +541,13 @@ static rr_status_t validate_root(const struct ArrowSchema *schema, const struct 
      * buffers come first, so skip the root struct's validity there. */
     bool skip_root = false;
     if (sizes && root_struct) {
-        int64_t total = count_buffers(schema, 0);
+        int64_t total = -1;
+        if (types && !schema->dictionary) {
+            total = 1; /* the root struct's validity */
+            for (int64_t i = 0; i < n_types; i++) total += rr_arrow_type_layout(&types[i]).n_buffers;
+        } else {
+            total = count_buffers(schema, 0);
+        }
         skip_root = total > 0 && sizes->count == total - 1;
     }
     if (skip_root) {
@@ -556,7 +574,13 @@ static rr_status_t validate_root(const struct ArrowSchema *schema, const struct 
                             (long long)(array->offset + array->length));
         }
         c.sizes = saved;
+        if (types && !schema->dictionary) {
+            c.types = types;
+            c.n_types = n_types;
+        }
         RR_TRY(validate_children(&c, schema, array, 0));
+        if (c.types && c.ti != c.n_types)
+            return fail(&c, "%lld types given for %lld nodes", (long long)c.n_types, (long long)c.ti);
     } else {
         RR_TRY(validate_node(&c, schema, array, 0));
     }
@@ -568,13 +592,21 @@ static rr_status_t validate_root(const struct ArrowSchema *schema, const struct 
 
 rr_status_t rr_arrow_validate(const struct ArrowSchema *schema, const struct ArrowArray *array,
                               rr_error_t *err) {
-    return validate_root(schema, array, NULL, err);
+    return validate_root(schema, array, NULL, NULL, 0, err);
 }
 
 rr_status_t rr_arrow_validate_sized(const struct ArrowSchema *schema,
                                     const struct ArrowArray *array,
                                     const rr_arrow_buffer_sizes_t *sizes, rr_error_t *err) {
-    return validate_root(schema, array, sizes, err);
+    return validate_root(schema, array, sizes, NULL, 0, err);
+}
+
+rr_status_t rr_arrow_validate_batch_typed(const struct ArrowSchema *schema,
+                                          const struct ArrowArray *batch,
+                                          const rr_arrow_buffer_sizes_t *sizes,
+                                          const rr_arrow_type_t *types, int64_t n_types,
+                                          rr_error_t *err) {
+    return validate_root(schema, batch, sizes, types, n_types, err);
 }
 
 /* ---- UTF-8 ---- */
