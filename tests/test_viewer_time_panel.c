@@ -615,13 +615,18 @@ static void test_density_pixels(void **state) {
     move(-100, -100);
     frame(tp, app);
     frame(tp, app);
+    /* /points is open (top level): its component's row carries the data. */
     rr_ui_rect_t points, arm, stat, rec;
-    assert_true(rr_time_panel_row_rect(tp, "/points", &points));
+    assert_true(rr_time_panel_row_rect(tp, "/points Scalars:scalars", &points));
     assert_true(rr_time_panel_row_rect(tp, "/robot/arm", &arm));
     assert_true(rr_time_panel_row_rect(tp, "/robot/static", &stat));
     assert_true(rr_time_panel_row_rect(tp, "", &rec));
-    rr_ui_rect_t robot;
+    rr_ui_rect_t robot, points_entity;
     assert_true(rr_time_panel_row_rect(tp, "/robot", &robot));
+    assert_true(rr_time_panel_row_rect(tp, "/points", &points_entity));
+    assert_true(points.y > points_entity.y);
+    rr_ui_rect_t none;
+    assert_false(rr_time_panel_row_rect(tp, "/robot/arm Scalars:scalars", &none)); /* closed */
     uint8_t *px = render();
     /* For people to look at: $RR_BUILD_DIR/time_panel.png. */
     const char *dir = getenv("RR_BUILD_DIR");
@@ -661,10 +666,13 @@ static void test_density_pixels(void **state) {
         if (stray) fail_msg("row %zu: %d columns inked away from the data", k, stray);
     }
     float x19 = rr_time_panel_x_from_time(tp, 19);
-    /* The open /robot leaves its density to its children's rows. */
-    for (int x = (int)robot.x + 1; x < (int)(robot.x + robot.w) - 14; x++)
-        if (fabsf((float)x + 0.5f - cursor) >= 3 && column_has_ink(px, x, (int)robot.y + 2, (int)(robot.y + robot.h) - 3, bg))
-            fail_msg("open /robot: ink at x=%d", x);
+    /* The open /robot and /points leave their density to their rows. */
+    for (int k = 0; k < 2; k++) {
+        rr_ui_rect_t o = k ? points_entity : robot;
+        for (int x = (int)o.x + 1; x < (int)(o.x + o.w) - 14; x++)
+            if (fabsf((float)x + 0.5f - cursor) >= 3 && column_has_ink(px, x, (int)o.y + 2, (int)(o.y + o.h) - 3, bg))
+                fail_msg("open row %d: ink at x=%d", k, x);
+    }
     /* The static-only entity has no bars, only its mark at the left. */
     int stray = 0;
     for (int x = (int)(x19 + 40); x < (int)(stat.x + stat.w) - 14; x++)
@@ -702,7 +710,7 @@ static void test_cache_follows_store(void **state) {
     for (int i = 0; i < 5; i++) frame(tp, app);
     assert_int_equal(rr_time_panel_density_recomputes(tp), n0);
     rr_ui_rect_t points;
-    assert_true(rr_time_panel_row_rect(tp, "/points", &points));
+    assert_true(rr_time_panel_row_rect(tp, "/points Scalars:scalars", &points));
     float x55 = rr_time_panel_x_from_time(tp, 55);
     uint8_t *px = render();
     uint32_t bg = rr_ui_theme(g_ui)->bottom_bar_bg;
@@ -743,10 +751,11 @@ static void test_select_row(void **state) {
     rr_time_panel_t *tp = NULL;
     rr_error_t err = {0};
     assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
-    rr_app_set_time(app, 59);
+    rr_app_set_time(app, 10);
     frame(tp, app);
-    rr_ui_rect_t points;
+    rr_ui_rect_t points, arm;
     assert_true(rr_time_panel_row_rect(tp, "/points", &points));
+    assert_true(rr_time_panel_row_rect(tp, "/robot/arm", &arm));
     const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
     assert_null(rr_time_panel_clicked(tp));
     click(tp, app, L->tree.x + L->tree.w - 20, cy(points));
@@ -756,11 +765,11 @@ static void test_select_row(void **state) {
     assert_null(rr_time_panel_clicked(tp));
     move(-100, -100);
     for (int sel = 0; sel < 2; sel++) {
-        rr_time_panel_set_selected(tp, sel ? "/points" : NULL);
+        rr_time_panel_set_selected(tp, sel ? "/robot/arm" : NULL);
         frame(tp, app);
         frame(tp, app);
         uint8_t *px = render();
-        int x = (int)rr_time_panel_x_from_time(tp, 15), y = (int)cy(points);
+        int x = (int)rr_time_panel_x_from_time(tp, 55), y = (int)cy(arm);
         const uint8_t *p = px + ((size_t)y * W + (size_t)x) * 4;
         if (sel) assert_true(p[2] > p[0] + 20); /* blue */
         else assert_true(abs(p[2] - p[0]) < 8); /* grey */

@@ -348,6 +348,7 @@ bool rr_time_panel_parse(rr_time_type_t type, const char *s, int64_t *out) {
 
 typedef struct dens {
     const char *timeline;
+    const char *component; /* NULL: any */
     double t0, t1, w;
     float *b;
     size_t n;
@@ -402,8 +403,9 @@ static void dens_point(dens_t *d, double t, float count) {
 
 /* A row is an event when any of its cells holds data (a null cell is no
  * data; an empty list is). */
-static bool row_has_data(const rr_chunk_t *c, int64_t row) {
+static bool row_has_data(const rr_chunk_t *c, int64_t row, const char *component) {
     for (int64_t j = 0; j < c->n_components; j++) {
+        if (component && strcmp(c->components[j].descr.component, component) != 0) continue;
         const struct ArrowArray *a = &c->components[j].array;
         const uint8_t *valid = a->n_buffers > 0 ? (const uint8_t *)a->buffers[0] : NULL;
         if (a->null_count == 0 || !valid) return true;
@@ -417,7 +419,7 @@ static void dens_rows(dens_t *d, const rr_chunk_t *c, const rr_chunk_index_t *ix
     const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
     for (int64_t r = 0; r < ix->array.length; r++) {
         double t = (double)v[r];
-        if (t >= d->t0 && t < d->t1 && row_has_data(c, r)) {
+        if (t >= d->t0 && t < d->t1 && row_has_data(c, r, d->component)) {
             dens_point(d, t, 1);
             d->rows++;
         }
@@ -455,13 +457,14 @@ static int64_t clamp_time_d(double t) {
 }
 
 /* rr_time_panel_density, also saying which buckets it touched. */
-static uint64_t density(const rr_store_t *s, const rr_entity_path_t *entity, const char *timeline,
-                        double t0, double t1, float *buckets, size_t n, size_t *lo, size_t *hi) {
+static uint64_t density(const rr_store_t *s, const rr_entity_path_t *entity, const char *component,
+                        const char *timeline, double t0, double t1, float *buckets, size_t n,
+                        size_t *lo, size_t *hi) {
     *lo = n, *hi = 0;
     if (!s || !entity || !timeline || !buckets || n == 0 || !(t1 > t0)) return 0;
-    dens_t d = {timeline, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false, n, 0};
+    dens_t d = {timeline, component, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false, n, 0};
     rr_time_range_t q = {clamp_time_d(floor(t0)), clamp_time_d(ceil(t1))};
-    rr_store_visit_temporal_chunks(s, entity, timeline, NULL, q, dens_collect, &d);
+    rr_store_visit_temporal_chunks(s, entity, timeline, component, q, dens_collect, &d);
     if (d.n_chunks > 1) qsort(d.chunks, d.n_chunks, sizeof *d.chunks, cmp_ptr);
     size_t u = 0;
     uint64_t total = 0;
@@ -486,14 +489,16 @@ uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *enti
                                const char *timeline, double t0, double t1, float *buckets,
                                size_t n) {
     size_t lo, hi;
-    return density(s, entity, timeline, t0, t1, buckets, n, &lo, &hi);
+    return density(s, entity, NULL, timeline, t0, t1, buckets, n, &lo, &hi);
 }
 
 /* ---------------- the streams tree ---------------- */
 
 typedef struct tp_node {
     char *name;              /* the last part (the recording row: its label) */
-    rr_entity_path_t path;   /* owned */
+    rr_entity_path_t path;   /* owned; a component row: its entity's */
+    char *component;         /* a component row's component (owned); NULL for entities */
+    size_t comps_seen;       /* an entity's components given rows so far */
     int parent, first_child, next_sibling;
     int depth;
     bool is_entity;          /* the store has this entity (else only its children) */
@@ -558,6 +563,7 @@ struct rr_time_panel {
 static void nodes_clear(rr_time_panel_t *tp) {
     for (size_t i = 0; i < tp->n_nodes; i++) {
         free(tp->nodes[i].name);
+        free(tp->nodes[i].component);
         rr_entity_path_free(&tp->nodes[i].path);
     }
     tp->n_nodes = 0;
@@ -615,11 +621,21 @@ void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max,
     if (user_zoomed) *user_zoomed = tp->user_view;
 }
 
+/* A row's name: "/" for the recording, the entity path, or for a
+ * component "<entity path> <component>". */
+static void row_name(const tp_node_t *n, int id, char *out, size_t cap) {
+    if (id == 0) snprintf(out, cap, "/");
+    else if (n->component) snprintf(out, cap, "%s %s", n->path.str, n->component);
+    else snprintf(out, cap, "%s", n->path.str);
+}
+
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out) {
     for (size_t i = 0; i < tp->n_rows; i++) {
         const tp_node_t *n = &tp->nodes[tp->rows[i].node];
+        char name[600];
+        row_name(n, tp->rows[i].node, name, sizeof name);
         bool match = tp->rows[i].node == 0 ? !path || !path[0] || !strcmp(path, "/")
-                                           : path && !strcmp(n->path.str, path);
+                                           : path && !strcmp(name, path);
         if (match) {
             *out = tp->rows[i].r;
             return true;
@@ -629,7 +645,7 @@ bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_r
 }
 
 static int node_add(rr_time_panel_t *tp, int parent, const char *name, const rr_entity_path_t *path,
-                    rr_error_t *err) {
+                    bool is_component, rr_error_t *err) {
     if (tp->n_nodes == tp->cap_nodes) {
         size_t cap = tp->cap_nodes ? tp->cap_nodes * 2 : 64;
         tp_node_t *nn = realloc(tp->nodes, cap * sizeof *nn);
@@ -640,8 +656,10 @@ static int node_add(rr_time_panel_t *tp, int parent, const char *name, const rr_
     tp_node_t *n = &tp->nodes[tp->n_nodes];
     memset(n, 0, sizeof *n);
     n->name = strdup(name);
-    if (!n->name || rr_entity_path_copy(path, &n->path, err) != RR_OK) {
+    n->component = is_component ? strdup(name) : NULL;
+    if (!n->name || (is_component && !n->component) || rr_entity_path_copy(path, &n->path, err) != RR_OK) {
         free(n->name);
+        free(n->component);
         return -1;
     }
     n->parent = parent;
@@ -649,12 +667,20 @@ static int node_add(rr_time_panel_t *tp, int parent, const char *name, const rr_
     n->depth = parent < 0 ? 0 : tp->nodes[parent].depth + 1;
     /* streams_tree_data.rs: the root and the top-level entities start
      * open, but reserved ones ("__properties"). */
-    n->open = n->depth <= 1 && strncmp(name, "__", 2) != 0;
+    n->open = !is_component && n->depth <= 1 && strncmp(name, "__", 2) != 0;
     int id = (int)tp->n_nodes++;
     if (parent >= 0) {
-        /* Children in name order, as Rerun lists them. */
+        /* Child entities in name order, then the entity's own components
+         * in name order, as Rerun lists them. */
         int *link = &tp->nodes[parent].first_child;
-        while (*link >= 0 && strcmp(tp->nodes[*link].name, name) < 0) link = &tp->nodes[*link].next_sibling;
+        while (*link >= 0) {
+            const tp_node_t *sib = &tp->nodes[*link];
+            bool sib_comp = sib->component != NULL;
+            if (sib_comp != is_component ? is_component : strcmp(sib->name, name) < 0)
+                link = &tp->nodes[*link].next_sibling;
+            else
+                break;
+        }
         tp->nodes[id].next_sibling = *link;
         *link = id;
     }
@@ -675,7 +701,7 @@ static rr_status_t tree_update(rr_time_panel_t *tp, const rr_store_t *s, rr_erro
         const char *label = id && id->application_id && id->application_id[0] ? id->application_id
                             : id && id->recording_id && id->recording_id[0] ? id->recording_id
                                                                             : "Recording";
-        int r = node_add(tp, -1, label, &root, err);
+        int r = node_add(tp, -1, label, &root, false, err);
         rr_entity_path_free(&root);
         if (r < 0) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for the streams tree");
     }
@@ -684,12 +710,13 @@ static rr_status_t tree_update(rr_time_panel_t *tp, const rr_store_t *s, rr_erro
         int cur = 0;
         for (size_t k = 0; k < e->n_parts; k++) {
             int c = tp->nodes[cur].first_child;
-            while (c >= 0 && strcmp(tp->nodes[c].name, e->parts[k]) != 0) c = tp->nodes[c].next_sibling;
+            while (c >= 0 && (tp->nodes[c].component || strcmp(tp->nodes[c].name, e->parts[k]) != 0))
+                c = tp->nodes[c].next_sibling;
             if (c < 0) {
                 rr_entity_path_t sub;
                 if (rr_entity_path_from_parts((const char *const *)e->parts, k + 1, &sub, err) != RR_OK)
                     return RR_ERR_NOMEM;
-                c = node_add(tp, cur, e->parts[k], &sub, err);
+                c = node_add(tp, cur, e->parts[k], &sub, false, err);
                 rr_entity_path_free(&sub);
                 if (c < 0) return rr_error_set(err, RR_ERR_NOMEM, "time panel: out of memory for the streams tree");
             }
@@ -738,9 +765,37 @@ static void statics_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t 
         tp->st_nodes == tp->n_nodes)
         return;
     size_t ntl = rr_store_num_timelines(s);
+    /* Components an entity gained get rows (their nodes go at the end of
+     * the array, after their entity, as the sums below need). */
+    size_t n_before = tp->n_nodes;
+    for (size_t i = 0; i < n_before; i++) {
+        if (!tp->nodes[i].is_entity) continue;
+        size_t nc = rr_store_entity_num_components(s, &tp->nodes[i].path);
+        if (nc == tp->nodes[i].comps_seen) continue;
+        for (size_t k = 0; k < nc; k++) {
+            const struct ArrowSchema *type;
+            const rr_component_descriptor_t *d = rr_store_entity_component(s, &tp->nodes[i].path, k, &type);
+            if (!d || !d->component) continue;
+            int c = tp->nodes[i].first_child;
+            while (c >= 0 && !(tp->nodes[c].component && !strcmp(tp->nodes[c].component, d->component)))
+                c = tp->nodes[c].next_sibling;
+            if (c >= 0) continue;
+            rr_entity_path_t path;
+            if (rr_entity_path_copy(&tp->nodes[i].path, &path, NULL) != RR_OK) return;
+            c = node_add(tp, (int)i, d->component, &path, true, NULL);
+            rr_entity_path_free(&path);
+            if (c < 0) return; /* out of memory: tried again on the next change */
+        }
+        tp->nodes[i].comps_seen = nc;
+        tp->hist_valid = false;
+    }
     for (size_t i = 0; i < tp->n_nodes; i++) {
         tp_node_t *nd = &tp->nodes[i];
         nd->static_only = false;
+        if (nd->component) {
+            nd->static_only = rr_store_entity_component_is_static(s, &nd->path, nd->component);
+            continue;
+        }
         if (!nd->is_entity) continue;
         rr_time_range_t r;
         bool temporal = false;
@@ -794,14 +849,15 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
      * backwards sums every subtree into its parent once. */
     for (size_t i = tp->n_nodes; i-- > 0;) {
         tp_node_t *nd = &tp->nodes[i];
-        if (nd->is_entity) {
+        if (nd->is_entity || nd->component) {
             size_t lo, hi;
-            uint64_t rows = density(s, &nd->path, timeline, t0, t1, nd->hist, n, &lo, &hi);
+            uint64_t rows = density(s, &nd->path, nd->component, timeline, t0, t1, nd->hist, n, &lo, &hi);
             if (lo < nd->lo) nd->lo = lo;
             if (hi > nd->hi) nd->hi = hi;
             if (rows) nd->has_data = true;
         }
-        if (nd->parent >= 0 && nd->has_data) {
+        /* A component's rows are its entity's, counted there already. */
+        if (nd->parent >= 0 && nd->has_data && !nd->component) {
             tp_node_t *p = &tp->nodes[nd->parent];
             for (size_t b = nd->lo; b < nd->hi; b++) p->hist[b] += nd->hist[b];
             if (nd->lo < p->lo) p->lo = nd->lo;
@@ -1121,7 +1177,9 @@ static void draw_row(row_ctx_t *c, int id) {
     if (r.y > clip.y + clip.h || r.y + r.h < clip.y) return; /* scrolled away: room only */
 
     const char *path = id == 0 ? "/" : nd->path.str;
-    bool selected = tp->selected[0] && !strcmp(tp->selected, path);
+    char rowname[600];
+    row_name(nd, id, rowname, sizeof rowname);
+    bool selected = tp->selected[0] && !strcmp(tp->selected, rowname);
     bool hovered = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev &&
                    rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), ui->mx, ui->my);
     /* time_panel.rs highlight_timeline_row: the selected row in the
@@ -1169,12 +1227,12 @@ static void draw_row(row_ctx_t *c, int id) {
             float bx = tr.x + ((float)i + 0.5f) * bw;
             if (fabsf(bx - ui->mx) <= TP_HOVER_RADIUS + 0.5f * bw) sum += nd->hist[i];
         }
-        char tip[512];
+        char tip[700];
         uint64_t ev = (uint64_t)llround(sum);
         if (nd->static_only)
-            snprintf(tip, sizeof tip, "%s: static data only", id == 0 ? "/" : nd->path.str);
+            snprintf(tip, sizeof tip, "%s: static data only", rowname);
         else
-            snprintf(tip, sizeof tip, "%s: %llu event%s", id == 0 ? "/" : nd->path.str,
+            snprintf(tip, sizeof tip, "%s: %llu event%s", rowname,
                      (unsigned long long)ev, ev == 1 ? "" : "s");
         rr_ui_tooltip(ui, tip);
     }

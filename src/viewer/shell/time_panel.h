@@ -3,7 +3,7 @@
  * step back, step forward, loop), the timeline selector, the playback speed
  * and the current time as an editable field; below it, on the left the streams
  * tree (a row for the whole recording, then one per entity, collapsible by
- * path) and on the right the time area: the ruler with ticks and labels,
+ * path, an entity's components as rows under it) and on the right the time area: the ruler with ticks and labels,
  * each row's data density along the same time axis, and the current-time
  * cursor.
  *
@@ -68,17 +68,19 @@ double rr_time_panel_time_from_x(const rr_time_panel_t *tp, float x);
 /* The time range the ruler shows (view), and whether the user zoomed/panned
  * away from the whole range. */
 void rr_time_panel_view(const rr_time_panel_t *tp, double *t_min, double *t_max, bool *user_zoomed);
-/* The rect of the row of an entity path ("/a/b"; "" or "/" for the recording row)
- * in the time area, if it was drawn in the last frame. */
+/* The rect of a row in the time area, if it was laid out in the last
+ * frame: rows are named by their entity path ("/a/b"; "" or "/" for the
+ * recording), a component's row "<entity path> <component>"
+ * ("/a/b Points3D:positions"). */
 bool rr_time_panel_row_rect(const rr_time_panel_t *tp, const char *path, rr_ui_rect_t *out);
 
-/* The entity the shell has selected ("/a/b"; "/" for the recording; NULL
- * or "": none; copied): its row is highlighted and its density drawn in
- * Rerun's selected colour. */
+/* The row the shell has selected, named as rr_time_panel_row_rect names
+ * them (NULL or "": none; copied): it is highlighted and its density drawn
+ * in Rerun's selected colour. */
 void rr_time_panel_set_selected(rr_time_panel_t *tp, const char *entity_path);
-/* The entity path whose name was clicked in the last frame ("/" for the
- * recording's row), for the shell to select; NULL when none. Valid until
- * the next rr_time_panel call. */
+/* The entity path whose row name was clicked in the last frame ("/" for
+ * the recording's row; a component's row gives its entity), for the shell
+ * to select; NULL when none. Valid until the next rr_time_panel call. */
 const char *rr_time_panel_clicked(const rr_time_panel_t *tp);
 
 /* How many times the densities were computed (not taken from the cache)
