@@ -38,8 +38,10 @@
 #include "store/store.h"
 
 /* Payloads above this go the general way: their chunks are too large to
- * pack, and reading them in place beats a copy into the scratch buffer. */
-#define INGEST_MAX_PAYLOAD (256 * 1024)
+ * pack (over 64 KiB of values, chunk.c), and reading them in place beats a
+ * copy into the scratch buffer. The margin is for the schema; a payload
+ * under it whose chunk still cannot be packed is decompressed twice. */
+#define INGEST_MAX_PAYLOAD (80 * 1024)
 #define INGEST_SLOTS 64
 
 typedef struct ingest_entry {
