@@ -8,7 +8,9 @@
 # id, recording id, source, version), the active timeline, and the time
 # range of every timeline. Our canvas must show something (pixels unlike its
 # background); set_current_time / set_playing move the time and fire
-# time_update, play and pause; the Wasm build's stand-ins for liblz4,
+# time_update, play and pause; after close() the same bytes sent through
+# open_channel give the same recording and ranges; override_panel_state
+# hides and shows the selection panel; the Wasm build's stand-ins for liblz4,
 # xxhash and protobuf-c give the host libraries' bytes (web_selftest.c). The server also refuses paths outside its folder.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
@@ -105,6 +107,13 @@ for (const p of ours) {
     for (const ev of ["time_update", "play", "pause"])
       if (!a.events.includes(ev)) FAIL(`${name}: no ${ev} event (got ${a.events.join(",")})`);
   }
+  const c = o.channel;
+  if (c.emptied !== null) FAIL(`${name}: close() left recording ${c.emptied}`);
+  if (!c.ready_before_close || c.ready_after_close) FAIL(`${name}: LogChannel.ready ${c.ready_before_close} before close, ${c.ready_after_close} after`);
+  if (c.rec !== rec) FAIL(`${name}: open_channel: recording ${c.rec}, want ${rec}`);
+  if (!same(c.ranges, o.timelines)) FAIL(`${name}: open_channel: timelines ${JSON.stringify(c.ranges)}, want ${JSON.stringify(o.timelines)}`);
+  if (c.error || c.loading) FAIL(`${name}: open_channel: error "${c.error}", loading ${c.loading}`);
+  if (c.right_hidden?.[2] !== 0 || !(c.right_back?.[2] > 0)) FAIL(`${name}: override_panel_state(selection): width ${c.right_hidden?.[2]} hidden, ${c.right_back?.[2]} after the override was dropped`);
   if (o.console_errors.length) FAIL(`${name}: console errors: ${o.console_errors.join(" | ")}`);
   console.log(`viewer_web: ${name}: ${rec} (${o.recording_open.application_id}), timelines ${JSON.stringify(o.timelines)}, ${o.canvas.distinct_pixels} drawn pixels`);
 }

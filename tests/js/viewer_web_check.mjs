@@ -7,7 +7,10 @@
 //    "active_recording": "...", "active_timeline": "..." | null,
 //    "timelines": {"NAME": {"min", "max"} | null}, "canvas": {"width",
 //    "height", "distinct_pixels"}, "api": {timeline, range, at_start, playing,
-//    after_play, events: [types]}, "console_errors": [...]}
+//    after_play, events: [types]}, "channel": {the same file sent through
+//    open_channel after close(): rec, ranges, error, right_hidden /
+//    right_back: the selection panel's rect after override_panel_state},
+//    "console_errors": [...]}
 // distinct_pixels counts canvas pixels unlike its most common colour (the
 // background): > 0 when something was drawn.
 //
@@ -130,6 +133,33 @@ async function main() {
     return { timeline: tl, range, at_start, playing, after_play, selftest: v.selftest(),
              events: window.rerunEvents.slice(mark).map((e) => e.type) };
   });
+  // The same bytes through a LogChannel (open_channel) after closing the
+  // URL; then the selection panel hidden and shown again through
+  // override_panel_state, read back from the shell's layout.
+  const channel = await page.evaluate(async (timelines) => {
+    const v = window.rerunViewer;
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    const url = new URLSearchParams(location.search).get("url");
+    v.close(url);
+    const emptied = v.get_active_recording_id();
+    const ch = v.open_channel("test channel");
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    for (let i = 0; i < bytes.length; i += 777) ch.send_rrd(bytes.subarray(i, i + 777));
+    const ready_before_close = ch.ready;
+    ch.close();
+    await wait(300);
+    const rec = v.get_active_recording_id();
+    const ranges = {};
+    for (const t of timelines) ranges[t] = rec ? v.get_time_range(rec, t) : null;
+    v.override_panel_state("selection", "hidden");
+    await wait(300);
+    const right_hidden = v.layout().right;
+    v.override_panel_state("selection", null);
+    await wait(300);
+    const right_back = v.layout().right;
+    return { emptied, ready_before_close, ready_after_close: ch.ready, rec, ranges, loading: v.loading,
+             error: v.error, right_hidden, right_back };
+  }, opts.timelines);
   const opened = state.events.filter((e) => e.type === "recording_open");
   const out = {
     recording_open: opened[0] ?? null,
@@ -139,6 +169,7 @@ async function main() {
     timelines: state.ranges,
     canvas,
     api,
+    channel,
     console_errors: consoleErrors,
   };
   process.stdout.write(JSON.stringify(jsonSafe(out)) + "\n");

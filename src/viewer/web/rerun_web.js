@@ -9,7 +9,9 @@
 // (rerun+http://HOST:PORT/proxy) read with gRPC-web: a fetch POST of
 // ReadMessages whose response body streams length-prefixed
 // ReadMessagesResponses (flag 0x00) and ends in a trailer frame (flag 0x80)
-// whose grpc-status, when not 0, goes to the viewer's error banner. Events
+// whose grpc-status, when not 0, goes to the viewer's error banner; and a
+// LogChannel (open_channel) whose send_rrd bytes the page pushes itself.
+// Events
 // carry the official payload shapes:
 // recording_open {application_id, recording_id, segment_id, type, source,
 // version} (source and version from the recording's SetStoreInfo),
@@ -57,6 +59,8 @@ export class WebViewer {
 
   #pending = 0; // sources still streaming in
   #unlisten = null; // removes the canvas's input listeners
+  #panelOverrides = new Map(); // panel -> state (override_panel_state)
+  #panelOverridesOn = true;
 
   get ready() {
     return this.#started;
@@ -245,6 +249,71 @@ export class WebViewer {
     return text ? JSON.parse(text) : null;
   }
 
+  // As the official open_channel: a LogChannel whose send_rrd(bytes) feeds
+  // .rrd stream bytes (in pieces of any size) into the viewer and whose
+  // close() ends the stream (a stream cut inside a message is reported on
+  // the banner). send_table is not supported (no table view yet): it says
+  // so on the console once.
+  open_channel(channel_name = "rerun-io/web-viewer") {
+    if (!this.#started) throw new Error(`attempted to open channel "${channel_name}" in a stopped web viewer`);
+    const m = this.#m;
+    const h = m.ccall("rr_web_source_open", "number", ["string"], [channel_name]);
+    if (h < 0) throw new Error(this.#error());
+    const ctrl = new AbortController(); // marks the handle as the channel's
+    this.#handles.set(h, ctrl);
+    let closed = false, warned = false;
+    const live = () => !closed && this.#started && this.#handles.get(h) === ctrl;
+    return {
+      get ready() {
+        return live();
+      },
+      send_rrd: (bytes) => {
+        if (!live()) return;
+        this.#withHeap(bytes, (ptr, len) =>
+          m.ccall("rr_web_source_push", "number", ["number", "number", "number"], [h, ptr, len]));
+        this.#sync();
+      },
+      send_table: () => {
+        if (!warned) console.warn("rerun web viewer: send_table is not supported by this viewer");
+        warned = true;
+      },
+      close: () => {
+        if (!live()) return;
+        closed = true;
+        m.ccall("rr_web_source_finish", "number", ["number"], [h]);
+        this.#handles.delete(h);
+        m.ccall("rr_web_source_close", null, ["number"], [h]);
+        this.#sync();
+      },
+    };
+  }
+
+  // As the official override_panel_state: panel "blueprint" | "selection" |
+  // "time" (the shell has no "top" toggle: ignored), state "hidden" |
+  // "collapsed" | "expanded" (collapsed shows the panel: the shell has no
+  // collapsed form) or null to drop the override. Overrides apply while
+  // toggle_panel_overrides has not turned them off.
+  override_panel_state(panel, state) {
+    if (!this.#started) throw new Error(`attempted to set ${panel} panel to ${state} in a stopped web viewer`);
+    if (state === null || state === undefined) this.#panelOverrides.delete(panel);
+    else this.#panelOverrides.set(panel, state);
+    this.#applyPanels();
+  }
+
+  toggle_panel_overrides(value) {
+    this.#panelOverridesOn = value === undefined || value === null ? !this.#panelOverridesOn : !!value;
+    this.#applyPanels();
+  }
+
+  #applyPanels() {
+    if (!this.#started) return;
+    const index = { blueprint: 0, selection: 1, time: 2 };
+    for (const [panel, i] of Object.entries(index)) {
+      const state = this.#panelOverridesOn ? this.#panelOverrides.get(panel) : undefined;
+      this.#m.ccall("rr_web_set_panel", null, ["number", "number"], [i, state === undefined ? -1 : state === "hidden" ? 0 : 1]);
+    }
+  }
+
   // Not in the official API: the rect [x, y, w, h] (CSS pixels relative to
   // the canvas) of one of the shell's clickable items by key
   // ("recording:<id>", "view:<i>", "toggle:<p>", ...; shell.h's
@@ -403,12 +472,17 @@ export class WebViewer {
     const size = Number(resp.headers.get("content-length") ?? 0);
     if (size > 0) m.ccall("rr_web_source_set_size", null, ["number", "number"], [h, size]);
     const reader = resp.body.getReader();
+    let synced = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       const rc = this.#withHeap(value, (ptr, len) =>
         m.ccall("rr_web_source_push", "number", ["number", "number", "number"], [h, ptr, len]));
-      this.#sync();
+      // events as data arrives, but not per network chunk of a large file
+      if (performance.now() - synced > 50) {
+        this.#sync();
+        synced = performance.now();
+      }
       if (rc !== 0) {
         // broken for good: the banner says why
         ctrl.abort();
@@ -423,7 +497,8 @@ export class WebViewer {
   // port (the server speaks HTTP/1.1 gRPC-web beside HTTP/2).
   async #live(url, h, ctrl) {
     const m = this.#m;
-    const u = new URL(url.replace(/^rerun(\+http)?:\/\//, "http://").replace(/^rerun\+https:\/\//, "https://"));
+    // rerun+http:// is plain HTTP; rerun:// and rerun+https:// are TLS
+    const u = new URL(url.replace(/^rerun\+http:\/\//, "http://").replace(/^rerun(\+https)?:\/\//, "https://"));
     const endpoint = `${u.protocol}//${u.host}/rerun.sdk_comms.v1alpha1.MessageProxyService/ReadMessages`;
     m.ccall("rr_web_source_set_live", null, ["number"], [h]);
     const resp = await fetch(endpoint, {

@@ -66,6 +66,7 @@ typedef struct web_viewer {
     rr_shell_t *shell; /* borrows app, r and ui */
     float css_w, css_h, scale; /* the canvas's CSS box and device pixel ratio */
     int fb_w, fb_h;
+    signed char panels[3]; /* the page's panel overrides by rr_shell_panel_t: 1 shown, 0 hidden, -1 none */
     bool dirty; /* draw the next frame */
     uint64_t drawn_state; /* state_key() of the last frame drawn */
     double last_ms;
@@ -73,7 +74,7 @@ typedef struct web_viewer {
     char error[512]; /* the web layer's own first error (the app's banner holds the sources') */
 } web_viewer_t;
 
-static web_viewer_t g_v;
+static web_viewer_t g_v = {.panels = {-1, -1, -1}};
 
 static char g_out[8192];
 
@@ -94,6 +95,9 @@ static bool ensure_app(void) {
             note_error("shell", &err);
             return false;
         }
+        /* a new shell (reset, new pixel ratio) keeps what the page asked for */
+        for (int p = RR_SHELL_PANEL_LEFT; p <= RR_SHELL_PANEL_BOTTOM; p++)
+            if (g_v.panels[p] >= 0) rr_shell_set_panel(g_v.shell, (rr_shell_panel_t)p, g_v.panels[p] != 0);
         g_v.dirty = true;
     }
     return true;
@@ -582,6 +586,17 @@ EMSCRIPTEN_KEEPALIVE const char *rr_web_layout_json(void) {
     return g_out;
 }
 
+/* Shows (1) or hides (0) one of the shell's panels, or drops the page's
+ * override (-1, the panel shown again): 0 left (blueprint), 1 right
+ * (selection), 2 bottom (time), as rr_shell_panel_t. Kept for shells made
+ * later. */
+EMSCRIPTEN_KEEPALIVE void rr_web_set_panel(int panel, int shown) {
+    if (panel < RR_SHELL_PANEL_LEFT || panel > RR_SHELL_PANEL_BOTTOM) return;
+    g_v.panels[panel] = (signed char)(shown < 0 ? -1 : shown != 0);
+    if (g_v.shell) rr_shell_set_panel(g_v.shell, (rr_shell_panel_t)panel, shown != 0);
+    g_v.dirty = true;
+}
+
 /* One of the last frame's clickable items by the shell's key
  * (rr_shell_item_rect: "recording:<id>", "view:<i>", "toggle:<p>", ...) as
  * JSON [x, y, w, h] in CSS pixels; "" when it was not drawn. */
@@ -676,6 +691,7 @@ EMSCRIPTEN_KEEPALIVE int rr_web_start(const char *canvas, double css_w, double c
 EMSCRIPTEN_KEEPALIVE void rr_web_stop(void) {
     emscripten_cancel_main_loop();
     rr_web_reset();
+    memset(g_v.panels, -1, sizeof g_v.panels);
     rr_ui_free(g_v.ui);
     g_v.ui = NULL;
     rr_ui_font_free(g_v.font);
