@@ -151,10 +151,10 @@ static rr_spatial2d_t *view_at(rr_store_t *store, const char *origin) {
     return v;
 }
 
-static frame_t draw(rr_spatial2d_t *v, int w, int h) {
+static frame_t draw_samples(rr_spatial2d_t *v, int w, int h, int samples) {
     rr_error_t err = {0};
     rr_gfx_target_t *t = NULL;
-    assert_rr_ok(rr_gfx_target_new(g_r, w, h, 1, &t, &err), &err);
+    assert_rr_ok(rr_gfx_target_new(g_r, w, h, samples, &t, &err), &err);
     assert_rr_ok(rr_spatial2d_draw(v, t, &err), &err);
     frame_t f = {w, h, malloc((size_t)w * h * 4)};
     assert_non_null(f.px);
@@ -162,6 +162,8 @@ static frame_t draw(rr_spatial2d_t *v, int w, int h) {
     rr_gfx_target_free(t);
     return f;
 }
+
+static frame_t draw(rr_spatial2d_t *v, int w, int h) { return draw_samples(v, w, h, 1); }
 
 static const uint8_t *at(const frame_t *f, int x, int y) { return f->px + ((size_t)y * f->w + x) * 4; }
 
@@ -211,6 +213,10 @@ static void test_image_rgb_u8(void **state) {
     /* Nearest magnification: sharp edges between image pixels. */
     expect_rgb(&f, 9, 5, 255, 0, 0, 1);
     expect_rgb(&f, 10, 5, 0, 255, 0, 1);
+    /* The same through a multisampled target (as the shell's). */
+    frame_t ms = draw_samples(v, f.w, f.h, 4);
+    for (int i = 0; i < 6; i++) expect_rgb(&ms, CENTRE(i % 3), CENTRE(i / 3), rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 1);
+    free(ms.px);
     /* Pick: the pixel under the mouse. */
     rr_pick_t p;
     assert_true(rr_spatial2d_pick(v, f.w, f.h, 25.5f, 14.0f, &p));
@@ -515,6 +521,15 @@ static void test_hidden_and_highlight(void **state) {
     rr_spatial2d_set_highlight(v, NULL, NULL);
     f = draw(v, 200, 200);
     expect_rgb(&f, 20 + 5, 70, 60, 60, 60, 1);
+    free(f.px);
+    /* Selecting the image outlines it (its top edge at y = 50). */
+    rr_pick_t sel;
+    assert_true(rr_spatial2d_pick(v, 200, 200, 60, 120, &sel));
+    assert_string_equal(sel.archetype, "Image");
+    rr_spatial2d_set_highlight(v, NULL, &sel);
+    f = draw(v, 200, 200);
+    expect_rgb(&f, 60, 50, 0x40, 0xa0, 0xff, 40);
+    expect_rgb(&f, 60, 55, 60, 60, 60, 1);
     free(f.px);
     rr_spatial2d_free(v);
     scene_free(&s);
