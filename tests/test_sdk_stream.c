@@ -2,7 +2,8 @@
  * various times reach a memory sink as the expected chunks (decoded with the
  * .rrd decoder and the chunk conversion); row, byte and time thresholds give
  * the expected chunk counts; no_threads mode; four threads logging at once
- * with their own times; send_columns; static rows; several sinks getting the
+ * with their own times (and unique log_ticks in each thread's order); one
+ * thread's log_ticks counting every call; send_columns; static rows; several sinks getting the
  * same bytes; a custom sink whose flush or write fails once keeps getting
  * rows; rows logged before the first sink; files readable after flush
  * and complete (footer) after free; large rows written through; wrong
@@ -487,6 +488,56 @@ static void *logger(void *p) {
     return NULL;
 }
 
+/* One thread: log_tick counts every call, 0, 1, 2, ... with no gap across
+ * the thread's reserved blocks of ticks, static calls, send_columns calls
+ * (one tick each, as Rerun) and rr_reset_time. */
+static void test_ticks_one_thread(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_recording_stream_t *rec = stream(NULL);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    rr_archetype_t *a = points(1, 0, false);
+    int64_t calls = 0;
+    int64_t *want = calloc(5000, sizeof *want); /* the tick of frame f */
+    for (int64_t f = 0; f < 3000; f++) {
+        if (f % 700 == 350) assert_rr_ok(rr_reset_time(rec), &err);
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", f), &err);
+        if (f % 100 == 99) {
+            assert_rr_ok(rr_log_static(rec, "st", a, &err), &err);
+            calls++;
+        }
+        if (f % 1000 == 500) {
+            int64_t fr[1] = {-1};
+            rr_time_column_t tc = {"other", RR_TIME_SEQUENCE, fr, 1};
+            assert_rr_ok(rr_send_columns(rec, "cols", &tc, 1, a, NULL, &err), &err);
+            calls++;
+        }
+        want[f] = calls++;
+        assert_rr_ok(rr_log(rec, "t", a, &err), &err);
+    }
+    rr_archetype_free(a);
+    decoded_t *d = decode_sink(rec, m);
+    int64_t n = 0;
+    for (size_t k = 0; k < d->n_chunks; k++) {
+        const rr_chunk_t *c = d->chunks[k];
+        if (strcmp(c->entity_path.str, "/t") != 0) continue;
+        const rr_chunk_index_t *fr = rr_chunk_find_index(c, "frame");
+        const rr_chunk_index_t *tk = rr_chunk_find_index(c, "log_tick");
+        for (int64_t r = 0; r < c->num_rows; r++, n++)
+            assert_int_equal(rr_chunk_index_value(tk, r), want[rr_chunk_index_value(fr, r)]);
+    }
+    assert_int_equal(n, 3000);
+    free(want);
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void test_threads(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -510,13 +561,16 @@ static void test_threads(void **state) {
         decoded_t *d = decode_sink(rec, m);
         assert_int_equal(total_rows(d), 4 * 2000 + 1);
         uint8_t *seen = calloc(4 * 2000, 1);
-        int64_t ticks = 0;
+        int64_t *ticks = calloc(4 * 2000, sizeof *ticks), main_tick = -1;
+        int64_t last_tick[5] = {-1, -1, -1, -1, -1};
         for (size_t k = 0; k < d->n_chunks; k++) {
             const rr_chunk_t *c = d->chunks[k];
             const rr_chunk_index_t *fr = rr_chunk_find_index(c, "frame");
             assert_non_null(fr);
+            const rr_chunk_index_t *tk = rr_chunk_find_index(c, "log_tick");
             if (strcmp(c->entity_path.str, "/main") == 0) {
                 assert_int_equal(rr_chunk_index_value(fr, 0), -5);
+                main_tick = rr_chunk_index_value(tk, 0);
                 continue;
             }
             int id = c->entity_path.str[8] - '0';
@@ -528,13 +582,24 @@ static void test_threads(void **state) {
                 if (r > 0) assert_true(f > rr_chunk_index_value(fr, r - 1));
                 assert_false(seen[(id - 1) * 2000 + j]);
                 seen[(id - 1) * 2000 + j] = 1;
-                ticks += rr_chunk_index_value(rr_chunk_find_index(c, "log_tick"), r);
+                ticks[(id - 1) * 2000 + j] = rr_chunk_index_value(tk, r);
             }
         }
         for (int i = 0; i < 8000; i++) assert_true(seen[i]);
-        /* Ticks 0..7999 handed out once each to the thread rows (the
-         * main row came last: 8000). */
-        assert_int_equal(ticks, (int64_t)7999 * 8000 / 2);
+        /* Ticks: each thread's grow with its calls, no two rows share one,
+         * and the main row, logged after the threads ended, has the
+         * greatest. (The first thread to log reserves ticks in blocks until
+         * a second one logs: they may skip that block's rest once.) */
+        for (int i = 0; i < 8000; i++) {
+            int id = i / 2000;
+            assert_true(ticks[i] > last_tick[id]);
+            last_tick[id] = ticks[i];
+            assert_true(ticks[i] < main_tick);
+        }
+        qsort(ticks, 8000, sizeof *ticks, cmp_i64);
+        for (int i = 1; i < 8000; i++) assert_true(ticks[i] > ticks[i - 1]);
+        assert_true(main_tick < 8000 + 1024);
+        free(ticks);
         free(seen);
         decoded_free(d);
         rr_recording_stream_free(rec);
@@ -1014,6 +1079,7 @@ int main(void) {
         cmocka_unit_test(test_time_threshold),
         cmocka_unit_test(test_unsorted_split),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_ticks_one_thread),
         cmocka_unit_test(test_send_columns),
         cmocka_unit_test(test_several_sinks),
         cmocka_unit_test(test_custom_sink_recovers),
