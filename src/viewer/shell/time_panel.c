@@ -401,25 +401,33 @@ static void dens_point(dens_t *d, double t, float count) {
     dens_touch(d, i);
 }
 
-/* A row is an event when any of its cells holds data (a null cell is no
- * data; an empty list is). */
-static bool row_has_data(const rr_chunk_t *c, int64_t row, const char *component) {
-    for (int64_t j = 0; j < c->n_components; j++) {
-        if (component && strcmp(c->components[j].descr.component, component) != 0) continue;
-        const struct ArrowArray *a = &c->components[j].array;
-        const uint8_t *valid = a->n_buffers > 0 ? (const uint8_t *)a->buffers[0] : NULL;
-        if (a->null_count == 0 || !valid) return true;
-        int64_t bit = a->offset + row;
-        if (valid[bit >> 3] >> (bit & 7) & 1) return true;
-    }
+static bool cell_valid(const struct ArrowArray *a, int64_t row) {
+    const uint8_t *valid = a->n_buffers > 0 ? (const uint8_t *)a->buffers[0] : NULL;
+    if (a->null_count == 0 || !valid) return true;
+    int64_t bit = a->offset + row;
+    return valid[bit >> 3] >> (bit & 7) & 1;
+}
+
+/* A row is an event when any of its cells (or the one of column `only`,
+ * when >= 0) holds data: a null cell is no data; an empty list is. */
+static bool row_has_data(const rr_chunk_t *c, int64_t row, int64_t only) {
+    if (only >= 0) return cell_valid(&c->components[only].array, row);
+    for (int64_t j = 0; j < c->n_components; j++)
+        if (cell_valid(&c->components[j].array, row)) return true;
     return false;
 }
 
 static void dens_rows(dens_t *d, const rr_chunk_t *c, const rr_chunk_index_t *ix) {
     const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
+    int64_t only = -1;
+    if (d->component) {
+        for (int64_t j = 0; j < c->n_components && only < 0; j++)
+            if (!strcmp(c->components[j].descr.component, d->component)) only = j;
+        if (only < 0) return;
+    }
     for (int64_t r = 0; r < ix->array.length; r++) {
         double t = (double)v[r];
-        if (t >= d->t0 && t < d->t1 && row_has_data(c, r, d->component)) {
+        if (t >= d->t0 && t < d->t1 && row_has_data(c, r, only)) {
             dens_point(d, t, 1);
             d->rows++;
         }
@@ -457,12 +465,20 @@ static int64_t clamp_time_d(double t) {
 }
 
 /* rr_time_panel_density, also saying which buckets it touched. */
+/* scratch: a chunk-pointer array kept between calls (grown here, freed by
+ * the caller); NULL: a fresh one each call. */
+typedef struct dens_scratch {
+    const rr_chunk_t **chunks;
+    size_t cap;
+} dens_scratch_t;
+
 static uint64_t density(const rr_store_t *s, const rr_entity_path_t *entity, const char *component,
                         const char *timeline, double t0, double t1, float *buckets, size_t n,
-                        size_t *lo, size_t *hi) {
+                        size_t *lo, size_t *hi, dens_scratch_t *scratch) {
     *lo = n, *hi = 0;
     if (!s || !entity || !timeline || !buckets || n == 0 || !(t1 > t0)) return 0;
-    dens_t d = {timeline, component, t0, t1, (t1 - t0) / (double)n, buckets, n, 0, NULL, 0, 0, false, n, 0};
+    dens_t d = {timeline, component, t0, t1, (t1 - t0) / (double)n, buckets, n, 0,
+                scratch ? scratch->chunks : NULL, 0, scratch ? scratch->cap : 0, false, n, 0};
     rr_time_range_t q = {clamp_time_d(floor(t0)), clamp_time_d(ceil(t1))};
     rr_store_visit_temporal_chunks(s, entity, timeline, component, q, dens_collect, &d);
     if (d.n_chunks > 1) qsort(d.chunks, d.n_chunks, sizeof *d.chunks, cmp_ptr);
@@ -480,7 +496,12 @@ static uint64_t density(const rr_store_t *s, const rr_entity_path_t *entity, con
         if (spread) dens_spread(&d, d.chunks[i], ix);
         else dens_rows(&d, d.chunks[i], ix);
     }
-    free(d.chunks);
+    if (scratch) {
+        scratch->chunks = d.chunks;
+        scratch->cap = d.cap_chunks;
+    } else {
+        free(d.chunks);
+    }
     *lo = d.lo, *hi = d.hi;
     return d.rows;
 }
@@ -489,7 +510,7 @@ uint64_t rr_time_panel_density(const rr_store_t *s, const rr_entity_path_t *enti
                                const char *timeline, double t0, double t1, float *buckets,
                                size_t n) {
     size_t lo, hi;
-    return density(s, entity, NULL, timeline, t0, t1, buckets, n, &lo, &hi);
+    return density(s, entity, NULL, timeline, t0, t1, buckets, n, &lo, &hi, NULL);
 }
 
 /* ---------------- the streams tree ---------------- */
@@ -536,6 +557,7 @@ struct rr_time_panel {
 
     /* The density cache. */
     float *hist;
+    size_t hist_layout_n, hist_layout_nodes; /* buckets per node and nodes hist was last laid out for */
     size_t n_buckets, hist_cap;
     double hist_t0, hist_t1;
     uint64_t key_chunks, key_bytes, key_items;
@@ -546,6 +568,7 @@ struct rr_time_panel {
     float *smooth; /* n_buckets: one row's blurred density while painting */
     size_t smooth_cap;
     uint64_t recomputes;
+    dens_scratch_t scratch;
     uint64_t st_chunks, st_bytes, st_items; /* the store when statics were marked */
     size_t st_nodes;
     bool statics_valid;
@@ -570,6 +593,7 @@ static void nodes_clear(rr_time_panel_t *tp) {
     tp->entities_seen = 0;
     tp->hist_valid = false;
     tp->statics_valid = false;
+    tp->hist_layout_n = 0; /* the buffer's contents mean nothing now */
 }
 
 rr_status_t rr_time_panel_new(rr_time_panel_t **out, rr_error_t *err) {
@@ -587,6 +611,7 @@ void rr_time_panel_free(rr_time_panel_t *tp) {
     free(tp->nodes);
     free(tp->hist);
     free(tp->smooth);
+    free(tp->scratch.chunks);
     free(tp->rows);
     free(tp);
 }
@@ -838,7 +863,20 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
         tp->hist = h;
         tp->hist_cap = need;
     }
-    memset(tp->hist, 0, need * sizeof *tp->hist);
+    /* Clear what the last computation wrote: the buckets each node touched
+     * when the layout is the same, else everything. */
+    if (tp->hist_layout_n == n && tp->hist_layout_nodes <= tp->n_nodes) {
+        for (size_t i = 0; i < tp->hist_layout_nodes; i++)
+            if (tp->nodes[i].hi > tp->nodes[i].lo)
+                memset(tp->hist + i * n + tp->nodes[i].lo, 0,
+                       (tp->nodes[i].hi - tp->nodes[i].lo) * sizeof *tp->hist);
+        memset(tp->hist + tp->hist_layout_nodes * n, 0,
+               (tp->n_nodes - tp->hist_layout_nodes) * n * sizeof *tp->hist);
+    } else {
+        memset(tp->hist, 0, need * sizeof *tp->hist);
+    }
+    tp->hist_layout_n = n;
+    tp->hist_layout_nodes = tp->n_nodes;
     for (size_t i = 0; i < tp->n_nodes; i++) {
         tp->nodes[i].hist = tp->hist + i * n;
         tp->nodes[i].has_data = false;
@@ -851,7 +889,8 @@ static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr
         tp_node_t *nd = &tp->nodes[i];
         if (nd->is_entity || nd->component) {
             size_t lo, hi;
-            uint64_t rows = density(s, &nd->path, nd->component, timeline, t0, t1, nd->hist, n, &lo, &hi);
+            uint64_t rows = density(s, &nd->path, nd->component, timeline, t0, t1, nd->hist, n, &lo,
+                                    &hi, &tp->scratch);
             if (lo < nd->lo) nd->lo = lo;
             if (hi > nd->hi) nd->hi = hi;
             if (rows) nd->has_data = true;
