@@ -253,20 +253,27 @@ size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
         /* Windows without a match since the last one: as LZ4 does, the
          * step grows through incompressible bytes (a column of noise), by
          * one byte every 16 windows, to at most 64. */
-        size_t misses = 0;
+        size_t misses = 0, last_d = 8;
         while (ip <= mf_limit) {
             size_t d;
             if (ip + 4 <= mf_limit) {
-                /* Positions ip..ip+4 at once (8 bytes read from each). */
-                unsigned j8 = first_run4(ip, 8), j16 = first_run4(ip, 16);
-                if (j8 == 8 && j16 == 8) {
+                /* Positions ip..ip+4 at once (8 bytes read from each), at the
+                 * last match's distance first: within a column the next
+                 * match is mostly at the same one. */
+                unsigned j = first_run4(ip, last_d);
+                d = last_d;
+                if (j == 8) {
+                    d = 24 - last_d;
+                    j = first_run4(ip, d);
+                }
+                if (j == 8) {
                     size_t step = 5 + (misses++ >> 4);
                     ip += step < 64 ? step : 64;
                     continue;
                 }
                 misses = 0;
-                d = j8 <= j16 ? 8 : 16;
-                ip += j8 <= j16 ? j8 : j16;
+                last_d = d;
+                ip += j;
             } else {
                 uint32_t cur, a, b;
                 memcpy(&cur, ip, 4);
