@@ -510,17 +510,21 @@ static void test_hidden_and_highlight(void **state) {
     assert_rr_ok(rr_spatial2d_set_hidden(v, NULL, 0, &err), &err);
     assert_rr_ok(rr_spatial2d_prepare(v, NULL, 0, &err), &err);
     assert_int_equal(rr_spatial2d_num_drawables(v), 4);
-    /* Hovering the red point rings it in white (radius 3 + 2 pixels). */
+    /* Hovering the red point outlines it in white: a pixel around its
+     * radius of 3, the point itself still red inside. */
     rr_pick_t hover;
     assert_true(rr_spatial2d_pick(v, 200, 200, 20, 70, &hover));
     rr_spatial2d_set_highlight(v, &hover, NULL);
     f = draw(v, 200, 200);
-    expect_rgb(&f, 20 + 5, 70, 255, 255, 255, 40);
-    expect_rgb(&f, 100 + 5, 100, 60, 60, 60, 1); /* the other point is not ringed */
+    save_frame(&f, "2d_hover");
+    expect_rgb(&f, 20 + 3, 70, 255, 255, 255, 40);
+    expect_rgb(&f, 21, 70, 255, 0, 0, 1);
+    expect_rgb(&f, 20 + 5, 70, 60, 60, 60, 1);
+    expect_rgb(&f, 100 + 3, 100, 60, 60, 60, 1); /* the other point is not outlined */
     free(f.px);
     rr_spatial2d_set_highlight(v, NULL, NULL);
     f = draw(v, 200, 200);
-    expect_rgb(&f, 20 + 5, 70, 60, 60, 60, 1);
+    expect_rgb(&f, 20 + 3, 70, 60, 60, 60, 1);
     free(f.px);
     /* Selecting the image outlines it (its top edge at y = 50). */
     rr_pick_t sel;
@@ -528,7 +532,7 @@ static void test_hidden_and_highlight(void **state) {
     assert_string_equal(sel.archetype, "Image");
     rr_spatial2d_set_highlight(v, NULL, &sel);
     f = draw(v, 200, 200);
-    expect_rgb(&f, 60, 50, 0x40, 0xa0, 0xff, 40);
+    expect_rgb(&f, 60, 50, 0xf0, 0xf2, 0xff, 40);
     expect_rgb(&f, 60, 55, 60, 60, 60, 1);
     free(f.px);
     rr_spatial2d_free(v);

@@ -26,8 +26,12 @@
 #define ORDER_POINTS 30.0f
 #define MAG_NEAREST 1
 #define COLORMAP_TURBO 5
+/* Outlines (re_view outlines.rs), as the 3D view draws them: hover in the
+ * strong text colour, selection in the selection stroke colour, a point
+ * (here a pixel) around the shape. */
 #define HOVER_COLOR 0xffffffffu
-#define SELECT_COLOR 0x40a0ffffu
+#define SELECT_COLOR 0xf0f2ffffu
+#define OUTLINE_PX 1.0f
 
 enum kind {
     K_IMAGE = 1, K_ENCODED, K_DEPTH, K_ENCODED_DEPTH, K_SEGMENTATION,
@@ -1706,47 +1710,47 @@ static void matrices(const cam_t *c, int w, int h, rr_mat4_t *view, rr_mat4_t *p
 
 static bool matches(const rr_pick_t *p, const char *entity) { return p->hit && !strcmp(p->entity, entity); }
 
-#define RING_SIDES 16
-
 static void outline_rect(rr_spatial2d_t *v, const rr_mat4_t *model, float x0, float y0, float x1, float y1,
                          uint32_t color) {
     rr_gfx_segment_t s[4];
     const float c[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
     for (int k = 0; k < 4; k++)
-        s[k] = (rr_gfx_segment_t){{c[k][0], c[k][1], 0}, {c[(k + 1) % 4][0], c[(k + 1) % 4][1], 0}, -1.0f, color};
+        s[k] = (rr_gfx_segment_t){{c[k][0], c[k][1], 0}, {c[(k + 1) % 4][0], c[(k + 1) % 4][1], 0}, -OUTLINE_PX, color};
     rr_gfx_draw_segments(v->r, s, 4, model);
 }
 
-/* scale: pixels per unit of the view's space. */
-static void outline_item(rr_spatial2d_t *v, const item_t *it, const rr_pick_t *p, float scale, uint32_t color) {
+/* As the 3D view does it: the instance grown by OUTLINE_PX in the outline
+ * colour, then the instance itself again on top, over everything. */
+static void outline_item(rr_spatial2d_t *v, const item_t *it, const rr_pick_t *p, uint32_t color) {
     entry_t *e = it->e;
     if (is_image(it->kind)) {
         outline_rect(v, &it->model, 0, 0, (float)e->img_w, (float)e->img_h, color);
         return;
     }
-    float ms = rr_mat4_max_scale(&it->model);
-    if (ms > 0) scale *= ms; /* pixels per unit of the entity's space */
-    rr_gfx_segment_t ring[RING_SIDES];
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_prims; i++)
+        n += p->instance == RR_PICK_ALL_INSTANCES || e->prims[i].instance == p->instance;
+    if (!n) return;
+    bool points = it->kind == K_POINTS;
+    void *geo = malloc(n * (points ? sizeof(rr_gfx_point_t) : sizeof(rr_gfx_segment_t)));
+    if (!geo) return; /* out of memory: no outline this frame */
+    size_t k = 0;
     for (size_t i = 0; i < e->n_prims; i++) {
         const prim_t *q = &e->prims[i];
         if (p->instance != RR_PICK_ALL_INSTANCES && q->instance != p->instance) continue;
-        float r_px = q->radius < 0 ? -q->radius : q->radius * scale;
-        if (it->kind == K_POINTS) {
-            float r = (r_px + 2.0f) / scale;
-            for (int k = 0; k < RING_SIDES; k++) {
-                float a0 = 6.2831853f * (float)k / RING_SIDES, a1 = 6.2831853f * (float)(k + 1) / RING_SIDES;
-                ring[k] = (rr_gfx_segment_t){{q->a[0] + r * cosf(a0), q->a[1] + r * sinf(a0), 0},
-                                             {q->a[0] + r * cosf(a1), q->a[1] + r * sinf(a1), 0},
-                                             -1.0f,
-                                             color};
-            }
-            rr_gfx_draw_segments(v->r, ring, RING_SIDES, &it->model);
-        } else {
-            /* Lines and box edges: the same segment, wider, under nothing. */
-            rr_gfx_segment_t s = {{q->a[0], q->a[1], 0}, {q->b[0], q->b[1], 0}, -(r_px + 1.5f), color};
-            rr_gfx_draw_segments(v->r, &s, 1, &it->model);
-        }
+        uint32_t c = q->instance < e->n_inst ? e->inst[q->instance].color : color;
+        if (points) ((rr_gfx_point_t *)geo)[k++] = (rr_gfx_point_t){{q->a[0], q->a[1], 0}, q->radius, c};
+        else ((rr_gfx_segment_t *)geo)[k++] = (rr_gfx_segment_t){{q->a[0], q->a[1], 0}, {q->b[0], q->b[1], 0}, q->radius, c};
     }
+    const rr_gfx_style_t grown = {.grow_px = OUTLINE_PX, .color = color, .color_mix = 1.0f, .overlay = true};
+    const rr_gfx_style_t plain = {.overlay = true};
+    for (int pass = 0; pass < 2; pass++) {
+        rr_gfx_set_style(v->r, pass ? &plain : &grown);
+        if (points) rr_gfx_draw_points(v->r, geo, n, &it->model);
+        else if (it->kind == K_ARROWS) rr_gfx_draw_arrows(v->r, geo, n, &it->model);
+        else rr_gfx_draw_segments(v->r, geo, n, &it->model);
+    }
+    free(geo);
 }
 
 rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_error_t *err) {
@@ -1774,8 +1778,11 @@ rr_status_t rr_spatial2d_draw(rr_spatial2d_t *v, rr_gfx_target_t *target, rr_err
     for (size_t i = 0; i < v->n_items; i++) {
         const item_t *it = &v->items[i];
         const char *entity = v->text + it->entity_off;
-        if (matches(&v->hover, entity)) outline_item(v, it, &v->hover, c.scale, HOVER_COLOR);
-        if (matches(&v->selected, entity)) outline_item(v, it, &v->selected, c.scale, SELECT_COLOR);
+        if (matches(&v->selected, entity)) outline_item(v, it, &v->selected, SELECT_COLOR);
+    }
+    for (size_t i = 0; i < v->n_items; i++) {
+        const item_t *it = &v->items[i];
+        if (matches(&v->hover, v->text + it->entity_off)) outline_item(v, it, &v->hover, HOVER_COLOR);
     }
     rr_gfx_set_style(v->r, NULL);
     return rr_gfx_end(v->r, err);
