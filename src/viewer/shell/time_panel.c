@@ -1096,8 +1096,14 @@ static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_st
     /* The timeline selector: the recording's timelines by name. */
     size_t ntl = s ? rr_store_num_timelines(s) : 0;
     if (ntl > 0) {
-        const char *items[64];
-        int n = ntl < 64 ? (int)ntl : 64, sel = -1;
+        /* Names for the combo; a short list on the stack, a long one on the
+         * heap (the stack's 64 when even that fails). */
+        const char *stack_items[64], **items = stack_items;
+        if (ntl > 64 && ntl < (size_t)INT_MAX) {
+            const char **heap = malloc(ntl * sizeof *heap);
+            if (heap) items = heap;
+        }
+        int n = items != stack_items ? (int)ntl : ntl < 64 ? (int)ntl : 64, sel = -1;
         for (int i = 0; i < n; i++) {
             items[i] = rr_store_timeline(s, (size_t)i)->name;
             if (tl && !strcmp(items[i], tl->name)) sel = i;
@@ -1105,6 +1111,7 @@ static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_st
         int chosen = sel < 0 ? 0 : sel;
         if (rr_ui_combo(ui, "##timeline", &chosen, items, n) && chosen != sel)
             rr_app_set_timeline(app, items[chosen], NULL);
+        if (items != stack_items) free(items);
     } else {
         rr_ui_label_colored(ui, "No timeline", rr_ui_theme(ui)->text_subdued);
     }
