@@ -462,6 +462,10 @@ static void test_ruler_click_and_drag(void **state) {
     assert_true(rr_time_panel_row_rect(tp, "/points", &row));
     click(tp, app, rr_time_panel_x_from_time(tp, 33), cy(row));
     assert_int_equal(rr_app_time(app), 33);
+    /* And so does one in the empty area under the rows. */
+    const rr_time_panel_layout_t *L2 = rr_time_panel_layout(tp);
+    click(tp, app, rr_time_panel_x_from_time(tp, 44), L2->streams.y + L2->streams.h - 4);
+    assert_int_equal(rr_app_time(app), 44);
     rr_time_panel_free(tp);
     rr_app_free(app);
 }

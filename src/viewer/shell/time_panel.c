@@ -1445,6 +1445,15 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         else rr_ui_label_colored(ui, s ? "No data" : "No recording", th->text_subdued);
         rr_ui_scroll_end(ui);
         tp->lay.n_rows = tp->n_rows;
+        /* Below the last row the time area scrubs too (time_panel.rs
+         * takes presses anywhere in it). */
+        float rows_bottom = tp->n_rows ? tp->rows[tp->n_rows - 1].r.y + tp->rows[tp->n_rows - 1].r.h : streams.y;
+        if (rows_bottom < streams.y) rows_bottom = streams.y;
+        rr_ui_rect_t below_rows = {time_left, rows_bottom, streams.w, streams.y + streams.h - rows_bottom};
+        if (below_rows.h > 1 && has_range) {
+            rr_ui_response_t br = rr_ui_interact(ui, rr_ui_id(ui, "##below_rows"), below_rows);
+            if (br.pressed || br.held) set_time_at(tp, app, ui->mx, range);
+        }
     }
 
     /* Next frame's scale; another frame at once when it moved visibly. */
