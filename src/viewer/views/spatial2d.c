@@ -412,8 +412,8 @@ static const uint8_t *cell_fsl(const cell_t *c, int width, const char *leaf) {
     snprintf(fsl, sizeof fsl, "+w:%d", width);
     if (strcmp(c->type->format, fsl) || c->type->n_children != 1 || c->arr->n_children != 1) return NULL;
     const struct ArrowArray *vals = c->arr->children[0];
-    int64_t first = (c->arr->offset + c->start) * width;
-    const uint8_t *p = prim_values(c->type->children[0], vals, leaf, vals->offset + first, c->len * width);
+    int64_t first = (c->arr->offset + c->start) * width; /* logical, in vals */
+    const uint8_t *p = prim_values(c->type->children[0], vals, leaf, first, c->len * width);
     if (!p && c->len) return NULL;
     size_t sz = leaf[0] == 'g' ? 8 : 4;
     return p ? p + (size_t)(vals->offset + first) * sz : (const uint8_t *)"";
