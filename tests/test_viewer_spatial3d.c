@@ -229,11 +229,17 @@ static void test_ellipsoids(void **state) {
     cell(c, "Ellipsoids3D:fill_mode", "C", 0, fill, 1, 0);
     cell(c, "Ellipsoids3D:quaternions", "f", 4, quat, 1, 0);
     insert(store, c);
+    c = chunk("major");
+    double ctr3[3] = {0, 1.8, 0}, major[1] = {1};
+    cell(c, "Ellipsoids3D:half_sizes", "f", 3, hs, 1, 0);
+    cell(c, "Ellipsoids3D:centers", "f", 3, ctr3, 1, 0);
+    cell(c, "Ellipsoids3D:fill_mode", "C", 0, major, 1, 0);
+    insert(store, c);
     rr_spatial3d_t *v = prepared(store);
     assert_null(rr_spatial3d_warning(v));
-    assert_int_equal(rr_spatial3d_num_drawables(v), 2);
+    assert_int_equal(rr_spatial3d_num_drawables(v), 3);
     rr_aabb_t b = rr_spatial3d_bounds(v);
-    assert_true(fabsf(b.min.x + 2.2f) < 1e-4f && fabsf(b.max.y - 1.0f) < 1e-4f);
+    assert_true(fabsf(b.min.x + 2.2f) < 1e-4f && fabsf(b.max.y - 2.3f) < 1e-4f);
     rr_camera_t cam = top_camera(rr_v3(0, 0, 0), 6);
     uint8_t *px = draw(v, &cam);
     /* Rerun's default: the major wireframe (the outline in the XY plane and
@@ -250,6 +256,9 @@ static void test_ellipsoids(void **state) {
     p = at_p(v, &cam, px, rr_v3(1.4f, 0.2f, 0));
     assert_true(p[2] > 120);
     assert_true(is_black(at_p(v, &cam, px, rr_v3(1.2f + 0.8f, 0, 0))));
+    /* MajorWireframe: the three cross-sections only, hollow between them. */
+    assert_false(is_black(at_p(v, &cam, px, rr_v3(1.0f, 1.8f, 0))));
+    assert_true(is_black(at_p(v, &cam, px, rr_v3(0.4f, 2.0f, 0))));
     free(px);
     rr_spatial3d_free(v);
     rr_store_free(store);

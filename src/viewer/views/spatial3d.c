@@ -1544,7 +1544,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                     float p = span_f(&s, 1, 0, 0);
                     if (isfinite(p) && p > 0) plane = p;
                 }
-                uint8_t codes[3] = {3, 2, 5}; /* RDF */
+                uint8_t codes[3] = {3, 2, 5}; /* RDF, Rerun's fallback */
                 view_coordinates(v, e, "Pinhole:camera_xyz", timeline, t, codes);
                 rr_mat4_t rdf = from_rdf(codes), sc = rr_mat4_scale(rr_v3(plane, plane, plane));
                 rr_mat4_t m = rr_mat4_mul(&model, &rdf);
