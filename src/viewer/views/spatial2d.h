@@ -8,11 +8,11 @@
  * -10, segmentation 0, boxes and ellipses 10, lines and arrows 20, points
  * 30), default radii of 1.5 UI points, per-entity automatic colours, image
  * value ranges by the channel type and the data, depth through a colormap
- * (Turbo by default)
- * over [0, max] unless a depth range is given, segmentation class ids
- * through the nearest AnnotationContext (else automatic class colours),
- * default opacities (0.5 for colour images over depth images and for
- * segmentation over other images, else 1).
+ * (Turbo by default) over [0, max] unless a depth range is given,
+ * segmentation class ids and keypoints through the nearest
+ * AnnotationContext (else automatic class colours), default opacities (0.5
+ * for colour images over depth images and for segmentation over other
+ * images, else 1), hover and selection outlines as the 3D view's.
  *
  * Transform3D along the path from the origin (exclusive) to an entity
  * places it, as in the 3D view (only x and y count here).
@@ -23,7 +23,7 @@
  * fits again.
  *
  * Images are converted to RGBA once per store row and kept as GL textures
- * (points, lines and boxes as GPU buffers) per chunk, released when the
+ * (the other archetypes as GPU buffers) per chunk, released when the
  * store drops or compacts that chunk, or when the cache passes its GPU
  * budget (least recently drawn first). Images larger than the GL limit (at
  * most 8192 pixels a side) are downscaled, with a warning. Labels are not
