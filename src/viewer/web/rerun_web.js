@@ -334,7 +334,7 @@ export class WebViewer {
   // ---- internals ----
 
   // Forwards the canvas's input to the UI: positions in CSS pixels (the
-  // UI's points), wheel in points signed as the UI wants (up is positive),
+  // UI's points), wheel in notches signed as GLFW's (up is positive),
   // keys by KeyboardEvent.key and typed text. The canvas keeps the keys the
   // UI uses (space must not scroll the page).
   #listen(canvas) {
@@ -363,8 +363,11 @@ export class WebViewer {
       },
       pointerleave: () => m.ccall("rr_web_input_mouse_leave", null, [], []),
       wheel: (e) => {
-        // lines and pages to points, as browsers scroll them
-        const k = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? canvas.clientHeight : 1;
+        // In GLFW's unit, one notch = 1, as the native window hands GLFW's
+        // offsets to the UI, so views zoom alike in both: Chromium reports
+        // a notch as 100 pixels, Firefox as 3 lines; trackpads give
+        // fractions.
+        const k = e.deltaMode === 1 ? 1 / 3 : e.deltaMode === 2 ? 1 : 1 / 100;
         m.ccall("rr_web_input_wheel", null, ["number", "number"], [-e.deltaX * k, -e.deltaY * k]);
         e.preventDefault();
       },

@@ -454,7 +454,8 @@ EMSCRIPTEN_KEEPALIVE void rr_web_input_mouse_button(int button, int down) {
     g_v.dirty = true;
 }
 
-/* In points, signed as the UI wants them (positive dy: toward the top). */
+/* In GLFW's unit (a notch is 1) and sign (positive dy: away from the
+ * user), as the native window passes it. */
 EMSCRIPTEN_KEEPALIVE void rr_web_input_wheel(double dx, double dy) {
     if (!g_v.ui) return;
     rr_ui_input_wheel(g_v.ui, (float)dx, (float)dy);
