@@ -92,7 +92,8 @@ rr_status_t rr_gfx_texture_new(const uint8_t *rgba, int width, int height, bool 
         return rr_error_set(err, RR_ERR_NOMEM, "gfx: out of memory");
     }
     t->w = width, t->h = height, t->up_w = uw, t->up_h = uh;
-    while (glGetError() != GL_NO_ERROR) {
+    /* Errors raised before are not this upload's (a few flags at most). */
+    for (int i = 0; i < 16 && glGetError() != GL_NO_ERROR; i++) {
     }
     glGenTextures(1, &t->id);
     glBindTexture(GL_TEXTURE_2D, t->id);
