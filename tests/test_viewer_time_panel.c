@@ -915,6 +915,32 @@ static void test_static_only_recording(void **state) {
     rr_app_free(app);
 }
 
+/* A press on a row near one of its events goes exactly to that event; away
+ * from events, to the time under the mouse. */
+static void test_click_snaps_to_event(void **state) {
+    (void)state;
+    reset_ui();
+    rr_app_t *app = make_app();
+    rr_time_panel_t *tp = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    assert_rr_ok(rr_app_set_timeline(app, "sim_time", &err), &err);
+    frame(tp, app);
+    frame(tp, app);
+    rr_ui_rect_t arm;
+    assert_true(rr_time_panel_row_rect(tp, "/robot/arm", &arm));
+    float x = rr_time_panel_x_from_time(tp, 5.3e9) + 2;
+    assert_true(fabs(rr_time_panel_time_from_x(tp, x) - 5.3e9) > 1e6); /* not on it by itself */
+    click(tp, app, x, cy(arm));
+    assert_int_equal(rr_app_time(app), 5300000000LL);
+    /* Between events (1.9 s .. 5 s) the time under the mouse. */
+    x = rr_time_panel_x_from_time(tp, 3.2e9);
+    click(tp, app, x, cy(arm));
+    assert_true(llabs(rr_app_time(app) - 3200000000LL) < 10000000LL);
+    rr_time_panel_free(tp);
+    rr_app_free(app);
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -991,6 +1017,7 @@ int main(void) {
         cmocka_unit_test(test_ruler_labels),
         cmocka_unit_test(test_recompute_throttle),
         cmocka_unit_test(test_static_only_recording),
+        cmocka_unit_test(test_click_snaps_to_event),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);

@@ -1155,6 +1155,50 @@ static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_st
     L->top_row = (rr_ui_rect_t){a.x, a.y, a.w, last.y + last.h - a.y};
 }
 
+typedef struct near_ctx {
+    const char *timeline, *component;
+    double lo, hi, mid;
+    bool found;
+    int64_t best;
+} near_ctx_t;
+
+static bool near_visit(void *ctx, const rr_chunk_t *c) {
+    near_ctx_t *n = ctx;
+    const rr_chunk_index_t *ix = chunk_index(c, n->timeline);
+    if (!ix || rr_time_range_is_empty(ix->range)) return true;
+    int64_t only = -1;
+    if (n->component) {
+        for (int64_t j = 0; j < c->n_components && only < 0; j++)
+            if (!strcmp(c->components[j].descr.component, n->component)) only = j;
+        if (only < 0) return true;
+    }
+    const int64_t *v = (const int64_t *)ix->array.buffers[1] + ix->array.offset;
+    for (int64_t r = 0; r < ix->array.length; r++) {
+        double t = (double)v[r];
+        if (t < n->lo || t > n->hi || !row_has_data(c, r, only)) continue;
+        if (!n->found || fabs(t - n->mid) < fabs((double)n->best - n->mid)) {
+            n->best = v[r];
+            n->found = true;
+        }
+    }
+    return true;
+}
+
+/* The time of this row's event nearest to x, within TP_HOVER_RADIUS
+ * points (its entity's, or its component's); false when none. Only the
+ * chunks around x are read: this runs for the hovered row alone. */
+static bool nearest_event(const rr_time_panel_t *tp, const rr_store_t *s, const tp_node_t *nd,
+                          const char *timeline, float x, int64_t *out) {
+    near_ctx_t n = {timeline, nd->component, rr_time_panel_time_from_x(tp, x - TP_HOVER_RADIUS),
+                    rr_time_panel_time_from_x(tp, x + TP_HOVER_RADIUS), rr_time_panel_time_from_x(tp, x),
+                    false, 0};
+    rr_time_range_t q = {clamp_time_d(floor(n.lo)), clamp_time_d(ceil(n.hi))};
+    if (q.min > q.max) return false;
+    rr_store_visit_temporal_chunks(s, &nd->path, timeline, nd->component, q, near_visit, &n);
+    if (n.found) *out = n.best;
+    return n.found;
+}
+
 typedef struct row_ctx {
     rr_time_panel_t *tp;
     rr_ui_t *ui;
@@ -1257,7 +1301,17 @@ static void draw_row(row_ctx_t *c, int id) {
 
     rr_ui_push_clip(ui, tr);
     rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, "##data"), tr);
-    if ((resp.pressed || resp.held) && c->has_range) set_time_at(tp, c->app, ui->mx, c->range);
+    /* time_panel.rs hovered_event_time: with an event of this row within
+     * a few points of the mouse, a press goes exactly to it. */
+    int64_t event_t = 0;
+    bool on_event = false;
+    if ((resp.hovered || resp.held) && c->has_range && (nd->is_entity || nd->component) && !nd->static_only)
+        on_event = nearest_event(tp, c->s, nd, c->tl->name, ui->mx, &event_t);
+    if ((resp.pressed || resp.held) && c->has_range) {
+        if (on_event) rr_app_set_time(c->app, event_t < c->range.min ? c->range.min
+                                              : event_t > c->range.max ? c->range.max : event_t);
+        else set_time_at(tp, c->app, ui->mx, c->range);
+    }
     if (nd->static_only) {
         rr_ui_draw_text(ui, tr.x + 4, ty, "static", 6, th->text_subdued);
     } else if (id == 0 || !nd->open || nd->first_child < 0) {
@@ -1277,9 +1331,16 @@ static void draw_row(row_ctx_t *c, int id) {
         uint64_t ev = (uint64_t)llround(sum);
         if (nd->static_only)
             snprintf(tip, sizeof tip, "%s: static data only", rowname);
-        else
+        else if (on_event) {
+            char when[64];
+            rr_time_panel_format(c->tl->type, event_t, now_ns(), when, sizeof when);
+            for (char *p = strstr(when, THIN_SPACE); p; p = strstr(p, THIN_SPACE)) memcpy(p, DRAWN_THIN_SPACE, 3);
+            snprintf(tip, sizeof tip, "%s: %llu event%s, nearest at %s", rowname,
+                     (unsigned long long)ev, ev == 1 ? "" : "s", when);
+        } else {
             snprintf(tip, sizeof tip, "%s: %llu event%s", rowname,
                      (unsigned long long)ev, ev == 1 ? "" : "s");
+        }
         rr_ui_tooltip(ui, tip);
     }
     rr_ui_pop_clip(ui);
