@@ -397,7 +397,8 @@ rr_status_t rr_rrd_payload_encode_gather(const struct ArrowSchema *schema,
         g->flat.len += g->pieces.items[i].len;
     }
     int n = 0;
-    if (g->lz4_strided) n = (int)rr_rrd_lz4_strided(g->flat.data, total, g->lz4.data, (size_t)bound);
+    if (g->lz4_strided)
+        n = (int)rr_rrd_lz4_strided(g->flat.data, total, g->lz4.data, (size_t)bound);
     if (n <= 0 || (size_t)n > total - total / 8)
         n = LZ4_compress_fast((const char *)g->flat.data, (char *)g->lz4.data, (int)total, bound,
                               accel);

@@ -120,7 +120,6 @@ void rr_sdk_batcher_config_resolve(const rr_batcher_config_t *api, rr_sdk_batche
 
 /* ---- pending rows ---- */
 
-
 typedef struct shape_col {
     rr_component_descriptor_t desc;
     struct ArrowSchema schema; /* instance type */
@@ -916,7 +915,8 @@ static rr_status_t flat_append(pcol_t *p, size_t row, const void *data, int64_t 
 static bool flat_full(const shape_t *s, const rows_t *r, const rr_archetype_t *a) {
     if (!r->n) return false;
     for (size_t k = 0; k < s->n_cols; k++)
-        if (s->cols[k].width && (int64_t)pcol_inst(&r->cols[k], r->n) + a->batches[k].length > INT32_MAX)
+        if (s->cols[k].width &&
+            (int64_t)pcol_inst(&r->cols[k], r->n) + a->batches[k].length > INT32_MAX)
             return true;
     return false;
 }
