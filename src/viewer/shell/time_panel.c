@@ -264,22 +264,45 @@ static bool parse_int(const char *s, int64_t *out) {
     return true;
 }
 
+/* "<digits>[.<digits>]<unit>" (unit s, sec, ms, us, \u00b5s, ns, min, m, h;
+ * an optional leading '-') in nanoseconds, exactly: integer arithmetic,
+ * fraction digits past a nanosecond dropped; false on overflow. */
 static bool parse_seconds_suffix(const char *s, int64_t *out) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s) return false;
-    while (*end == ' ') end++;
-    double mul;
-    if (!strcmp(end, "s") || !strcmp(end, "sec")) mul = 1e9;
-    else if (!strcmp(end, "ms")) mul = 1e6;
-    else if (!strcmp(end, "us") || !strcmp(end, "\xC2\xB5s")) mul = 1e3;
-    else if (!strcmp(end, "ns")) mul = 1;
-    else if (!strcmp(end, "min") || !strcmp(end, "m")) mul = 60e9;
-    else if (!strcmp(end, "h")) mul = 3600e9;
+    bool neg = false;
+    if (*s == '-' || *s == '+') neg = *s++ == '-';
+    const char *p = s;
+    int64_t whole = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, *p - '0', &whole))
+            return false;
+        p++;
+    }
+    size_t n_whole = (size_t)(p - s);
+    const char *frac = NULL;
+    size_t n_frac = 0;
+    if (*p == '.') {
+        frac = ++p;
+        while (*p >= '0' && *p <= '9') p++;
+        n_frac = (size_t)(p - frac);
+    }
+    if (n_whole == 0 && n_frac == 0) return false;
+    while (*p == ' ') p++;
+    int64_t mul;
+    if (!strcmp(p, "s") || !strcmp(p, "sec")) mul = 1000000000;
+    else if (!strcmp(p, "ms")) mul = 1000000;
+    else if (!strcmp(p, "us") || !strcmp(p, "\xC2\xB5s")) mul = 1000;
+    else if (!strcmp(p, "ns")) mul = 1;
+    else if (!strcmp(p, "min") || !strcmp(p, "m")) mul = 60000000000LL;
+    else if (!strcmp(p, "h")) mul = 3600000000000LL;
     else return false;
-    double ns = v * mul;
-    if (!isfinite(ns) || fabs(ns) > 9.2e18) return false;
-    *out = (int64_t)llround(ns);
+    int64_t ns;
+    if (__builtin_mul_overflow(whole, mul, &ns)) return false;
+    int64_t place = mul;
+    for (size_t i = 0; i < n_frac && place >= 10; i++) {
+        place /= 10;
+        if (__builtin_add_overflow(ns, (int64_t)(frac[i] - '0') * place, &ns)) return false;
+    }
+    *out = neg ? -ns : ns;
     return true;
 }
 
@@ -337,7 +360,7 @@ bool rr_time_panel_parse(rr_time_type_t type, const char *s, int64_t *out) {
     case RR_TIME_SEQUENCE:
         return parse_int(buf[0] == '#' ? buf + 1 : buf, out);
     case RR_TIME_DURATION_NS:
-        return parse_int(buf, out) || parse_seconds_suffix(buf[0] == '+' ? buf + 1 : buf, out);
+        return parse_int(buf, out) || parse_seconds_suffix(buf, out);
     case RR_TIME_TIMESTAMP_NS:
         return parse_int(buf, out) || parse_timestamp(buf, out);
     }
