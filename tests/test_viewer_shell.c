@@ -166,7 +166,10 @@ static void click_item(fixture_t *fx, const char *key) {
     click_at(fx, r.x + r.w * 0.5f, r.y + r.h * 0.5f);
 }
 
-static bool is_point_color(const uint8_t *p) { return p[0] > 160 && p[1] < 90 && p[2] < 90; }
+/* The points' flat red exactly (the X axis is a darker red). */
+static bool is_point_color(const uint8_t *p) {
+    return p[0] >= 245 && p[1] >= 22 && p[1] <= 42 && p[2] >= 22 && p[2] <= 42;
+}
 
 /* Pixels of the points' red inside r. */
 static int count_red(const fixture_t *fx, rr_ui_rect_t r) {
@@ -344,6 +347,89 @@ static void test_entity_row_selects(void **state) {
     close_fixture(&fx);
 }
 
+static void test_entity_eye_hides_pixels(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    rr_shell_view_info_t v3;
+    int i3 = find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    assert_true(count_red(&fx, v3.content) > 100);
+    char key[128];
+    snprintf(key, sizeof key, "entity_eye:%d:/world/points", i3);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)i3, &v3);
+    assert_true(v3.shown);
+    assert_int_equal(count_red(&fx, v3.content), 0);
+    assert_int_equal(v3.drawables, 0);
+    /* The plot's entity is another view's: still drawn. */
+    rr_shell_view_info_t vt;
+    find_view(&fx, RR_VIEW_TIMESERIES, &vt);
+    assert_int_equal(vt.drawables, 1);
+    click_item(&fx, key);
+    assert_true(count_red(&fx, v3.content) > 100);
+    /* Hiding the plot's entity empties its plot. */
+    int it = find_view(&fx, RR_VIEW_TIMESERIES, &vt);
+    snprintf(key, sizeof key, "entity_eye:%d:/plot/a", it);
+    click_item(&fx, key);
+    rr_shell_view_info(fx.shell, (size_t)it, &vt);
+    assert_int_equal(vt.drawables, 0);
+    close_fixture(&fx);
+}
+
+/* The red pixel nearest to the centre of r. */
+static bool nearest_red(const fixture_t *fx, rr_ui_rect_t r, float *ox, float *oy) {
+    float cx = r.x + r.w * 0.5f, cy = r.y + r.h * 0.5f, best = INFINITY;
+    for (int y = (int)r.y; y < (int)(r.y + r.h); y++)
+        for (int x = (int)r.x; x < (int)(r.x + r.w); x++) {
+            if (!is_point_color(fx->px + ((size_t)y * W + (size_t)x) * 4)) continue;
+            float d = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+            if (d < best) best = d, *ox = (float)x + 0.5f, *oy = (float)y + 0.5f;
+        }
+    return best < INFINITY;
+}
+
+static void test_click_point_selects(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    rr_shell_view_info_t v3;
+    find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    float x, y;
+    assert_true(nearest_red(&fx, v3.content, &x, &y));
+    /* Hovering names it. */
+    rr_ui_input_mouse_pos(fx.ui, x, y);
+    frame(&fx);
+    frame(&fx);
+    const rr_pick_t *h = rr_shell_hover(fx.shell);
+    assert_true(h->hit);
+    assert_string_equal(h->entity, "/world/points");
+    click_at(&fx, x, y);
+    const rr_pick_t *sel = rr_shell_selection(fx.shell);
+    assert_true(sel->hit);
+    assert_string_equal(sel->entity, "/world/points");
+    assert_true(sel->instance < 3);
+    print_lines(&fx);
+    char want[96];
+    snprintf(want, sizeof want, "/world/points[%llu]", (unsigned long long)sel->instance);
+    const char *const *lines;
+    assert_true(rr_shell_selection_lines(fx.shell, &lines) >= 2);
+    assert_string_equal(lines[0], want);
+    static const char *const pos[3] = {"[-1, 0, 0]", "[0, 0, 0]", "[1, 0, 0]"};
+    snprintf(want, sizeof want, "Points3D:positions: %s", pos[sel->instance]);
+    assert_true(lines_contain(&fx, want));
+    /* The instance's own value only, not the batch. */
+    assert_false(lines_contain(&fx, "total"));
+    /* Clicking empty space clears the selection, as in Rerun. */
+    click_at(&fx, v3.content.x + 12, v3.content.y + v3.content.h - 12); /* clear of the panels' grips */
+    if (rr_shell_selection(fx.shell)->hit) print_lines(&fx);
+    assert_false(rr_shell_selection(fx.shell)->hit);
+    close_fixture(&fx);
+}
+
 static void test_plot_click_sets_time(void **state) {
     (void)state;
     fixture_t fx;
@@ -440,6 +526,8 @@ int main(void) {
         cmocka_unit_test(test_click_recording),
         cmocka_unit_test(test_view_eye_and_maximize),
         cmocka_unit_test(test_entity_row_selects),
+        cmocka_unit_test(test_entity_eye_hides_pixels),
+        cmocka_unit_test(test_click_point_selects),
         cmocka_unit_test(test_plot_click_sets_time),
         cmocka_unit_test(test_corrupt_file_banner),
         cmocka_unit_test(test_palette_and_keys),

@@ -28,6 +28,7 @@ rr_status_t rr_shell_new(rr_app_t *app, rr_gfx_renderer_t *r, rr_ui_t *ui, rr_sh
     s->drag_view = -1;
     s->theme = RR_UI_THEME_DARK;
     rr_status_t st = rr_ui_gl_new(&s->gl, err);
+    if (st == RR_OK) st = rr_time_panel_new(&s->tp, err);
     if (st != RR_OK) {
         rr_shell_free(s);
         return st;
@@ -39,6 +40,7 @@ rr_status_t rr_shell_new(rr_app_t *app, rr_gfx_renderer_t *r, rr_ui_t *ui, rr_sh
 void rr_shell_free(rr_shell_t *s) {
     if (!s) return;
     shell_views_free(s);
+    rr_time_panel_free(s->tp);
     rr_ui_gl_free(s->gl);
     free(s->sel_text);
     free(s->sel_lines);
@@ -483,18 +485,9 @@ static void selection_panel(rr_shell_t *s) {
 
 /* ---------------- bottom panel ---------------- */
 
-/* A play button and the current time (the full time panel is
- * time_panel.h's). */
+/* The time panel (time_panel.h): playback, timeline, the ruler, densities. */
 static rr_status_t bottom_panel(rr_shell_t *s, rr_ui_rect_t r, rr_error_t *err) {
-    (void)err;
-    rr_ui_t *ui = s->ui;
-    rr_ui_begin_region(ui, (rr_ui_rect_t){r.x + 8, r.y + 6, r.w - 16, r.h - 12});
-    if (rr_ui_button(ui, rr_app_playing(s->app) ? "Pause##play" : "Play##play")) run_command(s, CMD_PLAY);
-    rr_ui_same_line(ui);
-    const char *tl = rr_app_timeline(s->app);
-    rr_ui_labelf(ui, "%s  %lld", tl[0] ? tl : "(static)", (long long)rr_app_time(s->app));
-    rr_ui_end_region(ui);
-    return RR_OK;
+    return rr_time_panel(s->tp, s->ui, s->app, r, err);
 }
 
 /* ---------------- viewport ---------------- */
@@ -576,6 +569,7 @@ rr_status_t rr_shell_frame(rr_shell_t *s, float width_pt, float height_pt, float
     s->repaint = false;
     RR_TRY(shell_sync_blueprint(s, err));
     shell_selection_build(s);
+    memset(&s->hover, 0, sizeof s->hover); /* the views' picks fill it again */
 
     rr_ui_begin_frame(ui, width_pt, height_pt, now);
     keyboard(s);
@@ -593,9 +587,6 @@ rr_status_t rr_shell_frame(rr_shell_t *s, float width_pt, float height_pt, float
     rr_status_t st = RR_OK;
     if (s->show[2]) {
         rr_ui_panel_begin(ui, "time_panel", RR_UI_SIDE_BOTTOM, &s->bottom_h, 150, fmaxf(150, height_pt - 150), true);
-        rr_ui_rect_t r = rr_ui_available(ui);
-        s->layout.bottom = (rr_ui_rect_t){r.x, r.y, r.w, r.h};
-        /* The panel's region starts below its top edge. */
         s->layout.bottom = (rr_ui_rect_t){0, height_pt - s->bottom_h, width_pt, s->bottom_h};
         st = bottom_panel(s, s->layout.bottom, err);
         rr_ui_panel_end(ui);

@@ -11,8 +11,10 @@
 
 #include "viewer/gfx/camera.h"
 #include "viewer/shell/shell.h"
+#include "viewer/shell/time_panel.h"
 #include "viewer/ui/ui_gl.h"
 #include "viewer/ui/ui_internal.h"
+#include "viewer/views/spatial2d.h"
 #include "viewer/views/spatial3d.h"
 #include "viewer/views/timeseries.h"
 
@@ -57,7 +59,7 @@ typedef struct shell_view {
 
     rr_spatial3d_t *s3d;
     rr_timeseries_t *ts;
-    void *s2d; /* rr_spatial2d_t once that view exists */
+    rr_spatial2d_t *s2d;
     rr_gfx_target_t *target; /* cached; recreated when the cell changes size */
     int tw, th;              /* its size in pixels */
     rr_camera_t cam;
@@ -72,6 +74,7 @@ struct rr_shell {
     rr_gfx_renderer_t *r;
     rr_ui_t *ui;
     rr_ui_gl_t *gl;
+    rr_time_panel_t *tp;
     rr_ui_theme_kind_t theme;
     float scale;
     double now, last_now;
@@ -117,6 +120,9 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err);
 void shell_view_reset(shell_view_t *v);
 /* The shell draws the plot's text (ticks, legend) over its image. */
 void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
+
+/* shell_plot.c: a plot's tick labels and legend names over its image. */
+void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

@@ -22,9 +22,10 @@ static void entities_free(shell_view_t *v) {
 
 static void view_release(shell_view_t *v) {
     rr_spatial3d_free(v->s3d);
+    rr_spatial2d_free(v->s2d);
     rr_timeseries_free(v->ts);
     rr_gfx_target_free(v->target);
-    v->s3d = NULL, v->ts = NULL, v->target = NULL;
+    v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->target = NULL;
     v->tw = v->th = 0;
 }
 
@@ -46,6 +47,40 @@ void shell_views_free(rr_shell_t *s) {
 void shell_view_reset(shell_view_t *v) {
     v->cam_touched = false;
     if (v->ts) rr_timeseries_reset_view(v->ts);
+    if (v->s2d) rr_spatial2d_reset_view(v->s2d);
+}
+
+/* The view's hidden entities as the views take them: a view's list of
+ * path texts, valid while v->entities is. NULL when none (n = 0). */
+static const char **hidden_list(const shell_view_t *v, size_t *n) {
+    *n = 0;
+    for (size_t i = 0; i < v->n_entities; i++) *n += v->entities[i].hidden;
+    if (!*n) return NULL;
+    const char **list = malloc(*n * sizeof *list);
+    if (!list) {
+        *n = 0;
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < v->n_entities; i++)
+        if (v->entities[i].hidden) list[k++] = v->entities[i].path;
+    return list;
+}
+
+/* Hover and click over a view that can pick: the tooltip names the hovered
+ * instance, a click selects it (a click on nothing clears the selection,
+ * as in Rerun). */
+static void pick_result(rr_shell_t *s, bool hovered, bool clicked, bool dragging, const rr_pick_t *hit) {
+    if (hovered && !dragging && hit->hit) {
+        s->hover = *hit;
+        char tip[600];
+        if (hit->instance != RR_PICK_ALL_INSTANCES)
+            snprintf(tip, sizeof tip, "%s #%llu", hit->entity, (unsigned long long)hit->instance);
+        else
+            snprintf(tip, sizeof tip, "%s", hit->entity);
+        rr_ui_tooltip(s->ui, tip);
+    }
+    if (clicked) rr_shell_select(s, hit);
 }
 
 static shell_view_t *find_old(shell_view_t *old, size_t n, const rr_blueprint_view_t *bv) {
@@ -197,7 +232,18 @@ static view_mouse_t view_input(rr_shell_t *s, size_t i, shell_view_t *v) {
 
 static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
     rr_store_t *store = rr_app_active_store(s->app);
-    if (!v->s3d) RR_TRY(rr_spatial3d_new(s->r, store, &v->s3d, err));
+    if (!v->s3d) {
+        RR_TRY(rr_spatial3d_new(s->r, store, &v->s3d, err));
+        RR_TRY(rr_spatial3d_set_origin(v->s3d, &v->origin, v->subtree, err));
+        v->hidden_dirty = true;
+    }
+    if (v->hidden_dirty) {
+        size_t n;
+        const char **list = hidden_list(v, &n);
+        rr_spatial3d_set_hidden(v->s3d, list, n);
+        free(list);
+        v->hidden_dirty = false;
+    }
     view_mouse_t m = view_input(s, i, v);
     if (m.drag == 0 && (m.dx || m.dy)) {
         rr_camera_orbit(&v->cam, -m.dx * 0.01f, m.dy * 0.01f);
@@ -223,12 +269,61 @@ static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
     }
     v->drawables = rr_spatial3d_num_drawables(v->s3d);
     RR_TRY(ensure_target(s, v, err));
+    if ((m.hovered && m.drag < 0) || m.clicked) {
+        rr_pick_t hit;
+        rr_spatial3d_pick(v->s3d, &v->cam, v->tw, v->th, m.px, m.py, &hit);
+        pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
+    }
+    rr_spatial3d_set_highlight(v->s3d, &s->hover, &s->selection);
     return rr_spatial3d_draw(v->s3d, v->target, &v->cam, NULL, err);
+}
+
+static rr_status_t frame_2d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
+    rr_store_t *store = rr_app_active_store(s->app);
+    if (!v->s2d) {
+        RR_TRY(rr_spatial2d_new(s->r, store, &v->origin, &v->s2d, err));
+        v->hidden_dirty = true;
+    }
+    if (v->hidden_dirty) {
+        size_t n;
+        const char **list = hidden_list(v, &n);
+        rr_status_t st = rr_spatial2d_set_hidden(v->s2d, list, n, err);
+        free(list);
+        RR_TRY(st);
+        v->hidden_dirty = false;
+    }
+    RR_TRY(ensure_target(s, v, err));
+    view_mouse_t m = view_input(s, i, v);
+    /* Rerun's 2D view: any drag pans, the wheel zooms about the mouse,
+     * a double click fits the content again. */
+    if (m.drag >= 0 && (m.dx || m.dy)) rr_spatial2d_pan(v->s2d, v->tw, v->th, m.dx, m.dy);
+    if (m.wheel) rr_spatial2d_zoom(v->s2d, v->tw, v->th, powf(1.1f, m.wheel), m.px, m.py);
+    if (m.double_clicked) rr_spatial2d_reset_view(v->s2d);
+    RR_TRY(rr_spatial2d_prepare(v->s2d, timeline_or_null(s), rr_app_time(s->app), err));
+    v->drawables = rr_spatial2d_num_drawables(v->s2d);
+    if ((m.hovered && m.drag < 0) || m.clicked) {
+        rr_pick_t hit;
+        rr_spatial2d_pick(v->s2d, v->tw, v->th, m.px, m.py, &hit);
+        pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
+    }
+    rr_spatial2d_set_highlight(v->s2d, &s->hover, &s->selection);
+    return rr_spatial2d_draw(v->s2d, v->target, err);
 }
 
 static rr_status_t frame_ts(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
     rr_store_t *store = rr_app_active_store(s->app);
-    if (!v->ts) RR_TRY(rr_timeseries_new(s->r, store, &v->origin, v->subtree, &v->ts, err));
+    if (!v->ts) {
+        RR_TRY(rr_timeseries_new(s->r, store, &v->origin, v->subtree, &v->ts, err));
+        v->hidden_dirty = true;
+    }
+    if (v->hidden_dirty) {
+        size_t n;
+        const char **list = hidden_list(v, &n);
+        rr_status_t st = rr_timeseries_set_hidden(v->ts, list, n, err);
+        free(list);
+        RR_TRY(st);
+        v->hidden_dirty = false;
+    }
     RR_TRY(ensure_target(s, v, err));
     view_mouse_t m = view_input(s, i, v);
     int w = v->tw, h = v->th;
@@ -259,25 +354,31 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     switch (v->cls) {
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
-    case RR_VIEW_SPATIAL2D:
-        /* No 2D view in this build: the cell shows the view's name. */
-        v->drawables = 0;
-        return RR_OK;
+    case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
     }
     return RR_OK;
 }
 
-void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
+/* The 2D view's labels, as Rerun draws them: the text centred under its
+ * anchor on a rounded box of the instance's colour. */
+static void overlay_2d(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
-    const rr_ui_theme_t *th = rr_ui_theme(ui);
-    if (v->cls == RR_VIEW_SPATIAL2D) {
-        rr_ui_draw_rect(ui, v->content, th->extreme_bg, 0);
-        char msg[200];
-        int n = snprintf(msg, sizeof msg, "%s: 2D view not available", v->name);
-        float tw = rr_ui_font_text_width(rr_ui_font(ui), msg, (size_t)n);
-        rr_ui_push_clip(ui, v->content);
-        rr_ui_draw_text(ui, v->content.x + (v->content.w - tw) * 0.5f, v->content.y + v->content.h * 0.5f - 8, msg,
-                        (size_t)n, th->text_subdued);
-        rr_ui_pop_clip(ui);
+    rr_ui_push_clip(ui, v->content);
+    for (size_t i = 0; i < rr_spatial2d_num_labels(v->s2d); i++) {
+        rr_spatial2d_label_t l;
+        if (!rr_spatial2d_label(v->s2d, i, v->tw, v->th, &l) || !l.text) continue;
+        float tw = rr_ui_text_width(ui, l.text), lh = rr_ui_font_line_height(rr_ui_font(ui));
+        float x = v->content.x + l.x / s->scale - tw * 0.5f, y = v->content.y + l.y / s->scale + 5;
+        rr_ui_draw_rect(ui, (rr_ui_rect_t){x - 4, y - 1, tw + 8, lh + 2}, l.color | 0xffu, 3);
+        /* Dark text on light fills, light on dark (perceived luminance). */
+        unsigned r = l.color >> 24, g = (l.color >> 16) & 0xff, b = (l.color >> 8) & 0xff;
+        rr_ui_color_t tc = (r * 299 + g * 587 + b * 114) / 1000 > 140 ? 0x000000ffu : 0xffffffffu;
+        rr_ui_draw_text(ui, x, y, l.text, strlen(l.text), tc);
     }
+    rr_ui_pop_clip(ui);
+}
+
+void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
+    if (v->cls == RR_VIEW_SPATIAL2D && v->s2d) overlay_2d(s, v);
+    if (v->cls == RR_VIEW_TIMESERIES && v->ts) shell_plot_overlay(s, v);
 }

@@ -148,9 +148,12 @@ struct rr_timeseries {
     size_t cap_segs;
     const rr_chunk_t **chunks;
     size_t n_chunks, cap_chunks;
+    rr_entity_path_t *hidden; /* the user's hidden entities, with their subtrees */
+    size_t n_hidden;
     char warning[512];
 };
 
+static void hidden_clear(rr_timeseries_t *v);
 static void warn(rr_timeseries_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(rr_timeseries_t *v, const char *fmt, ...) {
     if (v->warning[0]) return;
@@ -267,6 +270,7 @@ rr_status_t rr_timeseries_new(rr_gfx_renderer_t *r, rr_store_t *store, const rr_
 void rr_timeseries_free(rr_timeseries_t *v) {
     if (!v) return;
     if (v->subscription) rr_store_unsubscribe(v->store, v->subscription);
+    hidden_clear(v);
     for (size_t i = 0; i < v->n_buckets; i++)
         for (col_entry_t *e = v->buckets[i], *next; e; e = next) {
             next = e->next;
@@ -422,6 +426,29 @@ static void style_series(rr_timeseries_t *v, entity_slot_t *slot, bool points) {
     }
 }
 
+static void hidden_clear(rr_timeseries_t *v) {
+    for (size_t i = 0; i < v->n_hidden; i++) rr_entity_path_free(&v->hidden[i]);
+    free(v->hidden);
+    v->hidden = NULL;
+    v->n_hidden = 0;
+}
+
+rr_status_t rr_timeseries_set_hidden(rr_timeseries_t *v, const char *const *entities, size_t n, rr_error_t *err) {
+    hidden_clear(v);
+    if (!n) return RR_OK;
+    v->hidden = calloc(n, sizeof *v->hidden);
+    if (!v->hidden) return rr_error_set(err, RR_ERR_NOMEM, "timeseries: out of memory for %zu hidden entities", n);
+    for (size_t i = 0; i < n; i++)
+        if (rr_entity_path_parse(entities[i], strlen(entities[i]), &v->hidden[v->n_hidden], NULL) == RR_OK) v->n_hidden++;
+    return RR_OK;
+}
+
+static bool is_hidden(const rr_timeseries_t *v, const rr_entity_path_t *e) {
+    for (size_t i = 0; i < v->n_hidden; i++)
+        if (rr_entity_path_equal(e, &v->hidden[i]) || rr_entity_path_is_descendant_of(e, &v->hidden[i])) return true;
+    return false;
+}
+
 rr_status_t rr_timeseries_prepare(rr_timeseries_t *v, const char *timeline, int64_t cursor, rr_error_t *err) {
     v->warning[0] = 0;
     v->n_series = v->n_entities = 0;
@@ -445,6 +472,7 @@ rr_status_t rr_timeseries_prepare(rr_timeseries_t *v, const char *timeline, int6
         if (!(rr_entity_path_equal(e, &v->origin) || (v->subtree && rr_entity_path_is_descendant_of(e, &v->origin))))
             continue;
         if (!entity_has(v->store, e, SCALARS)) continue;
+        if (is_hidden(v, e)) continue;
         if (rr_store_entity_component_is_static(v->store, e, SCALARS)) {
             warn(v, "%s: can't plot data that was logged statically in a time series", e->str);
             continue;
@@ -676,17 +704,16 @@ static rr_gfx_segment_t seg(const px_space_t *ps, float x0, float y0, float x1, 
     return (rr_gfx_segment_t){{x0, ps->h - y0, 0}, {x1, ps->h - y1, 0}, -radius_px, color};
 }
 
-/* A step of 1, 2 or 5 times a power of ten giving about `want` ticks. */
-static double nice_step(double span, double want) {
+double rr_ts_nice_step(double span, double want) {
+    if (!(span > 0) || !(want > 0)) return 1;
     double raw = span / want, p = pow(10.0, floor(log10(raw))), f = raw / p;
     return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-/* Text of axis labels and the legend. The UI toolkit (src/viewer/ui) draws
- * text; until the view is wired to it, labels take no pixels here and only
- * this function would change. */
-static void draw_label(rr_timeseries_t *v, float x, float y, const char *text, uint32_t color) {
-    (void)v, (void)x, (void)y, (void)text, (void)color;
+void rr_ts_tick_steps(const rr_ts_window_t *win, const rr_ts_rect_t *pr, double *tstep, double *ystep) {
+    *ystep = rr_ts_nice_step(win->v1 - win->v0, fmax(2.0, pr->h / 60.0));
+    *tstep = rr_ts_nice_step(win->t1 - win->t0, fmax(2.0, pr->w / 100.0));
+    if (*tstep < 1) *tstep = 1; /* times are integers */
 }
 
 #define AXIS_COLOR 0x6a6e73ffu
@@ -760,24 +787,17 @@ rr_status_t rr_timeseries_draw(rr_timeseries_t *v, rr_gfx_target_t *target, rr_e
     /* Grid, ticks and the frame. */
     size_t k = 0;
     RR_TRY(need_segs(v, 256, err));
-    double ystep = nice_step(v->win.v1 - v->win.v0, fmax(2.0, pr.h / 60.0));
-    double tstep = nice_step(v->win.t1 - v->win.t0, fmax(2.0, pr.w / 100.0));
-    if (tstep < 1) tstep = 1; /* times are integers */
+    double tstep, ystep;
+    rr_ts_tick_steps(&v->win, &pr, &tstep, &ystep);
     for (double y = ceil(v->win.v0 / ystep) * ystep; y <= v->win.v1 && k < 120; y += ystep) {
         float py = rr_ts_y_of_value(&v->win, &pr, y);
         v->segs[k++] = seg(&ps, pr.x, py, pr.x + pr.w, py, 0.5f, GRID_COLOR);
         v->segs[k++] = seg(&ps, pr.x - 4, py, pr.x, py, 0.5f, AXIS_COLOR);
-        char txt[32];
-        snprintf(txt, sizeof txt, "%g", fabs(y) < ystep * 1e-9 ? 0.0 : y);
-        draw_label(v, pr.x - 6, py, txt, AXIS_COLOR);
     }
     for (double t = ceil(v->win.t0 / tstep) * tstep; t <= v->win.t1 && k < 240; t += tstep) {
         float px = rr_ts_x_of_time(&v->win, &pr, t);
         v->segs[k++] = seg(&ps, px, pr.y, px, pr.y + pr.h, 0.5f, GRID_COLOR);
         v->segs[k++] = seg(&ps, px, pr.y + pr.h, px, pr.y + pr.h + 4, 0.5f, AXIS_COLOR);
-        char txt[32];
-        snprintf(txt, sizeof txt, "%.0f", t);
-        draw_label(v, px, pr.y + pr.h + 6, txt, AXIS_COLOR);
     }
     v->segs[k++] = seg(&ps, pr.x, pr.y + pr.h, pr.x + pr.w, pr.y + pr.h, 0.5f, AXIS_COLOR);
     v->segs[k++] = seg(&ps, pr.x, pr.y, pr.x, pr.y + pr.h, 0.5f, AXIS_COLOR);
@@ -837,15 +857,18 @@ rr_status_t rr_timeseries_draw(rr_timeseries_t *v, rr_gfx_target_t *target, rr_e
         }
     }
 
-    /* Legend (top left inside the plot): a swatch per visible series. */
+    /* Legend (top left inside the plot): a swatch per visible series; the
+     * names are text, drawn over the image by whoever shows it (the shell,
+     * with the UI toolkit) at rr_ts_legend_row. */
     if (st == RR_OK && v->n_series > 0 && (st = need_segs(v, v->n_series + 1, err)) == RR_OK) {
         k = 0;
-        float y = pr.y + 10;
-        for (size_t s = 0; s < v->n_series && y < pr.y + pr.h - 4; s++, y += 14) {
+        size_t row = 0;
+        for (size_t s = 0; s < v->n_series; s++) {
             const rr_ts_series_info_t *in = &v->series[s].info;
             if (!in->visible) continue;
-            v->segs[k++] = seg(&ps, pr.x + 8, y, pr.x + 22, y, 2.0f, in->color);
-            draw_label(v, pr.x + 28, y, in->name, CURSOR_COLOR);
+            float y = rr_ts_legend_row(&pr, row++);
+            if (y >= pr.y + pr.h - 4) break;
+            v->segs[k++] = seg(&ps, pr.x + RR_TS_LEGEND_SWATCH_X0, y, pr.x + RR_TS_LEGEND_SWATCH_X1, y, 2.0f, in->color);
         }
         rr_gfx_draw_segments(v->r, v->segs, k, NULL);
     }

@@ -66,6 +66,26 @@ float rr_ts_y_of_value(const rr_ts_window_t *win, const rr_ts_rect_t *r, double 
 double rr_ts_time_of_x(const rr_ts_window_t *win, const rr_ts_rect_t *r, float x);
 double rr_ts_value_of_y(const rr_ts_window_t *win, const rr_ts_rect_t *r, float y);
 
+/* A step of 1, 2 or 5 times a power of ten giving about `want` ticks
+ * over span (1 for an empty span). */
+double rr_ts_nice_step(double span, double want);
+/* The tick steps of the plot's axes for a window over plot rect pr: about
+ * one time tick per 100 pixels (at least 1: times are integers), one
+ * value tick per 60. Ticks lie at the multiples of the steps inside the
+ * window; the view draws their grid lines, the shell their labels. */
+void rr_ts_tick_steps(const rr_ts_window_t *win, const rr_ts_rect_t *pr, double *tstep, double *ystep);
+
+/* The legend, top left inside the plot: row i's swatch spans x from
+ * pr.x + SWATCH_X0 to + SWATCH_X1 at y = rr_ts_legend_row(pr, i); its name
+ * starts at pr.x + TEXT_X (drawn by the shell, vertically centred on y). */
+#define RR_TS_LEGEND_SWATCH_X0 8.0f
+#define RR_TS_LEGEND_SWATCH_X1 22.0f
+#define RR_TS_LEGEND_TEXT_X 28.0f
+#define RR_TS_LEGEND_ROW_HEIGHT 16.0f
+static inline float rr_ts_legend_row(const rr_ts_rect_t *pr, size_t i) {
+    return pr->y + 12.0f + RR_TS_LEGEND_ROW_HEIGHT * (float)i;
+}
+
 /* Zooms by fx across and fy up (> 1 zooms in, 1 leaves the axis alone)
  * about the pixel (px, py): the data point under it stays under it. */
 void rr_ts_window_zoom(rr_ts_window_t *win, const rr_ts_rect_t *r, double fx, double fy, float px,
@@ -142,6 +162,10 @@ void rr_timeseries_set_window(rr_timeseries_t *v, const rr_ts_window_t *win);
 void rr_timeseries_zoom(rr_timeseries_t *v, int width, int height, double fx, double fy, float px,
                         float py);
 void rr_timeseries_pan(rr_timeseries_t *v, int width, int height, float dx, float dy);
+/* Entities the user hid (path text, "/plot/a"), each with its subtree: not
+ * plotted (their series are left out of the next prepare). Replaces the
+ * previous set; unparsable paths are ignored. */
+rr_status_t rr_timeseries_set_hidden(rr_timeseries_t *v, const char *const *entities, size_t n, rr_error_t *err);
 /* Back to following the data on both axes (Rerun's double click). */
 void rr_timeseries_reset_view(rr_timeseries_t *v);
 /* The cursor's x in a target of width x height, or NAN when it is outside
@@ -161,8 +185,10 @@ typedef struct rr_ts_stats {
 } rr_ts_stats_t;
 void rr_timeseries_stats(const rr_timeseries_t *v, rr_ts_stats_t *out);
 
-/* Renders the plot (axes, ticks, series, legend, cursor) into the whole
- * target. Needs a prepare first. */
+/* Renders the plot (grid, axes, tick marks, series, legend swatches,
+ * cursor) into the whole target; the text (tick labels, series names) is
+ * the caller's to draw over it (rr_ts_tick_steps, rr_ts_legend_row). Needs
+ * a prepare first. */
 rr_status_t rr_timeseries_draw(rr_timeseries_t *v, rr_gfx_target_t *target, rr_error_t *err);
 
 #endif
