@@ -13,6 +13,7 @@ struct rr_gfx_texture {
     GLuint id;
     int w, h;           /* the image's size */
     int up_w, up_h;     /* what was uploaded */
+    bool opaque;        /* every alpha 255: drawn without blending at full opacity */
 };
 
 struct rr_gfx_quad_program {
@@ -92,6 +93,8 @@ rr_status_t rr_gfx_texture_new(const uint8_t *rgba, int width, int height, bool 
         return rr_error_set(err, RR_ERR_NOMEM, "gfx: out of memory");
     }
     t->w = width, t->h = height, t->up_w = uw, t->up_h = uh;
+    t->opaque = true;
+    for (size_t i = 3, n = (size_t)uw * (size_t)uh * 4; i < n && t->opaque; i += 4) t->opaque = px[i] == 255;
     /* Errors raised before are not this upload's (a few flags at most). */
     for (int i = 0; i < 16 && glGetError() != GL_NO_ERROR; i++) {
     }
@@ -168,8 +171,11 @@ void rr_gfx_quad_draw(rr_gfx_quad_program_t *p, const rr_gfx_texture_t *t, const
     glUniform1i(p->u_tex, 0);
     glActiveTexture(GL_TEXTURE0);
     glBindTexture(GL_TEXTURE_2D, t->id);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ZERO, GL_ONE);
+    /* Blending costs a software rasteriser dearly: only when it shows. */
+    if (!t->opaque || opacity < 1) {
+        glEnable(GL_BLEND);
+        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ZERO, GL_ONE);
+    }
     glBindVertexArray(p->vao);
     glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
     glBindVertexArray(0);
