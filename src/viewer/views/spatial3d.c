@@ -25,7 +25,7 @@ static size_t bucket_of(const rr_spatial3d_t *v, rr_tuid_t id) {
     return (size_t)(h >> 17) & (v->n_buckets - 1);
 }
 
-void s3d_warn(rr_spatial3d_t *v, const char *fmt, ...) {
+void rr_s3d_warn(rr_spatial3d_t *v, const char *fmt, ...) {
     if (v->warning[0]) return; /* the first problem is the one to fix */
     va_list ap;
     va_start(ap, fmt);
@@ -206,8 +206,8 @@ static bool read_floats(rr_spatial3d_t *v, const rr_entity_path_t *e, const rr_s
                         int width, float *out, const char *name) {
     span_t s;
     const char *why = NULL;
-    if (!s3d_cell_span(row, "f", width, &s, &why)) {
-        s3d_warn(v, "%s: %s: %s", e->str, name, why);
+    if (!rr_s3d_cell_span(row, "f", width, &s, &why)) {
+        rr_s3d_warn(v, "%s: %s: %s", e->str, name, why);
         return false;
     }
     if (s.n < 1) return false; /* an empty cell: cleared */
@@ -279,10 +279,10 @@ static rr_mat4_t local_transform(rr_spatial3d_t *v, const rr_entity_path_t *e, c
     if (found[5]) {
         span_t s;
         const char *why = NULL;
-        if (s3d_cell_span(&rows[5], "C", 0, &s, &why) && s.n > 0 && s.p[0] == RELATION_CHILD_FROM_PARENT) {
+        if (rr_s3d_cell_span(&rows[5], "C", 0, &s, &why) && s.n > 0 && s.p[0] == RELATION_CHILD_FROM_PARENT) {
             rr_mat4_t inv;
             if (rr_mat4_invert(&m, &inv)) m = inv;
-            else s3d_warn(v, "%s: Transform3D: a child-from-parent transform that cannot be inverted", e->str);
+            else rr_s3d_warn(v, "%s: Transform3D: a child-from-parent transform that cannot be inverted", e->str);
         }
     }
     return m;
@@ -336,7 +336,7 @@ static bool view_coordinates(rr_spatial3d_t *v, const rr_entity_path_t *e, const
     rr_store_query_latest_at(v->store, e, timeline, t, &comp, 1, &row, &found);
     span_t s;
     const char *why = NULL;
-    if (!found || !s3d_cell_span(&row, "C", 3, &s, &why) || s.n < 1) return false;
+    if (!found || !rr_s3d_cell_span(&row, "C", 3, &s, &why) || s.n < 1) return false;
     memcpy(out, s.p, 3);
     return true;
 }
@@ -424,7 +424,7 @@ static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const
                              const rr_mat4_t *model, float plane_dist, bool add_bounds, bool with_poses,
                              rr_error_t *err) {
     uint64_t key2 = extra;
-    for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + s3d_row_key(&rows[k], found[k]);
+    for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + rr_s3d_row_key(&rows[k], found[k]);
     cache_entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
     if (ce && ce->built && ce->key2 != key2) entry_clear(v, ce); /* a colour or radius changed */
     if (!ce) {
@@ -474,17 +474,17 @@ static rr_status_t read_poses(rr_spatial3d_t *v, const rr_entity_path_t *e, cons
     rr_store_query_latest_at(v->store, e, timeline, t, poses_components, 5, rows, found);
     if (!found[0] && !found[1] && !found[2] && !found[3] && !found[4]) return RR_OK;
     build_t b = {v, e, rows, found, rr_aabb_empty(), NULL, 0, NULL, 0};
-    span_t tr = s3d_opt_span(&b, 0, "f", 3, "InstancePoses3D:translations");
-    span_t sc = s3d_opt_span(&b, 3, "f", 3, "InstancePoses3D:scales");
-    span_t m3 = s3d_opt_span(&b, 4, "f", 9, "InstancePoses3D:mat3x3");
+    span_t tr = rr_s3d_opt_span(&b, 0, "f", 3, "InstancePoses3D:translations");
+    span_t sc = rr_s3d_opt_span(&b, 3, "f", 3, "InstancePoses3D:scales");
+    span_t m3 = rr_s3d_opt_span(&b, 4, "f", 9, "InstancePoses3D:mat3x3");
     rotations_t rot;
-    s3d_read_rotations(&b, 1, 2, "InstancePoses3D", &rot);
+    rr_s3d_read_rotations(&b, 1, 2, "InstancePoses3D", &rot);
     int64_t n = tr.n;
     if (rot.len > n) n = rot.len;
     if (rot.quats.n > n) n = rot.quats.n;
     if (sc.n > n) n = sc.n;
     if (m3.n > n) n = m3.n;
-    for (int k = 0; k < 5; k++) *key = *key * 31 + s3d_row_key(&rows[k], found[k]);
+    for (int k = 0; k < 5; k++) *key = *key * 31 + rr_s3d_row_key(&rows[k], found[k]);
     if ((size_t)n > v->cap_poses) {
         rr_mat4_t *p = realloc(v->poses, (size_t)n * sizeof *p);
         if (!p) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld instance poses", (long long)n);
@@ -492,16 +492,16 @@ static rr_status_t read_poses(rr_spatial3d_t *v, const rr_entity_path_t *e, cons
         v->cap_poses = (size_t)n;
     }
     for (int64_t i = 0; i < n; i++) {
-        rr_mat4_t m = rr_mat4_translation(s3d_span_v3(&tr, i, rr_v3(0, 0, 0)));
-        rr_mat4_t r = s3d_rotation_at(&rot, i);
+        rr_mat4_t m = rr_mat4_translation(rr_s3d_span_v3(&tr, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rr_s3d_rotation_at(&rot, i);
         m = rr_mat4_mul(&m, &r);
         if (sc.n) {
-            rr_mat4_t s = rr_mat4_scale(s3d_span_v3(&sc, i, rr_v3(1, 1, 1)));
+            rr_mat4_t s = rr_mat4_scale(rr_s3d_span_v3(&sc, i, rr_v3(1, 1, 1)));
             m = rr_mat4_mul(&m, &s);
         }
         if (m3.n) {
             float f[9];
-            for (int k = 0; k < 9; k++) f[k] = s3d_span_f(&m3, 9, s3d_clamp_i(i, m3.n), k);
+            for (int k = 0; k < 9; k++) f[k] = rr_s3d_span_f(&m3, 9, rr_s3d_clamp_i(i, m3.n), k);
             rr_mat4_t mm = rr_mat4_from_mat3(f);
             m = rr_mat4_mul(&m, &mm);
         }
@@ -568,7 +568,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
     for (size_t i = 0; i < n; i++) RR_TRY(world_of(v, i, timeline, t, err));
     rr_mat4_t ow = origin_world(v), view_from_world;
     if (!rr_mat4_invert(&ow, &view_from_world)) {
-        s3d_warn(v, "%s: the origin's transform cannot be inverted", v->origin.str);
+        rr_s3d_warn(v, "%s: the origin's transform cannot be inverted", v->origin.str);
         view_from_world = rr_mat4_identity();
     }
     /* Pinholes come last: their default image plane distance follows the
@@ -587,8 +587,8 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
             rr_mat4_t model = rr_mat4_mul(&view_from_world, &v->world[i]);
             uint64_t poses_key = 0;
             if (pass == 0) RR_TRY(read_poses(v, e, timeline, t, &poses_key, err));
-            for (size_t a = 0; a < s3d_n_archetypes; a++) {
-                const archetype_desc_t *d = &s3d_archetypes[a];
+            for (size_t a = 0; a < rr_s3d_n_archetypes; a++) {
+                const archetype_desc_t *d = &rr_s3d_archetypes[a];
                 if ((d == PINHOLE_DESC) != (pass == 1)) continue;
                 rr_store_row_t rows[MAX_COMPONENTS];
                 bool found[MAX_COMPONENTS];
@@ -602,8 +602,8 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 float plane = plane_default;
                 span_t s;
                 const char *why = NULL;
-                if (found[4] && s3d_cell_span(&rows[4], "f", 0, &s, &why) && s.n > 0) {
-                    float p = s3d_span_f(&s, 1, 0, 0);
+                if (found[4] && rr_s3d_cell_span(&rows[4], "f", 0, &s, &why) && s.n > 0) {
+                    float p = rr_s3d_span_f(&s, 1, 0, 0);
                     if (isfinite(p) && p > 0) plane = p;
                 }
                 uint8_t codes[3] = {3, 2, 5}; /* RDF, Rerun's fallback */
@@ -616,7 +616,7 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 RR_TRY(use_entry(v, e, d, rows, found, bits, &m, plane, false, false, err));
             }
             if (pass == 0) {
-                const char *pc = s3d_pinhole_components[0];
+                const char *pc = rr_s3d_pinhole_components[0];
                 rr_store_row_t row;
                 bool f = false;
                 rr_store_query_latest_at(v->store, e, timeline, t, &pc, 1, &row, &f);
@@ -672,7 +672,7 @@ static float world_radius(const ray_t *r, float radius, float scale, float z) {
 static float hit_item(const ray_t *r, const geo_t *g, size_t i, const rr_mat4_t *m, float scale) {
     const float *p[3];
     float radius;
-    int np = s3d_item_points(g, i, p, &radius);
+    int np = rr_s3d_item_points(g, i, p, &radius);
     if (np == 1) {
         rr_vec3_t c = rr_mat4_point(m, rr_v3(p[0][0], p[0][1], p[0][2]));
         rr_vec3_t d = rr_v3_sub(c, r->eye);
@@ -816,17 +816,17 @@ static void draw_grid(rr_spatial3d_t *v, const rr_spatial3d_options_t *o, float 
             float a = (float)i * spacing, ext = (float)half * spacing;
             rr_vec3_t p0 = rr_v3_add(rr_v3_scale(u, cu + a), rr_v3_scale(w, cw - ext));
             rr_vec3_t p1 = rr_v3_add(rr_v3_scale(u, cu + a), rr_v3_scale(w, cw + ext));
-            segs[k++] = s3d_seg(p0, p1, -0.5f, grid_color);
+            segs[k++] = rr_s3d_seg(p0, p1, -0.5f, grid_color);
             p0 = rr_v3_add(rr_v3_scale(w, cw + a), rr_v3_scale(u, cu - ext));
             p1 = rr_v3_add(rr_v3_scale(w, cw + a), rr_v3_scale(u, cu + ext));
-            segs[k++] = s3d_seg(p0, p1, -0.5f, grid_color);
+            segs[k++] = rr_s3d_seg(p0, p1, -0.5f, grid_color);
         }
     if (o->axes) {
         static const uint32_t axis_colors[3] = {0xdd3333ffu, 0x33cc33ffu, 0x3366ffffu};
         for (int a = 0; a < 3; a++) {
             float e[3] = {0, 0, 0};
             e[a] = spacing;
-            segs[k++] = s3d_seg(rr_v3(0, 0, 0), rr_v3(e[0], e[1], e[2]), -1.0f, axis_colors[a]);
+            segs[k++] = rr_s3d_seg(rr_v3(0, 0, 0), rr_v3(e[0], e[1], e[2]), -1.0f, axis_colors[a]);
         }
     }
     rr_gfx_draw_segments(v->r, segs, k, NULL);

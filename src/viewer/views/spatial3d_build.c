@@ -20,7 +20,7 @@ static size_t leaf_size(const char *fmt) {
 
 /* The cell of row as list<leaf> (width 0) or list<fixed_size_list<leaf, width>>.
  * false with *why set when the datatype or the buffers do not fit. */
-bool s3d_cell_span(const rr_store_row_t *row, const char *leaf, int width, span_t *out,
+bool rr_s3d_cell_span(const rr_store_row_t *row, const char *leaf, int width, span_t *out,
                       const char **why) {
     const rr_chunk_component_t *c = rr_store_row_component(row);
     out->p = NULL;
@@ -92,7 +92,7 @@ static uint32_t auto_color(const rr_entity_path_t *p) {
     return c << 8 | 0xff;
 }
 
-uint64_t s3d_row_key(const rr_store_row_t *row, bool found) {
+uint64_t rr_s3d_row_key(const rr_store_row_t *row, bool found) {
     if (!found) return 0x51ed27u;
     uint64_t h = row->chunk->id.time_ns * 0x9E3779B97F4A7C15ull ^ row->chunk->id.inc;
     return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
@@ -103,7 +103,7 @@ uint64_t s3d_row_key(const rr_store_row_t *row, bool found) {
 static bool finite3(const float *p) { return isfinite(p[0]) && isfinite(p[1]) && isfinite(p[2]); }
 
 /* The positions an item spans (1 point, 2 segment ends, 3 corners) and its radius. */
-int s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius) {
+int rr_s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius) {
     switch (g->kind) {
     case GEO_POINTS: {
         const rr_gfx_point_t *p = (const rr_gfx_point_t *)g->items + i;
@@ -132,7 +132,7 @@ int s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius
 static void cell_add(cell_t *c, const geo_t *g, size_t i) {
     const float *p[3];
     float r;
-    int n = s3d_item_points(g, i, p, &r);
+    int n = rr_s3d_item_points(g, i, p, &r);
     for (int k = 0; k < n; k++)
         if (finite3(p[k])) rr_aabb_add_point(&c->box, rr_v3(p[k][0], p[k][1], p[k][2]));
     if (r > c->r_scene) c->r_scene = r;
@@ -266,7 +266,7 @@ static rr_status_t upload_points(rr_gfx_renderer_t *r, geo_t *g, rr_error_t *err
     return st;
 }
 
-/* ---------------- s3d_archetypes into geometry ---------------- */
+/* ---------------- rr_s3d_archetypes into geometry ---------------- */
 
 
 /* Adds geometry to the entry being built: takes items and inst (freed on
@@ -294,34 +294,34 @@ static rr_status_t emit(build_t *b, int kind, void *items, size_t n, uint32_t *i
 }
 
 /* Optional instance component i as a span (n = 0 when absent or unreadable). */
-span_t s3d_opt_span(build_t *b, int i, const char *leaf, int width, const char *name) {
+span_t rr_s3d_opt_span(build_t *b, int i, const char *leaf, int width, const char *name) {
     span_t s = {0};
     const char *why = NULL;
-    if (b->found[i] && !s3d_cell_span(&b->rows[i], leaf, width, &s, &why)) {
-        s3d_warn(b->v, "%s: %s: %s", b->entity->str, name, why);
+    if (b->found[i] && !rr_s3d_cell_span(&b->rows[i], leaf, width, &s, &why)) {
+        rr_s3d_warn(b->v, "%s: %s: %s", b->entity->str, name, why);
         s.n = 0;
     }
     return s;
 }
 
-rr_vec3_t s3d_span_v3(const span_t *s, int64_t i, rr_vec3_t dflt) {
+rr_vec3_t rr_s3d_span_v3(const span_t *s, int64_t i, rr_vec3_t dflt) {
     if (!s->n) return dflt;
-    i = s3d_clamp_i(i, s->n);
-    return rr_v3(s3d_span_f(s, 3, i, 0), s3d_span_f(s, 3, i, 1), s3d_span_f(s, 3, i, 2));
+    i = rr_s3d_clamp_i(i, s->n);
+    return rr_v3(rr_s3d_span_f(s, 3, i, 0), rr_s3d_span_f(s, 3, i, 1), rr_s3d_span_f(s, 3, i, 2));
 }
 
 static rr_status_t build_points(build_t *b, rr_error_t *err) {
-    span_t pos = s3d_opt_span(b, 0, "f", 3, "Points3D:positions");
-    span_t radii = s3d_opt_span(b, 1, "f", 0, "Points3D:radii");
-    span_t colors = s3d_opt_span(b, 2, "I", 0, "Points3D:colors");
+    span_t pos = rr_s3d_opt_span(b, 0, "f", 3, "Points3D:positions");
+    span_t radii = rr_s3d_opt_span(b, 1, "f", 0, "Points3D:radii");
+    span_t colors = rr_s3d_opt_span(b, 2, "I", 0, "Points3D:colors");
     rr_gfx_point_t *pts = malloc((size_t)(pos.n ? pos.n : 1) * sizeof *pts);
     if (!pts) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld points", (long long)pos.n);
     uint32_t fallback = auto_color(b->entity);
     for (int64_t i = 0; i < pos.n; i++) {
         rr_gfx_point_t *p = &pts[i];
-        for (int k = 0; k < 3; k++) p->pos[k] = s3d_span_f(&pos, 3, i, k);
-        p->radius = radii.n ? s3d_span_f(&radii, 1, s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
-        p->color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : fallback;
+        for (int k = 0; k < 3; k++) p->pos[k] = rr_s3d_span_f(&pos, 3, i, k);
+        p->radius = radii.n ? rr_s3d_span_f(&radii, 1, rr_s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
+        p->color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : fallback;
         rr_aabb_add_point(&b->bounds, rr_v3(p->pos[0], p->pos[1], p->pos[2]));
     }
     return emit(b, GEO_POINTS, pts, (size_t)pos.n, NULL, err);
@@ -339,7 +339,7 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
               c->array.n_children == 1 && c->array.children[0]->n_children == 1 &&
               c->array.children[0]->children[0]->n_children == 1;
     if (!ok) {
-        s3d_warn(b->v, "%s: LineStrips3D:strips: unexpected datatype", b->entity->str);
+        rr_s3d_warn(b->v, "%s: LineStrips3D:strips: unexpected datatype", b->entity->str);
         return RR_OK;
     }
     const struct ArrowArray *inner = c->array.children[0];
@@ -350,21 +350,21 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     const int32_t *offs = inner->n_buffers >= 2 ? inner->buffers[1] : NULL;
     const float *fl = flt->n_buffers >= 2 ? flt->buffers[1] : NULL;
     if (len && (!offs || !fl || start < 0 || start + len > inner->length)) {
-        s3d_warn(b->v, "%s: LineStrips3D:strips: offsets out of range", b->entity->str);
+        rr_s3d_warn(b->v, "%s: LineStrips3D:strips: offsets out of range", b->entity->str);
         return RR_OK;
     }
     size_t n_seg = 0;
     for (int64_t j = start; j < start + len; j++) {
         int32_t o0 = offs[inner->offset + j], o1 = offs[inner->offset + j + 1];
         if (o0 < 0 || o1 < o0 || (fsl->offset + o1) * 3 > flt->length) {
-            s3d_warn(b->v, "%s: LineStrips3D:strips: strip %lld out of range", b->entity->str,
+            rr_s3d_warn(b->v, "%s: LineStrips3D:strips: strip %lld out of range", b->entity->str,
                  (long long)(j - start));
             return RR_OK;
         }
         if (o1 - o0 > 1) n_seg += (size_t)(o1 - o0 - 1);
     }
-    span_t radii = s3d_opt_span(b, 1, "f", 0, "LineStrips3D:radii");
-    span_t colors = s3d_opt_span(b, 2, "I", 0, "LineStrips3D:colors");
+    span_t radii = rr_s3d_opt_span(b, 1, "f", 0, "LineStrips3D:radii");
+    span_t colors = rr_s3d_opt_span(b, 2, "I", 0, "LineStrips3D:colors");
     uint32_t fallback = auto_color(b->entity);
     rr_gfx_segment_t *segs = malloc((n_seg ? n_seg : 1) * sizeof *segs);
     uint32_t *inst = malloc((n_seg ? n_seg : 1) * sizeof *inst);
@@ -376,8 +376,8 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     size_t k = 0;
     for (int64_t j = start; j < start + len; j++) {
         int64_t i = j - start;
-        float radius = radii.n ? s3d_span_f(&radii, 1, s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
-        uint32_t color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : fallback;
+        float radius = radii.n ? rr_s3d_span_f(&radii, 1, rr_s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
+        uint32_t color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : fallback;
         int32_t o0 = offs[inner->offset + j], o1 = offs[inner->offset + j + 1];
         for (int32_t p = o0; p < o1; p++) {
             const float *q = fl + flt->offset + (fsl->offset + p) * 3;
@@ -395,11 +395,11 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
 }
 
 
-void s3d_read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotations_t *out) {
+void rr_s3d_read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotations_t *out) {
     memset(out, 0, sizeof *out);
     char name[96];
     snprintf(name, sizeof name, "%s:quaternions", arch);
-    out->quats = s3d_opt_span(b, i_q, "f", 4, name);
+    out->quats = rr_s3d_opt_span(b, i_q, "f", 4, name);
     if (!b->found[i_aa]) return;
     const rr_chunk_component_t *c = rr_store_row_component(&b->rows[i_aa]);
     const struct ArrowSchema *item = c->type.n_children == 1 ? c->type.children[0] : NULL;
@@ -417,22 +417,22 @@ void s3d_read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotatio
             out->axis->children[0]->n_buffers < 2 || !out->axis->children[0]->buffers[1])
             out->len = 0;
     }
-    if (!out->len) s3d_warn(b->v, "%s: %s:rotation_axis_angles: unreadable", b->entity->str, arch);
+    if (!out->len) rr_s3d_warn(b->v, "%s: %s:rotation_axis_angles: unreadable", b->entity->str, arch);
 }
 
-rr_mat4_t s3d_rotation_at(const rotations_t *r, int64_t i) {
+rr_mat4_t rr_s3d_rotation_at(const rotations_t *r, int64_t i) {
     rr_mat4_t m = rr_mat4_identity();
     if (r->len) {
-        int64_t k = r->st->offset + r->start + s3d_clamp_i(i, r->len);
+        int64_t k = r->st->offset + r->start + rr_s3d_clamp_i(i, r->len);
         const float *ax = (const float *)r->axis->children[0]->buffers[1] + r->axis->children[0]->offset +
                           (r->axis->offset + k) * 3;
         float ang = ((const float *)r->angle->buffers[1])[r->angle->offset + k];
         m = rr_mat4_axis_angle(rr_v3(ax[0], ax[1], ax[2]), ang);
     }
     if (r->quats.n) {
-        int64_t k = s3d_clamp_i(i, r->quats.n);
-        rr_mat4_t q = rr_mat4_from_quat(s3d_span_f(&r->quats, 4, k, 0), s3d_span_f(&r->quats, 4, k, 1),
-                                        s3d_span_f(&r->quats, 4, k, 2), s3d_span_f(&r->quats, 4, k, 3));
+        int64_t k = rr_s3d_clamp_i(i, r->quats.n);
+        rr_mat4_t q = rr_mat4_from_quat(rr_s3d_span_f(&r->quats, 4, k, 0), rr_s3d_span_f(&r->quats, 4, k, 1),
+                                        rr_s3d_span_f(&r->quats, 4, k, 2), rr_s3d_span_f(&r->quats, 4, k, 3));
         m = rr_mat4_mul(&m, &q);
     }
     return m;
@@ -454,7 +454,7 @@ static rr_mat4_t instance_pose(const build_t *b, int64_t i) {
     return b->poses[(size_t)i < b->n_poses ? (size_t)i : b->n_poses - 1];
 }
 
-rr_gfx_segment_t s3d_seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color) {
+rr_gfx_segment_t rr_s3d_seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color) {
     return (rr_gfx_segment_t){{a.x, a.y, a.z}, {c.x, c.y, c.z}, radius, color};
 }
 
@@ -530,13 +530,13 @@ static rr_status_t shapes_emit(build_t *b, shapes_t *s, rr_error_t *err) {
 }
 
 static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
-    span_t half = s3d_opt_span(b, 0, "f", 3, "Boxes3D:half_sizes");
-    span_t centers = s3d_opt_span(b, 1, "f", 3, "Boxes3D:centers");
-    span_t colors = s3d_opt_span(b, 4, "I", 0, "Boxes3D:colors");
-    span_t radii = s3d_opt_span(b, 5, "f", 0, "Boxes3D:radii");
-    span_t fill = s3d_opt_span(b, 6, "C", 0, "Boxes3D:fill_mode");
+    span_t half = rr_s3d_opt_span(b, 0, "f", 3, "Boxes3D:half_sizes");
+    span_t centers = rr_s3d_opt_span(b, 1, "f", 3, "Boxes3D:centers");
+    span_t colors = rr_s3d_opt_span(b, 4, "I", 0, "Boxes3D:colors");
+    span_t radii = rr_s3d_opt_span(b, 5, "f", 0, "Boxes3D:radii");
+    span_t fill = rr_s3d_opt_span(b, 6, "C", 0, "Boxes3D:fill_mode");
     rotations_t rot;
-    s3d_read_rotations(b, 2, 3, "Boxes3D", &rot);
+    rr_s3d_read_rotations(b, 2, 3, "Boxes3D", &rot);
     int64_t n = instance_count(b, &half, &centers, &rot);
     uint32_t fallback = auto_color(b->entity);
     shapes_t sh;
@@ -546,9 +546,9 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
     static const int edges[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3},
                                      {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
     for (int64_t i = 0; i < n; i++) {
-        rr_vec3_t h = s3d_span_v3(&half, i, rr_v3(0, 0, 0));
-        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(s3d_span_v3(&centers, i, rr_v3(0, 0, 0)));
-        rr_mat4_t r = s3d_rotation_at(&rot, i);
+        rr_vec3_t h = rr_s3d_span_v3(&half, i, rr_v3(0, 0, 0));
+        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(rr_s3d_span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rr_s3d_rotation_at(&rot, i);
         m = rr_mat4_mul(&m, &tr);
         m = rr_mat4_mul(&m, &r);
         rr_vec3_t corner[8];
@@ -556,7 +556,7 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
             corner[c] = rr_mat4_point(&m, rr_v3(c & 1 ? h.x : -h.x, c & 2 ? h.y : -h.y, c & 4 ? h.z : -h.z));
             rr_aabb_add_point(&b->bounds, corner[c]);
         }
-        uint32_t color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : fallback;
+        uint32_t color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : fallback;
         if (sh.solid)
             for (int f = 0; f < 6; f++) { /* flat shaded: no normals */
                 rr_vec3_t t0[3] = {corner[faces[f][0]], corner[faces[f][1]], corner[faces[f][2]]};
@@ -565,7 +565,7 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
                 shapes_tri(&sh, t1, NULL, color, i);
             }
         if (sh.wire) {
-            float radius = radii.n ? s3d_span_f(&radii, 1, s3d_clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
+            float radius = radii.n ? rr_s3d_span_f(&radii, 1, rr_s3d_clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
             for (int e = 0; e < 12; e++) shapes_seg(&sh, corner[edges[e][0]], corner[edges[e][1]], radius, color, i);
         }
     }
@@ -573,19 +573,19 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
 }
 
 static rr_status_t build_arrows(build_t *b, rr_error_t *err) {
-    span_t vec = s3d_opt_span(b, 0, "f", 3, "Arrows3D:vectors");
-    span_t origins = s3d_opt_span(b, 1, "f", 3, "Arrows3D:origins");
-    span_t radii = s3d_opt_span(b, 2, "f", 0, "Arrows3D:radii");
-    span_t colors = s3d_opt_span(b, 3, "I", 0, "Arrows3D:colors");
+    span_t vec = rr_s3d_opt_span(b, 0, "f", 3, "Arrows3D:vectors");
+    span_t origins = rr_s3d_opt_span(b, 1, "f", 3, "Arrows3D:origins");
+    span_t radii = rr_s3d_opt_span(b, 2, "f", 0, "Arrows3D:radii");
+    span_t colors = rr_s3d_opt_span(b, 3, "I", 0, "Arrows3D:colors");
     rr_gfx_segment_t *segs = malloc((size_t)(vec.n ? vec.n : 1) * sizeof *segs);
     if (!segs) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld arrows", (long long)vec.n);
     uint32_t fallback = auto_color(b->entity);
     for (int64_t i = 0; i < vec.n; i++) {
-        rr_vec3_t o = s3d_span_v3(&origins, i, rr_v3(0, 0, 0));
-        rr_vec3_t tip = rr_v3_add(o, s3d_span_v3(&vec, i, rr_v3(0, 0, 0)));
-        float radius = radii.n ? s3d_span_f(&radii, 1, s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
-        uint32_t color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : fallback;
-        segs[i] = s3d_seg(o, tip, radius, color);
+        rr_vec3_t o = rr_s3d_span_v3(&origins, i, rr_v3(0, 0, 0));
+        rr_vec3_t tip = rr_v3_add(o, rr_s3d_span_v3(&vec, i, rr_v3(0, 0, 0)));
+        float radius = radii.n ? rr_s3d_span_f(&radii, 1, rr_s3d_clamp_i(i, radii.n), 0) : DEFAULT_RADIUS;
+        uint32_t color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : fallback;
+        segs[i] = rr_s3d_seg(o, tip, radius, color);
         rr_aabb_add_point(&b->bounds, o);
         rr_aabb_add_point(&b->bounds, tip);
     }
@@ -606,13 +606,13 @@ static rr_vec3_t sphere_at(float lat, float lon) { /* radians; z is the pole */
 }
 
 static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
-    span_t half = s3d_opt_span(b, 0, "f", 3, "Ellipsoids3D:half_sizes");
-    span_t centers = s3d_opt_span(b, 1, "f", 3, "Ellipsoids3D:centers");
-    span_t colors = s3d_opt_span(b, 4, "I", 0, "Ellipsoids3D:colors");
-    span_t radii = s3d_opt_span(b, 5, "f", 0, "Ellipsoids3D:line_radii");
-    span_t fill = s3d_opt_span(b, 6, "C", 0, "Ellipsoids3D:fill_mode");
+    span_t half = rr_s3d_opt_span(b, 0, "f", 3, "Ellipsoids3D:half_sizes");
+    span_t centers = rr_s3d_opt_span(b, 1, "f", 3, "Ellipsoids3D:centers");
+    span_t colors = rr_s3d_opt_span(b, 4, "I", 0, "Ellipsoids3D:colors");
+    span_t radii = rr_s3d_opt_span(b, 5, "f", 0, "Ellipsoids3D:line_radii");
+    span_t fill = rr_s3d_opt_span(b, 6, "C", 0, "Ellipsoids3D:fill_mode");
     rotations_t rot;
-    s3d_read_rotations(b, 2, 3, "Ellipsoids3D", &rot);
+    rr_s3d_read_rotations(b, 2, 3, "Ellipsoids3D", &rot);
     int64_t n = instance_count(b, &half, &centers, &rot);
     bool dense = fill.n && fill.p[0] == FILL_MODE_DENSE;
     int circles = dense ? DENSE_LATS + DENSE_LONS : 3;
@@ -621,9 +621,9 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
     uint32_t fallback = auto_color(b->entity);
     const float pi = 3.14159265358979f;
     for (int64_t i = 0; i < n; i++) {
-        rr_vec3_t h = s3d_span_v3(&half, i, rr_v3(0, 0, 0));
-        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(s3d_span_v3(&centers, i, rr_v3(0, 0, 0)));
-        rr_mat4_t r = s3d_rotation_at(&rot, i);
+        rr_vec3_t h = rr_s3d_span_v3(&half, i, rr_v3(0, 0, 0));
+        rr_mat4_t m = instance_pose(b, i), tr = rr_mat4_translation(rr_s3d_span_v3(&centers, i, rr_v3(0, 0, 0)));
+        rr_mat4_t r = rr_s3d_rotation_at(&rot, i);
         m = rr_mat4_mul(&m, &tr);
         m = rr_mat4_mul(&m, &r);
         rr_mat4_t s = rr_mat4_scale(h);
@@ -631,7 +631,7 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
         for (int c = 0; c < 8; c++)
             rr_aabb_add_point(&b->bounds, rr_mat4_point(&m, rr_v3(c & 1 ? h.x : -h.x, c & 2 ? h.y : -h.y,
                                                                    c & 4 ? h.z : -h.z)));
-        uint32_t color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : fallback;
+        uint32_t color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : fallback;
         if (sh.solid)
             for (int a = 0; a < SPHERE_STACKS; a++)
                 for (int o = 0; o < SPHERE_SLICES; o++) {
@@ -651,7 +651,7 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
                     shapes_tri(&sh, p + 3, nr + 3, color, i);
                 }
         if (sh.wire) {
-            float radius = radii.n ? s3d_span_f(&radii, 1, s3d_clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
+            float radius = radii.n ? rr_s3d_span_f(&radii, 1, rr_s3d_clamp_i(i, radii.n), 0) : DEFAULT_BOX_LINE_RADIUS;
             for (int c = 0; c < circles; c++)
                 for (int j = 0; j < CIRCLE_SEGS; j++) {
                     float a0 = 2 * pi * (float)j / CIRCLE_SEGS, a1 = 2 * pi * (float)(j + 1) / CIRCLE_SEGS;
@@ -677,11 +677,11 @@ static rr_status_t build_ellipsoids(build_t *b, rr_error_t *err) {
 }
 
 static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
-    span_t pos = s3d_opt_span(b, 0, "f", 3, "Mesh3D:vertex_positions");
-    span_t idx = s3d_opt_span(b, 1, "I", 3, "Mesh3D:triangle_indices");
-    span_t nrm = s3d_opt_span(b, 2, "f", 3, "Mesh3D:vertex_normals");
-    span_t colors = s3d_opt_span(b, 3, "I", 0, "Mesh3D:vertex_colors");
-    span_t albedo = s3d_opt_span(b, 4, "I", 0, "Mesh3D:albedo_factor");
+    span_t pos = rr_s3d_opt_span(b, 0, "f", 3, "Mesh3D:vertex_positions");
+    span_t idx = rr_s3d_opt_span(b, 1, "I", 3, "Mesh3D:triangle_indices");
+    span_t nrm = rr_s3d_opt_span(b, 2, "f", 3, "Mesh3D:vertex_normals");
+    span_t colors = rr_s3d_opt_span(b, 3, "I", 0, "Mesh3D:vertex_colors");
+    span_t albedo = rr_s3d_opt_span(b, 4, "I", 0, "Mesh3D:albedo_factor");
     uint32_t base = albedo.n ? span_u32(&albedo, 1, 0, 0) : auto_color(b->entity);
     /* Without indices every three vertices make a triangle (a rest is dropped). */
     size_t n_tri = idx.n ? (size_t)idx.n : (size_t)pos.n / 3;
@@ -689,7 +689,7 @@ static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
         for (int k = 0; k < 3; k++) {
             uint32_t j = span_u32(&idx, 3, (int64_t)t, k);
             if ((int64_t)j >= pos.n) {
-                s3d_warn(b->v, "%s: Mesh3D: triangle %zu index %u is past the %lld vertices", b->entity->str,
+                rr_s3d_warn(b->v, "%s: Mesh3D: triangle %zu index %u is past the %lld vertices", b->entity->str,
                      t, (unsigned)j, (long long)pos.n);
                 return RR_OK;
             }
@@ -703,13 +703,13 @@ static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
             int64_t i = idx.n ? (int64_t)span_u32(&idx, 3, (int64_t)t, k) : (int64_t)(t * 3 + (size_t)k);
             rr_gfx_vertex_t *o = &vx[t * 3 + (size_t)k];
             for (int c = 0; c < 3; c++) {
-                o->pos[c] = s3d_span_f(&pos, 3, i, c);
-                o->normal[c] = nrm.n == pos.n ? s3d_span_f(&nrm, 3, i, c) : 0.0f;
+                o->pos[c] = rr_s3d_span_f(&pos, 3, i, c);
+                o->normal[c] = nrm.n == pos.n ? rr_s3d_span_f(&nrm, 3, i, c) : 0.0f;
             }
-            o->color = colors.n ? span_u32(&colors, 1, s3d_clamp_i(i, colors.n), 0) : base;
+            o->color = colors.n ? span_u32(&colors, 1, rr_s3d_clamp_i(i, colors.n), 0) : base;
         }
     for (int64_t i = 0; i < pos.n; i++)
-        rr_aabb_add_point(&b->bounds, rr_v3(s3d_span_f(&pos, 3, i, 0), s3d_span_f(&pos, 3, i, 1), s3d_span_f(&pos, 3, i, 2)));
+        rr_aabb_add_point(&b->bounds, rr_v3(rr_s3d_span_f(&pos, 3, i, 0), rr_s3d_span_f(&pos, 3, i, 1), rr_s3d_span_f(&pos, 3, i, 2)));
     /* A mesh is one instance, and Rerun picks it as the whole entity. */
     uint32_t *inst = calloc(n_tri ? n_tri : 1, sizeof *inst);
     if (!inst) {
@@ -727,23 +727,23 @@ static rr_status_t build_mesh(build_t *b, rr_error_t *err) {
  * above the image's top edge showing which way is up. In the camera's RDF
  * frame; the model matrix turns it into the camera_xyz one. */
 static rr_status_t build_pinhole(build_t *b, rr_error_t *err) {
-    span_t k = s3d_opt_span(b, 0, "f", 9, "Pinhole:image_from_camera");
-    span_t res = s3d_opt_span(b, 1, "f", 2, "Pinhole:resolution");
-    span_t colors = s3d_opt_span(b, 2, "I", 0, "Pinhole:color");
-    span_t widths = s3d_opt_span(b, 3, "f", 0, "Pinhole:line_width");
+    span_t k = rr_s3d_opt_span(b, 0, "f", 9, "Pinhole:image_from_camera");
+    span_t res = rr_s3d_opt_span(b, 1, "f", 2, "Pinhole:resolution");
+    span_t colors = rr_s3d_opt_span(b, 2, "I", 0, "Pinhole:color");
+    span_t widths = rr_s3d_opt_span(b, 3, "f", 0, "Pinhole:line_width");
     if (k.n < 1) return RR_OK;
     float m3[9];
-    for (int i = 0; i < 9; i++) m3[i] = s3d_span_f(&k, 9, 0, i);
+    for (int i = 0; i < 9; i++) m3[i] = rr_s3d_span_f(&k, 9, 0, i);
     rr_mat4_t image_from_camera = rr_mat4_from_mat3(m3), camera_from_image;
     if (!rr_mat4_invert(&image_from_camera, &camera_from_image)) {
-        s3d_warn(b->v, "%s: Pinhole:image_from_camera cannot be inverted", b->entity->str);
+        rr_s3d_warn(b->v, "%s: Pinhole:image_from_camera cannot be inverted", b->entity->str);
         return RR_OK;
     }
     /* Without a resolution, twice the principal point. */
-    float w = res.n ? s3d_span_f(&res, 2, 0, 0) : 2.0f * m3[6];
-    float h = res.n ? s3d_span_f(&res, 2, 0, 1) : 2.0f * m3[7];
+    float w = res.n ? rr_s3d_span_f(&res, 2, 0, 0) : 2.0f * m3[6];
+    float h = res.n ? rr_s3d_span_f(&res, 2, 0, 1) : 2.0f * m3[7];
     if (!isfinite(w) || !isfinite(h) || w <= 0 || h <= 0) {
-        s3d_warn(b->v, "%s: Pinhole: invalid resolution %gx%g", b->entity->str, (double)w, (double)h);
+        rr_s3d_warn(b->v, "%s: Pinhole: invalid resolution %gx%g", b->entity->str, (double)w, (double)h);
         return RR_OK;
     }
 #define UNPROJECT(u, v) rr_mat4_point(&camera_from_image, rr_v3((u), (v), 1.0f))
@@ -752,7 +752,7 @@ static rr_status_t build_pinhole(build_t *b, rr_error_t *err) {
 #undef UNPROJECT
     rr_vec3_t zero = rr_v3(0, 0, 0);
     rr_vec3_t strip[9] = {c[0], c[1], zero, c[2], c[3], zero, c[0], c[3], zero};
-    float radius = widths.n ? s3d_span_f(&widths, 1, 0, 0) : DEFAULT_FRUSTUM_LINE_RADIUS;
+    float radius = widths.n ? rr_s3d_span_f(&widths, 1, 0, 0) : DEFAULT_FRUSTUM_LINE_RADIUS;
     if (radius > 0 && b->plane_dist > 0) radius /= b->plane_dist; /* undone by the model's scale */
     uint32_t color = colors.n ? span_u32(&colors, 1, 0, 0) : FRUSTUM_COLOR;
     rr_gfx_segment_t *segs = malloc(11 * sizeof *segs);
@@ -763,10 +763,10 @@ static rr_status_t build_pinhole(build_t *b, rr_error_t *err) {
         return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: frustum");
     }
     size_t n = 0;
-    for (int i = 0; i + 1 < 9; i++) segs[n++] = s3d_seg(strip[i], strip[i + 1], radius, color);
-    segs[n++] = s3d_seg(c[1], c[2], radius, color);
-    segs[n++] = s3d_seg(up[0], up[1], radius, color);
-    segs[n++] = s3d_seg(up[1], up[2], radius, color);
+    for (int i = 0; i + 1 < 9; i++) segs[n++] = rr_s3d_seg(strip[i], strip[i + 1], radius, color);
+    segs[n++] = rr_s3d_seg(c[1], c[2], radius, color);
+    segs[n++] = rr_s3d_seg(up[0], up[1], radius, color);
+    segs[n++] = rr_s3d_seg(up[1], up[2], radius, color);
     for (int i = 0; i < 4; i++) rr_aabb_add_point(&b->bounds, c[i]);
     rr_aabb_add_point(&b->bounds, zero);
     return emit(b, GEO_SEGS, segs, n, inst, err);
@@ -788,17 +788,17 @@ static const char *const ellipsoids_components[] = {
     "Ellipsoids3D:half_sizes", "Ellipsoids3D:centers", "Ellipsoids3D:rotation_axis_angles",
     "Ellipsoids3D:quaternions", "Ellipsoids3D:colors", "Ellipsoids3D:line_radii", "Ellipsoids3D:fill_mode"};
 /* image_plane_distance and camera_xyz shape the model matrix, not the geometry. */
-const char *const s3d_pinhole_components[] = {"Pinhole:image_from_camera", "Pinhole:resolution",
+const char *const rr_s3d_pinhole_components[] = {"Pinhole:image_from_camera", "Pinhole:resolution",
                                                  "Pinhole:color", "Pinhole:line_width",
                                                  "Pinhole:image_plane_distance", "Pinhole:camera_xyz"};
 
-const archetype_desc_t s3d_archetypes[] = {
+const archetype_desc_t rr_s3d_archetypes[] = {
     {VIS_POINTS, "Points3D", points_components, 3, build_points},
     {VIS_LINES, "LineStrips3D", lines_components, 3, build_lines},
     {VIS_BOXES, "Boxes3D", boxes_components, 7, build_boxes},
     {VIS_MESH, "Mesh3D", mesh_components, 5, build_mesh},
     {VIS_ARROWS, "Arrows3D", arrows_components, 4, build_arrows},
     {VIS_ELLIPSOIDS, "Ellipsoids3D", ellipsoids_components, 7, build_ellipsoids},
-    {VIS_PINHOLE, "Pinhole", s3d_pinhole_components, 6, build_pinhole},
+    {VIS_PINHOLE, "Pinhole", rr_s3d_pinhole_components, 6, build_pinhole},
 };
-const size_t s3d_n_archetypes = sizeof s3d_archetypes / sizeof s3d_archetypes[0];
+const size_t rr_s3d_n_archetypes = sizeof rr_s3d_archetypes / sizeof rr_s3d_archetypes[0];

@@ -122,22 +122,22 @@ typedef struct span {
     int64_t n;
 } span_t;
 
-static inline float s3d_span_f(const span_t *s, int width, int64_t i, int k) {
+static inline float rr_s3d_span_f(const span_t *s, int width, int64_t i, int k) {
     float f;
     memcpy(&f, s->p + ((size_t)i * (size_t)width + (size_t)k) * 4, 4);
     return f;
 }
 
-static inline int64_t s3d_clamp_i(int64_t i, int64_t n) { return i < n ? i : n - 1; }
+static inline int64_t rr_s3d_clamp_i(int64_t i, int64_t n) { return i < n ? i : n - 1; }
 
 /* The cell of row as list<leaf> (width 0) or list<fixed_size_list<leaf, width>>.
  * false with *why set when the datatype or the buffers do not fit. */
-bool s3d_cell_span(const rr_store_row_t *row, const char *leaf, int width, span_t *out, const char **why);
+bool rr_s3d_cell_span(const rr_store_row_t *row, const char *leaf, int width, span_t *out, const char **why);
 /* What identifies a row's cell (0x51ed27 for none): cache keys. */
-uint64_t s3d_row_key(const rr_store_row_t *row, bool found);
+uint64_t rr_s3d_row_key(const rr_store_row_t *row, bool found);
 /* The positions an item of g spans (1 point, 2 segment ends, 3 corners) and its radius. */
-int s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius);
-rr_gfx_segment_t s3d_seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color);
+int rr_s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius);
+rr_gfx_segment_t rr_s3d_seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color);
 
 typedef struct build {
     rr_spatial3d_t *v;
@@ -152,8 +152,8 @@ typedef struct build {
 } build_t;
 
 /* Optional instance component i of b as a span (n = 0 when absent or unreadable). */
-span_t s3d_opt_span(build_t *b, int i, const char *leaf, int width, const char *name);
-rr_vec3_t s3d_span_v3(const span_t *s, int64_t i, rr_vec3_t dflt);
+span_t rr_s3d_opt_span(build_t *b, int i, const char *leaf, int width, const char *name);
+rr_vec3_t rr_s3d_span_v3(const span_t *s, int64_t i, rr_vec3_t dflt);
 
 /* Per-instance rotations of Boxes3D and Ellipsoids3D: rotation_axis_angles
  * (a struct {axis: [f32; 3], angle: f32}) then quaternions, as Rerun's
@@ -164,8 +164,8 @@ typedef struct rotations {
     span_t quats;
 } rotations_t;
 
-void s3d_read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotations_t *out);
-rr_mat4_t s3d_rotation_at(const rotations_t *r, int64_t i);
+void rr_s3d_read_rotations(build_t *b, int i_aa, int i_q, const char *arch, rotations_t *out);
+rr_mat4_t rr_s3d_rotation_at(const rotations_t *r, int64_t i);
 
 typedef struct archetype_desc {
     int kind;
@@ -176,15 +176,15 @@ typedef struct archetype_desc {
 } archetype_desc_t;
 
 #define MAX_COMPONENTS 8
-extern const archetype_desc_t s3d_archetypes[];
-extern const size_t s3d_n_archetypes;
+extern const archetype_desc_t rr_s3d_archetypes[];
+extern const size_t rr_s3d_n_archetypes;
 /* The Pinhole's (the last archetype) components. */
-extern const char *const s3d_pinhole_components[];
-#define PINHOLE_DESC (&s3d_archetypes[s3d_n_archetypes - 1])
+extern const char *const rr_s3d_pinhole_components[];
+#define PINHOLE_DESC (&rr_s3d_archetypes[rr_s3d_n_archetypes - 1])
 
 /* ---------------- spatial3d.c ---------------- */
 
 /* Records the frame's first data problem (rr_spatial3d_warning). */
-void s3d_warn(rr_spatial3d_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rr_s3d_warn(rr_spatial3d_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
