@@ -275,7 +275,11 @@ int64_t rr_archetype_batch_length(const rr_archetype_t *a, size_t i);
 
 /* Logs the archetype's batches at entity_path for the current time of this
  * thread (plus log_time and log_tick unless turned off); `a` stays the
- * caller's. rec NULL: the global stream. */
+ * caller's. rec NULL: the global stream. log_time is the row id's time;
+ * log_tick counts the stream's log calls (static and columnar ones too) as
+ * Rerun's does: 0, 1, 2, ... while one thread logs to the stream; once a
+ * second thread does, ticks stay unique and in each thread's call order but
+ * skip the first thread's reserved rest (at most 1023) once. */
 rr_status_t rr_log(rr_recording_stream_t *rec, const char *entity_path, const rr_archetype_t *a,
                    rr_error_t *err);
 /* Same, as static data (no timeline; the latest static write wins). */
