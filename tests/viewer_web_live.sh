@@ -17,7 +17,8 @@
 #     in its view;
 #  3. `rerun --serve-web` without a source hosts a proxy of its own (as
 #     Rerun's): the example --connects to it and the page, at device pixel
-#     ratio 2, shows the stream, its canvas in device pixels.
+#     ratio 2, shows the stream, its canvas in device pixels; opening a proxy
+#     nobody serves then puts it on the error banner.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
 set -u
@@ -204,10 +205,21 @@ if [ -z "$own_proxy" ]; then
   FAIL "rerun --serve-web without a source printed no proxy URL: $(cat "$work/web.out")"
 else
   "$example" --connect "$own_proxy" --recording-id "$rec_c" >"$work/ex_c.out" 2>&1 || FAIL "scalars_plot --connect (serve-web): $(cat "$work/ex_c.out")"
+  # (the proxy of block 2, stopped: nobody serves it now)
   if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_c" --dpr 2 \
-        --screenshot "$BUILD/viewer_web_live_hidpi.png" --timeout $timeout_s) >"$work/own.json" 2>"$work/own.err"; then
+        --screenshot "$BUILD/viewer_web_live_hidpi.png" --bad-proxy "$url" --timeout $timeout_s) >"$work/own.json" 2>"$work/own.err"; then
     check "$work/own.json" "$rec_c" "serve-web's own proxy" || status=1
     check_pixels "$work/own.json" "HiDPI" 2 || status=1
+    node - "$work/own.json" "$url" <<'EOF' || status=1
+const fs = require("fs");
+const [file, url] = process.argv.slice(2);
+const b = JSON.parse(fs.readFileSync(file, "utf8")).bad_proxy;
+if (!b.error.includes(url) || !(b.banner[3] > 0)) {
+  console.log(`viewer_web_live: FAIL: opening a proxy nobody serves: banner ${JSON.stringify(b)}`);
+  process.exit(1);
+}
+console.log(`viewer_web_live: a dead proxy shows on the banner: ${b.error.slice(0, 120)}`);
+EOF
   else
     FAIL "serve-web's own proxy: $(cat "$work/own.err")"
   fi

@@ -21,7 +21,8 @@
 //   node viewer_web_live_check.mjs --page URL --recording ID [--ready-file F]
 //        [--interact [--click-recording ID]] [--screenshot OUT.png] [--dpr N]
 //        [--timeout SECONDS]
-// --dpr sets the page's device pixel ratio (HiDPI).
+// --dpr sets the page's device pixel ratio (HiDPI). --bad-proxy URL opens a
+// proxy nobody serves at the end and reports {error, banner} as bad_proxy.
 // Exit 0 with the JSON on stdout, 1 with the reason on stderr.
 import { writeFileSync } from "node:fs";
 import { closeResources, jsonSafe, launchChromium, keepHermetic, oneLine, sleep } from "./lib/viewer_harness.mjs";
@@ -31,7 +32,7 @@ function usage(msg) {
   process.exit(2);
 }
 
-const opts = { page: null, recording: null, readyFile: null, interact: false, clickRecording: null, screenshot: null, dpr: 1, timeoutS: 40 };
+const opts = { page: null, recording: null, readyFile: null, interact: false, clickRecording: null, screenshot: null, dpr: 1, badProxy: null, timeoutS: 40 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -43,6 +44,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--click-recording") opts.clickRecording = value();
   else if (a === "--screenshot") opts.screenshot = value();
   else if (a === "--dpr") opts.dpr = Number(value());
+  else if (a === "--bad-proxy") opts.badProxy = value();
   else if (a === "--timeout") opts.timeoutS = Number(value());
   else usage(`unknown argument ${a}`);
 }
@@ -171,14 +173,29 @@ async function main() {
     });
   }
 
+  // Last: a proxy nobody serves goes to the error banner, named (the
+  // browser logs the refused connection: console errors end here).
+  const errorsSoFar = consoleErrors.slice();
+  let bad_proxy = null;
+  if (opts.badProxy) {
+    bad_proxy = await page.evaluate(async (url) => {
+      const v = window.rerunViewer;
+      v.open(url);
+      for (let i = 0; i < 50 && !v.error.includes(url); i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200)); // a frame with the banner
+      return { error: v.error, banner: v.layout().banner };
+    }, opts.badProxy);
+  }
+
   const out = {
+    bad_proxy,
     recording: state.opened,
     active_recording: state.active,
     timelines: { step: state.step },
     error: state.error,
     interaction,
     pixels,
-    console_errors: consoleErrors,
+    console_errors: errorsSoFar,
   };
   process.stdout.write(JSON.stringify(jsonSafe(out)) + "\n");
 }
