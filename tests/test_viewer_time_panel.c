@@ -898,10 +898,25 @@ static void test_recompute_throttle(void **state) {
         frame(tp, app);
         assert_int_equal(rr_time_panel_density_recomputes(tp), n0 + 1);
         n0++;
-        /* More data waits again (when that recompute was costly too), then
-         * shows once the time has passed. */
+        /* More data waits again (when that recompute was costly too), also
+         * when it widens the range the axis follows, then shows once the
+         * time has passed. */
         cost = rr_time_panel_density_last_cost(tp);
-        insert(s, make_chunk("/points", f, 1, false));
+        /* A double click: the axis follows the data again. */
+        rr_ui_rect_t ru2 = rr_time_panel_layout(tp)->ruler;
+        move(cx(ru2), cy(ru2));
+        frame(tp, app);
+        press(0), release(0);
+        frame(tp, app);
+        press(0), release(0);
+        frame(tp, app);
+        bool zoomed;
+        rr_time_panel_view(tp, NULL, NULL, &zoomed);
+        assert_false(zoomed);
+        n0 = rr_time_panel_density_recomputes(tp);
+        cost = rr_time_panel_density_last_cost(tp);
+        const int64_t later[] = {900};
+        insert(s, make_chunk("/points", later, 1, false));
         rr_app_update(app, -1);
         frame(tp, app);
         if (cost > 0.002) assert_int_equal(rr_time_panel_density_recomputes(tp), n0);

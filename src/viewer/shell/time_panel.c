@@ -865,17 +865,20 @@ static double mono_s(void) {
  * (see below); the caller asks for another frame. */
 static rr_status_t densities_update(rr_time_panel_t *tp, rr_app_t *app, const rr_store_t *s,
                                     const char *timeline, double t0, double t1, size_t n,
-                                    bool *deferred, rr_error_t *err) {
+                                    bool may_defer, bool *deferred, rr_error_t *err) {
     uint64_t kc = rr_store_num_chunks(s), kb = rr_store_memory_bytes(s), ki = rr_app_items_loaded(app);
     *deferred = false;
     bool same_view = tp->hist_valid && tp->n_buckets == n && tp->hist_t0 == t0 && tp->hist_t1 == t1;
     if (same_view && tp->key_chunks == kc && tp->key_bytes == kb && tp->key_items == ki) return RR_OK;
-    /* While data streams in, every frame changes the store: when a
-     * recompute is costly (over 2 ms), data-only changes wait until eight
-     * times its cost has passed, so it takes at most about an ninth of the
-     * time; zooming, panning and resizing are never held back. */
+    /* While data streams in, every frame changes the store (and the axis
+     * that follows it): when a recompute is costly (over 2 ms), such
+     * changes wait until eight times its cost has passed, so it takes at
+     * most about a ninth of the time; meanwhile the old buckets are drawn
+     * where their times fall on the new axis. The user's zoom, pan and
+     * resizing are never held back. */
     double start = mono_s();
-    if (same_view && tp->last_cost > 0.002 && start - tp->last_end < 8 * tp->last_cost) {
+    if (may_defer && tp->hist_valid && tp->n_buckets == n && tp->last_cost > 0.002 &&
+        start - tp->last_end < 8 * tp->last_cost) {
         *deferred = true;
         return RR_OK;
     }
@@ -1246,10 +1249,12 @@ static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr, bo
     blur(nd->hist, d, n);
     for (size_t i = 0; i < n; i++) tp->frame_max = d[i] > tp->frame_max ? d[i] : tp->frame_max;
     float cy = tr.y + tr.h * 0.5f, max_r = tr.h * 0.35f;
-    float bw = tr.w / (float)n;
-    float prev_r = 0, prev_a = 0, prev_x = tr.x;
+    /* Buckets where their times fall on this frame's axis (the same
+     * points unless a recompute was held back while the axis moved). */
+    double bt = (tp->hist_t1 - tp->hist_t0) / (double)n;
+    float prev_r = 0, prev_a = 0, prev_x = rr_time_panel_x_from_time(tp, tp->hist_t0);
     for (size_t i = 0; i <= n; i++) {
-        float r = 0, a = 0, x = tr.x + ((float)i + 0.5f) * bw;
+        float r = 0, a = 0, x = rr_time_panel_x_from_time(tp, tp->hist_t0 + ((double)i + 0.5) * bt);
         if (i < n && d[i] > 1e-6f) {
             float norm = d[i] / tp->max_density;
             if (norm > 1) norm = 1;
@@ -1257,7 +1262,7 @@ static void paint_density(row_ctx_t *c, const tp_node_t *nd, rr_ui_rect_t tr, bo
             if (r < TP_MIN_RADIUS) r = TP_MIN_RADIUS;
             a = 0.5f + 0.5f * norm;
         }
-        if (i == n) x = tr.x + tr.w;
+        if (i == n) x = rr_time_panel_x_from_time(tp, tp->hist_t1);
         if ((r > 0 || prev_r > 0) && i > 0) {
             rr_ui_color_t base = selected ? c->bar_selected : c->bar;
             float alpha = (float)(base & 0xff) * 0.5f * (a + prev_a);
@@ -1344,11 +1349,12 @@ static void draw_row(row_ctx_t *c, int id) {
     }
     if (resp.hovered && nd->hist && tp->n_buckets) {
         /* Events within a few points of the mouse. */
-        float bw = tr.w / (float)tp->n_buckets;
+        double bt = (tp->hist_t1 - tp->hist_t0) / (double)tp->n_buckets;
+        float bw = rr_time_panel_x_from_time(tp, tp->hist_t0 + bt) - rr_time_panel_x_from_time(tp, tp->hist_t0);
         double sum = 0;
         for (size_t i = 0; i < tp->n_buckets; i++) {
-            float bx = tr.x + ((float)i + 0.5f) * bw;
-            if (fabsf(bx - ui->mx) <= TP_HOVER_RADIUS + 0.5f * bw) sum += nd->hist[i];
+            float bx = rr_time_panel_x_from_time(tp, tp->hist_t0 + ((double)i + 0.5) * bt);
+            if (fabsf(bx - ui->mx) <= TP_HOVER_RADIUS + 0.5f * fabsf(bw)) sum += nd->hist[i];
         }
         char tip[700];
         uint64_t ev = (uint64_t)llround(sum);
@@ -1459,6 +1465,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     bool free_mouse = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev;
     bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, ui_clip(ui)), ui->mx, ui->my);
     bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, ui_clip(ui)), ui->mx, ui->my);
+    bool user_moved = false;
     if (has_range) {
         if (ui->wheel_y != 0 && (in_ruler || (in_streams && (ui->mods & RR_UI_MOD_CTRL)))) {
             double factor = exp((double)ui->wheel_y * 0.01);
@@ -1469,6 +1476,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
                 tp->view_min = lo;
                 tp->view_max = hi;
                 tp->user_view = true;
+                user_moved = true;
             }
             ui->wheel_y = 0;
         }
@@ -1482,6 +1490,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
                     tp->view_min += dt;
                     tp->view_max += dt;
                     tp->user_view = true;
+                    user_moved = true;
                 }
             } else {
                 tp->panning = false;
@@ -1495,6 +1504,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         if (rr.pressed || rr.held) set_time_at(tp, app, ui->mx, range);
         if (rr.double_clicked) {
             tp->user_view = false;
+            user_moved = true;
             default_view(tp, tl->type, range);
         }
         rr_ui_push_clip(ui, ruler);
@@ -1508,7 +1518,8 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     bool deferred = false;
     if (st == RR_OK && s && tl && has_range && nb)
         st = densities_update(tp, app, s, tl->name, rr_time_panel_time_from_x(tp, time_left),
-                              rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, &deferred, err);
+                              rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, !user_moved,
+                              &deferred, err);
     if (deferred) ui->wants_repaint = true;
     if (st != RR_OK || !has_range) {
         for (size_t i = 0; i < tp->n_nodes; i++) tp->nodes[i].hist = NULL;

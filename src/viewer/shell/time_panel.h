@@ -86,8 +86,9 @@ const char *rr_time_panel_clicked(const rr_time_panel_t *tp);
 /* How many times the densities were computed (not taken from the cache)
  * since the panel was made, and what the last one cost (seconds): for
  * tests of the cache. A recompute that cost over 2 ms makes the next ones
- * caused by new data alone (not by zoom, pan or width) wait until eight
- * times that cost has passed, asking for a repaint meanwhile. */
+ * caused by new data (and the axis following it), not by the user's zoom,
+ * pan or the width, wait until eight times that cost has passed, asking
+ * for a repaint meanwhile. */
 uint64_t rr_time_panel_density_recomputes(const rr_time_panel_t *tp);
 double rr_time_panel_density_last_cost(const rr_time_panel_t *tp);
 
