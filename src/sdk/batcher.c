@@ -1025,11 +1025,22 @@ static size_t stage_slot(uint64_t bid, const char *raw) {
     return (size_t)(h >> 58);
 }
 
+/* The ring's columns go (to the spare blocks when their sizes are known:
+ * the next recording's rings reuse them). */
 static void stage_free_columns(stage_t *st) {
-    for (size_t k = 0; st->vals && k < st->n_vals; k++) free(st->vals[k]);
+    const shape_t *s = st->s;
+    for (size_t k = 0; st->vals && k < st->n_vals; k++) {
+        if (s && k < s->n_cols) spare_give(st->vals[k], st->cap * s->cols[k].width);
+        else free(st->vals[k]);
+    }
     free(st->vals);
-    free(st->ids);
-    free(st->times);
+    if (s) {
+        spare_give(st->ids, st->cap * sizeof *st->ids);
+        spare_give(st->times, st->cap * s->n_times * sizeof *st->times);
+    } else {
+        free(st->ids);
+        free(st->times);
+    }
     st->vals = NULL;
     st->ids = NULL;
     st->times = NULL;
