@@ -994,6 +994,49 @@ static void test_click_snaps_to_event(void **state) {
     rr_app_free(app);
 }
 
+/* Odd sizes and no data: nothing breaks, nothing is drawn outside the
+ * panel's rect. */
+static void test_odd_sizes(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    rr_app_t *empty = NULL;
+    assert_rr_ok(rr_app_new(NULL, &empty, &err), &err);
+    rr_app_t *full = make_app();
+    const rr_ui_rect_t rects[] = {{0, 0, 0, 0}, {10, 10, 50, 20}, {0, 0, 120, 60}, {5, 200, 790, 95}, {0, 0, W, H}};
+    for (int a = 0; a < 2; a++) {
+        rr_app_t *app = a ? full : empty;
+        for (size_t k = 0; k < sizeof rects / sizeof rects[0]; k++) {
+            reset_ui();
+            rr_time_panel_t *tp = NULL;
+            assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+            for (int f = 0; f < 3; f++) {
+                move(rects[k].x + rects[k].w * 0.5f, rects[k].y + rects[k].h * 0.5f);
+                if (f == 1) press(0);
+                if (f == 2) release(0);
+                g_now += 1.0 / 60;
+                rr_ui_begin_frame(g_ui, W, H, g_now);
+                assert_rr_ok(rr_time_panel(tp, g_ui, app, rects[k], &err), &err);
+                assert_rr_ok(rr_ui_end_frame(g_ui, &err), &err);
+            }
+            uint8_t *px = render();
+            /* Outside the rect: the clear colour (magenta) only. */
+            int outside = 0;
+            for (int y = 0; y < H; y += 3)
+                for (int x = 0; x < W; x += 3) {
+                    if (rr_ui_rect_contains(rects[k], (float)x + 0.5f, (float)y + 0.5f)) continue;
+                    const uint8_t *p = px + ((size_t)y * W + (size_t)x) * 4;
+                    if (!(p[0] == 255 && p[1] == 0 && p[2] == 255)) outside++;
+                }
+            if (outside) fail_msg("rect %zu, app %d: %d pixels drawn outside", k, a, outside);
+            free(px);
+            rr_time_panel_free(tp);
+        }
+    }
+    assert_int_equal(rr_time_panel(NULL, g_ui, full, rects[4], &err), RR_ERR_INVALID_ARG);
+    rr_app_free(empty);
+    rr_app_free(full);
+}
+
 /* Many entities: the rows scroll under the ruler with the wheel (which
  * zooms only over the ruler or with Ctrl), and rows scrolled away are not
  * drawn. */
@@ -1072,6 +1115,7 @@ int main(void) {
         cmocka_unit_test(test_recompute_throttle),
         cmocka_unit_test(test_static_only_recording),
         cmocka_unit_test(test_click_snaps_to_event),
+        cmocka_unit_test(test_odd_sizes),
     };
     rc |= cmocka_run_group_tests_name("time_panel_drawn", drawn, NULL, NULL);
     rr_ui_free(g_ui);
