@@ -731,7 +731,18 @@ static void test_density_pixels(void **state) {
     for (int i = 0; i < 60; i++) frame(tp, app);
     rr_ui_draw_data_t dd;
     rr_ui_draw_data(g_ui, &dd);
-    assert_true(dd.lists[RR_UI_LAYER_TOOLTIP]->n_vtx > 0);
+    const rr_ui_draw_list_t *tl = dd.lists[RR_UI_LAYER_TOOLTIP];
+    assert_true(tl->n_vtx > 0);
+    /* Its box fits the text it should say (the toolkit pads the text by
+     * padding_x + 2 each side). */
+    float x0 = 1e9f, x1 = -1e9f;
+    for (size_t i = 0; i < tl->n_vtx; i++) {
+        x0 = fminf(x0, tl->vtx[i].x);
+        x1 = fmaxf(x1, tl->vtx[i].x);
+    }
+    const char *want = "/points Scalars:scalars: 1 event, nearest at #15";
+    float tw = rr_ui_text_width(g_ui, want) + 2 * rr_ui_theme(g_ui)->padding_x + 4;
+    if (fabsf((x1 - x0) - tw) > 2.5f) fail_msg("tooltip %g wide, '%s' makes %g", x1 - x0, want, tw);
     rr_time_panel_free(tp);
     rr_app_free(app);
 }
