@@ -517,34 +517,60 @@ export class WebViewer {
       throw new Error(`gRPC status ${headerStatus}: ${decodeURIComponent(resp.headers.get("grpc-message") ?? "")}`);
     }
     const reader = resp.body.getReader();
-    let buf = new Uint8Array(0);
-    let trailers = null;
+    // Network chunks queue until a whole frame (flag byte, u32 BE length,
+    // body) is in; only then are its bytes joined, once, so a large message
+    // arriving in many chunks is not copied again per chunk.
+    const chunks = [];
+    let queued = 0, head = 0; // bytes queued; offset of unread data in chunks[0]
+    const take = (n) => {
+      const out = new Uint8Array(n);
+      for (let got = 0; got < n;) {
+        const c = chunks[0];
+        const k = Math.min(n - got, c.length - head);
+        out.set(c.subarray(head, head + k), got);
+        got += k;
+        head += k;
+        if (head === c.length) {
+          chunks.shift();
+          head = 0;
+        }
+      }
+      queued -= n;
+      return out;
+    };
+    let trailers = null, synced = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const joined = new Uint8Array(buf.length + value.length);
-      joined.set(buf);
-      joined.set(value, buf.length);
-      buf = joined;
-      let at = 0;
-      while (buf.length - at >= 5) {
-        const flag = buf[at];
-        const len = ((buf[at + 1] << 24) >>> 0) + (buf[at + 2] << 16) + (buf[at + 3] << 8) + buf[at + 4];
-        if (buf.length - at - 5 < len) break;
-        const body = buf.subarray(at + 5, at + 5 + len);
-        at += 5 + len;
-        if (flag & 0x80) {
+      chunks.push(value);
+      queued += value.length;
+      for (;;) {
+        if (queued < 5) break;
+        // peek the header without consuming it
+        const hdr = new Uint8Array(5);
+        for (let i = 0, c = 0, at = head; i < 5; i++, at++) {
+          while (at >= chunks[c].length) at -= chunks[c++].length;
+          hdr[i] = chunks[c][at];
+        }
+        const len = ((hdr[1] << 24) >>> 0) + (hdr[2] << 16) + (hdr[3] << 8) + hdr[4];
+        if (queued - 5 < len) break;
+        take(5);
+        const body = take(len);
+        if (hdr[0] & 0x80) {
           trailers = new TextDecoder().decode(body);
-        } else if (flag & 0x01) {
+        } else if (hdr[0] & 0x01) {
           throw new Error("a compressed gRPC-web message (no compression was asked for)");
         } else {
           this.#withHeap(body, (ptr, n) =>
             m.ccall("rr_web_source_push_response", "number", ["number", "number", "number"], [h, ptr, n]));
         }
       }
-      buf = buf.slice(at);
-      this.#sync();
+      if (performance.now() - synced > 50) {
+        this.#sync();
+        synced = performance.now();
+      }
     }
+    this.#sync();
     const fields = {};
     for (const line of (trailers ?? "").split("\r\n")) {
       const i = line.indexOf(":");
