@@ -1,27 +1,31 @@
 /* The time panel: the shell's bottom panel, laid out as Rerun 0.33's
  * (re_time_panel). A top row of playback controls (play, follow, pause,
  * step back, step forward, loop), the timeline selector, the playback speed
- * and the current time as an editable field; below it, on the left the streams
- * tree (a row for the whole recording, then one per entity, collapsible by
- * path, an entity's components as rows under it) and on the right the time area: the ruler with ticks and labels,
- * each row's data density along the same time axis, and the current-time
- * cursor.
+ * and the current time as an editable field; below it, on the left the
+ * streams tree (a row for the whole recording, then one per entity,
+ * collapsible by path, an entity's components as rows under it) and on the
+ * right the time area: the ruler with ticks and labels, each row's data
+ * density along the same time axis, and the current-time cursor.
  *
- * Mouse: a press or drag in the time area (ruler or rows) scrubs; the wheel
+ * Mouse: a press or drag in the time area (ruler, rows, or under them)
+ * scrubs, to a row's event exactly when one is within 3 points; the wheel
  * over the ruler (or with Ctrl over the rows) zooms around the mouse; a drag
  * with the right or middle button pans; a double click on the ruler shows
- * the whole range again. Hovering a row's density shows the entity and the
- * number of events under the mouse.
+ * the whole range again. Hovering a row's density shows the row and the
+ * number of events under the mouse. Clicking a row's name offers it to the
+ * shell for selection (rr_time_panel_clicked).
  *
- * Cost: the densities are a histogram per entity over the visible time range
+ * Cost: the densities are a histogram per row over the visible time range
  * at one bucket per point, computed from the store's chunks (their time
  * columns, or their time ranges when an entity has many rows) and kept until
- * the store changes (its insert / GC counters), the timeline, the visible
- * range or the width changes; a frame that changes none of them only paints.
+ * the store changes (its chunk count, memory and the app's items loaded:
+ * the store has no generation counter), the timeline, the visible range or
+ * the width changes; a frame that changes none of them only paints.
  *
  * Ownership: the panel owns its caches; it borrows the app and the ui for
  * one call. It keeps a store pointer only to notice the active recording
- * changing (never dereferenced after the app switched away from it). */
+ * changing (never dereferenced after the app switched away from it). The
+ * shell draws the panel's background. */
 #ifndef RR_VIEWER_SHELL_TIME_PANEL_H
 #define RR_VIEWER_SHELL_TIME_PANEL_H
 
