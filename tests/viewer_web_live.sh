@@ -17,8 +17,11 @@
 #     in its view;
 #  3. `rerun --serve-web` without a source hosts a proxy of its own (as
 #     Rerun's): the example --connects to it and the page, at device pixel
-#     ratio 2, shows the stream, its canvas in device pixels; opening a proxy
-#     nobody serves then puts it on the error banner.
+#     ratio 2, shows the stream, its canvas in device pixels; then a gRPC-web
+#     stream served by the test itself (the example's .rrd as
+#     ReadMessagesResponse frames in odd-sized pieces, ending in a trailer
+#     with grpc-status 8) loads and puts the status on the banner, and a
+#     proxy nobody serves does too.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
 # missing.
 set -u
@@ -142,6 +145,7 @@ read -r step_min step_max < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($
   c && $c != "" { if (min == "" || $c + 0 < min) min = $c + 0; if (max == "" || $c + 0 > max) max = $c + 0 }
   END { print min, max }' "$work/ref.csv")
 [ -n "${step_max:-}" ] || { FAIL "no step column in the example's .rrd"; exit 1; }
+"$example" --save "$work/fake.rrd" --recording-id fake-rec >/dev/null 2>&1 || { FAIL "scalars_plot --save (fake)"; exit 1; }
 
 . "$SRC/tests/lib/serve_grpc.sh"
 serve_grpc_start || exit 1
@@ -207,18 +211,29 @@ else
   "$example" --connect "$own_proxy" --recording-id "$rec_c" >"$work/ex_c.out" 2>&1 || FAIL "scalars_plot --connect (serve-web): $(cat "$work/ex_c.out")"
   # (the proxy of block 2, stopped: nobody serves it now)
   if (cd "$js" && node viewer_web_live_check.mjs --page "$page" --recording "$rec_c" --dpr 2 \
-        --screenshot "$BUILD/viewer_web_live_hidpi.png" --bad-proxy "$url" --timeout $timeout_s) >"$work/own.json" 2>"$work/own.err"; then
+        --screenshot "$BUILD/viewer_web_live_hidpi.png" --bad-proxy "$url" --fake-proxy "$work/fake.rrd" \
+        --timeout $timeout_s) >"$work/own.json" 2>"$work/own.err"; then
     check "$work/own.json" "$rec_c" "serve-web's own proxy" || status=1
     check_pixels "$work/own.json" "HiDPI" 2 || status=1
-    node - "$work/own.json" "$url" <<'EOF' || status=1
+    node - "$work/own.json" "$url" "$step_max" <<'EOF' || status=1
 const fs = require("fs");
 const [file, url] = process.argv.slice(2);
-const b = JSON.parse(fs.readFileSync(file, "utf8")).bad_proxy;
+const o = JSON.parse(fs.readFileSync(file, "utf8"));
+const b = o.bad_proxy, f = o.fake_proxy;
+let bad = 0;
 if (!b.error.includes(url) || !(b.banner[3] > 0)) {
   console.log(`viewer_web_live: FAIL: opening a proxy nobody serves: banner ${JSON.stringify(b)}`);
-  process.exit(1);
+  bad = 1;
 }
-console.log(`viewer_web_live: a dead proxy shows on the banner: ${b.error.slice(0, 120)}`);
+// every message arrived through the odd-sized chunks, then the trailer's
+// status went to the banner
+if (f.recording_id !== "fake-rec" || f.step?.min !== 0 || f.step?.max !== Number(process.argv[4]) ||
+    !f.error.includes(`${f.url}: gRPC status 8: reader too slow`)) {
+  console.log(`viewer_web_live: FAIL: a gRPC-web stream ending in status 8: ${JSON.stringify(f)}`);
+  bad = 1;
+}
+if (bad) process.exit(1);
+console.log(`viewer_web_live: a gRPC-web stream in odd pieces loaded (step ${f.step.min}..${f.step.max}) and its status 8 shows on the banner; a dead proxy too`);
 EOF
   else
     FAIL "serve-web's own proxy: $(cat "$work/own.err")"

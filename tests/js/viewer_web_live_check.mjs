@@ -23,8 +23,14 @@
 //        [--timeout SECONDS]
 // --dpr sets the page's device pixel ratio (HiDPI). --bad-proxy URL opens a
 // proxy nobody serves at the end and reports {error, banner} as bad_proxy.
+// --fake-proxy FILE.rrd serves the file's messages from a gRPC-web
+// ReadMessages of our own (written here, independently of the viewer:
+// ReadMessagesResponse frames cut into odd-sized network chunks, then a
+// trailer frame with grpc-status 8), opens it in the page and reports what
+// arrived and what the banner says as fake_proxy.
 // Exit 0 with the JSON on stdout, 1 with the reason on stderr.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { closeResources, jsonSafe, launchChromium, keepHermetic, oneLine, sleep } from "./lib/viewer_harness.mjs";
 
 function usage(msg) {
@@ -32,7 +38,7 @@ function usage(msg) {
   process.exit(2);
 }
 
-const opts = { page: null, recording: null, readyFile: null, interact: false, clickRecording: null, screenshot: null, dpr: 1, badProxy: null, timeoutS: 40 };
+const opts = { page: null, recording: null, readyFile: null, interact: false, clickRecording: null, screenshot: null, dpr: 1, badProxy: null, fakeProxy: null, timeoutS: 40 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -45,12 +51,76 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--screenshot") opts.screenshot = value();
   else if (a === "--dpr") opts.dpr = Number(value());
   else if (a === "--bad-proxy") opts.badProxy = value();
+  else if (a === "--fake-proxy") opts.fakeProxy = value();
   else if (a === "--timeout") opts.timeoutS = Number(value());
   else usage(`unknown argument ${a}`);
 }
 if (!opts.page || !opts.recording) usage("--page and --recording are needed");
 
 const deadline = Date.now() + opts.timeoutS * 1000;
+
+// The .rrd's messages as gRPC-web frames of ReadMessagesResponse {LogMsg
+// log_msg = 1}, the LogMsg's oneof field being the frame kind (1
+// SetStoreInfo, 2 ArrowMsg, 3 BlueprintActivationCommand), then a trailer
+// frame saying RESOURCE_EXHAUSTED.
+function grpcWebBody(file) {
+  const data = readFileSync(file);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const varint = (n) => {
+    const out = [];
+    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    out.push(n);
+    return Buffer.from(out);
+  };
+  const field = (num, bytes) => Buffer.concat([varint((num << 3) | 2), varint(bytes.length), bytes]);
+  const frame = (flag, bytes) => {
+    const h = Buffer.alloc(5);
+    h[0] = flag;
+    h.writeUInt32BE(bytes.length, 1);
+    return Buffer.concat([h, bytes]);
+  };
+  const frames = [];
+  for (let pos = 0; pos < data.length;) {
+    if (data.subarray(pos, pos + 4).toString("latin1") === "RRF2") { pos += 12; continue; }
+    const kind = Number(view.getBigUint64(pos, true));
+    const len = Number(view.getBigUint64(pos + 8, true));
+    const body = data.subarray(pos + 16, pos + 16 + len);
+    pos += 16 + len;
+    if (kind === 0) {
+      if (data.subarray(pos + 20, pos + 28).toString("latin1") === "RRF2FOOT") pos += 32;
+      continue;
+    }
+    frames.push(frame(0, field(1, field(kind, body))));
+  }
+  frames.push(frame(0x80, Buffer.from("grpc-status:8\r\ngrpc-message:reader%20too%20slow\r\n")));
+  return Buffer.concat(frames);
+}
+
+function startFakeProxy(file) {
+  const body = grpcWebBody(file);
+  const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type, x-grpc-web, x-user-agent",
+                 "access-control-allow-methods": "POST, OPTIONS", "access-control-expose-headers": "grpc-status, grpc-message" };
+  const server = createServer((req, res) => {
+    if (req.method === "OPTIONS") { res.writeHead(204, cors); res.end(); return; }
+    if (req.method !== "POST" || !req.url.endsWith("/rerun.sdk_comms.v1alpha1.MessageProxyService/ReadMessages")) {
+      res.writeHead(404, cors); res.end(); return;
+    }
+    req.resume();
+    res.writeHead(200, { ...cors, "content-type": "application/grpc-web+proto" });
+    // odd-sized pieces, a few milliseconds apart: frames and headers cut anywhere
+    let at = 0, n = 1;
+    const next = () => {
+      if (at >= body.length) { res.end(); return; }
+      const k = Math.min(body.length - at, n);
+      res.write(body.subarray(at, at + k));
+      at += k;
+      n = (n * 7 + 3) % 4093 + 1;
+      setTimeout(next, 1);
+    };
+    next();
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
 const resources = { browser: null, server: null };
 
 async function main() {
@@ -173,6 +243,22 @@ async function main() {
     });
   }
 
+  let fake_proxy = null;
+  if (opts.fakeProxy) {
+    resources.server = await startFakeProxy(opts.fakeProxy);
+    const url = `rerun+http://127.0.0.1:${resources.server.address().port}/proxy`;
+    fake_proxy = await page.evaluate(async (url) => {
+      const v = window.rerunViewer;
+      const seen = new Set((window.rerunEvents ?? []).filter((e) => e.type === "recording_open").map((e) => e.recording_id));
+      v.open(url);
+      for (let i = 0; i < 100 && !v.error.includes(url); i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
+      const opened = (window.rerunEvents ?? []).filter((e) => e.type === "recording_open" && !seen.has(e.recording_id));
+      const rec = opened[0]?.recording_id ?? null;
+      return { url, error: v.error, recording_id: rec, step: rec ? v.get_time_range(rec, "step") : null };
+    }, url);
+  }
+
   // Last: a proxy nobody serves goes to the error banner, named (the
   // browser logs the refused connection: console errors end here).
   const errorsSoFar = consoleErrors.slice();
@@ -188,6 +274,7 @@ async function main() {
   }
 
   const out = {
+    fake_proxy,
     bad_proxy,
     recording: state.opened,
     active_recording: state.active,
