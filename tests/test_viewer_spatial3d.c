@@ -303,6 +303,18 @@ static void test_pinhole(void **state) {
     assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
     rr_aabb_t b = rr_spatial3d_bounds(v);
     assert_true(b.min.z > -0.01f); /* frusta do not count in the bounds */
+    /* ...their cameras' centres do. */
+    c = chunk("cam");
+    double up[3] = {0, 0, 3};
+    cell(c, "Transform3D:translation", "f", 3, up, 1, 0);
+    insert(store, c);
+    assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
+    b = rr_spatial3d_bounds(v);
+    assert_true(fabsf(b.max.z - 3) < 1e-5f && fabsf(b.min.z) < 1e-5f);
+    c = chunk("cam");
+    cell(c, "Transform3D:translation", "f", 3, pos, 1, 0);
+    insert(store, c);
+    assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
     rr_pick_t pick;
     cam = top_camera(rr_v3(0, 0, 0), 4);
     float x, y;

@@ -613,10 +613,11 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 m = rr_mat4_mul(&m, &sc);
                 uint32_t bits;
                 memcpy(&bits, &plane, 4);
+                size_t before = v->n_draws;
                 RR_TRY(use_entry(v, e, d, rows, found, bits, &m, plane, false, false, err));
-                /* Rerun bounds a camera by its centre alone (a zero-sized box
-                 * at the pinhole's transform), not by its frustum. */
-                rr_aabb_add_point(&v->bounds, rr_mat4_point(&model, rr_v3(0, 0, 0)));
+                /* Rerun bounds a drawn camera by its centre alone (a zero-sized
+                 * box at the pinhole's transform), not by its frustum. */
+                if (v->n_draws > before) rr_aabb_add_point(&v->bounds, rr_mat4_point(&model, rr_v3(0, 0, 0)));
             }
             if (pass == 0) {
                 const char *pc = rr_s3d_pinhole_components[0];
