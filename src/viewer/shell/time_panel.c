@@ -19,6 +19,7 @@
 #include "viewer/ui/ui_internal.h"
 
 #define TP_SIDE_MARGIN 26.0f    /* time_panel.rs: space left and right of the data */
+#define TP_PANEL_MARGIN 8.0f    /* design_tokens.rs bottom_panel_margin (left, right) */
 #define TP_TREE_MIN_W 150.0f    /* time_panel.rs: the tree column's least width */
 #define TP_TIME_MIN_W 100.0f    /* ...and what it leaves the time area at least */
 #define TP_CURSOR_W 10.0f       /* ui_ext.rs paint_time_cursor: the handle */
@@ -1425,9 +1426,20 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     memset(&tp->lay, 0, sizeof tp->lay);
     tp->n_rows = 0;
 
-    rr_ui_begin_region(ui, rect);
+    /* re_ui bottom_panel_margin: 8 points left and right; the streams give
+     * the right one up to the time area (time_panel.rs). */
+    rr_ui_rect_t inner = {rect.x + TP_PANEL_MARGIN, rect.y, rect.w - TP_PANEL_MARGIN, rect.h};
+    if (inner.w < 0) inner.w = 0;
+    rr_ui_begin_region(ui, inner);
     rr_ui_push_id(ui, "##time_panel");
+    rr_ui_rect_t top_area = rr_ui_available(ui);
+    top_area.w -= TP_PANEL_MARGIN;
+    if (top_area.w < 0) top_area.w = 0;
+    rr_ui_begin_region(ui, top_area);
     top_row(tp, ui, app, s, tl);
+    float top_h = tp->lay.top_row.h;
+    rr_ui_end_region(ui);
+    rr_ui_allocate(ui, 1, top_h);
     rr_status_t st = s ? tree_update(tp, s, err) : RR_OK;
     if (st == RR_OK && s) statics_update(tp, app, s);
 
