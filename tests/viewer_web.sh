@@ -9,7 +9,8 @@
 # range of every timeline. Our canvas must show something (pixels unlike its
 # background); set_current_time / set_playing move the time and fire
 # time_update, play and pause; after close() the same bytes sent through
-# open_channel give the same recording and ranges; override_panel_state
+# open_channel and as a file dropped on the canvas give the same recording
+# and ranges; override_panel_state
 # hides and shows the selection panel; the Wasm build's stand-ins for liblz4,
 # xxhash and protobuf-c give the host libraries' bytes (web_selftest.c). The server also refuses paths outside its folder.
 # Skips (77) when emscripten, node, Chromium or tests/js/node_modules is
@@ -113,6 +114,7 @@ for (const p of ours) {
   if (c.rec !== rec) FAIL(`${name}: open_channel: recording ${c.rec}, want ${rec}`);
   if (!same(c.ranges, o.timelines)) FAIL(`${name}: open_channel: timelines ${JSON.stringify(c.ranges)}, want ${JSON.stringify(o.timelines)}`);
   if (c.error || c.loading) FAIL(`${name}: open_channel: error "${c.error}", loading ${c.loading}`);
+  if (c.dropped?.rec !== rec || !same(c.dropped?.ranges, o.timelines)) FAIL(`${name}: a dropped file gave ${JSON.stringify(c.dropped)}`);
   if (c.right_hidden?.[2] !== 0 || !(c.right_back?.[2] > 0)) FAIL(`${name}: override_panel_state(selection): width ${c.right_hidden?.[2]} hidden, ${c.right_back?.[2]} after the override was dropped`);
   if (o.console_errors.length) FAIL(`${name}: console errors: ${o.console_errors.join(" | ")}`);
   console.log(`viewer_web: ${name}: ${rec} (${o.recording_open.application_id}), timelines ${JSON.stringify(o.timelines)}, ${o.canvas.distinct_pixels} drawn pixels`);

@@ -9,7 +9,8 @@
 //    "height", "distinct_pixels"}, "api": {timeline, range, at_start, playing,
 //    after_play, events: [types]}, "channel": {the same file sent through
 //    open_channel after close(): rec, ranges, error, right_hidden /
-//    right_back: the selection panel's rect after override_panel_state},
+//    right_back: the selection panel's rect after override_panel_state,
+//    dropped: {rec, ranges} of the same bytes dropped on the canvas as a file},
 //    "console_errors": [...]}
 // distinct_pixels counts canvas pixels unlike its most common colour (the
 // background): > 0 when something was drawn.
@@ -157,8 +158,16 @@ async function main() {
     v.override_panel_state("selection", null);
     await wait(300);
     const right_back = v.layout().right;
+    // and dropped on the canvas as a file
+    v.close(url);
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], "dropped.rrd"));
+    document.querySelector("canvas").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    for (let i = 0; i < 50 && (!v.get_active_recording_id() || v.loading); i++) await wait(100);
+    const dropped = { rec: v.get_active_recording_id(), ranges: {} };
+    for (const t of timelines) dropped.ranges[t] = dropped.rec ? v.get_time_range(dropped.rec, t) : null;
     return { emptied, ready_before_close, ready_after_close: ch.ready, rec, ranges, loading: v.loading,
-             error: v.error, right_hidden, right_back };
+             error: v.error, right_hidden, right_back, dropped };
   }, opts.timelines);
   const opened = state.events.filter((e) => e.type === "recording_open");
   const out = {

@@ -9,8 +9,9 @@
 // (rerun+http://HOST:PORT/proxy) read with gRPC-web: a fetch POST of
 // ReadMessages whose response body streams length-prefixed
 // ReadMessagesResponses (flag 0x00) and ends in a trailer frame (flag 0x80)
-// whose grpc-status, when not 0, goes to the viewer's error banner; and a
-// LogChannel (open_channel) whose send_rrd bytes the page pushes itself.
+// whose grpc-status, when not 0, goes to the viewer's error banner; a
+// LogChannel (open_channel) whose send_rrd bytes the page pushes itself;
+// and .rrd files dropped on the canvas.
 // Events
 // carry the official payload shapes:
 // recording_open {application_id, recording_id, segment_id, type, source,
@@ -380,6 +381,14 @@ export class WebViewer {
         m.ccall("rr_web_input_key", "number", ["string", "number", "number"], [e.key, 0, mods(e)]);
       },
       contextmenu: (e) => e.preventDefault(),
+      dragover: (e) => {
+        if (e.dataTransfer?.types?.includes("Files")) e.preventDefault();
+      },
+      drop: (e) => {
+        if (!e.dataTransfer?.files?.length) return;
+        e.preventDefault();
+        this.#openFiles(Array.from(e.dataTransfer.files));
+      },
     };
     for (const [ev, fn] of Object.entries(on)) canvas.addEventListener(ev, fn, { passive: false });
     const resize = () => {
@@ -469,14 +478,18 @@ export class WebViewer {
   }
 
   async #load(url, h, ctrl) {
-    const m = this.#m;
     const resp = await fetch(url, { signal: ctrl.signal });
     if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-    const size = Number(resp.headers.get("content-length") ?? 0);
+    await this.#pushStream(h, ctrl, resp.body.getReader(), Number(resp.headers.get("content-length") ?? 0));
+  }
+
+  // An .rrd byte stream (a fetch body, a dropped file) into source h.
+  async #pushStream(h, ctrl, reader, size) {
+    const m = this.#m;
     if (size > 0) m.ccall("rr_web_source_set_size", null, ["number", "number"], [h, size]);
-    const reader = resp.body.getReader();
     let synced = 0;
     for (;;) {
+      if (ctrl.signal.aborted) throw new DOMException("closed", "AbortError");
       const { done, value } = await reader.read();
       if (done) break;
       const rc = this.#withHeap(value, (ptr, len) =>
@@ -494,6 +507,32 @@ export class WebViewer {
     }
     m.ccall("rr_web_source_finish", "number", ["number"], [h]);
     this.#sync();
+  }
+
+  // Files dropped on the canvas open as the official viewer opens them,
+  // each a source named after the file, read as a stream.
+  #openFiles(files) {
+    for (const file of files) {
+      const name = file.name || "dropped.rrd";
+      const ctrl = new AbortController();
+      const h = this.#m.ccall("rr_web_source_open", "number", ["string"], [name]);
+      if (h < 0) continue;
+      this.#handles.set(h, ctrl);
+      this.#urls.set(`file:${name}:${h}`, ctrl);
+      this.#pending++;
+      this.#pushStream(h, ctrl, file.stream().getReader(), file.size).catch((e) => {
+        if (e?.name === "AbortError" || !this.#started) return;
+        this.#m.ccall("rr_web_report_error", null, ["string", "string"], [name, e?.message ?? String(e)]);
+      }).finally(() => {
+        this.#pending--;
+        if (this.#started && this.#handles.get(h) === ctrl) {
+          this.#handles.delete(h);
+          this.#m.ccall("rr_web_source_close", null, ["number"], [h]);
+        }
+        this.#urls.delete(`file:${name}:${h}`);
+        this.#sync();
+      });
+    }
   }
 
   // rerun+http://HOST:PORT/proxy: ReadMessages over gRPC-web, on the same
