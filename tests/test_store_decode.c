@@ -285,6 +285,14 @@ static void test_arrow_msg_protobuf(void **state) {
                 same_msg(copy, body.len);
             }
         for (size_t cut = 0; cut < body.len; cut++) same_msg(body.data, cut);
+        /* field numbers past INT32_MAX (a tag the fuzzer found) */
+        static const uint8_t big[] = {0x88, 0x80, 0x80, 0x80, 0x40, 0x01, 0xf8, 0xff, 0xff, 0xff, 0x7f, 0x01};
+        uint8_t *more = malloc(body.len + sizeof big);
+        memcpy(more, body.data, body.len);
+        memcpy(more + body.len, big, sizeof big);
+        same_msg(more, body.len + sizeof big);
+        same_msg(big, sizeof big);
+        free(more);
         free(copy);
         rr_buf_free(&body);
     }

@@ -386,7 +386,7 @@ static bool pb_simple(const uint8_t *p, size_t len, int max, const int *wts, pb_
         int wt;
         size_t at = 0, n = 0, start = pos;
         if (!pb_field(p, len, &pos, &f, &wt, &at, &n)) return false;
-        if (f < 1 || (int)f > max || wt != wts[f] || spans[f].have) return false;
+        if (f < 1 || f > (uint32_t)max || wt != wts[f] || spans[f].have) return false;
         spans[f].have = true;
         if (wt == PB_WT_LEN) {
             spans[f].at = at;
