@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The native viewer in a real window under Xvfb (GLFW + OpenGL ES 3 on
 # llvmpipe), read back through its debug dump (--debug-dump, JSON):
-# - examples/points3d's .rrd opens following the end of "frame"; space (sent
-#   with xdotool) plays and the time advances, space pauses, Right steps; the
-#   exit screenshot (SIGTERM) is a picture, not an empty frame;
+# - examples/points3d's .rrd opens in the shell following the end of "frame";
+#   space (sent with xdotool) plays and the time advances, space pauses,
+#   Right steps; a click on the time panel's play button (its rect from the
+#   dump) plays again; F12 and SaveScreenshot over gRPC (grpc-js, to the
+#   viewer's built-in endpoint) write the window's frame, a view id it does
+#   not know is INVALID_ARGUMENT; the exit screenshot (SIGTERM) is a picture,
+#   not an empty frame;
 # - standard input (`points3d --stdout | rerun -`);
 # - a live source: `rerun --serve-grpc` + points3d --connect, then the viewer
 #   on rerun+http://.../proxy shows the example's recording id;
@@ -19,6 +23,7 @@
 set -u
 
 BUILD="${RR_BUILD_DIR:?RR_BUILD_DIR not set}"
+RR_SOURCE_DIR="${RR_SOURCE_DIR:?RR_SOURCE_DIR not set}"
 RERUN="$BUILD/rerun"
 EX="$BUILD/examples/points3d"
 for exe in "$RERUN" "$EX"; do
@@ -141,6 +146,39 @@ if viewer file "$TMP/p.rrd" --port 0 --screenshot "$TMP/shot.png" --screenshot-o
         if [ "$T2" -lt "$MAX" ] 2>/dev/null; then
             wait_until 20 dump_has "$D" "\"time\":$((T2 + 1))," || fail "file: Right did not step from $T2: $(cat "$D")"
         fi
+        # The time panel's play button, clicked with the mouse (points are
+        # pixels here: Xvfb has no HiDPI). Home first: from the end, play
+        # starts over.
+        PB=$(sed -n 's/.*"play_button":\[\([^]]*\)\].*/\1/p' "$D")
+        if [ -z "$PB" ]; then
+            fail "file: no play_button in the dump: $(cat "$D")"
+        else
+            PX=$(echo "$PB" | awk -F, '{printf "%d", $1 + $3 / 2}')
+            PY=$(echo "$PB" | awk -F, '{printf "%d", $2 + $4 / 2}')
+            T3=$(field "$D" time)
+            xdotool mousemove --window "$WIN" "$PX" "$PY" click 1
+            wait_until 20 dump_has "$D" '"playing":true' || fail "file: clicking play ($PX,$PY) did not play: $(cat "$D")"
+            wait_until 20 sh -c "[ \"\$(sed -n 's/.*\"time\":\([-0-9]*\).*/\1/p' '$D')\" != '${T3}' ]" ||
+                fail "file: time did not move from $T3 after clicking play: $(cat "$D")"
+            xdotool key --window "$WIN" space
+        fi
+        xdotool key --window "$WIN" F12
+        wait_until 20 test -s "$TMP/shot.png" || fail "file: F12 wrote no screenshot: $(tail -c 400 "$TMP/file.err")"
+    fi
+    # SaveScreenshot over gRPC, answered by the window after its next frame.
+    PORT=$(field "$D" port)
+    if [ -d "$RR_SOURCE_DIR/tests/js/node_modules/@grpc/grpc-js" ] && command -v node >/dev/null; then
+        if node "$RR_SOURCE_DIR/tests/js/viewer_screenshot_rpc.mjs" "127.0.0.1:$PORT" "$TMP/rpc.png" >"$TMP/rpc.out" 2>&1; then
+            RSIZE=$(stat -c %s "$TMP/rpc.png" 2>/dev/null || echo 0)
+            DIMS=$(od -An -tu1 -j16 -N8 "$TMP/rpc.png" 2>/dev/null | awk '{printf "%dx%d", $3*256+$4, $7*256+$8}')
+            [ "$RSIZE" -gt 8000 ] && [ "$DIMS" = 640x480 ] || fail "file: SaveScreenshot wrote $RSIZE bytes of $DIMS"
+        else
+            fail "file: SaveScreenshot failed: $(cat "$TMP/rpc.out")"
+        fi
+        node "$RR_SOURCE_DIR/tests/js/viewer_screenshot_rpc.mjs" "127.0.0.1:$PORT" "$TMP/rpc_view.png" no-such-view >"$TMP/rpc2.out" 2>&1
+        grep -q "INVALID_ARGUMENT" "$TMP/rpc2.out" || fail "file: SaveScreenshot of an unknown view: $(cat "$TMP/rpc2.out")"
+    else
+        echo "viewer_window: note: no node/@grpc/grpc-js, SaveScreenshot not checked"
     fi
     stop_viewer file
     SIZE=$(stat -c %s "$TMP/shot.png" 2>/dev/null || echo 0)
@@ -203,4 +241,4 @@ if [ "$FAILS" -gt 0 ]; then
     echo "viewer_window: $FAILS failure(s)"
     exit 1
 fi
-echo "viewer_window: ok (file + keyboard playback + screenshot, stdin, live proxy, built-in endpoint, truncated file, no display)"
+echo "viewer_window: ok (file + keyboard and play-button playback + F12, gRPC and exit screenshots, stdin, live proxy, built-in endpoint, truncated file, no display)"

@@ -134,6 +134,32 @@ void rr_app_report_error(rr_app_t *app, const char *name, const char *msg);
 /* Count of errors reported (also those cut from the banner text). */
 size_t rr_app_num_errors(const rr_app_t *app);
 
+/* ---------------- SaveScreenshot over gRPC ---------------- */
+
+/* A SaveScreenshot request that reached the built-in endpoint, handed from
+ * the server thread to the UI thread: write the frame (the whole viewer, or
+ * the view named view_id) to path, then answer it with
+ * rr_app_screenshot_done exactly once. */
+typedef struct rr_app_screenshot {
+    void *req;           /* the proxy's request (opaque) */
+    bool has_view;       /* view_id names one view (else the whole viewer) */
+    char view_id[256];
+    char path[1024];     /* "" when the client sent none */
+} rr_app_screenshot_t;
+
+/* A host that draws frames (the window) says it answers screenshots; until
+ * then (and after it stops) requests are refused at once with INTERNAL,
+ * as Rerun answers when no viewer takes the command. */
+void rr_app_accept_screenshots(rr_app_t *app, bool accept);
+/* Whether a request waits (the host draws a frame to answer it). */
+bool rr_app_screenshot_pending(rr_app_t *app);
+/* Takes the oldest waiting request; false when none. */
+bool rr_app_take_screenshot(rr_app_t *app, rr_app_screenshot_t *out);
+/* Answers a taken request: ok, or the failure (bad_view: the view id is
+ * unknown, answered INVALID_ARGUMENT; else INTERNAL) with a message. */
+void rr_app_screenshot_done(rr_app_t *app, rr_app_screenshot_t *shot, bool ok, bool bad_view,
+                            const char *message);
+
 /* Writes the state as one JSON object (to path, replaced atomically):
  * recording and application ids, timeline, time, range, playing,
  * following, chunks, memory, progress, loading, errors, plus `extra`

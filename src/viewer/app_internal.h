@@ -23,6 +23,11 @@ typedef struct rr_app_item {
 
 typedef struct rr_app_source rr_app_source_t;
 
+typedef struct rr_app_shot {
+    struct rr_app_shot *next;
+    rr_app_screenshot_t shot;
+} rr_app_shot_t;
+
 struct rr_app {
     rr_app_config_t cfg;
     rr_store_set_t *set;
@@ -41,6 +46,9 @@ struct rr_app {
 
     /* The built-in endpoint (app_sources.c). */
     void *endpoint;
+    /* SaveScreenshot requests waiting for the UI thread (under mu). */
+    struct rr_app_shot *shots_head, *shots_tail;
+    bool shots_accepted;
 
     /* UI-thread state. */
     rr_store_t *active;

@@ -530,6 +530,8 @@ rr_status_t rr_app_open_url(rr_app_t *app, const char *url, rr_error_t *err) {
 
 /* ---------------- the built-in endpoint ---------------- */
 
+static void on_screenshot(void *ud, rr_proxy_screenshot_t *req, const char *view_id, const char *file_path);
+
 typedef struct endpoint {
     rr_app_t *app;
     rr_proxy_t *proxy;
@@ -611,6 +613,7 @@ rr_status_t rr_app_listen(rr_app_t *app, const char *bind, uint16_t port, rr_err
         rr_proxy_sink_t sink = {.send = endpoint_send, .finish = endpoint_finish};
         /* Before the loop runs, the proxy still belongs to this thread. */
         st = rr_proxy_reader_open(e->proxy, RR_PROXY_READ_MESSAGES, &sink, e, "viewer", &e->reader, err);
+        if (st == RR_OK) rr_proxy_set_screenshot_handler(e->proxy, on_screenshot, app);
     }
     if (st == RR_OK && pthread_create(&e->thread, NULL, endpoint_thread, e) != 0)
         st = rr_error_set(err, RR_ERR_INTERNAL, "viewer: cannot start the endpoint's thread");
@@ -623,6 +626,86 @@ rr_status_t rr_app_listen(rr_app_t *app, const char *bind, uint16_t port, rr_err
     }
     app->endpoint = e;
     return RR_OK;
+}
+
+/* ---------------- SaveScreenshot ---------------- */
+
+/* On the server's loop thread: queue the request for the UI thread, or
+ * refuse it when no host draws frames. */
+static void on_screenshot(void *ud, rr_proxy_screenshot_t *req, const char *view_id, const char *file_path) {
+    rr_app_t *app = ud;
+    rr_app_shot_t *sh = calloc(1, sizeof *sh);
+    if (!sh) {
+        rr_proxy_screenshot_done(req, RR_GRPC_INTERNAL, "viewer: out of memory for the request");
+        return;
+    }
+    sh->shot.req = req;
+    sh->shot.has_view = view_id != NULL;
+    snprintf(sh->shot.view_id, sizeof sh->shot.view_id, "%s", view_id ? view_id : "");
+    snprintf(sh->shot.path, sizeof sh->shot.path, "%s", file_path ? file_path : "");
+    pthread_mutex_lock(&app->mu);
+    bool accepted = app->shots_accepted && !atomic_load(&app->stopping);
+    if (accepted) {
+        if (app->shots_tail) app->shots_tail->next = sh;
+        else app->shots_head = sh;
+        app->shots_tail = sh;
+    }
+    pthread_mutex_unlock(&app->mu);
+    if (!accepted) {
+        rr_proxy_screenshot_done(req, RR_GRPC_INTERNAL, "Screenshot completion signal was dropped before the screenshot was taken");
+        free(sh);
+    }
+}
+
+/* Refuses what waits (the host stopped, or the app is closing): every
+ * request is answered exactly once, while the server is alive. */
+static void refuse_screenshots(rr_app_t *app, const char *why) {
+    pthread_mutex_lock(&app->mu);
+    rr_app_shot_t *sh = app->shots_head;
+    app->shots_head = app->shots_tail = NULL;
+    pthread_mutex_unlock(&app->mu);
+    while (sh) {
+        rr_app_shot_t *next = sh->next;
+        rr_proxy_screenshot_done(sh->shot.req, RR_GRPC_INTERNAL, why);
+        free(sh);
+        sh = next;
+    }
+}
+
+void rr_app_accept_screenshots(rr_app_t *app, bool accept) {
+    pthread_mutex_lock(&app->mu);
+    app->shots_accepted = accept;
+    pthread_mutex_unlock(&app->mu);
+    if (!accept) refuse_screenshots(app, "the viewer's window closed before the screenshot was taken");
+}
+
+bool rr_app_screenshot_pending(rr_app_t *app) {
+    pthread_mutex_lock(&app->mu);
+    bool any = app->shots_head != NULL;
+    pthread_mutex_unlock(&app->mu);
+    return any;
+}
+
+bool rr_app_take_screenshot(rr_app_t *app, rr_app_screenshot_t *out) {
+    pthread_mutex_lock(&app->mu);
+    rr_app_shot_t *sh = app->shots_head;
+    if (sh) {
+        app->shots_head = sh->next;
+        if (!app->shots_head) app->shots_tail = NULL;
+    }
+    pthread_mutex_unlock(&app->mu);
+    if (!sh) return false;
+    *out = sh->shot;
+    free(sh);
+    return true;
+}
+
+void rr_app_screenshot_done(rr_app_t *app, rr_app_screenshot_t *shot, bool ok, bool bad_view, const char *message) {
+    (void)app;
+    if (!shot->req) return;
+    rr_proxy_screenshot_done(shot->req, ok ? RR_GRPC_OK : bad_view ? RR_GRPC_INVALID_ARGUMENT : RR_GRPC_INTERNAL,
+                             message ? message : "");
+    shot->req = NULL;
 }
 
 uint16_t rr_app_listen_port(const rr_app_t *app) {
@@ -638,6 +721,9 @@ void rr_app_sources_stop(rr_app_t *app) {
     pthread_mutex_unlock(&app->mu);
     endpoint_t *e = app->endpoint;
     if (e) {
+        /* Screenshot requests still waiting are answered while the server
+         * lives; none come after (stopping is set). */
+        refuse_screenshots(app, "the viewer is closing");
         /* The reader belongs to the loop thread: close it there, then stop. */
         rr_grpc_server_post(e->srv, close_reader, e);
         rr_grpc_server_stop(e->srv);

@@ -1,13 +1,17 @@
-/* The native viewer loop (app_window.h): poll input, drain the sources'
- * queue under a small budget, advance playback, render the Spatial 3D view
- * of the active recording at the current time, present, and write the debug
- * dump every few frames.
+/* The native viewer loop (app_window.h): poll the window's input into the
+ * UI context, drain the sources' queue under a small budget, advance
+ * playback, run the shell's frame and draw it straight into the window's
+ * default framebuffer, present, and write the debug dump every few frames.
  *
- * The renderer draws into its own off-screen target (renderer.h has no
- * access to the window's default framebuffer); the finished frame is read
- * back and blitted to the window through a texture. That costs a read-back
- * per redraw, so the loop redraws only when something changed (input, new
- * data, playback, resize). */
+ * The views render into their own targets inside the shell's frame; the
+ * window itself is drawn by the UI pass, so no frame is read back except
+ * for a screenshot (F12, the palette, SaveScreenshot over gRPC, exit). The
+ * loop redraws only when something changed (input, new data, playback,
+ * resize, an animation the shell asks for) and otherwise sleeps a little.
+ *
+ * HiDPI: the ratio of the framebuffer to the window size asked for at
+ * start (GLFW reports the mouse in window coordinates, which are the UI's
+ * points) gives the UI's scale, fixed for the window's life. */
 #include "viewer/app_window.h"
 
 #include <math.h>
@@ -18,12 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "viewer/gfx/camera.h"
 #include "viewer/gfx/context_glfw.h"
 #include "viewer/gfx/gl.h"
 #include "viewer/gfx/png.h"
 #include "viewer/gfx/renderer.h"
-#include "viewer/views/spatial3d.h"
+#include "viewer/shell/shell.h"
+#include "viewer/ui/font.h"
+#include "viewer/ui/ui.h"
 
 static volatile sig_atomic_t g_close_requested;
 
@@ -35,185 +40,212 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* GLFW's key codes. */
+enum {
+    GK_ENTER = 257, GK_TAB = 258, GK_BACKSPACE = 259, GK_DELETE = 261, GK_PAGE_UP = 266, GK_PAGE_DOWN = 267,
+};
+
 typedef struct win {
     rr_app_t *app;
     const rr_app_window_options_t *o;
     rr_gfx_context_t *ctx;
     rr_gfx_renderer_t *r;
-    rr_gfx_target_t *target;
-    int w, h;
-    uint8_t *pixels;
-    GLuint tex, fbo;
-    rr_spatial3d_t *view;
-    rr_store_t *view_store;
-    rr_camera_t cam;
-    bool camera_touched; /* the user moved it: stop fitting new data */
+    rr_ui_font_t *font;
+    rr_ui_t *ui;
+    rr_shell_t *shell;
+    float scale;
+    int fb_w, fb_h;
     bool dirty;
     uint64_t frame;
     int shots;
-    /* mouse */
-    double mx, my;
-    bool drag[3];
-    double last_click;
 } win_t;
 
-static rr_status_t ensure_target(win_t *w, rr_error_t *err) {
-    int fw = 0, fh = 0;
-    rr_gfx_window_framebuffer_size(w->ctx, &fw, &fh);
-    if (fw < 1 || fh < 1) fw = fh = 1; /* minimised */
-    if (w->target && fw == w->w && fh == w->h) return RR_OK;
-    rr_gfx_target_free(w->target);
-    w->target = NULL;
-    free(w->pixels);
-    w->pixels = malloc((size_t)fw * (size_t)fh * 4);
-    if (!w->pixels) return rr_error_set(err, RR_ERR_NOMEM, "window: out of memory for %dx%d", fw, fh);
-    RR_TRY(rr_gfx_target_new(w->r, fw, fh, 4, &w->target, err));
-    w->w = fw, w->h = fh;
-    if (!w->tex) glGenTextures(1, &w->tex);
-    if (!w->fbo) glGenFramebuffers(1, &w->fbo);
-    glBindTexture(GL_TEXTURE_2D, w->tex);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, fw, fh, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glBindFramebuffer(GL_FRAMEBUFFER, w->fbo);
-    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, w->tex, 0);
-    glBindFramebuffer(GL_FRAMEBUFFER, 0);
-    w->dirty = true;
-    return RR_OK;
-}
-
-static void reset_camera(win_t *w) {
-    rr_camera_init(&w->cam);
-    if (w->view) {
-        rr_camera_set_up(&w->cam, rr_spatial3d_up(w->view));
-        rr_aabb_t b = rr_spatial3d_bounds(w->view);
-        rr_camera_fit(&w->cam, &b);
+static rr_ui_key_t ui_key_of(int k) {
+    switch (k) {
+    case RR_KEY_LEFT: return RR_UI_KEY_LEFT;
+    case RR_KEY_RIGHT: return RR_UI_KEY_RIGHT;
+    case RR_KEY_UP: return RR_UI_KEY_UP;
+    case RR_KEY_DOWN: return RR_UI_KEY_DOWN;
+    case RR_KEY_HOME: return RR_UI_KEY_HOME;
+    case RR_KEY_END: return RR_UI_KEY_END;
+    case GK_PAGE_UP: return RR_UI_KEY_PAGE_UP;
+    case GK_PAGE_DOWN: return RR_UI_KEY_PAGE_DOWN;
+    case GK_BACKSPACE: return RR_UI_KEY_BACKSPACE;
+    case GK_DELETE: return RR_UI_KEY_DELETE;
+    case GK_ENTER: return RR_UI_KEY_ENTER;
+    case RR_KEY_ESCAPE: return RR_UI_KEY_ESCAPE;
+    case GK_TAB: return RR_UI_KEY_TAB;
+    case RR_KEY_SPACE: return RR_UI_KEY_SPACE;
+    case 'A': return RR_UI_KEY_A;
+    case 'C': return RR_UI_KEY_C;
+    case 'P': return RR_UI_KEY_P;
+    case 'V': return RR_UI_KEY_V;
+    case 'X': return RR_UI_KEY_X;
+    case 'Z': return RR_UI_KEY_Z;
+    default: return RR_UI_KEY_NONE;
     }
-    w->dirty = true;
 }
 
-static rr_status_t write_screenshot(win_t *w, const char *path, rr_error_t *err) {
-    RR_TRY(rr_png_write_rgba(path, w->w, w->h, w->pixels, err));
-    fprintf(stderr, "rerun: wrote %s (%dx%d)\n", path, w->w, w->h);
-    return RR_OK;
+static size_t utf8_encode(unsigned cp, char out[5]) {
+    size_t n;
+    if (cp < 0x80) out[0] = (char)cp, n = 1;
+    else if (cp < 0x800) out[0] = (char)(0xc0 | cp >> 6), out[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+    else if (cp < 0x10000)
+        out[0] = (char)(0xe0 | cp >> 12), out[1] = (char)(0x80 | ((cp >> 6) & 0x3f)), out[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
+    else if (cp < 0x110000)
+        out[0] = (char)(0xf0 | cp >> 18), out[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), out[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
+    else n = 0;
+    out[n] = 0;
+    return n;
 }
 
-static void handle_input(win_t *w) {
+/* Feeds the window's events to the UI; true when any arrived. F12 is the
+ * host's (a screenshot), the rest the shell's. */
+static bool feed_input(win_t *w, bool *want_shot) {
     const rr_input_event_t *ev;
     size_t n = rr_gfx_window_poll(w->ctx, &ev);
     for (size_t i = 0; i < n; i++) {
         const rr_input_event_t *e = &ev[i];
         switch (e->kind) {
-        case RR_INPUT_MOUSE_MOVE: {
-            double dx = e->x - w->mx, dy = e->y - w->my;
-            if (w->drag[0]) {
-                rr_camera_orbit(&w->cam, (float)(-dx * 0.01), (float)(dy * 0.01));
-                w->camera_touched = w->dirty = true;
-            } else if (w->drag[1] || w->drag[2]) {
-                rr_camera_pan(&w->cam, (float)dx, (float)dy, (float)(w->h > 0 ? w->h : 1));
-                w->camera_touched = w->dirty = true;
+        case RR_INPUT_MOUSE_MOVE: rr_ui_input_mouse_pos(w->ui, (float)e->x, (float)e->y); break;
+        case RR_INPUT_MOUSE_BUTTON:
+            rr_ui_input_mouse_pos(w->ui, (float)e->x, (float)e->y);
+            if (e->button >= 0 && e->button < 3) rr_ui_input_mouse_button(w->ui, e->button, e->pressed);
+            break;
+        /* Wheel notches as GLFW reports them (the web host passes the same unit). */
+        case RR_INPUT_SCROLL: rr_ui_input_wheel(w->ui, (float)e->dx, (float)e->dy); break;
+        case RR_INPUT_KEY: {
+            rr_ui_input_modifiers(w->ui, (unsigned)e->mods & 15u);
+            if (e->key == RR_KEY_F12) {
+                if (e->pressed) *want_shot = true;
+                break;
             }
-            w->mx = e->x, w->my = e->y;
+            rr_ui_key_t k = ui_key_of(e->key);
+            if (k != RR_UI_KEY_NONE) rr_ui_input_key(w->ui, k, e->pressed);
             break;
         }
-        case RR_INPUT_MOUSE_BUTTON:
-            if (e->button >= 0 && e->button < 3) w->drag[e->button] = e->pressed;
-            w->mx = e->x, w->my = e->y;
-            if (e->button == 0 && e->pressed) {
-                if (e->time - w->last_click < 0.35) {
-                    reset_camera(w);
-                    w->camera_touched = false;
-                    w->last_click = -1;
-                } else {
-                    w->last_click = e->time;
-                }
-            }
+        case RR_INPUT_CHAR: {
+            char u[5];
+            if (utf8_encode(e->codepoint, u)) rr_ui_input_text(w->ui, u);
             break;
-        case RR_INPUT_SCROLL:
-            rr_camera_zoom(&w->cam, powf(0.9f, (float)e->dy));
-            w->camera_touched = w->dirty = true;
-            break;
-        case RR_INPUT_KEY:
-            if (!e->pressed) break;
-            if (e->key == RR_KEY_SPACE) rr_app_toggle_playing(w->app);
-            else if (e->key == RR_KEY_LEFT) rr_app_step(w->app, -1);
-            else if (e->key == RR_KEY_RIGHT) rr_app_step(w->app, 1);
-            else if (e->key == RR_KEY_R) {
-                reset_camera(w);
-                w->camera_touched = false;
-            } else if (e->key == RR_KEY_F12) {
-                char path[64];
-                const char *p = w->o->screenshot;
-                if (!p) {
-                    snprintf(path, sizeof path, "rerun_screenshot_%d.png", w->shots++);
-                    p = path;
-                }
-                rr_error_t err = {0};
-                if (write_screenshot(w, p, &err) != RR_OK) rr_app_report_error(w->app, "screenshot", err.msg);
-            } else if (e->key == RR_KEY_ESCAPE) {
-                g_close_requested = 1;
-            }
-            w->dirty = true;
-            break;
-        case RR_INPUT_CHAR:
-            break;
+        }
         }
     }
+    return n > 0;
 }
 
-static rr_status_t render(win_t *w, rr_error_t *err) {
-    rr_store_t *s = rr_app_active_store(w->app);
-    if (s != w->view_store) {
-        rr_spatial3d_free(w->view);
-        w->view = NULL;
-        w->view_store = s;
-        if (s) RR_TRY(rr_spatial3d_new(w->r, s, &w->view, err));
-        w->camera_touched = false;
-    }
-    RR_TRY(ensure_target(w, err));
-    glClearColor(0.05f, 0.05f, 0.06f, 1);
-    if (w->view) {
-        const char *tl = rr_app_timeline(w->app);
-        RR_TRY(rr_spatial3d_prepare(w->view, tl[0] ? tl : NULL, rr_app_time(w->app), err));
-        /* Until the user takes the camera, it keeps the whole scene in view
-         * as data arrives. */
-        if (!w->camera_touched) {
-            rr_camera_init(&w->cam);
-            rr_camera_set_up(&w->cam, rr_spatial3d_up(w->view));
-            rr_aabb_t b = rr_spatial3d_bounds(w->view);
-            rr_camera_fit(&w->cam, &b);
-        }
-        RR_TRY(rr_spatial3d_draw(w->view, w->target, &w->cam, NULL, err));
-        RR_TRY(rr_gfx_target_read_rgba(w->target, w->pixels, err));
-    } else {
-        /* Nothing to show yet: the background the view would draw. */
-        for (size_t i = 0; i < (size_t)w->w * (size_t)w->h; i++) {
-            w->pixels[4 * i] = 13, w->pixels[4 * i + 1] = 13, w->pixels[4 * i + 2] = 15, w->pixels[4 * i + 3] = 255;
-        }
-    }
-    glBindTexture(GL_TEXTURE_2D, w->tex);
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w->w, w->h, GL_RGBA, GL_UNSIGNED_BYTE, w->pixels);
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, w->fbo);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-    glViewport(0, 0, w->w, w->h);
-    /* The pixels are top row first; GL's row 0 is the bottom: flip. */
-    glBlitFramebuffer(0, 0, w->w, w->h, 0, w->h, w->w, 0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+/* One frame of the shell into the window's framebuffer (not presented). */
+static rr_status_t draw(win_t *w, double t, rr_error_t *err) {
+    rr_gfx_window_framebuffer_size(w->ctx, &w->fb_w, &w->fb_h);
+    if (w->fb_w < 1 || w->fb_h < 1) w->fb_w = w->fb_h = 1; /* minimised */
+    RR_TRY(rr_shell_frame(w->shell, (float)w->fb_w / w->scale, (float)w->fb_h / w->scale, w->scale, t, err));
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glViewport(0, 0, w->fb_w, w->fb_h);
+    glClearColor(0, 0, 0, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    RR_TRY(rr_shell_render(w->shell, w->fb_w, w->fb_h, err));
     GLenum e = glGetError();
-    if (e != GL_NO_ERROR) return rr_error_set(err, RR_ERR_INTERNAL, "window: GL error 0x%x presenting the frame", (unsigned)e);
-    rr_gfx_context_present(w->ctx);
+    if (e != GL_NO_ERROR) return rr_error_set(err, RR_ERR_INTERNAL, "window: GL error 0x%x drawing the frame", (unsigned)e);
     return RR_OK;
+}
+
+/* Reads the drawn (not yet presented) frame and writes it as a PNG. */
+static rr_status_t write_screenshot(win_t *w, const char *path, rr_error_t *err) {
+    size_t row = (size_t)w->fb_w * 4;
+    uint8_t *px = malloc(row * (size_t)w->fb_h), *tmp = malloc(row);
+    if (!px || !tmp) {
+        free(px);
+        free(tmp);
+        return rr_error_set(err, RR_ERR_NOMEM, "screenshot: out of memory for %dx%d", w->fb_w, w->fb_h);
+    }
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, w->fb_w, w->fb_h, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    /* GL's rows run bottom-up; PNG's top-down. */
+    for (int y = 0; y < w->fb_h / 2; y++) {
+        memcpy(tmp, px + row * (size_t)y, row);
+        memcpy(px + row * (size_t)y, px + row * (size_t)(w->fb_h - 1 - y), row);
+        memcpy(px + row * (size_t)(w->fb_h - 1 - y), tmp, row);
+    }
+    for (size_t i = 3; i < row * (size_t)w->fb_h; i += 4) px[i] = 255;
+    rr_status_t st = rr_png_write_rgba(path, w->fb_w, w->fb_h, px, err);
+    free(px);
+    free(tmp);
+    if (st == RR_OK) fprintf(stderr, "rerun: wrote %s (%dx%d)\n", path, w->fb_w, w->fb_h);
+    return st;
+}
+
+static const char *default_shot_path(win_t *w, char *buf, size_t cap) {
+    if (w->o->screenshot) return w->o->screenshot;
+    snprintf(buf, cap, "rerun_screenshot_%d.png", w->shots++);
+    return buf;
+}
+
+/* After a frame is drawn: the screenshots asked for by F12 or the palette,
+ * and SaveScreenshot requests from the gRPC endpoint, each answered. */
+static void take_screenshots(win_t *w, bool want_shot) {
+    char buf[64];
+    rr_error_t err = {0};
+    if (want_shot || rr_shell_take_screenshot_request(w->shell)) {
+        if (write_screenshot(w, default_shot_path(w, buf, sizeof buf), &err) != RR_OK)
+            rr_app_report_error(w->app, "screenshot", err.msg);
+    }
+    rr_app_screenshot_t shot;
+    while (rr_app_take_screenshot(w->app, &shot)) {
+        if (shot.has_view) {
+            /* Our views have no ids of Rerun's kind (blueprint UUIDs). */
+            char msg[400];
+            snprintf(msg, sizeof msg, "no view with id '%s' (this viewer screenshots the whole window only)", shot.view_id);
+            rr_app_screenshot_done(w->app, &shot, false, true, msg);
+            continue;
+        }
+        const char *path = shot.path[0] ? shot.path : default_shot_path(w, buf, sizeof buf);
+        memset(&err, 0, sizeof err);
+        rr_status_t st = write_screenshot(w, path, &err);
+        rr_app_screenshot_done(w->app, &shot, st == RR_OK, false, st == RR_OK ? NULL : err.msg);
+    }
 }
 
 static void dump(win_t *w) {
     if (!w->o->debug_dump) return;
-    char extra[256];
-    snprintf(extra, sizeof extra, "\"frame\":%llu,\"width\":%d,\"height\":%d,\"drawables\":%zu",
-             (unsigned long long)w->frame, w->w, w->h, w->view ? rr_spatial3d_num_drawables(w->view) : (size_t)0);
+    size_t cap = 32768;
+    char *extra = malloc(cap);
+    if (!extra) return;
+    size_t drawables = 0;
+    for (size_t i = 0; i < rr_shell_num_views(w->shell); i++) {
+        rr_shell_view_info_t vi;
+        if (rr_shell_view_info(w->shell, i, &vi) && vi.shown) drawables += vi.drawables;
+    }
+    int n = snprintf(extra, cap, "\"frame\":%llu,\"width\":%d,\"height\":%d,\"scale\":%g,\"drawables\":%zu,",
+                     (unsigned long long)w->frame, w->fb_w, w->fb_h, (double)w->scale, drawables);
+    if (n > 0 && (size_t)n < cap) rr_shell_debug_json(w->shell, extra + n, cap - (size_t)n);
     rr_error_t err = {0};
-    if (rr_app_write_debug_dump(w->app, w->o->debug_dump, extra, &err) != RR_OK)
-        fprintf(stderr, "rerun: %s\n", err.msg);
+    if (rr_app_write_debug_dump(w->app, w->o->debug_dump, extra, &err) != RR_OK) fprintf(stderr, "rerun: %s\n", err.msg);
+    free(extra);
+}
+
+static void update_title(win_t *w, char *title, size_t cap) {
+    const char *e = rr_app_error(w->app);
+    char want[512];
+    rr_store_t *s = rr_app_active_store(w->app);
+    const rr_store_id_t *id = s ? rr_store_store_id(s) : NULL;
+    char loading[32] = "";
+    if (rr_app_loading(w->app)) snprintf(loading, sizeof loading, " (loading %.0f%%)", rr_app_progress(w->app) * 100.0);
+    snprintf(want, sizeof want, "Rerun — %s%s%s%s", id && id->application_id ? id->application_id : "waiting for data",
+             loading, e[0] ? " — error: " : "", e[0] ? e : "");
+    if (strcmp(want, title) != 0) {
+        snprintf(title, cap, "%s", want);
+        rr_gfx_window_set_title(w->ctx, title);
+    }
+}
+
+static void win_free(win_t *w) {
+    rr_shell_free(w->shell);
+    rr_ui_free(w->ui);
+    rr_ui_font_free(w->font);
+    rr_gfx_renderer_free(w->r);
+    rr_gfx_context_free(w->ctx);
 }
 
 rr_status_t rr_app_run_window(rr_app_t *app, const rr_app_window_options_t *o, rr_error_t *err) {
@@ -221,60 +253,61 @@ rr_status_t rr_app_run_window(rr_app_t *app, const rr_app_window_options_t *o, r
     memset(&w, 0, sizeof w);
     w.app = app;
     w.o = o;
-    w.last_click = -1;
-    rr_status_t st = rr_gfx_context_new_window(o->title ? o->title : "Rerun", o->width > 0 ? o->width : 1280,
-                                               o->height > 0 ? o->height : 800, &w.ctx, err);
-    if (st != RR_OK) return st;
-    st = rr_gfx_renderer_new(&w.r, err);
-    rr_camera_init(&w.cam);
+    int ww = o->width > 0 ? o->width : 1280, wh = o->height > 0 ? o->height : 800;
+    RR_TRY(rr_gfx_context_new_window(o->title ? o->title : "Rerun", ww, wh, &w.ctx, err));
+    rr_gfx_window_framebuffer_size(w.ctx, &w.fb_w, &w.fb_h);
+    w.scale = w.fb_w > 0 ? (float)w.fb_w / (float)ww : 1.0f;
+    if (!(w.scale >= 0.5f && w.scale <= 4.0f)) w.scale = 1.0f;
+    rr_status_t st = rr_gfx_renderer_new(&w.r, err);
+    if (st == RR_OK) st = rr_ui_font_load(rr_ui_font_default_path(), 13, w.scale, &w.font, err);
+    if (st == RR_OK) st = rr_ui_new(w.font, &w.ui, err);
+    if (st == RR_OK) st = rr_shell_new(app, w.r, w.ui, &w.shell, err);
+    if (st != RR_OK) {
+        win_free(&w);
+        return st;
+    }
+    rr_app_accept_screenshots(app, true);
     int every = o->dump_every > 0 ? o->dump_every : 10;
     double start = now_s(), last = start;
     char title[512] = "";
+    int last_w = 0, last_h = 0;
     while (st == RR_OK && !g_close_requested && !rr_gfx_window_should_close(w.ctx)) {
         double t = now_s();
         if (o->max_seconds > 0 && t - start >= o->max_seconds) break;
-        handle_input(&w);
+        bool want_shot = false;
+        if (feed_input(&w, &want_shot)) w.dirty = true;
         /* A few ms of loading per frame keeps the window responsive while a
          * large file streams in. */
         if (rr_app_update(app, 8) > 0) w.dirty = true;
         int64_t before = rr_app_time(app);
         rr_app_tick(app, t - last);
         last = t;
-        if (rr_app_time(app) != before || rr_app_playing(app)) w.dirty = true;
-        if (w.dirty || w.frame == 0) {
-            st = render(&w, err);
+        if (rr_app_time(app) != before) w.dirty = true;
+        int fw, fh;
+        rr_gfx_window_framebuffer_size(w.ctx, &fw, &fh);
+        if (fw != last_w || fh != last_h) w.dirty = true, last_w = fw, last_h = fh;
+        if (rr_app_screenshot_pending(app)) w.dirty = true;
+        if (w.dirty || want_shot || w.frame == 0 || rr_shell_wants_repaint(w.shell)) {
+            st = draw(&w, t - start, err);
+            if (st == RR_OK) take_screenshots(&w, want_shot);
+            if (st == RR_OK) rr_gfx_context_present(w.ctx);
             w.dirty = false;
+            if (rr_shell_take_quit_request(w.shell)) g_close_requested = 1;
         } else {
-            usleep(8000); /* idle: nothing changed, no need to spin */
+            usleep(8000); /* nothing changed: poll again soon */
         }
         w.frame++;
         if (w.frame % (uint64_t)every == 0) dump(&w);
-        const char *e = rr_app_error(app);
-        char want[512];
-        rr_store_t *s = rr_app_active_store(app);
-        const rr_store_id_t *id = s ? rr_store_store_id(s) : NULL;
-        char loading[32] = "";
-        if (rr_app_loading(app)) snprintf(loading, sizeof loading, " (loading %.0f%%)", rr_app_progress(app) * 100.0);
-        snprintf(want, sizeof want, "Rerun — %s%s%s%s", id && id->application_id ? id->application_id : "waiting for data",
-                 loading, e[0] ? " — error: " : "", e[0] ? e : "");
-        if (strcmp(want, title) != 0) {
-            memcpy(title, want, sizeof title);
-            rr_gfx_window_set_title(w.ctx, title);
-        }
+        update_title(&w, title, sizeof title);
     }
+    rr_app_accept_screenshots(app, false);
     if (st == RR_OK && o->screenshot_on_exit) {
         /* The last frame as shown, redrawn so it reflects the final state. */
         rr_app_update(app, 8);
-        st = render(&w, err);
+        st = draw(&w, now_s() - start, err);
         if (st == RR_OK) st = write_screenshot(&w, o->screenshot ? o->screenshot : "rerun_screenshot.png", err);
     }
     dump(&w);
-    if (w.tex) glDeleteTextures(1, &w.tex);
-    if (w.fbo) glDeleteFramebuffers(1, &w.fbo);
-    rr_spatial3d_free(w.view);
-    rr_gfx_target_free(w.target);
-    rr_gfx_renderer_free(w.r);
-    rr_gfx_context_free(w.ctx);
-    free(w.pixels);
+    win_free(&w);
     return st;
 }

@@ -161,7 +161,13 @@ void rr_shell_debug_json(const rr_shell_t *s, char *buf, size_t cap) {
         APPEND("\",\"visible\":%s,\"shown\":%s,\"drawables\":%zu}", v->visible ? "true" : "false",
                v->shown ? "true" : "false", v->drawables);
     }
-    APPEND("],\"selection\":{\"entity\":\"");
+    APPEND("],");
+    if (s->show[2]) {
+        /* Where the time panel's play button is, for scripted clicks. */
+        rr_ui_rect_t p = rr_time_panel_layout(s->tp)->play;
+        APPEND("\"play_button\":[%.1f,%.1f,%.1f,%.1f],", (double)p.x, (double)p.y, (double)p.w, (double)p.h);
+    }
+    APPEND("\"selection\":{\"entity\":\"");
     at = json_str(buf, cap, at, s->selection.hit ? s->selection.entity : "");
     if (s->selection.hit && s->selection.instance != RR_PICK_ALL_INSTANCES)
         APPEND("\",\"instance\":%llu,\"lines\":[", (unsigned long long)s->selection.instance);

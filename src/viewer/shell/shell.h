@@ -108,7 +108,8 @@ bool rr_shell_take_screenshot_request(rr_shell_t *s);
 bool rr_shell_take_quit_request(rr_shell_t *s);
 
 /* The shell's state as JSON members without braces, for the debug dump's
- * `extra`: "views":[...] and "selection":{...}. Truncated to cap. */
+ * `extra`: "views":[...], "play_button":[x,y,w,h] (points, while the time
+ * panel shows) and "selection":{...}. Truncated to cap. */
 void rr_shell_debug_json(const rr_shell_t *s, char *buf, size_t cap);
 
 #endif
