@@ -242,15 +242,20 @@ static void test_log_msgs(void **state) {
     /* a live source is not "loading" */
     assert_false(rr_app_loading(app));
 
-    /* malformed: a response without field 1, a LogMsg cut short, a
-     * length running past the end */
+    /* a response without field 1 is skipped quietly, as Rerun's reader
+     * does; malformed: a LogMsg cut short, a length running past the end,
+     * a varint cut short */
     static const uint8_t no_field[] = {0x10, 0x01};
-    assert_int_equal(rr_app_push_read_response(src, no_field, sizeof no_field), RR_ERR_INVALID_DATA);
+    assert_int_equal(rr_app_push_read_response(src, no_field, sizeof no_field), RR_OK);
+    assert_int_equal(rr_app_push_read_response(src, no_field, 0), RR_OK);
+    static const uint8_t cut_varint[] = {0x10, 0x81};
+    assert_int_equal(rr_app_push_read_response(src, cut_varint, sizeof cut_varint), RR_ERR_INVALID_DATA);
     assert_int_equal(rr_app_push_log_msg(src, w->msgs[1].data, w->msgs[1].len / 2), RR_ERR_INVALID_DATA);
     static const uint8_t overrun[] = {0x0a, 0x7f, 0x01};
     assert_int_equal(rr_app_push_read_response(src, overrun, sizeof overrun), RR_ERR_INVALID_DATA);
     assert_int_equal(rr_app_num_errors(app), 3);
     assert_non_null(strstr(rr_app_error(app), "rerun+http://127.0.0.1:1/proxy: "));
+    assert_non_null(strstr(rr_app_error(app), "malformed ReadMessagesResponse"));
     rr_app_update(app, -1);
     expect_loaded(app); /* what loaded stays */
 

@@ -264,7 +264,7 @@ rr_status_t rr_app_push_read_response(rr_app_push_source_t *p, const uint8_t *da
     size_t pos = 0;
     while (pos < len) {
         uint64_t tag = 0, n = 0;
-        if (!get_varint(data, len, &pos, &tag)) break;
+        if (!get_varint(data, len, &pos, &tag) || (tag >> 3) == 0) break;
         if (tag == ((1u << 3) | 2)) { /* field 1, length-delimited: the LogMsg */
             if (!get_varint(data, len, &pos, &n) || n > len - pos) break;
             return rr_app_push_log_msg(p, data + pos, (size_t)n);
@@ -286,7 +286,12 @@ rr_status_t rr_app_push_read_response(rr_app_push_source_t *p, const uint8_t *da
         }
         if (pos > len) break;
     }
-    report(p, "a ReadMessagesResponse without a LogMsg (malformed)");
+    /* Well-formed without a LogMsg: Rerun's reader skips it quietly. */
+    if (pos == len) return RR_OK;
+    char msg[96];
+    snprintf(msg, sizeof msg, "a malformed ReadMessagesResponse (%zu bytes, bad at byte %zu)", len,
+             pos < len ? pos : len);
+    report(p, msg);
     return RR_ERR_INVALID_DATA;
 }
 

@@ -50,7 +50,9 @@ rr_status_t rr_app_push_bytes(rr_app_push_source_t *src, const void *data, size_
  * RR_ERR_INVALID_DATA. */
 rr_status_t rr_app_push_log_msg(rr_app_push_source_t *src, const uint8_t *data, size_t len);
 /* One ReadMessagesResponse of the message proxy (sdk_comms.proto: LogMsg
- * in field 1, other fields skipped), as rr_app_push_log_msg. */
+ * in field 1, other fields skipped), as rr_app_push_log_msg. One without a
+ * LogMsg is skipped quietly (RR_OK), as Rerun's reader does; malformed
+ * protobuf is reported: RR_ERR_INVALID_DATA. */
 rr_status_t rr_app_push_read_response(rr_app_push_source_t *src, const uint8_t *data, size_t len);
 /* The stream ended: an .rrd stream cut inside a message is reported
  * (RR_ERR_TRUNCATED). The source stops counting as loading. */
