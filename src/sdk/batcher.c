@@ -459,18 +459,13 @@ static rr_status_t build_chunk(const ready_t *r, rr_arrow_blob_t *const *blobs, 
     rr_status_t st = RR_OK;
     int64_t *col = NULL;
     const struct ArrowArray **arrs = NULL;
-    size_t nt = s->n_times;
-    if (nt && !(col = malloc(n * nt * sizeof *col))) st = RR_ERR_NOMEM;
+    if (s->n_times && !(col = malloc(n * sizeof *col))) st = RR_ERR_NOMEM;
     if (st == RR_OK && s->n_cols && !(arrs = malloc(n * sizeof *arrs))) st = RR_ERR_NOMEM;
     if (st == RR_ERR_NOMEM) rr_error_set(err, st, "out of memory building a chunk");
-    if (st == RR_OK && nt) {
-        /* Every timeline's column in one pass over the rows' times. */
-        const int64_t *src = rw->times + from * nt;
-        for (size_t i = 0; i < n; i++, src += nt)
-            for (size_t t = 0; t < nt; t++) col[t * n + i] = src[t];
+    for (size_t t = 0; st == RR_OK && t < s->n_times; t++) {
+        for (size_t i = 0; i < n; i++) col[i] = rw->times[(from + i) * s->n_times + t];
+        st = rr_chunk_add_index(c, s->timelines[t].name, s->timelines[t].type, col, err);
     }
-    for (size_t t = 0; st == RR_OK && t < nt; t++)
-        st = rr_chunk_add_index(c, s->timelines[t].name, s->timelines[t].type, col + t * n, err);
     for (size_t k = 0; st == RR_OK && k < s->n_cols; k++) {
         const pcol_t *p = &rw->cols[k];
         struct ArrowSchema ls;
@@ -540,14 +535,7 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
     /* Per timeline: is it sorted so far within the current chunk. */
     bool unsorted = false;
     uint64_t max_rows = b->cfg.chunk_max_rows_if_unsorted;
-    /* Mostly every timeline is sorted: one pass over all the times (row by
-     * row, each against the row before) says so, and the rows are one
-     * chunk. */
-    unsigned descends = 0;
-    for (size_t j = s->n_times, end = rw->n * s->n_times; j < end; j++)
-        descends |= rw->times[j] < rw->times[j - s->n_times];
-    size_t first = descends || !rw->n ? 1 : rw->n;
-    for (size_t i = first; i <= rw->n; i++) {
+    for (size_t i = 1; i <= rw->n; i++) {
         if (i < rw->n) {
             for (size_t t = 0; !unsorted && t < s->n_times; t++)
                 if (i > from && rw->times[i * s->n_times + t] < rw->times[(i - 1) * s->n_times + t])
