@@ -12,11 +12,17 @@
 //           so it is there only once every byte before it went in. The same
 //           signal for both viewers; ours also reports when its `loading`
 //           getter turned false (idle).
-// The HTTP server notes when the whole body was sent (net). Medians over
-// --runs runs; a table goes to stdout, every run as JSON to --json.
+// The HTTP server notes when the request came and when the whole body was
+// sent (net). The official viewer (egui) acts on open() only in a frame and
+// draws frames on input: right after open() the pointer moves over the
+// page (real input, as a user's; both viewers get it), else it would not
+// even fetch the file. Its recording_open comes 2-28 s after the request
+// on this kind of machine (its first frames with data on SwiftShader).
+// Medians over --runs runs; a table goes to stdout, every run as JSON to
+// --json. BENCH_DEBUG=1 echoes the pages' console and requests.
 //
 //   node bench_viewer_load.mjs --web-dir DIR [--runs 3] [--timeout S]
-//        [--json OUT] FILE.rrd:LAST_FRAME...
+//        [--json OUT] [--only ours|official] FILE.rrd:LAST_FRAME...
 import { createServer } from "node:http";
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -66,9 +72,8 @@ window.benchOpen = (url, last) => {
   const b = window.bench;
   b.t0 = performance.now();
   viewer.open(url);
-  // The official viewer (egui) acts on open() in its next frame and draws
-  // frames only on events: give it one, as a user's pointer would (both
-  // viewers get it).
+  // A frame for the official viewer to act on open() in (the pointer moves
+  // that follow, from playwright, are what reliably wakes it).
   const canvas = document.querySelector("canvas");
   canvas?.dispatchEvent(new PointerEvent("pointermove", { clientX: 10, clientY: 10, bubbles: true }));
   window.dispatchEvent(new Event("resize"));
