@@ -46,7 +46,9 @@ if [ ! -f "$WEB/rerun_web.js" ] || [ -z "${WEB_DIR:-}" ]; then
     { echo "bench_viewer_load: scripts/build-web failed: $(tail -5 "$BUILD/bench_viewer_load_web.log")"; exit 1; }
 fi
 
+WEB=$(cd "$WEB" && pwd)
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 args=()
 files=()
 for mib in $SIZES; do
