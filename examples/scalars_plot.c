@@ -34,7 +34,7 @@ static rr_status_t log_scalar(rr_recording_stream_t *rec, const char *path, doub
 int main(int argc, char **argv) {
     rr_recording_stream_t *rec = example_start("scalars_plot", argc, argv, NULL);
     rr_error_t err = {0};
-    /* Both series under "trig" so they share one plot by default. */
+    /* Both series under "trig"; Rerun 0.33 gives each entity its own plot (one time series view per entity). */
     bool failed = log_style(rec, "trig/sin", 0xff0000ff, "sin(0.01t)", 2.0f, &err) ||
                   log_style(rec, "trig/cos", 0x00ff00ff, "cos(0.01t)", 4.0f, &err);
     for (int t = 0; t < (int)(TAU * 2.0 * 100.0) && !failed; t++)

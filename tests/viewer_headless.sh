@@ -5,7 +5,9 @@
 # picture; examples/scalars_plot's two series (one time series view each, as
 # Rerun 0.33's heuristics recommend, side by side) match
 # tests/viewer_ref/scalars_plot.png and the cursor moves with --time; a truncated and a corrupted file still render what loaded, print an
-# error naming the offset and exit 1 (no crash, no sanitizer report); usage
+# error naming the offset and exit 1 (no crash, no sanitizer report); the
+# whole shell (--ui) matches tests/viewer_ref/shell_points3d.png and a
+# truncated file under --ui still renders and reports its error; usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
 
@@ -25,6 +27,8 @@ FAILS=0
 fail() { echo "viewer_headless: FAIL: $*"; FAILS=$((FAILS + 1)); }
 
 "$EX" --save "$TMP/p.rrd" >/dev/null || { echo "viewer_headless: FAIL: points3d --save"; exit 1; }
+# A fixed recording id: the shell's recordings panel shows it.
+"$EX" --save "$TMP/pu.rrd" --recording-id rec_ui >/dev/null || { echo "viewer_headless: FAIL: points3d --save"; exit 1; }
 
 # shot NAME EXPECTED_RC ARGS... : runs rerun --headless, output in $TMP/NAME.{out,err}
 shot() {
@@ -65,6 +69,11 @@ grep -q "at step=1255, 2 drawables" "$TMP/plot.out" || fail "plot: not step 1255
 grep -q "^compare: " "$TMP/plot.out" || fail "plot: no comparison printed"
 shot plot_mid 3 --screenshot "$TMP/s0.png" --size 320x240 --time step=600 --compare "$REF_PLOT" --tolerance 0.002 "$TMP/s.rrd"
 
+# The whole shell: panels, the 3D view's tab and the time panel, stable
+# across runs (the text and the theme greys are most of the picture).
+shot ui 0 --ui --screenshot "$TMP/ui.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_points3d.png" --tolerance 0.002 "$TMP/pu.rrd"
+grep -q "^compare: " "$TMP/ui.out" || fail "ui: no comparison printed"
+
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn
 # on the timeline it has, the error names the offset, exit 1.
@@ -75,6 +84,9 @@ shot trunc 1 --screenshot "$TMP/trunc.png" --size 320x240 "$TMP/trunc.rrd"
 grep -q "error loading: .*\(offset\|byte\) [0-9]" "$TMP/trunc.err" || fail "trunc: no error naming an offset: $(cat "$TMP/trunc.err")"
 grep -q ", 1 drawables" "$TMP/trunc.out" || fail "trunc: not the one cloud that loaded: $(cat "$TMP/trunc.out")"
 [ -s "$TMP/trunc.png" ] || fail "trunc: no picture of what loaded"
+shot trunc_ui 1 --ui --screenshot "$TMP/trunc_ui.png" --size 640x400 "$TMP/trunc.rrd"
+grep -q "error loading: .*\(offset\|byte\) [0-9]" "$TMP/trunc_ui.err" || fail "trunc_ui: no error naming an offset: $(cat "$TMP/trunc_ui.err")"
+[ -s "$TMP/trunc_ui.png" ] || fail "trunc_ui: no picture of what loaded"
 cp "$TMP/p.rrd" "$TMP/bad.rrd"
 printf '\xff\xff\xff\x7f\xde\xad\xbe\xef' | dd of="$TMP/bad.rrd" bs=1 seek=$((OFF + 300)) conv=notrunc status=none
 shot corrupt 1 --screenshot "$TMP/bad.png" --size 320x240 "$TMP/bad.rrd"

@@ -1,8 +1,11 @@
-/* The native viewer loop: the app (app.h) in a GLFW window, the Spatial 3D
- * view filling it. Mouse: left drag orbits, right (or middle) drag pans,
- * the wheel zooms, a double click resets the camera; keys: space plays /
- * pauses, left / right step to the previous / next time with data, R resets
- * the camera, F12 writes a screenshot, Escape closes. */
+/* The native viewer loop: the app (app.h) in a GLFW window, shown by the
+ * shell (shell/shell.h: panels, the blueprint's views, the time panel).
+ * In a 3D view: left drag orbits, right (or middle) drag pans, the wheel
+ * zooms, a double click resets the camera; keys: space plays / pauses,
+ * left / right step to the previous / next time with data, Ctrl+P opens the
+ * command palette, F12 writes a screenshot, Escape backs out of a maximised
+ * view or the selection. SaveScreenshot requests to the app's built-in
+ * endpoint are answered with the window's frame. */
 #ifndef RR_VIEWER_APP_WINDOW_H
 #define RR_VIEWER_APP_WINDOW_H
 

@@ -1,8 +1,9 @@
 /* `rerun --headless --screenshot` (headless.h): store set from files, the
  * recording to show, the time, an EGL context, the default blueprint's
  * views each rendered into its own target and copied into its grid cell,
- * a PNG. With --ui the files go through the app core instead (as the
- * window loads them) and the shell draws the whole viewer into one target. */
+ * a PNG (2D views without their labels: text is the shell's). With --ui
+ * the files go through the app core instead (as the window loads them) and
+ * the shell draws the whole viewer into one target. */
 #include "viewer/headless.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "viewer/shell/shell.h"
 #include "viewer/ui/font.h"
 #include "viewer/ui/ui.h"
+#include "viewer/views/spatial2d.h"
 #include "viewer/views/spatial3d.h"
 #include "viewer/views/timeseries.h"
 
@@ -80,10 +82,9 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
     rr_status_t st = RR_OK;
     rr_view_class_t cls = bv ? bv->cls : RR_VIEW_SPATIAL3D;
     if (cls == RR_VIEW_SPATIAL3D) {
-        /* The 3D view draws the whole recording whatever its origin (its
-         * query filter is not in spatial3d.h yet). */
         rr_spatial3d_t *view = NULL;
         st = rr_spatial3d_new(f->r, f->store, &view, err);
+        if (st == RR_OK && bv) st = rr_spatial3d_set_origin(view, &bv->origin, bv->subtree, err);
         if (st == RR_OK) st = rr_spatial3d_prepare(view, f->timeline, f->t, err);
         if (st == RR_OK) {
             f->res->drawables += rr_spatial3d_num_drawables(view);
@@ -108,11 +109,16 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
         }
         rr_timeseries_free(view);
     } else {
-        /* The 2D view is not drawn yet: its cell is an empty canvas. */
-        rr_mat4_t id = rr_mat4_identity();
-        const float bg[4] = {0.05f, 0.05f, 0.06f, 1.0f};
-        rr_gfx_begin(f->r, target, &id, &id, bg);
-        st = rr_gfx_end(f->r, err);
+        /* Labels are text, which only the shell draws (--ui). */
+        rr_spatial2d_t *view = NULL;
+        st = rr_spatial2d_new(f->r, f->store, &bv->origin, &view, err);
+        if (st == RR_OK) st = rr_spatial2d_prepare(view, f->timeline, f->t, err);
+        if (st == RR_OK) st = rr_spatial2d_draw(view, target, err);
+        if (st == RR_OK) {
+            f->res->drawables += rr_spatial2d_num_drawables(view);
+            note_warning(f->res, rr_spatial2d_warning(view));
+        }
+        rr_spatial2d_free(view);
     }
     if (st == RR_OK) st = rr_gfx_target_read_rgba(target, px, err);
     rr_gfx_target_free(target);

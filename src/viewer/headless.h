@@ -30,7 +30,7 @@ typedef struct rr_headless_result {
     char renderer[256];      /* GL_RENDERER */
     char timeline[128];      /* what was rendered ("" for static only) */
     int64_t time;
-    size_t drawables;        /* 3D drawables plus visible plotted series */
+    size_t drawables;        /* 3D and 2D drawables plus visible plotted series */
     size_t n_views;          /* views composited */
     char views[512];         /* their classes and origins, "Spatial3D /, TimeSeries /a" */
     bool load_failed;        /* load_error holds why; the picture shows what loaded */
