@@ -19,7 +19,9 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#ifndef __clang__ /* gcc's alone; clang (the fuzz build) does not know it */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wdouble-promotion"
 #pragma GCC diagnostic ignored "-Wstrict-overflow"
@@ -590,6 +592,66 @@ uint32_t rr_auto_color(uint16_t val) {
 
 /* ---------------- encoded images ---------------- */
 
+/* stb_image grows its buffer to a PNG chunk's stated length before it
+ * looks for the bytes, so a damaged length asks for up to 4 GiB. Check
+ * every chunk's length against what is there first (up to IEND). */
+static bool png_chunks_ok(const uint8_t *d, size_t len, const char **why) {
+    size_t i = 8; /* past the signature */
+    while (i + 12 <= len) {
+        size_t n = ((size_t)d[i] << 24) | ((size_t)d[i + 1] << 16) | ((size_t)d[i + 2] << 8) | d[i + 3];
+        if (n > len - i - 12) {
+            *why = "a chunk longer than the data left";
+            return false;
+        }
+        if (!memcmp(d + i + 4, "IEND", 4)) return true;
+        i += 12 + n;
+    }
+    *why = "no IEND chunk (truncated data)";
+    return false;
+}
+
+/* Debian's stb_image (2022) writes past its Huffman size table when a DHT
+ * segment's 16 code counts add up to more than 256 (fixed upstream later).
+ * Walk the JPEG's marker segments first, including those between the scans
+ * of a progressive file, and refuse such a table. False with *why. */
+static bool jpeg_tables_ok(const uint8_t *d, size_t len, const char **why) {
+    size_t i = 2; /* past SOI */
+    while (i + 4 <= len) {
+        if (d[i] != 0xff) { /* entropy-coded data: skip to the next marker */
+            i++;
+            continue;
+        }
+        uint8_t m = d[i + 1];
+        if (m == 0x00 || m == 0xff || (m >= 0xd0 && m <= 0xd7) || m == 0x01) {
+            i += m == 0xff ? 1 : 2; /* stuffed byte, fill, restart, TEM */
+            continue;
+        }
+        if (m == 0xd9) return true; /* EOI */
+        size_t seg = ((size_t)d[i + 2] << 8) | d[i + 3];
+        if (seg < 2) {
+            *why = "a marker segment shorter than its length field";
+            return false;
+        }
+        size_t end = i + 2 + seg;
+        if (end > len) end = len; /* truncated: stb reports that itself */
+        if (m == 0xc4) {
+            /* stb reads a cut-off table's missing counts as zeros. */
+            size_t p = i + 4;
+            while (p < end) {
+                size_t n = 0;
+                for (size_t k = p + 1; k < p + 17 && k < len; k++) n += d[k];
+                if (n > 256) {
+                    *why = "a Huffman table with more than 256 codes";
+                    return false;
+                }
+                p += 17 + n;
+            }
+        }
+        i = end;
+    }
+    return true;
+}
+
 rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char *media_type,
                                     int *width, int *height, uint8_t **out, rr_error_t *err) {
     *out = NULL;
@@ -605,6 +667,11 @@ rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char 
                             media_type && *media_type ? media_type : "no media type");
     if (len > (size_t)INT_MAX)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: %zu bytes is too large", len);
+    const char *why = NULL;
+    if (png && !png_chunks_ok(data, len, &why))
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: corrupt PNG: %s", why);
+    if (jpeg && !png && !jpeg_tables_ok(data, len, &why))
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: corrupt JPEG: %s", why);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp))
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: corrupt %s: %s",
@@ -613,7 +680,7 @@ rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char 
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: %dx%d pixels is too large", w, h);
     uint8_t *px = stbi_load_from_memory(data, (int)len, &w, &h, &comp, 4);
     if (!px) {
-        const char *why = stbi_failure_reason();
+        why = stbi_failure_reason();
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded image: corrupt %s: %s",
                             png ? "PNG" : "JPEG", why && *why ? why : "truncated or damaged data");
     }
@@ -644,6 +711,9 @@ rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const cha
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: %zu bytes are not a PNG", len);
     if (len > (size_t)INT_MAX)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: %zu bytes is too large", len);
+    const char *why = NULL;
+    if (!png_chunks_ok(data, len, &why))
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: corrupt PNG: %s", why);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp) || w <= 0 || h <= 0)
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: corrupt PNG: %s", stbi_failure_reason());
@@ -653,7 +723,7 @@ rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const cha
     void *px = wide ? (void *)stbi_load_16_from_memory(data, (int)len, &w, &h, &comp, 1)
                     : (void *)stbi_load_from_memory(data, (int)len, &w, &h, &comp, 1);
     if (!px) {
-        const char *why = stbi_failure_reason();
+        why = stbi_failure_reason();
         return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: corrupt PNG: %s",
                             why && *why ? why : "truncated or damaged data");
     }
