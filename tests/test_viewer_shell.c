@@ -32,7 +32,7 @@ static rr_gfx_context_t *g_ctx;
 static rr_gfx_renderer_t *g_r;
 static rr_ui_font_t *g_font;
 static char g_dir[256];
-static char g_rec_a[300], g_rec_b[300], g_cut[300];
+static char g_rec_a[300], g_rec_b[300], g_cut[300], g_more[300];
 static double g_now;
 
 /* ---------------- recordings ---------------- */
@@ -74,6 +74,21 @@ static int setup(void **state) {
     snprintf(g_cut, sizeof g_cut, "%s/cut.rrd", g_dir);
     write_recording(g_rec_a, "shell_app_a", "rec_a");
     write_recording(g_rec_b, "shell_app_b", "rec_b");
+    /* More of recording rec_a: a new entity under the 3D view. */
+    snprintf(g_more, sizeof g_more, "%s/more.rrd", g_dir);
+    {
+        rr_recording_options_t opts = {.recording_id = "rec_a"};
+        rr_recording_stream_t *rec = NULL;
+        rr_error_t err = {0};
+        if (rr_recording_stream_new("shell_app_a", &opts, &rec, &err) != RR_OK || rr_save(rec, g_more, &err) != RR_OK)
+            return -1;
+        rr_set_time_sequence(rec, "frame", 5);
+        const rr_position3d_t pos[1] = {{0, 1, 0}};
+        rr_archetype_t *a = NULL;
+        if (rr_points3d_new(&a, pos, 1, RR_COPY, &err) != RR_OK || rr_log(rec, "world/extra", a, &err) != RR_OK) return -1;
+        rr_archetype_free(a);
+        rr_recording_stream_free(rec);
+    }
     /* The first recording cut in the middle of a message. */
     size_t len = 0;
     uint8_t *bytes = rr_test_read_file(g_rec_a, &len);
@@ -430,6 +445,34 @@ static void test_click_point_selects(void **state) {
     close_fixture(&fx);
 }
 
+/* The blueprint follows new entities; what the user hid stays hidden. */
+static void test_blueprint_keeps_user_changes(void **state) {
+    (void)state;
+    fixture_t fx;
+    const char *files[] = {g_rec_a};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    rr_shell_view_info_t v3;
+    int i3 = find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    char key[128];
+    snprintf(key, sizeof key, "entity_eye:%d:/world/points", i3);
+    click_item(&fx, key);
+    assert_int_equal(count_red(&fx, v3.content), 0);
+    assert_false(rr_shell_item_rect(fx.shell, "entity:0:/world/extra", &(rr_ui_rect_t){0}));
+    rr_error_t err = {0};
+    assert_rr_ok(rr_app_open_file(fx.app, g_more, &err), &err);
+    assert_true(rr_app_wait_loaded(fx.app, 20000));
+    frame(&fx);
+    frame(&fx);
+    i3 = find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
+    snprintf(key, sizeof key, "entity:%d:/world/extra", i3);
+    rr_ui_rect_t r;
+    assert_true(rr_shell_item_rect(fx.shell, key, &r));
+    assert_int_equal(count_red(&fx, v3.content), 0); /* /world/points still hidden */
+    assert_int_equal(v3.drawables, 1);                /* /world/extra drawn */
+    close_fixture(&fx);
+}
+
 static void test_plot_click_sets_time(void **state) {
     (void)state;
     fixture_t fx;
@@ -528,6 +571,7 @@ int main(void) {
         cmocka_unit_test(test_entity_row_selects),
         cmocka_unit_test(test_entity_eye_hides_pixels),
         cmocka_unit_test(test_click_point_selects),
+        cmocka_unit_test(test_blueprint_keeps_user_changes),
         cmocka_unit_test(test_plot_click_sets_time),
         cmocka_unit_test(test_corrupt_file_banner),
         cmocka_unit_test(test_palette_and_keys),
