@@ -413,7 +413,7 @@ static void test_click_point_selects(void **state) {
     frame(&fx);
     rr_shell_view_info_t v3;
     find_view(&fx, RR_VIEW_SPATIAL3D, &v3);
-    float x, y;
+    float x = 0, y = 0;
     assert_true(nearest_red(&fx, v3.content, &x, &y));
     /* Hovering names it. */
     rr_ui_input_mouse_pos(fx.ui, x, y);
