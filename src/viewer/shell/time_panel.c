@@ -30,9 +30,8 @@
 
 #define THIN_SPACE "\xE2\x80\x89"   /* U+2009, Rerun's thousands separator */
 #define MINUS_SIGN "\xE2\x88\x92"   /* U+2212 */
-/* The atlas holds U+2010..U+203F, not U+2009: drawn text shows the narrow
- * no-break space U+202F, which looks the same. */
-#define DRAWN_THIN_SPACE "\xE2\x80\xAF"
+/* Typed times may hold the narrow no-break space U+202F too. */
+#define NARROW_NBSP "\xE2\x80\xAF"
 
 static const double k_speeds[] = {0.25, 0.5, 1, 2, 4, 8};
 static const char *const k_speed_names[] = {"0.25x", "0.5x", "1x", "2x", "4x", "8x"};
@@ -237,7 +236,7 @@ size_t rr_time_panel_format_compact(rr_time_type_t type, int64_t value, char *ou
 static bool normalize(const char *s, char *out, size_t cap) {
     size_t n = 0;
     while (*s) {
-        if (!strncmp(s, THIN_SPACE, 3) || !strncmp(s, DRAWN_THIN_SPACE, 3)) {
+        if (!strncmp(s, THIN_SPACE, 3) || !strncmp(s, NARROW_NBSP, 3)) {
             s += 3;
             continue;
         }
@@ -1024,8 +1023,6 @@ static void paint_ruler(rr_time_panel_t *tp, rr_ui_t *ui, rr_time_type_t type, r
         char lab[64];
         sb_t lb = {lab, sizeof lab, 0};
         format_compact(&lb, type, clamp_time_d(t));
-        /* What the atlas cannot draw, swapped for what looks the same. */
-        for (char *p = strstr(lab, THIN_SPACE); p; p = strstr(p, THIN_SPACE)) memcpy(p, DRAWN_THIN_SPACE, 3);
         rr_ui_draw_text(ui, x + 4, ruler.y + 2, lab, strlen(lab), strong);
     }
 }
@@ -1161,8 +1158,6 @@ static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_st
     if (!editing) {
         if (tl) {
             rr_time_panel_format(tl->type, rr_app_time(app), now_ns(), tp->time_buf, sizeof tp->time_buf);
-            for (char *p = strstr(tp->time_buf, THIN_SPACE); p; p = strstr(p, THIN_SPACE))
-                memcpy(p, DRAWN_THIN_SPACE, 3);
         } else {
             tp->time_buf[0] = 0;
         }
@@ -1364,7 +1359,6 @@ static void draw_row(row_ctx_t *c, int id) {
         else if (on_event) {
             char when[64];
             rr_time_panel_format(c->tl->type, event_t, now_ns(), when, sizeof when);
-            for (char *p = strstr(when, THIN_SPACE); p; p = strstr(p, THIN_SPACE)) memcpy(p, DRAWN_THIN_SPACE, 3);
             snprintf(tip, sizeof tip, "%s: %llu event%s, nearest at %s", rowname,
                      (unsigned long long)ev, ev == 1 ? "" : "s", when);
         } else {

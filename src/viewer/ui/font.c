@@ -41,7 +41,7 @@ static const struct {
 } k_ranges[] = {
     {0x20, 0x5F},    /* ASCII */
     {0xA0, 0x60},    /* Latin-1 supplement */
-    {0x2010, 0x30},  /* dashes, quotes, bullet, ellipsis */
+    {0x2000, 0x40},  /* spaces (thin: Rerun's digit groups), dashes, quotes, bullet, ellipsis */
     {0x2190, 0x10},  /* arrows */
     {0x2212, 0x1},   /* minus sign */
     {0x23F4, 0xC},   /* media controls (play, pause, stop, record) */
