@@ -93,7 +93,7 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
             rr_camera_init(&cam);
             rr_camera_set_up(&cam, rr_spatial3d_up(view));
             rr_aabb_t bounds = rr_spatial3d_bounds(view);
-            rr_camera_fit(&cam, &bounds);
+            rr_camera_fit_aspect(&cam, &bounds, (float)w / (float)h);
             st = rr_spatial3d_draw(view, target, &cam, NULL, err);
         }
         rr_spatial3d_free(view);

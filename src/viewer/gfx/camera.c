@@ -27,14 +27,19 @@ void rr_camera_set_up(rr_camera_t *c, rr_vec3_t up) {
     if (rr_v3_len(up) > 0) c->up = rr_v3_norm(up);
 }
 
-void rr_camera_fit(rr_camera_t *c, const rr_aabb_t *bounds) {
+void rr_camera_fit(rr_camera_t *c, const rr_aabb_t *bounds) { rr_camera_fit_aspect(c, bounds, 1.0f); }
+
+void rr_camera_fit_aspect(rr_camera_t *c, const rr_aabb_t *bounds, float aspect) {
     rr_aabb_t b = *bounds;
     if (rr_aabb_is_empty(&b)) b = (rr_aabb_t){{-1, -1, -1}, {1, 1, 1}};
     c->target = rr_v3_scale(rr_v3_add(b.min, b.max), 0.5f);
     float radius = 0.5f * rr_v3_len(rr_v3_sub(b.max, b.min));
     if (!(radius > 1e-6f)) radius = 1.0f;
-    /* A sphere of that radius fits the vertical field of view. */
-    c->distance = radius / sinf(0.5f * c->fovy) * 1.05f;
+    /* A sphere of that radius fits the narrower of the two fields of view
+     * (the horizontal one in a viewport taller than wide). */
+    float half = 0.5f * c->fovy;
+    if (aspect > 0 && aspect < 1) half = atanf(tanf(half) * aspect);
+    c->distance = radius / sinf(half) * 1.05f;
     c->yaw = -0.6f;
     c->pitch = 0.45f;
 }

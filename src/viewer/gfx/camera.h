@@ -23,6 +23,9 @@ void rr_camera_set_up(rr_camera_t *c, rr_vec3_t up);
 /* Looks at the box's centre from far enough to see all of it from the
  * default direction (an empty box: the unit cube around the origin). */
 void rr_camera_fit(rr_camera_t *c, const rr_aabb_t *bounds);
+/* The same for a viewport of this aspect (width / height): a tall one fits
+ * the bounds across its width. */
+void rr_camera_fit_aspect(rr_camera_t *c, const rr_aabb_t *bounds, float aspect);
 /* Rotates around the target (radians). */
 void rr_camera_orbit(rr_camera_t *c, float dyaw, float dpitch);
 /* Moves target and eye in the view plane by a drag of (dx, dy) pixels in a

@@ -265,7 +265,7 @@ static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
         rr_camera_init(&v->cam);
         rr_camera_set_up(&v->cam, rr_spatial3d_up(v->s3d));
         rr_aabb_t b = rr_spatial3d_bounds(v->s3d);
-        rr_camera_fit(&v->cam, &b);
+        rr_camera_fit_aspect(&v->cam, &b, v->content.h > 0 ? v->content.w / v->content.h : 1.0f);
     }
     v->drawables = rr_spatial3d_num_drawables(v->s3d);
     RR_TRY(ensure_target(s, v, err));
