@@ -581,7 +581,7 @@ static void test_zoom_pan_reset(void **state) {
     float mx = rr_time_panel_x_from_time(tp, 30);
     move(mx, cy(ruler));
     frame(tp, app);
-    rr_ui_input_wheel(g_ui, 0, 100);
+    rr_ui_input_wheel(g_ui, 0, 8 * RR_UI_WHEEL_NOTCH); /* eight notches: over 2x */
     frame(tp, app);
     rr_time_panel_view(tp, &lo, &hi, &zoomed);
     assert_true(zoomed);

@@ -114,7 +114,9 @@ static bool feed_input(win_t *w, bool *want_shot) {
             if (e->button >= 0 && e->button < 3) rr_ui_input_mouse_button(w->ui, e->button, e->pressed);
             break;
         /* Wheel notches as GLFW reports them (the web host passes the same unit). */
-        case RR_INPUT_SCROLL: rr_ui_input_wheel(w->ui, (float)e->dx, (float)e->dy); break;
+        case RR_INPUT_SCROLL:
+            rr_ui_input_wheel(w->ui, (float)e->dx * RR_UI_WHEEL_NOTCH, (float)e->dy * RR_UI_WHEEL_NOTCH);
+            break;
         case RR_INPUT_KEY: {
             rr_ui_input_modifiers(w->ui, (unsigned)e->mods & 15u);
             if (e->key == RR_KEY_F12) {

@@ -28,7 +28,8 @@ static inline float shell_mouse_dy(const rr_ui_t *ui) { return ui->my - ui->prev
 static inline bool shell_button_down(const rr_ui_t *ui, int b) { return ui->down[b]; }
 static inline bool shell_button_pressed(const rr_ui_t *ui, int b) { return ui->pressed[b]; }
 static inline bool shell_button_released(const rr_ui_t *ui, int b) { return ui->released[b]; }
-static inline float shell_wheel_y(const rr_ui_t *ui) { return ui->wheel_y; }
+/* The wheel in notches (views zoom a step per notch). */
+static inline float shell_wheel_y(const rr_ui_t *ui) { return ui->wheel_y / RR_UI_WHEEL_NOTCH; }
 static inline unsigned shell_mods(const rr_ui_t *ui) { return ui->mods; }
 static inline bool shell_key(const rr_ui_t *ui, rr_ui_key_t k) { return ui_key(ui, k); }
 /* The mouse is over a popup (combo list, menu, palette): views leave it alone. */

@@ -253,7 +253,7 @@ static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
         v->cam_touched = true;
     }
     if (m.wheel) {
-        /* One wheel step (GLFW's unit, ~10 points here) zooms by 10 %. */
+        /* One wheel notch zooms by 10 %. */
         rr_camera_zoom(&v->cam, powf(0.9f, m.wheel));
         v->cam_touched = true;
     }

@@ -1474,7 +1474,8 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     bool user_moved = false;
     if (has_range) {
         if (ui->wheel_y != 0 && (in_ruler || (in_streams && (ui->mods & RR_UI_MOD_CTRL)))) {
-            double factor = exp((double)ui->wheel_y * 0.01);
+            /* About 10 % per wheel notch (RR_UI_WHEEL_NOTCH points). */
+            double factor = exp((double)ui->wheel_y * (0.1 / RR_UI_WHEEL_NOTCH));
             double tm = rr_time_panel_time_from_x(tp, ui->mx);
             double lo = tm - (tm - tp->view_min) / factor, hi = tm + (tp->view_max - tm) / factor;
             double min_span = tl->type == RR_TIME_SEQUENCE ? 1.0 : 1000.0;

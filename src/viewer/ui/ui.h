@@ -98,7 +98,11 @@ void rr_ui_input_mouse_pos(rr_ui_t *ui, float x, float y);
 void rr_ui_input_mouse_leave(rr_ui_t *ui);
 void rr_ui_input_mouse_button(rr_ui_t *ui, int button, bool down);
 /* Wheel motion in points, signed as GLFW reports it: positive dy moves the
- * view toward the top of the content (the scroll offset shrinks). */
+ * view toward the top of the content (the scroll offset shrinks). Hosts
+ * whose wheel counts notches (GLFW; a browser's line mode) multiply by
+ * RR_UI_WHEEL_NOTCH, so a scroll area moves about two rows per notch and
+ * the views zoom by the same step whatever the host. */
+#define RR_UI_WHEEL_NOTCH 50.0f
 void rr_ui_input_wheel(rr_ui_t *ui, float dx, float dy);
 /* A key going down (again for auto-repeat) or up. */
 void rr_ui_input_key(rr_ui_t *ui, rr_ui_key_t key, bool down);

@@ -455,10 +455,10 @@ EMSCRIPTEN_KEEPALIVE void rr_web_input_mouse_button(int button, int down) {
 }
 
 /* In GLFW's unit (a notch is 1) and sign (positive dy: away from the
- * user), as the native window passes it. */
+ * user), as the native window gets it; both hand the toolkit points. */
 EMSCRIPTEN_KEEPALIVE void rr_web_input_wheel(double dx, double dy) {
     if (!g_v.ui) return;
-    rr_ui_input_wheel(g_v.ui, (float)dx, (float)dy);
+    rr_ui_input_wheel(g_v.ui, (float)dx * RR_UI_WHEEL_NOTCH, (float)dy * RR_UI_WHEEL_NOTCH);
     g_v.dirty = true;
 }
 
