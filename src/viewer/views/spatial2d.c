@@ -15,6 +15,7 @@
 #include "arrow/array.h"
 #include "viewer/gfx/image_decode.h"
 #include "viewer/gfx/texture.h"
+#include "viewer/views/row_cache.h"
 
 /* Rerun's defaults (re_sdk_types draw_order_ext.rs, radius_ext.rs). */
 #define DEFAULT_RADIUS (-1.5f)
@@ -127,10 +128,7 @@ typedef struct inst {
 } inst_t;
 
 typedef struct entry {
-    struct entry *next;
-    rr_tuid_t chunk_id;
-    int64_t row;
-    int kind;
+    rr_row_cache_entry_t base; /* the chunk and row of the primary component's cell */
     uint64_t key2;
     bool built;
     char why[256]; /* non-empty: the data is bad, nothing to draw */
@@ -174,8 +172,7 @@ struct rr_spatial2d {
     rr_entity_path_t origin;
     uint32_t subscription;
     rr_gfx_quad_program_t *quad;
-    entry_t **buckets;
-    size_t n_buckets, n_entries;
+    rr_row_cache_t cache;
     size_t gpu_bytes, gpu_budget;
     uint64_t frame;
     item_t *items;
@@ -210,11 +207,6 @@ static void warn(rr_spatial2d_t *v, const char *fmt, ...) {
 
 /* ---------------- the GPU cache ---------------- */
 
-static size_t bucket_of(const rr_spatial2d_t *v, rr_tuid_t id) {
-    uint64_t h = (id.time_ns * 0x9E3779B97F4A7C15ull) ^ (id.inc * 0xC2B2AE3D27D4EB4Full);
-    return (size_t)(h >> 17) & (v->n_buckets - 1);
-}
-
 static void entry_free(rr_spatial2d_t *v, entry_t *e) {
     v->gpu_bytes -= e->gpu_bytes;
     rr_gfx_texture_free(e->tex);
@@ -238,19 +230,11 @@ static void entry_reset(rr_spatial2d_t *v, entry_t *e) {
     e->built = false, e->why[0] = 0, e->has_bounds = false, e->downscaled = false;
 }
 
+static void drop_entry(void *ctx, rr_row_cache_entry_t *e) { entry_free(ctx, (entry_t *)e); }
+
 static void drop_chunk(rr_spatial2d_t *v, rr_tuid_t id) {
-    entry_t **pp = &v->buckets[bucket_of(v, id)];
-    while (*pp) {
-        entry_t *e = *pp;
-        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc) {
-            *pp = e->next;
-            entry_free(v, e);
-            v->n_entries--;
-            v->n_items = 0; /* the frame's list may point at it: nothing to draw until the next prepare */
-        } else {
-            pp = &e->next;
-        }
-    }
+    /* The frame's list may point at what goes: nothing to draw until the next prepare. */
+    if (rr_row_cache_drop_chunk(&v->cache, id, drop_entry, v)) v->n_items = 0;
 }
 
 static void on_store_event(void *ctx, const rr_store_event_t *ev) {
@@ -261,54 +245,22 @@ static void on_store_event(void *ctx, const rr_store_event_t *ev) {
 }
 
 static entry_t *cache_find(rr_spatial2d_t *v, rr_tuid_t id, int64_t row, int kind) {
-    for (entry_t *e = v->buckets[bucket_of(v, id)]; e; e = e->next)
-        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc && e->row == row && e->kind == kind)
-            return e;
-    return NULL;
-}
-
-static void cache_grow(rr_spatial2d_t *v) {
-    size_t n = v->n_buckets * 2;
-    entry_t **nb = calloc(n, sizeof *nb);
-    if (!nb) return; /* longer chains, still correct */
-    entry_t **old = v->buckets;
-    size_t old_n = v->n_buckets;
-    v->buckets = nb;
-    v->n_buckets = n;
-    for (size_t i = 0; i < old_n; i++)
-        for (entry_t *e = old[i], *next; e; e = next) {
-            next = e->next;
-            size_t b = bucket_of(v, e->chunk_id);
-            e->next = nb[b];
-            nb[b] = e;
-        }
-    free(old);
+    return (entry_t *)rr_row_cache_find(&v->cache, id, row, kind);
 }
 
 static entry_t *cache_insert(rr_spatial2d_t *v, rr_tuid_t id, int64_t row, int kind) {
-    if (v->n_entries >= v->n_buckets * 2) cache_grow(v);
-    entry_t *e = calloc(1, sizeof *e);
-    if (!e) return NULL;
-    e->chunk_id = id;
-    e->row = row;
-    e->kind = kind;
-    size_t b = bucket_of(v, id);
-    e->next = v->buckets[b];
-    v->buckets[b] = e;
-    v->n_entries++;
-    return e;
+    return (entry_t *)rr_row_cache_insert(&v->cache, sizeof(entry_t), id, row, kind);
 }
 
 rr_status_t rr_spatial2d_new(rr_gfx_renderer_t *r, rr_store_t *store, const rr_entity_path_t *origin,
                              rr_spatial2d_t **out, rr_error_t *err) {
     *out = NULL;
     rr_spatial2d_t *v = calloc(1, sizeof *v);
-    if (v) {
-        v->n_buckets = 64;
-        v->buckets = calloc(v->n_buckets, sizeof *v->buckets);
-    }
-    if (!v || !v->buckets) {
+    if (v && !rr_row_cache_init(&v->cache, 64)) {
         free(v);
+        v = NULL;
+    }
+    if (!v) {
         return rr_error_set(err, RR_ERR_NOMEM, "spatial2d: out of memory");
     }
     v->r = r;
@@ -331,12 +283,7 @@ rr_status_t rr_spatial2d_new(rr_gfx_renderer_t *r, rr_store_t *store, const rr_e
 void rr_spatial2d_free(rr_spatial2d_t *v) {
     if (!v) return;
     if (v->subscription) rr_store_unsubscribe(v->store, v->subscription);
-    for (size_t i = 0; i < v->n_buckets; i++)
-        for (entry_t *e = v->buckets[i], *next; e; e = next) {
-            next = e->next;
-            entry_free(v, e);
-        }
-    free(v->buckets);
+    rr_row_cache_free(&v->cache, drop_entry, v);
     rr_gfx_quad_program_free(v->quad);
     rr_entity_path_free(&v->origin);
     for (size_t i = 0; i < v->n_hidden; i++) free(v->hidden[i]);
@@ -1510,14 +1457,19 @@ static int cmp_last_used(const void *a, const void *b) {
 static void evict(rr_spatial2d_t *v) {
     if (v->gpu_bytes <= v->gpu_budget) return;
     size_t n = 0;
-    for (size_t i = 0; i < v->n_buckets; i++)
-        for (entry_t *e = v->buckets[i]; e; e = e->next) n += e->last_used != v->frame && e->gpu_bytes;
+    for (size_t i = 0; i < v->cache.n_buckets; i++)
+        for (rr_row_cache_entry_t *b = v->cache.buckets[i]; b; b = b->next) {
+            entry_t *e = (entry_t *)b;
+            n += e->last_used != v->frame && e->gpu_bytes;
+        }
     entry_t **old = n ? malloc(n * sizeof *old) : NULL;
     if (!old) return; /* out of memory: keep them, still correct */
     size_t k = 0;
-    for (size_t i = 0; i < v->n_buckets; i++)
-        for (entry_t *e = v->buckets[i]; e; e = e->next)
+    for (size_t i = 0; i < v->cache.n_buckets; i++)
+        for (rr_row_cache_entry_t *b = v->cache.buckets[i]; b; b = b->next) {
+            entry_t *e = (entry_t *)b;
             if (e->last_used != v->frame && e->gpu_bytes) old[k++] = e;
+        }
     qsort(old, n, sizeof *old, cmp_last_used);
     for (size_t i = 0; i < n && v->gpu_bytes > v->gpu_budget; i++) entry_reset(v, old[i]);
     free(old);
@@ -1964,6 +1916,6 @@ bool rr_spatial2d_label(rr_spatial2d_t *v, size_t i, int w, int h, rr_spatial2d_
 
 size_t rr_spatial2d_num_drawables(const rr_spatial2d_t *v) { return v->n_items; }
 const char *rr_spatial2d_warning(const rr_spatial2d_t *v) { return v->warning[0] ? v->warning : NULL; }
-size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v) { return v->n_entries; }
+size_t rr_spatial2d_cache_size(const rr_spatial2d_t *v) { return v->cache.n_entries; }
 size_t rr_spatial2d_gpu_bytes(const rr_spatial2d_t *v) { return v->gpu_bytes; }
 void rr_spatial2d_set_gpu_budget(rr_spatial2d_t *v, size_t bytes) { v->gpu_budget = bytes; }

@@ -20,11 +20,6 @@ void rr_spatial3d_options_default(rr_spatial3d_options_t *o) {
 
 /* ---------------- the GPU cache ---------------- */
 
-static size_t bucket_of(const rr_spatial3d_t *v, rr_tuid_t id) {
-    uint64_t h = (id.time_ns * 0x9E3779B97F4A7C15ull) ^ (id.inc * 0xC2B2AE3D27D4EB4Full);
-    return (size_t)(h >> 17) & (v->n_buckets - 1);
-}
-
 void rr_s3d_warn(rr_spatial3d_t *v, const char *fmt, ...) {
     if (v->warning[0]) return; /* the first problem is the one to fix */
     va_list ap;
@@ -48,20 +43,13 @@ static void entry_clear(rr_spatial3d_t *v, cache_entry_t *e) {
     e->built = false;
 }
 
-static void drop_chunk(rr_spatial3d_t *v, rr_tuid_t id) {
-    cache_entry_t **pp = &v->buckets[bucket_of(v, id)];
-    while (*pp) {
-        cache_entry_t *e = *pp;
-        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc) {
-            *pp = e->next;
-            entry_clear(v, e);
-            free(e);
-            v->n_entries--;
-        } else {
-            pp = &e->next;
-        }
-    }
+static void drop_entry(void *ctx, rr_row_cache_entry_t *base) {
+    cache_entry_t *e = (cache_entry_t *)base;
+    entry_clear(ctx, e);
+    free(e);
 }
+
+static void drop_chunk(rr_spatial3d_t *v, rr_tuid_t id) { rr_row_cache_drop_chunk(&v->cache, id, drop_entry, v); }
 
 static void on_store_event(void *ctx, const rr_store_event_t *ev) {
     rr_spatial3d_t *v = ctx;
@@ -78,55 +66,22 @@ static void on_store_event(void *ctx, const rr_store_event_t *ev) {
 }
 
 static cache_entry_t *cache_find(rr_spatial3d_t *v, rr_tuid_t id, int64_t row, int kind) {
-    for (cache_entry_t *e = v->buckets[bucket_of(v, id)]; e; e = e->next)
-        if (e->chunk_id.time_ns == id.time_ns && e->chunk_id.inc == id.inc && e->row == row &&
-            e->kind == kind)
-            return e;
-    return NULL;
-}
-
-static void cache_grow(rr_spatial3d_t *v) {
-    size_t n = v->n_buckets * 2;
-    cache_entry_t **nb = calloc(n, sizeof *nb);
-    if (!nb) return; /* longer chains, still correct */
-    cache_entry_t **old = v->buckets;
-    size_t old_n = v->n_buckets;
-    v->buckets = nb;
-    v->n_buckets = n;
-    for (size_t i = 0; i < old_n; i++)
-        for (cache_entry_t *e = old[i], *next; e; e = next) {
-            next = e->next;
-            size_t b = bucket_of(v, e->chunk_id);
-            e->next = nb[b];
-            nb[b] = e;
-        }
-    free(old);
+    return (cache_entry_t *)rr_row_cache_find(&v->cache, id, row, kind);
 }
 
 static cache_entry_t *cache_insert(rr_spatial3d_t *v, rr_tuid_t id, int64_t row, int kind) {
-    if (v->n_entries >= v->n_buckets * 2) cache_grow(v);
-    cache_entry_t *e = calloc(1, sizeof *e);
-    if (!e) return NULL;
-    e->chunk_id = id;
-    e->row = row;
-    e->kind = kind;
-    size_t b = bucket_of(v, id);
-    e->next = v->buckets[b];
-    v->buckets[b] = e;
-    v->n_entries++;
-    return e;
+    return (cache_entry_t *)rr_row_cache_insert(&v->cache, sizeof(cache_entry_t), id, row, kind);
 }
 
 rr_status_t rr_spatial3d_new(rr_gfx_renderer_t *r, rr_store_t *store, rr_spatial3d_t **out,
                              rr_error_t *err) {
     *out = NULL;
     rr_spatial3d_t *v = calloc(1, sizeof *v);
-    if (v) {
-        v->n_buckets = 256;
-        v->buckets = calloc(v->n_buckets, sizeof *v->buckets);
-    }
-    if (!v || !v->buckets) {
+    if (v && !rr_row_cache_init(&v->cache, 256)) {
         free(v);
+        v = NULL;
+    }
+    if (!v) {
         return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: out of memory");
     }
     v->r = r;
@@ -153,13 +108,7 @@ static void free_hidden(rr_spatial3d_t *v) {
 void rr_spatial3d_free(rr_spatial3d_t *v) {
     if (!v) return;
     if (v->subscription) rr_store_unsubscribe(v->store, v->subscription);
-    for (size_t i = 0; i < v->n_buckets; i++)
-        for (cache_entry_t *e = v->buckets[i], *next; e; e = next) {
-            next = e->next;
-            entry_clear(v, e);
-            free(e);
-        }
-    free(v->buckets);
+    rr_row_cache_free(&v->cache, drop_entry, v);
     free(v->draws);
     free(v->names);
     free(v->world);
@@ -635,7 +584,7 @@ rr_aabb_t rr_spatial3d_bounds(const rr_spatial3d_t *v) { return v->bounds; }
 rr_vec3_t rr_spatial3d_up(const rr_spatial3d_t *v) { return v->up; }
 size_t rr_spatial3d_num_drawables(const rr_spatial3d_t *v) { return v->n_things; }
 const char *rr_spatial3d_warning(const rr_spatial3d_t *v) { return v->warning[0] ? v->warning : NULL; }
-size_t rr_spatial3d_cache_size(const rr_spatial3d_t *v) { return v->n_entries; }
+size_t rr_spatial3d_cache_size(const rr_spatial3d_t *v) { return v->cache.n_entries; }
 
 /* ---------------- picking ---------------- */
 

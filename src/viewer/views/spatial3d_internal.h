@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "viewer/views/row_cache.h"
 #include "viewer/views/spatial3d.h"
 
 /* Rerun's defaults (re_sdk_types radius_ext.rs, re_view_spatial
@@ -71,10 +72,7 @@ typedef struct geo {
 #define MAX_GEOS 2
 
 typedef struct cache_entry {
-    struct cache_entry *next;
-    rr_tuid_t chunk_id; /* the chunk holding the primary component's cell */
-    int64_t row;
-    int kind;
+    rr_row_cache_entry_t base; /* the chunk holding the primary component's cell, its row */
     uint64_t key2; /* which secondary cells (colours, radii, ...) it was built from */
     bool built;
     geo_t geo[MAX_GEOS];
@@ -93,8 +91,7 @@ struct rr_spatial3d {
     rr_gfx_renderer_t *r;
     rr_store_t *store;
     uint32_t subscription;
-    cache_entry_t **buckets;
-    size_t n_buckets, n_entries;
+    rr_row_cache_t cache;
     drawable_t *draws;
     size_t n_draws, cap_draws;
     size_t n_things; /* entity and archetype pairs drawn */
