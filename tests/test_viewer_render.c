@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "viewer_testgl.h"
 
 #include "arrow/builder.h"
 #include "arrow/schema.h"
@@ -438,17 +439,8 @@ static void test_camera(void **state) {
 }
 
 int main(void) {
-    rr_error_t err = {0};
-    if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
-        printf("skipping: no headless OpenGL ES 3 context: %s\n", err.msg);
-        return 77;
-    }
-    if (rr_gfx_renderer_new(&g_r, &err) != RR_OK) {
-        fprintf(stderr, "renderer: %s\n", err.msg);
-        rr_gfx_context_free(g_ctx);
-        return 1;
-    }
-    printf("renderer: %s (%s)\n", rr_gfx_renderer_name(g_r), rr_gfx_renderer_gl_version(g_r));
+    int gl = viewer_test_gl_open(&g_ctx, &g_r);
+    if (gl) return gl;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_point_at_centre),
         cmocka_unit_test(test_ui_point_radius),

@@ -23,6 +23,7 @@
 #include "rerun.h"
 #include "rerun_archetypes.h"
 #include "testutil.h"
+#include "viewer_testgl.h"
 
 
 /* A 16x16 JPEG of flat rgb(200, 40, 90), quality 90 (written once by
@@ -1271,17 +1272,8 @@ static void test_reference_images(void **state) {
 }
 
 int main(void) {
-    rr_error_t err = {0};
-    if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
-        printf("skipping: no headless OpenGL ES 3 context: %s\n", err.msg);
-        return 77;
-    }
-    if (rr_gfx_renderer_new(&g_r, &err) != RR_OK) {
-        fprintf(stderr, "renderer: %s\n", err.msg);
-        rr_gfx_context_free(g_ctx);
-        return 1;
-    }
-    printf("renderer: %s (%s)\n", rr_gfx_renderer_name(g_r), rr_gfx_renderer_gl_version(g_r));
+    int gl = viewer_test_gl_open(&g_ctx, &g_r);
+    if (gl) return gl;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_rgb_u8),
         cmocka_unit_test(test_image_models_and_types),
