@@ -282,7 +282,9 @@ rr_status_t rr_app_run_window(rr_app_t *app, const rr_app_window_options_t *o, r
          * large file streams in. */
         if (rr_app_update(app, 8) > 0) w.dirty = true;
         int64_t before = rr_app_time(app);
-        rr_app_tick(app, t - last);
+        /* A stalled frame moves playback by at most 0.1 s, as Rerun bounds
+         * its per-frame motions. */
+        rr_app_tick(app, t - last < 0.1 ? t - last : 0.1);
         last = t;
         if (rr_app_time(app) != before) w.dirty = true;
         int fw, fh;

@@ -7,7 +7,7 @@
 //    "active_recording": "...", "active_timeline": "..." | null,
 //    "timelines": {"NAME": {"min", "max"} | null}, "canvas": {"width",
 //    "height", "distinct_pixels"}, "api": {timeline, range, at_start, playing,
-//    after_play, events: [types]}, "channel": {the same file sent through
+//    after_play, played_s (how long it played), events: [types]}, "channel": {the same file sent through
 //    open_channel after close(): rec, ranges, error, right_hidden /
 //    right_back: the selection panel's rect after override_panel_state,
 //    dropped: {rec, ranges} of the same bytes dropped on the canvas as a file},
@@ -125,13 +125,16 @@ async function main() {
     const mark = window.rerunEvents.length;
     v.set_current_time(rec, tl, range.min);
     const at_start = v.get_current_time(rec, tl);
+    const t_play = performance.now();
     v.set_playing(rec, true);
     const playing = v.get_playing(rec);
     await new Promise((r) => setTimeout(r, 400));
     v.set_playing(rec, false);
+    // What really passed: a busy machine fires the timer late.
+    const played_s = (performance.now() - t_play) / 1000;
     const after_play = v.get_current_time(rec, tl);
     await new Promise((r) => setTimeout(r, 300)); // the events go out on the next poll
-    return { timeline: tl, range, at_start, playing, after_play, selftest: v.selftest(),
+    return { timeline: tl, range, at_start, playing, after_play, played_s, selftest: v.selftest(),
              events: window.rerunEvents.slice(mark).map((e) => e.type) };
   });
   // The same bytes through a LogChannel (open_channel) after closing the

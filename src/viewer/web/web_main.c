@@ -634,7 +634,9 @@ static void frame(void) {
     /* a few ms of the 16 a frame has: a large file fills in over frames */
     if (rr_app_update(g_v.app, 8) > 0) g_v.dirty = true;
     if (rr_app_playing(g_v.app)) {
-        rr_app_tick(g_v.app, dt);
+        /* A stalled frame (a busy machine, a throttled tab) moves playback
+         * by at most 0.1 s, as Rerun bounds its per-frame motions. */
+        rr_app_tick(g_v.app, dt < 0.1 ? dt : 0.1);
         g_v.dirty = true;
     }
     uint64_t key = state_key();
