@@ -16,6 +16,7 @@
 #include "viewer/gfx/image_decode.h"
 #include "viewer/gfx/texture.h"
 #include "viewer/views/row_cache.h"
+#include "viewer/views/transform.h"
 
 /* Rerun's defaults (re_sdk_types draw_order_ext.rs, radius_ext.rs). */
 #define DEFAULT_RADIUS (-1.5f)
@@ -1308,92 +1309,6 @@ static void origin_pinhole_bounds(rr_spatial2d_t *v, const char *timeline, int64
 
 /* ---------------- transforms ---------------- */
 
-/* Reads `width` f32 of a cell's first instance. */
-static bool read_floats(const rr_store_row_t *row, int width, float *out) {
-    cell_t c;
-    const uint8_t *p;
-    if (!cell_of(row, &c) || c.len < 1 || !(p = cell_fsl(&c, width, "f"))) return false;
-    memcpy(out, p, (size_t)width * 4);
-    return true;
-}
-
-/* The entity's Transform3D as parent_from_entity, with the semantics the 3D
- * view uses (spatial3d.c): only the components of the latest log call count,
- * applied mat3x3 first and translation last; a child-from-parent relation
- * inverts. In 2D only x and y matter: the projection drops z. */
-static rr_mat4_t local_transform(rr_spatial2d_t *v, const rr_entity_path_t *e, const char *timeline, int64_t t) {
-    static const char *const comps[6] = {"Transform3D:translation", "Transform3D:rotation_axis_angle",
-                                         "Transform3D:quaternion",  "Transform3D:scale",
-                                         "Transform3D:mat3x3",      "Transform3D:relation"};
-    rr_store_row_t rows[6];
-    bool found[6];
-    rr_store_query_latest_at(v->store, e, timeline, t, comps, 6, rows, found);
-    int latest = -1;
-    for (int i = 0; i < 6; i++) {
-        if (!found[i]) continue;
-        if (latest < 0 || rows[i].time > rows[latest].time ||
-            (rows[i].time == rows[latest].time &&
-             (rows[i].row_id.time_ns > rows[latest].row_id.time_ns ||
-              (rows[i].row_id.time_ns == rows[latest].row_id.time_ns && rows[i].row_id.inc > rows[latest].row_id.inc))))
-            latest = i;
-    }
-    rr_mat4_t m = rr_mat4_identity();
-    if (latest < 0) return m;
-    for (int i = 0; i < 6; i++)
-        found[i] = found[i] && rows[i].time == rows[latest].time && rows[i].row_id.time_ns == rows[latest].row_id.time_ns &&
-                   rows[i].row_id.inc == rows[latest].row_id.inc;
-    float f[9];
-    if (found[0] && read_floats(&rows[0], 3, f)) m = rr_mat4_translation(rr_v3(f[0], f[1], f[2]));
-    cell_t c;
-    if (found[1] && cell_of(&rows[1], &c) && c.len > 0 && !strcmp(c.type->format, "+s") && c.type->n_children == 2 &&
-        c.arr->n_children == 2) {
-        /* RotationAxisAngle {axis: [f32; 3], angle: f32} */
-        const struct ArrowArray *axis = c.arr->children[0], *ang = c.arr->children[1];
-        int64_t k = c.arr->offset + c.start;
-        if (!strcmp(c.type->children[0]->format, "+w:3") && !strcmp(c.type->children[1]->format, "f") &&
-            axis->n_children == 1 && k < axis->length && k < ang->length && ang->n_buffers >= 2 && ang->buffers[1] &&
-            axis->children[0]->n_buffers >= 2 && axis->children[0]->buffers[1] &&
-            (axis->offset + k + 1) * 3 <= axis->children[0]->length) {
-            const float *a = (const float *)axis->children[0]->buffers[1] + axis->children[0]->offset + (axis->offset + k) * 3;
-            float angle = ((const float *)ang->buffers[1])[ang->offset + k];
-            rr_mat4_t r = rr_mat4_axis_angle(rr_v3(a[0], a[1], a[2]), angle);
-            m = rr_mat4_mul(&m, &r);
-        }
-    }
-    if (found[2] && read_floats(&rows[2], 4, f)) {
-        rr_mat4_t q = rr_mat4_from_quat(f[0], f[1], f[2], f[3]);
-        m = rr_mat4_mul(&m, &q);
-    }
-    if (found[3] && read_floats(&rows[3], 3, f)) {
-        rr_mat4_t sc = rr_mat4_scale(rr_v3(f[0], f[1], f[2]));
-        m = rr_mat4_mul(&m, &sc);
-    }
-    if (found[4] && read_floats(&rows[4], 9, f)) {
-        rr_mat4_t m3 = rr_mat4_from_mat3(f);
-        m = rr_mat4_mul(&m, &m3);
-    }
-    double rel;
-    if (found[5] && row_scalar(&rows[5], true, "C", &rel) && rel == 2 /* ChildFromParent */) {
-        rr_mat4_t inv;
-        if (rr_mat4_invert(&m, &inv)) m = inv;
-        else warn(v, "%s: Transform3D: a child-from-parent transform that cannot be inverted", e->str);
-    }
-    return m;
-}
-
-/* Index of entity in the store's sorted entity list, or -1. */
-static long find_entity(const rr_store_t *s, const rr_entity_path_t *e) {
-    size_t lo = 0, hi = rr_store_num_entities(s);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = rr_entity_path_cmp(rr_store_entity(s, mid), e);
-        if (c == 0) return (long)mid;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return -1;
-}
-
 enum where { OUTSIDE = 0, IN_SPACE, BEHIND_PINHOLE };
 
 /* Where store entity i is (given those before it: a parent sorts before its
@@ -1405,31 +1320,18 @@ static rr_status_t place(rr_spatial2d_t *v, size_t i, const char *timeline, int6
     if (!rr_entity_path_starts_with(e, &v->origin)) return RR_OK;
     v->where[i] = IN_SPACE;
     if (e->n_parts == v->origin.n_parts) return RR_OK; /* the origin: its own transform is the space */
-    rr_mat4_t parent = rr_mat4_identity();
-    uint8_t parent_where = IN_SPACE;
-    rr_entity_path_t cur = {0}, up = {0};
-    rr_status_t st = rr_entity_path_copy(e, &cur, err);
-    while (st == RR_OK && cur.n_parts > v->origin.n_parts + 1) {
-        st = rr_entity_path_parent(&cur, &up, err);
-        rr_entity_path_free(&cur);
-        cur = up;
-        memset(&up, 0, sizeof up);
-        if (st != RR_OK) break;
-        long j = find_entity(v->store, &cur);
-        if (j >= 0 && (size_t)j < i) {
-            parent = v->space_from[j];
-            parent_where = v->where[j];
-            break;
-        }
-    }
-    rr_entity_path_free(&cur);
-    if (st != RR_OK) return st;
+    long j;
+    RR_TRY(rr_view_stored_ancestor(v->store, e, i, v->origin.n_parts + 1, &j, err));
+    rr_mat4_t parent = j >= 0 ? v->space_from[j] : rr_mat4_identity();
+    uint8_t parent_where = j >= 0 ? v->where[j] : IN_SPACE;
     /* A pinhole below the origin starts another space: its subtree is not ours. */
     if (parent_where != IN_SPACE || has_pinhole(v, e, timeline, t)) {
         v->where[i] = BEHIND_PINHOLE;
         return RR_OK;
     }
-    rr_mat4_t local = local_transform(v, e, timeline, t);
+    char problem[512];
+    rr_mat4_t local = rr_view_local_transform(v->store, e, timeline, t, problem, sizeof problem);
+    if (problem[0]) warn(v, "%s", problem);
     v->space_from[i] = rr_mat4_mul(&parent, &local);
     return RR_OK;
 }

@@ -3,6 +3,7 @@
  * GPU per chunk with a CPU copy for picking and highlights, then one draw
  * per entity and archetype, then the highlights. */
 #include "viewer/views/spatial3d_internal.h"
+#include "viewer/views/transform.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -151,127 +152,16 @@ void rr_spatial3d_set_highlight(rr_spatial3d_t *v, const rr_pick_t *hover, const
 
 /* ---------------- transforms ---------------- */
 
-static bool read_floats(rr_spatial3d_t *v, const rr_entity_path_t *e, const rr_store_row_t *row,
-                        int width, float *out, const char *name) {
-    span_t s;
-    const char *why = NULL;
-    if (!rr_s3d_cell_span(row, "f", width, &s, &why)) {
-        rr_s3d_warn(v, "%s: %s: %s", e->str, name, why);
-        return false;
-    }
-    if (s.n < 1) return false; /* an empty cell: cleared */
-    memcpy(out, s.p, (size_t)width * 4);
-    return true;
-}
-
-/* The entity's Transform3D as parent_from_entity. Only the components of the
- * latest log call count: any update resets the fields it does not set. */
-static rr_mat4_t local_transform(rr_spatial3d_t *v, const rr_entity_path_t *e, const char *timeline,
-                                 int64_t t) {
-    static const char *const comps[6] = {"Transform3D:translation", "Transform3D:rotation_axis_angle",
-                                         "Transform3D:quaternion",  "Transform3D:scale",
-                                         "Transform3D:mat3x3",      "Transform3D:relation"};
-    rr_store_row_t rows[6];
-    bool found[6];
-    rr_store_query_latest_at(v->store, e, timeline, t, comps, 6, rows, found);
-    int latest = -1;
-    for (int i = 0; i < 6; i++) {
-        if (!found[i]) continue;
-        if (latest < 0 || rows[i].time > rows[latest].time ||
-            (rows[i].time == rows[latest].time &&
-             (rows[i].row_id.time_ns > rows[latest].row_id.time_ns ||
-              (rows[i].row_id.time_ns == rows[latest].row_id.time_ns &&
-               rows[i].row_id.inc > rows[latest].row_id.inc))))
-            latest = i;
-    }
-    rr_mat4_t m = rr_mat4_identity();
-    if (latest < 0) return m;
-    for (int i = 0; i < 6; i++)
-        found[i] = found[i] && rows[i].time == rows[latest].time &&
-                   rows[i].row_id.time_ns == rows[latest].row_id.time_ns &&
-                   rows[i].row_id.inc == rows[latest].row_id.inc;
-    float f[9];
-    /* Applied in the reverse of the listed order: mat3x3 first, translation last. */
-    if (found[0] && read_floats(v, e, &rows[0], 3, f, comps[0])) m = rr_mat4_translation(rr_v3(f[0], f[1], f[2]));
-    if (found[1]) {
-        const rr_chunk_component_t *c = rr_store_row_component(&rows[1]);
-        const struct ArrowSchema *item = c->type.n_children == 1 ? c->type.children[0] : NULL;
-        int64_t start, len;
-        rr_store_row_values_range(&rows[1], &start, &len);
-        if (item && !strcmp(item->format, "+s") && item->n_children == 2 && len > 0 &&
-            c->array.n_children == 1 && c->array.children[0]->n_children == 2) {
-            const struct ArrowArray *st = c->array.children[0];
-            const struct ArrowArray *axis = st->children[0], *ang = st->children[1];
-            int64_t k = st->offset + start;
-            if (axis->n_children == 1 && k < axis->length && k < ang->length && ang->buffers[1] &&
-                axis->children[0]->buffers[1] && (axis->offset + k + 1) * 3 <= axis->children[0]->length) {
-                const float *a = (const float *)axis->children[0]->buffers[1] + axis->children[0]->offset +
-                                 (axis->offset + k) * 3;
-                float angle = ((const float *)ang->buffers[1])[ang->offset + k];
-                rr_mat4_t r = rr_mat4_axis_angle(rr_v3(a[0], a[1], a[2]), angle);
-                m = rr_mat4_mul(&m, &r);
-            }
-        }
-    }
-    if (found[2] && read_floats(v, e, &rows[2], 4, f, comps[2])) {
-        rr_mat4_t q = rr_mat4_from_quat(f[0], f[1], f[2], f[3]);
-        m = rr_mat4_mul(&m, &q);
-    }
-    if (found[3] && read_floats(v, e, &rows[3], 3, f, comps[3])) {
-        rr_mat4_t s = rr_mat4_scale(rr_v3(f[0], f[1], f[2]));
-        m = rr_mat4_mul(&m, &s);
-    }
-    if (found[4] && read_floats(v, e, &rows[4], 9, f, comps[4])) {
-        rr_mat4_t m3 = rr_mat4_from_mat3(f);
-        m = rr_mat4_mul(&m, &m3);
-    }
-    if (found[5]) {
-        span_t s;
-        const char *why = NULL;
-        if (rr_s3d_cell_span(&rows[5], "C", 0, &s, &why) && s.n > 0 && s.p[0] == RELATION_CHILD_FROM_PARENT) {
-            rr_mat4_t inv;
-            if (rr_mat4_invert(&m, &inv)) m = inv;
-            else rr_s3d_warn(v, "%s: Transform3D: a child-from-parent transform that cannot be inverted", e->str);
-        }
-    }
-    return m;
-}
-
-/* Index of entity in the store's sorted entity list, or -1. */
-static long find_entity(const rr_store_t *s, const rr_entity_path_t *e) {
-    size_t lo = 0, hi = rr_store_num_entities(s);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = rr_entity_path_cmp(rr_store_entity(s, mid), e);
-        if (c == 0) return (long)mid;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return -1;
-}
-
 /* World transform of entity i, given those of the entities before it (a
  * parent sorts before its children). */
 static rr_status_t world_of(rr_spatial3d_t *v, size_t i, const char *timeline, int64_t t, rr_error_t *err) {
     const rr_entity_path_t *e = rr_store_entity(v->store, i);
-    rr_mat4_t parent = rr_mat4_identity();
-    rr_entity_path_t cur = {0}, up = {0};
-    rr_status_t st = rr_entity_path_copy(e, &cur, err);
-    while (st == RR_OK && cur.n_parts > 0) {
-        st = rr_entity_path_parent(&cur, &up, err);
-        rr_entity_path_free(&cur);
-        cur = up;
-        memset(&up, 0, sizeof up);
-        if (st != RR_OK) break;
-        long j = find_entity(v->store, &cur);
-        if (j >= 0 && (size_t)j < i) {
-            parent = v->world[j];
-            break;
-        }
-    }
-    rr_entity_path_free(&cur);
-    if (st != RR_OK) return st;
-    rr_mat4_t local = local_transform(v, e, timeline, t);
+    long j;
+    RR_TRY(rr_view_stored_ancestor(v->store, e, i, 0, &j, err));
+    rr_mat4_t parent = j >= 0 ? v->world[j] : rr_mat4_identity();
+    char problem[512];
+    rr_mat4_t local = rr_view_local_transform(v->store, e, timeline, t, problem, sizeof problem);
+    if (problem[0]) rr_s3d_warn(v, "%s", problem);
     v->world[i] = rr_mat4_mul(&parent, &local);
     return RR_OK;
 }
@@ -486,7 +376,7 @@ static rr_mat4_t origin_world(rr_spatial3d_t *v) {
     rr_entity_path_t cur = {0}, up = {0};
     if (rr_entity_path_copy(&v->origin, &cur, NULL) != RR_OK) return m;
     for (;;) {
-        long j = find_entity(v->store, &cur);
+        long j = rr_view_find_entity(v->store, &cur);
         if (j >= 0) {
             m = v->world[j];
             break;

@@ -25,7 +25,6 @@
 #define FILL_MODE_DENSE 2
 #define FILL_MODE_SOLID 3
 #define FILL_MODE_TRANSPARENT 4
-#define RELATION_CHILD_FROM_PARENT 2
 /* Outlines (re_view outlines.rs): hover is the strong text colour, the
  * selection the selection stroke colour, both 2 points wide, so 1 point
  * (here a pixel) of outline around the shape. */
