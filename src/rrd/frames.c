@@ -189,7 +189,20 @@ void rr_rrd_payload_gather_free(rr_rrd_payload_gather_t *g) {
  * - 4, each 15 meaning "more in the following bytes, 255 at a time"), the
  * literals, a 2-byte little-endian distance and the match length's extra
  * bytes; the last sequence is literals only. A match starts at least 12
- * bytes before the end and ends at least 5 before it. */
+ * bytes before the end and ends at least 5 before it.
+ *
+ * The encoder walks the input one 8-byte word at a time and compares each
+ * word with the words 8 and 16 bytes before it. In a column of fixed-width
+ * values that change a little from row to row, the bytes that do not change
+ * sit at one end of each value: the high bytes (the end of a little-endian
+ * word, the start of a big-endian one such as a row id's halves). So a match
+ * is a run of equal bytes that starts at the end of one word (its trailing
+ * equal bytes), goes on through whole equal words and stops in a later word
+ * (that word's leading equal bytes). One run is followed at a time, at one
+ * distance; a run that covers 4 bytes or more is emitted. Runs that lie
+ * wholly inside a word are not seen. Each word costs a few word operations
+ * and no hash table, and a column of such values costs one sequence per
+ * value, in a loop whose branches go the same way value after value. */
 
 enum { LZ_MIN_MATCH = 4, LZ_LAST_LITERALS = 5, LZ_MF_LIMIT = 12 };
 
@@ -199,19 +212,14 @@ static inline uint64_t ld64(const uint8_t *p) {
     return v;
 }
 
-/* High bit of each byte of x that is zero (exact: no carries between bytes). */
-static inline uint64_t zero_bytes(uint64_t x) {
-    const uint64_t lo7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
-    return ~(((x & lo7) + lo7) | x | lo7);
+/* Equal bytes at the start (in memory order) of two words whose xor is x,
+ * and at their end; 8 when they are equal. Little-endian loads: memory byte
+ * j is bits 8j..8j+7. */
+static inline unsigned lead_equal(uint64_t x) {
+    return x ? (unsigned)__builtin_ctzll(x) >> 3 : 8;
 }
-
-/* Offset (0..4) of the first run of 4 equal bytes between p and p - d among
- * the 8 bytes at p, or 8. Little-endian byte order: byte j is bits 8j... */
-static inline unsigned first_run4(const uint8_t *p, size_t d) {
-    uint64_t z = zero_bytes(ld64(p) ^ ld64(p - d));
-    z &= z >> 8;
-    z &= z >> 16;
-    return z ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+static inline unsigned tail_equal(uint64_t x) {
+    return x ? (unsigned)__builtin_clzll(x) >> 3 : 8;
 }
 
 static inline uint8_t *lz_put_len(uint8_t *op, size_t len) {
@@ -220,17 +228,18 @@ static inline uint8_t *lz_put_len(uint8_t *op, size_t len) {
     return op;
 }
 
-/* One sequence: the literals [anchor, ip) and a match of len at distance d.
+/* One sequence: the literals [anchor, m) and a match of len at distance d.
  * Literals are copied 16 bytes at a time, past their end, when both the
  * input (src_end) and the output (dst_end) have room for that. */
-static inline uint8_t *lz_put_seq(uint8_t *op, const uint8_t *anchor, const uint8_t *ip, size_t d,
+static inline uint8_t *lz_put_seq(uint8_t *op, const uint8_t *anchor, const uint8_t *m, size_t d,
                                   size_t len, const uint8_t *src_end, const uint8_t *dst_end) {
-    size_t lit = (size_t)(ip - anchor), ml = len - LZ_MIN_MATCH;
+    size_t lit = (size_t)(m - anchor), ml = len - LZ_MIN_MATCH;
     uint8_t *tok = op++;
     *tok = (uint8_t)((lit >= 15 ? 15 : lit) << 4 | (ml >= 15 ? 15 : ml));
     if (lit >= 15) op = lz_put_len(op, lit - 15);
-    if (ip + 16 <= src_end && op + lit + 16 <= dst_end) {
-        for (size_t i = 0; i < lit; i += 16) memcpy(op + i, anchor + i, 16);
+    if (m + 16 <= src_end && op + lit + 16 <= dst_end) {
+        memcpy(op, anchor, 16);
+        for (size_t i = 16; i < lit; i += 16) memcpy(op + i, anchor + i, 16);
     } else {
         memcpy(op, anchor, lit);
     }
@@ -246,61 +255,33 @@ size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
     if (n > (size_t)LZ4_MAX_INPUT_SIZE || dst_cap < (size_t)LZ4_compressBound((int)n)) return 0;
     const uint8_t *anchor = src, *end = src + n;
     uint8_t *op = dst, *dst_end = dst + dst_cap;
-    if (n >= 16 + LZ_MF_LIMIT) {
-        const uint8_t *ip = src + 16; /* the farthest distance back */
-        const uint8_t *mf_limit = end - LZ_MF_LIMIT;       /* last match start */
-        const uint8_t *match_limit = end - LZ_LAST_LITERALS; /* match end */
-        /* Windows without a match since the last one: as LZ4 does, the
-         * step grows through incompressible bytes (a column of noise), by
-         * one byte every 16 windows, to at most 64. */
-        size_t misses = 0, last_d = 8;
-        while (ip <= mf_limit) {
-            size_t d;
-            if (ip + 4 <= mf_limit) {
-                /* Positions ip..ip+4 at once (8 bytes read from each), at the
-                 * last match's distance first: within a column the next
-                 * match is mostly at the same one. */
-                unsigned j = first_run4(ip, last_d);
-                d = last_d;
-                if (j == 8) {
-                    d = 24 - last_d;
-                    j = first_run4(ip, d);
-                }
-                if (j == 8) {
-                    size_t step = 5 + (misses++ >> 4);
-                    ip += step < 64 ? step : 64;
-                    continue;
-                }
-                misses = 0;
-                last_d = d;
-                ip += j;
-            } else {
-                uint32_t cur, a, b;
-                memcpy(&cur, ip, 4);
-                memcpy(&a, ip - 8, 4);
-                memcpy(&b, ip - 16, 4);
-                if (cur == a) d = 8;
-                else if (cur == b) d = 16;
-                else {
-                    ip++;
-                    continue;
-                }
+    if (n >= 16 + LZ_MF_LIMIT + 8) {
+        /* Words [p, p + 8) up to the last match start: every run found
+         * starts and ends within the format's limits. */
+        const uint8_t *p = src + 16, *mf_limit = end - LZ_MF_LIMIT;
+        const uint8_t *run = p; /* bytes [run, p) equal those d before */
+        size_t d = 8;
+        for (; p + 8 <= mf_limit; p += 8) {
+            uint64_t w = ld64(p), x8 = w ^ ld64(p - 8), x16 = w ^ ld64(p - 16);
+            /* No run reaching p: one may start here, at the distance with
+             * more equal leading bytes. */
+            if (run == p) d = lead_equal(x8) >= lead_equal(x16) ? 8 : 16;
+            uint64_t x = d == 8 ? x8 : x16;
+            if (!x) continue; /* the run goes on through the whole word */
+            const uint8_t *stop = p + lead_equal(x);
+            if (stop - run >= LZ_MIN_MATCH) {
+                op = lz_put_seq(op, anchor, run, d, (size_t)(stop - run), end, dst_end);
+                anchor = stop;
             }
-            const uint8_t *p = ip + LZ_MIN_MATCH;
-            for (;;) {
-                if (p + 8 > match_limit) {
-                    while (p < match_limit && *p == p[-(ptrdiff_t)d]) p++;
-                    break;
-                }
-                uint64_t x = ld64(p) ^ ld64(p - d);
-                if (x) {
-                    p += (unsigned)__builtin_ctzll(x) >> 3;
-                    break;
-                }
-                p += 8;
-            }
-            op = lz_put_seq(op, anchor, ip, d, (size_t)(p - ip), end, dst_end);
-            ip = anchor = p;
+            /* The next run starts with this word's equal trailing bytes. */
+            unsigned t8 = tail_equal(x8), t16 = tail_equal(x16);
+            d = t16 > t8 ? 16 : 8;
+            run = p + 8 - (t16 > t8 ? t16 : t8);
+            if (run < anchor) run = anchor;
+        }
+        if (p - run >= LZ_MIN_MATCH) {
+            op = lz_put_seq(op, anchor, run, d, (size_t)(p - run), end, dst_end);
+            anchor = p;
         }
     }
     size_t lit = (size_t)(end - anchor);
@@ -314,11 +295,14 @@ size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
 /* Whether LZ4 is worth it on the gathered buffers of g (the pieces with ext
  * set, before the others are resolved), judged by four
  * windows spread over them, each compressed alone (a little pessimistic:
- * matches reaching further back are not seen). */
+ * matches reaching further back are not seen). The windows hold at most
+ * 1/16 of the bytes, 16 KiB each. */
 static bool sample_compresses(rr_rrd_payload_gather_t *g, size_t ext_total, int accel,
                               bool strided) {
-    enum { WINDOWS = 4, WINDOW = 16 * 1024 };
-    char out[LZ4_COMPRESSBOUND(WINDOW)];
+    enum { WINDOWS = 4, MAX_WINDOW = 16 * 1024 };
+    char out[LZ4_COMPRESSBOUND(MAX_WINDOW)];
+    const size_t WINDOW = ext_total / (16 * WINDOWS) < MAX_WINDOW ? ext_total / (16 * WINDOWS)
+                                                                   : MAX_WINDOW;
     size_t raw = 0, packed = 0;
     for (int k = 0; k < WINDOWS; k++) {
         /* The window starting at byte `at` of the gathered bytes. */

@@ -355,12 +355,7 @@ rr_status_t rr_rrd_manifest_builder_add(rr_rrd_manifest_builder_t *b, const rr_c
         const rr_chunk_index_t *ix = &c->indexes[t];
         int32_t tl = find_timeline(b, &ix->timeline, err, &st);
         if (tl < 0) return st;
-        rr_time_range_t range = rr_time_range_empty();
-        for (int64_t i = 0; i < c->num_rows; i++) {
-            int64_t v = index_value(&ix->array, i);
-            if (v < range.min) range.min = v;
-            if (v > range.max) range.max = v;
-        }
+        rr_time_range_t range = ix->range; /* kept by the chunk */
         bool valid = !rr_time_range_is_empty(range);
         mcell_t cell = {r, tl, valid, range.min, range.max, 0};
         if (!VEC_PUSH(b->tl_cells, cell)) return oom(err);
@@ -372,7 +367,13 @@ rr_status_t rr_rrd_manifest_builder_add(rr_rrd_manifest_builder_t *b, const rr_c
             if (k < 0) return st;
             rr_time_range_t cr = rr_time_range_empty();
             uint64_t n = 0;
-            for (int64_t i = 0; i < c->num_rows; i++) {
+            /* Every row holds a cell: the timeline's range. */
+            bool all = comp->array.null_count == 0 || !comp->array.buffers[0];
+            if (all) {
+                cr = range;
+                n = (uint64_t)c->num_rows;
+            }
+            for (int64_t i = 0; !all && i < c->num_rows; i++) {
                 if (!list_valid(&comp->array, i)) continue;
                 int64_t v = index_value(&ix->array, i);
                 if (v < cr.min) cr.min = v;

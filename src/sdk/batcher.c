@@ -24,13 +24,10 @@
 #include "arrow/array.h"
 #include "arrow/kernels.h"
 #include "arrow/schema.h"
+#include "base/clock.h"
 #include "sdk/sdk_internal.h"
 
-uint64_t rr_sdk_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+uint64_t rr_sdk_now_ns(void) { return rr_clock_mono_ns(); }
 
 int64_t rr_sdk_wall_clock_ns(void) {
     struct timespec ts;
@@ -215,6 +212,10 @@ struct rr_sdk_batcher {
         entity_t *e;
     } ent_cache[32]; /* indexed by the top 5 bits of a hash */
     ready_t *q_head, *q_tail;
+    /* The background thread waits with nothing queued: logging threads
+     * then hand their stages over early (see stage_push). Written under mu,
+     * read without it. */
+    atomic_bool idle;
     uint64_t id;           /* process-unique: threads' stages name their batcher by it */
     struct stage *stages;  /* every thread's stage for this batcher (under mu) */
 };
@@ -323,6 +324,7 @@ static void ready_free(ready_t *r) {
 }
 
 static void enqueue(rr_sdk_batcher_t *b, ready_t *r) {
+    atomic_store_explicit(&b->idle, false, memory_order_relaxed);
     if (b->q_tail) b->q_tail->next = r;
     else b->q_head = r;
     b->q_tail = r;
@@ -457,14 +459,39 @@ static rr_status_t build_chunk(const ready_t *r, rr_arrow_blob_t *const *blobs, 
     rr_chunk_t *c;
     RR_TRY(rr_chunk_new(rr_tuid_new(), &r->ent->path, (int64_t)n, rw->row_ids + from, &c, err));
     rr_status_t st = RR_OK;
-    int64_t *col = NULL;
     const struct ArrowArray **arrs = NULL;
-    if (s->n_times && !(col = malloc(n * sizeof *col))) st = RR_ERR_NOMEM;
-    if (st == RR_OK && s->n_cols && !(arrs = malloc(n * sizeof *arrs))) st = RR_ERR_NOMEM;
-    if (st == RR_ERR_NOMEM) rr_error_set(err, st, "out of memory building a chunk");
-    for (size_t t = 0; st == RR_OK && t < s->n_times; t++) {
-        for (size_t i = 0; i < n; i++) col[i] = rw->times[(from + i) * s->n_times + t];
-        st = rr_chunk_add_index(c, s->timelines[t].name, s->timelines[t].type, col, err);
+    if (s->n_cols && !(arrs = malloc(n * sizeof *arrs)))
+        st = rr_error_set(err, RR_ERR_NOMEM, "out of memory building a chunk");
+    /* The time columns, out of the rows' times (row after row) in one pass. */
+    enum { TIMES_AT_ONCE = 8 };
+    for (size_t t0 = 0; st == RR_OK && t0 < s->n_times; t0 += TIMES_AT_ONCE) {
+        size_t nt = s->n_times - t0 < TIMES_AT_ONCE ? s->n_times - t0 : TIMES_AT_ONCE;
+        struct ArrowArray cols[TIMES_AT_ONCE];
+        int64_t *v[TIMES_AT_ONCE];
+        size_t made = 0;
+        while (st == RR_OK && made < nt) {
+            st = rr_arrow_array_init(&cols[made], 2, 0, false, err);
+            if (st != RR_OK) break;
+            if (!(v[made] = rr_arrow_array_alloc_buffer(&cols[made], 1, n ? n * 8 : 8))) {
+                rr_arrow_array_release(&cols[made]);
+                st = rr_error_set(err, RR_ERR_NOMEM, "out of memory building a chunk");
+                break;
+            }
+            made++;
+        }
+        if (st == RR_OK) {
+            const int64_t *row = rw->times + from * s->n_times + t0;
+            for (size_t i = 0; i < n; i++, row += s->n_times)
+                for (size_t k = 0; k < nt; k++) v[k][i] = row[k];
+        }
+        for (size_t k = 0; k < made; k++) {
+            cols[k].length = (int64_t)n;
+            if (st == RR_OK)
+                st = rr_chunk_add_index_array(c, s->timelines[t0 + k].name,
+                                              s->timelines[t0 + k].type, &cols[k], err);
+            else
+                rr_arrow_array_release(&cols[k]);
+        }
     }
     for (size_t k = 0; st == RR_OK && k < s->n_cols; k++) {
         const pcol_t *p = &rw->cols[k];
@@ -483,7 +510,6 @@ static rr_status_t build_chunk(const ready_t *r, rr_arrow_blob_t *const *blobs, 
         if (st != RR_OK)
             rr_error_prefix(err, "component '%s': ", s->cols[k].desc.component);
     }
-    free(col);
     free(arrs);
     if (st != RR_OK) {
         rr_chunk_free(c);
@@ -535,7 +561,12 @@ static void process(rr_sdk_batcher_t *b, ready_t *r) {
     /* Per timeline: is it sorted so far within the current chunk. */
     bool unsorted = false;
     uint64_t max_rows = b->cfg.chunk_max_rows_if_unsorted;
-    for (size_t i = 1; i <= rw->n; i++) {
+    /* Rows in order on every timeline (the usual case) make one chunk:
+     * each time is at least the one a row before, s->n_times values back. */
+    size_t nt = s->n_times, nv = rw->n * nt;
+    bool sorted = true;
+    for (size_t j = nt; j < nv; j++) sorted &= rw->times[j] >= rw->times[j - nt];
+    for (size_t i = sorted && rw->n > 1 ? rw->n : 1; i <= rw->n; i++) {
         if (i < rw->n) {
             for (size_t t = 0; !unsorted && t < s->n_times; t++)
                 if (i > from && rw->times[i * s->n_times + t] < rw->times[(i - 1) * s->n_times + t])
@@ -593,7 +624,9 @@ static void *thread_main(void *arg) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
             }
+            atomic_store_explicit(&b->idle, true, memory_order_relaxed);
             pthread_cond_timedwait(&b->wake, &b->mu, &ts);
+            atomic_store_explicit(&b->idle, false, memory_order_relaxed);
             continue;
         }
         if (now >= deadline) {
@@ -619,6 +652,7 @@ static void *thread_main(void *arg) {
 rr_status_t rr_sdk_batcher_new(const rr_sdk_batcher_config_t *cfg, rr_sdk_emit_fn emit, void *ctx,
                                rr_sdk_batcher_t **out, rr_error_t *err) {
     rr_sdk_batcher_t *b = calloc(1, sizeof *b);
+    if (b) atomic_init(&b->idle, false);
     if (!b) return rr_error_set(err, RR_ERR_NOMEM, "batcher: out of memory");
     b->cfg = *cfg;
     b->emit = emit;
@@ -1148,6 +1182,11 @@ static size_t stage_limit(const rr_sdk_batcher_t *b, const stage_t *st) {
 
 /* Rows moved from a stage by handing its columns over, at least. */
 #define STAGE_HAND_OVER_ROWS 1024
+/* Rows of an entity after which its thread's stage goes to the background
+ * thread as a chunk whenever that thread is idle (below the thresholds). */
+#ifndef STAGE_EARLY_ROWS
+#define STAGE_EARLY_ROWS 4096
+#endif
 
 /* Moves a stage's rows into its shape's pending rows (under b->mu), cut
  * where the entity reaches a threshold exactly as rows pushed one by one
@@ -1517,9 +1556,26 @@ static bool stage_push(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_tim
         t = atomic_load_explicit(&st->taken, memory_order_relaxed);
     }
     stage_write(st, n, row_id, times, n_times, a);
-    if (n + 1 - t >= st->limit) {
+    uint64_t held = n + 1 - t;
+    if (held >= st->limit) {
         pthread_mutex_lock(&b->mu);
         if (stage_move(b, st, true)) pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->mu);
+    } else if (held >= STAGE_EARLY_ROWS &&
+               atomic_load_explicit(&b->idle, memory_order_relaxed)) {
+        /* The background thread has nothing to do: a chunk now rather than
+         * at the threshold keeps it busy while this thread logs on, instead
+         * of leaving it every entity's chunk at once later (all of them
+         * reach the threshold together when logged in turn) and this
+         * thread's flush waiting for them. Once it is busy, chunks grow to
+         * the thresholds again. */
+        pthread_mutex_lock(&b->mu);
+        bool due = stage_move(b, st, true);
+        if (!due && atomic_load_explicit(&b->idle, memory_order_relaxed) && st->e->n_rows) {
+            detach_entity(b, st->e);
+            due = true;
+        }
+        if (due) pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->mu);
     }
     return true;
@@ -1746,9 +1802,12 @@ rr_status_t rr_sdk_batcher_push_row(rr_sdk_batcher_t *b, const char *entity,
             detach_entity(b, e);
             b->skip_next_tick = true;
             due = true;
-        } else if (!b->has_thread && row_id.time_ns - b->last_tick_row_ns >= b->cfg.flush_tick_ns) {
-            /* The row id's time is the clock read of this call (monotonic:
-             * TUIDs never go back). */
+        } else if (!b->has_thread && row_id.time_ns > b->last_tick_row_ns &&
+                   row_id.time_ns - b->last_tick_row_ns >= b->cfg.flush_tick_ns) {
+            /* The row id's time is the clock read of this call (monotonic
+             * within a thread; another thread's ids, or the ids of a thread
+             * whose clock started before the batcher, may be a little
+             * behind the last tick's). */
             detach_all(b);
             b->last_tick_row_ns = row_id.time_ns;
             due = true;

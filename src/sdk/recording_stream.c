@@ -25,6 +25,7 @@
 
 #include "arrow/array.h"
 #include "arrow/schema.h"
+#include "base/clock.h"
 #include "base/mem.h"
 #include "rrd/encoder.h"
 #include "rrd/frames.h"
@@ -704,8 +705,9 @@ static inline int name_cmp(const char *a, const char *b) {
 
 /* Row ids come from a per-thread generator, as Rerun's RowId::new: the
  * first id of a thread is a global rr_tuid_new() (time base and a random
- * increment), then time advances with the monotonic clock and the increment
- * by one, with no lock. Ids are strictly increasing within a thread; across
+ * increment), then time advances with the monotonic clock (its cheap
+ * reading, base/clock.h: ~11 ns instead of ~25 for every logged row) and
+ * the increment by one, with no lock. Ids are strictly increasing within a thread; across
  * threads they are unique (the increments start at random 63-bit values). */
 static _Thread_local struct {
     bool started;
@@ -716,7 +718,7 @@ static _Thread_local struct {
 static rr_tuid_t next_row_id(void) {
     if (!t_rowid.started) {
         rr_tuid_t first = rr_tuid_new();
-        t_rowid.mono_to_tuid = (int64_t)first.time_ns - (int64_t)rr_sdk_now_ns();
+        t_rowid.mono_to_tuid = (int64_t)first.time_ns - (int64_t)rr_clock_fast_ns();
         t_rowid.last = first;
         t_rowid.started = true;
         /* Room to count up without reaching another thread's start. */
@@ -725,7 +727,7 @@ static rr_tuid_t next_row_id(void) {
             t_rowid.last.inc = r & ~(UINT64_C(1) << 63);
         return t_rowid.last;
     }
-    rr_tuid_t t = {(uint64_t)((int64_t)rr_sdk_now_ns() + t_rowid.mono_to_tuid),
+    rr_tuid_t t = {(uint64_t)((int64_t)rr_clock_fast_ns() + t_rowid.mono_to_tuid),
                    t_rowid.last.inc + 1};
     if (t.time_ns < t_rowid.last.time_ns) t.time_ns = t_rowid.last.time_ns;
     if (t.inc == 0) t.time_ns++;
