@@ -57,7 +57,12 @@ typedef enum rr_store_kind {
 /* Batching: row logging is gathered into chunks, flushed when any threshold
  * is reached. Zero fields take Rerun's defaults, overridden by the
  * environment (RERUN_FLUSH_TICK_SECS, RERUN_FLUSH_NUM_BYTES,
- * RERUN_FLUSH_NUM_ROWS), overridden by non-zero fields here. */
+ * RERUN_FLUSH_NUM_ROWS), overridden by non-zero fields here. With the
+ * background thread, a thread that has logged 4096 one-instance rows
+ * (a scalar, a point) of an entity since its last chunk also hands them
+ * over as a chunk whenever that thread is idle, so that it works while the
+ * logging goes on: fast logging makes chunks of at least 4096 rows, smaller
+ * than the thresholds would. */
 typedef struct rr_batcher_config {
     uint64_t flush_tick_ns;   /* time since the oldest pending row */
     uint64_t flush_num_bytes; /* pending bytes */
@@ -72,8 +77,8 @@ typedef struct rr_batcher_config {
 typedef enum rr_compression {
     /* LZ4 blocks by a fast encoder for columns of fixed-width values
      * (matches where values repeat their bytes), or by LZ4 proper where that
-     * does not shrink a chunk by 1/8: files a few percent bigger than LZ4
-     * proper's, for about 10% less encoding time on rows of a few numbers. */
+     * does not shrink a chunk by 1/8: on rows of a few numbers, blocks ~4%
+     * bigger than LZ4 proper's, made ~4x faster (bench/bench_lz4.c). */
     RR_COMPRESSION_DEFAULT = 0,
     RR_COMPRESSION_LZ4,  /* LZ4 proper (the smallest files) */
     RR_COMPRESSION_NONE, /* uncompressed: the least CPU, the biggest files */

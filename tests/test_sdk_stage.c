@@ -7,7 +7,7 @@
  * entity (several instances, another archetype) keep their place; static
  * rows; one thread logging the same string to two recordings, one of them
  * freed in between; forty entities from one array of paths; whole stages
- * handed over at the byte threshold. */
+ * handed over at the byte threshold, and early to an idle batcher thread. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -372,6 +372,37 @@ static void test_hand_over(void **state) {
     rr_recording_stream_free(rec);
 }
 
+/* A thread that logs fast while the batcher thread is idle hands its
+ * stage over as a chunk early, before the byte threshold: the batcher works
+ * while the thread logs on. Each early chunk holds at least the early
+ * count of rows (4096), none more than the threshold, and every row
+ * arrives once, in order. The thread pauses between rounds so that the
+ * batcher thread surely waits idle at some point. */
+static void test_early_chunks(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    enum { ROUND = 5000, ROUNDS = 4, EARLY = 4096, MAX_ROWS = 2 * 1024 * 1024 / 52 + 1 };
+    rr_batcher_config_t b = {.flush_tick_ns = 3600000000000ull};
+    rr_recording_stream_t *rec = stream(&b);
+    rr_memory_sink_t *m;
+    assert_rr_ok(rr_memory_sink(rec, &m, &err), &err);
+    for (int i = 0; i < ROUND * ROUNDS; i++) {
+        if (i % ROUND == 0) sleep_ms(20);
+        assert_rr_ok(rr_set_time_sequence(rec, "frame", i), &err);
+        log_scalar(rec, "fast", i * 0.5);
+    }
+    decoded_t *d = decode_sink(rec, m);
+    assert_int_equal(check_entity(d, "fast", 0), ROUND * ROUNDS);
+    /* Without early chunks: one chunk (the byte threshold is ~40k rows). */
+    assert_true(d->n_chunks >= 2);
+    for (size_t k = 0; k < d->n_chunks; k++) {
+        assert_true(d->chunks[k]->num_rows <= MAX_ROWS);
+        if (k + 1 < d->n_chunks) assert_true(d->chunks[k]->num_rows >= EARLY);
+    }
+    decoded_free(d);
+    rr_recording_stream_free(rec);
+}
+
 /* Static rows stage too (no times). */
 static void test_static_rows(void **state) {
     (void)state;
@@ -448,6 +479,7 @@ int main(void) {
         cmocka_unit_test(test_other_rows_keep_order),
         cmocka_unit_test(test_many_entities),
         cmocka_unit_test(test_hand_over),
+        cmocka_unit_test(test_early_chunks),
         cmocka_unit_test(test_static_rows),
         cmocka_unit_test(test_two_recordings),
     };

@@ -234,6 +234,15 @@ static inline uint8_t *lz_put_len(uint8_t *op, size_t len) {
 static inline uint8_t *lz_put_seq(uint8_t *op, const uint8_t *anchor, const uint8_t *m, size_t d,
                                   size_t len, const uint8_t *src_end, const uint8_t *dst_end) {
     size_t lit = (size_t)(m - anchor), ml = len - LZ_MIN_MATCH;
+    /* The usual sequence: a token, under 15 literals, a distance. */
+    if (__builtin_expect(lit < 15 && ml < 15 && m + 16 <= src_end && op + 19 <= dst_end, 1)) {
+        op[0] = (uint8_t)(lit << 4 | ml);
+        memcpy(op + 1, anchor, 16);
+        op += 1 + lit;
+        uint16_t d16 = (uint16_t)d;
+        memcpy(op, &d16, 2);
+        return op + 2;
+    }
     uint8_t *tok = op++;
     *tok = (uint8_t)((lit >= 15 ? 15 : lit) << 4 | (ml >= 15 ? 15 : ml));
     if (lit >= 15) op = lz_put_len(op, lit - 15);
@@ -260,24 +269,45 @@ size_t rr_rrd_lz4_strided(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
          * starts and ends within the format's limits. */
         const uint8_t *p = src + 16, *mf_limit = end - LZ_MF_LIMIT;
         const uint8_t *run = p; /* bytes [run, p) equal those d before */
-        size_t d = 8;
+        size_t d = 8, misses = 0;
         for (; p + 8 <= mf_limit; p += 8) {
-            uint64_t w = ld64(p), x8 = w ^ ld64(p - 8), x16 = w ^ ld64(p - 16);
+            uint64_t w = ld64(p), x = w ^ ld64(p - d);
             /* No run reaching p: one may start here, at the distance with
-             * more equal leading bytes. */
-            if (run == p) d = lead_equal(x8) >= lead_equal(x16) ? 8 : 16;
-            uint64_t x = d == 8 ? x8 : x16;
+             * more equal leading bytes (24 - d: the other one). */
+            if (run == p) {
+                uint64_t xo = w ^ ld64(p - (24 - d));
+                if (lead_equal(xo) > lead_equal(x)) {
+                    d = 24 - d;
+                    x = xo;
+                }
+            }
             if (!x) continue; /* the run goes on through the whole word */
             const uint8_t *stop = p + lead_equal(x);
             if (stop - run >= LZ_MIN_MATCH) {
                 op = lz_put_seq(op, anchor, run, d, (size_t)(stop - run), end, dst_end);
                 anchor = stop;
+                misses = 0;
             }
-            /* The next run starts with this word's equal trailing bytes. */
-            unsigned t8 = tail_equal(x8), t16 = tail_equal(x16);
-            d = t16 > t8 ? 16 : 8;
-            run = p + 8 - (t16 > t8 ? t16 : t8);
+            /* The next run starts with this word's equal trailing bytes, at
+             * the same distance unless the other has more of them. */
+            unsigned t = tail_equal(x);
+            if (t < LZ_MIN_MATCH) {
+                unsigned to = tail_equal(w ^ ld64(p - (24 - d)));
+                if (to > t) {
+                    d = 24 - d;
+                    t = to;
+                }
+            }
+            run = p + 8 - t;
             if (run < anchor) run = anchor;
+            /* Through bytes that match nothing (noise), as LZ4 does: after
+             * 32 words without a match, skip a word more every 32, up to 7
+             * words at a time. */
+            if (t == 0 && anchor <= p && ++misses >= 32) {
+                size_t skip = 8 * (misses >> 5 < 7 ? misses >> 5 : 7);
+                p += skip;
+                run = p + 8;
+            }
         }
         if (p - run >= LZ_MIN_MATCH) {
             op = lz_put_seq(op, anchor, run, d, (size_t)(p - run), end, dst_end);

@@ -10,11 +10,15 @@
  * Logging threads only append under `mu`: a row keeps references to the
  * archetype's instance cells, no copy. Rows of one-instance fixed-width
  * generated components (a scalar, a point) skip even that: they go to the
- * thread's stage for the entity, without a lock (see "per-thread staging"). Building chunks (concatenating the
- * cells) and handing them to emit happen on the background thread, or, with
- * no_threads, on the logging thread that crosses a threshold and in
- * rr_flush. `out_mu` keeps emit calls one at a time and in queue order; lock
- * order is out_mu before mu. */
+ * thread's stage for the entity, without a lock (see "per-thread staging"),
+ * and a stage holding STAGE_EARLY_ROWS rows goes out as a chunk before the
+ * thresholds when the background thread is idle: else a thread logging
+ * several entities in turn fills all of their chunks at once, and the
+ * background thread sits idle until then and busy long after. Building
+ * chunks (concatenating the cells) and handing them to emit happen on the
+ * background thread, or, with no_threads, on the logging thread that
+ * crosses a threshold and in rr_flush. `out_mu` keeps emit calls one at a
+ * time and in queue order; lock order is out_mu before mu. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,8 +217,9 @@ struct rr_sdk_batcher {
     } ent_cache[32]; /* indexed by the top 5 bits of a hash */
     ready_t *q_head, *q_tail;
     /* The background thread waits with nothing queued: logging threads
-     * then hand their stages over early (see stage_push). Written under mu,
-     * read without it. */
+     * then hand their stages over early (see stage_push). Set by that thread
+     * as it starts waiting, cleared as it wakes and by the logging thread
+     * that gives it a chunk; written under mu, read without it. */
     atomic_bool idle;
     uint64_t id;           /* process-unique: threads' stages name their batcher by it */
     struct stage *stages;  /* every thread's stage for this batcher (under mu) */
@@ -324,7 +329,6 @@ static void ready_free(ready_t *r) {
 }
 
 static void enqueue(rr_sdk_batcher_t *b, ready_t *r) {
-    atomic_store_explicit(&b->idle, false, memory_order_relaxed);
     if (b->q_tail) b->q_tail->next = r;
     else b->q_head = r;
     b->q_tail = r;
@@ -1575,7 +1579,11 @@ static bool stage_push(rr_sdk_batcher_t *b, const char *entity, const rr_sdk_tim
             detach_entity(b, st->e);
             due = true;
         }
-        if (due) pthread_cond_signal(&b->wake);
+        if (due) {
+            /* Busy from now on (it clears the flag itself once it wakes). */
+            atomic_store_explicit(&b->idle, false, memory_order_relaxed);
+            pthread_cond_signal(&b->wake);
+        }
         pthread_mutex_unlock(&b->mu);
     }
     return true;

@@ -141,14 +141,13 @@ void rr_sdk_log_warn(const char *msg);
  * and the bodies custom sinks get) by default (RR_COMPRESSION_DEFAULT;
  * RR_COMPRESSION_LZ4 and _NONE are the other choices). Rows of a few
  * scalars (bench_sdk (c): ~52 bytes a row, row ids and times mostly) cost
- * LZ4_compress_fast ~80 ns a row at acceleration 1, which shrinks them to
- * 63%; acceleration 4 saves ~15 ns for a 7% bigger file, 16 ~25 ns for 19%,
- * no compression ~80 ns for 58%. rr_rrd_lz4_strided (matches at distances
- * 8 and 16 only, where fixed-width columns repeat) saves ~10 ns for 2.4%
- * (bench (c), loaded 2-core machine), and payloads it does not shrink by
- * 1/8 (text, say) get LZ4_compress_fast's block: the sinks use it,
- * with acceleration 1 for those. Either way the blocks are ordinary LZ4,
- * which Rerun reads. */
+ * LZ4_compress_fast (acceleration 1) ~80 ns a row and shrink to 61%;
+ * rr_rrd_lz4_strided (matches at distances 8 and 16 only, where
+ * fixed-width columns repeat, one word at a time) ~20 ns for 64%
+ * (bench/bench_lz4.c on an idle 2-core machine). Payloads it does not
+ * shrink by 1/8 (text, say) get LZ4_compress_fast's block, with
+ * acceleration 1. Either way the blocks are ordinary LZ4, which Rerun
+ * reads. */
 #define RR_SDK_LZ4_ACCELERATION 1
 #define RR_SDK_LZ4_STRIDED true
 
