@@ -138,7 +138,8 @@ static uint64_t chunk_bytes(const rr_chunk_t *c) {
     return b;
 }
 
-rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_error_t *err) {
+rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_store_chunk_decoder_t *dec,
+                                    rr_error_t *err) {
     rr_app_item_t *it = calloc(1, sizeof *it);
     if (!it) {
         rr_log_msg_free(msg);
@@ -151,15 +152,7 @@ rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_error_t *err) {
         it->bytes = 256;
         return it;
     }
-    struct ArrowSchema schema;
-    struct ArrowArray batch;
-    memset(&schema, 0, sizeof schema);
-    memset(&batch, 0, sizeof batch);
-    rr_status_t st = rr_rrd_payload_decode(&msg->u.arrow, 0, &schema, &batch, err);
-    if (st == RR_OK) {
-        st = rr_chunk_from_record_batch(&schema, &batch, &it->chunk, err);
-        if (schema.release) schema.release(&schema);
-    }
+    rr_status_t st = rr_store_chunk_decode(dec, &msg->u.arrow, &it->chunk, err);
     if (st == RR_OK) st = rr_store_id_copy(&it->id, &msg->u.arrow.store_id, err);
     rr_log_msg_free(msg);
     if (st != RR_OK) {

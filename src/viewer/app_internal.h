@@ -9,6 +9,7 @@
 
 #include "model/chunk.h"
 #include "model/log_msg.h"
+#include "store/store.h"
 #include "viewer/app.h"
 
 /* One unit of work for the UI thread: a decoded chunk for a store id, or a
@@ -68,8 +69,12 @@ struct rr_app {
 bool rr_app_push(rr_app_t *app, rr_app_item_t *item, bool may_wait);
 void rr_app_item_free(rr_app_item_t *item);
 /* Turns a decoded LogMsg into an item (an ArrowMsg's chunk decoded here,
- * on the calling thread); takes msg. NULL with *err on a bad payload. */
-rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_error_t *err);
+ * on the calling thread); takes msg. NULL with *err on a bad payload. dec:
+ * the calling source's chunk decoder, which reads streams of small
+ * messages several times faster (rr_store_chunk_decode; one per source
+ * thread, not shared), or NULL. */
+rr_app_item_t *rr_app_item_from_msg(rr_log_msg_t *msg, rr_store_chunk_decoder_t *dec,
+                                    rr_error_t *err);
 
 /* app_sources.c */
 void rr_app_sources_stop(rr_app_t *app); /* joins threads, closes the endpoint */

@@ -19,6 +19,7 @@ struct rr_app_push_source {
     rr_app_t *app; /* NULL once the app is gone (browser build) */
     char name[256];
     rr_rrd_decoder_t *dec; /* made on the first .rrd bytes */
+    rr_store_chunk_decoder_t *chunks; /* made on the first message */
     rr_app_push_info_fn info_fn;
     void *info_ud;
     bool finished, live, failed;
@@ -166,6 +167,7 @@ void rr_app_push_free(rr_app_push_source_t *src) {
     unregister_source(src);
 #endif
     rr_rrd_decoder_free(src->dec);
+    rr_store_chunk_decoder_free(src->chunks);
     free(src);
 }
 
@@ -183,7 +185,9 @@ static void count_bytes(rr_app_push_source_t *p, size_t n) {
 static rr_status_t queue_msg(rr_app_push_source_t *p, rr_log_msg_t *msg, uint64_t offset, bool at_offset) {
     if (msg->kind == RR_LOG_MSG_SET_STORE_INFO && p->info_fn) p->info_fn(p->info_ud, &msg->u.set_store_info.info);
     rr_error_t err = {0};
-    rr_app_item_t *it = rr_app_item_from_msg(msg, &err);
+    /* Without a chunk decoder, messages still decode (the general way). */
+    if (!p->chunks && rr_store_chunk_decoder_new(&p->chunks, NULL) != RR_OK) p->chunks = NULL;
+    rr_app_item_t *it = rr_app_item_from_msg(msg, p->chunks, &err);
     if (!it) {
         if (at_offset) rr_error_prefix(&err, "message at byte %llu: ", (unsigned long long)offset);
         report(p, err.msg);

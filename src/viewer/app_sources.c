@@ -45,6 +45,7 @@ struct rr_app_source {
     /* under app->mu */
     bool done;
     uint64_t bytes_read, bytes_total;
+    rr_store_chunk_decoder_t *dec; /* the source thread's */
 };
 
 #define POLL_MS 100
@@ -80,7 +81,7 @@ static bool drain_decoder(rr_app_source_t *s, rr_rrd_decoder_t *d) {
         }
         if (!have) return !stopping(s->app);
         uint64_t offset = m.offset;
-        rr_app_item_t *it = rr_app_item_from_msg(&m.msg, &err);
+        rr_app_item_t *it = rr_app_item_from_msg(&m.msg, s->dec, &err);
         if (!it) {
             rr_error_prefix(&err, "message at byte %llu: ", (unsigned long long)offset);
             rr_app_report_error(s->app, s->name, err.msg);
@@ -134,14 +135,20 @@ static void *fd_thread(void *arg) {
 
 /* ---------------- registry ---------------- */
 
+/* Registers s and starts its thread. On failure s is freed (no room in the
+ * registry) or stays registered, marked done (no thread). */
 static rr_status_t add_source(rr_app_t *app, rr_app_source_t *s, void *(*fn)(void *), rr_error_t *err) {
     s->app = app;
+    /* Without one, messages still decode (the general way). */
+    if (rr_store_chunk_decoder_new(&s->dec, NULL) != RR_OK) s->dec = NULL;
     pthread_mutex_lock(&app->mu);
     if (app->n_sources == app->cap_sources) {
         size_t cap = app->cap_sources ? app->cap_sources * 2 : 8;
         rr_app_source_t **n = realloc(app->sources, cap * sizeof *n);
         if (!n) {
             pthread_mutex_unlock(&app->mu);
+            rr_store_chunk_decoder_free(s->dec);
+            free(s);
             return rr_error_set(err, RR_ERR_NOMEM, "viewer: out of memory for a source");
         }
         app->sources = n;
@@ -167,9 +174,9 @@ rr_status_t rr_app_open_fd(rr_app_t *app, int fd, bool take_fd, const char *name
     s->fd = fd;
     s->take_fd = take_fd;
     snprintf(s->name, sizeof s->name, "%s", name ? name : "<fd>");
+    /* On failure s is freed or never runs: the fd is closed here. */
     rr_status_t st = add_source(app, s, fd_thread, err);
     if (st != RR_OK && take_fd) close(fd);
-    if (st != RR_OK) s->fd = -1;
     return st;
 }
 
@@ -436,7 +443,8 @@ static bool get_varint(const uint8_t *d, size_t n, size_t *pos, uint64_t *v) {
 
 /* A ReadMessagesResponse (LogMsg in field 1; also what a
  * WriteMessagesRequest is) into an item on the queue. */
-static rr_status_t push_read_response(rr_app_t *app, const char *name, const uint8_t *d, size_t n,
+static rr_status_t push_read_response(rr_app_t *app, const char *name,
+                                      rr_store_chunk_decoder_t *dec, const uint8_t *d, size_t n,
                                       bool may_wait) {
     size_t pos = 0;
     uint64_t tag = 0, len = 0;
@@ -451,7 +459,7 @@ static rr_status_t push_read_response(rr_app_t *app, const char *name, const uin
                 rr_app_report_error(app, name, err.msg);
                 return RR_OK;
             }
-            rr_app_item_t *it = rr_app_item_from_msg(&msg, &err);
+            rr_app_item_t *it = rr_app_item_from_msg(&msg, dec, &err);
             if (!it) {
                 rr_app_report_error(app, name, err.msg);
                 return RR_OK;
@@ -476,7 +484,7 @@ static rr_status_t push_read_response(rr_app_t *app, const char *name, const uin
 static rr_status_t on_live_msg(void *ud, const uint8_t *data, size_t len, rr_error_t *err) {
     (void)err;
     rr_app_source_t *s = ud;
-    return push_read_response(s->app, s->name, data, len, true);
+    return push_read_response(s->app, s->name, s->dec, data, len, true);
 }
 
 static void *live_thread(void *arg) {
@@ -540,13 +548,14 @@ typedef struct endpoint {
     pthread_t thread;
     uint16_t port;
     char name[64];
+    rr_store_chunk_decoder_t *dec; /* the server loop thread's */
 } endpoint_t;
 
 /* Runs on the server's loop thread: decode there and queue without
  * waiting (the loop must not block; the proxy bounds what SDKs send). */
 static rr_status_t endpoint_send(void *ctx, rr_grpc_bytes_t *msg) {
     endpoint_t *e = ctx;
-    push_read_response(e->app, e->name, msg->data, msg->len, false);
+    push_read_response(e->app, e->name, e->dec, msg->data, msg->len, false);
     return RR_OK;
 }
 
@@ -589,6 +598,7 @@ rr_status_t rr_app_listen(rr_app_t *app, const char *bind, uint16_t port, rr_err
     endpoint_t *e = calloc(1, sizeof *e);
     if (!e) return rr_error_set(err, RR_ERR_NOMEM, "viewer: out of memory for the endpoint");
     e->app = app;
+    if (rr_store_chunk_decoder_new(&e->dec, NULL) != RR_OK) e->dec = NULL;
     rr_proxy_config_t pcfg = {.memory_limit = RR_PROXY_DEFAULT_MEMORY_LIMIT};
     rr_grpc_server_config_t scfg = {.bind = bind ? bind : "127.0.0.1", .port = port};
     rr_status_t st = rr_proxy_new(&pcfg, &e->proxy, err);
@@ -621,6 +631,7 @@ rr_status_t rr_app_listen(rr_app_t *app, const char *bind, uint16_t port, rr_err
         rr_proxy_reader_close(e->reader);
         rr_grpc_server_free(e->srv);
         rr_proxy_free(e->proxy);
+        rr_store_chunk_decoder_free(e->dec);
         free(e);
         return st;
     }
@@ -731,12 +742,14 @@ void rr_app_sources_stop(rr_app_t *app) {
         rr_grpc_server_free(e->srv); /* runs close_reader if the loop did not */
         rr_proxy_reader_close(e->reader);
         rr_proxy_free(e->proxy);
+        rr_store_chunk_decoder_free(e->dec);
         free(e);
         app->endpoint = NULL;
     }
     for (size_t i = 0; i < app->n_sources; i++) {
         rr_app_source_t *s = app->sources[i];
         if (s->started) pthread_join(s->thread, NULL);
+        rr_store_chunk_decoder_free(s->dec);
         free(s);
     }
     free(app->sources);
