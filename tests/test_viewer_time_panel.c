@@ -477,16 +477,18 @@ static void test_ruler_click_and_drag(void **state) {
             fail_msg("clicked at time %lld, got %lld", (long long)T, (long long)rr_app_time(app));
         assert_false(rr_app_following(app));
     }
-    /* Dragging scrubs: the time follows the mouse while held, also over
-     * the rows, and stays within the data. */
+    /* Dragging in the time area (here under the rows; on the ruler a drag
+     * makes a loop selection, as in Rerun) scrubs: the time follows the
+     * mouse while held, wherever it goes, and stays within the data. */
     float x20 = rr_time_panel_x_from_time(tp, 20), x40 = rr_time_panel_x_from_time(tp, 40);
-    move(x20, cy(ruler));
+    float below_y = L->streams.y + L->streams.h - 4;
+    move(x20, below_y);
     frame(tp, app);
     press(0);
     frame(tp, app);
     assert_int_equal(rr_app_time(app), 20);
     for (int i = 1; i <= 10; i++) {
-        move(x20 + (x40 - x20) * (float)i / 10, cy(ruler) + 40);
+        move(x20 + (x40 - x20) * (float)i / 10, cy(ruler));
         frame(tp, app);
     }
     assert_int_equal(rr_app_time(app), 40);
@@ -495,6 +497,7 @@ static void test_ruler_click_and_drag(void **state) {
     assert_int_equal(rr_app_time(app), 59);
     release(0);
     frame(tp, app);
+    assert_false(rr_app_time_selection(app, NULL));
     /* A click in a row's data area scrubs too. */
     rr_ui_rect_t row;
     assert_true(rr_time_panel_row_rect(tp, "/points", &row));
@@ -504,6 +507,121 @@ static void test_ruler_click_and_drag(void **state) {
     const rr_time_panel_layout_t *L2 = rr_time_panel_layout(tp);
     click(tp, app, rr_time_panel_x_from_time(tp, 44), L2->streams.y + L2->streams.h - 4);
     assert_int_equal(rr_app_time(app), 44);
+    rr_time_panel_free(tp);
+    rr_app_free(app);
+}
+
+/* A press, a move in steps and a release: a drag. */
+static void drag(rr_time_panel_t *tp, rr_app_t *app, float x0, float x1, float y) {
+    move(x0, y);
+    frame(tp, app);
+    press(0);
+    frame(tp, app);
+    for (int i = 1; i <= 8; i++) {
+        move(x0 + (x1 - x0) * (float)i / 8, y);
+        frame(tp, app);
+    }
+    release(0);
+    frame(tp, app);
+}
+
+static void assert_selection(rr_app_t *app, int64_t lo, int64_t hi) {
+    rr_time_range_t r;
+    assert_true(rr_app_time_selection(app, &r));
+    if (r.min != lo || r.max != hi)
+        fail_msg("selection %lld..%lld, want %lld..%lld", (long long)r.min, (long long)r.max,
+                 (long long)lo, (long long)hi);
+}
+
+/* The loop selection (time_selection_ui.rs): a drag on the ruler makes one
+ * and loops it; playback and steps stay inside it; a click on it switches
+ * looping it on and off, Alt+click removes it; its edges resize it and its
+ * middle moves it (within the data); a click beside it removes it; the
+ * loop button cycles off, all, selection (making one when there is none);
+ * a change of timeline drops it. */
+static void test_loop_selection(void **state) {
+    (void)state;
+    reset_ui();
+    rr_app_t *app = make_app();
+    rr_time_panel_t *tp = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    frame(tp, app);
+    const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
+    rr_ui_rect_t ruler = L->ruler;
+#define X(t) rr_time_panel_x_from_time(tp, (double)(t))
+    assert_false(rr_app_time_selection(app, NULL));
+    drag(tp, app, X(20), X(40), cy(ruler));
+    assert_selection(app, 20, 40);
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_SELECTION);
+    assert_int_equal(rr_app_time(app), 20); /* the press moved the time */
+    /* Playback wraps inside the selection (30 frames a second). */
+    rr_app_set_playing(app, true);
+    rr_app_tick(app, 0.5);
+    assert_int_equal(rr_app_time(app), 35);
+    rr_app_tick(app, 0.5);
+    assert_int_equal(rr_app_time(app), 20);
+    /* Outside it, playing starts over at its start. */
+    rr_app_set_time(app, 55);
+    rr_app_set_playing(app, true);
+    rr_app_tick(app, 0.1);
+    assert_int_equal(rr_app_time(app), 20);
+    rr_app_set_playing(app, false);
+    /* Steps: the next time with data (50) is past the selection: back to
+     * its start; the previous one (10) before it: to its end. */
+    rr_app_set_time(app, 30);
+    rr_app_step(app, 1);
+    assert_int_equal(rr_app_time(app), 20);
+    rr_app_step(app, -1);
+    assert_int_equal(rr_app_time(app), 40);
+    /* A click on it: looping off and on again; the selection stays. */
+    click(tp, app, X(30), cy(ruler));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_OFF);
+    assert_selection(app, 20, 40);
+    click(tp, app, X(30), cy(ruler));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_SELECTION);
+    /* The right edge, then the middle (moved past the data's end: it
+     * keeps its length and stops at 59). */
+    drag(tp, app, X(40), X(50), cy(ruler));
+    assert_selection(app, 20, 50);
+    drag(tp, app, X(30), X(35), cy(ruler));
+    assert_selection(app, 25, 55);
+    drag(tp, app, X(40), X(58), cy(ruler));
+    assert_selection(app, 29, 59);
+    /* The left edge, dragged past the right one: they swap. */
+    drag(tp, app, X(29), X(20), cy(ruler));
+    assert_selection(app, 20, 59);
+    /* Alt+click removes it (and its loop). */
+    rr_ui_input_modifiers(g_ui, RR_UI_MOD_ALT);
+    click(tp, app, X(40), cy(ruler));
+    rr_ui_input_modifiers(g_ui, 0);
+    assert_false(rr_app_time_selection(app, NULL));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_OFF);
+    /* The loop button: off -> all -> selection (a new one, the middle half
+     * of the view) -> off. */
+    click(tp, app, L->loop.x + 6, cy(L->loop));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_ALL);
+    click(tp, app, L->loop.x + 6, cy(L->loop));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_SELECTION);
+    rr_time_range_t r;
+    assert_true(rr_app_time_selection(app, &r));
+    double span = 59 - 10;
+    assert_true(llabs(r.min - (int64_t)llround(10 + 0.25 * span)) <= 1);
+    assert_true(llabs(r.max - (int64_t)llround(10 + 0.75 * span)) <= 1);
+    click(tp, app, L->loop.x + 6, cy(L->loop));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_OFF);
+    assert_true(rr_app_time_selection(app, NULL));
+    /* A click on the ruler beside it removes it and moves the time. */
+    click(tp, app, X(55), cy(ruler));
+    assert_false(rr_app_time_selection(app, NULL));
+    assert_int_equal(rr_app_time(app), 55);
+    /* A selection belongs to its timeline. */
+    drag(tp, app, X(15), X(25), cy(ruler));
+    assert_selection(app, 15, 25);
+    assert_rr_ok(rr_app_set_timeline(app, "sim_time", &err), &err);
+    assert_false(rr_app_time_selection(app, NULL));
+    assert_int_equal(rr_app_loop_mode(app), RR_APP_LOOP_OFF);
+#undef X
     rr_time_panel_free(tp);
     rr_app_free(app);
 }
@@ -1117,6 +1235,7 @@ int main(void) {
         cmocka_unit_test(test_timeline_combo),
         cmocka_unit_test(test_ruler_click_and_drag),
         cmocka_unit_test(test_play_step_and_controls),
+        cmocka_unit_test(test_loop_selection),
         cmocka_unit_test(test_zoom_pan_reset),
         cmocka_unit_test(test_density_pixels),
         cmocka_unit_test(test_cache_follows_store),

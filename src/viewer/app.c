@@ -182,6 +182,7 @@ static void choose_timeline(rr_app_t *app) {
         if (!best || (is_builtin_timeline(best) && !is_builtin_timeline(name))) best = name;
     }
     if (best && strcmp(best, app->timeline) != 0) {
+        rr_app_clear_time_selection(app);
         snprintf(app->timeline, sizeof app->timeline, "%s", best);
         app->time_frac = 0;
         rr_time_range_t r;
@@ -337,10 +338,24 @@ static bool active_timeline(const rr_app_t *app, const rr_timeline_t **tl) {
     return *tl != NULL;
 }
 
+/* The range playback loops over: the selection in selection mode, else
+ * the data range. False when there is no data range. */
+static bool loop_range(const rr_app_t *app, rr_time_range_t *r) {
+    if (!rr_app_time_range(app, r)) return false;
+    if (app->loop_mode == RR_APP_LOOP_SELECTION && app->has_selection) *r = app->selection;
+    return true;
+}
+
 void rr_app_tick(rr_app_t *app, double dt) {
     const rr_timeline_t *tl;
     rr_time_range_t r;
-    if (!app->playing || dt <= 0 || !active_timeline(app, &tl) || !rr_app_time_range(app, &r)) return;
+    if (!app->playing || dt <= 0 || !active_timeline(app, &tl) || !loop_range(app, &r)) return;
+    /* Looping a selection: playback starts over inside it. */
+    if (app->loop_mode == RR_APP_LOOP_SELECTION && (app->time < r.min || app->time > r.max)) {
+        app->time = r.min;
+        app->time_frac = 0;
+        return;
+    }
     /* Sequence timelines step at 30 per second, time timelines run in real
      * time, both scaled by the speed. */
     double units = dt * app->speed * (tl->type == RR_TIME_SEQUENCE ? APP_SEQUENCE_FPS : 1e9);
@@ -349,7 +364,7 @@ void rr_app_tick(rr_app_t *app, double dt) {
     app->time_frac -= whole;
     int64_t step = (int64_t)whole;
     if (app->time > r.max - step) {
-        if (app->looping) {
+        if (app->loop_mode != RR_APP_LOOP_OFF) {
             app->time = r.min;
         } else {
             app->time = r.max;
@@ -366,6 +381,7 @@ rr_store_set_t *rr_app_stores(rr_app_t *app) { return app->set; }
 rr_store_t *rr_app_active_store(rr_app_t *app) { return app->active; }
 
 void rr_app_set_active_store(rr_app_t *app, rr_store_t *s) {
+    if (s != app->active) rr_app_clear_time_selection(app);
     app->active = s;
     app->timeline[0] = 0;
     app->timeline_chosen_by_user = false;
@@ -378,6 +394,7 @@ const char *rr_app_timeline(const rr_app_t *app) { return app->timeline; }
 rr_status_t rr_app_set_timeline(rr_app_t *app, const char *name, rr_error_t *err) {
     if (!app->active || !rr_store_find_timeline(app->active, name))
         return rr_error_set(err, RR_ERR_NOT_FOUND, "no timeline '%s' in the recording shown", name);
+    if (strcmp(app->timeline, name) != 0) rr_app_clear_time_selection(app);
     snprintf(app->timeline, sizeof app->timeline, "%s", name);
     app->timeline_chosen_by_user = true;
     app->time_frac = 0;
@@ -421,8 +438,46 @@ void rr_app_set_following(rr_app_t *app, bool follow) {
     clamp_time(app);
 }
 
-bool rr_app_looping(const rr_app_t *app) { return app->looping; }
-void rr_app_set_looping(rr_app_t *app, bool loop) { app->looping = loop; }
+rr_app_loop_t rr_app_loop_mode(const rr_app_t *app) { return app->loop_mode; }
+
+void rr_app_set_loop_mode(rr_app_t *app, rr_app_loop_t mode) {
+    if (mode == RR_APP_LOOP_SELECTION && !app->has_selection) mode = RR_APP_LOOP_OFF;
+    if (mode != RR_APP_LOOP_OFF && mode != RR_APP_LOOP_ALL && mode != RR_APP_LOOP_SELECTION)
+        mode = RR_APP_LOOP_OFF;
+    app->loop_mode = mode;
+}
+
+bool rr_app_looping(const rr_app_t *app) { return app->loop_mode != RR_APP_LOOP_OFF; }
+void rr_app_set_looping(rr_app_t *app, bool loop) {
+    rr_app_set_loop_mode(app, loop ? RR_APP_LOOP_ALL : RR_APP_LOOP_OFF);
+}
+
+bool rr_app_time_selection(const rr_app_t *app, rr_time_range_t *out) {
+    if (app->has_selection && out) *out = app->selection;
+    return app->has_selection;
+}
+
+void rr_app_set_time_selection(rr_app_t *app, rr_time_range_t r) {
+    if (r.min > r.max) {
+        int64_t t = r.min;
+        r.min = r.max;
+        r.max = t;
+    }
+    rr_time_range_t d;
+    if (!rr_app_time_range(app, &d) || r.max < d.min || r.min > d.max) {
+        rr_app_clear_time_selection(app);
+        return;
+    }
+    if (r.min < d.min) r.min = d.min;
+    if (r.max > d.max) r.max = d.max;
+    app->selection = r;
+    app->has_selection = true;
+}
+
+void rr_app_clear_time_selection(rr_app_t *app) {
+    app->has_selection = false;
+    if (app->loop_mode == RR_APP_LOOP_SELECTION) app->loop_mode = RR_APP_LOOP_OFF;
+}
 double rr_app_speed(const rr_app_t *app) { return app->speed; }
 void rr_app_set_speed(rr_app_t *app, double speed) {
     if (speed > 0) app->speed = speed;
@@ -463,9 +518,13 @@ void rr_app_step(rr_app_t *app, int dir) {
             for (int64_t row = 0; row < ix->array.length; row++) step_consider(&c, v[row]);
         }
     }
-    if (c.found)
+    rr_time_range_t lr;
+    bool sel = app->loop_mode == RR_APP_LOOP_SELECTION && loop_range(app, &lr);
+    if (c.found && (!sel || (c.best >= lr.min && c.best <= lr.max)))
         app->time = c.best;
-    else if (app->looping)
+    else if (sel)
+        app->time = c.dir > 0 ? lr.min : lr.max; /* wraps within the selection */
+    else if (!c.found && app->loop_mode != RR_APP_LOOP_OFF)
         app->time = c.dir > 0 ? r.min : r.max;
 }
 
@@ -530,9 +589,15 @@ rr_status_t rr_app_write_debug_dump(rr_app_t *app, const char *path, const char 
     put_str(f, "timeline", app->timeline);
     fprintf(f, "\"time\":%" PRId64 ",", app->time);
     if (has_range) fprintf(f, "\"time_min\":%" PRId64 ",\"time_max\":%" PRId64 ",", r.min, r.max);
-    fprintf(f, "\"playing\":%s,\"following\":%s,\"looping\":%s,\"speed\":%g,",
+    static const char *const modes[] = {"off", "all", "selection"};
+    fprintf(f, "\"playing\":%s,\"following\":%s,\"looping\":%s,\"loop_mode\":\"%s\",\"speed\":%g,",
             app->playing ? "true" : "false", app->following ? "true" : "false",
-            app->looping ? "true" : "false", app->speed);
+            app->loop_mode != RR_APP_LOOP_OFF ? "true" : "false", modes[app->loop_mode], app->speed);
+    if (app->has_selection)
+        fprintf(f, "\"loop_selection\":[%lld,%lld],", (long long)app->selection.min,
+                (long long)app->selection.max);
+    else
+        fprintf(f, "\"loop_selection\":null,");
     fprintf(f, "\"recordings\":%zu,\"chunks\":%zu,\"memory_bytes\":%" PRIu64 ",",
             rr_store_set_count(app->set), rr_app_num_chunks(app), rr_app_memory_bytes(app));
     fprintf(f, "\"progress\":%.4f,\"loading\":%s,\"port\":%u,", rr_app_progress(app),

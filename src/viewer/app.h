@@ -112,12 +112,32 @@ void rr_app_toggle_playing(rr_app_t *app);
  * viewer starts in). Playing or setting a time ends it. */
 bool rr_app_following(const rr_app_t *app);
 void rr_app_set_following(rr_app_t *app, bool follow);
-bool rr_app_looping(const rr_app_t *app);
-void rr_app_set_looping(rr_app_t *app, bool loop);
+/* Rerun's loop modes (LoopMode): off, the whole recording, or the time
+ * selection (a range of the active timeline, made on the time panel's
+ * ruler). Playing in selection mode keeps the time inside the selection. */
+typedef enum rr_app_loop {
+    RR_APP_LOOP_OFF = 0,
+    RR_APP_LOOP_ALL,
+    RR_APP_LOOP_SELECTION,
+} rr_app_loop_t;
+rr_app_loop_t rr_app_loop_mode(const rr_app_t *app);
+/* RR_APP_LOOP_SELECTION without a selection means off. */
+void rr_app_set_loop_mode(rr_app_t *app, rr_app_loop_t mode);
+bool rr_app_looping(const rr_app_t *app); /* any mode but off */
+void rr_app_set_looping(rr_app_t *app, bool loop); /* all, or off */
+/* The time selection on the active timeline; false when there is none. It
+ * is dropped when the timeline or the recording shown changes. */
+bool rr_app_time_selection(const rr_app_t *app, rr_time_range_t *out);
+/* Sets it (min and max in either order), clamped to the timeline's data
+ * range; a selection outside that range, or with no range, is none. */
+void rr_app_set_time_selection(rr_app_t *app, rr_time_range_t r);
+/* No selection (selection mode becomes off). */
+void rr_app_clear_time_selection(rr_app_t *app);
 double rr_app_speed(const rr_app_t *app);
 void rr_app_set_speed(rr_app_t *app, double speed); /* > 0 */
 /* Pauses and moves to the previous (dir < 0) or next time holding data on
- * the active timeline (wrapping when looping). */
+ * the active timeline (wrapping when looping: within the selection in
+ * selection mode). */
 void rr_app_step(rr_app_t *app, int dir);
 
 /* Chunks held by all stores; memory of all stores (rr_store_memory_bytes). */

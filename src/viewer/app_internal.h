@@ -58,7 +58,10 @@ struct rr_app {
     bool timeline_chosen_by_user;
     int64_t time;
     double time_frac; /* sub-unit playback progress */
-    bool playing, following, looping;
+    bool playing, following;
+    rr_app_loop_t loop_mode;
+    bool has_selection;
+    rr_time_range_t selection; /* on the active timeline */
     double speed;
     uint64_t items_loaded;
 };

@@ -573,6 +573,13 @@ struct rr_time_panel {
     float x0, x1;
     float tree_w;
     bool panning;
+    /* The loop selection being made or changed on the ruler (SEL_*), where
+     * the press was, whether the mouse has moved since, and the selection
+     * at the press. */
+    int sel_drag;
+    float sel_press_x;
+    bool sel_moved;
+    rr_time_range_t sel_orig;
 
     tp_node_t *nodes; /* [0]: the recording */
     size_t n_nodes, cap_nodes;
@@ -1062,9 +1069,15 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static bool is_dark(const rr_ui_theme_t *th) {
+    uint32_t bg = th->panel_bg;
+    return ((bg >> 24) & 0xff) + ((bg >> 16) & 0xff) + ((bg >> 8) & 0xff) < 3 * 128;
+}
+
 /* re_ui's large_button_selected: a flat button, filled with the selection
- * colour while its mode is on. True when clicked. */
-static bool tool_button(rr_ui_t *ui, const char *label, bool selected, rr_ui_rect_t *rect_out) {
+ * colour (or fill, when not 0) while its mode is on. True when clicked. */
+static bool tool_button_fill(rr_ui_t *ui, const char *label, bool selected, rr_ui_color_t fill,
+                             rr_ui_rect_t *rect_out) {
     const rr_ui_theme_t *th = rr_ui_theme(ui);
     size_t len = ui_label_len(label);
     float tw = rr_ui_font_text_width(rr_ui_font(ui), label, len), h = ui_row_h(ui);
@@ -1072,7 +1085,7 @@ static bool tool_button(rr_ui_t *ui, const char *label, bool selected, rr_ui_rec
     if (w < h) w = h;
     rr_ui_rect_t r = rr_ui_allocate(ui, w, h);
     rr_ui_response_t resp = rr_ui_interact(ui, rr_ui_id(ui, label), r);
-    rr_ui_color_t bg = selected ? th->selection_bg : resp.held ? th->widget_active
+    rr_ui_color_t bg = selected ? (fill ? fill : th->selection_bg) : resp.held ? th->widget_active
                                                   : resp.hovered ? th->widget_hovered : 0;
     if (bg) rr_ui_draw_rect(ui, r, bg, th->corner_radius);
     rr_ui_color_t fg = selected ? th->selection_text : resp.hovered ? th->text_strong : th->text;
@@ -1086,6 +1099,131 @@ static bool tool_button(rr_ui_t *ui, const char *label, bool selected, rr_ui_rec
     }
     *rect_out = r;
     return resp.clicked;
+}
+
+static bool tool_button(rr_ui_t *ui, const char *label, bool selected, rr_ui_rect_t *rect_out) {
+    return tool_button_fill(ui, label, selected, 0, rect_out);
+}
+
+/* ---------------- the loop selection ---------------- */
+
+/* What a press on the ruler grabbed (time_selection_ui.rs): nothing yet (a
+ * new selection if the mouse moves), an edge, or the selection's middle. */
+enum { SEL_NONE, SEL_NEW, SEL_LEFT, SEL_RIGHT, SEL_MOVE };
+#define TP_SEL_GRAB 5.0f /* egui's resize_grab_radius_side */
+#define TP_SEL_DRAG 3.0f /* mouse motion that makes a press a drag */
+
+static int64_t time_at_x(const rr_time_panel_t *tp, float x, rr_time_range_t range) {
+    double t = llround(rr_time_panel_time_from_x(tp, x));
+    if (t < (double)range.min) t = (double)range.min;
+    if (t > (double)range.max) t = (double)range.max;
+    int64_t ti = clamp_time_d(t);
+    return ti < range.min ? range.min : ti > range.max ? range.max : ti;
+}
+
+/* The first selection when looping switches to it without one (Rerun's
+ * initial_time_selection): the middle half of the view, within the data. */
+static void initial_selection(rr_time_panel_t *tp, rr_app_t *app, rr_time_range_t range) {
+    double span = tp->view_max - tp->view_min;
+    rr_time_range_t r = {clamp_time_d(tp->view_min + 0.25 * span), clamp_time_d(tp->view_min + 0.75 * span)};
+    if (r.min < range.min) r.min = range.min;
+    if (r.max > range.max) r.max = range.max;
+    if (r.max <= r.min) r = range;
+    rr_app_set_time_selection(app, r);
+}
+
+/* Presses and drags on the ruler (time_selection_ui.rs loop_selection_ui):
+ * a drag makes a new selection and loops it; the edges of one resize it and
+ * its middle moves it; a click on it switches between looping it and not,
+ * with Alt removes it; a click beside it removes it. A press beside the
+ * selection also moves the time there, as on the rest of the time area. */
+static void ruler_input(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_response_t rr,
+                        rr_time_range_t range) {
+    rr_time_range_t sel;
+    bool has = rr_app_time_selection(app, &sel);
+    if (rr.pressed) {
+        tp->sel_press_x = ui->mx;
+        tp->sel_moved = false;
+        tp->sel_drag = SEL_NEW;
+        if (has) {
+            float x0 = rr_time_panel_x_from_time(tp, (double)sel.min);
+            float x1 = rr_time_panel_x_from_time(tp, (double)sel.max);
+            /* The edges win over the middle; the nearer one when both are in reach. */
+            float d0 = fabsf(ui->mx - x0), d1 = fabsf(ui->mx - x1);
+            if (d1 <= TP_SEL_GRAB && (d1 < d0 || ui->mx >= x1)) tp->sel_drag = SEL_RIGHT;
+            else if (d0 <= TP_SEL_GRAB) tp->sel_drag = SEL_LEFT;
+            else if (ui->mx > x0 && ui->mx < x1) tp->sel_drag = SEL_MOVE;
+            tp->sel_orig = sel;
+        }
+        if (tp->sel_drag == SEL_NEW) set_time_at(tp, app, ui->mx, range);
+    }
+    if (tp->sel_drag == SEL_NONE) return;
+    if (fabsf(ui->mx - tp->sel_press_x) > TP_SEL_DRAG) tp->sel_moved = true;
+    /* Still down, unless pressed and released within this frame. */
+    bool down = rr.held || (rr.pressed && !rr.clicked);
+    if (down && tp->sel_moved) {
+        int64_t t = time_at_x(tp, ui->mx, range), t0 = time_at_x(tp, tp->sel_press_x, range);
+        rr_time_range_t r = tp->sel_orig;
+        switch (tp->sel_drag) {
+        case SEL_NEW:
+            rr_app_set_time_selection(app, (rr_time_range_t){t0, t});
+            rr_app_set_loop_mode(app, RR_APP_LOOP_SELECTION);
+            return;
+        case SEL_LEFT: r.min = t; break;   /* past the other edge: they swap */
+        case SEL_RIGHT: r.max = t; break;
+        default: { /* SEL_MOVE: the same length, kept within the data */
+            int64_t len = r.max - r.min, d = t - t0;
+            r.min += d;
+            if (r.min < range.min) r.min = range.min;
+            if (r.min > range.max - len) r.min = range.max - len;
+            r.max = r.min + len;
+            break;
+        }
+        }
+        rr_app_set_time_selection(app, r);
+        return;
+    }
+    if (down) return;
+    /* Released. */
+    if (!tp->sel_moved) {
+        if (tp->sel_drag == SEL_NEW) {
+            if (has) rr_app_clear_time_selection(app);
+        } else if (ui->mods & RR_UI_MOD_ALT) {
+            rr_app_clear_time_selection(app);
+        } else {
+            rr_app_set_loop_mode(app, rr_app_loop_mode(app) == RR_APP_LOOP_SELECTION
+                                          ? RR_APP_LOOP_OFF
+                                          : RR_APP_LOOP_SELECTION);
+        }
+    }
+    tp->sel_drag = SEL_NONE;
+}
+
+/* The selection over the ruler, and below it over the streams: in full
+ * while it loops, faint below otherwise (re_ui's loop_selection_alpha 0.55
+ * and _inactive 0.20 of the selection colour). */
+static void paint_selection(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_rect_t ruler,
+                            rr_ui_rect_t streams) {
+    rr_time_range_t sel;
+    if (!rr_app_time_selection(app, &sel)) return;
+    const rr_ui_theme_t *th = rr_ui_theme(ui);
+    float x0 = rr_time_panel_x_from_time(tp, (double)sel.min);
+    float x1 = rr_time_panel_x_from_time(tp, (double)sel.max);
+    if (x1 - x0 < 2) { /* always visible */
+        float c = 0.5f * (x0 + x1);
+        x0 = c - 1;
+        x1 = c + 1;
+    }
+    uint32_t a = th->selection_bg & 0xffu;
+    rr_ui_color_t full = (th->selection_bg & ~0xffu) | (uint32_t)lroundf((float)a * 0.55f);
+    rr_ui_color_t faint = (th->selection_bg & ~0xffu) | (uint32_t)lroundf((float)a * 0.20f);
+    bool active = rr_app_loop_mode(app) == RR_APP_LOOP_SELECTION;
+    rr_ui_rect_t area = {ruler.x, ruler.y, ruler.w, ruler.h + streams.h};
+    rr_ui_push_clip(ui, area);
+    rr_ui_draw_rect(ui, (rr_ui_rect_t){x0, ruler.y, x1 - x0, ruler.h}, full, 0);
+    if (streams.h > 0)
+        rr_ui_draw_rect(ui, (rr_ui_rect_t){x0, streams.y, x1 - x0, streams.h}, active ? full : faint, 0);
+    rr_ui_pop_clip(ui);
 }
 
 static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_store_t *s,
@@ -1107,8 +1245,23 @@ static void top_row(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, const rr_st
     rr_ui_same_line(ui);
     if (tool_button(ui, "\xE2\x86\x92##step_forward", false, &L->step_forward)) rr_app_step(app, 1); /* → */
     rr_ui_same_line(ui);
-    bool loop = rr_app_looping(app);
-    if (tool_button(ui, "Loop##loop", loop, &L->loop)) rr_app_set_looping(app, !loop);
+    /* time_control_ui.rs loop_button_ui: off, then the whole recording
+     * (filled with re_ui's loop_everything_color), then the selection. */
+    rr_app_loop_t mode = rr_app_loop_mode(app);
+    rr_ui_color_t everything = is_dark(rr_ui_theme(ui)) ? 0x02502dffu : 0x06a35cffu;
+    rr_time_range_t range;
+    if (tool_button_fill(ui, "Loop##loop", mode != RR_APP_LOOP_OFF,
+                         mode == RR_APP_LOOP_ALL ? everything : 0, &L->loop)) {
+        if (mode == RR_APP_LOOP_OFF) {
+            rr_app_set_loop_mode(app, RR_APP_LOOP_ALL);
+        } else if (mode == RR_APP_LOOP_ALL) {
+            if (!rr_app_time_selection(app, NULL) && tl && rr_app_time_range(app, &range))
+                initial_selection(tp, app, range);
+            rr_app_set_loop_mode(app, RR_APP_LOOP_SELECTION);
+        } else {
+            rr_app_set_loop_mode(app, RR_APP_LOOP_OFF);
+        }
+    }
     rr_ui_same_line(ui);
     /* Figma's 18 points between the groups (time_panel.rs top_row_ui). */
     float gap = 18 - 2 * rr_ui_theme(ui)->spacing_x;
@@ -1393,10 +1546,6 @@ static float tree_width(rr_time_panel_t *tp, rr_ui_t *ui, int id) {
     return w;
 }
 
-static bool is_dark(const rr_ui_theme_t *th) {
-    uint32_t bg = th->panel_bg;
-    return ((bg >> 24) & 0xff) + ((bg >> 16) & 0xff) + ((bg >> 8) & 0xff) < 3 * 128;
-}
 
 rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_rect_t rect,
                           rr_error_t *err) {
@@ -1508,7 +1657,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     /* The ruler: ticks, scrubbing, double click for everything. */
     rr_ui_response_t rr = rr_ui_interact(ui, rr_ui_id(ui, "##ruler"), ruler);
     if (has_range) {
-        if (rr.pressed || rr.held) set_time_at(tp, app, ui->mx, range);
+        ruler_input(tp, ui, app, rr, range);
         if (rr.double_clicked) {
             tp->user_view = false;
             user_moved = true;
@@ -1517,6 +1666,9 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         rr_ui_push_clip(ui, ruler);
         paint_ruler(tp, ui, tl->type, ruler, th);
         rr_ui_pop_clip(ui);
+        paint_selection(tp, ui, app, ruler, streams);
+    } else {
+        tp->sel_drag = SEL_NONE;
     }
     rr_ui_draw_line(ui, hdr.x, ruler.y + ruler.h, right, ruler.y + ruler.h, th->widget_stroke, 1);
 
