@@ -660,6 +660,24 @@ static void test_text_renders(void **state) {
     assert_true(inside2 > 2 * inside && inside2 < 8 * inside);
     free(px2);
     rr_ui_free(ui2);
+
+    /* A context moved to scale 2 by a new font draws as one made at it. */
+    rr_ui_t *ui3 = NULL;
+    assert_rr_ok(rr_ui_new(g_font, &ui3, &err), &err);
+    rr_ui_set_font(ui3, f2);
+    assert_ptr_equal(rr_ui_font(ui3), f2);
+    rr_ui_begin_frame(ui3, W, H, 0);
+    rr_ui_spacing(ui3, 20);
+    rr_ui_indent(ui3, 20);
+    rr_ui_label(ui3, "Hello");
+    assert_rr_ok(rr_ui_end_frame(ui3, &err), &err);
+    rr_ui_draw_data_t dd;
+    rr_ui_draw_data(ui3, &dd);
+    assert_float_equal(dd.scale, 2, 0);
+    uint8_t *px3 = render_ui(ui3, 2 * W, 2 * H);
+    assert_int_equal(count_not(px3, 2 * W, 2 * H, r, 2, bg), inside2);
+    free(px3);
+    rr_ui_free(ui3);
     rr_ui_font_free(f2);
 }
 

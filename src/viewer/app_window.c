@@ -9,9 +9,11 @@
  * loop redraws only when something changed (input, new data, playback,
  * resize, an animation the shell asks for) and otherwise sleeps a little.
  *
- * HiDPI: the ratio of the framebuffer to the window size asked for at
- * start (GLFW reports the mouse in window coordinates, which are the UI's
- * points) gives the UI's scale, fixed for the window's life. */
+ * HiDPI: the ratio of the framebuffer to the window's size (GLFW reports
+ * the mouse in window coordinates, which are the UI's points) gives the
+ * UI's scale. It is read again every frame: a window moved to a screen of
+ * another density gets a font rasterised for it (rr_ui_set_font), the rest
+ * of the UI's state kept. */
 #include "viewer/app_window.h"
 
 #include <math.h>
@@ -137,10 +139,40 @@ static bool feed_input(win_t *w, bool *want_shot) {
     return n > 0;
 }
 
+/* The scale a framebuffer of fb_w pixels gives a window win_w points wide,
+ * kept within 0.5 .. 4 (1 when unknown). */
+static float window_scale(int fb_w, int win_w) {
+    float s = fb_w > 0 && win_w > 0 ? (float)fb_w / (float)win_w : 1.0f;
+    return s >= 0.5f && s <= 4.0f ? s : 1.0f;
+}
+
+/* A new font when the scale moved (another screen); true when it did. A
+ * font that does not load keeps the old one (blurred, but working). */
+static bool follow_scale(win_t *w) {
+    int ww, wh;
+    rr_gfx_window_size(w->ctx, &ww, &wh);
+    if (ww <= 0 || w->fb_w <= 0) return false; /* minimised */
+    float s = window_scale(w->fb_w, ww);
+    if (fabsf(s - w->scale) < 0.01f * w->scale) return false;
+    rr_ui_font_t *f = NULL;
+    rr_error_t err = {0};
+    if (rr_ui_font_load(rr_ui_font_default_path(), 13, s, &f, &err) != RR_OK) {
+        fprintf(stderr, "rerun: keeping the font at scale %g: %s\n", (double)w->scale, err.msg);
+        w->scale = s;
+        return true;
+    }
+    rr_ui_set_font(w->ui, f);
+    rr_ui_font_free(w->font);
+    w->font = f;
+    w->scale = s;
+    return true;
+}
+
 /* One frame of the shell into the window's framebuffer (not presented). */
 static rr_status_t draw(win_t *w, double t, rr_error_t *err) {
     rr_gfx_window_framebuffer_size(w->ctx, &w->fb_w, &w->fb_h);
     if (w->fb_w < 1 || w->fb_h < 1) w->fb_w = w->fb_h = 1; /* minimised */
+    follow_scale(w);
     RR_TRY(rr_shell_frame(w->shell, (float)w->fb_w / w->scale, (float)w->fb_h / w->scale, w->scale, t, err));
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     glViewport(0, 0, w->fb_w, w->fb_h);
@@ -258,8 +290,7 @@ rr_status_t rr_app_run_window(rr_app_t *app, const rr_app_window_options_t *o, r
     int ww = o->width > 0 ? o->width : 1280, wh = o->height > 0 ? o->height : 800;
     RR_TRY(rr_gfx_context_new_window(o->title ? o->title : "Rerun", ww, wh, &w.ctx, err));
     rr_gfx_window_framebuffer_size(w.ctx, &w.fb_w, &w.fb_h);
-    w.scale = w.fb_w > 0 ? (float)w.fb_w / (float)ww : 1.0f;
-    if (!(w.scale >= 0.5f && w.scale <= 4.0f)) w.scale = 1.0f;
+    w.scale = window_scale(w.fb_w, ww);
     rr_status_t st = rr_gfx_renderer_new(&w.r, err);
     if (st == RR_OK) st = rr_ui_font_load(rr_ui_font_default_path(), 13, w.scale, &w.font, err);
     if (st == RR_OK) st = rr_ui_new(w.font, &w.ui, err);

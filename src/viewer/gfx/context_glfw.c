@@ -179,6 +179,10 @@ void rr_gfx_window_framebuffer_size(rr_gfx_context_t *ctx, int *w, int *h) {
     glfwGetFramebufferSize(((glfw_state_t *)ctx->impl)->win, w, h);
 }
 
+void rr_gfx_window_size(rr_gfx_context_t *ctx, int *w, int *h) {
+    glfwGetWindowSize(((glfw_state_t *)ctx->impl)->win, w, h);
+}
+
 void rr_gfx_window_cursor(rr_gfx_context_t *ctx, double *x, double *y) {
     glfwGetCursorPos(((glfw_state_t *)ctx->impl)->win, x, y);
 }
@@ -213,6 +217,10 @@ bool rr_gfx_window_should_close(rr_gfx_context_t *ctx) {
     return true;
 }
 void rr_gfx_window_framebuffer_size(rr_gfx_context_t *ctx, int *w, int *h) {
+    (void)ctx;
+    *w = *h = 0;
+}
+void rr_gfx_window_size(rr_gfx_context_t *ctx, int *w, int *h) {
     (void)ctx;
     *w = *h = 0;
 }

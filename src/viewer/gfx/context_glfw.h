@@ -53,6 +53,8 @@ rr_status_t rr_gfx_context_new_window(const char *title, int width, int height,
 size_t rr_gfx_window_poll(rr_gfx_context_t *ctx, const rr_input_event_t **events);
 bool rr_gfx_window_should_close(rr_gfx_context_t *ctx);
 void rr_gfx_window_framebuffer_size(rr_gfx_context_t *ctx, int *w, int *h);
+/* The window's size in screen coordinates (the mouse's), 0 x 0 when minimised. */
+void rr_gfx_window_size(rr_gfx_context_t *ctx, int *w, int *h);
 /* The cursor position and whether a button (0 left, 1 right, 2 middle) is held. */
 void rr_gfx_window_cursor(rr_gfx_context_t *ctx, double *x, double *y);
 bool rr_gfx_window_button_down(rr_gfx_context_t *ctx, int button);

@@ -110,6 +110,10 @@ void rr_ui_set_theme(rr_ui_t *ui, const rr_ui_theme_t *theme) { ui->theme = *the
 const rr_ui_theme_t *rr_ui_theme(const rr_ui_t *ui) { return &ui->theme; }
 rr_ui_font_t *rr_ui_font(const rr_ui_t *ui) { return ui->font; }
 
+void rr_ui_set_font(rr_ui_t *ui, rr_ui_font_t *font) {
+    if (ui && font) ui->font = font;
+}
+
 void rr_ui_set_clipboard(rr_ui_t *ui, const rr_ui_clipboard_t *cb) {
     if (cb) ui->clipboard = *cb;
     else memset(&ui->clipboard, 0, sizeof ui->clipboard);

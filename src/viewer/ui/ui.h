@@ -127,6 +127,11 @@ void rr_ui_free(rr_ui_t *ui); /* NULL-safe */
 void rr_ui_set_theme(rr_ui_t *ui, const rr_ui_theme_t *theme);
 const rr_ui_theme_t *rr_ui_theme(const rr_ui_t *ui);
 rr_ui_font_t *rr_ui_font(const rr_ui_t *ui);
+/* Replaces the font between frames (not NULL; the old one stays the
+ * caller's): a font rasterised for another scale when the window moves to
+ * a screen of another pixel density. Everything else (focus, scroll,
+ * panel state) stays. */
+void rr_ui_set_font(rr_ui_t *ui, rr_ui_font_t *font);
 
 /* Starts a frame over a screen of width x height points at time now
  * (seconds, any monotonic origin: hover delays and double clicks). */
