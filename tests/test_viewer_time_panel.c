@@ -421,13 +421,20 @@ static void click(rr_time_panel_t *tp, rr_app_t *app, float x, float y) {
     frame(tp, app);
 }
 
-static void test_timeline_combo(void **state) {
-    (void)state;
+/* A fresh UI and the test recording, and a panel on them. */
+static rr_time_panel_t *panel_new(rr_app_t **app) {
     reset_ui();
-    rr_app_t *app = make_app();
+    *app = make_app();
     rr_time_panel_t *tp = NULL;
     rr_error_t err = {0};
     assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    return tp;
+}
+
+static void test_timeline_combo(void **state) {
+    (void)state;
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     frame(tp, app);
     assert_string_equal(rr_app_timeline(app), "frame");
     rr_ui_rect_t combo = rr_time_panel_layout(tp)->timeline_combo;
@@ -457,11 +464,8 @@ static void test_timeline_combo(void **state) {
 
 static void test_ruler_click_and_drag(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
-    rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     frame(tp, app);
     const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
     rr_ui_rect_t ruler = L->ruler;
@@ -541,11 +545,9 @@ static void assert_selection(rr_app_t *app, int64_t lo, int64_t hi) {
  * a change of timeline drops it. */
 static void test_loop_selection(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
     frame(tp, app);
     const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
     rr_ui_rect_t ruler = L->ruler;
@@ -628,11 +630,8 @@ static void test_loop_selection(void **state) {
 
 static void test_play_step_and_controls(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
-    rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     frame(tp, app);
     const rr_time_panel_layout_t *L = rr_time_panel_layout(tp);
     rr_app_set_time(app, 10);
@@ -685,11 +684,8 @@ static void test_play_step_and_controls(void **state) {
 
 static void test_zoom_pan_reset(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
-    rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     frame(tp, app);
     rr_ui_rect_t ruler = rr_time_panel_layout(tp)->ruler;
     double lo0, hi0, lo, hi;
@@ -763,11 +759,9 @@ static bool column_has_ink(const uint8_t *px, int x, int y0, int y1, uint32_t bg
 
 static void test_density_pixels(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
     /* Top-level entities start open, so /robot/arm shows; the cursor goes
      * to the start, out of the way of /robot/arm's data. */
     frame(tp, app);
@@ -869,11 +863,9 @@ static void test_density_pixels(void **state) {
  * cache follows the store. */
 static void test_cache_follows_store(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
     rr_app_set_time(app, 10);
     frame(tp, app);
     /* Frames that change nothing paint from the cache. */
@@ -917,11 +909,8 @@ static void test_cache_follows_store(void **state) {
  * (Blue.800 on the dark theme) instead of Gray.700. */
 static void test_select_row(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
-    rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     rr_app_set_time(app, 10);
     frame(tp, app);
     rr_ui_rect_t points, arm;
@@ -1101,11 +1090,9 @@ static void test_static_only_recording(void **state) {
  * from events, to the time under the mouse. */
 static void test_click_snaps_to_event(void **state) {
     (void)state;
-    reset_ui();
-    rr_app_t *app = make_app();
-    rr_time_panel_t *tp = NULL;
+    rr_app_t *app;
+    rr_time_panel_t *tp = panel_new(&app);
     rr_error_t err = {0};
-    assert_rr_ok(rr_time_panel_new(&tp, &err), &err);
     assert_rr_ok(rr_app_set_timeline(app, "sim_time", &err), &err);
     frame(tp, app);
     frame(tp, app);
