@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 4: {
         rr_image_spec_t got;
         size_t n;
-        if (rr_image_decode_depth_png(buf, len, (data[1] & 1) ? "image/png" : NULL, &got, &out, &n,
-                                      &err) == RR_OK)
+        const char *mt = (data[1] & 3) == 0 ? "image/png" : (data[1] & 3) == 1 ? "application/rvl" : NULL;
+        if (rr_image_decode_depth(buf, len, mt, &got, &out, &n, &err) == RR_OK)
             free(out);
         break;
     }

@@ -1041,33 +1041,169 @@ static uint8_t *gray16_png(const uint16_t *vals, uint32_t w, size_t *len) {
     return png;
 }
 
-/* EncodedDepthImage: a 16-bit PNG decoded to its values, coloured as a
- * DepthImage; RVL is refused with a warning. */
+/* An RVL stream (re_rvl's format, written here from its description): the
+ * header (an i32, quantisation a and b), width and height, then for each
+ * run of zeros and of non-zeros their lengths and the non-zeros' zigzag
+ * deltas, as variable-length values of 3 bits a nibble (low bits first,
+ * bit 3 for "more"), nibbles packed high first into little-endian u32s. */
+typedef struct rvl_out {
+    uint8_t *buf;
+    size_t len;
+    uint32_t word;
+    int nibs;
+} rvl_out_t;
+
+static void rvl_u32(rvl_out_t *o, uint32_t v) {
+    for (int i = 0; i < 4; i++) o->buf[o->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void rvl_nib(rvl_out_t *o, uint32_t nib) {
+    o->word = o->word << 4 | nib;
+    if (++o->nibs == 8) {
+        rvl_u32(o, o->word);
+        o->word = 0;
+        o->nibs = 0;
+    }
+}
+
+static void rvl_vle(rvl_out_t *o, uint32_t v) {
+    do {
+        uint32_t nib = v & 7u;
+        v >>= 3;
+        rvl_nib(o, nib | (v ? 8u : 0u));
+    } while (v);
+}
+
+static uint8_t *rvl_encode(const uint16_t *vals, uint32_t w, uint32_t h, float qa, float qb, size_t *len) {
+    size_t n = (size_t)w * h;
+    rvl_out_t o = {malloc(20 + n * 8 + 8), 0, 0, 0};
+    assert_non_null(o.buf);
+    uint32_t u;
+    rvl_u32(&o, 0);
+    memcpy(&u, &qa, 4);
+    rvl_u32(&o, u);
+    memcpy(&u, &qb, 4);
+    rvl_u32(&o, u);
+    rvl_u32(&o, w);
+    rvl_u32(&o, h);
+    int32_t prev = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t zeros = 0, nonzeros = 0;
+        while (i + zeros < n && vals[i + zeros] == 0) zeros++;
+        while (i + zeros + nonzeros < n && vals[i + zeros + nonzeros] != 0) nonzeros++;
+        rvl_vle(&o, zeros);
+        rvl_vle(&o, nonzeros);
+        i += zeros;
+        for (uint32_t k = 0; k < nonzeros; k++, i++) {
+            int32_t d = (int32_t)vals[i] - prev;
+            rvl_vle(&o, (uint32_t)(d * 2) ^ (uint32_t)(d >> 31));
+            prev = vals[i];
+        }
+    }
+    if (o.nibs) rvl_u32(&o, o.word << (4 * (8 - o.nibs)));
+    *len = o.len;
+    return o.buf;
+}
+
+/* RVL decoding: values back exactly (runs of zeros, steps both ways, the
+ * extremes), quantised depth as a / (d - b) with NaN for 0, and every kind
+ * of damage refused with the reason and where. */
+static void test_rvl_decode(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    enum { W = 37, H = 11 };
+    uint16_t vals[W * H];
+    uint64_t seed = 7;
+    for (int i = 0; i < W * H; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        int kind = (int)(seed >> 60);
+        vals[i] = kind < 5 ? 0 : kind < 7 ? 65535 : (uint16_t)(seed >> 40);
+    }
+    size_t len;
+    uint8_t *rvl = rvl_encode(vals, W, H, 0, 0, &len);
+    rr_image_spec_t spec;
+    uint8_t *out = NULL;
+    size_t n = 0;
+    assert_rr_ok(rr_image_decode_depth(rvl, len, "application/rvl", &spec, &out, &n, &err), &err);
+    assert_int_equal(spec.width, W);
+    assert_int_equal(spec.height, H);
+    assert_int_equal(spec.channel_datatype, RR_CHANNEL_DATATYPE_F32);
+    assert_int_equal(n, W * H * sizeof(float));
+    for (int i = 0; i < W * H; i++) assert_true(((const float *)out)[i] == (float)vals[i]);
+    free(out);
+    /* Every cut of the stream is refused (all pixels are needed). */
+    for (size_t cut = 0; cut < len; cut++) {
+        rr_status_t st = rr_image_decode_depth(rvl, cut, "application/rvl", &spec, &out, &n, &err);
+        if (st == RR_OK) {
+            /* A cut inside the last word's unused nibbles can still hold every pixel. */
+            assert_true(cut + 4 > len);
+            free(out);
+            continue;
+        }
+        assert_int_equal(st, RR_ERR_INVALID_DATA);
+        assert_non_null(strstr(err.msg, "RVL"));
+    }
+    free(rvl);
+    /* Quantised: a / (d - b), NaN where d is 0. */
+    const uint16_t q[3] = {5, 0, 10};
+    rvl = rvl_encode(q, 3, 1, 10.0f, 1.0f, &len);
+    assert_rr_ok(rr_image_decode_depth(rvl, len, "application/rvl", &spec, &out, &n, &err), &err);
+    const float *f = (const float *)out;
+    assert_float_equal(f[0], 2.5, 1e-6);
+    assert_true(isnan(f[1]));
+    assert_float_equal(f[2], 10.0 / 9.0, 1e-6);
+    free(out);
+    /* Damage: a zero size, a run past the last pixel, an empty run. */
+    rvl[12] = 0;
+    assert_int_equal(rr_image_decode_depth(rvl, len, "application/rvl", &spec, &out, &n, &err), RR_ERR_INVALID_DATA);
+    assert_non_null(strstr(err.msg, "0x1"));
+    free(rvl);
+    const uint16_t z[4] = {0, 0, 0, 0};
+    rvl = rvl_encode(z, 4, 1, 0, 0, &len);
+    rvl[12] = 2; /* 2 x 1 pixels, 4 zeros in the stream */
+    assert_int_equal(rr_image_decode_depth(rvl, len, "application/rvl", &spec, &out, &n, &err), RR_ERR_INVALID_DATA);
+    assert_non_null(strstr(err.msg, "past the last pixel"));
+    free(rvl);
+    uint8_t empty[24] = {0};
+    empty[12] = 1, empty[16] = 1; /* 1 x 1 pixels; then the word 0: zeros 0, values 0 */
+    assert_int_equal(rr_image_decode_depth(empty, 24, "application/rvl", &spec, &out, &n, &err), RR_ERR_INVALID_DATA);
+    assert_non_null(strstr(err.msg, "empty run"));
+    assert_int_equal(rr_image_decode_depth(empty, 10, "application/rvl", &spec, &out, &n, &err), RR_ERR_INVALID_DATA);
+    assert_non_null(strstr(err.msg, "no header"));
+}
+
+/* EncodedDepthImage: a 16-bit PNG and the same values as RVL decoded to
+ * their values, coloured as a DepthImage alike; a damaged RVL stream and
+ * an unknown codec are refused with a warning. */
 static void test_encoded_depth(void **state) {
     (void)state;
     rr_error_t err = {0};
     const uint16_t vals[3] = {0, 500, 1000};
-    size_t len = 0;
+    size_t len = 0, rvl_len = 0;
     uint8_t *png = gray16_png(vals, 3, &len);
-    scene_t s;
-    scene_begin(&s);
-    rr_archetype_t *a = NULL;
-    assert_rr_ok(rr_encoded_depth_image_new(&a, png, len, RR_COPY, &err), &err);
-    assert_rr_ok(rr_encoded_depth_image_set_media_type(a, "image/png", RR_COPY, &err), &err);
-    log_static(&s, "depth", a);
-    assert_rr_ok(rr_encoded_depth_image_new(&a, png, len, RR_COPY, &err), &err);
-    assert_rr_ok(rr_encoded_depth_image_set_media_type(a, "application/rvl", RR_COPY, &err), &err);
-    log_static(&s, "rvl", a);
-    rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
-    assert_non_null(rr_spatial2d_warning(v));
-    assert_non_null(strstr(rr_spatial2d_warning(v), "application/rvl"));
-    assert_int_equal(rr_spatial2d_num_drawables(v), 1);
-    frame_t f = draw(v, 30, 10);
-    expect_rgb(&f, CENTRE(0), 5, 34, 23, 27, 2);
-    expect_rgba32(&f, CENTRE(1), 5, rr_colormap_rgba(5, 0.5f), 2);
-    expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
-    free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    uint8_t *rvl = rvl_encode(vals, 3, 1, 0, 0, &rvl_len);
+    for (int which = 0; which < 2; which++) {
+        scene_t s;
+        scene_begin(&s);
+        rr_archetype_t *a = NULL;
+        assert_rr_ok(rr_encoded_depth_image_new(&a, which ? rvl : png, which ? rvl_len : len, RR_COPY, &err), &err);
+        assert_rr_ok(rr_encoded_depth_image_set_media_type(a, which ? "application/rvl" : "image/png", RR_COPY, &err), &err);
+        log_static(&s, "depth", a);
+        assert_rr_ok(rr_encoded_depth_image_new(&a, png, len, RR_COPY, &err), &err);
+        assert_rr_ok(rr_encoded_depth_image_set_media_type(a, which ? "application/rvl" : "image/x-other", RR_COPY, &err), &err);
+        log_static(&s, "bad", a);
+        rr_spatial2d_t *v = view_at(scene_end(&s), NULL);
+        assert_non_null(rr_spatial2d_warning(v));
+        assert_non_null(strstr(rr_spatial2d_warning(v), which ? "RVL" : "image/x-other"));
+        assert_int_equal(rr_spatial2d_num_drawables(v), 1);
+        frame_t f = draw(v, 30, 10);
+        expect_rgb(&f, CENTRE(0), 5, 34, 23, 27, 2);
+        expect_rgba32(&f, CENTRE(1), 5, rr_colormap_rgba(5, 0.5f), 2);
+        expect_rgb(&f, CENTRE(2), 5, 144, 12, 0, 2);
+        free(f.px), rr_spatial2d_free(v), scene_free(&s);
+    }
     free(png);
+    free(rvl);
 }
 
 /* Arrows2D: from each origin along its vector, a head at the tip; the
@@ -1289,6 +1425,7 @@ int main(void) {
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_keypoints),
         cmocka_unit_test(test_arrows),
+        cmocka_unit_test(test_rvl_decode),
         cmocka_unit_test(test_encoded_depth),
         cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_decoders_table_path),

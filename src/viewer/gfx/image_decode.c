@@ -698,11 +698,132 @@ rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char 
     return RR_OK;
 }
 
-rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const char *media_type,
-                                      rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
-                                      rr_error_t *err) {
+/* ---- RVL (re_rvl's format) ---- */
+
+static uint32_t rd_le32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static float rd_lef32(const uint8_t *p) {
+    uint32_t u = rd_le32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* The stream's nibbles: 32-bit little-endian words, each read from its
+ * high nibble down. */
+typedef struct rvl_reader {
+    const uint8_t *p, *end;
+    uint32_t word;
+    int left; /* nibbles left in word */
+} rvl_reader_t;
+
+/* A variable-length value: 3 bits a nibble, low bits first, the nibble's
+ * top bit saying another follows. False at the stream's end or past 32
+ * bits. */
+static bool rvl_vle(rvl_reader_t *r, uint32_t *out) {
+    uint32_t v = 0;
+    for (unsigned shift = 0;; shift += 3) {
+        if (shift >= 32) return false;
+        if (r->left == 0) {
+            if (r->end - r->p < 4) return false;
+            r->word = rd_le32(r->p);
+            r->p += 4;
+            r->left = 8;
+        }
+        uint32_t nib = r->word >> 28;
+        r->word <<= 4;
+        r->left--;
+        v |= (nib & 7u) << shift;
+        if (!(nib & 8u)) break;
+    }
+    *out = v;
+    return true;
+}
+
+enum { RVL_HEADER = 12, RVL_RESOLUTION = 8 };
+
+static rr_status_t decode_rvl(const uint8_t *data, size_t len, rr_image_spec_t *spec,
+                              uint8_t **out, size_t *out_len, rr_error_t *err) {
+    if (len <= RVL_HEADER)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: RVL: %zu bytes, no header", len);
+    if (len < RVL_HEADER + RVL_RESOLUTION)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: RVL: no resolution after the header");
+    float qa = rd_lef32(data + 4), qb = rd_lef32(data + 8);
+    uint32_t w = rd_le32(data + RVL_HEADER), h = rd_le32(data + RVL_HEADER + 4);
+    if (w == 0 || h == 0)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: RVL: %ux%u pixels", w, h);
+    size_t n = (size_t)w * (size_t)h;
+    if ((uint64_t)w * h > MAX_DECODED_PIXELS)
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: RVL: %ux%u pixels is too large", w, h);
+    /* Each run pair takes at least one nibble: a stream this short cannot
+     * hold n pixels unless runs are long; checked as it goes. */
+    float *o = malloc(n * sizeof *o);
+    if (!o) return rr_error_set(err, RR_ERR_NOMEM, "encoded depth image: RVL %ux%u: out of memory", w, h);
+    rvl_reader_t r = {data + RVL_HEADER + RVL_RESOLUTION, data + len, 0, 0};
+    bool quant = qa != 0.0f;
+    size_t at = 0;
+    int32_t prev = 0;
+    const char *why = NULL;
+    while (at < n && !why) {
+        uint32_t zeros, nonzeros;
+        if (!rvl_vle(&r, &zeros)) {
+            why = "the stream ends early";
+            break;
+        }
+        if (zeros > n - at) {
+            why = "a run of zeros goes past the last pixel";
+            break;
+        }
+        for (uint32_t i = 0; i < zeros; i++) o[at++] = quant ? NAN : 0.0f;
+        if (!rvl_vle(&r, &nonzeros)) {
+            why = "the stream ends early";
+            break;
+        }
+        if (nonzeros > n - at) {
+            why = "a run of values goes past the last pixel";
+            break;
+        }
+        if (zeros == 0 && nonzeros == 0) {
+            why = "an empty run";
+            break;
+        }
+        for (uint32_t i = 0; i < nonzeros; i++) {
+            uint32_t zz;
+            if (!rvl_vle(&r, &zz)) {
+                why = "the stream ends early";
+                break;
+            }
+            /* zigzag: 0, -1, 1, -2, ... */
+            int64_t v = (int64_t)prev + (int64_t)(zz >> 1) * ((zz & 1u) ? -1 : 1) - (int64_t)(zz & 1u);
+            if (v < 0 || v > 65535) {
+                why = "a value outside 0..65535";
+                break;
+            }
+            prev = (int32_t)v;
+            o[at++] = quant ? (v == 0 ? NAN : qa / ((float)v - qb)) : (float)v;
+        }
+    }
+    if (why) {
+        free(o);
+        return rr_error_set(err, RR_ERR_INVALID_DATA, "encoded depth image: RVL %ux%u: %s at pixel %zu", w, h,
+                            why, at);
+    }
+    spec->width = w, spec->height = h;
+    spec->color_model = CM_L;
+    spec->channel_datatype = DT_F32;
+    *out = (uint8_t *)o, *out_len = n * sizeof *o;
+    return RR_OK;
+}
+
+rr_status_t rr_image_decode_depth(const uint8_t *data, size_t len, const char *media_type,
+                                  rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
+                                  rr_error_t *err) {
     *out = NULL, *out_len = 0;
     memset(spec, 0, sizeof *spec);
+    if (media_type && !strcmp(media_type, "application/rvl"))
+        return decode_rvl(data, len, spec, out, out_len, err);
     bool png = len >= 8 && !memcmp(data, "\x89PNG\r\n\x1a\n", 8);
     if (media_type && *media_type && strcmp(media_type, "image/png"))
         return rr_error_set(err, RR_ERR_UNSUPPORTED, "encoded depth image: media type %s is not supported",

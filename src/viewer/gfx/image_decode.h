@@ -67,13 +67,20 @@ uint32_t rr_auto_color(uint16_t val);
 rr_status_t rr_image_decode_encoded(const uint8_t *data, size_t len, const char *media_type,
                                     int *width, int *height, uint8_t **out, rr_error_t *err);
 
-/* A single-channel PNG (8 or 16 bits, an EncodedDepthImage) into its raw
- * values: *out holds width*height u8 or u16 (host order) values as *spec
- * describes (color model L); caller frees. RVL and other codecs:
- * RR_ERR_UNSUPPORTED. */
-rr_status_t rr_image_decode_depth_png(const uint8_t *data, size_t len, const char *media_type,
-                                      rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
-                                      rr_error_t *err);
+/* An EncodedDepthImage into its raw values: *out holds width*height
+ * values as *spec describes (color model L), caller frees.
+ *  - PNG (media type image/png, or none and the PNG signature): one channel
+ *    of 8 or 16 bits, u8 or u16 (host order);
+ *  - RVL (application/rvl, as ROS's compressedDepth and Rerun's re_rvl):
+ *    a 12-byte header (an i32, then the depth quantisation a and b as
+ *    little-endian f32), width and height (u32), then the run-length and
+ *    variable-length coded disparities; f32 values: a / (d - b) when a is
+ *    not 0 (NaN where d is 0), else d itself, as Rerun decodes them.
+ * Other media types: RR_ERR_UNSUPPORTED; damaged data: RR_ERR_INVALID_DATA
+ * naming what is wrong. */
+rr_status_t rr_image_decode_depth(const uint8_t *data, size_t len, const char *media_type,
+                                  rr_image_spec_t *spec, uint8_t **out, size_t *out_len,
+                                  rr_error_t *err);
 
 /* The raw value of channel c of pixel (x, y) as a double (for hover
  * readouts); false when outside the image or the buffer. */

@@ -768,7 +768,7 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
             rr_image_spec_t s;
             uint8_t *vals = NULL;
             size_t n_vals = 0;
-            st = rr_image_decode_depth_png(bytes, len, media, &s, &vals, &n_vals, &local);
+            st = rr_image_decode_depth(bytes, len, media, &s, &vals, &n_vals, &local);
             if (st == RR_OK) {
                 w = (int)s.width, h = (int)s.height;
                 st = depth_rgba(b, &s, vals, n_vals, &rgba, &local);
