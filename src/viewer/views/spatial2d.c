@@ -15,6 +15,7 @@
 #include "arrow/array.h"
 #include "viewer/gfx/image_decode.h"
 #include "viewer/gfx/texture.h"
+#include "viewer/views/cells.h"
 #include "viewer/views/row_cache.h"
 #include "viewer/views/transform.h"
 
@@ -298,198 +299,6 @@ void rr_spatial2d_free(rr_spatial2d_t *v) {
     free(v);
 }
 
-/* ---------------- reading cells ---------------- */
-
-/* A cell's instances: the list column's child array (its schema) and the
- * logical range [start, start + len) in it. */
-typedef struct cell {
-    const struct ArrowSchema *type;
-    const struct ArrowArray *arr;
-    int64_t start, len;
-} cell_t;
-
-static bool cell_of(const rr_store_row_t *row, cell_t *c) {
-    const rr_chunk_component_t *col = rr_store_row_component(row);
-    memset(c, 0, sizeof *c);
-    if (strcmp(col->type.format, "+l") || col->type.n_children != 1 || col->array.n_children != 1) return false;
-    c->type = col->type.children[0];
-    c->arr = col->array.children[0];
-    rr_store_row_values_range(row, &c->start, &c->len);
-    return c->start >= 0 && c->len >= 0 && c->start + c->len <= c->arr->length;
-}
-
-/* Values buffer of a primitive array of leaf format and element size, or
- * NULL when it does not fit n logical slots from first. */
-static const uint8_t *prim_values(const struct ArrowSchema *t, const struct ArrowArray *a, const char *leaf,
-                                  int64_t first, int64_t n) {
-    if (strcmp(t->format, leaf) || a->n_buffers < 2 || first < 0 || n < 0 || first + n > a->length) return NULL;
-    if (n && !a->buffers[1]) return NULL;
-    return a->buffers[1];
-}
-
-/* Instance i of a cell of leaf values (f32, u32, u16, u8), as a double. */
-static bool cell_scalar(const cell_t *c, const char *leaf, int64_t i, double *out) {
-    if (i < 0 || i >= c->len) return false;
-    const uint8_t *p = prim_values(c->type, c->arr, leaf, c->start, c->len);
-    if (!p) return false;
-    int64_t k = c->arr->offset + c->start + i;
-    if (!strcmp(leaf, "f")) {
-        float f;
-        memcpy(&f, p + k * 4, 4);
-        *out = f;
-    } else if (!strcmp(leaf, "I")) {
-        uint32_t u;
-        memcpy(&u, p + k * 4, 4);
-        *out = u;
-    } else if (!strcmp(leaf, "S")) {
-        uint16_t u;
-        memcpy(&u, p + k * 2, 2);
-        *out = u;
-    } else if (!strcmp(leaf, "C")) {
-        *out = p[k];
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* A cell of fixed-size lists of `width` f32 (or f64 with leaf "g"): the
- * values of its instances, packed. */
-static const uint8_t *cell_fsl(const cell_t *c, int width, const char *leaf) {
-    char fsl[16];
-    snprintf(fsl, sizeof fsl, "+w:%d", width);
-    if (strcmp(c->type->format, fsl) || c->type->n_children != 1 || c->arr->n_children != 1) return NULL;
-    const struct ArrowArray *vals = c->arr->children[0];
-    int64_t first = (c->arr->offset + c->start) * width; /* logical, in vals */
-    const uint8_t *p = prim_values(c->type->children[0], vals, leaf, first, c->len * width);
-    if (!p && c->len) return NULL;
-    size_t sz = leaf[0] == 'g' ? 8 : 4;
-    return p ? p + (size_t)(vals->offset + first) * sz : (const uint8_t *)"";
-}
-
-/* Instance i of a cell of lists of u8 (a Blob), or of utf8 text. */
-static bool cell_bytes(const cell_t *c, int64_t i, bool text, const uint8_t **out, size_t *len) {
-    if (i < 0 || i >= c->len) return false;
-    const struct ArrowArray *a = c->arr;
-    int64_t k = a->offset + c->start + i;
-    if (text) {
-        if (strcmp(c->type->format, "u") || a->n_buffers < 3 || !a->buffers[1]) return false;
-        const int32_t *offs = a->buffers[1];
-        if (offs[k] < 0 || offs[k + 1] < offs[k]) return false;
-        *out = (const uint8_t *)a->buffers[2] + offs[k];
-        *len = (size_t)(offs[k + 1] - offs[k]);
-        return a->buffers[2] || !*len;
-    }
-    if (strcmp(c->type->format, "+l") || c->type->n_children != 1 || a->n_children != 1 || a->n_buffers < 2 ||
-        !a->buffers[1])
-        return false;
-    const int32_t *offs = a->buffers[1];
-    const struct ArrowArray *bytes = a->children[0];
-    int32_t o0 = offs[k], o1 = offs[k + 1];
-    if (o0 < 0 || o1 < o0 || strcmp(c->type->children[0]->format, "C") || bytes->n_buffers < 2 ||
-        (int64_t)o1 > bytes->length)
-        return false;
-    if (o1 > o0 && !bytes->buffers[1]) return false;
-    *out = (const uint8_t *)bytes->buffers[1] + bytes->offset + o0;
-    *len = (size_t)(o1 - o0);
-    return true;
-}
-
-/* Instance i of a cell of lists, as a cell of the list's items. */
-static bool list_instance(const cell_t *c, int64_t i, cell_t *out) {
-    const struct ArrowArray *a = c->arr;
-    if (i < 0 || i >= c->len || strcmp(c->type->format, "+l") || c->type->n_children != 1 || a->n_children != 1 ||
-        a->n_buffers < 2 || !a->buffers[1])
-        return false;
-    const int32_t *offs = a->buffers[1];
-    int64_t k = a->offset + c->start + i;
-    int32_t o0 = offs[k], o1 = offs[k + 1];
-    const struct ArrowArray *items = a->children[0];
-    if (o0 < 0 || o1 < o0 || (int64_t)o1 > items->length) return false;
-    cell_t r = {c->type->children[0], items, o0, o1 - o0};
-    *out = r;
-    return true;
-}
-
-/* A struct field by name, or -1. */
-static int field_index(const struct ArrowSchema *t, const char *name) {
-    for (int64_t i = 0; i < t->n_children; i++)
-        if (t->children[i]->name && !strcmp(t->children[i]->name, name)) return (int)i;
-    return -1;
-}
-
-/* An integer field of struct slot j (logical, in the struct array); false
- * when absent or null. */
-static bool struct_uint(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
-                        uint64_t *out) {
-    int f = field_index(st, name);
-    if (f < 0 || f >= sa->n_children) return false;
-    const struct ArrowSchema *ft = st->children[f];
-    const struct ArrowArray *fa = sa->children[f];
-    int64_t slot = sa->offset + j;
-    if (slot < 0 || slot >= fa->length || fa->n_buffers < 2 || !fa->buffers[1]) return false;
-    if (!rr_arrow_array_is_valid(fa, slot)) return false;
-    int64_t k = fa->offset + slot;
-    const uint8_t *p = fa->buffers[1];
-    if (!strcmp(ft->format, "I")) {
-        uint32_t u;
-        memcpy(&u, p + k * 4, 4);
-        *out = u;
-    } else if (!strcmp(ft->format, "S")) {
-        uint16_t u;
-        memcpy(&u, p + k * 2, 2);
-        *out = u;
-    } else if (!strcmp(ft->format, "C")) {
-        *out = p[k];
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* A utf8 field of struct slot j; false (and *out NULL) when absent or null. */
-static bool struct_text(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
-                        const char **out, size_t *len) {
-    *out = NULL, *len = 0;
-    int f = field_index(st, name);
-    if (f < 0 || f >= sa->n_children || strcmp(st->children[f]->format, "u")) return false;
-    const struct ArrowArray *fa = sa->children[f];
-    int64_t slot = sa->offset + j;
-    if (slot < 0 || slot >= fa->length || fa->n_buffers < 3 || !fa->buffers[1]) return false;
-    if (!rr_arrow_array_is_valid(fa, slot)) return false;
-    const int32_t *offs = fa->buffers[1];
-    int64_t k = fa->offset + slot;
-    if (offs[k] < 0 || offs[k + 1] < offs[k] || (offs[k + 1] > offs[k] && !fa->buffers[2])) return false;
-    *out = (const char *)fa->buffers[2] + offs[k];
-    *len = (size_t)(offs[k + 1] - offs[k]);
-    return true;
-}
-
-static bool read_format(const rr_store_row_t *row, rr_image_spec_t *s) {
-    cell_t c;
-    memset(s, 0, sizeof *s);
-    if (!cell_of(row, &c) || c.len < 1 || strcmp(c.type->format, "+s")) return false;
-    uint64_t w, h, u;
-    if (!struct_uint(c.type, c.arr, c.start, "width", &w) || !struct_uint(c.type, c.arr, c.start, "height", &h))
-        return false;
-    s->width = (uint32_t)w, s->height = (uint32_t)h;
-    if (struct_uint(c.type, c.arr, c.start, "pixel_format", &u)) s->pixel_format = (int)u;
-    if (struct_uint(c.type, c.arr, c.start, "color_model", &u)) s->color_model = (int)u;
-    if (struct_uint(c.type, c.arr, c.start, "channel_datatype", &u)) s->channel_datatype = (int)u;
-    return true;
-}
-
-static bool row_scalar(const rr_store_row_t *row, bool found, const char *leaf, double *out) {
-    cell_t c;
-    return found && cell_of(row, &c) && cell_scalar(&c, leaf, 0, out);
-}
-
-static uint64_t row_key(const rr_store_row_t *row, bool found) {
-    if (!found) return 0x51ed27u;
-    uint64_t h = row->chunk->id.time_ns * 0x9E3779B97F4A7C15ull ^ row->chunk->id.inc;
-    return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
-}
-
 /* ---------------- annotation contexts ---------------- */
 
 typedef struct class_color {
@@ -536,8 +345,8 @@ static int cmp_class(const void *a, const void *b) {
 
 /* A list field of struct slot j, as a cell of its items. */
 static bool struct_list(const struct ArrowSchema *st, const struct ArrowArray *sa, int64_t j, const char *name,
-                        cell_t *out) {
-    int f = field_index(st, name);
+                        rr_cell_t *out) {
+    int f = rr_cell_field_index(st, name);
     if (f < 0 || f >= sa->n_children) return false;
     const struct ArrowSchema *ft = st->children[f];
     const struct ArrowArray *fa = sa->children[f];
@@ -549,7 +358,7 @@ static bool struct_list(const struct ArrowSchema *st, const struct ArrowArray *s
     int64_t k = fa->offset + slot;
     int32_t o0 = offs[k], o1 = offs[k + 1];
     if (o0 < 0 || o1 < o0 || (int64_t)o1 > fa->children[0]->length) return false;
-    *out = (cell_t){ft->children[0], fa->children[0], o0, o1 - o0};
+    *out = (rr_cell_t){ft->children[0], fa->children[0], o0, o1 - o0};
     return true;
 }
 
@@ -557,7 +366,7 @@ static bool struct_list(const struct ArrowSchema *st, const struct ArrowArray *s
  * the description struct array da). Out of memory loses them, nothing else. */
 static void load_keypoints(annotations_t *a, const struct ArrowSchema *dt, const struct ArrowArray *da, int64_t j,
                            class_color_t *cc) {
-    cell_t kc, pc;
+    rr_cell_t kc, pc;
     if (struct_list(dt, da, j, "keypoint_annotations", &kc) && kc.len > 0 && !strcmp(kc.type->format, "+s")) {
         if (a->n_kps + (size_t)kc.len > a->cap_kps) {
             size_t cap = (a->n_kps + (size_t)kc.len) * 2;
@@ -568,12 +377,12 @@ static void load_keypoints(annotations_t *a, const struct ArrowSchema *dt, const
         cc->kp_start = a->n_kps;
         for (int64_t m = 0; m < kc.len; m++) {
             uint64_t id, color;
-            if (!struct_uint(kc.type, kc.arr, kc.start + m, "id", &id)) continue;
+            if (!rr_cell_struct_uint(kc.type, kc.arr, kc.start + m, "id", &id)) continue;
             keypoint_info_t *k = &a->kps[a->n_kps++];
             k->id = (uint16_t)id;
-            k->has_color = struct_uint(kc.type, kc.arr, kc.start + m, "color", &color);
+            k->has_color = rr_cell_struct_uint(kc.type, kc.arr, kc.start + m, "color", &color);
             k->color = (uint32_t)color;
-            struct_text(kc.type, kc.arr, kc.start + m, "label", &k->label, &k->label_len);
+            rr_cell_struct_text(kc.type, kc.arr, kc.start + m, "label", &k->label, &k->label_len);
         }
         cc->kp_n = a->n_kps - cc->kp_start;
     }
@@ -587,8 +396,8 @@ static void load_keypoints(annotations_t *a, const struct ArrowSchema *dt, const
         cc->conn_start = a->n_conns;
         for (int64_t m = 0; m < pc.len; m++) {
             uint64_t k0, k1;
-            if (!struct_uint(pc.type, pc.arr, pc.start + m, "keypoint0", &k0) ||
-                !struct_uint(pc.type, pc.arr, pc.start + m, "keypoint1", &k1))
+            if (!rr_cell_struct_uint(pc.type, pc.arr, pc.start + m, "keypoint0", &k0) ||
+                !rr_cell_struct_uint(pc.type, pc.arr, pc.start + m, "keypoint1", &k1))
                 continue;
             a->conns[a->n_conns][0] = (uint16_t)k0, a->conns[a->n_conns][1] = (uint16_t)k1;
             a->n_conns++;
@@ -609,18 +418,18 @@ static void load_annotations(rr_spatial2d_t *v, const rr_entity_path_t *entity, 
         bool found = false;
         rr_store_query_latest_at(v->store, &cur, timeline, t, &comp, 1, &row, &found);
         if (found) {
-            cell_t c;
+            rr_cell_t c;
             const struct ArrowSchema *st = NULL;
             /* One instance is a whole context: a list of class descriptions. */
-            if (cell_of(&row, &c) && c.len > 0 && !list_instance(&c, 0, &c)) c.len = 0;
+            if (rr_cell_of(&row, &c) && c.len > 0 && !rr_cell_list_instance(&c, 0, &c)) c.len = 0;
             if (c.len > 0 && !strcmp(c.type->format, "+s")) st = c.type;
-            int f_id = st ? field_index(st, "class_id") : -1, f_desc = st ? field_index(st, "class_description") : -1;
-            out->key = row_key(&row, true);
+            int f_id = st ? rr_cell_field_index(st, "class_id") : -1, f_desc = st ? rr_cell_field_index(st, "class_description") : -1;
+            out->key = rr_cell_row_key(&row, true);
             if (f_id >= 0 && f_desc >= 0 && c.len > 0 && f_desc < c.arr->n_children &&
                 !strcmp(st->children[f_desc]->format, "+s")) {
                 const struct ArrowSchema *dt = st->children[f_desc];
                 const struct ArrowArray *da = c.arr->children[f_desc];
-                int f_info = field_index(dt, "info");
+                int f_info = rr_cell_field_index(dt, "info");
                 out->classes = calloc((size_t)c.len, sizeof *out->classes);
                 if (out->classes && f_info >= 0 && f_info < da->n_children &&
                     !strcmp(dt->children[f_info]->format, "+s")) {
@@ -628,16 +437,16 @@ static void load_annotations(rr_spatial2d_t *v, const rr_entity_path_t *entity, 
                     const struct ArrowArray *ia = da->children[f_info];
                     for (int64_t i = 0; i < c.len; i++) {
                         uint64_t id, info_id, color;
-                        if (!struct_uint(st, c.arr, c.start + i, "class_id", &id)) continue;
+                        if (!rr_cell_struct_uint(st, c.arr, c.start + i, "class_id", &id)) continue;
                         class_color_t *cc = &out->classes[out->n++];
                         cc->id = (uint16_t)id;
                         /* The description's slots line up with the context's. */
                         int64_t j = c.arr->offset + c.start + i;
-                        cc->info_id = struct_uint(it, ia, da->offset + j, "id", &info_id) ? (uint16_t)info_id
+                        cc->info_id = rr_cell_struct_uint(it, ia, da->offset + j, "id", &info_id) ? (uint16_t)info_id
                                                                                          : (uint16_t)id;
-                        cc->has_color = struct_uint(it, ia, da->offset + j, "color", &color);
+                        cc->has_color = rr_cell_struct_uint(it, ia, da->offset + j, "color", &color);
                         cc->color = (uint32_t)color;
-                        struct_text(it, ia, da->offset + j, "label", &cc->label, &cc->label_len);
+                        rr_cell_struct_text(it, ia, da->offset + j, "label", &cc->label, &cc->label_len);
                         load_keypoints(out, dt, da, j, cc);
                     }
                     if (out->n > 1) qsort(out->classes, out->n, sizeof *out->classes, cmp_class);
@@ -730,10 +539,10 @@ static rr_status_t depth_rgba(build_t *b, const rr_image_spec_t *s, const uint8_
                               rr_error_t *err) {
     double cm = 0, range[2];
     const double *rp = NULL;
-    if (!row_scalar(&b->rows[2], b->found[2], "C", &cm) || cm < 1) cm = COLORMAP_TURBO;
-    cell_t rc;
+    if (!rr_cell_row_scalar(&b->rows[2], b->found[2], "C", &cm) || cm < 1) cm = COLORMAP_TURBO;
+    rr_cell_t rc;
     const uint8_t *r = NULL;
-    if (b->found[3] && cell_of(&b->rows[3], &rc) && rc.len > 0 && (r = cell_fsl(&rc, 2, "g"))) {
+    if (b->found[3] && rr_cell_of(&b->rows[3], &rc) && rc.len > 0 && (r = rr_cell_fsl(&rc, 2, "g"))) {
         memcpy(range, r, sizeof range);
         rp = range;
     }
@@ -741,10 +550,10 @@ static rr_status_t depth_rgba(build_t *b, const rr_image_spec_t *s, const uint8_
 }
 
 static rr_status_t build_image(build_t *b, rr_error_t *err) {
-    cell_t c;
+    rr_cell_t c;
     const uint8_t *bytes = NULL;
     size_t len = 0;
-    if (!cell_of(&b->rows[0], &c) || !cell_bytes(&c, 0, false, &bytes, &len)) {
+    if (!rr_cell_of(&b->rows[0], &c) || !rr_cell_bytes(&c, 0, false, &bytes, &len)) {
         bad(b, "the buffer is not a readable blob");
         return RR_OK;
     }
@@ -756,8 +565,8 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
         const uint8_t *mt = NULL;
         size_t mt_len = 0;
         char media[64] = "";
-        cell_t mc;
-        if (b->found[1] && cell_of(&b->rows[1], &mc) && cell_bytes(&mc, 0, true, &mt, &mt_len) && mt_len < sizeof media) {
+        rr_cell_t mc;
+        if (b->found[1] && rr_cell_of(&b->rows[1], &mc) && rr_cell_bytes(&mc, 0, true, &mt, &mt_len) && mt_len < sizeof media) {
             memcpy(media, mt, mt_len);
             media[mt_len] = 0;
         }
@@ -777,7 +586,7 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
         }
     } else {
         rr_image_spec_t s;
-        if (!b->found[1] || !read_format(&b->rows[1], &s)) {
+        if (!b->found[1] || !rr_cell_image_format(&b->rows[1], &s)) {
             bad(b, "no readable ImageFormat");
             return RR_OK;
         }
@@ -797,7 +606,7 @@ static rr_status_t build_image(build_t *b, rr_error_t *err) {
 /* Colour of instance i: the colors component, else the class id's colour,
  * else the entity's automatic colour. */
 typedef struct colorer {
-    cell_t colors, class_ids, keypoint_ids;
+    rr_cell_t colors, class_ids, keypoint_ids;
     bool has_colors, has_ids, has_kps;
     annotations_t *ann;
     uint32_t fallback;
@@ -806,11 +615,11 @@ typedef struct colorer {
 /* i_kps: the keypoint ids' component, -1 when the archetype has none. */
 static void colorer_init(colorer_t *c, build_t *b, int i_colors, int i_ids, int i_kps) {
     memset(c, 0, sizeof *c);
-    c->has_colors = b->found[i_colors] && cell_of(&b->rows[i_colors], &c->colors) && c->colors.len > 0 &&
+    c->has_colors = b->found[i_colors] && rr_cell_of(&b->rows[i_colors], &c->colors) && c->colors.len > 0 &&
                     !strcmp(c->colors.type->format, "I");
-    c->has_ids = b->found[i_ids] && cell_of(&b->rows[i_ids], &c->class_ids) && c->class_ids.len > 0 &&
+    c->has_ids = b->found[i_ids] && rr_cell_of(&b->rows[i_ids], &c->class_ids) && c->class_ids.len > 0 &&
                  !strcmp(c->class_ids.type->format, "S");
-    c->has_kps = i_kps >= 0 && b->found[i_kps] && cell_of(&b->rows[i_kps], &c->keypoint_ids) &&
+    c->has_kps = i_kps >= 0 && b->found[i_kps] && rr_cell_of(&b->rows[i_kps], &c->keypoint_ids) &&
                  c->keypoint_ids.len > 0 && !strcmp(c->keypoint_ids.type->format, "S");
     c->ann = b->ann;
     c->fallback = rr_auto_color((uint16_t)(b->entity->hash % 65535u));
@@ -842,16 +651,16 @@ static uint32_t resolve_annotation(const annotations_t *a, uint32_t class_id, bo
 
 static bool class_at(const colorer_t *c, int64_t i, uint32_t *class_id, bool *has_kp, uint16_t *kp) {
     double x;
-    if (!c->has_ids || !cell_scalar(&c->class_ids, "S", clamp_i(i, c->class_ids.len), &x)) return false;
+    if (!c->has_ids || !rr_cell_scalar(&c->class_ids, "S", clamp_i(i, c->class_ids.len), &x)) return false;
     *class_id = (uint32_t)x;
-    *has_kp = c->has_kps && cell_scalar(&c->keypoint_ids, "S", clamp_i(i, c->keypoint_ids.len), &x);
+    *has_kp = c->has_kps && rr_cell_scalar(&c->keypoint_ids, "S", clamp_i(i, c->keypoint_ids.len), &x);
     *kp = *has_kp ? (uint16_t)x : 0;
     return true;
 }
 
 static uint32_t color_at(const colorer_t *c, int64_t i) {
     double x;
-    if (c->has_colors && cell_scalar(&c->colors, "I", clamp_i(i, c->colors.len), &x)) return (uint32_t)x;
+    if (c->has_colors && rr_cell_scalar(&c->colors, "I", clamp_i(i, c->colors.len), &x)) return (uint32_t)x;
     uint32_t id;
     bool has_kp;
     uint16_t kp;
@@ -860,10 +669,10 @@ static uint32_t color_at(const colorer_t *c, int64_t i) {
 }
 
 static float radius_at(build_t *b, int i_radii, int64_t i) {
-    cell_t c;
+    rr_cell_t c;
     double x;
-    if (b->found[i_radii] && cell_of(&b->rows[i_radii], &c) && c.len > 0 &&
-        cell_scalar(&c, "f", clamp_i(i, c.len), &x))
+    if (b->found[i_radii] && rr_cell_of(&b->rows[i_radii], &c) && c.len > 0 &&
+        rr_cell_scalar(&c, "f", clamp_i(i, c.len), &x))
         return (float)x;
     return DEFAULT_RADIUS;
 }
@@ -923,9 +732,9 @@ static rr_status_t build_connections(build_t *b, const colorer_t *col, const rr_
 }
 
 static rr_status_t build_points(build_t *b, rr_error_t *err) {
-    cell_t c;
+    rr_cell_t c;
     const uint8_t *pos = NULL;
-    if (!cell_of(&b->rows[0], &c) || !(pos = cell_fsl(&c, 2, "f"))) {
+    if (!rr_cell_of(&b->rows[0], &c) || !(pos = rr_cell_fsl(&c, 2, "f"))) {
         bad(b, "positions: unexpected datatype");
         return RR_OK;
     }
@@ -987,13 +796,13 @@ static rr_status_t finish_segs(build_t *b, rr_gfx_segment_t *segs, prim_t *prims
 /* Boxes2D and Ellipses2D: half sizes and centers (clamped), outlined;
  * Rerun's ellipses are 64-segment polylines, labelled at their centres. */
 static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
-    cell_t hc, cc;
+    rr_cell_t hc, cc;
     const uint8_t *half = NULL, *ctr = NULL;
-    if (!cell_of(&b->rows[0], &hc) || !(half = cell_fsl(&hc, 2, "f"))) {
+    if (!rr_cell_of(&b->rows[0], &hc) || !(half = rr_cell_fsl(&hc, 2, "f"))) {
         bad(b, "half_sizes: unexpected datatype");
         return RR_OK;
     }
-    if (b->found[1] && cell_of(&b->rows[1], &cc) && cc.len > 0 && !(ctr = cell_fsl(&cc, 2, "f"))) {
+    if (b->found[1] && rr_cell_of(&b->rows[1], &cc) && cc.len > 0 && !(ctr = rr_cell_fsl(&cc, 2, "f"))) {
         bad(b, "centers: unexpected datatype");
         return RR_OK;
     }
@@ -1038,8 +847,8 @@ static rr_status_t build_boxes(build_t *b, rr_error_t *err) {
 
 static rr_status_t build_lines(build_t *b, rr_error_t *err) {
     /* LineStrip2D: list<list<fixed_size_list<f32, 2>>>. */
-    cell_t c;
-    bool ok = cell_of(&b->rows[0], &c) && !strcmp(c.type->format, "+l") && c.type->n_children == 1 &&
+    rr_cell_t c;
+    bool ok = rr_cell_of(&b->rows[0], &c) && !strcmp(c.type->format, "+l") && c.type->n_children == 1 &&
               !strcmp(c.type->children[0]->format, "+w:2") && c.type->children[0]->n_children == 1 &&
               !strcmp(c.type->children[0]->children[0]->format, "f") && c.arr->n_children == 1 &&
               c.arr->children[0]->n_children == 1 && c.arr->n_buffers >= 2 && c.arr->buffers[1];
@@ -1088,13 +897,13 @@ static rr_status_t build_lines(build_t *b, rr_error_t *err) {
 }
 
 static rr_status_t build_arrows(build_t *b, rr_error_t *err) {
-    cell_t vc, oc;
+    rr_cell_t vc, oc;
     const uint8_t *vec = NULL, *org = NULL;
-    if (!cell_of(&b->rows[0], &vc) || !(vec = cell_fsl(&vc, 2, "f"))) {
+    if (!rr_cell_of(&b->rows[0], &vc) || !(vec = rr_cell_fsl(&vc, 2, "f"))) {
         bad(b, "vectors: unexpected datatype");
         return RR_OK;
     }
-    if (b->found[1] && cell_of(&b->rows[1], &oc) && oc.len > 0 && !(org = cell_fsl(&oc, 2, "f"))) {
+    if (b->found[1] && rr_cell_of(&b->rows[1], &oc) && oc.len > 0 && !(org = rr_cell_fsl(&oc, 2, "f"))) {
         bad(b, "origins: unexpected datatype");
         return RR_OK;
     }
@@ -1216,16 +1025,16 @@ static rr_status_t push_label(rr_spatial2d_t *v, const char *text, size_t len, s
 static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, const rr_store_row_t *rows,
                                   const bool *found, const entry_t *e, const annotations_t *ann, const item_t *it,
                                   rr_error_t *err) {
-    cell_t lc, sc, ic;
-    bool has_labels = found[d->i_labels] && cell_of(&rows[d->i_labels], &lc) && lc.len > 0 &&
+    rr_cell_t lc, sc, ic;
+    bool has_labels = found[d->i_labels] && rr_cell_of(&rows[d->i_labels], &lc) && lc.len > 0 &&
                       !strcmp(lc.type->format, "u");
     int64_t n_labels = has_labels ? lc.len : 0;
     int i_class = d->kind == K_BOXES || d->kind == K_ARROWS || d->kind == K_ELLIPSES ? 4 : 3;
-    bool has_ids = found[i_class] && cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
-    cell_t kc;
-    bool has_kps = d->kind == K_POINTS && found[4] && cell_of(&rows[4], &kc) && kc.len > 0 && !strcmp(kc.type->format, "S");
+    bool has_ids = found[i_class] && rr_cell_of(&rows[i_class], &ic) && ic.len > 0 && !strcmp(ic.type->format, "S");
+    rr_cell_t kc;
+    bool has_kps = d->kind == K_POINTS && found[4] && rr_cell_of(&rows[4], &kc) && kc.len > 0 && !strcmp(kc.type->format, "S");
     bool show = n_labels == 1 || e->n_inst < MAX_LABELS_PER_ENTITY;
-    if (found[d->i_show] && cell_of(&rows[d->i_show], &sc) && sc.len > 0 && !strcmp(sc.type->format, "b") &&
+    if (found[d->i_show] && rr_cell_of(&rows[d->i_show], &sc) && sc.len > 0 && !strcmp(sc.type->format, "b") &&
         sc.arr->n_buffers >= 2 && sc.arr->buffers[1])
         show = rr_arrow_bit_get(sc.arr->buffers[1], sc.arr->offset + sc.start);
     if (!show || !e->n_inst) return RR_OK;
@@ -1233,7 +1042,7 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
     const uint8_t *text;
     size_t len;
     if (n_labels == 1 && e->n_inst > 1) {
-        if (!cell_bytes(&lc, 0, true, &text, &len) || !e->has_bounds) return RR_OK;
+        if (!rr_cell_bytes(&lc, 0, true, &text, &len) || !e->has_bounds) return RR_OK;
         float mid[4] = {(e->bounds[0] + e->bounds[2]) / 2, (e->bounds[1] + e->bounds[3]) / 2, 0, 0};
         return push_label(v, (const char *)text, len, entity_off, RR_PICK_ALL_INSTANCES, e->inst[0].color, mid,
                           false, &it->model, err);
@@ -1242,12 +1051,12 @@ static rr_status_t collect_labels(rr_spatial2d_t *v, const archetype_desc_t *d, 
         text = NULL;
         len = 0;
         if ((int64_t)i < n_labels) {
-            if (!cell_bytes(&lc, (int64_t)i, true, &text, &len)) text = NULL;
+            if (!rr_cell_bytes(&lc, (int64_t)i, true, &text, &len)) text = NULL;
         } else if (has_ids) {
             double id, kp = 0;
-            bool has_kp = has_kps && cell_scalar(&kc, "S", clamp_i((int64_t)i, kc.len), &kp);
+            bool has_kp = has_kps && rr_cell_scalar(&kc, "S", clamp_i((int64_t)i, kc.len), &kp);
             const char *l = NULL;
-            if (cell_scalar(&ic, "S", clamp_i((int64_t)i, ic.len), &id))
+            if (rr_cell_scalar(&ic, "S", clamp_i((int64_t)i, ic.len), &id))
                 resolve_annotation(ann, (uint32_t)id, has_kp, (uint16_t)kp, &l, &len);
             text = (const uint8_t *)l;
         }
@@ -1292,12 +1101,12 @@ static void origin_pinhole_bounds(rr_spatial2d_t *v, const char *timeline, int64
     rr_store_row_t rows[2];
     bool found[2];
     rr_store_query_latest_at(v->store, &v->origin, timeline, t, comps, 2, rows, found);
-    cell_t c;
+    rr_cell_t c;
     const uint8_t *p;
     float r[9];
-    if (found[0] && cell_of(&rows[0], &c) && c.len > 0 && (p = cell_fsl(&c, 2, "f"))) {
+    if (found[0] && rr_cell_of(&rows[0], &c) && c.len > 0 && (p = rr_cell_fsl(&c, 2, "f"))) {
         memcpy(r, p, 8);
-    } else if (found[1] && cell_of(&rows[1], &c) && c.len > 0 && (p = cell_fsl(&c, 9, "f"))) {
+    } else if (found[1] && rr_cell_of(&rows[1], &c) && c.len > 0 && (p = rr_cell_fsl(&c, 9, "f"))) {
         /* No resolution: twice the principal point (column-major [6], [7]). */
         memcpy(r, p, 36);
         r[0] = 2 * r[6], r[1] = 2 * r[7];
@@ -1419,7 +1228,7 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                 ann_loaded = true;
             }
             uint64_t key2 = needs_ann ? ann.key : 0;
-            for (size_t k = 1; k < d->n_build; k++) key2 = key2 * 31 + row_key(&rows[k], found[k]);
+            for (size_t k = 1; k < d->n_build; k++) key2 = key2 * 31 + rr_cell_row_key(&rows[k], found[k]);
             entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
             if (ce && ce->key2 != key2) entry_reset(v, ce); /* a format or colour changed: rebuild */
             if (!ce) {
@@ -1453,14 +1262,14 @@ rr_status_t rr_spatial2d_prepare(rr_spatial2d_t *v, const char *timeline, int64_
                      ce->img_h);
             item_t it = {d->kind, default_order(d->kind), 0, ce, -1.0f, 0, v->space_from[i]};
             double x;
-            if (d->i_order >= 0 && row_scalar(&rows[d->i_order], found[d->i_order], "f", &x) && isfinite(x))
+            if (d->i_order >= 0 && rr_cell_row_scalar(&rows[d->i_order], found[d->i_order], "f", &x) && isfinite(x))
                 it.order = (float)x;
-            if (d->i_opacity >= 0 && row_scalar(&rows[d->i_opacity], found[d->i_opacity], "f", &x))
+            if (d->i_opacity >= 0 && rr_cell_row_scalar(&rows[d->i_opacity], found[d->i_opacity], "f", &x))
                 it.opacity = (float)(x < 0 ? 0 : x > 1 ? 1 : x);
             if (d->kind == K_DEPTH || d->kind == K_ENCODED_DEPTH) it.opacity = 1.0f;
             if (is_image(d->kind)) {
                 double mag = MAG_NEAREST;
-                if (d->i_mag >= 0) row_scalar(&rows[d->i_mag], found[d->i_mag], "C", &mag);
+                if (d->i_mag >= 0) rr_cell_row_scalar(&rows[d->i_mag], found[d->i_mag], "C", &mag);
                 rr_gfx_texture_set_nearest(ce->tex, mag == MAG_NEAREST);
                 if (d->kind == K_DEPTH || d->kind == K_ENCODED_DEPTH) n_depth++;
                 if (d->kind == K_IMAGE || d->kind == K_ENCODED) n_color++;
@@ -1752,12 +1561,12 @@ bool rr_spatial2d_pixel(rr_spatial2d_t *v, const char *entity, uint32_t x, uint3
         rr_store_row_t rows[MAX_COMPONENTS];
         bool found[MAX_COMPONENTS];
         rr_store_query_latest_at(v->store, &e, v->timeline, v->time, d->components, d->n, rows, found);
-        cell_t c;
+        rr_cell_t c;
         const uint8_t *bytes;
         size_t len;
         rr_image_spec_t spec;
-        if (!found[0] || !found[1] || !cell_of(&rows[0], &c) || !cell_bytes(&c, 0, false, &bytes, &len) ||
-            !read_format(&rows[1], &spec) || x >= spec.width || y >= spec.height)
+        if (!found[0] || !found[1] || !rr_cell_of(&rows[0], &c) || !rr_cell_bytes(&c, 0, false, &bytes, &len) ||
+            !rr_cell_image_format(&rows[1], &spec) || x >= spec.width || y >= spec.height)
             continue;
         if (spec.pixel_format) {
             /* YUV: the colour shown (the whole image converted: a hover, not a loop). */
@@ -1779,12 +1588,12 @@ bool rr_spatial2d_pixel(rr_spatial2d_t *v, const char *entity, uint32_t x, uint3
             /* Rerun's DepthMeter fallback: 1 for float images, 1000 for integer ones. */
             int dt = spec.channel_datatype;
             double meter = dt == 33 || dt == 34 || dt == 35 ? 1.0 : 1000.0, m;
-            cell_t mc;
+            rr_cell_t mc;
             static const char *const meter_c = "DepthImage:meter";
             rr_store_row_t mrow;
             bool mfound = false;
             rr_store_query_latest_at(v->store, &e, v->timeline, v->time, &meter_c, 1, &mrow, &mfound);
-            if (mfound && cell_of(&mrow, &mc) && cell_scalar(&mc, "f", 0, &m) && m != 0) meter = m;
+            if (mfound && rr_cell_of(&mrow, &mc) && rr_cell_scalar(&mc, "f", 0, &m) && m != 0) meter = m;
             out->meters = out->value[0] / meter;
         }
         ok = true;

@@ -263,7 +263,7 @@ static rr_status_t use_entry(rr_spatial3d_t *v, const rr_entity_path_t *e, const
                              const rr_mat4_t *model, float plane_dist, bool add_bounds, bool with_poses,
                              rr_error_t *err) {
     uint64_t key2 = extra;
-    for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + rr_s3d_row_key(&rows[k], found[k]);
+    for (size_t k = 1; k < d->n; k++) key2 = key2 * 31 + rr_cell_row_key(&rows[k], found[k]);
     cache_entry_t *ce = cache_find(v, rows[0].chunk->id, rows[0].row, d->kind);
     if (ce && ce->built && ce->key2 != key2) entry_clear(v, ce); /* a colour or radius changed */
     if (!ce) {
@@ -323,7 +323,7 @@ static rr_status_t read_poses(rr_spatial3d_t *v, const rr_entity_path_t *e, cons
     if (rot.quats.n > n) n = rot.quats.n;
     if (sc.n > n) n = sc.n;
     if (m3.n > n) n = m3.n;
-    for (int k = 0; k < 5; k++) *key = *key * 31 + rr_s3d_row_key(&rows[k], found[k]);
+    for (int k = 0; k < 5; k++) *key = *key * 31 + rr_cell_row_key(&rows[k], found[k]);
     if ((size_t)n > v->cap_poses) {
         rr_mat4_t *p = realloc(v->poses, (size_t)n * sizeof *p);
         if (!p) return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: %lld instance poses", (long long)n);

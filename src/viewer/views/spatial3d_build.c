@@ -92,12 +92,6 @@ static uint32_t auto_color(const rr_entity_path_t *p) {
     return c << 8 | 0xff;
 }
 
-uint64_t rr_s3d_row_key(const rr_store_row_t *row, bool found) {
-    if (!found) return 0x51ed27u;
-    uint64_t h = row->chunk->id.time_ns * 0x9E3779B97F4A7C15ull ^ row->chunk->id.inc;
-    return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
-}
-
 /* ---------------- geometry: cells, upload ---------------- */
 
 static bool finite3(const float *p) { return isfinite(p[0]) && isfinite(p[1]) && isfinite(p[2]); }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "viewer/views/cells.h"
 #include "viewer/views/row_cache.h"
 #include "viewer/views/spatial3d.h"
 
@@ -129,8 +130,6 @@ static inline int64_t rr_s3d_clamp_i(int64_t i, int64_t n) { return i < n ? i : 
 /* The cell of row as list<leaf> (width 0) or list<fixed_size_list<leaf, width>>.
  * false with *why set when the datatype or the buffers do not fit. */
 bool rr_s3d_cell_span(const rr_store_row_t *row, const char *leaf, int width, span_t *out, const char **why);
-/* What identifies a row's cell (0x51ed27 for none): cache keys. */
-uint64_t rr_s3d_row_key(const rr_store_row_t *row, bool found);
 /* The positions an item of g spans (1 point, 2 segment ends, 3 corners) and its radius. */
 int rr_s3d_item_points(const geo_t *g, size_t i, const float *out[3], float *radius);
 rr_gfx_segment_t rr_s3d_seg(rr_vec3_t a, rr_vec3_t c, float radius, uint32_t color);
