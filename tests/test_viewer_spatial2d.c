@@ -20,6 +20,7 @@
 #include "viewer/gfx/png.h"
 #include "viewer/gfx/renderer.h"
 #include "viewer/views/spatial2d.h"
+#include "viewer/views/spatial3d.h"
 #include "rerun.h"
 #include "rerun_archetypes.h"
 #include "testutil.h"
@@ -1206,6 +1207,69 @@ static void test_encoded_depth(void **state) {
     free(rvl);
 }
 
+/* Depth images in the 3D view (Rerun's depth cloud): under a pinhole, a
+ * point per pixel with depth, at ((x - cx) z / fx, (y - cy) z / fy, z) in
+ * the pinhole's camera space with z = value / meter, placed by the
+ * pinhole's transform; RVL the same; without a pinhole a warning. */
+static void test_depth_cloud_3d(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    /* 2 x 2 pixels: 1 m, none, 2 m, 3 m (millimetres: meter 1000). */
+    const uint16_t depth[4] = {1000, 0, 2000, 3000};
+    rr_image_format_t fmt = {.width = 2, .height = 2, .channel_datatype = RR_CHANNEL_DATATYPE_U16};
+    const rr_pinhole_projection_t k = {2, 0, 0, 0, 2, 0, 1, 1, 1}; /* fx = fy = 2, centre (1, 1) */
+    const rr_resolution_t res = {2, 2};
+    size_t rvl_len = 0;
+    uint8_t *rvl = rvl_encode(depth, 2, 2, 0, 0, &rvl_len);
+    for (int which = 0; which < 3; which++) {
+        scene_t s;
+        scene_begin(&s);
+        rr_archetype_t *a = NULL;
+        if (which < 2) {
+            assert_rr_ok(rr_pinhole_new(&a, k, RR_COPY, &err), &err);
+            assert_rr_ok(rr_pinhole_set_resolution(a, res, RR_COPY, &err), &err);
+            log_static(&s, "world/cam", a);
+            const rr_translation3d_t up = {0, 0, 10};
+            assert_rr_ok(rr_transform3d_new(&a, &err), &err);
+            assert_rr_ok(rr_transform3d_set_translation(a, up, RR_COPY, &err), &err);
+            log_static(&s, "world/cam", a);
+        }
+        if (which == 1) {
+            assert_rr_ok(rr_encoded_depth_image_new(&a, rvl, rvl_len, RR_COPY, &err), &err);
+            assert_rr_ok(rr_encoded_depth_image_set_media_type(a, "application/rvl", RR_COPY, &err), &err);
+            /* RVL decodes to float values: their meter has to be given. */
+            assert_rr_ok(rr_encoded_depth_image_set_meter(a, 1000.0f, RR_COPY, &err), &err);
+        } else {
+            assert_rr_ok(rr_depth_image_new(&a, (const uint8_t *)depth, sizeof depth, &fmt, RR_COPY, &err), &err);
+        }
+        log_static(&s, "world/cam/depth", a);
+        rr_store_t *store = scene_end(&s);
+        rr_spatial3d_t *v = NULL;
+        assert_rr_ok(rr_spatial3d_new(g_r, store, &v, &err), &err);
+        assert_rr_ok(rr_spatial3d_prepare(v, NULL, 0, &err), &err);
+        if (which == 2) {
+            assert_non_null(rr_spatial3d_warning(v));
+            assert_non_null(strstr(rr_spatial3d_warning(v), "not under a pinhole camera"));
+            assert_int_equal(rr_spatial3d_num_drawables(v), 0);
+        } else {
+            if (rr_spatial3d_warning(v)) fail_msg("warning: %s", rr_spatial3d_warning(v));
+            assert_int_equal(rr_spatial3d_num_drawables(v), 2); /* the frustum and the cloud */
+            /* Points (-0.5, -0.5, 1), (-1, 0, 2), (0, 0, 3), 10 up; with the
+             * camera's centre. */
+            rr_aabb_t b = rr_spatial3d_bounds(v);
+            assert_float_equal(b.min.x, -1, 1e-5);
+            assert_float_equal(b.min.y, -0.5, 1e-5);
+            assert_float_equal(b.min.z, 10, 1e-5);
+            assert_float_equal(b.max.x, 0, 1e-5);
+            assert_float_equal(b.max.y, 0, 1e-5);
+            assert_float_equal(b.max.z, 13, 1e-5);
+        }
+        rr_spatial3d_free(v);
+        scene_free(&s);
+    }
+    free(rvl);
+}
+
 /* Arrows2D: from each origin along its vector, a head at the tip; the
  * label 45 % along; picked along the shaft. Ellipses2D: outlines, labelled
  * at the centre. */
@@ -1427,6 +1491,7 @@ int main(void) {
         cmocka_unit_test(test_arrows),
         cmocka_unit_test(test_rvl_decode),
         cmocka_unit_test(test_encoded_depth),
+        cmocka_unit_test(test_depth_cloud_3d),
         cmocka_unit_test(test_decoders_random),
         cmocka_unit_test(test_decoders_table_path),
         cmocka_unit_test(test_opacity_and_draw_order),

@@ -368,6 +368,68 @@ static rr_status_t draw_with_poses(rr_spatial3d_t *v, const rr_entity_path_t *e,
     return RR_OK;
 }
 
+/* The nearest entity at or above store entity i with a Pinhole at
+ * (timeline, t): *out its index (-1: none) and *cam its intrinsics and
+ * resolution. */
+static rr_status_t find_pinhole(rr_spatial3d_t *v, size_t i, const char *timeline, int64_t t,
+                                rr_s3d_camera_t *cam, long *out, rr_error_t *err) {
+    long j = (long)i;
+    while (j >= 0) {
+        const rr_entity_path_t *e = rr_store_entity(v->store, (size_t)j);
+        rr_store_row_t rows[2];
+        bool found[2];
+        rr_store_query_latest_at(v->store, e, timeline, t, rr_s3d_pinhole_components, 2, rows, found);
+        span_t k, res;
+        const char *why = NULL;
+        if (found[0] && rr_s3d_cell_span(&rows[0], "f", 9, &k, &why) && k.n > 0) {
+            for (int c = 0; c < 9; c++) cam->k[c] = rr_s3d_span_f(&k, 9, 0, c);
+            cam->has_res = found[1] && rr_s3d_cell_span(&rows[1], "f", 2, &res, &why) && res.n > 0;
+            cam->res[0] = cam->has_res ? rr_s3d_span_f(&res, 2, 0, 0) : 1;
+            cam->res[1] = cam->has_res ? rr_s3d_span_f(&res, 2, 0, 1) : 1;
+            *out = j;
+            return RR_OK;
+        }
+        long up = -1;
+        RR_TRY(rr_view_stored_ancestor(v->store, e, (size_t)j, 0, &up, err));
+        j = up;
+    }
+    *out = -1;
+    return RR_OK;
+}
+
+/* A depth image as a cloud in the space of the pinhole above it (Rerun
+ * places it at the pinhole, ignoring any transform in between), or a
+ * warning when there is none. */
+static rr_status_t draw_depth_cloud(rr_spatial3d_t *v, size_t i, const archetype_desc_t *d,
+                                    const rr_store_row_t *rows, const bool *found,
+                                    const rr_mat4_t *view_from_world, const char *timeline, int64_t t,
+                                    rr_error_t *err) {
+    const rr_entity_path_t *e = rr_store_entity(v->store, i);
+    long pj = -1;
+    RR_TRY(find_pinhole(v, i, timeline, t, &v->depth_cam, &pj, err));
+    if (pj < 0) {
+        rr_s3d_warn(v, "%s: cannot draw the depth image as a 3D point cloud: it is not under a pinhole camera",
+                    e->str);
+        return RR_OK;
+    }
+    uint8_t codes[3] = {3, 2, 5}; /* RDF, Rerun's fallback */
+    view_coordinates(v, rr_store_entity(v->store, (size_t)pj), "Pinhole:camera_xyz", timeline, t, codes);
+    rr_mat4_t rdf = from_rdf(codes), m = rr_mat4_mul(view_from_world, &v->world[pj]);
+    m = rr_mat4_mul(&m, &rdf);
+    /* The cloud depends on the camera: it is part of the cache key. */
+    uint64_t key = 0x9e3779b97f4a7c15ull;
+    uint32_t bits;
+    for (int c = 0; c < 9; c++) {
+        memcpy(&bits, &v->depth_cam.k[c], 4);
+        key = (key ^ bits) * 0x100000001b3ull;
+    }
+    for (int c = 0; c < 2; c++) {
+        memcpy(&bits, &v->depth_cam.res[c], 4);
+        key = (key ^ bits ^ (uint64_t)v->depth_cam.has_res << 40) * 0x100000001b3ull;
+    }
+    return use_entry(v, e, d, rows, found, key, &m, 0, true, false, err);
+}
+
 /* The origin's world transform: that of the origin or of its closest
  * ancestor the store knows (paths without data add no transform). */
 static rr_mat4_t origin_world(rr_spatial3d_t *v) {
@@ -433,6 +495,10 @@ rr_status_t rr_spatial3d_prepare(rr_spatial3d_t *v, const char *timeline, int64_
                 bool found[MAX_COMPONENTS];
                 rr_store_query_latest_at(v->store, e, timeline, t, d->components, d->n, rows, found);
                 if (!found[0]) continue;
+                if (d->kind == VIS_DEPTH || d->kind == VIS_ENCODED_DEPTH) {
+                    RR_TRY(draw_depth_cloud(v, i, d, rows, found, &view_from_world, timeline, t, err));
+                    continue;
+                }
                 if (d != PINHOLE_DESC) {
                     RR_TRY(draw_with_poses(v, e, d, rows, found, &model, poses_key, err));
                     continue;

@@ -767,6 +767,127 @@ static rr_status_t build_pinhole(build_t *b, rr_error_t *err) {
 }
 
 
+/* Rerun's depth cloud (depth_images.rs, depth_cloud.wgsl): a DepthImage or
+ * EncodedDepthImage under a pinhole, drawn in the 3D view as a point for
+ * every pixel whose depth is above 0 and finite: depth = value / meter
+ * (by default 1 for float images, 1000 otherwise), the pixel (x, y)
+ * back-projected through the pinhole's intrinsics into its RDF camera
+ * space (the caller's model matrix places that), coloured by the colormap
+ * (Turbo) over the depth range (by default 0 to the largest value), each
+ * point fill_ratio (1) times as wide as a pixel at its depth. */
+static rr_status_t build_depth_cloud(build_t *b, bool encoded, rr_error_t *err) {
+    const char *arch = encoded ? "EncodedDepthImage" : "DepthImage";
+    rr_cell_t c;
+    const uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!rr_cell_of(&b->rows[0], &c) || !rr_cell_bytes(&c, 0, false, &bytes, &len)) {
+        rr_s3d_warn(b->v, "%s: %s: the %s is not a readable blob", b->entity->str, arch,
+                    encoded ? "blob" : "buffer");
+        return RR_OK;
+    }
+    rr_image_spec_t spec;
+    const uint8_t *vals = bytes;
+    size_t n_vals = len;
+    uint8_t *owned = NULL;
+    if (encoded) {
+        char media[64] = "";
+        const uint8_t *mt = NULL;
+        size_t mt_len = 0;
+        rr_cell_t mc;
+        if (b->found[1] && rr_cell_of(&b->rows[1], &mc) && rr_cell_bytes(&mc, 0, true, &mt, &mt_len) &&
+            mt_len < sizeof media) {
+            memcpy(media, mt, mt_len);
+            media[mt_len] = 0;
+        }
+        rr_error_t local = {0};
+        rr_status_t st = rr_image_decode_depth(bytes, len, media, &spec, &owned, &n_vals, &local);
+        if (st == RR_ERR_NOMEM) return rr_error_set(err, st, "%s", local.msg);
+        if (st != RR_OK) {
+            rr_s3d_warn(b->v, "%s: %s", b->entity->str, local.msg);
+            return RR_OK;
+        }
+        vals = owned;
+    } else if (!b->found[1] || !rr_cell_image_format(&b->rows[1], &spec)) {
+        rr_s3d_warn(b->v, "%s: DepthImage: no readable ImageFormat", b->entity->str);
+        return RR_OK;
+    }
+    uint32_t w = spec.width, h = spec.height;
+    int dt = spec.channel_datatype;
+    double meter = dt == 33 || dt == 34 || dt == 35 /* F16, F32, F64 */
+                       ? 1.0
+                       : 1000.0;
+    double m, cm = 5 /* Turbo */, fill = 1.0;
+    if (rr_cell_row_scalar(&b->rows[2], b->found[2], "f", &m) && isfinite(m) && m != 0) meter = m;
+    if (!rr_cell_row_scalar(&b->rows[3], b->found[3], "C", &cm) || cm < 1) cm = 5;
+    if (rr_cell_row_scalar(&b->rows[5], b->found[5], "f", &m) && isfinite(m) && m > 0) fill = m;
+    double v;
+    if (spec.pixel_format || (spec.color_model != 0 && spec.color_model != 1) ||
+        (w && h && !rr_image_value_at(&spec, vals, n_vals, w - 1, h - 1, 0, &v))) {
+        rr_s3d_warn(b->v, "%s: %s: %ux%u: not a one-channel image of that size in %zu bytes", b->entity->str,
+                    arch, (unsigned)w, (unsigned)h, n_vals);
+        free(owned);
+        return RR_OK;
+    }
+    /* The range: depth_range, else 0 to the largest finite value. */
+    double lo = 0, hi = 0;
+    bool ranged = false;
+    rr_cell_t rc;
+    if (b->found[4] && rr_cell_of(&b->rows[4], &rc) && rc.len >= 1) {
+        const uint8_t *p = rr_cell_fsl(&rc, 2, "g");
+        if (p) {
+            memcpy(&lo, p, 8);
+            memcpy(&hi, p + 8, 8);
+            ranged = isfinite(lo) && isfinite(hi) && hi > lo;
+        }
+    }
+    size_t n = (size_t)w * h, kept = 0;
+    if (!ranged) {
+        lo = 0, hi = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rr_image_value_at(&spec, vals, n_vals, (uint32_t)(i % w), (uint32_t)(i / w), 0, &v) && isfinite(v) &&
+                v > hi)
+                hi = v;
+        if (!(hi > lo)) hi = lo + 1;
+    }
+    const rr_s3d_camera_t *cam = &b->v->depth_cam;
+    float fx = cam->k[0], fy = cam->k[4], cx = cam->k[6], cy = cam->k[7];
+    if (!(fx != 0 && fy != 0 && isfinite(fx) && isfinite(fy) && isfinite(cx) && isfinite(cy))) {
+        rr_s3d_warn(b->v, "%s: the pinhole's focal length is 0 or not finite", b->entity->str);
+        free(owned);
+        return RR_OK;
+    }
+    /* tan(fov_y / 2) / (h / 2), fov_y from the pinhole's resolution (1 x 1
+     * when it has none, as Rerun). */
+    float res_h = cam->has_res ? cam->res[1] : 1.0f;
+    float px_from_depth = h ? (0.5f * res_h / fabsf(fy)) / (0.5f * (float)h) : 0;
+    rr_gfx_point_t *pts = malloc((n ? n : 1) * sizeof *pts);
+    uint32_t *inst = malloc((n ? n : 1) * sizeof *inst);
+    if (!pts || !inst) {
+        free(pts), free(inst), free(owned);
+        return rr_error_set(err, RR_ERR_NOMEM, "spatial3d: a depth cloud of %ux%u", (unsigned)w, (unsigned)h);
+    }
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            if (!rr_image_value_at(&spec, vals, n_vals, x, y, 0, &v) || !(v > 0) || !isfinite(v)) continue;
+            float z = (float)(v / meter);
+            if (!(z > 0) || !isfinite(z)) continue;
+            rr_gfx_point_t *p = &pts[kept];
+            p->pos[0] = ((float)x - cx) * z / fx;
+            p->pos[1] = ((float)y - cy) * z / fy;
+            p->pos[2] = z;
+            p->radius = (float)fill * px_from_depth * z;
+            float t = (float)((v - lo) / (hi - lo));
+            p->color = rr_colormap_rgba((int)cm, t < 0 ? 0 : t > 1 ? 1 : t);
+            rr_aabb_add_point(&b->bounds, rr_v3(p->pos[0], p->pos[1], p->pos[2]));
+            inst[kept++] = y * w + x;
+        }
+    free(owned);
+    return emit(b, GEO_POINTS, pts, kept, inst, err);
+}
+
+static rr_status_t build_depth(build_t *b, rr_error_t *err) { return build_depth_cloud(b, false, err); }
+static rr_status_t build_encoded_depth(build_t *b, rr_error_t *err) { return build_depth_cloud(b, true, err); }
+
 static const char *const points_components[] = {"Points3D:positions", "Points3D:radii", "Points3D:colors"};
 static const char *const lines_components[] = {"LineStrips3D:strips", "LineStrips3D:radii",
                                                "LineStrips3D:colors"};
@@ -781,6 +902,12 @@ static const char *const arrows_components[] = {"Arrows3D:vectors", "Arrows3D:or
 static const char *const ellipsoids_components[] = {
     "Ellipsoids3D:half_sizes", "Ellipsoids3D:centers", "Ellipsoids3D:rotation_axis_angles",
     "Ellipsoids3D:quaternions", "Ellipsoids3D:colors", "Ellipsoids3D:line_radii", "Ellipsoids3D:fill_mode"};
+static const char *const depth_components[] = {"DepthImage:buffer",   "DepthImage:format",
+                                               "DepthImage:meter",    "DepthImage:colormap",
+                                               "DepthImage:depth_range", "DepthImage:point_fill_ratio"};
+static const char *const encoded_depth_components[] = {
+    "EncodedDepthImage:blob",     "EncodedDepthImage:media_type",  "EncodedDepthImage:meter",
+    "EncodedDepthImage:colormap", "EncodedDepthImage:depth_range", "EncodedDepthImage:point_fill_ratio"};
 /* image_plane_distance and camera_xyz shape the model matrix, not the geometry. */
 const char *const rr_s3d_pinhole_components[] = {"Pinhole:image_from_camera", "Pinhole:resolution",
                                                  "Pinhole:color", "Pinhole:line_width",
@@ -793,6 +920,8 @@ const archetype_desc_t rr_s3d_archetypes[] = {
     {VIS_MESH, "Mesh3D", mesh_components, 5, build_mesh},
     {VIS_ARROWS, "Arrows3D", arrows_components, 4, build_arrows},
     {VIS_ELLIPSOIDS, "Ellipsoids3D", ellipsoids_components, 7, build_ellipsoids},
+    {VIS_DEPTH, "DepthImage", depth_components, 6, build_depth},
+    {VIS_ENCODED_DEPTH, "EncodedDepthImage", encoded_depth_components, 6, build_encoded_depth},
     {VIS_PINHOLE, "Pinhole", rr_s3d_pinhole_components, 6, build_pinhole},
 };
 const size_t rr_s3d_n_archetypes = sizeof rr_s3d_archetypes / sizeof rr_s3d_archetypes[0];

@@ -36,7 +36,19 @@
  * discs half a pixel wider, and hairlines need some mercy. */
 #define PICK_SLACK_PX 1.0f
 
-enum vis_kind { VIS_POINTS = 1, VIS_LINES, VIS_BOXES, VIS_MESH, VIS_ARROWS, VIS_ELLIPSOIDS, VIS_PINHOLE };
+enum vis_kind {
+    VIS_POINTS = 1, VIS_LINES, VIS_BOXES, VIS_MESH, VIS_ARROWS, VIS_ELLIPSOIDS,
+    VIS_DEPTH, VIS_ENCODED_DEPTH, /* depth clouds: under a pinhole */
+    VIS_PINHOLE
+};
+
+/* The pinhole a depth cloud is projected through: its image_from_camera
+ * (column-major 3x3) and resolution (has_res false: none logged). */
+typedef struct rr_s3d_camera {
+    float k[9];
+    bool has_res;
+    float res[2];
+} rr_s3d_camera_t;
 
 /* ---------------- CPU copies of the geometry ---------------- */
 
@@ -109,6 +121,7 @@ struct rr_spatial3d {
     rr_pick_t hover, selected;
     rr_mat4_t *poses; /* the current entity's InstancePoses3D */
     size_t n_poses, cap_poses;
+    rr_s3d_camera_t depth_cam; /* for the depth cloud being built */
 };
 
 /* ---------------- reading cells and building geometry (spatial3d_build.c) ---------------- */
@@ -173,7 +186,8 @@ typedef struct archetype_desc {
 #define MAX_COMPONENTS 8
 extern const archetype_desc_t rr_s3d_archetypes[];
 extern const size_t rr_s3d_n_archetypes;
-/* The Pinhole's (the last archetype) components. */
+/* Depth clouds (VIS_DEPTH, VIS_ENCODED_DEPTH) are built in the camera
+ * space of v->depth_cam. The Pinhole's (the last archetype) components. */
 extern const char *const rr_s3d_pinhole_components[];
 #define PINHOLE_DESC (&rr_s3d_archetypes[rr_s3d_n_archetypes - 1])
 
