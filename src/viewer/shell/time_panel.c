@@ -16,7 +16,6 @@
 /* The panel needs input the public UI API does not hand out (wheel, right
  * and middle buttons, modifiers, the mouse position); it reads them here
  * and takes the wheel when it zooms so no scroll area scrolls as well. */
-#include "viewer/ui/ui_internal.h"
 
 #define TP_SIDE_MARGIN 26.0f    /* time_panel.rs: space left and right of the data */
 #define TP_PANEL_MARGIN 8.0f    /* design_tokens.rs bottom_panel_margin (left, right) */
@@ -32,6 +31,28 @@
 #define MINUS_SIGN "\xE2\x88\x92"   /* U+2212 */
 /* Typed times may hold the narrow no-break space U+202F too. */
 #define NARROW_NBSP "\xE2\x80\xAF"
+
+/* The mouse's position and modifier keys this frame. */
+static float mouse_x(const rr_ui_t *ui) {
+    rr_ui_mouse_t m;
+    rr_ui_mouse(ui, &m);
+    return m.x;
+}
+static float mouse_y(const rr_ui_t *ui) {
+    rr_ui_mouse_t m;
+    rr_ui_mouse(ui, &m);
+    return m.y;
+}
+static unsigned mouse_mods(const rr_ui_t *ui) {
+    rr_ui_mouse_t m;
+    rr_ui_mouse(ui, &m);
+    return m.mods;
+}
+static bool mouse_free(const rr_ui_t *ui) {
+    rr_ui_mouse_t m;
+    rr_ui_mouse(ui, &m);
+    return m.free;
+}
 
 static const double k_speeds[] = {0.25, 0.5, 1, 2, 4, 8};
 static const char *const k_speed_names[] = {"0.25x", "0.5x", "1x", "2x", "4x", "8x"};
@@ -1079,8 +1100,8 @@ static bool is_dark(const rr_ui_theme_t *th) {
 static bool tool_button_fill(rr_ui_t *ui, const char *label, bool selected, rr_ui_color_t fill,
                              rr_ui_rect_t *rect_out) {
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    size_t len = ui_label_len(label);
-    float tw = rr_ui_font_text_width(rr_ui_font(ui), label, len), h = ui_row_h(ui);
+    size_t len = rr_ui_label_length(label);
+    float tw = rr_ui_font_text_width(rr_ui_font(ui), label, len), h = rr_ui_row_height(ui);
     float w = tw + 2 * th->padding_x;
     if (w < h) w = h;
     rr_ui_rect_t r = rr_ui_allocate(ui, w, h);
@@ -1095,7 +1116,7 @@ static bool tool_button_fill(rr_ui_t *ui, const char *label, bool selected, rr_u
         rr_ui_draw_rect(ui, (rr_ui_rect_t){cx - 4, cy - bh * 0.5f, 3, bh}, fg, 0);
         rr_ui_draw_rect(ui, (rr_ui_rect_t){cx + 1, cy - bh * 0.5f, 3, bh}, fg, 0);
     } else {
-        ui_text_in(ui, r, r.x + (w - tw) * 0.5f, label, len, fg);
+        rr_ui_draw_text_in(ui, r, r.x + (w - tw) * 0.5f, label, len, fg);
     }
     *rect_out = r;
     return resp.clicked;
@@ -1142,27 +1163,27 @@ static void ruler_input(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_r
     rr_time_range_t sel;
     bool has = rr_app_time_selection(app, &sel);
     if (rr.pressed) {
-        tp->sel_press_x = ui->mx;
+        tp->sel_press_x = mouse_x(ui);
         tp->sel_moved = false;
         tp->sel_drag = SEL_NEW;
         if (has) {
             float x0 = rr_time_panel_x_from_time(tp, (double)sel.min);
             float x1 = rr_time_panel_x_from_time(tp, (double)sel.max);
             /* The edges win over the middle; the nearer one when both are in reach. */
-            float d0 = fabsf(ui->mx - x0), d1 = fabsf(ui->mx - x1);
-            if (d1 <= TP_SEL_GRAB && (d1 < d0 || ui->mx >= x1)) tp->sel_drag = SEL_RIGHT;
+            float d0 = fabsf(mouse_x(ui) - x0), d1 = fabsf(mouse_x(ui) - x1);
+            if (d1 <= TP_SEL_GRAB && (d1 < d0 || mouse_x(ui) >= x1)) tp->sel_drag = SEL_RIGHT;
             else if (d0 <= TP_SEL_GRAB) tp->sel_drag = SEL_LEFT;
-            else if (ui->mx > x0 && ui->mx < x1) tp->sel_drag = SEL_MOVE;
+            else if (mouse_x(ui) > x0 && mouse_x(ui) < x1) tp->sel_drag = SEL_MOVE;
             tp->sel_orig = sel;
         }
-        if (tp->sel_drag == SEL_NEW) set_time_at(tp, app, ui->mx, range);
+        if (tp->sel_drag == SEL_NEW) set_time_at(tp, app, mouse_x(ui), range);
     }
     if (tp->sel_drag == SEL_NONE) return;
-    if (fabsf(ui->mx - tp->sel_press_x) > TP_SEL_DRAG) tp->sel_moved = true;
+    if (fabsf(mouse_x(ui) - tp->sel_press_x) > TP_SEL_DRAG) tp->sel_moved = true;
     /* Still down, unless pressed and released within this frame. */
     bool down = rr.held || (rr.pressed && !rr.clicked);
     if (down && tp->sel_moved) {
-        int64_t t = time_at_x(tp, ui->mx, range), t0 = time_at_x(tp, tp->sel_press_x, range);
+        int64_t t = time_at_x(tp, mouse_x(ui), range), t0 = time_at_x(tp, tp->sel_press_x, range);
         rr_time_range_t r = tp->sel_orig;
         switch (tp->sel_drag) {
         case SEL_NEW:
@@ -1188,7 +1209,7 @@ static void ruler_input(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_r
     if (!tp->sel_moved) {
         if (tp->sel_drag == SEL_NEW) {
             if (has) rr_app_clear_time_selection(app);
-        } else if (ui->mods & RR_UI_MOD_ALT) {
+        } else if (mouse_mods(ui) & RR_UI_MOD_ALT) {
             rr_app_clear_time_selection(app);
         } else {
             rr_app_set_loop_mode(app, rr_app_loop_mode(app) == RR_APP_LOOP_SELECTION
@@ -1440,15 +1461,15 @@ static void draw_row(row_ctx_t *c, int id) {
     if (id == 0) tp->lay.recording_row = tr;
 
     float x = r.x + (float)nd->depth * th->indent;
-    rr_ui_rect_t clip = ui_clip(ui);
+    rr_ui_rect_t clip = rr_ui_clip_rect(ui);
     if (r.y > clip.y + clip.h || r.y + r.h < clip.y) return; /* scrolled away: room only */
 
     const char *path = id == 0 ? "/" : nd->path.str;
     char rowname[600];
     row_name(nd, id, rowname, sizeof rowname);
     bool selected = tp->selected[0] && !strcmp(tp->selected, rowname);
-    bool hovered = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev &&
-                   rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), ui->mx, ui->my);
+    bool hovered = mouse_free(ui) &&
+                   rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), mouse_x(ui), mouse_y(ui));
     /* time_panel.rs highlight_timeline_row: the selected row in the
      * selection colour at 40 %, a hovered one in the hover colour at 30 %. */
     if (selected || hovered) {
@@ -1483,11 +1504,11 @@ static void draw_row(row_ctx_t *c, int id) {
     int64_t event_t = 0;
     bool on_event = false;
     if ((resp.hovered || resp.held) && c->has_range && (nd->is_entity || nd->component) && !nd->static_only)
-        on_event = nearest_event(tp, c->s, nd, c->tl->name, ui->mx, &event_t);
+        on_event = nearest_event(tp, c->s, nd, c->tl->name, mouse_x(ui), &event_t);
     if ((resp.pressed || resp.held) && c->has_range) {
         if (on_event) rr_app_set_time(c->app, event_t < c->range.min ? c->range.min
                                               : event_t > c->range.max ? c->range.max : event_t);
-        else set_time_at(tp, c->app, ui->mx, c->range);
+        else set_time_at(tp, c->app, mouse_x(ui), c->range);
     }
     if (nd->static_only) {
         rr_ui_draw_text(ui, tr.x + 4, ty, "static", 6, th->text_subdued);
@@ -1501,9 +1522,10 @@ static void draw_row(row_ctx_t *c, int id) {
         double bt = (tp->hist_t1 - tp->hist_t0) / (double)tp->n_buckets;
         float bw = rr_time_panel_x_from_time(tp, tp->hist_t0 + bt) - rr_time_panel_x_from_time(tp, tp->hist_t0);
         double sum = 0;
+        float mx = mouse_x(ui);
         for (size_t i = 0; i < tp->n_buckets; i++) {
             float bx = rr_time_panel_x_from_time(tp, tp->hist_t0 + ((double)i + 0.5) * bt);
-            if (fabsf(bx - ui->mx) <= TP_HOVER_RADIUS + 0.5f * fabsf(bw)) sum += nd->hist[i];
+            if (fabsf(bx - mx) <= TP_HOVER_RADIUS + 0.5f * fabsf(bw)) sum += nd->hist[i];
         }
         char tip[700];
         uint64_t ev = (uint64_t)llround(sum);
@@ -1587,7 +1609,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     if (st == RR_OK && s) statics_update(tp, app, s);
 
     rr_ui_rect_t avail = rr_ui_available(ui);
-    float row_h = ui_row_h(ui);
+    float row_h = rr_ui_row_height(ui);
     if (tp->n_nodes > 0) {
         float need = tree_width(tp, ui, 0);
         tp->tree_w = need < TP_TREE_MIN_W ? TP_TREE_MIN_W : need;
@@ -1617,15 +1639,15 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     tp->lay.row_height = row_h;
 
     /* Zoom and pan before the scroll area sees the wheel. */
-    bool free_mouse = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev;
-    bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, ui_clip(ui)), ui->mx, ui->my);
-    bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, ui_clip(ui)), ui->mx, ui->my);
+    bool free_mouse = mouse_free(ui);
+    bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, rr_ui_clip_rect(ui)), mouse_x(ui), mouse_y(ui));
+    bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, rr_ui_clip_rect(ui)), mouse_x(ui), mouse_y(ui));
     bool user_moved = false;
     if (has_range) {
-        if (ui->wheel_y != 0 && (in_ruler || (in_streams && (ui->mods & RR_UI_MOD_CTRL)))) {
+        if (rr_ui_wheel_y(ui) != 0 && (in_ruler || (in_streams && (mouse_mods(ui) & RR_UI_MOD_CTRL)))) {
             /* About 10 % per wheel notch (RR_UI_WHEEL_NOTCH points). */
-            double factor = exp((double)ui->wheel_y * (0.1 / RR_UI_WHEEL_NOTCH));
-            double tm = rr_time_panel_time_from_x(tp, ui->mx);
+            double factor = exp((double)rr_ui_wheel_y(ui) * (0.1 / RR_UI_WHEEL_NOTCH));
+            double tm = rr_time_panel_time_from_x(tp, mouse_x(ui));
             double lo = tm - (tm - tp->view_min) / factor, hi = tm + (tp->view_max - tm) / factor;
             double min_span = tl->type == RR_TIME_SEQUENCE ? 1.0 : 1000.0;
             if (hi - lo >= min_span && hi - lo <= 1.8e19) {
@@ -1634,13 +1656,15 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
                 tp->user_view = true;
                 user_moved = true;
             }
-            ui->wheel_y = 0;
+            rr_ui_take_wheel(ui);
         }
-        if ((ui->pressed[RR_UI_MOUSE_RIGHT] || ui->pressed[RR_UI_MOUSE_MIDDLE]) && (in_ruler || in_streams))
+        rr_ui_mouse_t mo;
+        rr_ui_mouse(ui, &mo);
+        if ((mo.pressed[RR_UI_MOUSE_RIGHT] || mo.pressed[RR_UI_MOUSE_MIDDLE]) && (in_ruler || in_streams))
             tp->panning = true;
         if (tp->panning) {
-            if (ui->down[RR_UI_MOUSE_RIGHT] || ui->down[RR_UI_MOUSE_MIDDLE]) {
-                float dx = ui->mx - ui->prev_mx;
+            if (mo.down[RR_UI_MOUSE_RIGHT] || mo.down[RR_UI_MOUSE_MIDDLE]) {
+                float dx = mo.dx;
                 double dt = -(double)dx * (tp->view_max - tp->view_min) / (double)(tp->x1 - tp->x0);
                 if (dx != 0) {
                     tp->view_min += dt;
@@ -1679,7 +1703,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         st = densities_update(tp, app, s, tl->name, rr_time_panel_time_from_x(tp, time_left),
                               rr_time_panel_time_from_x(tp, time_left + (float)nb), nb, !user_moved,
                               &deferred, err);
-    if (deferred) ui->wants_repaint = true;
+    if (deferred) rr_ui_request_repaint(ui);
     if (st != RR_OK || !has_range) {
         for (size_t i = 0; i < tp->n_nodes; i++) tp->nodes[i].hist = NULL;
         tp->hist_valid = false;
@@ -1706,7 +1730,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         rr_ui_rect_t below_rows = {time_left, rows_bottom, streams.w, streams.y + streams.h - rows_bottom};
         if (below_rows.h > 1 && has_range) {
             rr_ui_response_t br = rr_ui_interact(ui, rr_ui_id(ui, "##below_rows"), below_rows);
-            if (br.pressed || br.held) set_time_at(tp, app, ui->mx, range);
+            if (br.pressed || br.held) set_time_at(tp, app, mouse_x(ui), range);
         }
     }
 
@@ -1714,13 +1738,13 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     float next_max = tp->frame_max > TP_MIN_MAX_DENSITY ? tp->frame_max : TP_MIN_MAX_DENSITY;
     if (fabsf(next_max - tp->max_density) > 0.01f * next_max) {
         tp->max_density = next_max;
-        ui->wants_repaint = true;
+        rr_ui_request_repaint(ui);
     }
 
     /* Hover preview and the current time on top of everything. */
     rr_ui_push_clip(ui, time_area);
     if ((in_ruler || in_streams) && has_range)
-        rr_ui_draw_line(ui, ui->mx, time_area.y, ui->mx, time_area.y + time_area.h,
+        rr_ui_draw_line(ui, mouse_x(ui), time_area.y, mouse_x(ui), time_area.y + time_area.h,
                         th->text_subdued, 1);
     if (has_range) {
         float x = rr_time_panel_x_from_time(tp, (double)rr_app_time(app));

@@ -565,6 +565,26 @@ void ui_text_in(rr_ui_t *ui, rr_ui_rect_t r, float x, const char *s, size_t len,
     rr_ui_draw_text(ui, x, y, s, len, c);
 }
 
+/* ---------------- input, for widgets made outside the toolkit ---------------- */
+
+void rr_ui_mouse(const rr_ui_t *ui, rr_ui_mouse_t *out) {
+    out->x = ui->mx, out->y = ui->my;
+    out->dx = ui->mx - ui->prev_mx, out->dy = ui->my - ui->prev_my;
+    for (int b = 0; b < 3; b++) out->down[b] = ui->down[b], out->pressed[b] = ui->pressed[b];
+    out->mods = ui->mods;
+    out->free = ui->mouse_in && !ui->mouse_over_popup && !ui->modal_prev;
+}
+
+float rr_ui_wheel_y(const rr_ui_t *ui) { return ui->wheel_y; }
+void rr_ui_take_wheel(rr_ui_t *ui) { ui->wheel_x = ui->wheel_y = 0; }
+void rr_ui_request_repaint(rr_ui_t *ui) { ui->wants_repaint = true; }
+rr_ui_rect_t rr_ui_clip_rect(const rr_ui_t *ui) { return ui_clip(ui); }
+float rr_ui_row_height(const rr_ui_t *ui) { return ui_row_h(ui); }
+size_t rr_ui_label_length(const char *label) { return ui_label_len(label); }
+void rr_ui_draw_text_in(rr_ui_t *ui, rr_ui_rect_t r, float x, const char *s, size_t len, rr_ui_color_t c) {
+    ui_text_in(ui, r, x, s, len, c);
+}
+
 /* ---------------- interaction ---------------- */
 
 rr_ui_response_t rr_ui_interact(rr_ui_t *ui, rr_ui_id_t id, rr_ui_rect_t r) {

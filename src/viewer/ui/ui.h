@@ -151,6 +151,34 @@ rr_ui_cursor_t rr_ui_cursor(const rr_ui_t *ui);
  * running); hosts that sleep until input use it. */
 bool rr_ui_wants_repaint(const rr_ui_t *ui);
 
+/* ---------------- input, for widgets made outside the toolkit ---------------- */
+
+/* The mouse this frame. */
+typedef struct rr_ui_mouse {
+    float x, y;             /* points */
+    float dx, dy;           /* motion since the last frame */
+    bool down[3], pressed[3]; /* left, right, middle: held; went down this frame */
+    unsigned mods;          /* RR_UI_MOD_* */
+    /* Over the main layer: in the window, not over a popup, no modal open. */
+    bool free;
+} rr_ui_mouse_t;
+void rr_ui_mouse(const rr_ui_t *ui, rr_ui_mouse_t *out);
+/* The wheel's motion this frame in points (y: up is positive), until a
+ * widget takes it; taking it keeps scroll regions from scrolling too. */
+float rr_ui_wheel_y(const rr_ui_t *ui);
+void rr_ui_take_wheel(rr_ui_t *ui);
+/* Another frame is wanted soon (an animation, work left for later). */
+void rr_ui_request_repaint(rr_ui_t *ui);
+/* The clip rectangle items are drawn in now. */
+rr_ui_rect_t rr_ui_clip_rect(const rr_ui_t *ui);
+/* The height of a row of widgets (the theme's row height, or the font's
+ * line and padding when larger). */
+float rr_ui_row_height(const rr_ui_t *ui);
+/* The shown part of a label ("Text##key" -> "Text"): its length. */
+size_t rr_ui_label_length(const char *label);
+/* Text vertically centred in r, starting at x. */
+void rr_ui_draw_text_in(rr_ui_t *ui, rr_ui_rect_t r, float x, const char *s, size_t len, rr_ui_color_t c);
+
 /* ---------------- draw data ---------------- */
 
 typedef struct rr_ui_vertex {
