@@ -24,6 +24,7 @@
 #include "rerun.h"
 #include "rerun_archetypes.h"
 #include "testutil.h"
+#include "viewer_scene.h"
 #include "viewer_testgl.h"
 
 
@@ -82,50 +83,6 @@ static rr_gfx_context_t *g_ctx;
 static rr_gfx_renderer_t *g_r;
 
 /* ---------------- scenes ---------------- */
-
-typedef struct scene {
-    rr_recording_stream_t *rec;
-    rr_memory_sink_t *sink;
-    rr_store_set_t *set;
-    rr_store_t *store;
-} scene_t;
-
-static void scene_begin(scene_t *s) {
-    memset(s, 0, sizeof *s);
-    rr_recording_options_t opts = {.batcher = {.no_threads = true}, .no_properties = true,
-                                   .no_default_timelines = true};
-    rr_error_t err = {0};
-    assert_rr_ok(rr_recording_stream_new("test_viewer_spatial2d", &opts, &s->rec, &err), &err);
-    assert_rr_ok(rr_memory_sink(s->rec, &s->sink, &err), &err);
-}
-
-static void log_static(scene_t *s, const char *path, rr_archetype_t *a) {
-    rr_error_t err = {0};
-    assert_non_null(a);
-    assert_rr_ok(rr_log_static(s->rec, path, a, &err), &err);
-    rr_archetype_free(a);
-}
-
-/* Flushes what was logged into a store. */
-static rr_store_t *scene_end(scene_t *s) {
-    rr_error_t err = {0};
-    assert_rr_ok(rr_flush(s->rec, &err), &err);
-    size_t len = 0;
-    const uint8_t *data = rr_memory_sink_data(s->sink, &len);
-    assert_non_null(data);
-    assert_rr_ok(rr_store_set_new(NULL, &s->set, &err), &err);
-    assert_rr_ok(rr_store_set_load_rrd_bytes(s->set, data, len, &err), &err);
-    rr_recording_stream_free(s->rec);
-    s->rec = NULL;
-    assert_int_equal(rr_store_set_count(s->set), 1);
-    s->store = rr_store_set_get(s->set, 0);
-    return s->store;
-}
-
-static void scene_free(scene_t *s) {
-    rr_recording_stream_free(s->rec);
-    rr_store_set_free(s->set);
-}
 
 static rr_archetype_t *image(const void *buf, size_t len, uint32_t w, uint32_t h, rr_color_model_t cm,
                              rr_channel_datatype_t dt, rr_pixel_format_t pf) {

@@ -108,6 +108,9 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
             note_warning(f->res, rr_timeseries_warning(view));
         }
         rr_timeseries_free(view);
+    } else if (cls == RR_VIEW_TEXTLOG) {
+        /* A table of text, which only the shell draws (--ui): an empty
+         * image here. */
     } else {
         /* Labels are text, which only the shell draws (--ui). */
         rr_spatial2d_t *view = NULL;

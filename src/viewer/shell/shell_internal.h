@@ -16,6 +16,7 @@
 #include "viewer/ui/ui_internal.h"
 #include "viewer/views/spatial2d.h"
 #include "viewer/views/spatial3d.h"
+#include "viewer/views/textlog.h"
 #include "viewer/views/timeseries.h"
 
 /* ---------------- raw input of this frame ---------------- */
@@ -61,6 +62,11 @@ typedef struct shell_view {
     rr_spatial3d_t *s3d;
     rr_timeseries_t *ts;
     rr_spatial2d_t *s2d;
+    rr_textlog_t *tlog;
+    /* The text log's scroll follows the time cursor: what it followed last. */
+    bool tlog_followed;
+    int64_t tlog_time;
+    size_t tlog_n;
     rr_gfx_target_t *target; /* cached; recreated when the cell changes size */
     int tw, th;              /* its size in pixels */
     rr_camera_t cam;
@@ -124,6 +130,9 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_plot.c: a plot's tick labels and legend names over its image. */
 void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);
+
+/* shell_textlog.c: the text log view's table, in the view's content rect. */
+void shell_textlog_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

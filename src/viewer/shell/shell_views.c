@@ -24,8 +24,10 @@ static void view_release(shell_view_t *v) {
     rr_spatial3d_free(v->s3d);
     rr_spatial2d_free(v->s2d);
     rr_timeseries_free(v->ts);
+    rr_textlog_free(v->tlog);
     rr_gfx_target_free(v->target);
-    v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->target = NULL;
+    v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->tlog = NULL, v->target = NULL;
+    v->tlog_followed = false;
     v->tw = v->th = 0;
 }
 
@@ -349,9 +351,30 @@ static rr_status_t frame_ts(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
     return RR_OK;
 }
 
+/* The text log: entries only, no GL target (the overlay draws the table). */
+static rr_status_t frame_textlog(rr_shell_t *s, shell_view_t *v, rr_error_t *err) {
+    rr_store_t *store = rr_app_active_store(s->app);
+    if (!v->tlog) {
+        RR_TRY(rr_textlog_new(store, &v->origin, v->subtree, &v->tlog, err));
+        v->hidden_dirty = true;
+    }
+    if (v->hidden_dirty) {
+        size_t n;
+        const char **list = hidden_list(v, &n);
+        rr_status_t st = rr_textlog_set_hidden(v->tlog, list, n, err);
+        free(list);
+        RR_TRY(st);
+        v->hidden_dirty = false;
+    }
+    RR_TRY(rr_textlog_prepare(v->tlog, timeline_or_null(s), err));
+    v->drawables = rr_textlog_num_entries(v->tlog);
+    return RR_OK;
+}
+
 rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     shell_view_t *v = &s->views[i];
     switch (v->cls) {
+    case RR_VIEW_TEXTLOG: return frame_textlog(s, v, err);
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
@@ -381,4 +404,5 @@ static void overlay_2d(rr_shell_t *s, shell_view_t *v) {
 void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_SPATIAL2D && v->s2d) overlay_2d(s, v);
     if (v->cls == RR_VIEW_TIMESERIES && v->ts) shell_plot_overlay(s, v);
+    if (v->cls == RR_VIEW_TEXTLOG) shell_textlog_overlay(s, v);
 }
