@@ -4,7 +4,8 @@
  * colour from the same row; hidden entities left out; the view's origin
  * respected; the entry count before a time (the row the table scrolls to);
  * Rerun's level colours; rebuilt when the store changes, not otherwise; one
- * TextLog view at the root when any entity logs text. */
+ * TextLog view at the root when any entity logs text, and a TextDocument
+ * view per document entity. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,8 @@ static void test_level_colors(void **state) {
     assert_int_equal(rr_textlog_level_color(NULL, 0, true), 0);
 }
 
-/* One TextLog view at the root holding every text-logging entity. */
+/* One TextLog view at the root holding every text-logging entity; one
+ * TextDocument view per document. */
 static void test_blueprint(void **state) {
     (void)state;
     rr_error_t err = {0};
@@ -170,6 +172,11 @@ static void test_blueprint(void **state) {
     scene_begin(&s);
     log_at(&s, "a/log", 1, text_log("x", NULL, 0));
     log_at(&s, "b/c/log", 1, text_log("y", NULL, 0));
+    for (int k = 0; k < 2; k++) {
+        rr_archetype_t *a = NULL;
+        assert_rr_ok(rr_text_document_new(&a, k ? "# notes" : "readme", RR_COPY, &err), &err);
+        log_static(&s, k ? "docs/notes" : "docs/readme", a);
+    }
     rr_store_t *store = scene_end(&s);
     rr_blueprint_t bp;
     assert_rr_ok(rr_blueprint_default(store, &bp, &err), &err);
@@ -182,6 +189,17 @@ static void test_blueprint(void **state) {
     }
     assert_int_equal(found, 1);
     assert_string_equal(rr_view_class_name(RR_VIEW_TEXTLOG), "TextLog");
+    /* A TextDocument view per document entity, its origin the entity. */
+    size_t docs = 0;
+    for (size_t i = 0; i < bp.n_views; i++) {
+        if (bp.views[i].cls != RR_VIEW_TEXTDOC) continue;
+        assert_false(bp.views[i].subtree);
+        assert_int_equal(bp.views[i].n_entities, 1);
+        assert_string_equal(bp.views[i].origin.str, docs ? "/docs/readme" : "/docs/notes");
+        docs++;
+    }
+    assert_int_equal(docs, 2);
+    assert_string_equal(rr_view_class_name(RR_VIEW_TEXTDOC), "TextDocument");
     rr_blueprint_free(&bp);
     scene_free(&s);
 }

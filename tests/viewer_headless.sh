@@ -6,7 +6,9 @@
 # Rerun 0.33's heuristics recommend, side by side) match
 # tests/viewer_ref/scalars_plot.png and the cursor moves with --time; a truncated and a corrupted file still render what loaded, print an
 # error naming the offset and exit 1 (no crash, no sanitizer report); the
-# whole shell (--ui) matches tests/viewer_ref/shell_points3d.png and a
+# whole shell (--ui) matches tests/viewer_ref/shell_points3d.png, and with
+# examples/text_log's recording its text log view (six entries in level
+# colours) matches tests/viewer_ref/shell_textlog.png; a
 # truncated file under --ui still renders and reports its error; usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
@@ -16,9 +18,10 @@ SRC="${RR_SOURCE_DIR:?RR_SOURCE_DIR not set}"
 RERUN="$BUILD/rerun"
 EX="$BUILD/examples/points3d"
 EX_PLOT="$BUILD/examples/scalars_plot"
+EX_LOG="$BUILD/examples/text_log"
 REF="$SRC/tests/viewer_ref/points3d.png"
 REF_PLOT="$SRC/tests/viewer_ref/scalars_plot.png"
-for exe in "$RERUN" "$EX" "$EX_PLOT"; do
+for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG"; do
     [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
 done
 TMP=$(mktemp -d)
@@ -73,6 +76,10 @@ shot plot_mid 3 --screenshot "$TMP/s0.png" --size 320x240 --time step=600 --comp
 # across runs (the text and the theme greys are most of the picture).
 shot ui 0 --ui --screenshot "$TMP/ui.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_points3d.png" --tolerance 0.002 "$TMP/pu.rrd"
 grep -q "^compare: " "$TMP/ui.out" || fail "ui: no comparison printed"
+"$EX_LOG" --save "$TMP/log.rrd" --recording-id rec_ui >/dev/null || fail "text_log --save"
+shot textlog 0 --ui --screenshot "$TMP/textlog.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_textlog.png" --tolerance 0.002 "$TMP/log.rrd"
+grep -q "at frame=5, 6 drawables" "$TMP/textlog.out" || fail "textlog: not six entries at frame 5: $(cat "$TMP/textlog.out")"
+grep -q "^compare: " "$TMP/textlog.out" || fail "textlog: no comparison printed"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { HAS_3D = 1, HAS_2D = 2, HAS_SCALARS = 4, HAS_PINHOLE = 8, HAS_VIEWCOORDS = 16, HAS_TEXTLOG = 32 };
+enum { HAS_3D = 1, HAS_2D = 2, HAS_SCALARS = 4, HAS_PINHOLE = 8, HAS_VIEWCOORDS = 16, HAS_TEXTLOG = 32,
+       HAS_TEXTDOC = 64 };
 
 static const char *const archetypes_3d[] = {"Points3D",     "LineStrips3D", "Boxes3D",    "Mesh3D",
                                             "Arrows3D",     "Ellipsoids3D", "Capsules3D", "Cylinders3D",
@@ -23,6 +24,7 @@ const char *rr_view_class_name(rr_view_class_t cls) {
     case RR_VIEW_SPATIAL2D: return "Spatial2D";
     case RR_VIEW_TIMESERIES: return "TimeSeries";
     case RR_VIEW_TEXTLOG: return "TextLog";
+    case RR_VIEW_TEXTDOC: return "TextDocument";
     }
     return "?";
 }
@@ -46,6 +48,7 @@ static unsigned classify(const rr_store_t *s, const rr_entity_path_t *e) {
         if (of_archetype(c, "ViewCoordinates")) f |= HAS_VIEWCOORDS;
         if (!strcmp(c, "Scalars:scalars") && !rr_store_entity_component_is_static(s, e, c)) f |= HAS_SCALARS;
         if (!strcmp(c, "TextLog:text")) f |= HAS_TEXTLOG;
+        if (!strcmp(c, "TextDocument:text")) f |= HAS_TEXTDOC;
     }
     return f;
 }
@@ -192,6 +195,14 @@ static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
         if (c->flags[i] & HAS_SCALARS) {
             RR_TRY(add_view(bp, c, RR_VIEW_TIMESERIES, rr_store_entity(s, i), false, -2, HAS_SCALARS, err));
             nt++;
+        }
+
+    /* Text documents: one view per entity (re_view_text_document). */
+    size_t nd = 0;
+    for (size_t i = 0; i < c->n && nd < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
+        if (c->flags[i] & HAS_TEXTDOC) {
+            RR_TRY(add_view(bp, c, RR_VIEW_TEXTDOC, rr_store_entity(s, i), false, -2, HAS_TEXTDOC, err));
+            nd++;
         }
 
     /* Text logs: one view at the root when there are any (re_view_text_log

@@ -38,6 +38,7 @@ typedef enum rr_view_class {
     RR_VIEW_SPATIAL2D = 2,
     RR_VIEW_TIMESERIES = 3,
     RR_VIEW_TEXTLOG = 4,
+    RR_VIEW_TEXTDOC = 5,
 } rr_view_class_t;
 
 typedef struct rr_blueprint_view {
@@ -55,7 +56,7 @@ typedef struct rr_blueprint {
 } rr_blueprint_t;
 
 /* The class's display name ("Spatial3D", "Spatial2D", "TimeSeries",
- * "TextLog", as Rerun's identifiers). */
+ * "TextLog", "TextDocument", as Rerun's identifiers). */
 const char *rr_view_class_name(rr_view_class_t cls);
 
 /* Fills *out (zeroed first) with the default views of store's current

@@ -133,6 +133,8 @@ void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_textlog.c: the text log view's table, in the view's content rect. */
 void shell_textlog_overlay(rr_shell_t *s, shell_view_t *v);
+/* shell_textdoc.c: the text document view's text, in the view's content rect. */
+void shell_textdoc_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);
