@@ -8,7 +8,9 @@
 # error naming the offset and exit 1 (no crash, no sanitizer report); the
 # whole shell (--ui) matches tests/viewer_ref/shell_points3d.png, and with
 # examples/text_log's recording its text log view (six entries in level
-# colours) matches tests/viewer_ref/shell_textlog.png; a
+# colours) matches tests/viewer_ref/shell_textlog.png, and examples/
+# bar_chart's three bar chart views (22 bars) tests/viewer_ref/
+# shell_barchart.png; a
 # truncated file under --ui still renders and reports its error; usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
@@ -19,9 +21,10 @@ RERUN="$BUILD/rerun"
 EX="$BUILD/examples/points3d"
 EX_PLOT="$BUILD/examples/scalars_plot"
 EX_LOG="$BUILD/examples/text_log"
+EX_BARS="$BUILD/examples/bar_chart"
 REF="$SRC/tests/viewer_ref/points3d.png"
 REF_PLOT="$SRC/tests/viewer_ref/scalars_plot.png"
-for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG"; do
+for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG" "$EX_BARS"; do
     [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
 done
 TMP=$(mktemp -d)
@@ -80,6 +83,10 @@ grep -q "^compare: " "$TMP/ui.out" || fail "ui: no comparison printed"
 shot textlog 0 --ui --screenshot "$TMP/textlog.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_textlog.png" --tolerance 0.002 "$TMP/log.rrd"
 grep -q "at frame=5, 6 drawables" "$TMP/textlog.out" || fail "textlog: not six entries at frame 5: $(cat "$TMP/textlog.out")"
 grep -q "^compare: " "$TMP/textlog.out" || fail "textlog: no comparison printed"
+"$EX_BARS" --save "$TMP/bars.rrd" --recording-id rec_ui >/dev/null || fail "bar_chart --save"
+shot bars 0 --ui --screenshot "$TMP/bars.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_barchart.png" --tolerance 0.002 "$TMP/bars.rrd"
+grep -q "at log_tick=2, 22 drawables" "$TMP/bars.out" || fail "bars: not 22 bars at log_tick 2: $(cat "$TMP/bars.out")"
+grep -q "^compare: " "$TMP/bars.out" || fail "bars: no comparison printed"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn

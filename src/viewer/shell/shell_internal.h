@@ -135,6 +135,9 @@ void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);
 void shell_textlog_overlay(rr_shell_t *s, shell_view_t *v);
 /* shell_textdoc.c: the text document view's text, in the view's content rect. */
 void shell_textdoc_overlay(rr_shell_t *s, shell_view_t *v);
+/* shell_barchart.c: the bar chart view's plot, in the view's content rect
+ * (sets v->drawables to the bars drawn). */
+void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

@@ -376,6 +376,7 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     switch (v->cls) {
     case RR_VIEW_TEXTLOG: return frame_textlog(s, v, err);
     case RR_VIEW_TEXTDOC: v->drawables = 1; return RR_OK; /* drawn by the overlay */
+    case RR_VIEW_BARCHART: return RR_OK;                   /* the overlay counts its bars */
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
@@ -407,4 +408,5 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_TIMESERIES && v->ts) shell_plot_overlay(s, v);
     if (v->cls == RR_VIEW_TEXTLOG) shell_textlog_overlay(s, v);
     if (v->cls == RR_VIEW_TEXTDOC) shell_textdoc_overlay(s, v);
+    if (v->cls == RR_VIEW_BARCHART) shell_barchart_overlay(s, v);
 }

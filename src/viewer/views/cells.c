@@ -1,7 +1,9 @@
 /* Reading the cells of store rows (views/cells.h). */
 #include "viewer/views/cells.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arrow/array.h"
@@ -186,4 +188,107 @@ uint64_t rr_cell_row_key(const rr_store_row_t *row, bool found) {
     if (!found) return 0x51ed27u;
     uint64_t h = row->chunk->id.time_ns * 0x9E3779B97F4A7C15ull ^ row->chunk->id.inc;
     return (h ^ (uint64_t)row->row) * 0xff51afd7ed558ccdull;
+}
+
+/* IEEE half to float (subnormals, infinities and NaN included). */
+static float half_value(uint16_t h) {
+    int e = (h >> 10) & 31, m = h & 1023;
+    float v = e == 0 ? ldexpf((float)m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexpf((float)(m | 1024), e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/* The union's children by type code: u8, u16, u32, u64, i8, i16, i32, i64,
+ * f16, f32, f64 (Rerun's TensorBuffer, code 0 its null marker). */
+static const char *const k_tensor_leaf[12] = {NULL, "C", "S", "I", "L", "c", "s", "i", "l", "e", "f", "g"};
+
+static double tensor_value(const uint8_t *p, int code, int64_t k) {
+    switch (code) {
+    case 1: return p[k];
+    case 2: { uint16_t v; memcpy(&v, p + k * 2, 2); return v; }
+    case 3: { uint32_t v; memcpy(&v, p + k * 4, 4); return v; }
+    case 4: { uint64_t v; memcpy(&v, p + k * 8, 8); return (double)v; }
+    case 5: return (int8_t)p[k];
+    case 6: { int16_t v; memcpy(&v, p + k * 2, 2); return v; }
+    case 7: { int32_t v; memcpy(&v, p + k * 4, 4); return v; }
+    case 8: { int64_t v; memcpy(&v, p + k * 8, 8); return (double)v; }
+    case 9: { uint16_t v; memcpy(&v, p + k * 2, 2); return half_value(v); }
+    case 10: { float v; memcpy(&v, p + k * 4, 4); return v; }
+    default: { double v; memcpy(&v, p + k * 8, 8); return v; }
+    }
+}
+
+bool rr_cell_tensor_values(const rr_cell_t *c, int64_t i, double **out, size_t *n, uint64_t *shape_n,
+                           const char **why) {
+    *out = NULL, *n = 0, *shape_n = 0;
+    const struct ArrowSchema *st = c->type;
+    const struct ArrowArray *sa = c->arr;
+    if (i < 0 || i >= c->len || strcmp(st->format, "+s")) {
+        *why = "not a TensorData struct";
+        return false;
+    }
+    /* The children's logical index of the slot (each child adds its own
+     * offset, as for any struct). */
+    int64_t slot = sa->offset + c->start + i;
+    int fs = rr_cell_field_index(st, "shape"), fb = rr_cell_field_index(st, "buffer");
+    if (fs < 0 || fb < 0 || fs >= sa->n_children || fb >= sa->n_children) {
+        *why = "no shape or buffer field";
+        return false;
+    }
+    /* The shape: a list of u64. */
+    rr_cell_t shape_list = {st->children[fs], sa->children[fs], slot, 1};
+    rr_cell_t dims;
+    const uint8_t *sp;
+    if (!rr_cell_list_instance(&shape_list, 0, &dims) ||
+        !(sp = rr_cell_prim_values(dims.type, dims.arr, "L", dims.start, dims.len))) {
+        *why = "unreadable shape";
+        return false;
+    }
+    uint64_t prod = 1;
+    for (int64_t d = 0; d < dims.len; d++) {
+        uint64_t v;
+        memcpy(&v, sp + (size_t)(dims.arr->offset + dims.start + d) * 8, 8);
+        prod = v && prod > UINT64_MAX / v ? UINT64_MAX : prod * v;
+    }
+    /* The buffer: a dense union whose child `code` is a list of its type. */
+    const struct ArrowSchema *ut = st->children[fb];
+    const struct ArrowArray *ua = sa->children[fb];
+    int64_t u = ua->offset + slot;
+    if (strncmp(ut->format, "+ud:", 4) || ua->n_buffers < 2 || !ua->buffers[0] || !ua->buffers[1] || u < 0 ||
+        u >= ua->offset + ua->length) {
+        *why = "the buffer is not a dense union";
+        return false;
+    }
+    int8_t code = ((const int8_t *)ua->buffers[0])[u];
+    int32_t coff = ((const int32_t *)ua->buffers[1])[u];
+    /* Child index of the type code, from the format's code list. */
+    int child = -1, k = 0;
+    for (const char *p = ut->format + 4; *p; k++) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        if (v == code) child = k;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (code < 1 || code > 11 || child < 0 || child >= ut->n_children || child >= ua->n_children) {
+        *why = "an unknown tensor buffer type";
+        return false;
+    }
+    rr_cell_t lst = {ut->children[child], ua->children[child], coff, 1}, items;
+    const uint8_t *vp;
+    if (coff < 0 || !rr_cell_list_instance(&lst, 0, &items) ||
+        !(vp = rr_cell_prim_values(items.type, items.arr, k_tensor_leaf[code], items.start, items.len))) {
+        *why = "unreadable tensor buffer";
+        return false;
+    }
+    size_t cnt = (size_t)items.len;
+    double *v = malloc((cnt ? cnt : 1) * sizeof *v);
+    if (!v) {
+        *why = "out of memory";
+        return false;
+    }
+    for (size_t j = 0; j < cnt; j++) v[j] = tensor_value(vp, code, items.arr->offset + items.start + (int64_t)j);
+    *out = cnt ? v : (free(v), NULL);
+    *n = cnt;
+    *shape_n = prod;
+    return true;
 }

@@ -51,6 +51,13 @@ bool rr_cell_struct_text(const struct ArrowSchema *st, const struct ArrowArray *
 bool rr_cell_image_format(const rr_store_row_t *row, rr_image_spec_t *s);
 /* The first instance of a found row's cell of leaf values, as a double. */
 bool rr_cell_row_scalar(const rr_store_row_t *row, bool found, const char *leaf, double *out);
+/* Instance i of a cell of TensorData (struct {shape: list<u64>, names,
+ * buffer: dense union of lists of u8 .. f64}): its values as doubles,
+ * *n of them (malloc'ed, caller frees; NULL when *n is 0), and the
+ * product of its shape in *shape_n. False (nothing allocated) when the
+ * datatype or the buffers do not fit, with *why saying what. */
+bool rr_cell_tensor_values(const rr_cell_t *c, int64_t i, double **out, size_t *n, uint64_t *shape_n,
+                           const char **why);
 /* What identifies a row's cell (0x51ed27 for none): cache keys. */
 uint64_t rr_cell_row_key(const rr_store_row_t *row, bool found);
 

@@ -72,25 +72,8 @@ static uint32_t span_u32(const span_t *s, int width, int64_t i, int k) {
     return u;
 }
 
-/* Rerun's automatic colour: hue steps by the golden ratio over a 16-bit
- * value of the entity path's hash, saturation 0.85, value 0.5 (in linear
- * light, stored as sRGB). */
-static float to_srgb(float x) {
-    return x <= 0.0031308f ? 12.92f * x : 1.055f * powf(x, 1.0f / 2.4f) - 0.055f;
-}
-static uint32_t auto_color(const rr_entity_path_t *p) {
-    uint16_t val = (uint16_t)(p->hash % 65535u);
-    float h = fmodf((float)val * 0.61803398875f, 1.0f) * 6.0f, s = 0.85f, vv = 0.5f;
-    int i = (int)h % 6;
-    float f = h - floorf(h), pp = vv * (1 - s), q = vv * (1 - s * f), t = vv * (1 - s * (1 - f));
-    float rgb[6][3] = {{vv, t, pp}, {q, vv, pp}, {pp, vv, t}, {pp, q, vv}, {t, pp, vv}, {vv, pp, q}};
-    uint32_t c = 0;
-    for (int k = 0; k < 3; k++) {
-        float x = to_srgb(rgb[i][k]);
-        c = c << 8 | (uint32_t)lrintf(fminf(fmaxf(x, 0), 1) * 255.0f);
-    }
-    return c << 8 | 0xff;
-}
+/* Rerun's automatic colour of an entity: of a 16-bit value of its path's hash. */
+static uint32_t auto_color(const rr_entity_path_t *p) { return rr_auto_color((uint16_t)(p->hash % 65535u)); }
 
 /* ---------------- geometry: cells, upload ---------------- */
 
