@@ -10,7 +10,8 @@
 # examples/text_log's recording its text log view (six entries in level
 # colours) matches tests/viewer_ref/shell_textlog.png, and examples/
 # bar_chart's three bar chart views (22 bars) tests/viewer_ref/
-# shell_barchart.png; a
+# shell_barchart.png, and examples/graph's graph view (three labelled
+# nodes, a directed cycle) tests/viewer_ref/shell_graph.png; a
 # truncated file under --ui still renders and reports its error; usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
@@ -22,9 +23,10 @@ EX="$BUILD/examples/points3d"
 EX_PLOT="$BUILD/examples/scalars_plot"
 EX_LOG="$BUILD/examples/text_log"
 EX_BARS="$BUILD/examples/bar_chart"
+EX_GRAPH="$BUILD/examples/graph"
 REF="$SRC/tests/viewer_ref/points3d.png"
 REF_PLOT="$SRC/tests/viewer_ref/scalars_plot.png"
-for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG" "$EX_BARS"; do
+for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG" "$EX_BARS" "$EX_GRAPH"; do
     [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
 done
 TMP=$(mktemp -d)
@@ -87,6 +89,10 @@ grep -q "^compare: " "$TMP/textlog.out" || fail "textlog: no comparison printed"
 shot bars 0 --ui --screenshot "$TMP/bars.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_barchart.png" --tolerance 0.002 "$TMP/bars.rrd"
 grep -q "at log_tick=2, 22 drawables" "$TMP/bars.out" || fail "bars: not 22 bars at log_tick 2: $(cat "$TMP/bars.out")"
 grep -q "^compare: " "$TMP/bars.out" || fail "bars: no comparison printed"
+"$EX_GRAPH" --save "$TMP/graph.rrd" --recording-id rec_ui >/dev/null || fail "graph --save"
+shot graph 0 --ui --screenshot "$TMP/graph.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_graph.png" --tolerance 0.002 "$TMP/graph.rrd"
+grep -q "at log_tick=1, 3 drawables" "$TMP/graph.out" || fail "graph: not 3 nodes at log_tick 1: $(cat "$TMP/graph.out")"
+grep -q "^compare: " "$TMP/graph.out" || fail "graph: no comparison printed"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn

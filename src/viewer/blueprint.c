@@ -9,7 +9,7 @@
 #include <string.h>
 
 enum { HAS_3D = 1, HAS_2D = 2, HAS_SCALARS = 4, HAS_PINHOLE = 8, HAS_VIEWCOORDS = 16, HAS_TEXTLOG = 32,
-       HAS_TEXTDOC = 64, HAS_BARCHART = 128 };
+       HAS_TEXTDOC = 64, HAS_BARCHART = 128, HAS_GRAPH = 256 };
 
 static const char *const archetypes_3d[] = {"Points3D",     "LineStrips3D", "Boxes3D",    "Mesh3D",
                                             "Arrows3D",     "Ellipsoids3D", "Capsules3D", "Cylinders3D",
@@ -26,6 +26,7 @@ const char *rr_view_class_name(rr_view_class_t cls) {
     case RR_VIEW_TEXTLOG: return "TextLog";
     case RR_VIEW_TEXTDOC: return "TextDocument";
     case RR_VIEW_BARCHART: return "BarChart";
+    case RR_VIEW_GRAPH: return "Graph";
     }
     return "?";
 }
@@ -51,6 +52,7 @@ static unsigned classify(const rr_store_t *s, const rr_entity_path_t *e) {
         if (!strcmp(c, "TextLog:text")) f |= HAS_TEXTLOG;
         if (!strcmp(c, "TextDocument:text")) f |= HAS_TEXTDOC;
         if (!strcmp(c, "BarChart:values")) f |= HAS_BARCHART;
+        if (!strcmp(c, "GraphNodes:node_ids") || !strcmp(c, "GraphEdges:edges")) f |= HAS_GRAPH;
     }
     return f;
 }
@@ -197,6 +199,14 @@ static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
         if (c->flags[i] & HAS_SCALARS) {
             RR_TRY(add_view(bp, c, RR_VIEW_TIMESERIES, rr_store_entity(s, i), false, -2, HAS_SCALARS, err));
             nt++;
+        }
+
+    /* Graphs: one view per entity with nodes or edges (re_view_graph). */
+    size_t ng = 0;
+    for (size_t i = 0; i < c->n && ng < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
+        if (c->flags[i] & HAS_GRAPH) {
+            RR_TRY(add_view(bp, c, RR_VIEW_GRAPH, rr_store_entity(s, i), false, -2, HAS_GRAPH, err));
+            ng++;
         }
 
     /* Bar charts: one view per entity (re_view_bar_chart). */

@@ -40,6 +40,7 @@ typedef enum rr_view_class {
     RR_VIEW_TEXTLOG = 4,
     RR_VIEW_TEXTDOC = 5,
     RR_VIEW_BARCHART = 6,
+    RR_VIEW_GRAPH = 7,
 } rr_view_class_t;
 
 typedef struct rr_blueprint_view {
@@ -57,7 +58,7 @@ typedef struct rr_blueprint {
 } rr_blueprint_t;
 
 /* The class's display name ("Spatial3D", "Spatial2D", "TimeSeries",
- * "TextLog", "TextDocument", "BarChart", as Rerun's identifiers). */
+ * "TextLog", "TextDocument", "BarChart", "Graph", as Rerun's identifiers). */
 const char *rr_view_class_name(rr_view_class_t cls);
 
 /* Fills *out (zeroed first) with the default views of store's current

@@ -108,7 +108,8 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
             note_warning(f->res, rr_timeseries_warning(view));
         }
         rr_timeseries_free(view);
-    } else if (cls == RR_VIEW_TEXTLOG || cls == RR_VIEW_TEXTDOC || cls == RR_VIEW_BARCHART) {
+    } else if (cls == RR_VIEW_TEXTLOG || cls == RR_VIEW_TEXTDOC || cls == RR_VIEW_BARCHART ||
+               cls == RR_VIEW_GRAPH) {
         /* A table of text, which only the shell draws (--ui): an empty
          * image here. */
     } else {

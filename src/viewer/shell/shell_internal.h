@@ -15,6 +15,7 @@
 #include "viewer/ui/ui_gl.h"
 #include "viewer/ui/ui_internal.h"
 #include "viewer/views/spatial2d.h"
+#include "viewer/views/graph.h"
 #include "viewer/views/spatial3d.h"
 #include "viewer/views/textlog.h"
 #include "viewer/views/timeseries.h"
@@ -63,6 +64,7 @@ typedef struct shell_view {
     rr_timeseries_t *ts;
     rr_spatial2d_t *s2d;
     rr_textlog_t *tlog;
+    rr_graph_view_t *graph;
     /* The text log's scroll follows the time cursor: what it followed last. */
     bool tlog_followed;
     int64_t tlog_time;
@@ -138,6 +140,8 @@ void shell_textdoc_overlay(rr_shell_t *s, shell_view_t *v);
 /* shell_barchart.c: the bar chart view's plot, in the view's content rect
  * (sets v->drawables to the bars drawn). */
 void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v);
+/* shell_graph.c: the graph view's nodes and edges, in the view's content rect. */
+void shell_graph_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

@@ -25,6 +25,8 @@ static void view_release(shell_view_t *v) {
     rr_spatial2d_free(v->s2d);
     rr_timeseries_free(v->ts);
     rr_textlog_free(v->tlog);
+    rr_graph_view_free(v->graph);
+    v->graph = NULL;
     rr_gfx_target_free(v->target);
     v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->tlog = NULL, v->target = NULL;
     v->tlog_followed = false;
@@ -371,12 +373,21 @@ static rr_status_t frame_textlog(rr_shell_t *s, shell_view_t *v, rr_error_t *err
     return RR_OK;
 }
 
+/* The graph: nodes, edges and layout; the overlay draws them. */
+static rr_status_t frame_graph(rr_shell_t *s, shell_view_t *v, rr_error_t *err) {
+    if (!v->graph) RR_TRY(rr_graph_view_new(rr_app_active_store(s->app), &v->origin, v->subtree, &v->graph, err));
+    RR_TRY(rr_graph_view_prepare(v->graph, timeline_or_null(s), rr_app_time(s->app), err));
+    v->drawables = rr_graph_view_num_nodes(v->graph);
+    return RR_OK;
+}
+
 rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     shell_view_t *v = &s->views[i];
     switch (v->cls) {
     case RR_VIEW_TEXTLOG: return frame_textlog(s, v, err);
     case RR_VIEW_TEXTDOC: v->drawables = 1; return RR_OK; /* drawn by the overlay */
     case RR_VIEW_BARCHART: return RR_OK;                   /* the overlay counts its bars */
+    case RR_VIEW_GRAPH: return frame_graph(s, v, err);
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
@@ -409,4 +420,5 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_TEXTLOG) shell_textlog_overlay(s, v);
     if (v->cls == RR_VIEW_TEXTDOC) shell_textdoc_overlay(s, v);
     if (v->cls == RR_VIEW_BARCHART) shell_barchart_overlay(s, v);
+    if (v->cls == RR_VIEW_GRAPH) shell_graph_overlay(s, v);
 }
