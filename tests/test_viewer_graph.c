@@ -4,7 +4,8 @@
  * scoped by entity; the graph type makes edges directed; nodes without
  * positions are laid out apart from each other, edge ends closer than
  * strangers, the same way every time, and again only when the graph
- * changes; the default blueprint gives one Graph view per graph entity. */
+ * changes; the default blueprint gives one Graph view per graph entity,
+ * and one Map view at the root for geospatial data. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,11 +165,40 @@ static void test_blueprint(void **state) {
     scene_free(&s);
 }
 
+/* GeoPoints and GeoLineStrings anywhere: one Map view at the root. */
+static void test_map_blueprint(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    const rr_lat_lon_t where[1] = {{59.3, 18.1}};
+    scene_t s;
+    scene_begin(&s);
+    for (int k = 0; k < 2; k++) {
+        rr_archetype_t *a = NULL;
+        assert_rr_ok(rr_geo_points_new(&a, where, 1, RR_COPY, &err), &err);
+        log_static(&s, k ? "fleet/b" : "fleet/a", a);
+    }
+    rr_store_t *store = scene_end(&s);
+    rr_blueprint_t bp;
+    assert_rr_ok(rr_blueprint_default(store, &bp, &err), &err);
+    size_t found = 0;
+    for (size_t i = 0; i < bp.n_views; i++) {
+        if (bp.views[i].cls != RR_VIEW_MAP) continue;
+        found++;
+        assert_true(rr_entity_path_is_root(&bp.views[i].origin));
+        assert_int_equal(bp.views[i].n_entities, 2);
+    }
+    assert_int_equal(found, 1);
+    assert_string_equal(rr_view_class_name(RR_VIEW_MAP), "Map");
+    rr_blueprint_free(&bp);
+    scene_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nodes_and_edges),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_blueprint),
+        cmocka_unit_test(test_map_blueprint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,8 @@
 # colours) matches tests/viewer_ref/shell_textlog.png, and examples/
 # bar_chart's three bar chart views (22 bars) tests/viewer_ref/
 # shell_barchart.png, and examples/graph's graph view (three labelled
-# nodes, a directed cycle) tests/viewer_ref/shell_graph.png; a
+# nodes, a directed cycle) tests/viewer_ref/shell_graph.png, and
+# examples/geo_points's map view tests/viewer_ref/shell_map.png; a
 # truncated file under --ui still renders and reports its error; usage
 # errors exit 2. Skips (77) when the machine has no EGL / OpenGL ES 3.
 set -u
@@ -24,9 +25,10 @@ EX_PLOT="$BUILD/examples/scalars_plot"
 EX_LOG="$BUILD/examples/text_log"
 EX_BARS="$BUILD/examples/bar_chart"
 EX_GRAPH="$BUILD/examples/graph"
+EX_GEO="$BUILD/examples/geo_points"
 REF="$SRC/tests/viewer_ref/points3d.png"
 REF_PLOT="$SRC/tests/viewer_ref/scalars_plot.png"
-for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG" "$EX_BARS" "$EX_GRAPH"; do
+for exe in "$RERUN" "$EX" "$EX_PLOT" "$EX_LOG" "$EX_BARS" "$EX_GRAPH" "$EX_GEO"; do
     [ -x "$exe" ] || { echo "viewer_headless: FAIL: $exe not built"; exit 1; }
 done
 TMP=$(mktemp -d)
@@ -93,6 +95,10 @@ grep -q "^compare: " "$TMP/bars.out" || fail "bars: no comparison printed"
 shot graph 0 --ui --screenshot "$TMP/graph.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_graph.png" --tolerance 0.002 "$TMP/graph.rrd"
 grep -q "at log_tick=1, 3 drawables" "$TMP/graph.out" || fail "graph: not 3 nodes at log_tick 1: $(cat "$TMP/graph.out")"
 grep -q "^compare: " "$TMP/graph.out" || fail "graph: no comparison printed"
+"$EX_GEO" --save "$TMP/geo.rrd" --recording-id rec_ui >/dev/null || fail "geo_points --save"
+shot geo 0 --ui --screenshot "$TMP/geo.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_map.png" --tolerance 0.002 "$TMP/geo.rrd"
+grep -q "at log_tick=0, 1 drawables" "$TMP/geo.out" || fail "geo: not the one point at log_tick 0: $(cat "$TMP/geo.out")"
+grep -q "^compare: " "$TMP/geo.out" || fail "geo: no comparison printed"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn

@@ -9,7 +9,7 @@
 #include <string.h>
 
 enum { HAS_3D = 1, HAS_2D = 2, HAS_SCALARS = 4, HAS_PINHOLE = 8, HAS_VIEWCOORDS = 16, HAS_TEXTLOG = 32,
-       HAS_TEXTDOC = 64, HAS_BARCHART = 128, HAS_GRAPH = 256 };
+       HAS_TEXTDOC = 64, HAS_BARCHART = 128, HAS_GRAPH = 256, HAS_GEO = 512 };
 
 static const char *const archetypes_3d[] = {"Points3D",     "LineStrips3D", "Boxes3D",    "Mesh3D",
                                             "Arrows3D",     "Ellipsoids3D", "Capsules3D", "Cylinders3D",
@@ -27,6 +27,7 @@ const char *rr_view_class_name(rr_view_class_t cls) {
     case RR_VIEW_TEXTDOC: return "TextDocument";
     case RR_VIEW_BARCHART: return "BarChart";
     case RR_VIEW_GRAPH: return "Graph";
+    case RR_VIEW_MAP: return "Map";
     }
     return "?";
 }
@@ -53,6 +54,7 @@ static unsigned classify(const rr_store_t *s, const rr_entity_path_t *e) {
         if (!strcmp(c, "TextDocument:text")) f |= HAS_TEXTDOC;
         if (!strcmp(c, "BarChart:values")) f |= HAS_BARCHART;
         if (!strcmp(c, "GraphNodes:node_ids") || !strcmp(c, "GraphEdges:edges")) f |= HAS_GRAPH;
+        if (!strcmp(c, "GeoPoints:positions") || !strcmp(c, "GeoLineStrings:line_strings")) f |= HAS_GEO;
     }
     return f;
 }
@@ -223,6 +225,17 @@ static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
         if (c->flags[i] & HAS_TEXTDOC) {
             RR_TRY(add_view(bp, c, RR_VIEW_TEXTDOC, rr_store_entity(s, i), false, -2, HAS_TEXTDOC, err));
             nd++;
+        }
+
+    /* Geospatial data: one map view at the root (re_view_map). */
+    for (size_t i = 0; i < c->n; i++)
+        if (c->flags[i] & HAS_GEO) {
+            rr_entity_path_t root;
+            RR_TRY(rr_entity_path_parse("/", 1, &root, err));
+            rr_status_t st = add_view(bp, c, RR_VIEW_MAP, &root, true, -2, HAS_GEO, err);
+            rr_entity_path_free(&root);
+            RR_TRY(st);
+            break;
         }
 
     /* Text logs: one view at the root when there are any (re_view_text_log

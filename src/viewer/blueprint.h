@@ -41,6 +41,7 @@ typedef enum rr_view_class {
     RR_VIEW_TEXTDOC = 5,
     RR_VIEW_BARCHART = 6,
     RR_VIEW_GRAPH = 7,
+    RR_VIEW_MAP = 8,
 } rr_view_class_t;
 
 typedef struct rr_blueprint_view {
@@ -58,7 +59,8 @@ typedef struct rr_blueprint {
 } rr_blueprint_t;
 
 /* The class's display name ("Spatial3D", "Spatial2D", "TimeSeries",
- * "TextLog", "TextDocument", "BarChart", "Graph", as Rerun's identifiers). */
+ * "TextLog", "TextDocument", "BarChart", "Graph", "Map", as Rerun's
+ * identifiers). */
 const char *rr_view_class_name(rr_view_class_t cls);
 
 /* Fills *out (zeroed first) with the default views of store's current

@@ -1,16 +1,17 @@
 /* The graph view drawn by the shell, as Rerun's GraphView (re_view_graph
  * ui/draw.rs): the laid-out graph fitted into the view, edges as lines
  * (with an arrow head at the target for directed graphs), nodes with a
- * label as the label in a framed box, the others as dots (4 points, or
- * their logged radius) in their colour, implicit ones in the weak text
- * colour. */
+ * label as the label in a framed box, the others as dots (their logged
+ * radius, by default 4 graph units) in their colour, implicit ones in the
+ * weak text colour. */
 #include <math.h>
 #include <string.h>
 
 #include "viewer/shell/shell_internal.h"
 
 #define GR_PAD 24.0f
-#define GR_DOT 4.0f
+#define GR_DOT 4.0f    /* a node without a label: its size on screen for arrow heads */
+#define GR_RADIUS 4.0f /* its default radius, in graph units */
 
 void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
@@ -69,7 +70,9 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
             rr_ui_draw_text(ui, cx - tw * 0.5f, cy - lh * 0.5f, nd->label, nd->label_len,
                             nd->has_color ? nd->color | 0xffu : th->text);
         } else {
-            float rad = nd->radius > 0 ? nd->radius * scale : GR_DOT;
+            /* re_component_fallbacks: a node's radius is 4 scene units. */
+            float rad = (nd->radius > 0 ? nd->radius : GR_RADIUS) * scale;
+            if (rad < 1.5f) rad = 1.5f;
             rr_ui_color_t c = nd->implicit ? th->text_subdued : nd->has_color ? nd->color | 0xffu : th->text;
             rr_ui_draw_rect(ui, (rr_ui_rect_t){cx - rad, cy - rad, 2 * rad, 2 * rad}, c, rad);
         }

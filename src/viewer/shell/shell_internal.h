@@ -142,6 +142,8 @@ void shell_textdoc_overlay(rr_shell_t *s, shell_view_t *v);
 void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v);
 /* shell_graph.c: the graph view's nodes and edges, in the view's content rect. */
 void shell_graph_overlay(rr_shell_t *s, shell_view_t *v);
+/* shell_map.c: the map view's geospatial data (sets v->drawables). */
+void shell_map_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

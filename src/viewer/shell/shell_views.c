@@ -388,6 +388,7 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     case RR_VIEW_TEXTDOC: v->drawables = 1; return RR_OK; /* drawn by the overlay */
     case RR_VIEW_BARCHART: return RR_OK;                   /* the overlay counts its bars */
     case RR_VIEW_GRAPH: return frame_graph(s, v, err);
+    case RR_VIEW_MAP: return RR_OK; /* the overlay counts what it draws */
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
@@ -421,4 +422,5 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_TEXTDOC) shell_textdoc_overlay(s, v);
     if (v->cls == RR_VIEW_BARCHART) shell_barchart_overlay(s, v);
     if (v->cls == RR_VIEW_GRAPH) shell_graph_overlay(s, v);
+    if (v->cls == RR_VIEW_MAP) shell_map_overlay(s, v);
 }
