@@ -83,22 +83,20 @@ shot plot_mid 3 --screenshot "$TMP/s0.png" --size 320x240 --time step=600 --comp
 # across runs (the text and the theme greys are most of the picture).
 shot ui 0 --ui --screenshot "$TMP/ui.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_points3d.png" --tolerance 0.002 "$TMP/pu.rrd"
 grep -q "^compare: " "$TMP/ui.out" || fail "ui: no comparison printed"
-"$EX_LOG" --save "$TMP/log.rrd" --recording-id rec_ui >/dev/null || fail "text_log --save"
-shot textlog 0 --ui --screenshot "$TMP/textlog.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_textlog.png" --tolerance 0.002 "$TMP/log.rrd"
-grep -q "at frame=5, 6 drawables" "$TMP/textlog.out" || fail "textlog: not six entries at frame 5: $(cat "$TMP/textlog.out")"
-grep -q "^compare: " "$TMP/textlog.out" || fail "textlog: no comparison printed"
-"$EX_BARS" --save "$TMP/bars.rrd" --recording-id rec_ui >/dev/null || fail "bar_chart --save"
-shot bars 0 --ui --screenshot "$TMP/bars.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_barchart.png" --tolerance 0.002 "$TMP/bars.rrd"
-grep -q "at log_tick=2, 22 drawables" "$TMP/bars.out" || fail "bars: not 22 bars at log_tick 2: $(cat "$TMP/bars.out")"
-grep -q "^compare: " "$TMP/bars.out" || fail "bars: no comparison printed"
-"$EX_GRAPH" --save "$TMP/graph.rrd" --recording-id rec_ui >/dev/null || fail "graph --save"
-shot graph 0 --ui --screenshot "$TMP/graph.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_graph.png" --tolerance 0.002 "$TMP/graph.rrd"
-grep -q "at log_tick=1, 3 drawables" "$TMP/graph.out" || fail "graph: not 3 nodes at log_tick 1: $(cat "$TMP/graph.out")"
-grep -q "^compare: " "$TMP/graph.out" || fail "graph: no comparison printed"
-"$EX_GEO" --save "$TMP/geo.rrd" --recording-id rec_ui >/dev/null || fail "geo_points --save"
-shot geo 0 --ui --screenshot "$TMP/geo.png" --size 800x500 --compare "$SRC/tests/viewer_ref/shell_map.png" --tolerance 0.002 "$TMP/geo.rrd"
-grep -q "at log_tick=0, 1 drawables" "$TMP/geo.out" || fail "geo: not the one point at log_tick 0: $(cat "$TMP/geo.out")"
-grep -q "^compare: " "$TMP/geo.out" || fail "geo: no comparison printed"
+# example_shot NAME EXAMPLE WANT: the example's recording under --ui against
+# tests/viewer_ref/shell_NAME.png; WANT in the summary line.
+example_shot() {
+    local name=$1 exe=$2 want=$3
+    "$exe" --save "$TMP/$name.rrd" --recording-id rec_ui >/dev/null || { fail "$name: --save"; return; }
+    shot "$name" 0 --ui --screenshot "$TMP/$name.png" --size 800x500 \
+        --compare "$SRC/tests/viewer_ref/shell_$name.png" --tolerance 0.002 "$TMP/$name.rrd"
+    grep -q "$want" "$TMP/$name.out" || fail "$name: not '$want': $(cat "$TMP/$name.out")"
+    grep -q "^compare: " "$TMP/$name.out" || fail "$name: no comparison printed"
+}
+example_shot textlog "$EX_LOG" "at frame=5, 6 drawables"
+example_shot barchart "$EX_BARS" "at log_tick=2, 22 drawables"
+example_shot graph "$EX_GRAPH" "at log_tick=1, 3 drawables"
+example_shot map "$EX_GEO" "at log_tick=0, 1 drawables"
 
 # Damaged files, the damage inside the chunk of "drifting" (the only data on
 # `frame`): the static-free "random" cloud before it still loads and is drawn

@@ -143,6 +143,34 @@ static rr_status_t common_ancestor(const ctx_t *c, long space, unsigned flag, rr
     return RR_OK;
 }
 
+/* A view of class cls for each entity with flag, at most
+ * RR_BLUEPRINT_MAX_VIEWS_PER_CLASS. */
+static rr_status_t view_per_entity(const ctx_t *c, rr_blueprint_t *bp, rr_view_class_t cls, unsigned flag,
+                                   rr_error_t *err) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->n && n < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
+        if (c->flags[i] & flag) {
+            RR_TRY(add_view(bp, c, cls, rr_store_entity(c->s, i), false, -2, flag, err));
+            n++;
+        }
+    return RR_OK;
+}
+
+/* One view of class cls at the root, holding every entity with flag, when
+ * there is any. */
+static rr_status_t view_at_root(const ctx_t *c, rr_blueprint_t *bp, rr_view_class_t cls, unsigned flag,
+                                rr_error_t *err) {
+    for (size_t i = 0; i < c->n; i++)
+        if (c->flags[i] & flag) {
+            rr_entity_path_t root;
+            RR_TRY(rr_entity_path_parse("/", 1, &root, err));
+            rr_status_t st = add_view(bp, c, cls, &root, true, -2, flag, err);
+            rr_entity_path_free(&root);
+            return st;
+        }
+    return RR_OK;
+}
+
 static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
     const rr_store_t *s = c->s;
     /* Spatial 3D in the root space. */
@@ -195,60 +223,18 @@ static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
         n2++;
     }
 
-    /* Time series: one per scalar entity. */
-    size_t nt = 0;
-    for (size_t i = 0; i < c->n && nt < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
-        if (c->flags[i] & HAS_SCALARS) {
-            RR_TRY(add_view(bp, c, RR_VIEW_TIMESERIES, rr_store_entity(s, i), false, -2, HAS_SCALARS, err));
-            nt++;
-        }
+    /* One view per entity: time series (per scalar entity), graphs (nodes
+     * or edges), bar charts, text documents (each class's
+     * suggest_view_for_each_entity). */
+    RR_TRY(view_per_entity(c, bp, RR_VIEW_TIMESERIES, HAS_SCALARS, err));
+    RR_TRY(view_per_entity(c, bp, RR_VIEW_GRAPH, HAS_GRAPH, err));
+    RR_TRY(view_per_entity(c, bp, RR_VIEW_BARCHART, HAS_BARCHART, err));
+    RR_TRY(view_per_entity(c, bp, RR_VIEW_TEXTDOC, HAS_TEXTDOC, err));
 
-    /* Graphs: one view per entity with nodes or edges (re_view_graph). */
-    size_t ng = 0;
-    for (size_t i = 0; i < c->n && ng < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
-        if (c->flags[i] & HAS_GRAPH) {
-            RR_TRY(add_view(bp, c, RR_VIEW_GRAPH, rr_store_entity(s, i), false, -2, HAS_GRAPH, err));
-            ng++;
-        }
-
-    /* Bar charts: one view per entity (re_view_bar_chart). */
-    size_t nb = 0;
-    for (size_t i = 0; i < c->n && nb < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
-        if (c->flags[i] & HAS_BARCHART) {
-            RR_TRY(add_view(bp, c, RR_VIEW_BARCHART, rr_store_entity(s, i), false, -2, HAS_BARCHART, err));
-            nb++;
-        }
-
-    /* Text documents: one view per entity (re_view_text_document). */
-    size_t nd = 0;
-    for (size_t i = 0; i < c->n && nd < RR_BLUEPRINT_MAX_VIEWS_PER_CLASS; i++)
-        if (c->flags[i] & HAS_TEXTDOC) {
-            RR_TRY(add_view(bp, c, RR_VIEW_TEXTDOC, rr_store_entity(s, i), false, -2, HAS_TEXTDOC, err));
-            nd++;
-        }
-
-    /* Geospatial data: one map view at the root (re_view_map). */
-    for (size_t i = 0; i < c->n; i++)
-        if (c->flags[i] & HAS_GEO) {
-            rr_entity_path_t root;
-            RR_TRY(rr_entity_path_parse("/", 1, &root, err));
-            rr_status_t st = add_view(bp, c, RR_VIEW_MAP, &root, true, -2, HAS_GEO, err);
-            rr_entity_path_free(&root);
-            RR_TRY(st);
-            break;
-        }
-
-    /* Text logs: one view at the root when there are any (re_view_text_log
-     * spawn_heuristics). */
-    for (size_t i = 0; i < c->n; i++)
-        if (c->flags[i] & HAS_TEXTLOG) {
-            rr_entity_path_t root;
-            RR_TRY(rr_entity_path_parse("/", 1, &root, err));
-            rr_status_t st = add_view(bp, c, RR_VIEW_TEXTLOG, &root, true, -2, HAS_TEXTLOG, err);
-            rr_entity_path_free(&root);
-            return st;
-        }
-    return RR_OK;
+    /* One view at the root holding all: geospatial data (re_view_map),
+     * text logs (re_view_text_log). */
+    RR_TRY(view_at_root(c, bp, RR_VIEW_MAP, HAS_GEO, err));
+    return view_at_root(c, bp, RR_VIEW_TEXTLOG, HAS_TEXTLOG, err);
 }
 
 rr_status_t rr_blueprint_default(const rr_store_t *s, rr_blueprint_t *out, rr_error_t *err) {

@@ -34,8 +34,7 @@ static void tick_label(double v, double step, char *out, size_t cap) {
 void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    rr_ui_rect_t r = v->content;
-    rr_ui_draw_rect(ui, r, th->viewport_bg, 0);
+    rr_ui_rect_t r = shell_view_clear(s, v);
     rr_store_t *store = rr_app_active_store(s->app);
     if (!store || r.w < 2 * BC_PAD + BC_LEFT + 8 || r.h < 2 * BC_PAD + BC_BOTTOM + 8) return;
     static const char *const comps[4] = {"BarChart:values", "BarChart:color", "BarChart:abscissa",

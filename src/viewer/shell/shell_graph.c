@@ -16,8 +16,7 @@
 void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    rr_ui_rect_t r = v->content;
-    rr_ui_draw_rect(ui, r, th->viewport_bg, 0);
+    rr_ui_rect_t r = shell_view_clear(s, v);
     if (!v->graph) return;
     size_t n = rr_graph_view_num_nodes(v->graph);
     if (n == 0 || r.w < 2 * GR_PAD || r.h < 2 * GR_PAD) return;

@@ -129,6 +129,9 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err);
 void shell_view_reset(shell_view_t *v);
 /* The shell draws the plot's text (ticks, legend) over its image. */
 void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
+/* The views the shell draws itself (text, charts, graphs, maps) start on
+ * the view background: cleared, and the content rect returned. */
+rr_ui_rect_t shell_view_clear(rr_shell_t *s, shell_view_t *v);
 
 /* shell_plot.c: a plot's tick labels and legend names over its image. */
 void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);

@@ -128,8 +128,7 @@ static double nice_deg(double span) {
 void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    rr_ui_rect_t r = v->content;
-    rr_ui_draw_rect(ui, r, th->viewport_bg, 0);
+    rr_ui_rect_t r = shell_view_clear(s, v);
     rr_store_t *store = rr_app_active_store(s->app);
     v->drawables = 0;
     if (!store || r.w < 2 * MAP_PAD || r.h < 2 * MAP_PAD) return;

@@ -61,8 +61,7 @@ static void wrapped_line(rr_ui_t *ui, const char *s, size_t len, float x0, float
 void shell_textdoc_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    rr_ui_rect_t r = v->content;
-    rr_ui_draw_rect(ui, r, th->viewport_bg, 0);
+    rr_ui_rect_t r = shell_view_clear(s, v);
     rr_ui_rect_t in = {r.x + TD_PAD, r.y + TD_PAD * 0.5f, r.w - 2 * TD_PAD, r.h - TD_PAD};
     if (in.w < 8 || in.h < 8) return;
     rr_ui_push_id_int(ui, (int64_t)(v - s->views));

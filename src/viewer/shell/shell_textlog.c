@@ -37,8 +37,7 @@ static void cell_text(rr_ui_t *ui, rr_ui_rect_t row, float x, float w, const cha
 void shell_textlog_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
-    rr_ui_rect_t r = v->content;
-    rr_ui_draw_rect(ui, r, th->viewport_bg, 0);
+    rr_ui_rect_t r = shell_view_clear(s, v);
     if (!v->tlog) return;
     size_t n = rr_textlog_num_entries(v->tlog);
     rr_ui_rect_t in = {r.x + TL_PAD, r.y + TL_PAD * 0.5f, r.w - 2 * TL_PAD, r.h - TL_PAD};

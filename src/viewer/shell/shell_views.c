@@ -415,6 +415,11 @@ static void overlay_2d(rr_shell_t *s, shell_view_t *v) {
     rr_ui_pop_clip(ui);
 }
 
+rr_ui_rect_t shell_view_clear(rr_shell_t *s, shell_view_t *v) {
+    rr_ui_draw_rect(s->ui, v->content, rr_ui_theme(s->ui)->viewport_bg, 0);
+    return v->content;
+}
+
 void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_SPATIAL2D && v->s2d) overlay_2d(s, v);
     if (v->cls == RR_VIEW_TIMESERIES && v->ts) shell_plot_overlay(s, v);

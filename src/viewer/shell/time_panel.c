@@ -32,26 +32,11 @@
 /* Typed times may hold the narrow no-break space U+202F too. */
 #define NARROW_NBSP "\xE2\x80\xAF"
 
-/* The mouse's position and modifier keys this frame. */
-static float mouse_x(const rr_ui_t *ui) {
+/* The mouse this frame. */
+static rr_ui_mouse_t mouse(const rr_ui_t *ui) {
     rr_ui_mouse_t m;
     rr_ui_mouse(ui, &m);
-    return m.x;
-}
-static float mouse_y(const rr_ui_t *ui) {
-    rr_ui_mouse_t m;
-    rr_ui_mouse(ui, &m);
-    return m.y;
-}
-static unsigned mouse_mods(const rr_ui_t *ui) {
-    rr_ui_mouse_t m;
-    rr_ui_mouse(ui, &m);
-    return m.mods;
-}
-static bool mouse_free(const rr_ui_t *ui) {
-    rr_ui_mouse_t m;
-    rr_ui_mouse(ui, &m);
-    return m.free;
+    return m;
 }
 
 static const double k_speeds[] = {0.25, 0.5, 1, 2, 4, 8};
@@ -1163,27 +1148,27 @@ static void ruler_input(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_r
     rr_time_range_t sel;
     bool has = rr_app_time_selection(app, &sel);
     if (rr.pressed) {
-        tp->sel_press_x = mouse_x(ui);
+        tp->sel_press_x = mouse(ui).x;
         tp->sel_moved = false;
         tp->sel_drag = SEL_NEW;
         if (has) {
             float x0 = rr_time_panel_x_from_time(tp, (double)sel.min);
             float x1 = rr_time_panel_x_from_time(tp, (double)sel.max);
             /* The edges win over the middle; the nearer one when both are in reach. */
-            float d0 = fabsf(mouse_x(ui) - x0), d1 = fabsf(mouse_x(ui) - x1);
-            if (d1 <= TP_SEL_GRAB && (d1 < d0 || mouse_x(ui) >= x1)) tp->sel_drag = SEL_RIGHT;
+            float d0 = fabsf(mouse(ui).x - x0), d1 = fabsf(mouse(ui).x - x1);
+            if (d1 <= TP_SEL_GRAB && (d1 < d0 || mouse(ui).x >= x1)) tp->sel_drag = SEL_RIGHT;
             else if (d0 <= TP_SEL_GRAB) tp->sel_drag = SEL_LEFT;
-            else if (mouse_x(ui) > x0 && mouse_x(ui) < x1) tp->sel_drag = SEL_MOVE;
+            else if (mouse(ui).x > x0 && mouse(ui).x < x1) tp->sel_drag = SEL_MOVE;
             tp->sel_orig = sel;
         }
-        if (tp->sel_drag == SEL_NEW) set_time_at(tp, app, mouse_x(ui), range);
+        if (tp->sel_drag == SEL_NEW) set_time_at(tp, app, mouse(ui).x, range);
     }
     if (tp->sel_drag == SEL_NONE) return;
-    if (fabsf(mouse_x(ui) - tp->sel_press_x) > TP_SEL_DRAG) tp->sel_moved = true;
+    if (fabsf(mouse(ui).x - tp->sel_press_x) > TP_SEL_DRAG) tp->sel_moved = true;
     /* Still down, unless pressed and released within this frame. */
     bool down = rr.held || (rr.pressed && !rr.clicked);
     if (down && tp->sel_moved) {
-        int64_t t = time_at_x(tp, mouse_x(ui), range), t0 = time_at_x(tp, tp->sel_press_x, range);
+        int64_t t = time_at_x(tp, mouse(ui).x, range), t0 = time_at_x(tp, tp->sel_press_x, range);
         rr_time_range_t r = tp->sel_orig;
         switch (tp->sel_drag) {
         case SEL_NEW:
@@ -1209,7 +1194,7 @@ static void ruler_input(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui_r
     if (!tp->sel_moved) {
         if (tp->sel_drag == SEL_NEW) {
             if (has) rr_app_clear_time_selection(app);
-        } else if (mouse_mods(ui) & RR_UI_MOD_ALT) {
+        } else if (mouse(ui).mods & RR_UI_MOD_ALT) {
             rr_app_clear_time_selection(app);
         } else {
             rr_app_set_loop_mode(app, rr_app_loop_mode(app) == RR_APP_LOOP_SELECTION
@@ -1468,8 +1453,8 @@ static void draw_row(row_ctx_t *c, int id) {
     char rowname[600];
     row_name(nd, id, rowname, sizeof rowname);
     bool selected = tp->selected[0] && !strcmp(tp->selected, rowname);
-    bool hovered = mouse_free(ui) &&
-                   rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), mouse_x(ui), mouse_y(ui));
+    bool hovered = mouse(ui).free &&
+                   rr_ui_rect_contains(rr_ui_rect_intersect(r, clip), mouse(ui).x, mouse(ui).y);
     /* time_panel.rs highlight_timeline_row: the selected row in the
      * selection colour at 40 %, a hovered one in the hover colour at 30 %. */
     if (selected || hovered) {
@@ -1504,11 +1489,11 @@ static void draw_row(row_ctx_t *c, int id) {
     int64_t event_t = 0;
     bool on_event = false;
     if ((resp.hovered || resp.held) && c->has_range && (nd->is_entity || nd->component) && !nd->static_only)
-        on_event = nearest_event(tp, c->s, nd, c->tl->name, mouse_x(ui), &event_t);
+        on_event = nearest_event(tp, c->s, nd, c->tl->name, mouse(ui).x, &event_t);
     if ((resp.pressed || resp.held) && c->has_range) {
         if (on_event) rr_app_set_time(c->app, event_t < c->range.min ? c->range.min
                                               : event_t > c->range.max ? c->range.max : event_t);
-        else set_time_at(tp, c->app, mouse_x(ui), c->range);
+        else set_time_at(tp, c->app, mouse(ui).x, c->range);
     }
     if (nd->static_only) {
         rr_ui_draw_text(ui, tr.x + 4, ty, "static", 6, th->text_subdued);
@@ -1522,7 +1507,7 @@ static void draw_row(row_ctx_t *c, int id) {
         double bt = (tp->hist_t1 - tp->hist_t0) / (double)tp->n_buckets;
         float bw = rr_time_panel_x_from_time(tp, tp->hist_t0 + bt) - rr_time_panel_x_from_time(tp, tp->hist_t0);
         double sum = 0;
-        float mx = mouse_x(ui);
+        float mx = mouse(ui).x;
         for (size_t i = 0; i < tp->n_buckets; i++) {
             float bx = rr_time_panel_x_from_time(tp, tp->hist_t0 + ((double)i + 0.5) * bt);
             if (fabsf(bx - mx) <= TP_HOVER_RADIUS + 0.5f * fabsf(bw)) sum += nd->hist[i];
@@ -1639,15 +1624,15 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     tp->lay.row_height = row_h;
 
     /* Zoom and pan before the scroll area sees the wheel. */
-    bool free_mouse = mouse_free(ui);
-    bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, rr_ui_clip_rect(ui)), mouse_x(ui), mouse_y(ui));
-    bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, rr_ui_clip_rect(ui)), mouse_x(ui), mouse_y(ui));
+    bool free_mouse = mouse(ui).free;
+    bool in_ruler = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(ruler, rr_ui_clip_rect(ui)), mouse(ui).x, mouse(ui).y);
+    bool in_streams = free_mouse && rr_ui_rect_contains(rr_ui_rect_intersect(streams, rr_ui_clip_rect(ui)), mouse(ui).x, mouse(ui).y);
     bool user_moved = false;
     if (has_range) {
-        if (rr_ui_wheel_y(ui) != 0 && (in_ruler || (in_streams && (mouse_mods(ui) & RR_UI_MOD_CTRL)))) {
+        if (rr_ui_wheel_y(ui) != 0 && (in_ruler || (in_streams && (mouse(ui).mods & RR_UI_MOD_CTRL)))) {
             /* About 10 % per wheel notch (RR_UI_WHEEL_NOTCH points). */
             double factor = exp((double)rr_ui_wheel_y(ui) * (0.1 / RR_UI_WHEEL_NOTCH));
-            double tm = rr_time_panel_time_from_x(tp, mouse_x(ui));
+            double tm = rr_time_panel_time_from_x(tp, mouse(ui).x);
             double lo = tm - (tm - tp->view_min) / factor, hi = tm + (tp->view_max - tm) / factor;
             double min_span = tl->type == RR_TIME_SEQUENCE ? 1.0 : 1000.0;
             if (hi - lo >= min_span && hi - lo <= 1.8e19) {
@@ -1730,7 +1715,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
         rr_ui_rect_t below_rows = {time_left, rows_bottom, streams.w, streams.y + streams.h - rows_bottom};
         if (below_rows.h > 1 && has_range) {
             rr_ui_response_t br = rr_ui_interact(ui, rr_ui_id(ui, "##below_rows"), below_rows);
-            if (br.pressed || br.held) set_time_at(tp, app, mouse_x(ui), range);
+            if (br.pressed || br.held) set_time_at(tp, app, mouse(ui).x, range);
         }
     }
 
@@ -1744,7 +1729,7 @@ rr_status_t rr_time_panel(rr_time_panel_t *tp, rr_ui_t *ui, rr_app_t *app, rr_ui
     /* Hover preview and the current time on top of everything. */
     rr_ui_push_clip(ui, time_area);
     if ((in_ruler || in_streams) && has_range)
-        rr_ui_draw_line(ui, mouse_x(ui), time_area.y, mouse_x(ui), time_area.y + time_area.h,
+        rr_ui_draw_line(ui, mouse(ui).x, time_area.y, mouse(ui).x, time_area.y + time_area.h,
                         th->text_subdued, 1);
     if (has_range) {
         float x = rr_time_panel_x_from_time(tp, (double)rr_app_time(app));

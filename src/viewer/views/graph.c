@@ -9,6 +9,7 @@
 
 #include "arrow/array.h"
 #include "viewer/views/cells.h"
+#include "viewer/views/transform.h"
 
 struct rr_graph_view {
     rr_store_t *store;
@@ -34,8 +35,7 @@ rr_status_t rr_graph_view_new(rr_store_t *store, const rr_entity_path_t *origin,
     if (!v) return rr_error_set(err, RR_ERR_NOMEM, "graph view: out of memory");
     v->store = store;
     v->subtree = subtree;
-    rr_status_t st = origin ? rr_entity_path_copy(origin, &v->origin, err)
-                            : rr_entity_path_parse("/", 1, &v->origin, err);
+    rr_status_t st = rr_view_origin_copy(origin, &v->origin, err);
     if (st != RR_OK) {
         free(v);
         return st;
@@ -262,8 +262,7 @@ rr_status_t rr_graph_view_prepare(rr_graph_view_t *v, const char *timeline, int6
     static const char *const edge_c[2] = {"GraphEdges:edges", "GraphEdges:graph_type"};
     for (size_t i = 0; i < rr_store_num_entities(v->store); i++) {
         const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        if (!rr_entity_path_equal(e, &v->origin) && !(v->subtree && rr_entity_path_is_descendant_of(e, &v->origin)))
-            continue;
+        if (!rr_view_holds(&v->origin, v->subtree, e)) continue;
         rr_store_row_t rows[6];
         bool found[6];
         rr_store_query_latest_at(v->store, e, timeline, t, node_c, 6, rows, found);

@@ -7,6 +7,7 @@
 
 #include "arrow/array.h"
 #include "viewer/views/cells.h"
+#include "viewer/views/transform.h"
 
 struct rr_textlog {
     rr_store_t *store;
@@ -32,8 +33,7 @@ rr_status_t rr_textlog_new(rr_store_t *store, const rr_entity_path_t *origin, bo
     if (!v) return rr_error_set(err, RR_ERR_NOMEM, "text log view: out of memory");
     v->store = store;
     v->subtree = subtree;
-    rr_status_t st = origin ? rr_entity_path_copy(origin, &v->origin, err)
-                            : rr_entity_path_parse("/", 1, &v->origin, err);
+    rr_status_t st = rr_view_origin_copy(origin, &v->origin, err);
     if (st != RR_OK) {
         free(v);
         return st;
@@ -73,8 +73,7 @@ rr_status_t rr_textlog_set_hidden(rr_textlog_t *v, const char *const *paths, siz
 }
 
 static bool shown(const rr_textlog_t *v, const rr_entity_path_t *e) {
-    bool in = rr_entity_path_equal(e, &v->origin) ||
-              (v->subtree && rr_entity_path_is_descendant_of(e, &v->origin));
+    bool in = rr_view_holds(&v->origin, v->subtree, e);
     for (size_t i = 0; in && i < v->n_hidden; i++)
         if (!strcmp(v->hidden[i], e->str)) in = false;
     return in;

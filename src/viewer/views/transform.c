@@ -201,3 +201,11 @@ rr_mat4_t rr_view_local_transform(rr_store_t *s, const rr_entity_path_t *e, cons
     }
     return m;
 }
+
+rr_status_t rr_view_origin_copy(const rr_entity_path_t *origin, rr_entity_path_t *out, rr_error_t *err) {
+    return origin ? rr_entity_path_copy(origin, out, err) : rr_entity_path_parse("/", 1, out, err);
+}
+
+bool rr_view_holds(const rr_entity_path_t *origin, bool subtree, const rr_entity_path_t *e) {
+    return rr_entity_path_equal(e, origin) || (subtree && rr_entity_path_is_descendant_of(e, origin));
+}

@@ -8,6 +8,7 @@
 #ifndef RR_VIEWER_VIEWS_TRANSFORM_H
 #define RR_VIEWER_VIEWS_TRANSFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@
 #include "model/entity_path.h"
 #include "store/store.h"
 #include "viewer/gfx/math.h"
+
+/* A copy of a view's origin into *out: origin, or the root when NULL. */
+rr_status_t rr_view_origin_copy(const rr_entity_path_t *origin, rr_entity_path_t *out, rr_error_t *err);
+/* Whether a view of origin (and its descendants when subtree) holds e. */
+bool rr_view_holds(const rr_entity_path_t *origin, bool subtree, const rr_entity_path_t *e);
 
 /* Index of e in the store's sorted entity list, or -1. */
 long rr_view_find_entity(const rr_store_t *s, const rr_entity_path_t *e);
