@@ -549,6 +549,96 @@ static void test_palette_and_keys(void **state) {
     close_fixture(&fx);
 }
 
+/* The graph view pans with a drag, zooms about the mouse with the wheel
+ * and resets with a double click: two green dots, 100 units apart. */
+static bool is_green(const uint8_t *p) { return p[0] < 40 && p[1] > 200 && p[2] < 40; }
+
+/* The green pixels' count and mean x in r. */
+static int green_x(const fixture_t *fx, rr_ui_rect_t r, float *mean_x, float *min_x, float *max_x) {
+    int n = 0;
+    double sum = 0;
+    *min_x = 1e9f, *max_x = -1e9f;
+    for (int y = (int)r.y; y < (int)(r.y + r.h) && y < H; y++)
+        for (int x = (int)r.x; x < (int)(r.x + r.w) && x < W; x++)
+            if (is_green(fx->px + ((size_t)y * W + (size_t)x) * 4)) {
+                n++, sum += x;
+                if (x < *min_x) *min_x = (float)x;
+                if (x > *max_x) *max_x = (float)x;
+            }
+    *mean_x = n ? (float)(sum / n) : 0;
+    return n;
+}
+
+static void test_graph_pan_zoom(void **state) {
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/graph.rrd", g_dir);
+    rr_recording_options_t opts = {.recording_id = "rec_graph"};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("shell_graph", &opts, &rec, &err), &err);
+    assert_rr_ok(rr_save(rec, path, &err), &err);
+    const rr_graph_node_t ids[2] = {"a", "b"};
+    const rr_position2d_t pos[2] = {{0, 0}, {100, 0}};
+    const rr_color_t green = 0x00ff00ffu;
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_graph_nodes_new(&a, ids, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_graph_nodes_set_positions(a, pos, 2, RR_COPY, &err), &err);
+    assert_rr_ok(rr_graph_nodes_set_colors(a, &green, 1, RR_COPY, &err), &err);
+    assert_rr_ok(rr_log_static(rec, "g", a, &err), &err);
+    rr_archetype_free(a);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_recording_stream_free(rec);
+
+    fixture_t fx;
+    const char *files[] = {path};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    frame(&fx);
+    rr_shell_view_info_t v;
+    find_view(&fx, RR_VIEW_GRAPH, &v);
+    float m0, lo0, hi0, m, lo, hi;
+    assert_true(green_x(&fx, v.content, &m0, &lo0, &hi0) > 10);
+    /* The wheel at the view's centre, zooming out: the dots come closer
+     * (fitted to the view's width, they start at its edges). */
+    float cx = v.content.x + v.content.w * 0.5f, cy = v.content.y + v.content.h * 0.5f + 30;
+    rr_ui_input_mouse_pos(fx.ui, cx, cy);
+    frame(&fx);
+    rr_ui_input_wheel(fx.ui, 0, -3 * RR_UI_WHEEL_NOTCH);
+    frame(&fx);
+    frame(&fx);
+    assert_true(green_x(&fx, v.content, &m, &lo, &hi) > 10);
+    float want = (hi0 - lo0) / (1.1f * 1.1f * 1.1f);
+    if (fabsf((hi - lo) - want) > 3) fail_msg("zoomed out: dots %g apart, want about %g", hi - lo, want);
+    /* A drag of 40 points to the right moves both. */
+    float mz = m;
+    rr_ui_input_mouse_button(fx.ui, RR_UI_MOUSE_LEFT, true);
+    frame(&fx);
+    for (int k = 1; k <= 4; k++) {
+        rr_ui_input_mouse_pos(fx.ui, cx + 10.0f * (float)k, cy);
+        frame(&fx);
+    }
+    rr_ui_input_mouse_button(fx.ui, RR_UI_MOUSE_LEFT, false);
+    frame(&fx);
+    frame(&fx);
+    green_x(&fx, v.content, &m, &lo, &hi);
+    if (fabsf(m - (mz + 40)) > 1.5f) fail_msg("after the drag the dots' mean x is %g, want %g", m, mz + 40);
+    /* A double click puts everything back. */
+    rr_ui_input_mouse_pos(fx.ui, cx, cy);
+    frame(&fx);
+    for (int k = 0; k < 2; k++) {
+        rr_ui_input_mouse_button(fx.ui, RR_UI_MOUSE_LEFT, true);
+        frame(&fx);
+        rr_ui_input_mouse_button(fx.ui, RR_UI_MOUSE_LEFT, false);
+        frame(&fx);
+    }
+    frame(&fx);
+    green_x(&fx, v.content, &m, &lo, &hi);
+    if (fabsf(m - m0) > 0.5f || fabsf((hi - lo) - (hi0 - lo0)) > 1.5f)
+        fail_msg("after the double click: mean x %g span %g, want %g and %g", m, hi - lo, m0, hi0 - lo0);
+    close_fixture(&fx);
+}
+
 int main(void) {
     rr_error_t err = {0};
     if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
@@ -575,6 +665,7 @@ int main(void) {
         cmocka_unit_test(test_plot_click_sets_time),
         cmocka_unit_test(test_corrupt_file_banner),
         cmocka_unit_test(test_palette_and_keys),
+        cmocka_unit_test(test_graph_pan_zoom),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     rr_gfx_renderer_free(g_r);

@@ -3,7 +3,7 @@
  * (with an arrow head at the target for directed graphs), nodes with a
  * label as the label in a framed box, the others as dots (their logged
  * radius, by default 4 graph units) in their colour, implicit ones in the
- * weak text colour. */
+ * weak text colour. A drag pans it, the wheel zooms (shell_views.c). */
 #include <math.h>
 #include <string.h>
 
@@ -40,6 +40,8 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
         const rr_graph_view_edge_t *ed = rr_graph_view_edge(v->graph, e);
         const rr_graph_view_node_t *a = rr_graph_view_node(v->graph, ed->from), *b = rr_graph_view_node(v->graph, ed->to);
         float ax = SX(a), ay = SY(a), bx = SX(b), by = SY(b);
+        shell_view_pz(v, &ax, &ay);
+        shell_view_pz(v, &bx, &by);
         rr_ui_draw_line(ui, ax, ay, bx, by, th->text_subdued, 1);
         float dx = bx - ax, dy = by - ay, len = sqrtf(dx * dx + dy * dy);
         if (ed->directed && len > 1) {
@@ -60,6 +62,7 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
     for (size_t i = 0; i < n; i++) {
         const rr_graph_view_node_t *nd = rr_graph_view_node(v->graph, i);
         float cx = SX(nd), cy = SY(nd);
+        shell_view_pz(v, &cx, &cy);
         if (nd->label) {
             float tw = rr_ui_font_text_width(rr_ui_font(ui), nd->label, nd->label_len);
             float lh = rr_ui_font_line_height(rr_ui_font(ui));
@@ -70,7 +73,7 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
                             nd->has_color ? nd->color | 0xffu : th->text);
         } else {
             /* re_component_fallbacks: a node's radius is 4 scene units. */
-            float rad = (nd->radius > 0 ? nd->radius : GR_RADIUS) * scale;
+            float rad = (nd->radius > 0 ? nd->radius : GR_RADIUS) * scale * (v->pz_zoom > 0 ? v->pz_zoom : 1);
             if (rad < 1.5f) rad = 1.5f;
             rr_ui_color_t c = nd->implicit ? th->text_subdued : nd->has_color ? nd->color | 0xffu : th->text;
             rr_ui_draw_rect(ui, (rr_ui_rect_t){cx - rad, cy - rad, 2 * rad, 2 * rad}, c, rad);

@@ -65,6 +65,10 @@ typedef struct shell_view {
     rr_spatial2d_t *s2d;
     rr_textlog_t *tlog;
     rr_graph_view_t *graph;
+    /* Pan and zoom of the graph and map views over their fitted picture:
+     * screen = centre + (fitted - centre) * zoom + pan (points; zoom 0:
+     * not touched, 1). */
+    float pz_zoom, pz_x, pz_y;
     /* The text log's scroll follows the time cursor: what it followed last. */
     bool tlog_followed;
     int64_t tlog_time;
@@ -132,6 +136,13 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
 /* The views the shell draws itself (text, charts, graphs, maps) start on
  * the view background: cleared, and the content rect returned. */
 rr_ui_rect_t shell_view_clear(rr_shell_t *s, shell_view_t *v);
+/* A point of v's fitted picture where its pan and zoom put it. */
+static inline void shell_view_pz(const shell_view_t *v, float *x, float *y) {
+    float z = v->pz_zoom > 0 ? v->pz_zoom : 1;
+    float cx = v->content.x + 0.5f * v->content.w, cy = v->content.y + 0.5f * v->content.h;
+    *x = cx + (*x - cx) * z + v->pz_x;
+    *y = cy + (*y - cy) * z + v->pz_y;
+}
 
 /* shell_plot.c: a plot's tick labels and legend names over its image. */
 void shell_plot_overlay(rr_shell_t *s, shell_view_t *v);

@@ -4,7 +4,8 @@
  * about a kilometre across), over a graticule of labelled latitudes and
  * longitudes. Rerun draws them over map tiles fetched from the network;
  * this view has no tiles (the machines it was made on have no network),
- * and says so in its corner. Radii: negative in UI points, positive in
+ * and says so in its corner. A drag pans it, the wheel zooms
+ * (shell_views.c). Radii: negative in UI points, positive in
  * metres; by default 5 points for points and 2 for lines, as Rerun's
  * fallbacks. */
 #include <math.h>
@@ -27,8 +28,10 @@ static double merc_y(double lat) {
 }
 static double merc_lat(double y) { return atan(sinh(M_PI * (1 - 2 * y))) * 180.0 / M_PI; }
 
+/* screen = offset + (mercator - x0/y0) * scale, scale including the
+ * view's zoom, offset its pan (see shell_view_pz). */
 typedef struct map_frame {
-    double x0, y0, scale; /* screen = offset + (mercator - x0/y0) * scale */
+    double x0, y0, scale;
     float ox, oy;
 } map_frame_t;
 
@@ -143,9 +146,12 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
     double cx = 0.5 * (m.bx0 + m.bx1), cy = 0.5 * (m.by0 + m.by1);
     double span = fmax(fmax(m.bx1 - m.bx0, m.by1 - m.by0), MAP_MIN_SPAN) * 1.1;
     double w = r.w - 2 * MAP_PAD, h = r.h - 2 * MAP_PAD;
-    m.f.scale = fmin(w, h) / span;
+    double zoom = v->pz_zoom > 0 ? v->pz_zoom : 1;
+    m.f.scale = fmin(w, h) / span * zoom;
     m.f.x0 = cx, m.f.y0 = cy;
-    m.f.ox = r.x + r.w * 0.5f, m.f.oy = r.y + r.h * 0.5f;
+    m.f.ox = r.x + r.w * 0.5f + v->pz_x, m.f.oy = r.y + r.h * 0.5f + v->pz_y;
+    /* The centre of what the view shows, for the graticule. */
+    cx -= v->pz_x / m.f.scale, cy -= v->pz_y / m.f.scale;
     rr_ui_push_clip(ui, r);
     /* The graticule over what the view shows. */
     double lon0 = (cx - 0.5 * r.w / m.f.scale) * 360 - 180, lon1 = (cx + 0.5 * r.w / m.f.scale) * 360 - 180;

@@ -373,8 +373,29 @@ static rr_status_t frame_textlog(rr_shell_t *s, shell_view_t *v, rr_error_t *err
     return RR_OK;
 }
 
+/* Pan and zoom for the views the shell draws in 2D (graph, map): a drag
+ * pans, the wheel zooms about the mouse, a double click resets. */
+static void pan_zoom(rr_shell_t *s, size_t i, shell_view_t *v) {
+    view_mouse_t m = view_input(s, i, v);
+    if (v->pz_zoom <= 0) v->pz_zoom = 1;
+    if (m.drag >= 0) v->pz_x += m.dx / s->scale, v->pz_y += m.dy / s->scale;
+    if (m.wheel) {
+        float f = powf(1.1f, m.wheel), z = v->pz_zoom * f;
+        if (z < 0.05f) z = 0.05f;
+        if (z > 1e5f) z = 1e5f;
+        /* The point under the mouse stays there. */
+        float mx = m.px / s->scale, my = m.py / s->scale;
+        float cx = 0.5f * v->content.w, cy = 0.5f * v->content.h;
+        v->pz_x = mx - cx - (mx - cx - v->pz_x) * z / v->pz_zoom;
+        v->pz_y = my - cy - (my - cy - v->pz_y) * z / v->pz_zoom;
+        v->pz_zoom = z;
+    }
+    if (m.double_clicked) v->pz_zoom = 1, v->pz_x = v->pz_y = 0;
+}
+
 /* The graph: nodes, edges and layout; the overlay draws them. */
-static rr_status_t frame_graph(rr_shell_t *s, shell_view_t *v, rr_error_t *err) {
+static rr_status_t frame_graph(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t *err) {
+    pan_zoom(s, i, v);
     if (!v->graph) RR_TRY(rr_graph_view_new(rr_app_active_store(s->app), &v->origin, v->subtree, &v->graph, err));
     RR_TRY(rr_graph_view_prepare(v->graph, timeline_or_null(s), rr_app_time(s->app), err));
     v->drawables = rr_graph_view_num_nodes(v->graph);
@@ -387,8 +408,8 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     case RR_VIEW_TEXTLOG: return frame_textlog(s, v, err);
     case RR_VIEW_TEXTDOC: v->drawables = 1; return RR_OK; /* drawn by the overlay */
     case RR_VIEW_BARCHART: return RR_OK;                   /* the overlay counts its bars */
-    case RR_VIEW_GRAPH: return frame_graph(s, v, err);
-    case RR_VIEW_MAP: return RR_OK; /* the overlay counts what it draws */
+    case RR_VIEW_GRAPH: return frame_graph(s, i, v, err);
+    case RR_VIEW_MAP: pan_zoom(s, i, v); return RR_OK; /* the overlay counts what it draws */
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
