@@ -1,7 +1,8 @@
 /* Tests of the bar chart view's data: TensorData cells read back as
  * doubles for every buffer type the SDK writes (u8 .. f64, f16 included),
  * with the product of the shape; cells that are not TensorData refused
- * with a reason; and the default blueprint's one BarChart view per entity. */
+ * with a reason; and the default blueprint's one BarChart view per entity;
+ * a Tensor's shape, and its one Tensor view. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +129,56 @@ static void test_blueprint(void **state) {
     scene_free(&s);
 }
 
+/* A Tensor's shape read back, and one Tensor view per tensor entity. */
+static void test_tensor_shape_and_view(void **state) {
+    (void)state;
+    rr_error_t err = {0};
+    static float data[2 * 3 * 4];
+    const uint64_t shape[3] = {2, 3, 4};
+    rr_tensor_data_t t = {0};
+    t.shape.data = shape;
+    t.shape.count = 3;
+    t.buffer.kind = RR_TENSOR_BUFFER_F32;
+    t.buffer.data = data;
+    t.buffer.count = 24;
+    scene_t s;
+    scene_begin(&s);
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_tensor_new(&a, &t, RR_COPY, &err), &err);
+    log_static(&s, "volume", a);
+    rr_store_t *store = scene_end(&s);
+    rr_entity_path_t p;
+    assert_rr_ok(rr_entity_path_parse("volume", 6, &p, &err), &err);
+    rr_store_row_t row;
+    assert_true(rr_store_latest_at(store, &p, NULL, 0, "Tensor:data", &row));
+    rr_cell_t c;
+    assert_true(rr_cell_of(&row, &c));
+    uint64_t dims[2];
+    size_t nd = 0;
+    assert_true(rr_cell_tensor_shape(&c, 0, dims, 2, &nd));
+    assert_int_equal(nd, 3); /* more than asked for: the count, the first two */
+    assert_int_equal(dims[0], 2);
+    assert_int_equal(dims[1], 3);
+    rr_blueprint_t bp;
+    assert_rr_ok(rr_blueprint_default(store, &bp, &err), &err);
+    size_t found = 0;
+    for (size_t i = 0; i < bp.n_views; i++)
+        if (bp.views[i].cls == RR_VIEW_TENSOR) {
+            found++;
+            assert_string_equal(bp.views[i].origin.str, "/volume");
+        }
+    assert_int_equal(found, 1);
+    assert_string_equal(rr_view_class_name(RR_VIEW_TENSOR), "Tensor");
+    rr_blueprint_free(&bp);
+    rr_entity_path_free(&p);
+    scene_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tensor_types),
         cmocka_unit_test(test_blueprint),
+        cmocka_unit_test(test_tensor_shape_and_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

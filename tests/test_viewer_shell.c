@@ -17,6 +17,7 @@
 #include "viewer/gfx/context.h"
 #include "viewer/gfx/png.h"
 #include "viewer/gfx/renderer.h"
+#include "viewer/gfx/image_decode.h"
 #include "viewer/shell/shell.h"
 #include "viewer/ui/font.h"
 #include "viewer/ui/ui.h"
@@ -639,6 +640,52 @@ static void test_graph_pan_zoom(void **state) {
     close_fixture(&fx);
 }
 
+/* The tensor view: a 2 x 2 tensor 0, 1 / 2, 3 as four Viridis squares,
+ * the first row on top, fitted square in the middle of the view. */
+static void test_tensor_view(void **state) {
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/tensor.rrd", g_dir);
+    rr_recording_options_t opts = {.recording_id = "rec_tensor"};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("shell_tensor", &opts, &rec, &err), &err);
+    assert_rr_ok(rr_save(rec, path, &err), &err);
+    const uint8_t vals[4] = {0, 1, 2, 3};
+    const uint64_t shape[2] = {2, 2};
+    rr_tensor_data_t t = {0};
+    t.shape.data = shape;
+    t.shape.count = 2;
+    t.buffer.kind = RR_TENSOR_BUFFER_U8;
+    t.buffer.data = vals;
+    t.buffer.count = 4;
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_tensor_new(&a, &t, RR_COPY, &err), &err);
+    assert_rr_ok(rr_log_static(rec, "t", a, &err), &err);
+    rr_archetype_free(a);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_recording_stream_free(rec);
+    fixture_t fx;
+    const char *files[] = {path};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    frame(&fx);
+    rr_shell_view_info_t v;
+    find_view(&fx, RR_VIEW_TENSOR, &v);
+    assert_int_equal(v.drawables, 1);
+    float side = fminf(v.content.w, v.content.h) - 16;
+    float x0 = v.content.x + (v.content.w - side) * 0.5f, y0 = v.content.y + (v.content.h - side) * 0.5f;
+    for (int k = 0; k < 4; k++) {
+        int px = (int)(x0 + side * (0.25f + 0.5f * (float)(k % 2))), py = (int)(y0 + side * (0.25f + 0.5f * (float)(k / 2)));
+        uint32_t want = rr_colormap_rgba(6, (float)k / 3.0f);
+        const uint8_t *p = fx.px + ((size_t)py * W + (size_t)px) * 4;
+        for (int ch = 0; ch < 3; ch++)
+            if (abs((int)p[ch] - (int)((want >> (24 - 8 * ch)) & 0xff)) > 3)
+                fail_msg("cell %d at (%d, %d): %d %d %d, want %08x", k, px, py, p[0], p[1], p[2], want);
+    }
+    close_fixture(&fx);
+}
+
 int main(void) {
     rr_error_t err = {0};
     if (rr_gfx_context_new_headless(&g_ctx, &err) != RR_OK) {
@@ -666,6 +713,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_file_banner),
         cmocka_unit_test(test_palette_and_keys),
         cmocka_unit_test(test_graph_pan_zoom),
+        cmocka_unit_test(test_tensor_view),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     rr_gfx_renderer_free(g_r);

@@ -9,7 +9,8 @@
 #include <string.h>
 
 enum { HAS_3D = 1, HAS_2D = 2, HAS_SCALARS = 4, HAS_PINHOLE = 8, HAS_VIEWCOORDS = 16, HAS_TEXTLOG = 32,
-       HAS_TEXTDOC = 64, HAS_BARCHART = 128, HAS_GRAPH = 256, HAS_GEO = 512 };
+       HAS_TEXTDOC = 64, HAS_BARCHART = 128, HAS_GRAPH = 256, HAS_GEO = 512,
+       HAS_TENSOR = 1024 };
 
 static const char *const archetypes_3d[] = {"Points3D",     "LineStrips3D", "Boxes3D",    "Mesh3D",
                                             "Arrows3D",     "Ellipsoids3D", "Capsules3D", "Cylinders3D",
@@ -28,6 +29,7 @@ const char *rr_view_class_name(rr_view_class_t cls) {
     case RR_VIEW_BARCHART: return "BarChart";
     case RR_VIEW_GRAPH: return "Graph";
     case RR_VIEW_MAP: return "Map";
+    case RR_VIEW_TENSOR: return "Tensor";
     }
     return "?";
 }
@@ -53,6 +55,7 @@ static unsigned classify(const rr_store_t *s, const rr_entity_path_t *e) {
         if (!strcmp(c, "TextLog:text")) f |= HAS_TEXTLOG;
         if (!strcmp(c, "TextDocument:text")) f |= HAS_TEXTDOC;
         if (!strcmp(c, "BarChart:values")) f |= HAS_BARCHART;
+        if (!strcmp(c, "Tensor:data")) f |= HAS_TENSOR;
         if (!strcmp(c, "GraphNodes:node_ids") || !strcmp(c, "GraphEdges:edges")) f |= HAS_GRAPH;
         if (!strcmp(c, "GeoPoints:positions") || !strcmp(c, "GeoLineStrings:line_strings")) f |= HAS_GEO;
     }
@@ -224,11 +227,12 @@ static rr_status_t build(const ctx_t *c, rr_blueprint_t *bp, rr_error_t *err) {
     }
 
     /* One view per entity: time series (per scalar entity), graphs (nodes
-     * or edges), bar charts, text documents (each class's
+     * or edges), bar charts, tensors, text documents (each class's
      * suggest_view_for_each_entity). */
     RR_TRY(view_per_entity(c, bp, RR_VIEW_TIMESERIES, HAS_SCALARS, err));
     RR_TRY(view_per_entity(c, bp, RR_VIEW_GRAPH, HAS_GRAPH, err));
     RR_TRY(view_per_entity(c, bp, RR_VIEW_BARCHART, HAS_BARCHART, err));
+    RR_TRY(view_per_entity(c, bp, RR_VIEW_TENSOR, HAS_TENSOR, err));
     RR_TRY(view_per_entity(c, bp, RR_VIEW_TEXTDOC, HAS_TEXTDOC, err));
 
     /* One view at the root holding all: geospatial data (re_view_map),

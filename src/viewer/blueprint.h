@@ -42,6 +42,7 @@ typedef enum rr_view_class {
     RR_VIEW_BARCHART = 6,
     RR_VIEW_GRAPH = 7,
     RR_VIEW_MAP = 8,
+    RR_VIEW_TENSOR = 9,
 } rr_view_class_t;
 
 typedef struct rr_blueprint_view {
@@ -59,8 +60,8 @@ typedef struct rr_blueprint {
 } rr_blueprint_t;
 
 /* The class's display name ("Spatial3D", "Spatial2D", "TimeSeries",
- * "TextLog", "TextDocument", "BarChart", "Graph", "Map", as Rerun's
- * identifiers). */
+ * "TextLog", "TextDocument", "BarChart", "Graph", "Map", "Tensor", as
+ * Rerun's identifiers). */
 const char *rr_view_class_name(rr_view_class_t cls);
 
 /* Fills *out (zeroed first) with the default views of store's current

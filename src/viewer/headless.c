@@ -109,7 +109,7 @@ static rr_status_t render_view(frame_ctx_t *f, const rr_blueprint_view_t *bv, in
         }
         rr_timeseries_free(view);
     } else if (cls == RR_VIEW_TEXTLOG || cls == RR_VIEW_TEXTDOC || cls == RR_VIEW_BARCHART ||
-               cls == RR_VIEW_GRAPH || cls == RR_VIEW_MAP) {
+               cls == RR_VIEW_GRAPH || cls == RR_VIEW_MAP || cls == RR_VIEW_TENSOR) {
         /* A table of text, which only the shell draws (--ui): an empty
          * image here. */
     } else {

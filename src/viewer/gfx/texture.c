@@ -128,6 +128,8 @@ int rr_gfx_texture_width(const rr_gfx_texture_t *t) { return t->w; }
 int rr_gfx_texture_height(const rr_gfx_texture_t *t) { return t->h; }
 size_t rr_gfx_texture_bytes(const rr_gfx_texture_t *t) { return (size_t)t->up_w * (size_t)t->up_h * 4; }
 
+uint32_t rr_gfx_texture_gl(const rr_gfx_texture_t *t) { return t ? (uint32_t)t->id : 0; }
+
 void rr_gfx_texture_set_nearest(rr_gfx_texture_t *t, bool nearest) {
     glBindTexture(GL_TEXTURE_2D, t->id);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, nearest ? GL_NEAREST : GL_LINEAR);

@@ -35,6 +35,8 @@ int rr_gfx_texture_width(const rr_gfx_texture_t *t);  /* the image's, not the up
 int rr_gfx_texture_height(const rr_gfx_texture_t *t);
 size_t rr_gfx_texture_bytes(const rr_gfx_texture_t *t); /* GPU bytes held */
 void rr_gfx_texture_set_nearest(rr_gfx_texture_t *t, bool nearest);
+/* The GL texture name (for rr_ui_image). */
+uint32_t rr_gfx_texture_gl(const rr_gfx_texture_t *t);
 
 rr_status_t rr_gfx_quad_program_new(rr_gfx_quad_program_t **out, rr_error_t *err);
 void rr_gfx_quad_program_free(rr_gfx_quad_program_t *p); /* NULL-safe */

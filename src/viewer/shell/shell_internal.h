@@ -69,6 +69,11 @@ typedef struct shell_view {
      * screen = centre + (fitted - centre) * zoom + pan (points; zoom 0:
      * not touched, 1). */
     float pz_zoom, pz_x, pz_y;
+    /* The tensor view's picture of its latest tensor (by its row key), or
+     * why there is none. */
+    struct rr_gfx_texture *tensor_tex;
+    uint64_t tensor_key;
+    char tensor_msg[128];
     /* The text log's scroll follows the time cursor: what it followed last. */
     bool tlog_followed;
     int64_t tlog_time;
@@ -158,6 +163,10 @@ void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v);
 void shell_graph_overlay(rr_shell_t *s, shell_view_t *v);
 /* shell_map.c: the map view's geospatial data (sets v->drawables). */
 void shell_map_overlay(rr_shell_t *s, shell_view_t *v);
+/* shell_tensor.c: the tensor view's slice (a texture remade when the
+ * tensor changes), and drawing it fitted into the view. */
+rr_status_t shell_tensor_frame(rr_shell_t *s, shell_view_t *v, rr_error_t *err);
+void shell_tensor_overlay(rr_shell_t *s, shell_view_t *v);
 
 /* shell_select.c */
 void shell_selection_build(rr_shell_t *s);

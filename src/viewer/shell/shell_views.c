@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viewer/gfx/texture.h"
 #include "viewer/shell/shell_internal.h"
 
 #define VIEW_SAMPLES 4
@@ -27,6 +28,10 @@ static void view_release(shell_view_t *v) {
     rr_textlog_free(v->tlog);
     rr_graph_view_free(v->graph);
     v->graph = NULL;
+    rr_gfx_texture_free(v->tensor_tex);
+    v->tensor_tex = NULL;
+    v->tensor_key = 0;
+    v->tensor_msg[0] = 0;
     rr_gfx_target_free(v->target);
     v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->tlog = NULL, v->target = NULL;
     v->tlog_followed = false;
@@ -410,6 +415,7 @@ rr_status_t shell_view_frame(rr_shell_t *s, size_t i, rr_error_t *err) {
     case RR_VIEW_BARCHART: return RR_OK;                   /* the overlay counts its bars */
     case RR_VIEW_GRAPH: return frame_graph(s, i, v, err);
     case RR_VIEW_MAP: pan_zoom(s, i, v); return RR_OK; /* the overlay counts what it draws */
+    case RR_VIEW_TENSOR: return shell_tensor_frame(s, v, err);
     case RR_VIEW_SPATIAL3D: return frame_3d(s, i, v, err);
     case RR_VIEW_TIMESERIES: return frame_ts(s, i, v, err);
     case RR_VIEW_SPATIAL2D: return frame_2d(s, i, v, err);
@@ -449,4 +455,5 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v) {
     if (v->cls == RR_VIEW_BARCHART) shell_barchart_overlay(s, v);
     if (v->cls == RR_VIEW_GRAPH) shell_graph_overlay(s, v);
     if (v->cls == RR_VIEW_MAP) shell_map_overlay(s, v);
+    if (v->cls == RR_VIEW_TENSOR) shell_tensor_overlay(s, v);
 }

@@ -217,6 +217,25 @@ static double tensor_value(const uint8_t *p, int code, int64_t k) {
     }
 }
 
+bool rr_cell_tensor_shape(const rr_cell_t *c, int64_t i, uint64_t *dims, size_t max, size_t *n) {
+    *n = 0;
+    const struct ArrowSchema *st = c->type;
+    const struct ArrowArray *sa = c->arr;
+    if (i < 0 || i >= c->len || strcmp(st->format, "+s")) return false;
+    int fs = rr_cell_field_index(st, "shape");
+    if (fs < 0 || fs >= sa->n_children) return false;
+    /* The children's logical index of the slot (each child adds its own
+     * offset, as for any struct). */
+    rr_cell_t shape_list = {st->children[fs], sa->children[fs], sa->offset + c->start + i, 1}, d;
+    const uint8_t *sp;
+    if (!rr_cell_list_instance(&shape_list, 0, &d) || !(sp = rr_cell_prim_values(d.type, d.arr, "L", d.start, d.len)))
+        return false;
+    for (int64_t k = 0; k < d.len; k++)
+        if ((size_t)k < max) memcpy(&dims[k], sp + (size_t)(d.arr->offset + d.start + k) * 8, 8);
+    *n = (size_t)d.len;
+    return true;
+}
+
 bool rr_cell_tensor_values(const rr_cell_t *c, int64_t i, double **out, size_t *n, uint64_t *shape_n,
                            const char **why) {
     *out = NULL, *n = 0, *shape_n = 0;
@@ -234,21 +253,15 @@ bool rr_cell_tensor_values(const rr_cell_t *c, int64_t i, double **out, size_t *
         *why = "no shape or buffer field";
         return false;
     }
-    /* The shape: a list of u64. */
-    rr_cell_t shape_list = {st->children[fs], sa->children[fs], slot, 1};
-    rr_cell_t dims;
-    const uint8_t *sp;
-    if (!rr_cell_list_instance(&shape_list, 0, &dims) ||
-        !(sp = rr_cell_prim_values(dims.type, dims.arr, "L", dims.start, dims.len))) {
+    uint64_t dims[16];
+    size_t nd = 0;
+    if (!rr_cell_tensor_shape(c, i, dims, 16, &nd)) {
         *why = "unreadable shape";
         return false;
     }
     uint64_t prod = 1;
-    for (int64_t d = 0; d < dims.len; d++) {
-        uint64_t v;
-        memcpy(&v, sp + (size_t)(dims.arr->offset + dims.start + d) * 8, 8);
-        prod = v && prod > UINT64_MAX / v ? UINT64_MAX : prod * v;
-    }
+    for (size_t d = 0; d < nd && d < 16; d++)
+        prod = dims[d] && prod > UINT64_MAX / dims[d] ? UINT64_MAX : prod * dims[d];
     /* The buffer: a dense union whose child `code` is a list of its type. */
     const struct ArrowSchema *ut = st->children[fb];
     const struct ArrowArray *ua = sa->children[fb];

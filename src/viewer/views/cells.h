@@ -58,6 +58,10 @@ bool rr_cell_row_scalar(const rr_store_row_t *row, bool found, const char *leaf,
  * datatype or the buffers do not fit, with *why saying what. */
 bool rr_cell_tensor_values(const rr_cell_t *c, int64_t i, double **out, size_t *n, uint64_t *shape_n,
                            const char **why);
+/* The shape of instance i of a cell of TensorData: up to max dimensions
+ * into dims, their count in *n (which may exceed max). False when the
+ * cell is not TensorData. */
+bool rr_cell_tensor_shape(const rr_cell_t *c, int64_t i, uint64_t *dims, size_t max, size_t *n);
 /* What identifies a row's cell (0x51ed27 for none): cache keys. */
 uint64_t rr_cell_row_key(const rr_store_row_t *row, bool found);
 
