@@ -637,6 +637,54 @@ static void test_graph_pan_zoom(void **state) {
     green_x(&fx, v.content, &m, &lo, &hi);
     if (fabsf(m - m0) > 0.5f || fabsf((hi - lo) - (hi0 - lo0)) > 1.5f)
         fail_msg("after the double click: mean x %g span %g, want %g and %g", m, hi - lo, m0, hi0 - lo0);
+    /* A click on a node selects its entity; one on nothing clears it. */
+    float dot_y = -1;
+    for (int y = (int)v.content.y; y < (int)(v.content.y + v.content.h) && dot_y < 0; y++)
+        if (is_green(fx.px + ((size_t)y * W + (size_t)(lo + 2)) * 4)) dot_y = (float)y + 2;
+    assert_true(dot_y > 0);
+    click_at(&fx, lo + 3, dot_y);
+    assert_true(rr_shell_selection(fx.shell)->hit);
+    assert_string_equal(rr_shell_selection(fx.shell)->entity, "/g");
+    click_at(&fx, cx, v.content.y + 20);
+    assert_false(rr_shell_selection(fx.shell)->hit);
+    close_fixture(&fx);
+}
+
+/* A click on a text log row's entity path selects the entity. */
+static void test_textlog_select(void **state) {
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/log.rrd", g_dir);
+    rr_recording_options_t opts = {.recording_id = "rec_log"};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("shell_log", &opts, &rec, &err), &err);
+    assert_rr_ok(rr_save(rec, path, &err), &err);
+    rr_set_time_sequence(rec, "frame", 1);
+    rr_archetype_t *a = NULL;
+    assert_rr_ok(rr_text_log_new(&a, "hello", RR_COPY, &err), &err);
+    assert_rr_ok(rr_log(rec, "logs/robot", a, &err), &err);
+    rr_archetype_free(a);
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_recording_stream_free(rec);
+    fixture_t fx;
+    const char *files[] = {path};
+    open_fixture(&fx, files, 1);
+    frame(&fx);
+    frame(&fx);
+    rr_shell_view_info_t v;
+    find_view(&fx, RR_VIEW_TEXTLOG, &v);
+    assert_int_equal(v.drawables, 1);
+    /* The table: 8 points in, the "frame" column as wide as its header
+     * (wider than "#1") and 8 more, then the entity path; the header row,
+     * then the entry. */
+    float row_h = rr_ui_row_height(fx.ui);
+    float x = v.content.x + 8 + rr_ui_text_width(fx.ui, "frame") + 8 + 10;
+    float y = v.content.y + 4 + row_h * 1.5f;
+    assert_false(rr_shell_selection(fx.shell)->hit);
+    click_at(&fx, x, y);
+    assert_true(rr_shell_selection(fx.shell)->hit);
+    assert_string_equal(rr_shell_selection(fx.shell)->entity, "/logs/robot");
     close_fixture(&fx);
 }
 
@@ -714,6 +762,7 @@ int main(void) {
         cmocka_unit_test(test_palette_and_keys),
         cmocka_unit_test(test_graph_pan_zoom),
         cmocka_unit_test(test_tensor_view),
+        cmocka_unit_test(test_textlog_select),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     rr_gfx_renderer_free(g_r);

@@ -13,6 +13,12 @@
 #define GR_DOT 4.0f    /* a node without a label: its size on screen for arrow heads */
 #define GR_RADIUS 4.0f /* its default radius, in graph units */
 
+/* A dot's radius on screen: its own or Rerun's default, times the fit and the zoom. */
+static float dot_radius(const shell_view_t *v, const rr_graph_view_node_t *nd, float scale) {
+    float r = (nd->radius > 0 ? nd->radius : GR_RADIUS) * scale * (v->pz_zoom > 0 ? v->pz_zoom : 1);
+    return r < 1.5f ? 1.5f : r;
+}
+
 void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
@@ -59,6 +65,28 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
                                 tipx - ux * sz + uy * sz * 0.5f, tipy - uy * sz - ux * sz * 0.5f, th->text_subdued);
         }
     }
+    /* The node under the mouse (its box, or within its dot and a few points). */
+    long picked = -1;
+    float best = 1e30f;
+    for (size_t i = 0; i < n; i++) {
+        const rr_graph_view_node_t *nd = rr_graph_view_node(v->graph, i);
+        float cx = SX(nd), cy = SY(nd);
+        shell_view_pz(v, &cx, &cy);
+        float dx = fabsf(v->pz_mx - cx), dy = fabsf(v->pz_my - cy), reach_x = dot_radius(v, nd, scale) + 3;
+        float reach_y = reach_x;
+        if (nd->label) {
+            reach_x = 0.5f * rr_ui_font_text_width(rr_ui_font(ui), nd->label, nd->label_len) + 6;
+            reach_y = 0.5f * rr_ui_font_line_height(rr_ui_font(ui)) + 4;
+        }
+        if (dx <= reach_x && dy <= reach_y && dx + dy < best) best = dx + dy, picked = (long)i;
+    }
+    if (v->pz_hover || v->pz_clicked) {
+        const rr_graph_view_node_t *pn = picked >= 0 ? rr_graph_view_node(v->graph, (size_t)picked) : NULL;
+        rr_pick_t hit = pn ? shell_entity_pick(rr_store_entity(rr_app_active_store(s->app), pn->entity)->str,
+                                               RR_PICK_ALL_INSTANCES, "GraphNodes")
+                           : shell_entity_pick(NULL, 0, NULL);
+        shell_pick_result(s, v->pz_hover, v->pz_clicked, false, &hit);
+    }
     for (size_t i = 0; i < n; i++) {
         const rr_graph_view_node_t *nd = rr_graph_view_node(v->graph, i);
         float cx = SX(nd), cy = SY(nd);
@@ -73,8 +101,7 @@ void shell_graph_overlay(rr_shell_t *s, shell_view_t *v) {
                             nd->has_color ? nd->color | 0xffu : th->text);
         } else {
             /* re_component_fallbacks: a node's radius is 4 scene units. */
-            float rad = (nd->radius > 0 ? nd->radius : GR_RADIUS) * scale * (v->pz_zoom > 0 ? v->pz_zoom : 1);
-            if (rad < 1.5f) rad = 1.5f;
+            float rad = dot_radius(v, nd, scale);
             rr_ui_color_t c = nd->implicit ? th->text_subdued : nd->has_color ? nd->color | 0xffu : th->text;
             rr_ui_draw_rect(ui, (rr_ui_rect_t){cx - rad, cy - rad, 2 * rad, 2 * rad}, c, rad);
         }

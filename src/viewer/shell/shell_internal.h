@@ -69,6 +69,10 @@ typedef struct shell_view {
      * screen = centre + (fitted - centre) * zoom + pan (points; zoom 0:
      * not touched, 1). */
     float pz_zoom, pz_x, pz_y;
+    /* This frame's mouse over them, for the overlay's picking: over the
+     * content and not dragging (hover), clicked, where (points). */
+    bool pz_hover, pz_clicked;
+    float pz_mx, pz_my;
     /* The tensor view's picture of its latest tensor (by its row key), or
      * why there is none. */
     struct rr_gfx_texture *tensor_tex;
@@ -141,6 +145,12 @@ void shell_view_overlay(rr_shell_t *s, shell_view_t *v);
 /* The views the shell draws itself (text, charts, graphs, maps) start on
  * the view background: cleared, and the content rect returned. */
 rr_ui_rect_t shell_view_clear(rr_shell_t *s, shell_view_t *v);
+/* The hovered and clicked thing of a view (hit false: nothing), as the
+ * spatial views report theirs: a tooltip and hover highlight, and the
+ * selection on a click (cleared by a click on nothing). */
+void shell_pick_result(rr_shell_t *s, bool hovered, bool clicked, bool dragging, const rr_pick_t *hit);
+/* A pick of a whole entity (instance: RR_PICK_ALL_INSTANCES for none). */
+rr_pick_t shell_entity_pick(const char *entity, uint64_t instance, const char *archetype);
 /* A point of v's fitted picture where its pan and zoom put it. */
 static inline void shell_view_pz(const shell_view_t *v, float *x, float *y) {
     float z = v->pz_zoom > 0 ? v->pz_zoom : 1;

@@ -51,6 +51,10 @@ typedef struct map_ctx {
     double bx0, by0, bx1, by1; /* Mercator bounds */
     size_t drawn;
     map_frame_t f;
+    /* The point under the mouse: its entity and index, how near. */
+    const rr_entity_path_t *pick_e;
+    int64_t pick_i;
+    float pick_d;
 } map_ctx_t;
 
 static void visit(map_ctx_t *m, double lat, double lon) {
@@ -88,6 +92,8 @@ static void entity_geo(map_ctx_t *m, const rr_entity_path_t *e) {
             float rad = radius_px(&m->f, r, ll[0]), x = sx(&m->f, ll[1]), y = sy(&m->f, ll[0]);
             if (rad < 1) rad = 1;
             rr_ui_draw_rect(ui, (rr_ui_rect_t){x - rad, y - rad, 2 * rad, 2 * rad}, color | 0xffu, rad);
+            float d = hypotf(m->v->pz_mx - x, m->v->pz_my - y);
+            if (d <= rad + 3 && d < m->pick_d) m->pick_d = d, m->pick_e = e, m->pick_i = i;
             m->drawn++;
         }
     }
@@ -135,7 +141,7 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_store_t *store = rr_app_active_store(s->app);
     v->drawables = 0;
     if (!store || r.w < 2 * MAP_PAD || r.h < 2 * MAP_PAD) return;
-    map_ctx_t m = {s, v, true, INFINITY, INFINITY, -INFINITY, -INFINITY, 0, {0, 0, 0, 0, 0}};
+    map_ctx_t m = {s, v, true, INFINITY, INFINITY, -INFINITY, -INFINITY, 0, {0, 0, 0, 0, 0}, NULL, 0, 1e30f};
     for (size_t i = 0; i < v->n_entities; i++) {
         rr_entity_path_t e;
         if (rr_entity_path_parse(v->entities[i].path, strlen(v->entities[i].path), &e, NULL) != RR_OK) continue;
@@ -177,6 +183,11 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
         if (rr_entity_path_parse(v->entities[i].path, strlen(v->entities[i].path), &e, NULL) != RR_OK) continue;
         if (!v->entities[i].hidden) entity_geo(&m, &e);
         rr_entity_path_free(&e);
+    }
+    if (v->pz_hover || v->pz_clicked) {
+        rr_pick_t hit = m.pick_e ? shell_entity_pick(m.pick_e->str, (uint64_t)m.pick_i, "GeoPoints")
+                                 : shell_entity_pick(NULL, 0, NULL);
+        shell_pick_result(s, v->pz_hover, v->pz_clicked, false, &hit);
     }
     static const char note[] = "no map tiles (offline)";
     float tw = rr_ui_text_width(ui, note);

@@ -6,7 +6,7 @@
  * middle, and a line marks where the current time falls between rows. Only
  * the rows in sight are laid out and drawn: a log of millions of entries
  * costs what a screenful does. A click on a row's time moves the time
- * cursor there. */
+ * cursor there, and one on its entity path selects the entity. */
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +116,17 @@ void shell_textlog_overlay(rr_shell_t *s, shell_view_t *v) {
         if (resp.hovered && !is_static) rr_ui_draw_rect(ui, tr, th->widget_hovered, th->corner_radius);
         if (resp.clicked && !is_static) rr_app_set_time(s->app, e->time);
         cell_text(ui, row, x_time, w_time, tbuf, tn, th->text);
+        /* The entity path selects the entity (re_view_text_log's
+         * entity_path_button). */
+        rr_ui_rect_t er = {x_ent, row.y, w_ent - TL_PAD * 0.5f, row.h};
+        rr_ui_push_id_int(ui, (int64_t)i);
+        rr_ui_response_t eresp = rr_ui_interact(ui, rr_ui_id(ui, "entity"), er);
+        rr_ui_pop_id(ui);
+        if (eresp.hovered) rr_ui_draw_rect(ui, er, th->widget_hovered, th->corner_radius);
+        if (eresp.clicked) {
+            rr_pick_t p = shell_entity_pick(e->entity, RR_PICK_ALL_INSTANCES, "TextLog");
+            rr_shell_select(s, &p);
+        }
         cell_text(ui, row, x_ent, w_ent, e->entity, strlen(e->entity), th->text);
         if (e->level) {
             uint32_t lc = rr_textlog_level_color(e->level, e->level_len, dark);

@@ -79,7 +79,17 @@ static const char **hidden_list(const shell_view_t *v, size_t *n) {
 /* Hover and click over a view that can pick: the tooltip names the hovered
  * instance, a click selects it (a click on nothing clears the selection,
  * as in Rerun). */
-static void pick_result(rr_shell_t *s, bool hovered, bool clicked, bool dragging, const rr_pick_t *hit) {
+rr_pick_t shell_entity_pick(const char *entity, uint64_t instance, const char *archetype) {
+    rr_pick_t p;
+    memset(&p, 0, sizeof p);
+    p.hit = entity != NULL;
+    snprintf(p.entity, sizeof p.entity, "%s", entity ? entity : "");
+    snprintf(p.archetype, sizeof p.archetype, "%s", archetype ? archetype : "");
+    p.instance = instance;
+    return p;
+}
+
+void shell_pick_result(rr_shell_t *s, bool hovered, bool clicked, bool dragging, const rr_pick_t *hit) {
     if (hovered && !dragging && hit->hit) {
         s->hover = *hit;
         char tip[600];
@@ -281,7 +291,7 @@ static rr_status_t frame_3d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
     if ((m.hovered && m.drag < 0) || m.clicked) {
         rr_pick_t hit;
         rr_spatial3d_pick(v->s3d, &v->cam, v->tw, v->th, m.px, m.py, &hit);
-        pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
+        shell_pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
     }
     rr_spatial3d_set_highlight(v->s3d, &s->hover, &s->selection);
     return rr_spatial3d_draw(v->s3d, v->target, &v->cam, NULL, err);
@@ -313,7 +323,7 @@ static rr_status_t frame_2d(rr_shell_t *s, size_t i, shell_view_t *v, rr_error_t
     if ((m.hovered && m.drag < 0) || m.clicked) {
         rr_pick_t hit;
         rr_spatial2d_pick(v->s2d, v->tw, v->th, m.px, m.py, &hit);
-        pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
+        shell_pick_result(s, m.hovered, m.clicked, m.drag >= 0, &hit);
     }
     rr_spatial2d_set_highlight(v->s2d, &s->hover, &s->selection);
     return rr_spatial2d_draw(v->s2d, v->target, err);
@@ -383,6 +393,9 @@ static rr_status_t frame_textlog(rr_shell_t *s, shell_view_t *v, rr_error_t *err
 static void pan_zoom(rr_shell_t *s, size_t i, shell_view_t *v) {
     view_mouse_t m = view_input(s, i, v);
     if (v->pz_zoom <= 0) v->pz_zoom = 1;
+    v->pz_hover = m.hovered && m.drag < 0;
+    v->pz_clicked = m.clicked;
+    v->pz_mx = v->content.x + m.px / s->scale, v->pz_my = v->content.y + m.py / s->scale;
     if (m.drag >= 0) v->pz_x += m.dx / s->scale, v->pz_y += m.dy / s->scale;
     if (m.wheel) {
         float f = powf(1.1f, m.wheel), z = v->pz_zoom * f;
