@@ -550,6 +550,38 @@ static void test_palette_and_keys(void **state) {
     close_fixture(&fx);
 }
 
+/* A recording for one test, saved to $g_dir/name.rrd (path_out gets the
+ * path, at least 300 bytes): log into it, then close_recording. */
+static rr_recording_stream_t *open_recording(const char *name, char *path_out) {
+    snprintf(path_out, 300, "%s/%s.rrd", g_dir, name);
+    char rec_id[64];
+    snprintf(rec_id, sizeof rec_id, "rec_%s", name);
+    rr_recording_options_t opts = {.recording_id = rec_id};
+    rr_recording_stream_t *rec = NULL;
+    rr_error_t err = {0};
+    assert_rr_ok(rr_recording_stream_new("shell_test", &opts, &rec, &err), &err);
+    assert_rr_ok(rr_save(rec, path_out, &err), &err);
+    return rec;
+}
+
+static void close_recording(rr_recording_stream_t *rec) {
+    rr_error_t err = {0};
+    assert_rr_ok(rr_flush(rec, &err), &err);
+    rr_recording_stream_free(rec);
+}
+
+/* Closes rec, opens the shell on its file, lays it out and finds the view
+ * of class cls (into *v). */
+static void shell_on(fixture_t *fx, rr_recording_stream_t *rec, const char *path, rr_view_class_t cls,
+                     rr_shell_view_info_t *v) {
+    close_recording(rec);
+    const char *files[] = {path};
+    open_fixture(fx, files, 1);
+    frame(fx);
+    frame(fx);
+    find_view(fx, cls, v);
+}
+
 /* The graph view pans with a drag, zooms about the mouse with the wheel
  * and resets with a double click: two green dots, 100 units apart. */
 static bool is_green(const uint8_t *p) { return p[0] < 40 && p[1] > 200 && p[2] < 40; }
@@ -573,12 +605,8 @@ static int green_x(const fixture_t *fx, rr_ui_rect_t r, float *mean_x, float *mi
 static void test_graph_pan_zoom(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/graph.rrd", g_dir);
-    rr_recording_options_t opts = {.recording_id = "rec_graph"};
-    rr_recording_stream_t *rec = NULL;
     rr_error_t err = {0};
-    assert_rr_ok(rr_recording_stream_new("shell_graph", &opts, &rec, &err), &err);
-    assert_rr_ok(rr_save(rec, path, &err), &err);
+    rr_recording_stream_t *rec = open_recording("graph", path);
     const rr_graph_node_t ids[2] = {"a", "b"};
     const rr_position2d_t pos[2] = {{0, 0}, {100, 0}};
     const rr_color_t green = 0x00ff00ffu;
@@ -588,16 +616,9 @@ static void test_graph_pan_zoom(void **state) {
     assert_rr_ok(rr_graph_nodes_set_colors(a, &green, 1, RR_COPY, &err), &err);
     assert_rr_ok(rr_log_static(rec, "g", a, &err), &err);
     rr_archetype_free(a);
-    assert_rr_ok(rr_flush(rec, &err), &err);
-    rr_recording_stream_free(rec);
-
     fixture_t fx;
-    const char *files[] = {path};
-    open_fixture(&fx, files, 1);
-    frame(&fx);
-    frame(&fx);
     rr_shell_view_info_t v;
-    find_view(&fx, RR_VIEW_GRAPH, &v);
+    shell_on(&fx, rec, path, RR_VIEW_GRAPH, &v);
     float m0, lo0, hi0, m, lo, hi;
     assert_true(green_x(&fx, v.content, &m0, &lo0, &hi0) > 10);
     /* The wheel at the view's centre, zooming out: the dots come closer
@@ -654,26 +675,16 @@ static void test_graph_pan_zoom(void **state) {
 static void test_textlog_select(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/log.rrd", g_dir);
-    rr_recording_options_t opts = {.recording_id = "rec_log"};
-    rr_recording_stream_t *rec = NULL;
     rr_error_t err = {0};
-    assert_rr_ok(rr_recording_stream_new("shell_log", &opts, &rec, &err), &err);
-    assert_rr_ok(rr_save(rec, path, &err), &err);
+    rr_recording_stream_t *rec = open_recording("log", path);
     rr_set_time_sequence(rec, "frame", 1);
     rr_archetype_t *a = NULL;
     assert_rr_ok(rr_text_log_new(&a, "hello", RR_COPY, &err), &err);
     assert_rr_ok(rr_log(rec, "logs/robot", a, &err), &err);
     rr_archetype_free(a);
-    assert_rr_ok(rr_flush(rec, &err), &err);
-    rr_recording_stream_free(rec);
     fixture_t fx;
-    const char *files[] = {path};
-    open_fixture(&fx, files, 1);
-    frame(&fx);
-    frame(&fx);
     rr_shell_view_info_t v;
-    find_view(&fx, RR_VIEW_TEXTLOG, &v);
+    shell_on(&fx, rec, path, RR_VIEW_TEXTLOG, &v);
     assert_int_equal(v.drawables, 1);
     /* The table: 8 points in, the "frame" column as wide as its header
      * (wider than "#1") and 8 more, then the entity path; the header row,
@@ -693,12 +704,8 @@ static void test_textlog_select(void **state) {
 static void test_tensor_view(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/tensor.rrd", g_dir);
-    rr_recording_options_t opts = {.recording_id = "rec_tensor"};
-    rr_recording_stream_t *rec = NULL;
     rr_error_t err = {0};
-    assert_rr_ok(rr_recording_stream_new("shell_tensor", &opts, &rec, &err), &err);
-    assert_rr_ok(rr_save(rec, path, &err), &err);
+    rr_recording_stream_t *rec = open_recording("tensor", path);
     const uint8_t vals[4] = {0, 1, 2, 3};
     const uint64_t shape[2] = {2, 2};
     rr_tensor_data_t t = {0};
@@ -711,15 +718,9 @@ static void test_tensor_view(void **state) {
     assert_rr_ok(rr_tensor_new(&a, &t, RR_COPY, &err), &err);
     assert_rr_ok(rr_log_static(rec, "t", a, &err), &err);
     rr_archetype_free(a);
-    assert_rr_ok(rr_flush(rec, &err), &err);
-    rr_recording_stream_free(rec);
     fixture_t fx;
-    const char *files[] = {path};
-    open_fixture(&fx, files, 1);
-    frame(&fx);
-    frame(&fx);
     rr_shell_view_info_t v;
-    find_view(&fx, RR_VIEW_TENSOR, &v);
+    shell_on(&fx, rec, path, RR_VIEW_TENSOR, &v);
     assert_int_equal(v.drawables, 1);
     float side = fminf(v.content.w, v.content.h) - 16;
     float x0 = v.content.x + (v.content.w - side) * 0.5f, y0 = v.content.y + (v.content.h - side) * 0.5f;
