@@ -78,7 +78,7 @@ typedef enum rr_compression {
     /* LZ4 blocks by a fast encoder for columns of fixed-width values
      * (matches where values repeat their bytes), or by LZ4 proper where that
      * does not shrink a chunk by 1/8: on rows of a few numbers, blocks ~4%
-     * bigger than LZ4 proper's, made ~4x faster (bench/bench_lz4.c). */
+     * bigger than LZ4 proper's, made ~3.6x faster (build/bench/bench_lz4). */
     RR_COMPRESSION_DEFAULT = 0,
     RR_COMPRESSION_LZ4,  /* LZ4 proper (the smallest files) */
     RR_COMPRESSION_NONE, /* uncompressed: the least CPU, the biggest files */

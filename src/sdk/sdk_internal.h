@@ -141,10 +141,10 @@ void rr_sdk_log_warn(const char *msg);
  * and the bodies custom sinks get) by default (RR_COMPRESSION_DEFAULT;
  * RR_COMPRESSION_LZ4 and _NONE are the other choices). Rows of a few
  * scalars (bench_sdk (c): ~52 bytes a row, row ids and times mostly) cost
- * LZ4_compress_fast (acceleration 1) ~80 ns a row and shrink to 61%;
- * rr_rrd_lz4_strided (matches at distances 8 and 16 only, where
- * fixed-width columns repeat, one word at a time) ~20 ns for 64%
- * (bench/bench_lz4.c on an idle 2-core machine). Payloads it does not
+ * LZ4 proper ~91 ns a row and shrink to 61%; rr_rrd_lz4_strided (matches
+ * at distances 8 and 16 only, where fixed-width columns repeat, one word at
+ * a time) ~25 ns for 64% (build/bench/bench_lz4, medians of 21, idle
+ * 2-core machine). Payloads it does not
  * shrink by 1/8 (text, say) get LZ4_compress_fast's block, with
  * acceleration 1. Either way the blocks are ordinary LZ4, which Rerun
  * reads. */

@@ -31,6 +31,45 @@ static void tick_label(double v, double step, char *out, size_t cap) {
     snprintf(out, cap, "%.*f", dec, fabs(v) < step * 1e-9 ? 0.0 : v);
 }
 
+/* v->bars from the values (row 0), abscissa (2) and widths (3) cells,
+ * decoded again only when one of them changed; bars with a value, start or
+ * width that is not finite are left out. False (v->bars_msg says why) when
+ * the values cannot be read. */
+static bool bars_update(shell_view_t *v, const rr_store_row_t *rows, const bool *found) {
+    uint64_t key = rr_cell_row_key(&rows[0], found[0]) * 961 + rr_cell_row_key(&rows[2], found[2]) * 31 +
+                   rr_cell_row_key(&rows[3], found[3]);
+    if (key == v->bars_key && (v->bars || v->bars_msg[0])) return v->bars != NULL;
+    free(v->bars);
+    v->bars = NULL;
+    v->n_bars = 0;
+    v->bars_key = key;
+    v->bars_msg[0] = 0;
+    double *vals = NULL, *abs = NULL;
+    size_t n = 0, n_abs = 0;
+    uint64_t shape_n = 0;
+    const char *why = "unreadable values";
+    rr_cell_t c, wc = {0};
+    if (!rr_cell_of(&rows[0], &c) || !rr_cell_tensor_values(&c, 0, &vals, &n, &shape_n, &why)) {
+        snprintf(v->bars_msg, sizeof v->bars_msg, "BarChart:values: %s", why);
+        return false;
+    }
+    if (found[2] && rr_cell_of(&rows[2], &c) && !rr_cell_tensor_values(&c, 0, &abs, &n_abs, &shape_n, &why))
+        abs = NULL, n_abs = 0;
+    bool have_w = found[3] && rr_cell_of(&rows[3], &wc) && wc.len > 0;
+    v->bars = malloc((n ? n : 1) * 3 * sizeof *v->bars);
+    for (size_t i = 0; v->bars && i < n; i++) {
+        double x0 = i < n_abs ? abs[i] : (double)i, w = 1;
+        if (have_w) rr_cell_scalar(&wc, "f", (int64_t)(i < (size_t)wc.len ? i : (size_t)wc.len - 1), &w);
+        if (!isfinite(x0) || !isfinite(w) || !isfinite(vals[i])) continue;
+        double *b = v->bars + 3 * v->n_bars++;
+        b[0] = x0, b[1] = w, b[2] = vals[i];
+    }
+    if (!v->bars) snprintf(v->bars_msg, sizeof v->bars_msg, "out of memory");
+    free(vals);
+    free(abs);
+    return v->bars != NULL;
+}
+
 void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_t *ui = s->ui;
     const rr_ui_theme_t *th = rr_ui_theme(ui);
@@ -43,40 +82,25 @@ void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v) {
     bool found[4];
     const char *tl = rr_app_timeline(s->app);
     rr_store_query_latest_at(store, &v->origin, tl[0] ? tl : NULL, rr_app_time(s->app), comps, 4, rows, found);
-    double *vals = NULL, *abs = NULL;
-    size_t n = 0, n_abs = 0;
-    uint64_t shape_n = 0;
-    const char *why = NULL;
-    rr_cell_t c;
     rr_ui_push_clip(ui, r);
-    if (!found[0] || !rr_cell_of(&rows[0], &c) || !rr_cell_tensor_values(&c, 0, &vals, &n, &shape_n, &why)) {
-        const char *msg = found[0] ? why : "(empty)";
-        rr_ui_draw_text(ui, r.x + BC_PAD, r.y + BC_PAD, msg ? msg : "unreadable values", strlen(msg ? msg : "unreadable values"),
-                        th->text_subdued);
+    if (!found[0] || !bars_update(v, rows, found)) {
+        const char *msg = found[0] ? v->bars_msg : "(empty)";
+        rr_ui_draw_text(ui, r.x + BC_PAD, r.y + BC_PAD, msg, strlen(msg), th->text_subdued);
         rr_ui_pop_clip(ui);
+        v->drawables = 0;
         return;
     }
-    if (found[2] && rr_cell_of(&rows[2], &c) && !rr_cell_tensor_values(&c, 0, &abs, &n_abs, &shape_n, &why))
-        abs = NULL, n_abs = 0;
-    rr_cell_t wc = {0}, cc = {0};
-    bool have_w = found[3] && rr_cell_of(&rows[3], &wc) && wc.len > 0;
+    rr_cell_t cc;
     double col = 0;
     uint32_t color = found[1] && rr_cell_of(&rows[1], &cc) && rr_cell_scalar(&cc, "I", 0, &col)
                          ? (uint32_t)col
                          : rr_auto_color((uint16_t)(v->origin.hash % 65535u));
-
-    /* Bar i: [x0, x0 + w] by [0, value]. */
+    size_t n = v->n_bars;
+    const double *bar = v->bars; /* x0, width, value */
     double x_lo = INFINITY, x_hi = -INFINITY, y_lo = 0, y_hi = 0;
     for (size_t i = 0; i < n; i++) {
-        double x0 = i < n_abs ? abs[i] : (double)i, w = 1;
-        if (have_w) rr_cell_scalar(&wc, "f", (int64_t)(i < (size_t)wc.len ? i : (size_t)wc.len - 1), &w);
-        if (!isfinite(x0) || !isfinite(w)) continue;
-        if (x0 < x_lo) x_lo = x0;
-        if (x0 + w > x_hi) x_hi = x0 + w;
-        if (isfinite(vals[i])) {
-            if (vals[i] < y_lo) y_lo = vals[i];
-            if (vals[i] > y_hi) y_hi = vals[i];
-        }
+        x_lo = fmin(x_lo, bar[3 * i]), x_hi = fmax(x_hi, bar[3 * i] + bar[3 * i + 1]);
+        y_lo = fmin(y_lo, bar[3 * i + 2]), y_hi = fmax(y_hi, bar[3 * i + 2]);
     }
     if (!(x_hi > x_lo)) x_lo = 0, x_hi = 1;
     if (!(y_hi > y_lo)) y_hi = y_lo + 1;
@@ -109,10 +133,7 @@ void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_color_t fill = (color & ~0xffu) | 191u, stroke = (color & ~0xffu) | 96u;
     float zero = PY(0);
     for (size_t i = 0; i < n; i++) {
-        double x0 = i < n_abs ? abs[i] : (double)i, w = 1;
-        if (have_w) rr_cell_scalar(&wc, "f", (int64_t)(i < (size_t)wc.len ? i : (size_t)wc.len - 1), &w);
-        if (!isfinite(x0) || !isfinite(w) || !isfinite(vals[i])) continue;
-        float bx0 = PX(x0), bx1 = PX(x0 + w), by = PY(vals[i]);
+        float bx0 = PX(bar[3 * i]), bx1 = PX(bar[3 * i] + bar[3 * i + 1]), by = PY(bar[3 * i + 2]);
         rr_ui_rect_t b = {fminf(bx0, bx1), fminf(by, zero), fabsf(bx1 - bx0), fabsf(zero - by)};
         rr_ui_draw_rect(ui, b, fill, 0);
         rr_ui_draw_rect_stroke(ui, b, stroke, 1);
@@ -121,6 +142,4 @@ void shell_barchart_overlay(rr_shell_t *s, shell_view_t *v) {
 #undef PY
     rr_ui_pop_clip(ui);
     v->drawables = n;
-    free(vals);
-    free(abs);
 }

@@ -78,6 +78,12 @@ typedef struct shell_view {
     struct rr_gfx_texture *tensor_tex;
     uint64_t tensor_key;
     char tensor_msg[128];
+    /* The bar chart's bars (x0, width, value each), decoded from the cells
+     * of bars_key, or why there are none. */
+    double *bars;
+    size_t n_bars;
+    uint64_t bars_key;
+    char bars_msg[96];
     /* The text log's scroll follows the time cursor: what it followed last. */
     bool tlog_followed;
     int64_t tlog_time;

@@ -10,6 +10,7 @@
  * fallbacks. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "viewer/gfx/image_decode.h"
@@ -142,12 +143,14 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
     v->drawables = 0;
     if (!store || r.w < 2 * MAP_PAD || r.h < 2 * MAP_PAD) return;
     map_ctx_t m = {s, v, true, INFINITY, INFINITY, -INFINITY, -INFINITY, 0, {0, 0, 0, 0, 0}, NULL, 0, 1e30f};
-    for (size_t i = 0; i < v->n_entities; i++) {
-        rr_entity_path_t e;
-        if (rr_entity_path_parse(v->entities[i].path, strlen(v->entities[i].path), &e, NULL) != RR_OK) continue;
-        if (!v->entities[i].hidden) entity_geo(&m, &e);
-        rr_entity_path_free(&e);
-    }
+    /* The shown entities' paths, for both passes (bounds, then drawing). */
+    rr_entity_path_t *paths = calloc(v->n_entities ? v->n_entities : 1, sizeof *paths);
+    size_t np = 0;
+    for (size_t i = 0; paths && i < v->n_entities; i++)
+        if (!v->entities[i].hidden &&
+            rr_entity_path_parse(v->entities[i].path, strlen(v->entities[i].path), &paths[np], NULL) == RR_OK)
+            np++;
+    for (size_t i = 0; i < np; i++) entity_geo(&m, &paths[i]);
     if (!(m.bx1 >= m.bx0)) m.bx0 = m.bx1 = 0.5, m.by0 = m.by1 = 0.5;
     double cx = 0.5 * (m.bx0 + m.bx1), cy = 0.5 * (m.by0 + m.by1);
     double span = fmax(fmax(m.bx1 - m.bx0, m.by1 - m.by0), MAP_MIN_SPAN) * 1.1;
@@ -178,12 +181,7 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
         rr_ui_draw_text(ui, r.x + 4, y + 2, lab, strlen(lab), th->text_subdued);
     }
     m.bounds_only = false;
-    for (size_t i = 0; i < v->n_entities; i++) {
-        rr_entity_path_t e;
-        if (rr_entity_path_parse(v->entities[i].path, strlen(v->entities[i].path), &e, NULL) != RR_OK) continue;
-        if (!v->entities[i].hidden) entity_geo(&m, &e);
-        rr_entity_path_free(&e);
-    }
+    for (size_t i = 0; i < np; i++) entity_geo(&m, &paths[i]);
     if (v->pz_hover || v->pz_clicked) {
         rr_pick_t hit = m.pick_e ? shell_entity_pick(m.pick_e->str, (uint64_t)m.pick_i, "GeoPoints")
                                  : shell_entity_pick(NULL, 0, NULL);
@@ -194,4 +192,6 @@ void shell_map_overlay(rr_shell_t *s, shell_view_t *v) {
     rr_ui_draw_text(ui, r.x + r.w - tw - 6, r.y + 4, note, sizeof note - 1, th->text_subdued);
     rr_ui_pop_clip(ui);
     v->drawables = m.drawn;
+    for (size_t i = 0; i < np; i++) rr_entity_path_free(&paths[i]);
+    free(paths);
 }

@@ -32,6 +32,11 @@ static void view_release(shell_view_t *v) {
     v->tensor_tex = NULL;
     v->tensor_key = 0;
     v->tensor_msg[0] = 0;
+    free(v->bars);
+    v->bars = NULL;
+    v->n_bars = 0;
+    v->bars_key = 0;
+    v->bars_msg[0] = 0;
     rr_gfx_target_free(v->target);
     v->s3d = NULL, v->s2d = NULL, v->ts = NULL, v->tlog = NULL, v->target = NULL;
     v->tlog_followed = false;

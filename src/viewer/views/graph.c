@@ -12,9 +12,7 @@
 #include "viewer/views/transform.h"
 
 struct rr_graph_view {
-    rr_store_t *store;
-    rr_entity_path_t origin;
-    bool subtree;
+    rr_view_scope_t scope; /* first: rr_view_scope_new */
     rr_graph_view_node_t *nodes;
     size_t n_nodes, cap_nodes;
     rr_graph_view_edge_t *edges;
@@ -30,23 +28,15 @@ struct rr_graph_view {
 
 rr_status_t rr_graph_view_new(rr_store_t *store, const rr_entity_path_t *origin, bool subtree,
                               rr_graph_view_t **out, rr_error_t *err) {
-    *out = NULL;
-    rr_graph_view_t *v = calloc(1, sizeof *v);
-    if (!v) return rr_error_set(err, RR_ERR_NOMEM, "graph view: out of memory");
-    v->store = store;
-    v->subtree = subtree;
-    rr_status_t st = rr_view_origin_copy(origin, &v->origin, err);
-    if (st != RR_OK) {
-        free(v);
-        return st;
-    }
+    void *v = NULL;
+    rr_status_t st = rr_view_scope_new(sizeof(rr_graph_view_t), store, origin, subtree, &v, err);
     *out = v;
-    return RR_OK;
+    return st;
 }
 
 void rr_graph_view_free(rr_graph_view_t *v) {
     if (!v) return;
-    rr_entity_path_free(&v->origin);
+    rr_view_scope_free(&v->scope);
     free(v->nodes);
     free(v->edges);
     free(v->slots);
@@ -157,7 +147,7 @@ static rr_status_t read_edges(rr_graph_view_t *v, size_t entity, const rr_store_
     double type = 1;
     if (found[1] && rr_cell_of(&rows[1], &gt)) rr_cell_scalar(&gt, "C", 0, &type);
     if (strcmp(e.type->format, "+s")) {
-        warn(v, "%s: GraphEdges:edges: not pairs of node ids", rr_store_entity(v->store, entity)->str);
+        warn(v, "%s: GraphEdges:edges: not pairs of node ids", rr_store_entity(v->scope.store, entity)->str);
         return RR_OK;
     }
     for (int64_t i = 0; i < e.len; i++) {
@@ -260,14 +250,14 @@ rr_status_t rr_graph_view_prepare(rr_graph_view_t *v, const char *timeline, int6
     static const char *const node_c[6] = {"GraphNodes:node_ids", "GraphNodes:positions", "GraphNodes:colors",
                                           "GraphNodes:labels",   "GraphNodes:show_labels", "GraphNodes:radii"};
     static const char *const edge_c[2] = {"GraphEdges:edges", "GraphEdges:graph_type"};
-    for (size_t i = 0; i < rr_store_num_entities(v->store); i++) {
-        const rr_entity_path_t *e = rr_store_entity(v->store, i);
-        if (!rr_view_holds(&v->origin, v->subtree, e)) continue;
+    for (size_t i = 0; i < rr_store_num_entities(v->scope.store); i++) {
+        const rr_entity_path_t *e = rr_store_entity(v->scope.store, i);
+        if (!rr_view_scope_holds(&v->scope, e)) continue;
         rr_store_row_t rows[6];
         bool found[6];
-        rr_store_query_latest_at(v->store, e, timeline, t, node_c, 6, rows, found);
+        rr_store_query_latest_at(v->scope.store, e, timeline, t, node_c, 6, rows, found);
         if (found[0]) RR_TRY(read_nodes(v, i, rows, found, err));
-        rr_store_query_latest_at(v->store, e, timeline, t, edge_c, 2, rows, found);
+        rr_store_query_latest_at(v->scope.store, e, timeline, t, edge_c, 2, rows, found);
         if (found[0]) RR_TRY(read_edges(v, i, rows, found, err));
     }
     uint64_t key = graph_key(v);

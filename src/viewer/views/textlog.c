@@ -10,9 +10,7 @@
 #include "viewer/views/transform.h"
 
 struct rr_textlog {
-    rr_store_t *store;
-    rr_entity_path_t origin;
-    bool subtree;
+    rr_view_scope_t scope; /* first: rr_view_scope_new */
     char **hidden;
     size_t n_hidden;
     rr_textlog_entry_t *entries;
@@ -28,18 +26,10 @@ struct rr_textlog {
 
 rr_status_t rr_textlog_new(rr_store_t *store, const rr_entity_path_t *origin, bool subtree,
                            rr_textlog_t **out, rr_error_t *err) {
-    *out = NULL;
-    rr_textlog_t *v = calloc(1, sizeof *v);
-    if (!v) return rr_error_set(err, RR_ERR_NOMEM, "text log view: out of memory");
-    v->store = store;
-    v->subtree = subtree;
-    rr_status_t st = rr_view_origin_copy(origin, &v->origin, err);
-    if (st != RR_OK) {
-        free(v);
-        return st;
-    }
+    void *v = NULL;
+    rr_status_t st = rr_view_scope_new(sizeof(rr_textlog_t), store, origin, subtree, &v, err);
     *out = v;
-    return RR_OK;
+    return st;
 }
 
 static void hidden_free(rr_textlog_t *v) {
@@ -51,7 +41,7 @@ static void hidden_free(rr_textlog_t *v) {
 
 void rr_textlog_free(rr_textlog_t *v) {
     if (!v) return;
-    rr_entity_path_free(&v->origin);
+    rr_view_scope_free(&v->scope);
     hidden_free(v);
     free(v->entries);
     free(v->names);
@@ -73,7 +63,7 @@ rr_status_t rr_textlog_set_hidden(rr_textlog_t *v, const char *const *paths, siz
 }
 
 static bool shown(const rr_textlog_t *v, const rr_entity_path_t *e) {
-    bool in = rr_view_holds(&v->origin, v->subtree, e);
+    bool in = rr_view_scope_holds(&v->scope, e);
     for (size_t i = 0; in && i < v->n_hidden; i++)
         if (!strcmp(v->hidden[i], e->str)) in = false;
     return in;
@@ -154,7 +144,7 @@ static int cmp_entry(const void *a, const void *b) {
 
 rr_status_t rr_textlog_prepare(rr_textlog_t *v, const char *timeline, rr_error_t *err) {
     rr_store_stats_t stats;
-    rr_store_get_stats(v->store, &stats);
+    rr_store_get_stats(v->scope.store, &stats);
     bool same_tl = timeline ? v->has_timeline && !strcmp(v->timeline, timeline) : !v->has_timeline;
     if (v->valid && same_tl && !memcmp(&stats, &v->stats, sizeof stats)) return RR_OK;
     v->valid = false;
@@ -166,14 +156,14 @@ rr_status_t rr_textlog_prepare(rr_textlog_t *v, const char *timeline, rr_error_t
     rr_store_rows_init(&rows);
     rr_status_t st = RR_OK;
     const rr_time_range_t all = {RR_TIME_MIN, RR_TIME_MAX};
-    for (size_t i = 0; st == RR_OK && i < rr_store_num_entities(v->store); i++) {
-        const rr_entity_path_t *e = rr_store_entity(v->store, i);
+    for (size_t i = 0; st == RR_OK && i < rr_store_num_entities(v->scope.store); i++) {
+        const rr_entity_path_t *e = rr_store_entity(v->scope.store, i);
         if (!shown(v, e)) continue;
         rr_store_rows_clear(&rows);
         rr_store_row_t srow;
         if (timeline) {
-            st = rr_store_range(v->store, e, timeline, all, "TextLog:text", &rows, err);
-        } else if (rr_store_latest_static(v->store, e, "TextLog:text", &srow)) {
+            st = rr_store_range(v->scope.store, e, timeline, all, "TextLog:text", &rows, err);
+        } else if (rr_store_latest_static(v->scope.store, e, "TextLog:text", &srow)) {
             rows.rows = &srow; /* one row, not the list's storage */
             rows.n = 1;
         }

@@ -3,6 +3,7 @@
 #include "viewer/views/transform.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 long rr_view_find_entity(const rr_store_t *s, const rr_entity_path_t *e) {
@@ -202,10 +203,26 @@ rr_mat4_t rr_view_local_transform(rr_store_t *s, const rr_entity_path_t *e, cons
     return m;
 }
 
-rr_status_t rr_view_origin_copy(const rr_entity_path_t *origin, rr_entity_path_t *out, rr_error_t *err) {
-    return origin ? rr_entity_path_copy(origin, out, err) : rr_entity_path_parse("/", 1, out, err);
+rr_status_t rr_view_scope_new(size_t size, rr_store_t *store, const rr_entity_path_t *origin, bool subtree,
+                              void **out, rr_error_t *err) {
+    *out = NULL;
+    rr_view_scope_t *sc = calloc(1, size);
+    if (!sc) return rr_error_set(err, RR_ERR_NOMEM, "view: out of memory");
+    sc->store = store;
+    sc->subtree = subtree;
+    rr_status_t st = origin ? rr_entity_path_copy(origin, &sc->origin, err)
+                            : rr_entity_path_parse("/", 1, &sc->origin, err);
+    if (st != RR_OK) {
+        free(sc);
+        return st;
+    }
+    *out = sc;
+    return RR_OK;
 }
 
-bool rr_view_holds(const rr_entity_path_t *origin, bool subtree, const rr_entity_path_t *e) {
-    return rr_entity_path_equal(e, origin) || (subtree && rr_entity_path_is_descendant_of(e, origin));
+void rr_view_scope_free(rr_view_scope_t *sc) { rr_entity_path_free(&sc->origin); }
+
+bool rr_view_scope_holds(const rr_view_scope_t *sc, const rr_entity_path_t *e) {
+    return rr_entity_path_equal(e, &sc->origin) ||
+           (sc->subtree && rr_entity_path_is_descendant_of(e, &sc->origin));
 }

@@ -17,10 +17,21 @@
 #include "store/store.h"
 #include "viewer/gfx/math.h"
 
-/* A copy of a view's origin into *out: origin, or the root when NULL. */
-rr_status_t rr_view_origin_copy(const rr_entity_path_t *origin, rr_entity_path_t *out, rr_error_t *err);
-/* Whether a view of origin (and its descendants when subtree) holds e. */
-bool rr_view_holds(const rr_entity_path_t *origin, bool subtree, const rr_entity_path_t *e);
+/* What a view shows: a store's entity origin, and its descendants when
+ * subtree. Views that read the store themselves (graph, text log) start
+ * with one. */
+typedef struct rr_view_scope {
+    rr_store_t *store;
+    rr_entity_path_t origin; /* owned */
+    bool subtree;
+} rr_view_scope_t;
+/* A new zeroed object of size bytes whose first member is an
+ * rr_view_scope_t, set to store, origin (NULL: the root) and subtree. */
+rr_status_t rr_view_scope_new(size_t size, rr_store_t *store, const rr_entity_path_t *origin, bool subtree,
+                              void **out, rr_error_t *err);
+void rr_view_scope_free(rr_view_scope_t *sc); /* its origin; not the object */
+/* Whether the scope holds e. */
+bool rr_view_scope_holds(const rr_view_scope_t *sc, const rr_entity_path_t *e);
 
 /* Index of e in the store's sorted entity list, or -1. */
 long rr_view_find_entity(const rr_store_t *s, const rr_entity_path_t *e);
